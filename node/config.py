@@ -1,0 +1,149 @@
+"""Instance configuration: one TOML file plus SKILLER_<KEY> environment overrides."""
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlsplit
+
+LANGUAGES = ("en", "fr")
+REGISTRATION_MODES = ("invite", "open", "closed")
+DEFAULT_CONFIG_FILE = "skiller.toml"
+
+
+class ConfigError(Exception):
+    """A configuration value is wrong; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    base_url: str = "http://127.0.0.1:8080"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = "sqlite+aiosqlite:///skiller.db"
+    secret_key: str = ""
+    instance_name: str = "Skiller"
+    default_language: str = "en"
+    registration_mode: str = "invite"
+    media_dir: str = "media"
+    allow_http: bool = False
+    allow_private_addresses: bool = False
+    login_attempts: int = 5
+    login_window_seconds: int = 300
+    avatar_max_bytes: int = 2_000_000
+    workers: bool = True
+
+    @property
+    def domain(self) -> str:
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _coerce(name: str, kind: type, raw: object) -> object:
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+    if kind is int:
+        if isinstance(raw, bool):
+            raise ConfigError(f"{name}: expected an integer, got {raw!r}")
+        try:
+            return int(raw)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name}: expected an integer, got {raw!r}") from None
+    if not isinstance(raw, (str, int, float)):
+        raise ConfigError(f"{name}: expected a string, got {raw!r}")
+    return str(raw)
+
+
+def _validate(cfg: Config) -> None:
+    parts = urlsplit(cfg.base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise ConfigError(f"base_url: expected http(s)://host[:port] with no path, got {cfg.base_url!r}")
+    if parts.scheme == "http" and not cfg.allow_http:
+        raise ConfigError("base_url: http is only allowed with allow_http = true (development and tests)")
+    if not (0 < cfg.port < 65536):
+        raise ConfigError(f"port: expected 1-65535, got {cfg.port}")
+    if not cfg.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ConfigError(
+            "database_url: expected sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db, "
+            f"got {cfg.database_url!r}")
+    if len(cfg.secret_key) < 32:
+        raise ConfigError("secret_key: must be at least 32 characters (run `skiller init` to generate one)")
+    if cfg.default_language not in LANGUAGES:
+        raise ConfigError(f"default_language: expected one of {', '.join(LANGUAGES)}, got {cfg.default_language!r}")
+    if cfg.registration_mode not in REGISTRATION_MODES:
+        raise ConfigError(
+            f"registration_mode: expected one of {', '.join(REGISTRATION_MODES)}, got {cfg.registration_mode!r}")
+    if cfg.login_attempts < 1 or cfg.login_window_seconds < 1:
+        raise ConfigError("login_attempts and login_window_seconds must be positive")
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the usual short forms (postgresql://, sqlite:///) and pick the async drivers."""
+    for short, full in (("postgresql://", "postgresql+asyncpg://"), ("postgres://", "postgresql+asyncpg://"),
+                        ("sqlite://", "sqlite+aiosqlite://")):
+        if url.startswith(short):
+            return full + url[len(short):]
+    return url
+
+
+def load_config(path: str | os.PathLike | None = None, env: dict[str, str] | None = None,
+                **overrides: object) -> Config:
+    """Read the TOML file (if any), apply SKILLER_* variables, then keyword overrides, and validate."""
+    env = dict(os.environ if env is None else env)
+    path = Path(path or env.get("SKILLER_CONFIG") or DEFAULT_CONFIG_FILE)
+    values: dict[str, object] = {}
+    if path.exists():
+        try:
+            values.update(tomllib.loads(path.read_text("utf-8")))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    kinds = {f.name: f.type for f in fields(Config)}
+    types = {"str": str, "int": int, "bool": bool}
+    unknown = sorted(set(values) - set(kinds))
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown configuration key in {path}")
+    for name in kinds:
+        if f"SKILLER_{name.upper()}" in env:
+            values[name] = env[f"SKILLER_{name.upper()}"]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    coerced = {name: _coerce(name, types[kinds[name]], raw) for name, raw in values.items()}
+    if "database_url" in coerced:
+        coerced["database_url"] = normalize_database_url(str(coerced["database_url"]))
+    cfg = Config(**coerced)  # type: ignore[arg-type]
+    _validate(cfg)
+    return cfg
+
+
+def new_secret_key() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def render_config_file(base_url: str, port: int, database_url: str, secret_key: str,
+                       allow_http: bool) -> str:
+    """The TOML text `skiller init` writes."""
+    return (
+        "# Skiller node configuration. Every key can be overridden by SKILLER_<KEY>.\n"
+        f'base_url = "{base_url}"\n'
+        f"port = {port}\n"
+        f'database_url = "{database_url}"\n'
+        f'secret_key = "{secret_key}"\n'
+        'instance_name = "Skiller"\n'
+        'default_language = "en"\n'
+        '# invite (default), open or closed\n'
+        'registration_mode = "invite"\n'
+        'media_dir = "media"\n'
+        f"allow_http = {'true' if allow_http else 'false'}\n"
+        "allow_private_addresses = false\n"
+    )

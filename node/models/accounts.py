@@ -1,0 +1,84 @@
+"""Members (local and, later, remote), invitations and login throttling."""
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import utcnow
+
+ROLES = ("member", "moderator", "admin")
+
+
+class Member(SQLModel, table=True):
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("username_key", "domain", name="uq_member_username_domain"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64)
+    # Lower-cased username: uniqueness is case-insensitive on every database.
+    username_key: str = Field(max_length=64, index=True)
+    # Empty for local members, the remote host for federated ones.
+    domain: str = Field(default="", max_length=255)
+    local: bool = Field(default=True)
+    display_name: str = Field(default="", max_length=100)
+    headline: str = Field(default="", max_length=120)
+    organization: str = Field(default="", max_length=120)
+    location: str = Field(default="", max_length=120)
+    bio_md: str = Field(default="")
+    bio_html: str = Field(default="")
+    avatar: str = Field(default="", max_length=255)
+    links: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    email: str = Field(default="", max_length=254)
+    password_hash: str = Field(default="", max_length=255)
+    language: str = Field(default="", max_length=8)
+    role: str = Field(default="member", max_length=16)
+    invited_by_id: Optional[int] = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    # No foreign key: invitations reference their creator, and invitations are revoked, never deleted.
+    invitation_id: Optional[int] = Field(default=None, index=True)
+    suspended: bool = Field(default=False)
+    reputation: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class Invitation(SQLModel, table=True):
+    __tablename__ = "invitation"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    created_by_id: Optional[int] = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
+    note: str = Field(default="", max_length=200)
+    max_uses: int = Field(default=1)
+    uses: int = Field(default=0)
+    expires_at: Optional[datetime] = None
+    revoked_at: Optional[datetime] = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class InvitationRequest(SQLModel, table=True):
+    """A visitor asking to join; admins answer with an invitation."""
+    __tablename__ = "invitation_request"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    email: str = Field(max_length=254)
+    message: str = Field(default="", max_length=1000)
+    handled: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed logins, counted per username and per address to throttle guessing."""
+    __tablename__ = "login_failure"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, index=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)

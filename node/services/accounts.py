@@ -1,0 +1,176 @@
+"""Accounts: usernames, sign-up through invitations, login with throttling, account settings."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+
+from ..config import LANGUAGES
+from ..db import Database
+from ..models import Invitation, LoginFailure, Member, ROLES, utcnow
+from .errors import Conflict, Forbidden, InvalidInput, N_, NotFound, TooManyRequests
+from .invitations import usable_invitation
+from .passwords import MIN_LENGTH, hash_password, verify_password
+
+# Mastodon's shape, so handles work across the fediverse: letters, digits, _ and inner . or -.
+USERNAME_RE = re.compile(r"^[a-z0-9_]([a-z0-9_.-]{0,28}[a-z0-9_])?$", re.IGNORECASE)
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+RESERVED_USERNAMES = frozenset("""
+about abuse account accounts actor admin administrator admins answers api apps auth comments contact
+feed followers following help home hostmaster inbox info instance invitations invite login logout me
+media members moderator moderators mod nodeinfo notifications null outbox postmaster privacy questions
+root search security settings signup skiller skills static staff support system tags terms undefined
+users webmaster well-known www
+""".split())
+
+
+def username_key(username: str) -> str:
+    return username.strip().lower()
+
+
+def check_username(username: str, allow_reserved: bool = False) -> str:
+    username = username.strip()
+    if not username:
+        raise InvalidInput(N_("Choose a username."), field="username")
+    if not USERNAME_RE.match(username):
+        raise InvalidInput(N_("A username has 1 to 30 letters, digits or _ (and . or - inside)."),
+                           field="username")
+    if not allow_reserved and username_key(username) in RESERVED_USERNAMES:
+        raise InvalidInput(N_("The username {username} is reserved."), field="username", username=username)
+    return username
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise InvalidInput(N_("A password has at least {n} characters."), field="password", n=MIN_LENGTH)
+    if len(password) > 1024:
+        raise InvalidInput(N_("That password is too long."), field="password")
+
+
+def check_email(email: str) -> str:
+    email = email.strip()
+    if email and (len(email) > 254 or not EMAIL_RE.match(email)):
+        raise InvalidInput(N_("That e-mail address does not look right."), field="email")
+    return email
+
+
+async def _ensure_username_free(session, username: str) -> None:
+    taken = await session.scalar(select(Member.id).where(
+        Member.username_key == username_key(username), Member.domain == ""))
+    if taken:
+        raise Conflict(N_("The username {username} is already taken."), field="username", username=username)
+
+
+async def create_member(db: Database, username: str, password: str, *, email: str = "", role: str = "member",
+                        language: str = "", allow_reserved: bool = False) -> Member:
+    """Create a local member directly (administrators and the CLI)."""
+    username = check_username(username, allow_reserved)
+    check_password(password)
+    email = check_email(email)
+    if role not in ROLES:
+        raise InvalidInput(N_("Unknown role {role}."), field="role", role=role)
+    password_hash = hash_password(password)
+    async with db.write() as session:
+        await _ensure_username_free(session, username)
+        member = Member(username=username, username_key=username_key(username), email=email,
+                        password_hash=password_hash, role=role, language=language, display_name=username)
+        session.add(member)
+        await session.flush()
+        return member
+
+
+async def signup(db: Database, code: str, username: str, password: str, email: str = "",
+                 language: str = "", registration_mode: str = "invite") -> Member:
+    """Join with an invitation (or without one when registrations are open)."""
+    if registration_mode == "closed":
+        raise Forbidden(N_("This instance is not accepting new members."))
+    username = check_username(username)
+    check_password(password)
+    email = check_email(email)
+    password_hash = hash_password(password)  # slow on purpose: done before taking the write lock
+    async with db.write() as session:
+        invitation: Invitation | None = None
+        if code or registration_mode == "invite":
+            invitation = await usable_invitation(session, code, for_update=True)
+        await _ensure_username_free(session, username)
+        member = Member(username=username, username_key=username_key(username), email=email,
+                        password_hash=password_hash, language=language if language in LANGUAGES else "",
+                        display_name=username)
+        if invitation is not None:
+            invitation.uses += 1
+            member.invitation_id = invitation.id
+            member.invited_by_id = invitation.created_by_id
+            session.add(invitation)
+        session.add(member)
+        await session.flush()
+        return member
+
+
+async def authenticate(db: Database, username: str, password: str, address: str, *,
+                       max_attempts: int, window_seconds: int) -> Member:
+    """Check a login; failures are counted per username and per address and refused past the limit."""
+    keys = [f"user:{username_key(username)}", f"addr:{address}"]
+    since = utcnow() - timedelta(seconds=window_seconds)
+    async with db.read() as session:
+        failures = await session.scalar(select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.key.in_(keys), LoginFailure.created_at >= since)) or 0
+        member = await session.scalar(select(Member).where(
+            Member.username_key == username_key(username), Member.domain == ""))
+    if failures >= max_attempts:
+        raise TooManyRequests(N_("Too many failed logins. Try again in a few minutes."))
+    if member is None or not verify_password(member.password_hash, password):
+        async with db.write() as session:
+            session.add_all(LoginFailure(key=key) for key in keys)
+            await session.execute(delete(LoginFailure).where(LoginFailure.created_at < since))
+        raise InvalidInput(N_("Wrong username or password."), field="password")
+    if member.suspended:
+        raise Forbidden(N_("This account is suspended."))
+    async with db.write() as session:
+        await session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+    return member
+
+
+async def get_local_member(db: Database, username: str) -> Member:
+    async with db.read() as session:
+        member = await session.scalar(select(Member).where(
+            Member.username_key == username_key(username), Member.domain == ""))
+    if member is None:
+        raise NotFound(N_("No member is called {username}."), username=username)
+    return member
+
+
+async def get_member(db: Database, member_id: int) -> Member | None:
+    async with db.read() as session:
+        return await session.get(Member, member_id)
+
+
+async def update_settings(db: Database, member_id: int, *, language: str, email: str) -> Member:
+    if language not in ("",) + LANGUAGES:
+        raise InvalidInput(N_("Unknown language."), field="language")
+    email = check_email(email)
+    async with db.write() as session:
+        member = await session.get(Member, member_id)
+        member.language = language
+        member.email = email
+        session.add(member)
+        return member
+
+
+async def change_password(db: Database, member_id: int, current: str, new: str) -> None:
+    check_password(new)
+    async with db.read() as session:
+        member = await session.get(Member, member_id)
+    if not verify_password(member.password_hash, current):
+        raise InvalidInput(N_("The current password is wrong."), field="current_password")
+    new_hash = hash_password(new)
+    async with db.write() as session:
+        member = await session.get(Member, member_id)
+        member.password_hash = new_hash
+        session.add(member)
+
+
+async def count_admins(db: Database) -> int:
+    async with db.read() as session:
+        return await session.scalar(select(func.count()).select_from(Member).where(
+            Member.role == "admin", Member.local.is_(True))) or 0

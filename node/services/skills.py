@@ -1,0 +1,162 @@
+"""Skills: one vocabulary with question tags; members' skills and peer endorsements."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+
+from ..db import Database
+from ..models import LEVELS, Endorsement, Member, MemberSkill, Skill
+from .errors import Conflict, Forbidden, InvalidInput, N_, NotFound
+
+MAX_SKILLS = 50
+_SKILL_RE = re.compile(r"^[\w][\w+#.-]{0,48}[\w+#]?$")
+
+
+def normalize_skill(label: str) -> str:
+    """The tag form of a skill: lower case, NFKC, spaces become '-' ("Gestion de projet" → "gestion-de-projet")."""
+    text = unicodedata.normalize("NFKC", label).strip().lower().lstrip("#")
+    text = re.sub(r"\s+", "-", text)
+    if not text or len(text) > 50 or not _SKILL_RE.match(text):
+        raise InvalidInput(N_("A skill or tag has 1 to 50 letters, digits, or + # . - characters."),
+                           field="skill")
+    return text
+
+
+async def get_or_create_skill(session, label: str) -> Skill:
+    name = normalize_skill(label)
+    skill = await session.scalar(select(Skill).where(Skill.name == name))
+    if skill is None:
+        skill = Skill(name=name, label=re.sub(r"\s+", " ", label.strip().lstrip("#"))[:50])
+        session.add(skill)
+        await session.flush()
+    return skill
+
+
+def _check_level_years(level: int, years: int) -> None:
+    if level not in LEVELS:
+        raise InvalidInput(N_("Choose a level."), field="level")
+    if not 0 <= years <= 70:
+        raise InvalidInput(N_("Years of experience go from 0 to 70."), field="years")
+
+
+async def add_skill(db: Database, member_id: int, label: str, level: int, years: int) -> MemberSkill:
+    """Add a skill to a member's profile, or update its level and years if it is already there."""
+    normalize_skill(label)
+    _check_level_years(level, years)
+    async with db.write() as session:
+        skill = await get_or_create_skill(session, label)
+        owned = await session.scalar(select(MemberSkill).where(
+            MemberSkill.member_id == member_id, MemberSkill.skill_id == skill.id))
+        if owned is None:
+            count = await session.scalar(select(func.count()).select_from(MemberSkill).where(
+                MemberSkill.member_id == member_id))
+            if count >= MAX_SKILLS:
+                raise InvalidInput(N_("A profile shows at most {n} skills."), field="skill", n=MAX_SKILLS)
+            owned = MemberSkill(member_id=member_id, skill_id=skill.id)
+        owned.level, owned.years = level, years
+        session.add(owned)
+        await session.flush()
+        return owned
+
+
+async def remove_skill(db: Database, member_id: int, skill_name: str) -> None:
+    async with db.write() as session:
+        owned = await _member_skill(session, member_id, skill_name)
+        await session.execute(delete(Endorsement).where(Endorsement.member_skill_id == owned.id))
+        await session.delete(owned)
+
+
+async def _member_skill(session, member_id: int, skill_name: str) -> MemberSkill:
+    owned = await session.scalar(select(MemberSkill).join(Skill).where(
+        MemberSkill.member_id == member_id, Skill.name == skill_name))
+    if owned is None:
+        raise NotFound(N_("This member does not list the skill {skill}."), skill=skill_name)
+    return owned
+
+
+async def endorse(db: Database, endorser: Member, member_id: int, skill_name: str) -> int:
+    """Endorse a member's skill once; returns the new endorsement count."""
+    if endorser.id == member_id:
+        raise Forbidden(N_("You cannot endorse your own skills."))
+    async with db.write() as session:
+        owned = await _member_skill(session, member_id, skill_name)
+        exists = await session.scalar(select(Endorsement.id).where(
+            Endorsement.member_skill_id == owned.id, Endorsement.endorser_id == endorser.id))
+        if exists:
+            raise Conflict(N_("You have already endorsed this skill."))
+        session.add(Endorsement(member_skill_id=owned.id, endorser_id=endorser.id))
+        await session.execute(update(MemberSkill).where(MemberSkill.id == owned.id).values(
+            endorsement_count=MemberSkill.endorsement_count + 1))
+        return owned.endorsement_count + 1
+
+
+async def withdraw_endorsement(db: Database, endorser: Member, member_id: int, skill_name: str) -> None:
+    async with db.write() as session:
+        owned = await _member_skill(session, member_id, skill_name)
+        result = await session.execute(delete(Endorsement).where(
+            Endorsement.member_skill_id == owned.id, Endorsement.endorser_id == endorser.id))
+        if result.rowcount == 0:
+            raise NotFound(N_("You had not endorsed this skill."))
+        await session.execute(update(MemberSkill).where(MemberSkill.id == owned.id).values(
+            endorsement_count=MemberSkill.endorsement_count - 1))
+
+
+@dataclass
+class SkillView:
+    name: str
+    label: str
+    level: int
+    years: int
+    endorsements: int
+    endorsers: list[Member]
+    endorsed_by_viewer: bool
+
+
+async def skills_of(db: Database, member_id: int, viewer_id: int | None = None) -> list[SkillView]:
+    """A member's skills, most endorsed first, with who endorsed each (two queries, no N+1)."""
+    async with db.read() as session:
+        rows = (await session.execute(
+            select(MemberSkill, Skill).join(Skill).where(MemberSkill.member_id == member_id)
+            .order_by(MemberSkill.endorsement_count.desc(), MemberSkill.level.desc(), Skill.name))).all()
+        endorsers = (await session.execute(
+            select(Endorsement.member_skill_id, Member).join(Member, Member.id == Endorsement.endorser_id)
+            .where(Endorsement.member_skill_id.in_([ms.id for ms, _ in rows]))
+            .order_by(Endorsement.created_at))).all()
+    by_skill: dict[int, list[Member]] = {}
+    for ms_id, member in endorsers:
+        by_skill.setdefault(ms_id, []).append(member)
+    return [SkillView(s.name, s.label, ms.level, ms.years, ms.endorsement_count, by_skill.get(ms.id, []),
+                      any(m.id == viewer_id for m in by_skill.get(ms.id, [])))
+            for ms, s in rows]
+
+
+async def get_skill(db: Database, name: str) -> Skill:
+    async with db.read() as session:
+        skill = await session.scalar(select(Skill).where(Skill.name == name))
+    if skill is None:
+        raise NotFound(N_("No skill is called {skill}."), skill=name)
+    return skill
+
+
+async def experts_for(db: Database, skill_name: str, offset: int = 0, limit: int = 30) -> list[tuple[Member, MemberSkill]]:
+    """Members with a skill, ranked by endorsements, then level and years."""
+    async with db.read() as session:
+        rows = (await session.execute(
+            select(Member, MemberSkill).join(MemberSkill, MemberSkill.member_id == Member.id).join(Skill)
+            .where(Skill.name == skill_name, Member.suspended.is_(False))
+            .order_by(MemberSkill.endorsement_count.desc(), MemberSkill.level.desc(),
+                      MemberSkill.years.desc(), Member.username_key)
+            .offset(offset).limit(limit))).all()
+    return [(m, ms) for m, ms in rows]
+
+
+async def popular_skills(db: Database, limit: int = 100, prefix: str = "") -> list[tuple[Skill, int]]:
+    async with db.read() as session:
+        query = (select(Skill, func.count(MemberSkill.id).label("n")).outerjoin(MemberSkill)
+                 .group_by(Skill.id).order_by(func.count(MemberSkill.id).desc(), Skill.name).limit(limit))
+        if prefix:
+            query = query.where(Skill.name.startswith(prefix.lower()))
+        return [(s, n) for s, n in (await session.execute(query)).all()]

@@ -1,0 +1,47 @@
+"""The aiohttp application factory."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp_session import session_middleware
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from ..config import Config
+from ..db import Database
+from .keys import CONFIG, DB, TEMPLATES
+from .middleware import context_middleware, csrf_middleware, error_middleware
+from .render import create_environment
+from .views import accounts, directory, profiles
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+MAX_REQUEST_BYTES = 3 * 1024 * 1024  # the avatar limit plus form overhead
+
+
+def _cookie_storage(config: Config) -> EncryptedCookieStorage:
+    key = hashlib.sha256(b"session:" + config.secret_key.encode()).digest()  # 32 raw bytes: a Fernet key
+    return EncryptedCookieStorage(key, cookie_name="skiller_session", httponly=True, samesite="Lax",
+                                  secure=config.base_url.startswith("https://"), max_age=30 * 86400)
+
+
+def create_app(config: Config, database: Database | None = None) -> web.Application:
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[
+        session_middleware(_cookie_storage(config)), context_middleware, error_middleware, csrf_middleware])
+    app[CONFIG] = config
+    app[TEMPLATES] = create_environment()
+    owned = database is None
+    app[DB] = database or Database(config.database_url)
+
+    async def close_database(app: web.Application):
+        yield
+        if owned:
+            await app[DB].close()
+
+    app.cleanup_ctx.append(close_database)
+    for module in (directory, accounts, profiles):
+        app.router.add_routes(module.routes)
+    app.router.add_static("/static", STATIC_DIR)
+    Path(config.media_dir).mkdir(parents=True, exist_ok=True)
+    app.router.add_static("/media", config.media_dir)
+    return app

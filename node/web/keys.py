@@ -1,0 +1,10 @@
+"""Typed keys for what the application shares between handlers."""
+from aiohttp import web
+from jinja2 import Environment
+
+from ..config import Config
+from ..db import Database
+
+CONFIG = web.AppKey("config", Config)
+DB = web.AppKey("db", Database)
+TEMPLATES = web.AppKey("templates", Environment)

@@ -1,0 +1,103 @@
+"""Cross-cutting request handling: who is asking and in which language, CSRF, and error pages."""
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import uuid
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from .. import i18n
+from ..services import accounts
+from ..services.errors import Forbidden, N_, ServiceError
+from .keys import CONFIG, DB
+from .render import render, translate_error
+
+log = logging.getLogger("skiller.web")
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+LANGUAGE_COOKIE = "skiller_lang"
+
+
+def csrf_exempt(path: str) -> bool:
+    # Federation endpoints are authenticated by HTTP signatures, not cookies.
+    return path == "/inbox" or (path.startswith("/users/") and path.endswith("/inbox"))
+
+
+@web.middleware
+async def context_middleware(request: web.Request, handler):
+    request["request_id"] = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+    config = request.app[CONFIG]
+    session = await get_session(request)
+    member = None
+    member_id = session.get("member_id")
+    if member_id is not None:
+        member = await accounts.get_member(request.app[DB], member_id)
+        # A password change or a suspension ends every other session of the account.
+        if member is None or member.suspended or session.get("pw") != member.password_hash[-16:]:
+            session.invalidate()
+            member = None
+    request["member"] = member
+    i18n.set_language(i18n.choose_language(
+        member.language if member else "", request.cookies.get(LANGUAGE_COOKIE, ""),
+        request.headers.get("Accept-Language", ""), config.default_language))
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    request["csrf_token"] = session["csrf"]
+    request["flashes"] = session.pop("flashes", [])
+    response = await handler(request)
+    response.headers.setdefault("Content-Language", i18n.current_language())
+    response.headers.setdefault("X-Request-Id", request["request_id"])
+    return response
+
+
+@web.middleware
+async def csrf_middleware(request: web.Request, handler):
+    if request.method in UNSAFE_METHODS and not csrf_exempt(request.path):
+        sent = request.headers.get("X-CSRF-Token", "")
+        if not sent and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            sent = str((await request.post()).get("csrf_token", ""))
+        if not sent or not hmac.compare_digest(sent, request.get("csrf_token", "")):
+            raise Forbidden(N_("This form has expired or did not come from this site. Reload the page and try again."))
+    return await handler(request)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except ServiceError as exc:
+        return render(request, "error.html", {"message": translate_error(exc), "status": exc.status},
+                      status=exc.status)
+    except web.HTTPException as exc:
+        if exc.status in (404, 405, 413) and not exc.text.startswith("{"):
+            messages = {404: N_("This page does not exist."), 405: N_("This action is not allowed here."),
+                        413: N_("What you sent is too large.")}
+            return render(request, "error.html", {"message": i18n.gettext(messages[exc.status]),
+                                                  "status": exc.status}, status=exc.status)
+        raise
+    except Exception:
+        log.exception("request %s failed", request.get("request_id"))
+        return render(request, "error.html", {"message": i18n.gettext(N_("Something went wrong on our side.")),
+                                              "status": 500}, status=500)
+
+
+async def flash(request: web.Request, message: str) -> None:
+    session = await get_session(request)
+    session.setdefault("flashes", []).append(message)
+    session.changed()
+
+
+def require_member(request: web.Request):
+    member = request.get("member")
+    if member is None:
+        raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
+    return member
+
+
+def require_admin(request: web.Request):
+    member = require_member(request)
+    if not member.is_admin:
+        raise Forbidden(N_("Only administrators can do this."))
+    return member

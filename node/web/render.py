@@ -1,0 +1,44 @@
+"""Templates: one autoescaping jinja2 environment with the current request's language."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from aiohttp import web
+
+from .. import i18n, uris
+from .keys import CONFIG, TEMPLATES
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+
+def create_environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
+                             extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.filters.update(when=i18n.format_when, day=i18n.format_day, number=i18n.format_number)
+    env.globals.update(uris=uris, current_language=i18n.current_language)
+    return env
+
+
+def translate_error(exc) -> str:
+    """A service error's message in the current language, with its parameters filled in."""
+    message = i18n.gettext(exc.message)
+    return message.format(**exc.params) if exc.params else message
+
+
+def render(request: web.Request, template: str, context: dict | None = None, status: int = 200) -> web.Response:
+    env = request.app[TEMPLATES]
+    config = request.app[CONFIG]
+    page = env.get_template(template).render(
+        request=request, config=config, me=request.get("member"), csrf_token=request.get("csrf_token", ""),
+        flashes=request.get("flashes", []), path=request.path_qs, **(context or {}))
+    return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
+
+
+def form_error(request: web.Request, template: str, exc, context: dict | None = None) -> web.Response:
+    """Show the form again with its values and the message next to the field that caused it."""
+    ctx = dict(context or {})
+    ctx["error"] = translate_error(exc)
+    ctx["error_field"] = exc.field
+    return render(request, template, ctx, status=exc.status)

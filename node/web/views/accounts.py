@@ -1,0 +1,191 @@
+"""Login, logout, sign-up by invitation, invitation requests and account settings."""
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp_session import get_session, new_session
+
+from ... import i18n
+from ...config import LANGUAGES
+from ...services import accounts, invitations
+from ...services.errors import N_, ServiceError
+from ..forms import integer, text
+from ..keys import CONFIG, DB
+from ..middleware import LANGUAGE_COOKIE, flash, require_member
+from ..render import form_error, render
+
+routes = web.RouteTableDef()
+
+
+def _safe_next(target: str) -> str:
+    # Only same-site paths: an open redirect would let a phishing link borrow our login page.
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+
+
+async def _start_session(request: web.Request, member) -> None:
+    session = await new_session(request)  # a fresh session id on login defeats session fixation
+    session["member_id"] = member.id
+    session["pw"] = member.password_hash[-16:]
+
+
+@routes.get("/login")
+async def login_form(request: web.Request) -> web.Response:
+    return render(request, "login.html", {"next": _safe_next(request.query.get("next", "/"))})
+
+
+@routes.post("/login")
+async def login(request: web.Request) -> web.Response:
+    form = await request.post()
+    config = request.app[CONFIG]
+    username, target = text(form, "username", 64), _safe_next(text(form, "next", 500) or "/")
+    try:
+        member = await accounts.authenticate(
+            request.app[DB], username, text(form, "password", 1024), request.remote or "",
+            max_attempts=config.login_attempts, window_seconds=config.login_window_seconds)
+    except ServiceError as exc:
+        return form_error(request, "login.html", exc, {"username": username, "next": target})
+    await _start_session(request, member)
+    raise web.HTTPSeeOther(target)
+
+
+@routes.post("/logout")
+async def logout(request: web.Request) -> web.Response:
+    (await get_session(request)).invalidate()
+    raise web.HTTPSeeOther("/")
+
+
+@routes.get("/signup")
+async def signup_form(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    code = request.query.get("invite", "")
+    context = {"code": code, "mode": config.registration_mode}
+    if config.registration_mode == "closed":
+        return render(request, "signup.html", {**context, "closed": True}, status=403)
+    if code or config.registration_mode == "invite":
+        try:
+            invitation = await invitations.check_invitation(request.app[DB], code)
+            context["inviter"] = await accounts.get_member(request.app[DB], invitation.created_by_id) \
+                if invitation.created_by_id else None
+        except ServiceError as exc:
+            return form_error(request, "signup.html", exc, {**context, "invalid_invite": True})
+    return render(request, "signup.html", context)
+
+
+@routes.post("/signup")
+async def signup(request: web.Request) -> web.Response:
+    form = await request.post()
+    config = request.app[CONFIG]
+    values = {"code": text(form, "invite", 100), "username": text(form, "username", 64).strip(),
+              "email": text(form, "email", 254), "mode": config.registration_mode}
+    try:
+        member = await accounts.signup(
+            request.app[DB], values["code"], values["username"], text(form, "password", 1024),
+            email=values["email"], language=i18n.current_language(), registration_mode=config.registration_mode)
+    except ServiceError as exc:
+        return form_error(request, "signup.html", exc, values)
+    await _start_session(request, member)
+    await flash(request, i18n.gettext(N_("Welcome! Add your skills so others can find you.")))
+    raise web.HTTPSeeOther("/settings/profile")
+
+
+@routes.get("/request-invitation")
+async def request_invitation_form(request: web.Request) -> web.Response:
+    return render(request, "request_invitation.html")
+
+
+@routes.post("/request-invitation")
+async def request_invitation(request: web.Request) -> web.Response:
+    form = await request.post()
+    values = {"name": text(form, "name", 200), "email": text(form, "email", 300),
+              "message": text(form, "message", 2000)}
+    try:
+        await invitations.request_invitation(request.app[DB], **values)
+    except ServiceError as exc:
+        return form_error(request, "request_invitation.html", exc, values)
+    return render(request, "request_invitation.html", {"sent": True})
+
+
+@routes.get("/invitations")
+async def invitations_page(request: web.Request) -> web.Response:
+    member = require_member(request)
+    db = request.app[DB]
+    return render(request, "invitations.html", await _invitations_context(request, member))
+
+
+async def _invitations_context(request: web.Request, member) -> dict:
+    db = request.app[DB]
+    return {"invitations": [(i, invitations.invitation_state(i), joined)
+                            for i, joined in await invitations.invitations_of(db, member, everyone=member.is_admin)],
+            "requests": await invitations.pending_requests(db) if member.is_admin else [],
+            "base_url": request.app[CONFIG].base_url}
+
+
+@routes.post("/invitations")
+async def create_invitation(request: web.Request) -> web.Response:
+    member = require_member(request)
+    form = await request.post()
+    try:
+        invitation = await invitations.create_invitation(
+            request.app[DB], member.id, max_uses=integer(form, "max_uses", 1),
+            expires_in_days=integer(form, "expires_in_days", 7), note=text(form, "note", 500))
+    except ServiceError as exc:
+        return form_error(request, "invitations.html", exc, await _invitations_context(request, member))
+    await flash(request, i18n.gettext(N_("Invitation created: share the link below.")))
+    raise web.HTTPSeeOther(f"/invitations#invite-{invitation.code}")
+
+
+@routes.post("/invitations/{code}/revoke")
+async def revoke_invitation(request: web.Request) -> web.Response:
+    member = require_member(request)
+    await invitations.revoke_invitation(request.app[DB], member, request.match_info["code"])
+    await flash(request, i18n.gettext(N_("Invitation revoked.")))
+    raise web.HTTPSeeOther("/invitations")
+
+
+@routes.get("/settings")
+async def settings_page(request: web.Request) -> web.Response:
+    member = require_member(request)
+    return render(request, "settings.html", {"languages": LANGUAGES, "email": member.email,
+                                             "language": member.language})
+
+
+@routes.post("/settings")
+async def update_settings(request: web.Request) -> web.Response:
+    member = require_member(request)
+    form = await request.post()
+    values = {"language": text(form, "language", 8), "email": text(form, "email", 300)}
+    try:
+        await accounts.update_settings(request.app[DB], member.id, **values)
+    except ServiceError as exc:
+        return form_error(request, "settings.html", exc, {"languages": LANGUAGES, **values})
+    if values["language"]:
+        i18n.set_language(values["language"])
+    await flash(request, i18n.gettext(N_("Settings saved.")))
+    raise web.HTTPSeeOther("/settings")
+
+
+@routes.post("/settings/password")
+async def change_password(request: web.Request) -> web.Response:
+    member = require_member(request)
+    form = await request.post()
+    try:
+        await accounts.change_password(request.app[DB], member.id, text(form, "current_password", 1024),
+                                       text(form, "new_password", 1024))
+    except ServiceError as exc:
+        return form_error(request, "settings.html", exc, {"languages": LANGUAGES, "email": member.email,
+                                                          "language": member.language})
+    await _start_session(request, await accounts.get_member(request.app[DB], member.id))
+    await flash(request, i18n.gettext(N_("Password changed. Other sessions were signed out.")))
+    raise web.HTTPSeeOther("/settings")
+
+
+@routes.post("/language")
+async def choose_language(request: web.Request) -> web.Response:
+    form = await request.post()
+    language = text(form, "language", 8)
+    response = web.HTTPSeeOther(_safe_next(text(form, "next", 500) or "/"))
+    if language in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, httponly=True, samesite="Lax")
+        member = request.get("member")
+        if member is not None:
+            await accounts.update_settings(request.app[DB], member.id, language=language, email=member.email)
+    raise response

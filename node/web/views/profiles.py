@@ -1,0 +1,112 @@
+"""Profiles: viewing a member, editing one's own profile, avatar and skills, endorsing others."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from ... import i18n
+from ...avatars import delete_avatar, process_avatar, store_avatar
+from ...models import LEVELS
+from ...services import accounts, invitations, profiles, skills
+from ...services.errors import InvalidInput, N_, ServiceError
+from ..forms import integer, text
+from ..keys import CONFIG, DB
+from ..middleware import flash, require_member
+from ..render import form_error, render
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/users/{username}")
+async def profile_page(request: web.Request) -> web.Response:
+    db = request.app[DB]
+    member = await accounts.get_local_member(db, request.match_info["username"])
+    viewer = request.get("member")
+    return render(request, "profile.html", {
+        "member": member, "skills": await skills.skills_of(db, member.id, viewer.id if viewer else None),
+        "inviter": await invitations.inviter_of(db, member)})
+
+
+async def _edit_context(request: web.Request, member, **extra) -> dict:
+    return {"member": member, "skills": await skills.skills_of(request.app[DB], member.id),
+            "levels": LEVELS, **extra}
+
+
+@routes.get("/settings/profile")
+async def edit_profile_page(request: web.Request) -> web.Response:
+    member = require_member(request)
+    return render(request, "profile_edit.html", await _edit_context(request, member))
+
+
+@routes.post("/settings/profile")
+async def update_profile(request: web.Request) -> web.Response:
+    member = require_member(request)
+    form = await request.post()
+    try:
+        await profiles.update_profile(
+            request.app[DB], member.id, display_name=text(form, "display_name", 200),
+            headline=text(form, "headline", 200), organization=text(form, "organization", 200),
+            location=text(form, "location", 200), bio=text(form, "bio", 10_000),
+            links=text(form, "links", 2000).splitlines())
+    except ServiceError as exc:
+        for name in ("display_name", "headline", "organization", "location"):
+            setattr(member, name, str(form.get(name, ""))[:200])
+        member.bio_md, member.links = str(form.get("bio", ""))[:10_000], str(form.get("links", "")).splitlines()
+        return form_error(request, "profile_edit.html", exc, await _edit_context(request, member))
+    await flash(request, i18n.gettext(N_("Profile saved.")))
+    raise web.HTTPSeeOther(f"/users/{member.username}")
+
+
+@routes.post("/settings/avatar")
+async def upload_avatar(request: web.Request) -> web.Response:
+    member = require_member(request)
+    config = request.app[CONFIG]
+    form = await request.post()
+    upload = form.get("avatar")
+    try:
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput(N_("Choose an image file."), field="avatar")
+        image = process_avatar(upload.file.read(config.avatar_max_bytes + 1), config.avatar_max_bytes)
+    except ServiceError as exc:
+        return form_error(request, "profile_edit.html", exc, await _edit_context(request, member))
+    relative = store_avatar(config.media_dir, member.id, image)
+    delete_avatar(config.media_dir, await profiles.set_avatar(request.app[DB], member.id, relative))
+    await flash(request, i18n.gettext(N_("Avatar updated.")))
+    raise web.HTTPSeeOther("/settings/profile")
+
+
+@routes.post("/settings/skills")
+async def add_skill(request: web.Request) -> web.Response:
+    member = require_member(request)
+    form = await request.post()
+    try:
+        await skills.add_skill(request.app[DB], member.id, text(form, "skill", 100),
+                               integer(form, "level", 2), integer(form, "years", 0))
+    except ServiceError as exc:
+        return form_error(request, "profile_edit.html", exc, await _edit_context(
+            request, member, skill_value=str(form.get("skill", ""))[:100]))
+    raise web.HTTPSeeOther("/settings/profile#skills")
+
+
+@routes.post("/settings/skills/{skill}/remove")
+async def remove_skill(request: web.Request) -> web.Response:
+    member = require_member(request)
+    await skills.remove_skill(request.app[DB], member.id, request.match_info["skill"])
+    raise web.HTTPSeeOther("/settings/profile#skills")
+
+
+@routes.post("/users/{username}/skills/{skill}/endorse")
+async def endorse(request: web.Request) -> web.Response:
+    viewer = require_member(request)
+    db = request.app[DB]
+    member = await accounts.get_local_member(db, request.match_info["username"])
+    await skills.endorse(db, viewer, member.id, request.match_info["skill"])
+    raise web.HTTPSeeOther(f"/users/{member.username}#skill-{request.match_info['skill']}")
+
+
+@routes.post("/users/{username}/skills/{skill}/unendorse")
+async def unendorse(request: web.Request) -> web.Response:
+    viewer = require_member(request)
+    db = request.app[DB]
+    member = await accounts.get_local_member(db, request.match_info["username"])
+    await skills.withdraw_endorsement(db, viewer, member.id, request.match_info["skill"])
+    raise web.HTTPSeeOther(f"/users/{member.username}#skill-{request.match_info['skill']}")
