@@ -9,7 +9,7 @@ from typing import AsyncIterator
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.engine import make_url
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

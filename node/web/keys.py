@@ -8,3 +8,9 @@ from ..db import Database
 CONFIG = web.AppKey("config", Config)
 DB = web.AppKey("db", Database)
 TEMPLATES = web.AppKey("templates", Environment)
+
+# Per-request values set by the middlewares.
+MEMBER = web.RequestKey("member", object)
+REQUEST_ID = web.RequestKey("request_id", str)
+CSRF_TOKEN = web.RequestKey("csrf_token", str)
+FLASHES = web.RequestKey("flashes", list)

@@ -12,7 +12,7 @@ from aiohttp_session import get_session
 from .. import i18n
 from ..services import accounts
 from ..services.errors import Forbidden, N_, ServiceError
-from .keys import CONFIG, DB
+from .keys import CONFIG, CSRF_TOKEN, DB, FLASHES, MEMBER, REQUEST_ID
 from .render import render, translate_error
 
 log = logging.getLogger("skiller.web")
@@ -27,7 +27,7 @@ def csrf_exempt(path: str) -> bool:
 
 @web.middleware
 async def context_middleware(request: web.Request, handler):
-    request["request_id"] = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+    request[REQUEST_ID] = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
     config = request.app[CONFIG]
     session = await get_session(request)
     member = None
@@ -38,17 +38,17 @@ async def context_middleware(request: web.Request, handler):
         if member is None or member.suspended or session.get("pw") != member.password_hash[-16:]:
             session.invalidate()
             member = None
-    request["member"] = member
+    request[MEMBER] = member
     i18n.set_language(i18n.choose_language(
         member.language if member else "", request.cookies.get(LANGUAGE_COOKIE, ""),
         request.headers.get("Accept-Language", ""), config.default_language))
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
-    request["csrf_token"] = session["csrf"]
-    request["flashes"] = session.pop("flashes", [])
+    request[CSRF_TOKEN] = session["csrf"]
+    request[FLASHES] = session.pop("flashes", [])
     response = await handler(request)
     response.headers.setdefault("Content-Language", i18n.current_language())
-    response.headers.setdefault("X-Request-Id", request["request_id"])
+    response.headers.setdefault("X-Request-Id", request[REQUEST_ID])
     return response
 
 
@@ -58,7 +58,7 @@ async def csrf_middleware(request: web.Request, handler):
         sent = request.headers.get("X-CSRF-Token", "")
         if not sent and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             sent = str((await request.post()).get("csrf_token", ""))
-        if not sent or not hmac.compare_digest(sent, request.get("csrf_token", "")):
+        if not sent or not hmac.compare_digest(sent, request.get(CSRF_TOKEN, "")):
             raise Forbidden(N_("This form has expired or did not come from this site. Reload the page and try again."))
     return await handler(request)
 
@@ -78,7 +78,7 @@ async def error_middleware(request: web.Request, handler):
                                                   "status": exc.status}, status=exc.status)
         raise
     except Exception:
-        log.exception("request %s failed", request.get("request_id"))
+        log.exception("request %s failed", request.get(REQUEST_ID))
         return render(request, "error.html", {"message": i18n.gettext(N_("Something went wrong on our side.")),
                                               "status": 500}, status=500)
 
@@ -90,7 +90,7 @@ async def flash(request: web.Request, message: str) -> None:
 
 
 def require_member(request: web.Request):
-    member = request.get("member")
+    member = request.get(MEMBER)
     if member is None:
         raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
     return member

@@ -7,7 +7,7 @@ import jinja2
 from aiohttp import web
 
 from .. import i18n, uris
-from .keys import CONFIG, TEMPLATES
+from .keys import CONFIG, CSRF_TOKEN, FLASHES, MEMBER, TEMPLATES
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -31,8 +31,8 @@ def render(request: web.Request, template: str, context: dict | None = None, sta
     env = request.app[TEMPLATES]
     config = request.app[CONFIG]
     page = env.get_template(template).render(
-        request=request, config=config, me=request.get("member"), csrf_token=request.get("csrf_token", ""),
-        flashes=request.get("flashes", []), path=request.path_qs, **(context or {}))
+        request=request, config=config, me=request.get(MEMBER), csrf_token=request.get(CSRF_TOKEN, ""),
+        flashes=request.get(FLASHES, []), path=request.path_qs, **(context or {}))
     return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
 
 

@@ -9,7 +9,7 @@ from ...config import LANGUAGES
 from ...services import accounts, invitations
 from ...services.errors import N_, ServiceError
 from ..forms import integer, text
-from ..keys import CONFIG, DB
+from ..keys import CONFIG, DB, MEMBER
 from ..middleware import LANGUAGE_COOKIE, flash, require_member
 from ..render import form_error, render
 
@@ -185,7 +185,7 @@ async def choose_language(request: web.Request) -> web.Response:
     response = web.HTTPSeeOther(_safe_next(text(form, "next", 500) or "/"))
     if language in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, httponly=True, samesite="Lax")
-        member = request.get("member")
+        member = request.get(MEMBER)
         if member is not None:
             await accounts.update_settings(request.app[DB], member.id, language=language, email=member.email)
     raise response

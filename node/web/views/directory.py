@@ -6,7 +6,7 @@ from aiohttp import web
 from ...services import profiles, skills
 from ...services.errors import ServiceError
 from ..forms import page_number
-from ..keys import CONFIG, DB
+from ..keys import CONFIG, DB, MEMBER
 from ..render import render
 
 routes = web.RouteTableDef()
@@ -22,7 +22,7 @@ def pagination(page: int, total: int, size: int = PAGE_SIZE) -> dict:
 @routes.get("/")
 async def home(request: web.Request) -> web.Response:
     db = request.app[DB]
-    if request.get("member") is None:
+    if request.get(MEMBER) is None:
         members, total = await profiles.directory(db, limit=6)
         return render(request, "landing.html", {"members": members, "total": total,
                                                 "skills": await skills.popular_skills(db, limit=12)})

@@ -9,7 +9,7 @@ from ...models import LEVELS
 from ...services import accounts, invitations, profiles, skills
 from ...services.errors import InvalidInput, N_, ServiceError
 from ..forms import integer, text
-from ..keys import CONFIG, DB
+from ..keys import CONFIG, DB, MEMBER
 from ..middleware import flash, require_member
 from ..render import form_error, render
 
@@ -20,7 +20,7 @@ routes = web.RouteTableDef()
 async def profile_page(request: web.Request) -> web.Response:
     db = request.app[DB]
     member = await accounts.get_local_member(db, request.match_info["username"])
-    viewer = request.get("member")
+    viewer = request.get(MEMBER)
     return render(request, "profile.html", {
         "member": member, "skills": await skills.skills_of(db, member.id, viewer.id if viewer else None),
         "inviter": await invitations.inviter_of(db, member)})

@@ -1,0 +1,42 @@
+"""Helpers for tests: members, configuration and submitting forms like a browser."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from node.config import load_config
+from node.db import Database
+from node.services import accounts
+
+PASSWORD = "correct horse battery"
+
+
+def make_config(tmp_path: Path, database_url: str, **overrides):
+    values = dict(base_url="http://127.0.0.1:8080", database_url=database_url, secret_key="s" * 40,
+                  allow_http=True, allow_private_addresses=True, media_dir=str(tmp_path / "media"))
+    values.update(overrides)
+    return load_config(tmp_path / "absent.toml", env={}, **values)
+
+
+async def make_member(db: Database, username: str, role: str = "member", **fields):
+    return await accounts.create_member(db, username, PASSWORD, role=role, **fields)
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def csrf_token(client, path: str = "/login") -> str:
+    page = await (await client.get(path)).text()
+    return CSRF_RE.search(page).group(1)
+
+
+async def post_form(client, path: str, data: dict | None = None, **kwargs):
+    """Submit a form the way a browser does: with the CSRF token of the session, not following redirects."""
+    body = {"csrf_token": await csrf_token(client, "/"), **(data or {})}
+    return await client.post(path, data=body, allow_redirects=False, **kwargs)
+
+
+async def log_in(client, username: str, password: str = PASSWORD):
+    response = await post_form(client, "/login", {"username": username, "password": password})
+    assert response.status == 303, await response.text()
+    return response
