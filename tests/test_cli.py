@@ -1,0 +1,84 @@
+"""The `skiller` command as an administrator runs it, in a fresh directory."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+SKILLER = [sys.executable, "-m", "node.cli"]
+
+
+def run(cwd: Path, *args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLER_")} | (env or {})
+    result = subprocess.run([*SKILLER, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_every_command_has_help(tmp_path):
+    for command in ([], ["init"], ["serve"], ["createuser"], ["invite"], ["db", "upgrade"]):
+        result = run(tmp_path, *command, "--help")
+        assert "usage: skiller" in result.stdout
+
+
+def test_init_creates_config_database_admin_and_invitation_then_serves(tmp_path):
+    port = free_port()
+    result = run(tmp_path, "init", "--non-interactive", "--port", str(port))
+    assert "as  admin  with password" in result.stdout
+    assert f"http://127.0.0.1:{port}/signup?invite=" in result.stdout
+    assert (tmp_path / "skiller.toml").stat().st_mode & 0o077 == 0
+    again = run(tmp_path, "init", "--non-interactive")  # idempotent: no second admin
+    assert "admin" not in again.stdout.split("Database ready")[1].split("Start")[0]
+
+    created = run(tmp_path, "createuser", "Zoe", "--password", "a long password here")
+    assert "Created member Zoe" in created.stdout
+    duplicate = run(tmp_path, "createuser", "zoe", "--password", "a long password here", check=False)
+    assert duplicate.returncode == 1 and "already taken" in duplicate.stderr
+    link = run(tmp_path, "invite", "--uses", "3").stdout.strip()
+    assert link.startswith(f"http://127.0.0.1:{port}/signup?invite=")
+
+    server = subprocess.Popen([*SKILLER, "serve"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        page = ""
+        for _ in range(100):
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/users/Zoe", timeout=2).read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert "@Zoe" in page
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_bad_configuration_stops_start_up_with_the_key_named(tmp_path):
+    run(tmp_path, "init", "--non-interactive")
+    result = run(tmp_path, "serve", env={"SKILLER_REGISTRATION_MODE": "sometimes"}, check=False)
+    assert result.returncode == 2
+    assert "registration_mode" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path):
+    (tmp_path / "skiller.toml").write_text(
+        f'secret_key = "{"x" * 40}"\nbase_url = "http://127.0.0.1:8080"\nallow_http = true\n')
+    result = run(tmp_path, "serve", check=False)
+    assert result.returncode == 1 and "skiller db upgrade" in result.stderr
+    run(tmp_path, "db", "upgrade")
+
+
+def test_createuser_rejects_a_short_password(tmp_path):
+    run(tmp_path, "init", "--non-interactive")
+    result = run(tmp_path, "createuser", "bob", "--password", "short", check=False)
+    assert result.returncode == 1 and "at least 10 characters" in result.stderr
