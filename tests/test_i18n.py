@@ -1,0 +1,41 @@
+"""French and English: the member's setting wins, then the visitor's choice, then Accept-Language."""
+from node.i18n import choose_language, parse_accept_language
+
+from .support import log_in, make_member, post_form
+
+
+def test_accept_language_is_read_by_quality():
+    assert parse_accept_language("en-GB;q=0.5, fr-CA, de;q=0.9") == ["fr", "de", "en"]
+    assert parse_accept_language("fr;q=0, en") == ["en"]
+    assert choose_language("", "", "de-DE, fr;q=0.8", "en") == "fr"
+    assert choose_language("en", "fr", "fr", "fr") == "en"
+
+
+async def test_pages_follow_the_browser_language(client):
+    french = await client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
+    page = await french.text()
+    assert french.headers["Content-Language"] == "fr"
+    assert '<html lang="fr">' in page and "Demander une invitation" in page and "Se connecter" in page
+    english = await client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"})
+    page = await english.text()
+    assert '<html lang="en">' in page and "Request an invitation" in page and "Demander" not in page
+
+
+async def test_member_language_setting_beats_the_browser(client, database):
+    await make_member(database, "alice", language="fr")
+    await log_in(client, "alice")
+    page = await (await client.get("/settings", headers={"Accept-Language": "en"})).text()
+    assert '<html lang="fr">' in page and "Se déconnecter" in page
+
+
+async def test_visitor_switches_language_and_errors_are_translated(client):
+    response = await post_form(client, "/language", {"language": "fr", "next": "/login"})
+    assert response.status == 303 and response.headers["Location"] == "/login"
+    page = await (await client.get("/login", headers={"Accept-Language": "en"})).text()
+    assert '<html lang="fr">' in page
+    wrong = await post_form(client, "/login", {"username": "ghost", "password": "whatever it is"})
+    assert wrong.status == 400
+    text = await wrong.text()
+    assert "Wrong username or password." not in text and "mot de passe" in text.lower()
+    missing = await client.get("/nowhere")
+    assert missing.status == 404 and "Cette page n" in (await missing.text()).replace("’", "'")
