@@ -13,8 +13,9 @@ JRD_JSON = "application/jrd+json"
 # Sent as Accept when fetching AS2 documents; Mastodon sends the same pair.
 AS2_ACCEPT = f"{ACTIVITY_JSON}, {LD_JSON_AS2}"
 
+# The representations we can serve: AS2 (under its three acceptable names) or text/html.
 _AS2_WANTED = ("application/activity+json", "application/ld+json", "application/json")
-_HTML_WANTED = ("text/html", "application/xhtml+xml")
+_HTML_WANTED = ("text/html",)
 
 
 def parse_media_type(value: str | None) -> tuple[str, dict[str, str]]:

@@ -144,7 +144,7 @@ def signature_of(headers: Mapping[str, str]) -> ParsedSignature:
 
     Raises ``MissingHeader`` when the request carries neither.
     """
-    values = _header_values(headers)
+    values = header_values(headers)
     if "signature" in values:
         return parse_signature_header(values["signature"][0])
     for authorization in values.get("authorization", []):
@@ -162,7 +162,8 @@ def format_signature_header(key_id: str, algorithm: str, headers: Iterable[str],
     )
 
 
-def _header_values(headers: Mapping[str, str]) -> dict[str, list[str]]:
+def header_values(headers: Mapping[str, str]) -> dict[str, list[str]]:
+    """Header values by lower-cased name, repeated headers kept in order (multidicts or dicts)."""
     # items() of a multidict (aiohttp) yields repeated headers one by one; dicts once each.
     grouped: dict[str, list[str]] = {}
     for name, value in headers.items():
@@ -184,7 +185,7 @@ def build_signing_string(
     Raises ``MissingHeader`` for a listed header the request lacks and ``MalformedSignature``
     for ``(created)``/``(expires)`` without their parameter.
     """
-    values = _header_values(headers)
+    values = header_values(headers)
     lines = []
     for name in (header.lower() for header in signed_headers):
         if name == REQUEST_TARGET:
@@ -285,6 +286,34 @@ def verify_signature(signing_string: str, signature: bytes, public_key: PublicKe
         raise BadSignature("signature does not match the key") from None
 
 
+def check_request(
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    now: datetime | None = None,
+    max_age: timedelta = EXPIRATION_WINDOW,
+    max_future: timedelta = CLOCK_SKEW,
+) -> ParsedSignature:
+    """Every check of ``verify_request`` except the cryptography; return the parsed signature.
+
+    Cheap and key-less: an inbox runs it before fetching the signer's key, so that a stale
+    or tampered request never makes us fetch anything.
+    """
+    method, body = method.upper(), body or b""
+    parsed = signature_of(headers)
+    if parsed.algorithm not in SUPPORTED_ALGORITHMS:
+        raise UnsupportedAlgorithm(f"unsupported signature algorithm {parsed.algorithm!r}")
+    if parsed.algorithm != "hs2019" and ("(created)" in parsed.headers or "(expires)" in parsed.headers):
+        raise MalformedSignature(f"(created) and (expires) are not allowed with {parsed.algorithm}")
+    values = header_values(headers)
+    _check_coverage(method, parsed, values, body)
+    _check_freshness(parsed, values, now or datetime.now(timezone.utc), max_age, max_future)
+    if "digest" in parsed.headers:
+        _check_digest(values.get("digest", []), body)
+    return parsed
+
+
 def verify_request(
     method: str,
     path: str,
@@ -299,17 +328,7 @@ def verify_request(
 
     ``path`` is the raw request target with its query string, exactly as received.
     """
-    method, body = method.upper(), body or b""
-    parsed = signature_of(headers)
-    if parsed.algorithm not in SUPPORTED_ALGORITHMS:
-        raise UnsupportedAlgorithm(f"unsupported signature algorithm {parsed.algorithm!r}")
-    if parsed.algorithm != "hs2019" and ("(created)" in parsed.headers or "(expires)" in parsed.headers):
-        raise MalformedSignature(f"(created) and (expires) are not allowed with {parsed.algorithm}")
-    values = _header_values(headers)
-    _check_coverage(method, parsed, values, body)
-    _check_freshness(parsed, values, now or datetime.now(timezone.utc), max_age, max_future)
-    if "digest" in parsed.headers:
-        _check_digest(values.get("digest", []), body)
+    parsed = check_request(method, path, headers, body, now, max_age, max_future)
     signing_string = build_signing_string(method, path, headers, parsed.headers, parsed.created, parsed.expires)
     try:
         verify_signature(signing_string, parsed.signature, public_key, parsed.algorithm)
@@ -353,17 +372,23 @@ def _check_freshness(
             raise BadDate("unreadable Date header") from None
         moments.append(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
     if "(created)" in parsed.headers and parsed.created is not None:
-        moments.append(_from_timestamp(parsed.created))
+        moments.append(from_timestamp(parsed.created))
     for moment in moments:
-        if now - moment > max_age:
-            raise StaleDate("request was signed too long ago")
-        if moment - now > max_future:
-            raise FutureDate("request is dated too far in the future")
-    if parsed.expires is not None and _from_timestamp(parsed.expires) < now:
+        check_moment(moment, now, max_age, max_future)
+    if parsed.expires is not None and from_timestamp(parsed.expires) < now:
         raise StaleDate("signature has expired")
 
 
-def _from_timestamp(seconds: int) -> datetime:
+def check_moment(moment: datetime, now: datetime, max_age: timedelta, max_future: timedelta) -> None:
+    """Raise ``StaleDate``/``FutureDate`` unless ``moment`` lies in ``[now - max_age, now + max_future]``."""
+    if now - moment > max_age:
+        raise StaleDate("request was signed too long ago")
+    if moment - now > max_future:
+        raise FutureDate("request is dated too far in the future")
+
+
+def from_timestamp(seconds: int) -> datetime:
+    """A UTC datetime for a Unix timestamp, or ``BadDate`` when out of range."""
     try:
         return datetime.fromtimestamp(seconds, timezone.utc)
     except (OverflowError, OSError, ValueError):

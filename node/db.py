@@ -70,6 +70,11 @@ class Database:
         await self.engine.dispose()
 
 
+def include_schema_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Full-text search objects are written by hand in migrations (they are not models)."""
+    return not (name or "").startswith(("search_fts", "search_document_fts"))
+
+
 def alembic_config(connection=None):
     from alembic.config import Config as AlembicConfig
 

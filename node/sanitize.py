@@ -42,3 +42,8 @@ def clean_html(html: str) -> str:
 def render_markdown(source: str) -> str:
     """Markdown → sanitized HTML; call it once when the content is written, never per view."""
     return clean_html(_markdown.render(source))
+
+
+def render_inline_markdown(source: str) -> str:
+    """One paragraph of Markdown (emphasis, code, links) for comments."""
+    return clean_html(_markdown.renderInline(source))

@@ -2,6 +2,11 @@
 from .base import metadata, utcnow
 from .accounts import ROLES, Invitation, InvitationRequest, LoginFailure, Member
 from .skills import LEVELS, Endorsement, MemberSkill, Skill
+from .qa import KINDS, Answer, Comment, Question, QuestionTag, Revision, Vote
+from .social import NOTIFICATION_KINDS, MemberFollow, Notification, TagFollow
+from .search import SearchDocument
 
 __all__ = ["metadata", "utcnow", "ROLES", "Invitation", "InvitationRequest", "LoginFailure", "Member",
-           "LEVELS", "Endorsement", "MemberSkill", "Skill"]
+           "LEVELS", "Endorsement", "MemberSkill", "Skill", "KINDS", "Answer", "Comment", "Question",
+           "QuestionTag", "Revision", "Vote", "NOTIFICATION_KINDS", "MemberFollow", "Notification", "TagFollow",
+           "SearchDocument"]

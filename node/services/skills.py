@@ -9,7 +9,9 @@ from sqlalchemy import delete, func, select, update
 
 from ..db import Database
 from ..models import LEVELS, Endorsement, Member, MemberSkill, Skill
+from . import reputation
 from .errors import Conflict, Forbidden, InvalidInput, N_, NotFound
+from .notifications import notify
 
 MAX_SKILLS = 50
 _SKILL_RE = re.compile(r"^[\w][\w+#.-]{0,48}[\w+#]?$")
@@ -66,6 +68,7 @@ async def remove_skill(db: Database, member_id: int, skill_name: str) -> None:
     async with db.write() as session:
         owned = await _member_skill(session, member_id, skill_name)
         await session.execute(delete(Endorsement).where(Endorsement.member_skill_id == owned.id))
+        await reputation.add(session, member_id, -owned.endorsement_count * reputation.POINTS["endorsement"])
         await session.delete(owned)
 
 
@@ -90,6 +93,8 @@ async def endorse(db: Database, endorser: Member, member_id: int, skill_name: st
         session.add(Endorsement(member_skill_id=owned.id, endorser_id=endorser.id))
         await session.execute(update(MemberSkill).where(MemberSkill.id == owned.id).values(
             endorsement_count=MemberSkill.endorsement_count + 1))
+        await reputation.add(session, member_id, reputation.POINTS["endorsement"])
+        notify(session, member_id, "endorsement", endorser.id, skill_id=owned.skill_id)
         return owned.endorsement_count + 1
 
 
@@ -102,6 +107,7 @@ async def withdraw_endorsement(db: Database, endorser: Member, member_id: int, s
             raise NotFound(N_("You had not endorsed this skill."))
         await session.execute(update(MemberSkill).where(MemberSkill.id == owned.id).values(
             endorsement_count=MemberSkill.endorsement_count - 1))
+        await reputation.add(session, member_id, -reputation.POINTS["endorsement"])
 
 
 @dataclass
@@ -141,16 +147,43 @@ async def get_skill(db: Database, name: str) -> Skill:
     return skill
 
 
-async def experts_for(db: Database, skill_name: str, offset: int = 0, limit: int = 30) -> list[tuple[Member, MemberSkill]]:
-    """Members with a skill, ranked by endorsements, then level and years."""
+@dataclass
+class Expert:
+    member: Member
+    endorsements: int
+    accepted_answers: int
+    level: int
+    years: int
+
+    @property
+    def score(self) -> int:
+        return self.endorsements + ACCEPTED_ANSWER_WEIGHT * self.accepted_answers
+
+
+# An accepted answer in a tag is stronger evidence than one endorsement.
+ACCEPTED_ANSWER_WEIGHT = 3
+
+
+async def experts(db: Database, skill: Skill, offset: int = 0, limit: int = 30) -> list[Expert]:
+    """Members ranked for a skill by endorsements of it and answers accepted in questions tagged with it."""
+    from ..models import Answer, Question, QuestionTag
+
+    accepted = (select(Answer.author_id.label("member_id"), func.count().label("n"))
+                .join(Question, Question.accepted_answer_id == Answer.id)
+                .join(QuestionTag, QuestionTag.question_id == Question.id)
+                .where(QuestionTag.skill_id == skill.id, Answer.deleted_at.is_(None), Question.deleted_at.is_(None))
+                .group_by(Answer.author_id).subquery())
+    owned = select(MemberSkill).where(MemberSkill.skill_id == skill.id).subquery()
+    endorsements = func.coalesce(owned.c.endorsement_count, 0)
+    accepted_n = func.coalesce(accepted.c.n, 0)
+    query = (select(Member, endorsements, accepted_n, func.coalesce(owned.c.level, 0), func.coalesce(owned.c.years, 0))
+             .outerjoin(owned, owned.c.member_id == Member.id).outerjoin(accepted, accepted.c.member_id == Member.id)
+             .where(Member.suspended.is_(False), (owned.c.id.is_not(None)) | (accepted.c.n.is_not(None)))
+             .order_by((endorsements + ACCEPTED_ANSWER_WEIGHT * accepted_n).desc(), owned.c.level.desc(),
+                       owned.c.years.desc(), Member.username_key)
+             .offset(offset).limit(limit))
     async with db.read() as session:
-        rows = (await session.execute(
-            select(Member, MemberSkill).join(MemberSkill, MemberSkill.member_id == Member.id).join(Skill)
-            .where(Skill.name == skill_name, Member.suspended.is_(False))
-            .order_by(MemberSkill.endorsement_count.desc(), MemberSkill.level.desc(),
-                      MemberSkill.years.desc(), Member.username_key)
-            .offset(offset).limit(limit))).all()
-    return [(m, ms) for m, ms in rows]
+        return [Expert(*row) for row in (await session.execute(query)).all()]
 
 
 async def popular_skills(db: Database, limit: int = 100, prefix: str = "") -> list[tuple[Skill, int]]:

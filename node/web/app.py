@@ -1,6 +1,7 @@
 """The aiohttp application factory."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from pathlib import Path
 
@@ -10,10 +11,11 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from ..config import Config
 from ..db import Database
-from .keys import CONFIG, DB, TEMPLATES
+from .keys import CONFIG, DB, TEMPLATES, VIEWS
 from .middleware import context_middleware, csrf_middleware, error_middleware
 from .render import create_environment
-from .views import accounts, directory, profiles
+from .views import accounts, directory, profiles, questions, social
+from .views_counter import ViewCounter
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 MAX_REQUEST_BYTES = 3 * 1024 * 1024  # the avatar limit plus form overhead
@@ -38,8 +40,16 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
         if owned:
             await app[DB].close()
 
+    async def count_views(app: web.Application):
+        task = asyncio.create_task(app[VIEWS].run())
+        yield
+        task.cancel()
+        await app[VIEWS].flush()
+
+    app[VIEWS] = ViewCounter(app[DB])
     app.cleanup_ctx.append(close_database)
-    for module in (directory, accounts, profiles):
+    app.cleanup_ctx.append(count_views)
+    for module in (directory, accounts, profiles, questions, social):
         app.router.add_routes(module.routes)
     app.router.add_static("/static", STATIC_DIR)
     Path(config.media_dir).mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from ..config import Config
 from ..db import Database
 
 CONFIG = web.AppKey("config", Config)
+VIEWS = web.AppKey("views", object)  # a ViewCounter
 DB = web.AppKey("db", Database)
 TEMPLATES = web.AppKey("templates", Environment)
 
@@ -14,3 +15,4 @@ MEMBER = web.RequestKey("member", object)
 REQUEST_ID = web.RequestKey("request_id", str)
 CSRF_TOKEN = web.RequestKey("csrf_token", str)
 FLASHES = web.RequestKey("flashes", list)
+UNREAD = web.RequestKey("unread", int)

@@ -10,9 +10,9 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from .. import i18n
-from ..services import accounts
+from ..services import accounts, notifications
 from ..services.errors import Forbidden, N_, ServiceError
-from .keys import CONFIG, CSRF_TOKEN, DB, FLASHES, MEMBER, REQUEST_ID
+from .keys import CONFIG, CSRF_TOKEN, DB, FLASHES, MEMBER, REQUEST_ID, UNREAD
 from .render import render, translate_error
 
 log = logging.getLogger("skiller.web")
@@ -39,6 +39,7 @@ async def context_middleware(request: web.Request, handler):
             session.invalidate()
             member = None
     request[MEMBER] = member
+    request[UNREAD] = await notifications.unread_count(request.app[DB], member.id) if member else 0
     i18n.set_language(i18n.choose_language(
         member.language if member else "", request.cookies.get(LANGUAGE_COOKIE, ""),
         request.headers.get("Accept-Language", ""), config.default_language))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ...services import profiles, skills
+from ...services import follows, profiles, questions, skills
 from ...services.errors import ServiceError
 from ..forms import page_number
 from ..keys import CONFIG, DB, MEMBER
@@ -26,7 +26,20 @@ async def home(request: web.Request) -> web.Response:
         members, total = await profiles.directory(db, limit=6)
         return render(request, "landing.html", {"members": members, "total": total,
                                                 "skills": await skills.popular_skills(db, limit=12)})
-    return render(request, "home.html", {"skills": await skills.popular_skills(db, limit=20)})
+    member = request[MEMBER]
+    tab = request.query.get("tab", "feed")
+    page = page_number(request.query)
+    if tab == "feed":
+        items, total = await questions.home_feed(db, member, offset=(page - 1) * 20, limit=20)
+        if total == 0 and page == 1:
+            tab = "newest"
+    if tab != "feed":
+        tab = tab if tab in ("newest", "unanswered") else "newest"
+        items, total = await questions.list_questions(db, tab=tab, offset=(page - 1) * 20, limit=20)
+    return render(request, "home.html", {
+        "items": items, "tab": tab, "pagination": pagination(page, total, 20),
+        "skills": await skills.popular_skills(db, limit=20),
+        "followed_tags": await follows.followed_tags(db, member.id)})
 
 
 @routes.get("/members")
@@ -57,6 +70,11 @@ async def tag_page(request: web.Request) -> web.Response:
     db = request.app[DB]
     skill = await skills.get_skill(db, request.match_info["skill"])
     page = page_number(request.query)
-    experts = await skills.experts_for(db, skill.name, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
-    return render(request, "tag.html", {"skill": skill, "experts": experts[:PAGE_SIZE], "page": page,
-                                        "has_next": len(experts) > PAGE_SIZE})
+    tab = request.query.get("tab", "newest")
+    tab = tab if tab in ("newest", "active", "unanswered", "votes") else "newest"
+    items, total = await questions.list_questions(db, tab=tab, tag=skill.name, offset=(page - 1) * 20, limit=20)
+    member = request.get(MEMBER)
+    return render(request, "tag.html", {
+        "skill": skill, "experts": await skills.experts(db, skill, limit=10), "items": items, "tab": tab,
+        "pagination": pagination(page, total, 20),
+        "following": bool(member) and await follows.follows_tag(db, member.id, skill.id)})

@@ -6,7 +6,7 @@ from aiohttp import web
 from ... import i18n
 from ...avatars import delete_avatar, process_avatar, store_avatar
 from ...models import LEVELS
-from ...services import accounts, invitations, profiles, skills
+from ...services import accounts, follows, invitations, profiles, questions, skills
 from ...services.errors import InvalidInput, N_, ServiceError
 from ..forms import integer, text
 from ..keys import CONFIG, DB, MEMBER
@@ -21,9 +21,12 @@ async def profile_page(request: web.Request) -> web.Response:
     db = request.app[DB]
     member = await accounts.get_local_member(db, request.match_info["username"])
     viewer = request.get(MEMBER)
+    asked, asked_total = await questions.list_questions(db, author_id=member.id, limit=10)
     return render(request, "profile.html", {
         "member": member, "skills": await skills.skills_of(db, member.id, viewer.id if viewer else None),
-        "inviter": await invitations.inviter_of(db, member)})
+        "inviter": await invitations.inviter_of(db, member), "asked": asked, "asked_total": asked_total,
+        "answered": await questions.answers_by(db, member.id), "counts": await follows.follow_counts(db, member.id),
+        "following": bool(viewer) and await follows.is_following(db, viewer.id, member.id)})
 
 
 async def _edit_context(request: web.Request, member, **extra) -> dict:

@@ -1,0 +1,246 @@
+"""The one guarded outbound HTTP client: fetches of remote documents and signed deliveries.
+
+Guards (DESIGN.md §5): https only unless ``allow_http``; no loopback, private, link-local,
+multicast, reserved or unspecified addresses unless ``allow_private_addresses`` (IP literals
+are checked here because aiohttp never passes them to a resolver; DNS names are checked by
+``PublicAddressResolver`` in the session's connector, so the address checked is the one
+connected to); timeouts; a cap on the decompressed body; redirects followed by hand, at most
+``max_redirects``, each hop checked again. A fetched AS2 document is trusted only if its
+Content-Type is AS2 and its ``id`` is the final URL fetched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, NamedTuple
+
+import aiohttp
+from yarl import URL
+
+from .addresses import ForbiddenAddressError, PublicAddressResolver, ip_literal, is_public_address
+from .keys import PrivateKey
+from .media_types import ACTIVITY_JSON, AS2_ACCEPT, JRD_JSON, is_as2_content_type, is_json_content_type
+from .safe_json import MAX_JSON_BYTES, InvalidJSON, parse_json_object
+from .signatures import sign_headers
+
+DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10, sock_read=15)
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_DRAIN_BYTES = 65_536  # read small delivery replies so the connection can be reused
+
+
+class FetchError(Exception):
+    """An outbound request failed or its answer was refused; ``status`` is the HTTP status if any."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class ForbiddenURL(FetchError):
+    """The URL (or a redirect target) has a refused scheme, host or address."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with a status other than 2xx."""
+
+
+class Gone(HTTPStatusError):
+    """The server answered 410 Gone: the resource was deleted."""
+
+
+class ResponseTooLarge(FetchError):
+    """The (decompressed) response body is larger than the cap."""
+
+
+class TooManyRedirects(FetchError):
+    """More redirects than ``max_redirects``."""
+
+
+class UnexpectedContentType(FetchError):
+    """The response is not of an accepted media type."""
+
+
+class IdMismatch(FetchError):
+    """The document's ``id`` is not the URL it was fetched from (``document_id`` holds it)."""
+
+    def __init__(self, message: str, document_id: Any):
+        super().__init__(message)
+        self.document_id = document_id
+
+
+class Signer(NamedTuple):
+    """Who signs a request: the key id announced and the private key (object or PEM)."""
+
+    key_id: str
+    private_key: PrivateKey | str
+
+
+def guarded_connector(allow_private_addresses: bool = False, **kwargs: Any) -> aiohttp.TCPConnector:
+    """A TCPConnector whose resolver refuses non-public addresses (unless allowed).
+
+    Give it to the ``aiohttp.ClientSession`` the ``GuardedClient`` wraps.
+    """
+    resolver = None if allow_private_addresses else PublicAddressResolver()
+    return aiohttp.TCPConnector(resolver=resolver, **kwargs)
+
+
+class GuardedClient:
+    """Outbound requests to other servers through a caller-owned ``aiohttp.ClientSession``."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        allow_http: bool = False,
+        allow_private_addresses: bool = False,
+        max_bytes: int = MAX_JSON_BYTES,
+        max_redirects: int = 3,
+        timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
+        user_agent: str = "activitypub-client",
+    ):
+        """Wrap ``session``; unless private addresses are allowed it must use ``guarded_connector()``."""
+        # aiohttp has no public accessor for a connector's resolver; if this private
+        # attribute ever moves, construction fails loudly instead of fetching unguarded.
+        if not allow_private_addresses and not isinstance(
+            getattr(session.connector, "_resolver", None), PublicAddressResolver
+        ):
+            raise ValueError("the session must use guarded_connector() when private addresses are refused")
+        self._session = session
+        self.allow_http = allow_http
+        self.allow_private_addresses = allow_private_addresses
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self._timeout = timeout
+        self._user_agent = user_agent
+
+    def check_url(self, url: str | URL) -> URL:
+        """Parse ``url``, drop its fragment and check scheme and literal address; raise ``ForbiddenURL``."""
+        try:
+            target = URL(url) if isinstance(url, str) else url
+        except (ValueError, TypeError):
+            raise ForbiddenURL(f"malformed URL: {url!s}") from None
+        allowed = ("https", "http") if self.allow_http else ("https",)
+        if target.scheme not in allowed:
+            raise ForbiddenURL(f"scheme {target.scheme!r} is not allowed")
+        if not target.raw_host or target.user is not None:
+            raise ForbiddenURL("URL needs a host and no credentials")
+        if not self.allow_private_addresses:
+            literal = ip_literal(target.raw_host)
+            if literal is not None and not is_public_address(literal):
+                raise ForbiddenURL(f"{literal} is not a public address")
+        return target.with_fragment(None)
+
+    async def fetch_json(self, url: str, signer: Signer | None = None) -> dict[str, Any]:
+        """Fetch an AS2 document (signed GET when ``signer`` is given) and return it.
+
+        Raises ``UnexpectedContentType`` unless it is ``application/activity+json`` or
+        ``application/ld+json`` with the AS2 profile, and ``IdMismatch`` unless its ``id`` is the
+        final URL fetched (after redirects, without fragment); other ``FetchError``s otherwise.
+        """
+        final_url, content_type, body = await self._get(url, AS2_ACCEPT, signer)
+        if not is_as2_content_type(content_type):
+            raise UnexpectedContentType(f"not an ActivityStreams document: {content_type or 'no Content-Type'}")
+        document = self._parse(body)
+        document_id = document.get("id")
+        if not isinstance(document_id, str) or not _same_url(document_id, final_url):
+            raise IdMismatch(f"document id {document_id!r} is not the URL fetched ({final_url})", document_id)
+        return document
+
+    async def get_json(
+        self, url: str, accept: str = f"{JRD_JSON}, application/json", signer: Signer | None = None
+    ) -> dict[str, Any]:
+        """Fetch any JSON object (WebFinger, NodeInfo) under the same guards, without the id check."""
+        _, content_type, body = await self._get(url, accept, signer)
+        if not is_json_content_type(content_type):
+            raise UnexpectedContentType(f"not JSON: {content_type or 'no Content-Type'}")
+        return self._parse(body)
+
+    async def post_signed(
+        self,
+        inbox_url: str,
+        body: bytes,
+        key_id: str,
+        private_key: PrivateKey | str,
+        content_type: str = ACTIVITY_JSON,
+    ) -> int:
+        """Deliver ``body`` to ``inbox_url`` with a signed POST and return the HTTP status.
+
+        Redirects are not followed (their status is returned). Raises ``FetchError`` when the
+        URL is refused or no answer arrives (connection error, timeout).
+        """
+        target = self.check_url(inbox_url)
+        headers = {"Content-Type": content_type, "Accept": AS2_ACCEPT, "User-Agent": self._user_agent}
+        headers = sign_headers("POST", str(target), headers, body, key_id, private_key)
+        async with self._request("POST", target, headers, body) as response:
+            try:
+                await self._read_capped(response, _DRAIN_BYTES)
+            except (ResponseTooLarge, aiohttp.ClientError, asyncio.TimeoutError):
+                pass  # the status is what matters; the connection is simply not reused
+            return response.status
+
+    async def _get(self, url: str, accept: str, signer: Signer | None) -> tuple[str, str, bytes]:
+        target = self.check_url(url)
+        for _ in range(self.max_redirects + 1):
+            headers = {"Accept": accept, "User-Agent": self._user_agent}
+            if signer is not None:
+                headers = sign_headers("GET", str(target), headers, None, signer.key_id, signer.private_key)
+            async with self._request("GET", target, headers, None) as response:
+                if response.status in _REDIRECTS:
+                    location = response.headers.get("Location")
+                    if not location:
+                        raise HTTPStatusError("redirect without Location", response.status)
+                    target = self.check_url(target.join(URL(location)))
+                    continue
+                if not 200 <= response.status < 300:
+                    error = Gone if response.status == 410 else HTTPStatusError
+                    raise error(f"{target} answered {response.status}", response.status)
+                body = await self._read_capped(response, self.max_bytes)
+                return str(target), response.headers.get("Content-Type", ""), body
+        raise TooManyRedirects(f"more than {self.max_redirects} redirects from {url}")
+
+    @asynccontextmanager
+    async def _request(
+        self, method: str, target: URL, headers: dict[str, str], body: bytes | None
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        # Transport failures, while connecting or reading the body, become FetchError.
+        try:
+            async with self._session.request(
+                method, target, headers=headers, data=body, allow_redirects=False, timeout=self._timeout
+            ) as response:
+                yield response
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, ForbiddenAddressError):
+                raise ForbiddenURL(str(exc.os_error)) from None
+            raise FetchError(f"cannot connect: {exc}") from None
+        except aiohttp.ClientError as exc:
+            raise FetchError(f"request failed: {exc}") from None
+        except asyncio.TimeoutError:
+            raise FetchError("request timed out") from None
+
+    @staticmethod
+    async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+        if response.content_length is not None and response.content_length > limit:
+            raise ResponseTooLarge(f"response is larger than {limit} bytes")
+        chunks, size = [], 0
+        # content yields decompressed bytes, so the cap holds against gzip bombs too.
+        async for chunk in response.content.iter_chunked(65_536):
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLarge(f"response is larger than {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _parse(self, body: bytes) -> dict[str, Any]:
+        try:
+            return parse_json_object(body, self.max_bytes)
+        except InvalidJSON as exc:
+            raise FetchError(f"invalid JSON from remote: {exc.message}") from None
+
+
+def _same_url(document_id: str, final_url: str) -> bool:
+    try:
+        return str(URL(document_id)) == final_url
+    except (ValueError, TypeError):
+        return False

@@ -1,0 +1,132 @@
+"""Reading a signed activity from an inbox POST: size cap, safe JSON, signature, origin.
+
+aiohttp-aware but application-agnostic: the application supplies how to find a public key
+and, optionally, a sender check (domain blocks) that runs before any key is fetched. Every
+refusal is an ``InboxError`` carrying the HTTP status to answer: 413 too large, 400 bad
+JSON, 401 for any signature problem (never 5xx, so that double-knocking senders such as
+Fedify fall back to another signature scheme).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Awaitable, Callable, NamedTuple, Optional
+
+from aiohttp import web
+
+from .as2 import id_of
+from .message_signatures import check_message_request, uses_message_signatures, verify_message_request
+from .origins import same_origin
+from .safe_json import MAX_JSON_BYTES, InvalidJSON, parse_json_object
+from .signatures import BadSignature, SignatureError, check_request, verify_request
+
+# get_public_key(key_id, refresh) -> (owner actor id, public key PEM) or None when unknown.
+# With refresh=True it must bypass its cache and fetch the key again (key rotation).
+PublicKeyLookup = Callable[[str, bool], Awaitable[Optional[tuple[str, str]]]]
+# check_sender(key_id, activity) raises InboxError to refuse a sender before any fetch.
+SenderCheck = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+class InboxError(Exception):
+    """An inbox POST was refused; answer ``status`` with ``message``."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class SignedActivity(NamedTuple):
+    """An activity whose signature verified, and the actor that owns the signing key."""
+
+    activity: dict[str, Any]
+    signer: str
+
+
+async def read_body_capped(request: web.Request, max_bytes: int) -> bytes:
+    """Read the request body, raising ``InboxError(413)`` past ``max_bytes`` (declared or actual)."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise InboxError(413, f"body is larger than {max_bytes} bytes")
+    chunks, size = [], 0
+    while chunk := await request.content.readany():
+        size += len(chunk)
+        if size > max_bytes:
+            raise InboxError(413, f"body is larger than {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_signed_activity(
+    request: web.Request,
+    get_public_key: PublicKeyLookup,
+    max_bytes: int = MAX_JSON_BYTES,
+    *,
+    check_sender: SenderCheck | None = None,
+    public_scheme: str | None = None,
+    now: datetime | None = None,
+) -> SignedActivity:
+    """Read, parse and authenticate an inbox POST; return the activity and its signer.
+
+    Accepts draft-cavage signatures and RFC 9421 ones (``Signature-Input``); for the latter
+    ``public_scheme`` (``https`` behind a TLS-terminating proxy) rebuilds the URL the sender
+    signed. The key owner must share the origin of the key id (a key cannot speak for
+    another server's actor) and of the activity's ``actor``. On a bad signature the key is
+    looked up once more with ``refresh=True``, in case the actor rotated it.
+    """
+    body = await read_body_capped(request, max_bytes)
+    try:
+        activity = parse_json_object(body, max_bytes)
+    except InvalidJSON as exc:
+        raise InboxError(400, exc.message) from None
+    actor = id_of(activity.get("actor"))
+    if actor is None:
+        raise InboxError(400, "activity has no actor")
+    scheme = public_scheme or request.scheme
+    target = _SignedTarget(request, f"{scheme}://{request.host}{request.raw_path}", body, now)
+    try:
+        key_id = target.check()
+    except SignatureError as exc:
+        raise InboxError(401, exc.message) from None
+    if check_sender is not None:
+        await check_sender(key_id, activity)
+    for refresh in (False, True):
+        found = await get_public_key(key_id, refresh)
+        if found is None:
+            raise InboxError(401, f"unknown key {key_id}")
+        owner, public_pem = found
+        try:
+            target.verify(public_pem)
+            break
+        except BadSignature as exc:
+            if refresh:
+                raise InboxError(401, exc.message) from None
+        except SignatureError as exc:
+            raise InboxError(401, exc.message) from None
+    if not same_origin(key_id, owner):
+        raise InboxError(401, "key id and key owner are on different origins")
+    if not same_origin(actor, owner):
+        raise InboxError(401, "activity actor is not on the signer's origin")
+    return SignedActivity(activity, owner)
+
+
+class _SignedTarget:
+    """The request as either signature scheme sees it; RFC 9421 when Signature-Input is present."""
+
+    def __init__(self, request: web.Request, target_uri: str, body: bytes, now: datetime | None):
+        self.request, self.target_uri, self.body, self.now = request, target_uri, body, now
+        self.rfc9421 = uses_message_signatures(request.headers)
+
+    def check(self) -> str:
+        """Run the key-less checks and return the key id."""
+        request = self.request
+        if self.rfc9421:
+            return check_message_request(request.method, self.target_uri, request.headers, self.body, self.now).key_id
+        return check_request(request.method, request.raw_path, request.headers, self.body, self.now).key_id
+
+    def verify(self, public_pem: str) -> None:
+        """Verify the signature with ``public_pem``; raises ``SignatureError``."""
+        request = self.request
+        if self.rfc9421:
+            verify_message_request(request.method, self.target_uri, request.headers, self.body, public_pem, self.now)
+        else:
+            verify_request(request.method, request.raw_path, request.headers, self.body, public_pem, self.now)

@@ -1,0 +1,119 @@
+"""Answers: post, edit with history, delete, and acceptance by the asker."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from ..db import Database
+from ..models import Answer, Member, Question, Revision, Vote, utcnow
+from . import reputation, search
+from .content import check_body, render_with_mentions
+from .errors import Forbidden, InvalidInput, N_, NotFound
+from .notifications import notify
+
+
+async def _open_question(session, question_id: int) -> Question:
+    question = await session.get(Question, question_id)
+    if question is None or question.deleted_at is not None:
+        raise NotFound(N_("This question does not exist or was deleted."))
+    return question
+
+
+async def post_answer(db: Database, author: Member, question_id: int, body: str, base_url: str) -> Answer:
+    body = check_body(body)
+    async with db.write() as session:
+        question = await _open_question(session, question_id)
+        body_html, mentioned = await render_with_mentions(session, body, base_url)
+        answer = Answer(question_id=question.id, author_id=author.id, body_md=body, body_html=body_html)
+        session.add(answer)
+        await session.flush()
+        session.add(Revision(answer_id=answer.id, editor_id=author.id, body_md=body))
+        await session.execute(update(Question).where(Question.id == question.id).values(
+            answer_count=Question.answer_count + 1, last_activity_at=utcnow()))
+        notify(session, question.author_id, "answer", author.id, question_id=question.id, answer_id=answer.id)
+        for member in mentioned:
+            if member.id != question.author_id:
+                notify(session, member.id, "mention", author.id, question_id=question.id, answer_id=answer.id)
+        await search.index_answer(session, answer)
+        return answer
+
+
+async def _editable_answer(session, actor: Member, answer_id: int) -> Answer:
+    answer = await session.get(Answer, answer_id)
+    if answer is None or answer.deleted_at is not None:
+        raise NotFound(N_("This answer does not exist or was deleted."))
+    if answer.author_id != actor.id and actor.role not in ("admin", "moderator"):
+        raise Forbidden(N_("Only the author can change this."))
+    return answer
+
+
+async def edit_answer(db: Database, editor: Member, answer_id: int, body: str, base_url: str) -> Answer:
+    body = check_body(body)
+    async with db.write() as session:
+        answer = await _editable_answer(session, editor, answer_id)
+        answer.body_html, _ = await render_with_mentions(session, body, base_url)
+        answer.body_md, answer.edited_at = body, utcnow()
+        session.add(answer)
+        session.add(Revision(answer_id=answer.id, editor_id=editor.id, body_md=body))
+        await search.index_answer(session, answer)
+        return answer
+
+
+async def delete_answer(db: Database, actor: Member, answer_id: int) -> int:
+    """Soft delete; returns the question id. An accepted answer stops being accepted."""
+    async with db.write() as session:
+        answer = await _editable_answer(session, actor, answer_id)
+        answer.deleted_at = utcnow()
+        session.add(answer)
+        votes = (await session.execute(select(Vote.value).where(
+            Vote.target_type == "answer", Vote.target_id == answer.id))).scalars().all()
+        await reputation.add(session, answer.author_id, -sum(reputation.vote_points("answer", v) for v in votes))
+        question = await session.get(Question, answer.question_id)
+        if question.accepted_answer_id == answer.id:
+            await _unaccept(session, question, answer)
+        question.answer_count = max(0, question.answer_count - 1)
+        session.add(question)
+        await search.unindex(session, answer.question_id, answer.id)
+        return answer.question_id
+
+
+async def _unaccept(session, question: Question, answer: Answer) -> None:
+    if question.deleted_at is None:
+        await reputation.add(session, answer.author_id, -reputation.POINTS["accepted"])
+        if answer.author_id != question.author_id:
+            await reputation.add(session, question.author_id, -reputation.POINTS["accepter"])
+    question.accepted_answer_id = None
+
+
+async def accept_answer(db: Database, actor: Member, answer_id: int) -> Question:
+    """The asker accepts an answer, or another one instead; accepting the accepted answer again un-accepts it."""
+    async with db.write() as session:
+        answer = await session.get(Answer, answer_id)
+        if answer is None or answer.deleted_at is not None:
+            raise NotFound(N_("This answer does not exist or was deleted."))
+        question = await _open_question(session, answer.question_id)
+        if question.author_id != actor.id:
+            raise Forbidden(N_("Only the person who asked can accept an answer."))
+        if question.kind != "question":
+            raise InvalidInput(N_("Discussion posts have no accepted answer."))
+        if question.accepted_answer_id is not None:
+            previous = await session.get(Answer, question.accepted_answer_id)
+            await _unaccept(session, question, previous)
+            if previous.id == answer.id:
+                session.add(question)
+                return question
+        question.accepted_answer_id = answer.id
+        question.last_activity_at = utcnow()
+        await reputation.add(session, answer.author_id, reputation.POINTS["accepted"])
+        if answer.author_id != question.author_id:
+            await reputation.add(session, question.author_id, reputation.POINTS["accepter"])
+        notify(session, answer.author_id, "accepted", actor.id, question_id=question.id, answer_id=answer.id)
+        session.add(question)
+        return question
+
+
+async def get_answer(db: Database, answer_id: int) -> Answer:
+    async with db.read() as session:
+        answer = await session.get(Answer, answer_id)
+    if answer is None:
+        raise NotFound(N_("This answer does not exist."))
+    return answer

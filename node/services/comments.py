@@ -1,0 +1,55 @@
+"""Comments on questions and answers: short text with links and @mentions."""
+from __future__ import annotations
+
+from ..db import Database
+from ..models import Answer, Comment, Member, Question, utcnow
+from .content import check_comment, render_with_mentions
+from .errors import Forbidden, N_, NotFound
+from .notifications import notify
+
+
+async def add_comment(db: Database, author: Member, *, question_id: int | None = None,
+                      answer_id: int | None = None, body: str, base_url: str) -> Comment:
+    """Comment on a question, or on an answer when `answer_id` is given."""
+    body = check_comment(body)
+    async with db.write() as session:
+        answer = await session.get(Answer, answer_id) if answer_id is not None else None
+        if answer_id is not None and (answer is None or answer.deleted_at is not None):
+            raise NotFound(N_("This answer does not exist or was deleted."))
+        question = await session.get(Question, answer.question_id if answer else question_id)
+        if question is None or question.deleted_at is not None:
+            raise NotFound(N_("This question does not exist or was deleted."))
+        body_html, mentioned = await render_with_mentions(session, body, base_url, inline=True)
+        comment = Comment(question_id=question.id, answer_id=answer.id if answer else None, author_id=author.id,
+                          body=body, body_html=body_html)
+        session.add(comment)
+        question.last_activity_at = utcnow()
+        session.add(question)
+        await session.flush()
+        target_author = answer.author_id if answer else question.author_id
+        notify(session, target_author, "comment", author.id, question_id=question.id,
+               answer_id=answer.id if answer else None, comment_id=comment.id)
+        for member in mentioned:
+            if member.id != target_author:
+                notify(session, member.id, "mention", author.id, question_id=question.id, comment_id=comment.id)
+        return comment
+
+
+async def delete_comment(db: Database, actor: Member, comment_id: int) -> int:
+    async with db.write() as session:
+        comment = await session.get(Comment, comment_id)
+        if comment is None or comment.deleted_at is not None:
+            raise NotFound(N_("This comment does not exist or was deleted."))
+        if comment.author_id != actor.id and actor.role not in ("admin", "moderator"):
+            raise Forbidden(N_("Only the author can change this."))
+        comment.deleted_at = utcnow()
+        session.add(comment)
+        return comment.question_id
+
+
+async def get_comment(db: Database, comment_id: int) -> Comment:
+    async with db.read() as session:
+        comment = await session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound(N_("This comment does not exist."))
+    return comment

@@ -1,0 +1,43 @@
+"""Checks and rendering shared by questions, answers and comments."""
+from __future__ import annotations
+
+from ..sanitize import render_inline_markdown, render_markdown
+from .errors import InvalidInput, N_
+from .mentions import link_mentions, mentioned_members
+
+TITLE_MIN, TITLE_MAX = 8, 200
+BODY_MIN, BODY_MAX = 10, 30_000
+COMMENT_MAX = 600
+
+
+def check_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput(N_("Give your question a title."), field="title")
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        raise InvalidInput(N_("A title has {min} to {max} characters."), field="title", min=TITLE_MIN, max=TITLE_MAX)
+    return title
+
+
+def check_body(body: str, field: str = "body") -> str:
+    if len(body.strip()) < BODY_MIN:
+        raise InvalidInput(N_("Write at least {n} characters."), field=field, n=BODY_MIN)
+    if len(body) > BODY_MAX:
+        raise InvalidInput(N_("The text is too long ({n} characters at most)."), field=field, n=BODY_MAX)
+    return body
+
+
+def check_comment(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise InvalidInput(N_("Write a comment."), field="body")
+    if len(body) > COMMENT_MAX:
+        raise InvalidInput(N_("A comment has at most {n} characters."), field="body", n=COMMENT_MAX)
+    return body
+
+
+async def render_with_mentions(session, source: str, base_url: str, inline: bool = False):
+    """Rendered, sanitized HTML with @mentions linked, and the members mentioned."""
+    members = await mentioned_members(session, source)
+    linked = link_mentions(source, members, base_url)
+    return (render_inline_markdown(linked) if inline else render_markdown(linked)), members

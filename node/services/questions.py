@@ -1,0 +1,250 @@
+"""Questions and discussion posts: ask, edit with history, delete, list, and the question page."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, exists, func, or_, select, update
+
+from ..db import Database
+from ..models import (KINDS, Answer, Comment, Member, MemberFollow, Question, QuestionTag, Revision, Skill,
+                      TagFollow, Vote, utcnow)
+from . import reputation, search
+from .content import check_body, check_title, render_with_mentions
+from .errors import Forbidden, InvalidInput, N_, NotFound
+from .notifications import notify
+from .skills import get_or_create_skill, normalize_skill
+
+MAX_TAGS = 5
+
+
+def parse_tags(raw: str | list[str]) -> list[str]:
+    labels = raw if isinstance(raw, list) else raw.replace(",", " ").split()
+    names: list[str] = []
+    for label in labels:
+        name = normalize_skill(label)
+        if name not in names:
+            names.append(name)
+    if len(names) > MAX_TAGS:
+        raise InvalidInput(N_("Use at most {n} tags."), field="tags", n=MAX_TAGS)
+    return names
+
+
+async def _set_tags(session, question_id: int, names: list[str]) -> None:
+    await session.execute(QuestionTag.__table__.delete().where(QuestionTag.question_id == question_id))
+    for name in names:
+        skill = await get_or_create_skill(session, name)
+        session.add(QuestionTag(question_id=question_id, skill_id=skill.id))
+
+
+async def ask(db: Database, author: Member, *, title: str, body: str, tags: str | list[str], base_url: str,
+              kind: str = "question", language: str = "") -> Question:
+    """Post a question (or a discussion post); its tags are skills, created when new."""
+    if kind not in KINDS:
+        raise InvalidInput(N_("Unknown kind of post."), field="kind")
+    title, body = check_title(title), check_body(body)
+    names = parse_tags(tags)
+    if kind == "question" and not names:
+        raise InvalidInput(N_("Add at least one tag: the skill your question is about."), field="tags")
+    async with db.write() as session:
+        body_html, mentioned = await render_with_mentions(session, body, base_url)
+        question = Question(kind=kind, author_id=author.id, title=title, body_md=body, body_html=body_html,
+                            language=language or author.language)
+        session.add(question)
+        await session.flush()
+        await _set_tags(session, question.id, names)
+        session.add(Revision(question_id=question.id, editor_id=author.id, title=title, body_md=body,
+                             tags=" ".join(names)))
+        for member in mentioned:
+            notify(session, member.id, "mention", author.id, question_id=question.id)
+        await search.index_question(session, question)
+        return question
+
+
+async def _editable_question(session, actor: Member, question_id: int) -> Question:
+    question = await session.get(Question, question_id)
+    if question is None or question.deleted_at is not None:
+        raise NotFound(N_("This question does not exist or was deleted."))
+    if question.author_id != actor.id and actor.role not in ("admin", "moderator"):
+        raise Forbidden(N_("Only the author can change this."))
+    return question
+
+
+async def edit_question(db: Database, editor: Member, question_id: int, *, title: str, body: str,
+                        tags: str | list[str], base_url: str) -> Question:
+    title, body = check_title(title), check_body(body)
+    names = parse_tags(tags)
+    async with db.write() as session:
+        question = await _editable_question(session, editor, question_id)
+        if question.kind == "question" and not names:
+            raise InvalidInput(N_("Add at least one tag: the skill your question is about."), field="tags")
+        question.body_html, _ = await render_with_mentions(session, body, base_url)
+        question.title, question.body_md = title, body
+        question.edited_at = question.last_activity_at = utcnow()
+        session.add(question)
+        await _set_tags(session, question.id, names)
+        session.add(Revision(question_id=question.id, editor_id=editor.id, title=title, body_md=body,
+                             tags=" ".join(names)))
+        await search.index_question(session, question)
+        return question
+
+
+async def delete_question(db: Database, actor: Member, question_id: int) -> None:
+    """Soft delete: the page then says it was deleted; its votes stop counting for reputation."""
+    async with db.write() as session:
+        question = await _editable_question(session, actor, question_id)
+        question.deleted_at = utcnow()
+        votes = (await session.execute(select(Vote.value).where(
+            Vote.target_type == "question", Vote.target_id == question.id))).scalars().all()
+        await reputation.add(session, question.author_id, -sum(reputation.vote_points("question", v) for v in votes))
+        if question.accepted_answer_id:
+            await session.refresh(question)
+            answer = await session.get(Answer, question.accepted_answer_id)
+            if answer and answer.author_id != question.author_id:
+                await reputation.add(session, question.author_id, -reputation.POINTS["accepter"])
+            if answer:
+                await reputation.add(session, answer.author_id, -reputation.POINTS["accepted"])
+            question.accepted_answer_id = None
+        session.add(question)
+        await search.unindex(session, question.id)
+
+
+@dataclass
+class CommentView:
+    comment: Comment
+    author: Member
+
+
+@dataclass
+class AnswerView:
+    answer: Answer
+    author: Member
+    accepted: bool
+    my_vote: int = 0
+    comments: list[CommentView] = field(default_factory=list)
+
+
+@dataclass
+class QuestionPage:
+    question: Question
+    author: Member
+    tags: list[Skill]
+    answers: list[AnswerView]
+    comments: list[CommentView]
+    my_vote: int = 0
+
+
+async def question_page(db: Database, question_id: int, viewer: Member | None) -> QuestionPage:
+    """Everything the question page shows, in five queries: accepted answer first, then score, then date."""
+    async with db.read() as session:
+        row = (await session.execute(select(Question, Member).join(Member, Member.id == Question.author_id)
+                                     .where(Question.id == question_id))).first()
+        if row is None:
+            raise NotFound(N_("This question does not exist."))
+        question, author = row
+        tags = list(await session.scalars(select(Skill).join(QuestionTag).where(
+            QuestionTag.question_id == question_id).order_by(Skill.name)))
+        accepted_first = (Answer.id == (question.accepted_answer_id or -1)).desc()
+        answers = (await session.execute(
+            select(Answer, Member).join(Member, Member.id == Answer.author_id)
+            .where(Answer.question_id == question_id, Answer.deleted_at.is_(None))
+            .order_by(accepted_first, Answer.score.desc(), Answer.created_at, Answer.id))).all()
+        comments = (await session.execute(
+            select(Comment, Member).join(Member, Member.id == Comment.author_id)
+            .where(Comment.question_id == question_id, Comment.deleted_at.is_(None))
+            .order_by(Comment.created_at, Comment.id))).all()
+        votes: dict[tuple[str, int], int] = {}
+        if viewer is not None:
+            targets = or_(and_(Vote.target_type == "question", Vote.target_id == question_id),
+                          and_(Vote.target_type == "answer", Vote.target_id.in_([a.id for a, _ in answers])))
+            votes = {(t, i): v for t, i, v in (await session.execute(
+                select(Vote.target_type, Vote.target_id, Vote.value).where(Vote.member_id == viewer.id, targets))).all()}
+    by_answer: dict[int | None, list[CommentView]] = {}
+    for comment, comment_author in comments:
+        by_answer.setdefault(comment.answer_id, []).append(CommentView(comment, comment_author))
+    return QuestionPage(
+        question, author, tags,
+        [AnswerView(a, m, a.id == question.accepted_answer_id, votes.get(("answer", a.id), 0),
+                    by_answer.get(a.id, [])) for a, m in answers],
+        by_answer.get(None, []), votes.get(("question", question_id), 0))
+
+
+async def record_views(db: Database, counts: dict[int, int]) -> None:
+    """Add buffered page views in one transaction (views are counted in memory between flushes)."""
+    if not counts:
+        return
+    async with db.write() as session:
+        for question_id, n in counts.items():
+            await session.execute(update(Question).where(Question.id == question_id).values(
+                view_count=Question.view_count + n))
+
+
+async def revisions(db: Database, question_id: int) -> tuple[Question, list[tuple[Revision, Member]]]:
+    async with db.read() as session:
+        question = await session.get(Question, question_id)
+        if question is None:
+            raise NotFound(N_("This question does not exist."))
+        rows = (await session.execute(select(Revision, Member).join(Member, Member.id == Revision.editor_id)
+                                      .where(Revision.question_id == question_id)
+                                      .order_by(Revision.created_at.desc(), Revision.id.desc()))).all()
+    return question, [(r, m) for r, m in rows]
+
+
+@dataclass
+class QuestionSummary:
+    question: Question
+    author: Member
+    tags: list[Skill]
+
+
+async def _with_tags(session, rows) -> list[QuestionSummary]:
+    ids = [q.id for q, _ in rows]
+    tag_rows = (await session.execute(select(QuestionTag.question_id, Skill).join(Skill).where(
+        QuestionTag.question_id.in_(ids)).order_by(Skill.name))).all() if ids else []
+    by_question: dict[int, list[Skill]] = {}
+    for qid, skill in tag_rows:
+        by_question.setdefault(qid, []).append(skill)
+    return [QuestionSummary(q, m, by_question.get(q.id, [])) for q, m in rows]
+
+
+async def list_questions(db: Database, *, tab: str = "newest", tag: str = "", author_id: int | None = None,
+                         offset: int = 0, limit: int = 20) -> tuple[list[QuestionSummary], int]:
+    """Newest, active or unanswered questions, optionally for one tag or one author."""
+    base = (select(Question, Member).join(Member, Member.id == Question.author_id)
+            .where(Question.deleted_at.is_(None), Member.suspended.is_(False)))
+    if tag:
+        base = base.where(exists().where(QuestionTag.question_id == Question.id, QuestionTag.skill_id == Skill.id,
+                                         Skill.name == tag))
+    if author_id is not None:
+        base = base.where(Question.author_id == author_id)
+    if tab == "unanswered":
+        base = base.where(Question.kind == "question", Question.answer_count == 0)
+    order = {"active": Question.last_activity_at.desc(), "votes": Question.score.desc()}.get(
+        tab, Question.created_at.desc())
+    async with db.read() as session:
+        total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        rows = (await session.execute(base.order_by(order, Question.id.desc()).offset(offset).limit(limit))).all()
+        return await _with_tags(session, rows), total
+
+
+async def home_feed(db: Database, member: Member, offset: int = 0, limit: int = 20) -> tuple[list[QuestionSummary], int]:
+    """Questions by the members and in the tags a member follows, most recently active first."""
+    followed_authors = select(MemberFollow.followed_id).where(MemberFollow.follower_id == member.id)
+    followed_tags = select(QuestionTag.question_id).join(TagFollow, TagFollow.skill_id == QuestionTag.skill_id).where(
+        TagFollow.member_id == member.id)
+    base = (select(Question, Member).join(Member, Member.id == Question.author_id)
+            .where(Question.deleted_at.is_(None), Member.suspended.is_(False),
+                   or_(Question.author_id.in_(followed_authors), Question.id.in_(followed_tags))))
+    async with db.read() as session:
+        total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        rows = (await session.execute(base.order_by(Question.last_activity_at.desc(), Question.id.desc())
+                                      .offset(offset).limit(limit))).all()
+        return await _with_tags(session, rows), total
+
+
+async def answers_by(db: Database, author_id: int, limit: int = 10) -> list[tuple[Answer, Question]]:
+    async with db.read() as session:
+        rows = (await session.execute(
+            select(Answer, Question).join(Question, Question.id == Answer.question_id)
+            .where(Answer.author_id == author_id, Answer.deleted_at.is_(None), Question.deleted_at.is_(None))
+            .order_by(Answer.score.desc(), Answer.created_at.desc()).limit(limit))).all()
+    return [(a, q) for a, q in rows]

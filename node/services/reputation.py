@@ -1,0 +1,76 @@
+"""Reputation: points earned from what others recognize. Kept incrementally, and rebuildable from the facts.
+
+Rules (also in the README):
+- an upvote on your question +5, on your answer +10; a downvote on either −2;
+- your answer accepted +15, and +2 to the asker for accepting an answer (not their own);
+- a peer endorsement of one of your skills +5;
+- votes on a deleted post, and the acceptance of a deleted answer, no longer count.
+"""
+from __future__ import annotations
+
+from sqlalchemy import case, func, select, update
+
+from ..db import Database
+from ..models import Answer, Endorsement, Member, MemberSkill, Question, Vote
+
+POINTS = {
+    ("question", 1): 5, ("question", -1): -2,
+    ("answer", 1): 10, ("answer", -1): -2,
+    "accepted": 15, "accepter": 2, "endorsement": 5,
+}
+
+
+def vote_points(target_type: str, value: int) -> int:
+    return POINTS.get((target_type, value), 0)
+
+
+async def add(session, member_id: int, points: int) -> None:
+    """Apply a change in the caller's transaction, so points move together with the fact that earns them."""
+    if points:
+        await session.execute(update(Member).where(Member.id == member_id).values(
+            reputation=Member.reputation + points))
+
+
+def _vote_sum(target_type: str):
+    return func.sum(case((Vote.value > 0, POINTS[(target_type, 1)]), else_=POINTS[(target_type, -1)]))
+
+
+async def compute_all(session) -> dict[int, int]:
+    """Every member's reputation computed from votes, accepted answers and endorsements."""
+    totals: dict[int, int] = {}
+
+    def credit(rows):
+        for member_id, points in rows:
+            totals[member_id] = totals.get(member_id, 0) + int(points or 0)
+
+    credit((await session.execute(
+        select(Question.author_id, _vote_sum("question")).join(
+            Vote, (Vote.target_type == "question") & (Vote.target_id == Question.id))
+        .where(Question.deleted_at.is_(None)).group_by(Question.author_id))).all())
+    credit((await session.execute(
+        select(Answer.author_id, _vote_sum("answer")).join(
+            Vote, (Vote.target_type == "answer") & (Vote.target_id == Answer.id))
+        .where(Answer.deleted_at.is_(None)).group_by(Answer.author_id))).all())
+    accepted = (await session.execute(
+        select(Answer.author_id, Question.author_id).join(Question, Question.accepted_answer_id == Answer.id)
+        .where(Answer.deleted_at.is_(None)))).all()
+    for answerer, asker in accepted:
+        totals[answerer] = totals.get(answerer, 0) + POINTS["accepted"]
+        if asker != answerer:
+            totals[asker] = totals.get(asker, 0) + POINTS["accepter"]
+    credit((await session.execute(
+        select(MemberSkill.member_id, func.count(Endorsement.id) * POINTS["endorsement"])
+        .join(Endorsement, Endorsement.member_skill_id == MemberSkill.id).group_by(MemberSkill.member_id))).all())
+    return totals
+
+
+async def rebuild(db: Database) -> int:
+    """Recompute every member's reputation; returns how many members' values changed."""
+    async with db.write() as session:
+        totals = await compute_all(session)
+        current = dict((await session.execute(select(Member.id, Member.reputation))).all())
+        changed = {member_id: totals.get(member_id, 0) for member_id, value in current.items()
+                   if totals.get(member_id, 0) != value}
+        for member_id, value in changed.items():
+            await session.execute(update(Member).where(Member.id == member_id).values(reputation=value))
+    return len(changed)

@@ -1,0 +1,162 @@
+"""Full-text search over questions and answers, on SQLite FTS5 or PostgreSQL full-text search.
+
+Words are stemmed here, in French and in English (Snowball), and accents folded, so both databases
+index the same terms: "développeurs" finds "développement", "chaussure" finds "chaussures".
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from sqlalchemy import and_, delete, func, literal_column, select, text
+
+from ..db import Database
+from ..models import Answer, Member, Question, QuestionTag, SearchDocument, Skill
+
+WORD_RE = re.compile(r"\w+", re.UNICODE)
+TAG_RE = re.compile(r"<[^>]+>")
+_stemmers = {lang: snowballstemmer.stemmer(lang) for lang in ("french", "english")}
+MAX_QUERY_WORDS = 12
+PG_VECTOR = ("setweight(to_tsvector('simple', search_document.title_terms), 'A') || "
+             "setweight(to_tsvector('simple', search_document.body_terms), 'B')")
+
+
+def _fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=50_000)
+def word_stems(word: str) -> tuple[str, ...]:
+    """The French and English stems of one word, accents folded (one or two distinct terms)."""
+    word = word.lower()
+    stems = {_fold(stemmer.stemWord(word)) for stemmer in _stemmers.values()}
+    return tuple(sorted(s for s in stems if s))
+
+
+def terms(text_: str) -> str:
+    seen: list[str] = []
+    for word in WORD_RE.findall(text_):
+        seen.extend(word_stems(word))
+    return " ".join(seen)
+
+
+def plain_text(html_: str) -> str:
+    return html.unescape(TAG_RE.sub(" ", html_))
+
+
+async def index_question(session, question: Question) -> None:
+    await _upsert(session, question.id, None, terms(question.title), terms(plain_text(question.body_html)))
+
+
+async def index_answer(session, answer: Answer) -> None:
+    await _upsert(session, answer.question_id, answer.id, "", terms(plain_text(answer.body_html)))
+
+
+async def _upsert(session, question_id: int, answer_id: int | None, title_terms: str, body_terms: str) -> None:
+    document = await session.scalar(select(SearchDocument).where(
+        SearchDocument.question_id == question_id,
+        SearchDocument.answer_id.is_(None) if answer_id is None else SearchDocument.answer_id == answer_id))
+    if document is None:
+        document = SearchDocument(question_id=question_id, answer_id=answer_id)
+    document.title_terms, document.body_terms = title_terms, body_terms
+    session.add(document)
+
+
+async def unindex(session, question_id: int, answer_id: int | None = None) -> None:
+    """Remove a deleted answer, or a deleted question with all its answers, from the index."""
+    condition = SearchDocument.question_id == question_id
+    if answer_id is not None:
+        condition = and_(condition, SearchDocument.answer_id == answer_id)
+    await session.execute(delete(SearchDocument).where(condition))
+
+
+def query_groups(query: str) -> list[tuple[str, ...]]:
+    """Each query word as the group of its stems; a document must match one stem of every group."""
+    groups = []
+    for word in WORD_RE.findall(query)[:MAX_QUERY_WORDS]:
+        stems = word_stems(word)
+        if stems and stems not in groups:
+            groups.append(stems)
+    return groups
+
+
+@dataclass
+class SearchHit:
+    question: Question
+    author: Member
+    snippet: str  # escaped HTML with <mark> around matching words
+    answer_id: int | None
+
+
+async def search(db: Database, query: str, *, tag: str = "", answered: str = "", offset: int = 0,
+                 limit: int = 20) -> tuple[list[SearchHit], int]:
+    """Questions matching `query` (in their title, body or answers), best first, with a snippet each."""
+    groups = query_groups(query)
+    if not groups:
+        return [], 0
+    if db.is_sqlite:
+        match = " AND ".join("(" + " OR ".join(f'"{s}"' for s in group) + ")" for group in groups)
+        # bm25 is lower for better matches; the title weighs ten times the body.
+        scored = (select(SearchDocument.question_id.label("qid"), SearchDocument.answer_id.label("aid"),
+                         literal_column("bm25(search_fts, 10.0, 1.0)").label("rank"))
+                  .select_from(SearchDocument).join(text("search_fts"), text("search_fts.rowid = search_document.id"))
+                  .where(text("search_fts MATCH :match")).params(match=match))
+    else:
+        tsquery = " & ".join("(" + " | ".join(group) + ")" for group in groups)
+        scored = (select(SearchDocument.question_id.label("qid"), SearchDocument.answer_id.label("aid"),
+                         (-literal_column(f"ts_rank({PG_VECTOR}, to_tsquery('simple', :tsq))")).label("rank"))
+                  .where(literal_column(f"({PG_VECTOR}) @@ to_tsquery('simple', :tsq)")).params(tsq=tsquery))
+    scored = scored.subquery()
+    best = (select(scored.c.qid, func.min(scored.c.rank).label("rank"), func.min(scored.c.aid).label("aid"))
+            .group_by(scored.c.qid).subquery())
+    exact_title = func.lower(Question.title) == query.strip().lower()
+    base = (select(Question, Member, best.c.aid).join(best, best.c.qid == Question.id)
+            .join(Member, Member.id == Question.author_id).where(Question.deleted_at.is_(None)))
+    if tag:
+        base = base.where(Question.id.in_(select(QuestionTag.question_id).join(Skill).where(Skill.name == tag)))
+    if answered == "yes":
+        base = base.where(Question.answer_count > 0)
+    elif answered == "no":
+        base = base.where(Question.answer_count == 0)
+    async with db.read() as session:
+        total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        rows = (await session.execute(base.order_by(exact_title.desc(), best.c.rank, Question.score.desc(),
+                                                    Question.id.desc()).offset(offset).limit(limit))).all()
+        answers = {a.id: a for a in await session.scalars(select(Answer).where(
+            Answer.id.in_([aid for _, _, aid in rows if aid])))}
+    hits = []
+    for question, author, aid in rows:
+        source = plain_text(question.body_html)
+        if aid and aid in answers and not _contains(question.title + " " + source, groups):
+            source = plain_text(answers[aid].body_html)
+        hits.append(SearchHit(question, author, snippet(source, groups), aid))
+    return hits, total
+
+
+def _contains(text_: str, groups) -> bool:
+    stems = {s for word in WORD_RE.findall(text_) for s in word_stems(word)}
+    return any(set(group) & stems for group in groups)
+
+
+def snippet(source: str, groups: list[tuple[str, ...]], width: int = 220) -> str:
+    """An escaped excerpt around the first matching word, matching words wrapped in <mark>."""
+    wanted = {s for group in groups for s in group}
+    words = list(WORD_RE.finditer(source))
+    first = next((w for w in words if set(word_stems(w.group())) & wanted), None)
+    start = max(0, (first.start() if first else 0) - width // 3)
+    if start:
+        start = source.find(" ", start) + 1 or start
+    excerpt = source[start:start + width]
+    out, last = [], 0
+    for word in WORD_RE.finditer(excerpt):
+        if set(word_stems(word.group())) & wanted:
+            out.append(html.escape(excerpt[last:word.start()]))
+            out.append(f"<mark>{html.escape(word.group())}</mark>")
+            last = word.end()
+    out.append(html.escape(excerpt[last:]))
+    text_ = " ".join("".join(out).split())
+    return ("… " if start else "") + text_ + (" …" if start + width < len(source) else "")

@@ -1,0 +1,216 @@
+"""Questions, answers, comments and votes."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from ... import i18n
+from ...services import answers, comments, questions, votes
+from ...services.errors import N_, ServiceError
+from ..forms import page_number, text
+from ..keys import CONFIG, DB, MEMBER, VIEWS
+from ..middleware import flash, require_member
+from ..render import form_error, render
+from .directory import pagination
+
+routes = web.RouteTableDef()
+PAGE_SIZE = 20
+TABS = ("newest", "active", "unanswered", "votes")
+
+
+def _id(request: web.Request, name: str = "id") -> int:
+    try:
+        return int(request.match_info[name])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+@routes.get("/questions")
+async def question_list(request: web.Request) -> web.Response:
+    tab = request.query.get("tab", "newest")
+    tab = tab if tab in TABS else "newest"
+    page = page_number(request.query)
+    items, total = await questions.list_questions(request.app[DB], tab=tab, offset=(page - 1) * PAGE_SIZE,
+                                                  limit=PAGE_SIZE)
+    return render(request, "questions.html", {"items": items, "tab": tab,
+                                              "pagination": pagination(page, total, PAGE_SIZE)})
+
+
+@routes.get("/questions/new")
+async def ask_form(request: web.Request) -> web.Response:
+    require_member(request)
+    return render(request, "ask.html", {"kind": request.query.get("kind", "question"),
+                                        "tags": request.query.get("tag", "")})
+
+
+@routes.post("/questions")
+async def ask(request: web.Request) -> web.Response:
+    member = require_member(request)
+    form = await request.post()
+    values = {"title": text(form, "title", 1000), "body": text(form, "body", 100_000),
+              "tags": text(form, "tags", 1000), "kind": text(form, "kind", 20) or "question"}
+    try:
+        question = await questions.ask(request.app[DB], member, base_url=request.app[CONFIG].base_url,
+                                       language=i18n.current_language(), **values)
+    except ServiceError as exc:
+        return form_error(request, "ask.html", exc, values)
+    raise web.HTTPSeeOther(f"/questions/{question.id}")
+
+
+async def _page_context(request: web.Request, question_id: int) -> dict:
+    page = await questions.question_page(request.app[DB], question_id, request.get(MEMBER))
+    return {"page": page, "q": page.question}
+
+
+@routes.get("/questions/{id}")
+async def question_page(request: web.Request) -> web.Response:
+    question_id = _id(request)
+    context = await _page_context(request, question_id)
+    viewer = request.get(MEMBER)
+    if context["q"].deleted_at is None and (viewer is None or viewer.id != context["q"].author_id):
+        request.app[VIEWS].count(question_id)
+    return render(request, "question.html", context, status=410 if context["q"].deleted_at else 200)
+
+
+@routes.get("/questions/{id}/edit")
+async def edit_question_form(request: web.Request) -> web.Response:
+    require_member(request)
+    context = await _page_context(request, _id(request))
+    q = context["q"]
+    return render(request, "ask.html", {"editing": q, "title": q.title, "body": q.body_md, "kind": q.kind,
+                                        "tags": " ".join(t.name for t in context["page"].tags)})
+
+
+@routes.post("/questions/{id}/edit")
+async def edit_question(request: web.Request) -> web.Response:
+    member = require_member(request)
+    question_id = _id(request)
+    form = await request.post()
+    values = {"title": text(form, "title", 1000), "body": text(form, "body", 100_000), "tags": text(form, "tags", 1000)}
+    try:
+        await questions.edit_question(request.app[DB], member, question_id,
+                                      base_url=request.app[CONFIG].base_url, **values)
+    except ServiceError as exc:
+        context = await _page_context(request, question_id)
+        return form_error(request, "ask.html", exc, {"editing": context["q"], "kind": context["q"].kind, **values})
+    raise web.HTTPSeeOther(f"/questions/{question_id}")
+
+
+@routes.post("/questions/{id}/delete")
+async def delete_question(request: web.Request) -> web.Response:
+    member = require_member(request)
+    await questions.delete_question(request.app[DB], member, _id(request))
+    await flash(request, i18n.gettext(N_("The question was deleted.")))
+    raise web.HTTPSeeOther(f"/questions/{_id(request)}")
+
+
+@routes.get("/questions/{id}/revisions")
+async def question_revisions(request: web.Request) -> web.Response:
+    question, history = await questions.revisions(request.app[DB], _id(request))
+    return render(request, "revisions.html", {"q": question, "history": history})
+
+
+@routes.post("/questions/{id}/answers")
+async def post_answer(request: web.Request) -> web.Response:
+    member = require_member(request)
+    question_id = _id(request)
+    form = await request.post()
+    body = text(form, "body", 100_000)
+    try:
+        answer = await answers.post_answer(request.app[DB], member, question_id, body, request.app[CONFIG].base_url)
+    except ServiceError as exc:
+        return form_error(request, "question.html", exc, {**await _page_context(request, question_id),
+                                                           "answer_body": body})
+    raise web.HTTPSeeOther(f"/questions/{question_id}#answer-{answer.id}")
+
+
+@routes.post("/questions/{id}/comments")
+@routes.post("/answers/{answer_id}/comments")
+async def add_comment(request: web.Request) -> web.Response:
+    member = require_member(request)
+    form = await request.post()
+    body = text(form, "body", 5000)
+    answer_id = _id(request, "answer_id") if "answer_id" in request.match_info else None
+    question_id = None if answer_id else _id(request)
+    try:
+        comment = await comments.add_comment(request.app[DB], member, question_id=question_id, answer_id=answer_id,
+                                             body=body, base_url=request.app[CONFIG].base_url)
+    except ServiceError as exc:
+        if question_id is None:
+            question_id = (await answers.get_answer(request.app[DB], answer_id)).question_id
+        return form_error(request, "question.html", exc, {**await _page_context(request, question_id),
+                                                           "comment_body": body, "comment_target": answer_id})
+    raise web.HTTPSeeOther(f"/questions/{comment.question_id}#comment-{comment.id}")
+
+
+VOTE_VALUES = {"up": 1, "down": -1, "none": 0}
+
+
+@routes.post("/questions/{id}/vote")
+@routes.post("/answers/{id}/vote")
+async def vote(request: web.Request) -> web.Response:
+    member = require_member(request)
+    form = await request.post()
+    target_type = "answer" if request.path.startswith("/answers/") else "question"
+    value = VOTE_VALUES.get(text(form, "value", 10))
+    if value is None:
+        raise web.HTTPBadRequest(text="value must be up, down or none")
+    target_id = _id(request)
+    await votes.set_vote(request.app[DB], member, target_type, target_id, value)
+    if target_type == "answer":
+        answer = await answers.get_answer(request.app[DB], target_id)
+        raise web.HTTPSeeOther(f"/questions/{answer.question_id}#answer-{target_id}")
+    raise web.HTTPSeeOther(f"/questions/{target_id}")
+
+
+@routes.get("/answers/{id}")
+async def answer_link(request: web.Request) -> web.Response:
+    answer = await answers.get_answer(request.app[DB], _id(request))
+    raise web.HTTPSeeOther(f"/questions/{answer.question_id}#answer-{answer.id}")
+
+
+@routes.get("/answers/{id}/edit")
+async def edit_answer_form(request: web.Request) -> web.Response:
+    require_member(request)
+    answer = await answers.get_answer(request.app[DB], _id(request))
+    return render(request, "answer_edit.html", {"answer": answer, "body": answer.body_md})
+
+
+@routes.post("/answers/{id}/edit")
+async def edit_answer(request: web.Request) -> web.Response:
+    member = require_member(request)
+    form = await request.post()
+    body = text(form, "body", 100_000)
+    try:
+        answer = await answers.edit_answer(request.app[DB], member, _id(request), body, request.app[CONFIG].base_url)
+    except ServiceError as exc:
+        answer = await answers.get_answer(request.app[DB], _id(request))
+        return form_error(request, "answer_edit.html", exc, {"answer": answer, "body": body})
+    raise web.HTTPSeeOther(f"/questions/{answer.question_id}#answer-{answer.id}")
+
+
+@routes.post("/answers/{id}/delete")
+async def delete_answer(request: web.Request) -> web.Response:
+    member = require_member(request)
+    question_id = await answers.delete_answer(request.app[DB], member, _id(request))
+    await flash(request, i18n.gettext(N_("The answer was deleted.")))
+    raise web.HTTPSeeOther(f"/questions/{question_id}")
+
+
+@routes.post("/answers/{id}/accept")
+async def accept_answer(request: web.Request) -> web.Response:
+    member = require_member(request)
+    question = await answers.accept_answer(request.app[DB], member, _id(request))
+    raise web.HTTPSeeOther(f"/questions/{question.id}#answer-{_id(request)}")
+
+
+@routes.get("/comments/{id}")
+async def comment_link(request: web.Request) -> web.Response:
+    comment = await comments.get_comment(request.app[DB], _id(request))
+    raise web.HTTPSeeOther(f"/questions/{comment.question_id}#comment-{comment.id}")
+
+
+@routes.post("/comments/{id}/delete")
+async def delete_comment(request: web.Request) -> web.Response:
+    member = require_member(request)
+    question_id = await comments.delete_comment(request.app[DB], member, _id(request))
+    raise web.HTTPSeeOther(f"/questions/{question_id}")

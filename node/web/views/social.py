@@ -1,0 +1,79 @@
+"""Following, notifications, search and finding experts."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from ...services import accounts, follows, notifications, search, skills
+from ...services.errors import ServiceError
+from ..forms import page_number
+from ..keys import DB
+from ..middleware import require_member
+from ..render import render
+from .directory import pagination
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/users/{username}/follow")
+@routes.post("/users/{username}/unfollow")
+async def follow_member(request: web.Request) -> web.Response:
+    member = require_member(request)
+    db = request.app[DB]
+    followed = await accounts.get_local_member(db, request.match_info["username"])
+    action = follows.follow_member if request.path.endswith("/follow") else follows.unfollow_member
+    await action(db, member, followed)
+    raise web.HTTPSeeOther(f"/users/{followed.username}")
+
+
+@routes.post("/tags/{skill}/follow")
+@routes.post("/tags/{skill}/unfollow")
+async def follow_tag(request: web.Request) -> web.Response:
+    member = require_member(request)
+    db = request.app[DB]
+    skill = await skills.get_skill(db, request.match_info["skill"])
+    action = follows.follow_tag if request.path.endswith("/follow") else follows.unfollow_tag
+    await action(db, member, skill)
+    raise web.HTTPSeeOther(f"/tags/{skill.name}")
+
+
+@routes.get("/notifications")
+async def notifications_page(request: web.Request) -> web.Response:
+    member = require_member(request)
+    page = page_number(request.query)
+    items = await notifications.recent(request.app[DB], member.id, offset=(page - 1) * 30, limit=31)
+    return render(request, "notifications.html", {"items": items[:30], "page": page, "has_next": len(items) > 30})
+
+
+@routes.post("/notifications/read")
+async def mark_notifications_read(request: web.Request) -> web.Response:
+    member = require_member(request)
+    await notifications.mark_all_read(request.app[DB], member.id)
+    raise web.HTTPSeeOther("/notifications")
+
+
+@routes.get("/search")
+async def search_page(request: web.Request) -> web.Response:
+    query = request.query.get("q", "").strip()[:200]
+    tag = request.query.get("tag", "").strip()[:50]
+    answered = request.query.get("answered", "")
+    answered = answered if answered in ("yes", "no") else ""
+    page = page_number(request.query)
+    hits, total = await search.search(request.app[DB], query, tag=tag, answered=answered,
+                                      offset=(page - 1) * 20, limit=20)
+    return render(request, "search.html", {"query": query, "tag": tag, "answered": answered, "hits": hits,
+                                           "pagination": pagination(page, total, 20)})
+
+
+@routes.get("/experts")
+async def experts_page(request: web.Request) -> web.Response:
+    db = request.app[DB]
+    name = request.query.get("skill", "").strip()
+    context: dict = {"skill_query": name[:50], "experts": [], "skill": None,
+                     "popular": await skills.popular_skills(db, limit=30)}
+    if name:
+        try:
+            context["skill"] = await skills.get_skill(db, skills.normalize_skill(name))
+            context["experts"] = await skills.experts(db, context["skill"], limit=50)
+        except ServiceError as exc:
+            context["not_found"] = True
+    return render(request, "experts.html", context)

@@ -1,0 +1,52 @@
+"""Inbound JSON: everything malformed or hostile is InvalidJSON (a 400), never a crash."""
+
+import pytest
+
+from activitypub.safe_json import InvalidJSON, JSONTooLarge, cap_lists, capped_list, parse_json_object
+
+
+def test_object_is_parsed():
+    assert parse_json_object(b'{"type": "Note", "n": 1.5}') == {"type": "Note", "n": 1.5}
+    assert parse_json_object('{"name": "caf\\u00e9"}') == {"name": "café"}
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "invalid JSON"),
+    (b"{", "invalid JSON"),
+    (b"\xff\xfe{", "invalid JSON"),
+    (b"[]", "must be an object"),
+    (b'"text"', "must be an object"),
+    (b"null", "must be an object"),
+    (b'{"a": NaN}', "NaN"),
+    (b'{"a": Infinity}', "Infinity"),
+    (b'{"a": -Infinity}', "Infinity"),
+    (b'{"a": 1e400}', "out of range"),
+    (b'{"a": ' + b"1" * 5000 + b"}", "invalid JSON"),
+    (b'{"a": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "nested too deeply"),
+    (b'{"a": ' + b'{"a": ' * 70 + b"1" + b"}" * 70 + b"}", "nested too deeply"),
+])
+def test_hostile_json_is_refused(data, reason):
+    with pytest.raises(InvalidJSON, match=reason) as caught:
+        parse_json_object(data)
+    assert caught.value.message
+
+
+def test_size_cap():
+    parse_json_object(b'{"a": "' + b"x" * 90 + b'"}', max_bytes=100)
+    with pytest.raises(JSONTooLarge):
+        parse_json_object(b'{"a": "' + b"x" * 100 + b'"}', max_bytes=100)
+
+
+def test_capped_list():
+    assert capped_list(None) == []
+    assert capped_list("https://a.example") == ["https://a.example"]
+    assert capped_list(list(range(1000)), 3) == [0, 1, 2]
+
+
+def test_cap_lists_caps_activity_and_embedded_object():
+    activity = {"type": "Create", "to": [str(n) for n in range(900)], "cc": "x",
+                "object": {"type": "Note", "tag": [{"type": "Hashtag"}] * 900, "content": "hi"}}
+    capped = cap_lists(activity, limit=500)
+    assert len(capped["to"]) == 500 and capped["cc"] == ["x"]
+    assert len(capped["object"]["tag"]) == 500 and capped["object"]["content"] == "hi"
+    assert len(activity["to"]) == 900  # the input is left alone

@@ -1,0 +1,168 @@
+"""Questions and answers: asking, answering, voting, accepting, editing, deleting."""
+import re
+
+from sqlalchemy import func, select
+
+from node.models import Answer, Question, Revision, Vote
+from node.services import answers, questions, votes
+
+from .support import log_in, make_member, post_form
+
+BASE = "http://127.0.0.1:8080"
+
+
+async def ask(db, author, title="How do I glue oak veneer?", body="I tried contact cement and it lifted.",
+              tags="menuiserie"):
+    return await questions.ask(db, author, title=title, body=body, tags=tags, base_url=BASE)
+
+
+async def test_voting_on_ones_own_post_is_refused(client, database):
+    alice = await make_member(database, "alice")
+    question = await ask(database, alice)
+    await log_in(client, "alice")
+    response = await post_form(client, f"/questions/{question.id}/vote", {"value": "up"})
+    assert response.status == 403 and "cannot vote on your own post" in await response.text()
+    async with database.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Vote)) == 0
+
+
+async def test_voting_twice_changes_the_vote_rather_than_adding_one(client, database):
+    alice = await make_member(database, "alice")
+    await make_member(database, "bob")
+    question = await ask(database, alice)
+    await log_in(client, "bob")
+    for value, score in (("up", 1), ("up", 1), ("down", -1), ("none", 0), ("up", 1)):
+        assert (await post_form(client, f"/questions/{question.id}/vote", {"value": value})).status == 303
+        async with database.read() as session:
+            assert (await session.get(Question, question.id)).score == score
+            assert await session.scalar(select(func.count()).select_from(Vote)) == (0 if value == "none" else 1)
+    page = await (await client.get(f"/questions/{question.id}")).text()
+    assert 'class="vote-up on"' in page
+    bad = await post_form(client, f"/questions/{question.id}/vote", {"value": "sideways"})
+    assert bad.status == 400
+
+
+async def test_only_the_asker_accepts_and_accepted_answer_comes_first(client, database, aiohttp_client):
+    alice = await make_member(database, "alice")
+    bob = await make_member(database, "bob")
+    carol = await make_member(database, "carol")
+    question = await ask(database, alice)
+    early = await answers.post_answer(database, bob, question.id, "Use hide glue and a veneer hammer.", BASE)
+    late = await answers.post_answer(database, carol, question.id, "Vacuum press with urea glue works.", BASE)
+    await votes.set_vote(database, alice, "answer", early.id, 1)
+
+    await log_in(client, "bob")
+    refused = await post_form(client, f"/answers/{late.id}/accept")
+    assert refused.status == 403 and "Only the person who asked" in await refused.text()
+
+    asker = await aiohttp_client(client.server.app)
+    await log_in(asker, "alice")
+    assert (await post_form(asker, f"/answers/{late.id}/accept")).status == 303
+    page = await (await asker.get(f"/questions/{question.id}")).text()
+    assert page.index(f'id="answer-{late.id}"') < page.index(f'id="answer-{early.id}"')
+    assert re.search(rf'class="post answer accepted" id="answer-{late.id}"', page)
+    # the asker may change their mind
+    assert (await post_form(asker, f"/answers/{early.id}/accept")).status == 303
+    async with database.read() as session:
+        assert (await session.get(Question, question.id)).accepted_answer_id == early.id
+
+
+async def test_editing_keeps_the_history(client, database):
+    alice = await make_member(database, "alice")
+    question = await ask(database, alice)
+    await log_in(client, "alice")
+    response = await post_form(client, f"/questions/{question.id}/edit", {
+        "title": "How do I glue oak veneer on MDF?", "body": "Contact cement lifted after a week.",
+        "tags": "menuiserie collage"})
+    assert response.status == 303
+    history = await (await client.get(f"/questions/{question.id}/revisions")).text()
+    assert "How do I glue oak veneer?" in history and "How do I glue oak veneer on MDF?" in history
+    assert "I tried contact cement and it lifted." in history
+    page = await (await client.get(f"/questions/{question.id}")).text()
+    assert "/tags/collage" in page and "edited" in page
+    async with database.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Revision)) == 2
+
+
+async def test_someone_else_cannot_edit_or_delete(client, database):
+    alice = await make_member(database, "alice")
+    await make_member(database, "mallory")
+    question = await ask(database, alice)
+    await log_in(client, "mallory")
+    edit = await post_form(client, f"/questions/{question.id}/edit", {
+        "title": "Hijacked title here", "body": "Something else entirely.", "tags": "spam"})
+    assert edit.status == 403
+    delete = await post_form(client, f"/questions/{question.id}/delete")
+    assert delete.status == 403
+    async with database.read() as session:
+        stored = await session.get(Question, question.id)
+    assert stored.title == "How do I glue oak veneer?" and stored.deleted_at is None
+
+
+async def test_deleted_question_page_says_it_was_deleted(client, database):
+    alice = await make_member(database, "alice")
+    question = await ask(database, alice)
+    await log_in(client, "alice")
+    assert (await post_form(client, f"/questions/{question.id}/delete")).status == 303
+    response = await client.get(f"/questions/{question.id}")
+    page = await response.text()
+    assert response.status == 410 and "This question was deleted." in page
+    assert "I tried contact cement" not in page
+    assert f"/questions/{question.id}" not in await (await client.get("/questions")).text()
+    assert (await client.get("/questions/999999")).status == 404
+
+
+async def test_bad_input_gives_a_form_error_and_stores_nothing(client, database):
+    await make_member(database, "alice")
+    await log_in(client, "alice")
+    cases = [
+        ({"title": "", "body": "A long enough body text.", "tags": "python"}, "Give your question a title"),
+        ({"title": "A good title here", "body": "x" * 30_001, "tags": "python"}, "too long"),
+        ({"title": "A good title here", "body": "A long enough body text.", "tags": "no/slash"}, "A skill or tag has"),
+        ({"title": "A good title here", "body": "A long enough body text.", "tags": ""}, "at least one tag"),
+        ({"title": "A good title here", "body": "A long enough body text.", "tags": "a b c d e f"}, "at most 5 tags"),
+    ]
+    for form, message in cases:
+        response = await post_form(client, "/questions", form)
+        text = await response.text()
+        assert response.status == 400, form
+        assert message in text
+    async with database.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Question)) == 0
+
+
+async def test_empty_answer_and_comment_are_refused(client, database):
+    alice = await make_member(database, "alice")
+    question = await ask(database, alice)
+    await log_in(client, "alice")
+    response = await post_form(client, f"/questions/{question.id}/answers", {"body": "  "})
+    assert response.status == 400 and "Write at least 10 characters" in await response.text()
+    response = await post_form(client, f"/questions/{question.id}/comments", {"body": ""})
+    assert response.status == 400 and "Write a comment" in await response.text()
+    async with database.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Answer)) == 0
+
+
+XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+
+
+async def test_xss_in_title_body_comment_and_tags_is_neutralized(client, database):
+    from .test_profiles import html_elements
+    alice = await make_member(database, "alice")
+    await log_in(client, "alice")
+    response = await post_form(client, "/questions", {
+        "title": f"Title {XSS}", "body": f"Body {XSS} [x](javascript:alert(3))", "tags": "python"})
+    assert response.status == 303
+    location = response.headers["Location"]
+    qid = int(location.rsplit("/", 1)[1])
+    await post_form(client, f"{location}/comments", {"body": f"Comment {XSS} [y](javascript:alert(4))"})
+    bad_tag = await post_form(client, "/questions", {"title": "Another good title", "body": "A long enough body.",
+                                                     "tags": "<script>"})
+    assert bad_tag.status == 400
+    page = await (await client.get(f"/questions/{qid}")).text()
+    main = page.split('<main id="main">')[1]
+    elements = html_elements(main)
+    assert not [t for t, _ in elements if t in ("script", "img", "iframe", "style")]
+    assert not [n for _, attrs in elements for n, _ in attrs if n.startswith("on")]
+    assert not [v for _, attrs in elements for n, v in attrs if n == "href" and v.lower().startswith("javascript")]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in main  # shown as text, harmless
