@@ -191,7 +191,11 @@ class GuardedClient:
                     location = response.headers.get("Location")
                     if not location:
                         raise HTTPStatusError("redirect without Location", response.status)
-                    target = self.check_url(target.join(URL(location)))
+                    try:
+                        next_url = target.join(URL(location))
+                    except (ValueError, TypeError):
+                        raise ForbiddenURL(f"malformed redirect to {location!r}") from None
+                    target = self.check_url(next_url)
                     continue
                 if not 200 <= response.status < 300:
                     error = Gone if response.status == 410 else HTTPStatusError

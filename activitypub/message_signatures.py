@@ -96,6 +96,13 @@ def _unquote(raw: str) -> str:
     return re.sub(r"\\(.)", r"\1", raw[1:-1])
 
 
+def _param_value(raw: str) -> str | int:
+    # Structured-field parameter: a quoted string, an integer, or a token kept as text.
+    if raw.startswith('"'):
+        return _unquote(raw)
+    return int(raw) if re.fullmatch(r"[0-9]{1,15}", raw) else raw
+
+
 def _parse_input(label: str, member: str, signature: bytes) -> MessageSignature:
     if not member.startswith("(") or ")" not in member:
         raise MalformedSignature("Signature-Input member is not an inner list")
@@ -111,8 +118,7 @@ def _parse_input(label: str, member: str, signature: bytes) -> MessageSignature:
         position = match.end()
     params: dict[str, str | int] = {}
     for match in _PARAM.finditer(params_part):
-        raw = match.group(2) or ""
-        params[match.group(1)] = _unquote(raw) if raw.startswith('"') else (int(raw) if raw.isdigit() else raw)
+        params[match.group(1)] = _param_value(match.group(2) or "")
     if _PARAM.sub("", params_part).strip():
         raise MalformedSignature("unreadable signature parameters")
     key_id = params.get("keyid")
@@ -289,16 +295,17 @@ def sign_message_request(
 ) -> dict[str, str]:
     """Return ``headers`` plus Host, Date, Content-Digest (with a body) and an RFC 9421 signature.
 
-    Covers Fedify's default components unless ``components`` is given.
+    Like Fedify, keeps a Content-Digest the caller already set, and covers Fedify's default
+    components unless ``components`` is given.
     """
     if isinstance(private_key, str):
         private_key = load_private_key(private_key)
     now = now or datetime.now(timezone.utc)
     signed = {name: value for name, value in headers.items()
-              if name.lower() not in ("host", "date", "content-digest", "signature", "signature-input")}
+              if name.lower() not in ("host", "date", "signature", "signature-input")}
     signed["Host"] = urlsplit(url).netloc.rpartition("@")[2]
     signed["Date"] = http_date(now)
-    if body:
+    if body and not any(name.lower() == "content-digest" for name in signed):
         signed["Content-Digest"] = content_digest(body)
     names = tuple(components or DEFAULT_COMPONENTS + (("content-digest",) if body else ()))
     algorithm = "ed25519" if isinstance(private_key, ed25519.Ed25519PrivateKey) else "rsa-v1_5-sha256"

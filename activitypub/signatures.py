@@ -134,7 +134,7 @@ def parse_signature_header(value: str) -> ParsedSignature:
 def _optional_int(params: Mapping[str, str], name: str) -> int | None:
     if name not in params:
         return None
-    if not params[name].isdigit():
+    if not re.fullmatch(r"[0-9]{1,18}", params[name]):
         raise MalformedSignature(f"{name} must be an integer")
     return int(params[name])
 

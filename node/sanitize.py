@@ -1,6 +1,8 @@
 """The one place that turns untrusted text into HTML: Markdown for local content, an allowlist for remote HTML."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import bleach
 from markdown_it import MarkdownIt
 
@@ -24,26 +26,34 @@ _cleaner = bleach.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, prot
                           strip=True, strip_comments=True)
 
 
-def _nofollow(attrs, new=False):
-    href = attrs.get((None, "href"), "")
-    if href.startswith(("http:", "https:")):
-        attrs[(None, "rel")] = "nofollow noopener ugc"
-    return attrs
+def _link_attributes(local_prefix: str):
+    def callback(attrs, new=False):
+        href = attrs.get((None, "href"), "")
+        if local_prefix and href.startswith(local_prefix):
+            attrs.pop((None, "rel"), None)
+            if attrs.get("_text", "").startswith("@"):
+                attrs[(None, "class")] = "u-url mention"  # the markup Mastodon gives mentions
+        elif href.startswith(("http:", "https:")):
+            attrs[(None, "rel")] = "nofollow noopener ugc"
+        return attrs
+    return callback
 
 
-_linker = bleach.Linker(callbacks=[_nofollow], skip_tags={"pre", "code"}, parse_email=False)
+@lru_cache(maxsize=8)
+def _linker(local_prefix: str) -> bleach.Linker:
+    return bleach.Linker(callbacks=[_link_attributes(local_prefix)], skip_tags={"pre", "code"}, parse_email=False)
 
 
-def clean_html(html: str) -> str:
-    """Allowlist-sanitize HTML (remote content, rendered Markdown)."""
-    return _linker.linkify(_cleaner.clean(html))
+def clean_html(html: str, local_prefix: str = "") -> str:
+    """Allowlist-sanitize HTML (remote content, rendered Markdown); links outside `local_prefix` get nofollow."""
+    return _linker(local_prefix).linkify(_cleaner.clean(html))
 
 
-def render_markdown(source: str) -> str:
+def render_markdown(source: str, local_prefix: str = "") -> str:
     """Markdown → sanitized HTML; call it once when the content is written, never per view."""
-    return clean_html(_markdown.render(source))
+    return clean_html(_markdown.render(source), local_prefix)
 
 
-def render_inline_markdown(source: str) -> str:
+def render_inline_markdown(source: str, local_prefix: str = "") -> str:
     """One paragraph of Markdown (emphasis, code, links) for comments."""
-    return clean_html(_markdown.renderInline(source))
+    return clean_html(_markdown.renderInline(source), local_prefix)

@@ -61,6 +61,7 @@ def webfinger_handler(lookup: Lookup) -> Callable[[web.Request], Awaitable[web.S
     """
 
     async def webfinger(request: web.Request) -> web.StreamResponse:
+        """Answer one WebFinger query."""
         resource = normalize_resource(request.query.get("resource", ""))
         if resource is None:
             return _error(400, "resource must be acct:user@host or an https URL")
@@ -89,6 +90,7 @@ def host_meta_handler(base_url: str) -> Callable[[web.Request], Awaitable[web.St
     )
 
     async def host_meta(request: web.Request) -> web.StreamResponse:
+        """Answer host-meta as XRD, or as JRD for clients asking for JSON."""
         if "json" in request.headers.get("Accept", "") and "xml" not in request.headers.get("Accept", ""):
             return web.json_response({"links": [{"rel": "lrdd", "template": template}]},
                                      content_type=JRD_JSON, headers=CORS_HEADERS)

@@ -40,4 +40,5 @@ async def render_with_mentions(session, source: str, base_url: str, inline: bool
     """Rendered, sanitized HTML with @mentions linked, and the members mentioned."""
     members = await mentioned_members(session, source)
     linked = link_mentions(source, members, base_url)
-    return (render_inline_markdown(linked) if inline else render_markdown(linked)), members
+    render = render_inline_markdown if inline else render_markdown
+    return render(linked, base_url.rstrip("/") + "/"), members

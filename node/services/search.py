@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
-from sqlalchemy import and_, delete, func, literal_column, select, text
+from sqlalchemy import and_, column, delete, func, literal_column, select, table, text
 
 from ..db import Database
 from ..models import Answer, Member, Question, QuestionTag, SearchDocument, Skill
@@ -21,6 +21,8 @@ WORD_RE = re.compile(r"\w+", re.UNICODE)
 TAG_RE = re.compile(r"<[^>]+>")
 _stemmers = {lang: snowballstemmer.stemmer(lang) for lang in ("french", "english")}
 MAX_QUERY_WORDS = 12
+MAX_CANDIDATES = 1000  # results are ranked among the best thousand matching documents
+SEARCH_FTS = table("search_fts", column("rowid"))  # the SQLite FTS5 table, created by the migration
 PG_VECTOR = ("setweight(to_tsvector('simple', search_document.title_terms), 'A') || "
              "setweight(to_tsvector('simple', search_document.body_terms), 'B')")
 
@@ -31,9 +33,11 @@ def _fold(word: str) -> str:
 
 @lru_cache(maxsize=50_000)
 def word_stems(word: str) -> tuple[str, ...]:
-    """The French and English stems of one word, accents folded (one or two distinct terms)."""
+    """The French and English stems of a word, as written and without accents, accents folded.
+
+    Stemming both spellings makes "securite" typed without accents meet "sécurité" in a document."""
     word = word.lower()
-    stems = {_fold(stemmer.stemWord(word)) for stemmer in _stemmers.values()}
+    stems = {_fold(stemmer.stemWord(form)) for stemmer in _stemmers.values() for form in {word, _fold(word)}}
     return tuple(sorted(s for s in stems if s))
 
 
@@ -101,31 +105,34 @@ async def search(db: Database, query: str, *, tag: str = "", answered: str = "",
     if db.is_sqlite:
         match = " AND ".join("(" + " OR ".join(f'"{s}"' for s in group) + ")" for group in groups)
         # bm25 is lower for better matches; the title weighs ten times the body.
-        scored = (select(SearchDocument.question_id.label("qid"), SearchDocument.answer_id.label("aid"),
+        scored = (select(SearchDocument.question_id, SearchDocument.answer_id,
                          literal_column("bm25(search_fts, 10.0, 1.0)").label("rank"))
-                  .select_from(SearchDocument).join(text("search_fts"), text("search_fts.rowid = search_document.id"))
-                  .where(text("search_fts MATCH :match")).params(match=match))
+                  .select_from(SearchDocument).join(SEARCH_FTS, SEARCH_FTS.c.rowid == SearchDocument.id)
+                  .where(text("search_fts MATCH :match").bindparams(match=match)))
     else:
         tsquery = " & ".join("(" + " | ".join(group) + ")" for group in groups)
-        scored = (select(SearchDocument.question_id.label("qid"), SearchDocument.answer_id.label("aid"),
-                         (-literal_column(f"ts_rank({PG_VECTOR}, to_tsquery('simple', :tsq))")).label("rank"))
-                  .where(literal_column(f"({PG_VECTOR}) @@ to_tsquery('simple', :tsq)")).params(tsq=tsquery))
-    scored = scored.subquery()
-    best = (select(scored.c.qid, func.min(scored.c.rank).label("rank"), func.min(scored.c.aid).label("aid"))
-            .group_by(scored.c.qid).subquery())
-    exact_title = func.lower(Question.title) == query.strip().lower()
-    base = (select(Question, Member, best.c.aid).join(best, best.c.qid == Question.id)
-            .join(Member, Member.id == Question.author_id).where(Question.deleted_at.is_(None)))
-    if tag:
-        base = base.where(Question.id.in_(select(QuestionTag.question_id).join(Skill).where(Skill.name == tag)))
-    if answered == "yes":
-        base = base.where(Question.answer_count > 0)
-    elif answered == "no":
-        base = base.where(Question.answer_count == 0)
+        scored = (select(SearchDocument.question_id, SearchDocument.answer_id,
+                         (-func.ts_rank(literal_column(PG_VECTOR), func.to_tsquery("simple", tsquery))).label("rank"))
+                  .where(text(f"({PG_VECTOR}) @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery)))
     async with db.read() as session:
-        total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        rows = (await session.execute(base.order_by(exact_title.desc(), best.c.rank, Question.score.desc(),
-                                                    Question.id.desc()).offset(offset).limit(limit))).all()
+        # The best-ranked documents first; each question keeps its best document (title, body or an answer).
+        best: dict[int, tuple[float, int | None]] = {}
+        for qid, aid, rank in (await session.execute(scored.order_by(text("rank")).limit(MAX_CANDIDATES))).all():
+            if qid not in best:
+                best[qid] = (rank, aid)
+        conditions = [Question.id.in_(list(best)), Question.deleted_at.is_(None)]
+        if tag:
+            conditions.append(Question.id.in_(select(QuestionTag.question_id).join(Skill).where(Skill.name == tag)))
+        if answered == "yes":
+            conditions.append(Question.answer_count > 0)
+        elif answered == "no":
+            conditions.append(Question.answer_count == 0)
+        found = (await session.execute(select(Question, Member).join(Member, Member.id == Question.author_id)
+                                       .where(*conditions))).all() if best else []
+        exact = query.strip().lower()
+        found.sort(key=lambda row: (row[0].title.lower() != exact, best[row[0].id][0], -row[0].score, -row[0].id))
+        total, page = len(found), found[offset:offset + limit]
+        rows = [(q, m, best[q.id][1]) for q, m in page]
         answers = {a.id: a for a in await session.scalars(select(Answer).where(
             Answer.id.in_([aid for _, _, aid in rows if aid])))}
     hits = []

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from activitypub.inbox import InboxError, read_signed_activity
 from activitypub.keys import generate_key_pair
+from activitypub.message_signatures import sign_message_request
 from activitypub.signatures import body_digest, sign_headers
 
 BOB = "https://remote.example/users/bob"
@@ -17,6 +18,7 @@ ROTATED = generate_key_pair()
 LOOKUP_CALLS = web.AppKey("lookup_calls", list)
 KEY_TABLE = web.AppKey("key_table", dict)
 BLOCKED = web.AppKey("blocked", set)
+SCHEME = web.AppKey("scheme", dict)
 
 
 def follow(actor=BOB):
@@ -30,6 +32,7 @@ def build_app():
     # key id -> (owner, pem before refresh, pem after refresh)
     app[KEY_TABLE] = {BOB_KEY: (BOB, KEYS.public_pem, KEYS.public_pem)}
     app[BLOCKED] = set()
+    app[SCHEME] = {"public": None}
 
     async def get_public_key(key_id, refresh):
         app[LOOKUP_CALLS].append((key_id, refresh))
@@ -44,7 +47,8 @@ def build_app():
 
     async def inbox(request):
         try:
-            activity, signer = await read_signed_activity(request, get_public_key, check_sender=check_sender)
+            activity, signer = await read_signed_activity(request, get_public_key, check_sender=check_sender,
+                                                          public_scheme=app[SCHEME]["public"])
         except InboxError as exc:
             return web.Response(status=exc.status, text=exc.message)
         return web.json_response({"type": activity["type"], "signer": signer}, status=202)
@@ -167,3 +171,32 @@ async def test_blocked_sender_is_refused_before_any_key_fetch(client):
 async def test_embedded_actor_object_is_accepted(client):
     response = await post(client, follow(actor={"id": BOB, "type": "Person"}))
     assert response.status == 202
+
+
+# --- RFC 9421 (Fedify 2.x signs with it first) ----------------------------------------------
+
+
+async def post_rfc9421(client, body, private_pem=KEYS.private_pem, url=None):
+    body = json.dumps(body).encode()
+    url = url or str(client.make_url("/inbox"))
+    headers = sign_message_request("POST", url, {"Content-Type": "application/activity+json"}, body, BOB_KEY, private_pem)
+    return await client.post("/inbox", data=body, headers=headers)
+
+
+async def test_rfc9421_signed_activity_is_accepted(client):
+    response = await post_rfc9421(client, follow())
+    assert response.status == 202
+    assert await response.json() == {"type": "Follow", "signer": BOB}
+
+
+async def test_rfc9421_bad_signature_is_401_so_fedify_knocks_again(client):
+    response = await post_rfc9421(client, follow(), private_pem=generate_key_pair().private_pem)
+    assert response.status == 401
+    assert calls(client) == [(BOB_KEY, False), (BOB_KEY, True)]
+
+
+async def test_rfc9421_target_uri_uses_the_public_scheme(client):
+    https_url = str(client.make_url("/inbox").with_scheme("https"))
+    assert (await post_rfc9421(client, follow(), url=https_url)).status == 401
+    client.server.app[SCHEME]["public"] = "https"
+    assert (await post_rfc9421(client, follow(), url=https_url)).status == 202

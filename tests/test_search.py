@@ -1,0 +1,69 @@
+"""Full-text search: stemming in French and English, ranking, snippets and filters."""
+from node.services import answers, questions, search
+
+from .support import make_member
+
+BASE = "http://127.0.0.1:8080"
+
+
+async def ask(db, author, title, body, tags="divers"):
+    return await questions.ask(db, author, title=title, body=body, tags=tags, base_url=BASE)
+
+
+async def test_french_question_is_found_by_a_stemmed_word(client, database):
+    alice = await make_member(database, "alice")
+    await ask(database, alice, "Quelles chaussures de sécurité pour un atelier ?",
+              "Nos menuisiers se plaignent des chaussures actuelles.", tags="securite")
+    await ask(database, alice, "Unrelated spreadsheet question", "Pivot tables in a shared workbook.")
+    page = await (await client.get("/search?q=chaussure")).text()  # singular finds the plural
+    assert "Quelles chaussures de sécurité" in page and "Unrelated spreadsheet" not in page
+    assert "<mark>chaussures</mark>" in page
+    hits, total = await search.search(database, "menuisier")  # "menuisiers" in the body
+    assert total == 1
+    hits, total = await search.search(database, "securite atelier")  # accents folded, both words needed
+    assert total == 1 and hits[0].question.title.startswith("Quelles chaussures")
+
+
+async def test_exact_title_match_ranks_first(database):
+    alice = await make_member(database, "alice")
+    for i in range(3):
+        await ask(database, alice, f"Notes on invoicing practice {i}",
+                  "Invoice payment terms late payment invoice reminders invoice invoice.")
+    exact = await ask(database, alice, "Late payment", "What can a freelancer do about it?")
+    hits, total = await search.search(database, "late payment")
+    assert total == 4
+    assert hits[0].question.id == exact.id
+
+
+async def test_answers_are_searched_and_filters_apply(client, database):
+    alice = await make_member(database, "alice")
+    bob = await make_member(database, "bob")
+    answered = await ask(database, alice, "Heating a small workshop", "Wood stove or heat pump?", tags="chauffage")
+    open_q = await ask(database, alice, "Insulating a workshop roof", "Which insulation for a heat pump?",
+                       tags="isolation")
+    await answers.post_answer(database, bob, answered.id, "A heat pump with underfloor loops.", BASE)
+    hits, _ = await search.search(database, "underfloor")
+    assert [h.question.id for h in hits] == [answered.id] and hits[0].answer_id is not None
+    assert "<mark>underfloor</mark>" in hits[0].snippet
+    unanswered, _ = await search.search(database, "heat pump", answered="no")
+    assert [h.question.id for h in unanswered] == [open_q.id]
+    tagged, _ = await search.search(database, "workshop", tag="chauffage")
+    assert [h.question.id for h in tagged] == [answered.id]
+    page = await (await client.get("/search?q=workshop&answered=yes")).text()
+    assert "Heating a small workshop" in page and "Insulating" not in page
+
+
+async def test_deleted_questions_leave_the_index(database):
+    alice = await make_member(database, "alice")
+    question = await ask(database, alice, "Temporary question about glue", "Glue glue glue.")
+    await questions.delete_question(database, alice, question.id)
+    assert (await search.search(database, "glue"))[1] == 0
+
+
+async def test_search_input_is_safe(client, database):
+    alice = await make_member(database, "alice")
+    await ask(database, alice, "Quotes and operators", 'He said "NEAR" OR AND NOT *')
+    for query in ['"', "AND OR NOT", "*", "NEAR(", "'; DROP TABLE question; --", "<script>x</script>"]:
+        response = await client.get("/search", params={"q": query})
+        assert response.status == 200
+        assert "<script>x" not in await response.text()
