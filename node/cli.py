@@ -83,14 +83,8 @@ def cmd_serve(args) -> None:
     config = load_config(args.config, **({"port": args.port} if args.port else {}))
     db = Database(config.database_url)
 
-    async def check_schema():
-        head, current = await _head_revision(), await current_revision(db.engine)
-        if current != head:
-            raise CommandError(f"the database schema is at {current or 'nothing'}, the code needs {head}: "
-                               "run `skiller db upgrade`")
-
-    asyncio.run(check_schema())
-    db = Database(config.database_url)  # the first one's connections belong to the finished loop
+    _with_database(config, None)  # checks the schema before listening
+    db = Database(config.database_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     print(f"Skiller node {__version__} on {config.base_url} (listening on {config.host}:{config.port})")
     web.run_app(create_app(config, db), host=config.host, port=config.port, print=None, access_log=None)
@@ -106,15 +100,9 @@ def cmd_createuser(args) -> None:
             raise CommandError("--password is required when not run interactively")
         password = getpass.getpass("Password: ")
 
-    async def run():
-        db = Database(config.database_url)
-        try:
-            return await accounts.create_member(db, args.username, password, email=args.email or "",
-                                                role="admin" if args.admin else "member", allow_reserved=True)
-        finally:
-            await db.close()
-
-    member = asyncio.run(run())
+    member = _with_database(config, lambda db: accounts.create_member(
+        db, args.username, password, email=args.email or "", role="admin" if args.admin else "member",
+        allow_reserved=True))
     print(f"Created {member.role} {member.username}: {config.base_url}/users/{member.username}")
 
 
@@ -124,15 +112,8 @@ def cmd_invite(args) -> None:
 
     config = _config(args)
 
-    async def run():
-        db = Database(config.database_url)
-        try:
-            return await invitations.create_invitation(db, None, max_uses=args.uses,
-                                                       expires_in_days=args.days or None, note=args.note)
-        finally:
-            await db.close()
-
-    invitation = asyncio.run(run())
+    invitation = _with_database(config, lambda db: invitations.create_invitation(
+        db, None, max_uses=args.uses, expires_in_days=args.days or None, note=args.note))
     print(uris.absolute(config.base_url, uris.signup(invitation.code)))
 
 
@@ -140,6 +121,37 @@ def cmd_db_upgrade(args) -> None:
     config = _config(args)
     asyncio.run(upgrade_database(config.database_url))
     print("Database schema is up to date.")
+
+
+def _with_database(config, work):
+    """Run `work(db)` on a fresh event loop with a database that is closed afterwards."""
+    async def run():
+        db = Database(config.database_url)
+        try:
+            head, current = await _head_revision(), await current_revision(db.engine)
+            if current != head:
+                raise CommandError(f"the database schema is at {current or 'nothing'}, the code needs {head}: "
+                                   "run `skiller db upgrade`")
+            return await work(db) if work else None
+        finally:
+            await db.close()
+    return asyncio.run(run())
+
+
+def cmd_demo(args) -> None:
+    from .demo.loader import DEMO_PASSWORD, load_demo
+
+    config = _config(args)
+    counts = _with_database(config, lambda db: load_demo(db, config.base_url, question_count=args.questions))
+    print(f"Demo community loaded: {counts['members']} members, {counts['questions']} posts.")
+    print(f"Log in as any of them (for example  claire  or  sarah) with the password  {DEMO_PASSWORD}")
+
+
+def cmd_reputation_rebuild(args) -> None:
+    from .services import reputation
+
+    changed = _with_database(_config(args), reputation.rebuild)
+    print(f"Reputation recomputed from votes, accepted answers and endorsements: {changed} member(s) corrected.")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,6 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=7, help="days before it expires (default 7, 0 = never)")
     p.add_argument("--note", default="", help="a note to remember what it was for")
     p.set_defaults(func=cmd_invite)
+
+    p = commands.add_parser("demo", help="load a bilingual demo community (members, questions, answers, votes)")
+    p.add_argument("--questions", type=int, default=200, help="how many questions to create (default 200)")
+    p.set_defaults(func=cmd_demo)
+
+    p = commands.add_parser("reputation", help="reputation maintenance")
+    reputation_commands = p.add_subparsers(dest="reputation_command", required=True, metavar="ACTION")
+    p = reputation_commands.add_parser("rebuild", help="recompute every member's reputation from the facts")
+    p.set_defaults(func=cmd_reputation_rebuild)
 
     db = commands.add_parser("db", help="database schema and copies")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")

@@ -190,7 +190,7 @@ async def test_ld_json_with_as2_profile_is_accepted(server, dev_client):
 
 
 async def test_signed_get_verifies_on_the_server(server, dev_client):
-    url = str(server.make_url("/signed-only"))
+    url = str(server.make_url("/signed-only").with_query(page="2", q="a b/é"))
     document = await dev_client.fetch_json(url, signer=Signer(KEY_ID, KEYS.private_pem))
     assert document["type"] == "Person"
     with pytest.raises(HTTPStatusError) as caught:

@@ -1,0 +1,1 @@
+"""`skiller demo`: a living bilingual community for a newcomer to explore."""

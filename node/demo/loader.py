@@ -1,0 +1,79 @@
+"""Load the demo community through the same services members use, so every page is consistent."""
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import func, select
+
+from ..db import Database
+from ..models import Member, Question
+from ..services import accounts, answers, comments, follows, profiles, questions, skills, votes
+from ..services.errors import Conflict, ServiceError
+from .content import ANSWERS, COMMENTS, DISCUSSIONS, PEOPLE, QUESTIONS, VARIANTS
+
+DEMO_PASSWORD = "demo-password-2026"
+
+
+async def load_demo(db: Database, base_url: str, question_count: int = 200, seed: int = 2026) -> dict[str, int]:
+    """Create the demo members, questions, answers, comments, votes and endorsements; returns the counts."""
+    rng = random.Random(seed)
+    async with db.read() as session:
+        if await session.scalar(select(func.count()).select_from(Member).where(Member.username_key == PEOPLE[0][0])):
+            raise Conflict("The demo community is already loaded.")
+    members: dict[str, Member] = {}
+    for username, name, headline, org, city, language, skill_names in PEOPLE:
+        member = await accounts.create_member(db, username, DEMO_PASSWORD, language=language, display_name=name)
+        bio = (f"{headline} à {city}. J'aime partager ce que j'ai appris sur le terrain." if language == "fr"
+               else f"{headline} in {city}. Happy to share what I learned on the job.")
+        await profiles.update_profile(db, member.id, display_name=name, headline=headline, organization=org,
+                                      location=city, bio=bio, links=[])
+        for skill in skill_names:
+            await skills.add_skill(db, member.id, skill.replace("-", " "), rng.randint(2, 4), rng.randint(1, 20))
+        members[username] = member
+    people = list(members.values())
+    experts_by_skill = {s: [members[p[0]] for p in PEOPLE if s in p[6]] for s in {s for p in PEOPLE for s in p[6]}}
+
+    for member in people:  # peer endorsements
+        for username, *_rest, skill_names in rng.sample(PEOPLE, 4):
+            other = members[username]
+            if other.id != member.id:
+                try:
+                    await skills.endorse(db, member, other.id, rng.choice(skill_names))
+                except ServiceError:
+                    pass
+        for other in rng.sample(people, 3):
+            if other.id != member.id:
+                await follows.follow_member(db, member, other)
+
+    pool = [(skill, item) for skill, items in QUESTIONS.items() for item in items]
+    for number in range(question_count):
+        skill, (language, title, body) = pool[number % len(pool)]
+        variant = VARIANTS[language][(number // len(pool)) % len(VARIANTS[language])]
+        askers = [m for m in people if (m.language or "fr") == language] or people
+        asker = rng.choice(askers)
+        extra = rng.choice([t for t in experts_by_skill if t != skill])
+        question = await questions.ask(db, asker, title=title + variant, body=body, tags=[skill, extra],
+                                       base_url=base_url, language=language)
+        answerers = {m.id: m for m in experts_by_skill.get(skill, []) + rng.sample(people, 3) if m.id != asker.id}
+        posted = []
+        for answerer in list(answerers.values())[:rng.randint(0, 4)]:
+            text = rng.choice(ANSWERS[language])
+            posted.append(await answers.post_answer(db, answerer, question.id, text, base_url))
+        for voter in rng.sample(people, rng.randint(0, 6)):
+            for target_type, target_id, author_id in [("question", question.id, asker.id)] + \
+                    [("answer", a.id, a.author_id) for a in posted]:
+                if voter.id != author_id and rng.random() < 0.5:
+                    await votes.set_vote(db, voter, target_type, target_id, 1 if rng.random() < 0.85 else -1)
+        if posted and rng.random() < 0.6:
+            await answers.accept_answer(db, asker, rng.choice(posted).id)
+        if posted and rng.random() < 0.5:
+            commenter = rng.choice(people)
+            await comments.add_comment(db, commenter, answer_id=posted[0].id,
+                                       body=f"@{asker.username} " + rng.choice(COMMENTS[language]), base_url=base_url)
+    for language, title, body, tags in DISCUSSIONS:
+        author = members["camille"] if language == "fr" else members["sarah"]
+        await questions.ask(db, author, kind="discussion", title=title, body=body, tags=tags, base_url=base_url,
+                            language=language)
+    async with db.read() as session:
+        total = await session.scalar(select(func.count()).select_from(Question))
+    return {"members": len(people), "questions": total}
