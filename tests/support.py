@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 from node.config import load_config
@@ -40,3 +41,9 @@ async def log_in(client, username: str, password: str = PASSWORD):
     response = await post_form(client, "/login", {"username": username, "password": password})
     assert response.status == 303, await response.text()
     return response
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

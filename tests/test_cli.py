@@ -1,6 +1,5 @@
 """The `skiller` command as an administrator runs it, in a fresh directory."""
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -8,6 +7,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from .support import free_port
 
 SKILLER = [sys.executable, "-m", "node.cli"]
 
@@ -18,12 +19,6 @@ def run(cwd: Path, *args: str, env: dict | None = None, check: bool = True) -> s
     if check:
         assert result.returncode == 0, result.stderr
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_every_command_has_help(tmp_path):

@@ -21,7 +21,7 @@ WORD_RE = re.compile(r"\w+", re.UNICODE)
 TAG_RE = re.compile(r"<[^>]+>")
 _stemmers = {lang: snowballstemmer.stemmer(lang) for lang in ("french", "english")}
 MAX_QUERY_WORDS = 12
-MAX_CANDIDATES = 1000  # results are ranked among the best thousand matching documents
+MAX_CANDIDATES = 300  # results are the best 300 matching documents, ranked by the database
 SEARCH_FTS = table("search_fts", column("rowid"))  # the SQLite FTS5 table, created by the migration
 PG_VECTOR = ("setweight(to_tsvector('simple', search_document.title_terms), 'A') || "
              "setweight(to_tsvector('simple', search_document.body_terms), 'B')")
@@ -102,24 +102,11 @@ async def search(db: Database, query: str, *, tag: str = "", answered: str = "",
     groups = query_groups(query)
     if not groups:
         return [], 0
-    if db.is_sqlite:
-        match = " AND ".join("(" + " OR ".join(f'"{s}"' for s in group) + ")" for group in groups)
-        # bm25 is lower for better matches; the title weighs ten times the body.
-        scored = (select(SearchDocument.question_id, SearchDocument.answer_id,
-                         literal_column("bm25(search_fts, 10.0, 1.0)").label("rank"))
-                  .select_from(SearchDocument).join(SEARCH_FTS, SEARCH_FTS.c.rowid == SearchDocument.id)
-                  .where(text("search_fts MATCH :match").bindparams(match=match)))
-    else:
-        tsquery = " & ".join("(" + " | ".join(group) + ")" for group in groups)
-        scored = (select(SearchDocument.question_id, SearchDocument.answer_id,
-                         (-func.ts_rank(literal_column(PG_VECTOR), func.to_tsquery("simple", tsquery))).label("rank"))
-                  .where(text(f"({PG_VECTOR}) @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery)))
     async with db.read() as session:
-        # The best-ranked documents first; each question keeps its best document (title, body or an answer).
-        best: dict[int, tuple[float, int | None]] = {}
-        for qid, aid, rank in (await session.execute(scored.order_by(text("rank")).limit(MAX_CANDIDATES))).all():
-            if qid not in best:
-                best[qid] = (rank, aid)
+        # The best documents first; each question keeps its best one (its title and body, or an answer).
+        best: dict[int, tuple[int, int | None]] = {}
+        for qid, aid in await _ranked_documents(session, db.is_sqlite, groups):
+            best.setdefault(qid, (len(best), aid))
         conditions = [Question.id.in_(list(best)), Question.deleted_at.is_(None)]
         if tag:
             conditions.append(Question.id.in_(select(QuestionTag.question_id).join(Skill).where(Skill.name == tag)))
@@ -127,14 +114,18 @@ async def search(db: Database, query: str, *, tag: str = "", answered: str = "",
             conditions.append(Question.answer_count > 0)
         elif answered == "no":
             conditions.append(Question.answer_count == 0)
-        found = (await session.execute(select(Question, Member).join(Member, Member.id == Question.author_id)
-                                       .where(*conditions))).all() if best else []
+        survivors = (await session.execute(select(Question.id, Question.title, Question.score)
+                                           .where(*conditions))).all() if best else []
         exact = query.strip().lower()
-        found.sort(key=lambda row: (row[0].title.lower() != exact, best[row[0].id][0], -row[0].score, -row[0].id))
-        total, page = len(found), found[offset:offset + limit]
-        rows = [(q, m, best[q.id][1]) for q, m in page]
+        survivors.sort(key=lambda r: (r.title.lower() != exact, best[r.id][0], -r.score, -r.id))
+        total = len(survivors)
+        page_ids = [r.id for r in survivors[offset:offset + limit]]
+        loaded = {q.id: (q, m) for q, m in (await session.execute(
+            select(Question, Member).join(Member, Member.id == Question.author_id)
+            .where(Question.id.in_(page_ids)))).all()} if page_ids else {}
+        rows = [(*loaded[qid], best[qid][1]) for qid in page_ids]
         answers = {a.id: a for a in await session.scalars(select(Answer).where(
-            Answer.id.in_([aid for _, _, aid in rows if aid])))}
+            Answer.id.in_([aid for _, _, aid in rows if aid])))} if page_ids else {}
     hits = []
     for question, author, aid in rows:
         source = plain_text(question.body_html)
@@ -142,6 +133,27 @@ async def search(db: Database, query: str, *, tag: str = "", answered: str = "",
             source = plain_text(answers[aid].body_html)
         hits.append(SearchHit(question, author, snippet(source, groups), aid))
     return hits, total
+
+
+async def _ranked_documents(session, is_sqlite: bool, groups) -> list[tuple[int, int | None]]:
+    """(question id, answer id) of the best matching documents, best first."""
+    if is_sqlite:
+        match = " AND ".join("(" + " OR ".join(f'"{s}"' for s in group) + ")" for group in groups)
+        # Rank inside FTS5 alone (bm25 is lower for better matches; the title weighs ten times the body).
+        ids = list(await session.scalars(
+            select(SEARCH_FTS.c.rowid).where(text("search_fts MATCH :match").bindparams(match=match))
+            .order_by(text("bm25(search_fts, 10.0, 1.0)")).limit(MAX_CANDIDATES)))
+        position = {doc_id: i for i, doc_id in enumerate(ids)}
+        docs = (await session.execute(select(SearchDocument.id, SearchDocument.question_id, SearchDocument.answer_id)
+                                      .where(SearchDocument.id.in_(ids)))).all() if ids else []
+        return [(qid, aid) for _, qid, aid in sorted(docs, key=lambda d: position[d.id])]
+    tsquery = " & ".join("(" + " | ".join(group) + ")" for group in groups)
+    vector = literal_column(PG_VECTOR)
+    return [(qid, aid) for qid, aid in (await session.execute(
+        select(SearchDocument.question_id, SearchDocument.answer_id)
+        .where(text(f"({PG_VECTOR}) @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery))
+        .order_by(func.ts_rank(vector, func.to_tsquery("simple", tsquery)).desc(), SearchDocument.id)
+        .limit(MAX_CANDIDATES))).all()]
 
 
 def _contains(text_: str, groups) -> bool:

@@ -6,7 +6,7 @@ from aiohttp import web
 from ...services import accounts, follows, notifications, search, skills
 from ...services.errors import ServiceError
 from ..forms import page_number
-from ..keys import DB
+from ..keys import DB, UNREAD
 from ..middleware import require_member
 from ..render import render
 from .directory import pagination
@@ -41,14 +41,10 @@ async def notifications_page(request: web.Request) -> web.Response:
     member = require_member(request)
     page = page_number(request.query)
     items = await notifications.recent(request.app[DB], member.id, offset=(page - 1) * 30, limit=31)
+    if request[UNREAD]:
+        # Seen now: they stay highlighted on this page, and the badge clears on the next one.
+        await notifications.mark_all_read(request.app[DB], member.id)
     return render(request, "notifications.html", {"items": items[:30], "page": page, "has_next": len(items) > 30})
-
-
-@routes.post("/notifications/read")
-async def mark_notifications_read(request: web.Request) -> web.Response:
-    member = require_member(request)
-    await notifications.mark_all_read(request.app[DB], member.id)
-    raise web.HTTPSeeOther("/notifications")
 
 
 @routes.get("/search")

@@ -1,0 +1,57 @@
+"""Helpers shared by the benchmark scripts: free ports, waiting for servers, a bounded HTTP load loop."""
+from __future__ import annotations
+
+import asyncio
+import socket
+import statistics
+import time
+
+import aiohttp
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def wait_until_up(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(url) as response:
+                    if response.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+async def requests_per_second(url: str, seconds: float = 8.0, concurrency: int = 16, warmup: float = 1.0) -> float:
+    """Closed-loop load: `concurrency` clients request `url` for `seconds`; returns completed requests/s."""
+    done = 0
+    stop = time.monotonic() + warmup + seconds
+    measure_from = time.monotonic() + warmup
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async def worker():
+            nonlocal done
+            while (now := time.monotonic()) < stop:
+                async with session.get(url) as response:
+                    await response.read()
+                    assert response.status == 200, response.status
+                if now >= measure_from:
+                    done += 1
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return done / seconds
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)

@@ -1,0 +1,104 @@
+"""In a real browser (Debian's Chromium driven by Playwright): ask, answer, mention, notify, vote, accept."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from node.services import answers, questions, votes
+from node.web.app import create_app
+
+from .support import PASSWORD, free_port, make_config, make_member
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM = os.environ.get("SKILLER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+async def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is missing at {CHROMIUM}: CI installs Debian's chromium package")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield browser
+        await browser.close()
+
+
+async def log_in(browser, base: str, username: str):
+    context = await browser.new_context(locale="en-GB")
+    page = await context.new_page()
+    await page.goto(f"{base}/login")
+    await page.fill("#f-username", username)
+    await page.fill("#f-password", PASSWORD)
+    await page.click("form[action='/login'] button[type=submit]")
+    await page.wait_for_url(f"{base}/")
+    return page
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_ask_answer_mention_notify_vote_and_accept_in_a_browser(browser, aiohttp_server, database, tmp_path):
+    port = free_port()
+    config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
+    server = await aiohttp_server(create_app(config, database), port=port)
+    base = str(server.make_url("")).rstrip("/")
+    await make_member(database, "alice", display_name="Alice Martin")
+    await make_member(database, "bob", display_name="Bob Durand")
+    carol = await make_member(database, "carol")
+    dan = await make_member(database, "dan")
+
+    alice = await log_in(browser, base, "alice")
+    await alice.goto(f"{base}/questions/new")
+    await alice.fill("#f-title", "Which finish for an oak workbench top?")
+    await alice.fill("#f-body", "It gets glue, oil and scratches every day. Oil, wax or varnish?")
+    await alice.fill("#f-tags", "finitions-bois menuiserie")
+    await alice.click("form[action='/questions'] button[type=submit]")
+    await alice.wait_for_url(f"{base}/questions/*")
+    question_url = alice.url
+    question_id = int(question_url.rsplit("/", 1)[1])
+
+    # An earlier, upvoted answer: without acceptance it would be listed first.
+    early = await answers.post_answer(database, carol, question_id, "Varnish, three coats, sanded between.", base)
+    await votes.set_vote(database, dan, "answer", early.id, 1)
+
+    bob = await log_in(browser, base, "bob")
+    await bob.goto(question_url)
+    await bob.fill("#f-answer", "Hard wax oil: easy to repair when glue or scratches damage it.")
+    await bob.click("#your-answer button[type=submit]")
+    await bob.wait_for_url(f"{question_url}#answer-*")
+    bob_answer_id = int(bob.url.rsplit("-", 1)[1])
+    answer = bob.locator(f"#answer-{bob_answer_id}")
+    await answer.locator("summary").click()
+    await answer.locator("textarea[name=body]").fill("@alice it also keeps the bench less slippery.")
+    await answer.locator(".add-comment button[type=submit]").click()
+    await bob.wait_for_url(f"{question_url}#comment-*")
+
+    await alice.goto(f"{base}/")
+    badge = alice.locator("a.notif .badge")
+    assert await badge.inner_text() == "3"  # two answers to my question, and a mention
+    await alice.click("a.notif")
+    await alice.get_by_text("Bob Durand mentioned you").click()
+    await alice.wait_for_url(f"{question_url}#comment-*")
+    mention = alice.locator(f"#answer-{bob_answer_id} .comments a.mention")
+    assert await mention.get_attribute("href") == f"{base}/users/alice"
+
+    mine = alice.locator(f"#answer-{bob_answer_id}")
+    await mine.locator("button.vote-up").click()
+    await alice.wait_for_url(f"{question_url}#answer-{bob_answer_id}")
+    await mine.get_by_role("button", name="Accept this answer").click()
+    await alice.wait_for_url(f"{question_url}#answer-{bob_answer_id}")
+
+    first = alice.locator("#answers article.answer").first
+    assert await first.get_attribute("id") == f"answer-{bob_answer_id}"
+    assert "accepted" in (await first.get_attribute("class"))
+    assert await first.locator(".score").inner_text() == "1"
+    assert await first.locator(".accepted-mark").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    await alice.screenshot(path=str(ARTIFACTS / "accepted-answer.png"), full_page=True)
+    page = await questions.question_page(database, question_id, None)
+    assert page.answers[0].answer.id == bob_answer_id and page.answers[0].accepted
