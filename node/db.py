@@ -6,10 +6,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
+from typing import Callable, TypeVar
+
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -44,6 +49,13 @@ class Database:
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         # SQLite has one writer: serializing write transactions in-process avoids "database is locked".
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._sync_sessions = None
+        if self.is_sqlite:
+            # Hot read paths run as one blocking function in a worker thread: one hop for the whole
+            # page instead of several per query through aiosqlite (measured 2.2 ms against 5 ms).
+            sync_engine = create_sync_engine(make_url(url).set(drivername="sqlite+pysqlite"))
+            event.listen(sync_engine, "connect", _sqlite_pragmas)
+            self._sync_sessions = sessionmaker(sync_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,8 +78,21 @@ class Database:
             async with self._sessions() as session, session.begin():
                 yield session
 
+    async def run_read(self, work: Callable[[Session], T]) -> T:
+        """Run `work(session)`, a function of plain blocking ORM reads, without blocking the event loop."""
+        if self._sync_sessions is None:
+            async with self._sessions() as session:
+                return await session.run_sync(work)
+
+        def in_thread() -> T:
+            with self._sync_sessions() as session:
+                return work(session)
+        return await asyncio.to_thread(in_thread)
+
     async def close(self) -> None:
         await self.engine.dispose()
+        if self._sync_sessions is not None:
+            self._sync_sessions.kw["bind"].dispose()
 
 
 def include_schema_object(obj, name, type_, reflected, compare_to) -> bool:

@@ -144,8 +144,7 @@ async def get_local_member(db: Database, username: str) -> Member:
 
 
 async def get_member(db: Database, member_id: int) -> Member | None:
-    async with db.read() as session:
-        return await session.get(Member, member_id)
+    return await db.run_read(lambda session: session.get(Member, member_id))
 
 
 async def update_settings(db: Database, member_id: int, *, language: str, email: str) -> Member:

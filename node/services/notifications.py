@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
 from ..db import Database
-from ..models import Answer, Member, Notification, Question, Skill, utcnow
+from ..models import Member, Notification, Question, Skill, utcnow
 
 
 def notify(session, member_id: int, kind: str, actor_id: int | None, **refs: int | None) -> None:
@@ -18,9 +18,8 @@ def notify(session, member_id: int, kind: str, actor_id: int | None, **refs: int
 
 
 async def unread_count(db: Database, member_id: int) -> int:
-    async with db.read() as session:
-        return await session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.member_id == member_id, Notification.read_at.is_(None))) or 0
+    return await db.run_read(lambda session: session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.member_id == member_id, Notification.read_at.is_(None))) or 0)
 
 
 @dataclass

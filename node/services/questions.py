@@ -134,30 +134,33 @@ class QuestionPage:
 
 
 async def question_page(db: Database, question_id: int, viewer: Member | None) -> QuestionPage:
-    """Everything the question page shows, in five queries: accepted answer first, then score, then date."""
-    async with db.read() as session:
-        row = (await session.execute(select(Question, Member).join(Member, Member.id == Question.author_id)
-                                     .where(Question.id == question_id))).first()
-        if row is None:
-            raise NotFound(N_("This question does not exist."))
-        question, author = row
-        tags = list(await session.scalars(select(Skill).join(QuestionTag).where(
-            QuestionTag.question_id == question_id).order_by(Skill.name)))
-        accepted_first = (Answer.id == (question.accepted_answer_id or -1)).desc()
-        answers = (await session.execute(
-            select(Answer, Member).join(Member, Member.id == Answer.author_id)
-            .where(Answer.question_id == question_id, Answer.deleted_at.is_(None))
-            .order_by(accepted_first, Answer.score.desc(), Answer.created_at, Answer.id))).all()
-        comments = (await session.execute(
-            select(Comment, Member).join(Member, Member.id == Comment.author_id)
-            .where(Comment.question_id == question_id, Comment.deleted_at.is_(None))
-            .order_by(Comment.created_at, Comment.id))).all()
-        votes: dict[tuple[str, int], int] = {}
-        if viewer is not None:
-            targets = or_(and_(Vote.target_type == "question", Vote.target_id == question_id),
-                          and_(Vote.target_type == "answer", Vote.target_id.in_([a.id for a, _ in answers])))
-            votes = {(t, i): v for t, i, v in (await session.execute(
-                select(Vote.target_type, Vote.target_id, Vote.value).where(Vote.member_id == viewer.id, targets))).all()}
+    """Everything the question page shows: accepted answer first, then score, then date."""
+    return await db.run_read(lambda session: _load_question_page(session, question_id, viewer))
+
+
+def _load_question_page(session, question_id: int, viewer: Member | None) -> QuestionPage:
+    row = session.execute(select(Question, Member).join(Member, Member.id == Question.author_id)
+                          .where(Question.id == question_id)).first()
+    if row is None:
+        raise NotFound(N_("This question does not exist."))
+    question, author = row
+    tags = list(session.scalars(select(Skill).join(QuestionTag).where(
+        QuestionTag.question_id == question_id).order_by(Skill.name)))
+    accepted_first = (Answer.id == (question.accepted_answer_id or -1)).desc()
+    answers = session.execute(
+        select(Answer, Member).join(Member, Member.id == Answer.author_id)
+        .where(Answer.question_id == question_id, Answer.deleted_at.is_(None))
+        .order_by(accepted_first, Answer.score.desc(), Answer.created_at, Answer.id)).all()
+    comments = session.execute(
+        select(Comment, Member).join(Member, Member.id == Comment.author_id)
+        .where(Comment.question_id == question_id, Comment.deleted_at.is_(None))
+        .order_by(Comment.created_at, Comment.id)).all()
+    votes: dict[tuple[str, int], int] = {}
+    if viewer is not None:
+        targets = or_(and_(Vote.target_type == "question", Vote.target_id == question_id),
+                      and_(Vote.target_type == "answer", Vote.target_id.in_([a.id for a, _ in answers])))
+        votes = {(t, i): v for t, i, v in session.execute(
+            select(Vote.target_type, Vote.target_id, Vote.value).where(Vote.member_id == viewer.id, targets)).all()}
     by_answer: dict[int | None, list[CommentView]] = {}
     for comment, comment_author in comments:
         by_answer.setdefault(comment.answer_id, []).append(CommentView(comment, comment_author))
