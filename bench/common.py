@@ -35,7 +35,8 @@ async def requests_per_second(url: str, seconds: float = 8.0, concurrency: int =
     stop = time.monotonic() + warmup + seconds
     measure_from = time.monotonic() + warmup
     connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    # Keep cookies as a browser does (the jar refuses IP-address hosts unless told otherwise).
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         async def worker():
             nonlocal done
             while (now := time.monotonic()) < stop:
