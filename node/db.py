@@ -20,12 +20,24 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # The driver's own transaction handling skips BEGIN before DDL, so a failed migration would be
+    # left half-applied: let SQLAlchemy emit BEGIN itself (see _sqlite_begin).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=15000")
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def _tune_sqlite(sync_engine) -> None:
+    event.listen(sync_engine, "connect", _sqlite_pragmas)
+    event.listen(sync_engine, "begin", _sqlite_begin)
 
 
 def create_engine(url: str, **kwargs) -> AsyncEngine:
@@ -35,7 +47,7 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _tune_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -54,7 +66,7 @@ class Database:
             # Hot read paths run as one blocking function in a worker thread: one hop for the whole
             # page instead of several per query through aiosqlite (measured 2.2 ms against 5 ms).
             sync_engine = create_sync_engine(make_url(url).set(drivername="sqlite+pysqlite"))
-            event.listen(sync_engine, "connect", _sqlite_pragmas)
+            _tune_sqlite(sync_engine)
             self._sync_sessions = sessionmaker(sync_engine, expire_on_commit=False)
 
     @property

@@ -5,8 +5,9 @@ from .skills import LEVELS, Endorsement, MemberSkill, Skill
 from .qa import KINDS, Answer, Comment, Question, QuestionTag, Revision, Vote
 from .social import NOTIFICATION_KINDS, MemberFollow, Notification, TagFollow
 from .search import SearchDocument
+from .federation import Delivery, InboxItem, Instance, Setting, Tombstone
 
 __all__ = ["metadata", "utcnow", "ROLES", "Invitation", "InvitationRequest", "LoginFailure", "Member",
            "LEVELS", "Endorsement", "MemberSkill", "Skill", "KINDS", "Answer", "Comment", "Question",
            "QuestionTag", "Revision", "Vote", "NOTIFICATION_KINDS", "MemberFollow", "Notification", "TagFollow",
-           "SearchDocument"]
+           "SearchDocument", "Delivery", "InboxItem", "Instance", "Setting", "Tombstone"]

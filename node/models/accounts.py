@@ -39,6 +39,21 @@ class Member(SQLModel, table=True):
     suspended: bool = Field(default=False)
     reputation: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
+    # Federation: a local member's key pair; a remote member's actor document, as last fetched.
+    private_key_pem: str = Field(default="")
+    public_key_pem: str = Field(default="")
+    approve_followers: bool = Field(default=False)
+    actor_url: Optional[str] = Field(default=None, max_length=500, unique=True, index=True)
+    key_id: str = Field(default="", max_length=500, index=True)
+    profile_url: str = Field(default="", max_length=500)
+    inbox_url: str = Field(default="", max_length=500)
+    shared_inbox_url: str = Field(default="", max_length=500)
+    followers_url: str = Field(default="", max_length=500)
+    fetched_at: Optional[datetime] = None
+
+    @property
+    def handle(self) -> str:
+        return f"{self.username}@{self.domain}" if self.domain else self.username
 
     @property
     def name(self) -> str:

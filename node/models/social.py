@@ -15,6 +15,10 @@ class MemberFollow(SQLModel, table=True):
 
     follower_id: int = Field(foreign_key="member.id", ondelete="CASCADE", primary_key=True)
     followed_id: int = Field(foreign_key="member.id", ondelete="CASCADE", primary_key=True, index=True)
+    # "pending" until the followed side accepts (remote servers, or members who approve followers).
+    state: str = Field(default="accepted", max_length=16)
+    # The id of the Follow activity, to match the remote Accept, Reject or Undo.
+    activity_id: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
 
 

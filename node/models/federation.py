@@ -1,0 +1,80 @@
+"""Federation state: inbox items and deliveries as rows moved forward by workers, known instances, tombstones."""
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import utcnow
+
+STATES = ("pending", "done", "failed")
+
+
+class Setting(SQLModel, table=True):
+    """Instance-wide values kept in the database (the instance actor's keys, later the admin's settings)."""
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(default="")
+
+
+class InboxItem(SQLModel, table=True):
+    """An activity received and verified, waiting to be applied (or applied: the state says)."""
+    __tablename__ = "inbox_item"
+    __table_args__ = (Index("ix_inbox_item_due", "state", "next_attempt_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    activity_id: str = Field(max_length=500, unique=True)
+    activity_type: str = Field(default="", max_length=40)
+    signer: str = Field(max_length=500)  # the actor whose key signed the request
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    error: str = Field(default="", max_length=1000)
+    received_at: datetime = Field(default_factory=utcnow)
+    processed_at: Optional[datetime] = None
+
+
+class Delivery(SQLModel, table=True):
+    """One activity to one inbox; retried with growing delays until it succeeds or finally fails."""
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("activity_id", "inbox_url", name="uq_delivery_once"),
+                      Index("ix_delivery_due", "state", "next_attempt_at"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    activity_id: str = Field(max_length=500)
+    inbox_url: str = Field(max_length=500)
+    domain: str = Field(max_length=255, index=True)
+    payload: str  # the exact JSON body to sign and send
+    sender_id: Optional[int] = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    last_status: int = Field(default=0)
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: Optional[datetime] = None
+
+
+class Instance(SQLModel, table=True):
+    """A remote server we talk to, and how that is going."""
+    __tablename__ = "instance"
+
+    domain: str = Field(primary_key=True, max_length=255)
+    software: str = Field(default="", max_length=100)
+    version: str = Field(default="", max_length=100)
+    last_success_at: Optional[datetime] = None
+    last_failure_at: Optional[datetime] = None
+    consecutive_failures: int = Field(default=0)
+    # Distinct days with failures since the last success: "unavailable" needs several of them.
+    failure_days: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Tombstone(SQLModel, table=True):
+    """A remote object deleted (possibly before we saw it): it must not appear later."""
+    __tablename__ = "tombstone"
+
+    ap_id: str = Field(primary_key=True, max_length=500)
+    deleted_at: datetime = Field(default_factory=utcnow)
