@@ -39,3 +39,44 @@ def media(relative: str) -> str:
 
 def absolute(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + path
+
+
+# Absolute ids of what this instance publishes over ActivityPub (stable, dereferenceable).
+def actor_id(base_url: str, username: str) -> str:
+    return absolute(base_url, profile(username))
+
+
+def key_id(base_url: str, username: str) -> str:
+    return actor_id(base_url, username) + "#main-key"
+
+
+def instance_actor_id(base_url: str) -> str:
+    return absolute(base_url, "/actor")
+
+
+def question_id(base_url: str, question: int) -> str:
+    return absolute(base_url, f"/questions/{question}")
+
+
+def answer_id(base_url: str, answer: int) -> str:
+    return absolute(base_url, f"/answers/{answer}")
+
+
+def comment_id(base_url: str, comment: int) -> str:
+    return absolute(base_url, f"/comments/{comment}")
+
+
+def tag_id(base_url: str, name: str) -> str:
+    return absolute(base_url, tag(name))
+
+
+def skill_object_id(base_url: str, username: str, skill: str) -> str:
+    return absolute(base_url, f"/users/{quote(username)}/skills/{quote(skill)}")
+
+
+def activity_id(base_url: str, kind: str, key: str) -> str:
+    """Ids of activities we send: stable for a given (kind, key), so a retry is recognized as the same."""
+    return absolute(base_url, f"/activities/{kind}/{quote(key, safe='')}")
+
+
+INSTANCE_ACTOR_NAME = "instance.actor"

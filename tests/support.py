@@ -14,7 +14,8 @@ PASSWORD = "correct horse battery"
 
 def make_config(tmp_path: Path, database_url: str, **overrides):
     values = dict(base_url="http://127.0.0.1:8080", database_url=database_url, secret_key="s" * 40,
-                  allow_http=True, allow_private_addresses=True, media_dir=str(tmp_path / "media"))
+                  allow_http=True, allow_private_addresses=True, media_dir=str(tmp_path / "media"),
+                  workers=False)  # tests run the workers on demand
     values.update(overrides)
     return load_config(tmp_path / "absent.toml", env={}, **values)
 

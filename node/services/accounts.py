@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
+from activitypub.keys import generate_key_pair
+
 from ..config import LANGUAGES
 from ..db import Database
 from ..models import Invitation, LoginFailure, Member, ROLES, utcnow
@@ -21,7 +23,7 @@ about abuse account accounts actor admin administrator admins answers api apps a
 feed followers following help home hostmaster inbox info instance invitations invite login logout me
 media members moderator moderators mod nodeinfo notifications null outbox postmaster privacy questions
 root search security settings signup skiller skills static staff support system tags terms undefined
-users webmaster well-known www
+users webmaster well-known www instance.actor
 """.split())
 
 
@@ -70,12 +72,13 @@ async def create_member(db: Database, username: str, password: str, *, email: st
     email = check_email(email)
     if role not in ROLES:
         raise InvalidInput(N_("Unknown role {role}."), field="role", role=role)
-    password_hash = hash_password(password)
+    password_hash, keys = hash_password(password), generate_key_pair()
     async with db.write() as session:
         await _ensure_username_free(session, username)
         member = Member(username=username, username_key=username_key(username), email=email,
                         password_hash=password_hash, role=role, language=language,
-                        display_name=display_name.strip()[:100] or username)
+                        display_name=display_name.strip()[:100] or username,
+                        private_key_pem=keys.private_pem, public_key_pem=keys.public_pem)
         session.add(member)
         await session.flush()
         return member
@@ -89,7 +92,8 @@ async def signup(db: Database, code: str, username: str, password: str, email: s
     username = check_username(username)
     check_password(password)
     email = check_email(email)
-    password_hash = hash_password(password)  # slow on purpose: done before taking the write lock
+    # Slow on purpose (hashing) or by nature (an RSA key): done before taking the write lock.
+    password_hash, keys = hash_password(password), generate_key_pair()
     async with db.write() as session:
         invitation: Invitation | None = None
         if code or registration_mode == "invite":
@@ -97,7 +101,7 @@ async def signup(db: Database, code: str, username: str, password: str, email: s
         await _ensure_username_free(session, username)
         member = Member(username=username, username_key=username_key(username), email=email,
                         password_hash=password_hash, language=language if language in LANGUAGES else "",
-                        display_name=username)
+                        display_name=username, private_key_pem=keys.private_pem, public_key_pem=keys.public_pem)
         if invitation is not None:
             invitation.uses += 1
             member.invitation_id = invitation.id
@@ -140,6 +144,17 @@ async def get_local_member(db: Database, username: str) -> Member:
             Member.username_key == username_key(username), Member.domain == ""))
     if member is None:
         raise NotFound(N_("No member is called {username}."), username=username)
+    return member
+
+
+async def get_member_by_handle(db: Database, handle: str) -> Member:
+    """A local member by username, or a remote one by `name@domain`."""
+    name, _, domain = handle.lstrip("@").partition("@")
+    async with db.read() as session:
+        member = await session.scalar(select(Member).where(
+            Member.username_key == username_key(name), Member.domain == domain.lower()))
+    if member is None:
+        raise NotFound(N_("No member is called {username}."), username=handle)
     return member
 
 

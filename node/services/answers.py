@@ -5,8 +5,9 @@ from sqlalchemy import select, update
 
 from ..db import Database
 from ..models import Answer, Member, Question, Revision, Vote, utcnow
-from . import reputation, search
-from .content import check_body, render_with_mentions
+from . import events, reputation, search
+from .content import check_body, remote_body, render_with_mentions
+from .mentions import mentioned_members
 from .errors import Forbidden, InvalidInput, N_, NotFound
 from .notifications import notify
 
@@ -18,12 +19,20 @@ async def _open_question(session, question_id: int) -> Question:
     return question
 
 
-async def post_answer(db: Database, author: Member, question_id: int, body: str, base_url: str) -> Answer:
-    body = check_body(body)
+async def post_answer(db: Database, author: Member, question_id: int, body: str, base_url: str, *,
+                      html: str | None = None, ap_id: str | None = None) -> Answer:
+    """Answer a question; an answer from another server comes as `html` with its `ap_id`."""
+    if html is not None:
+        body, body_html = remote_body(html, base_url)
+    else:
+        body = check_body(body)
     async with db.write() as session:
         question = await _open_question(session, question_id)
-        body_html, mentioned = await render_with_mentions(session, body, base_url)
-        answer = Answer(question_id=question.id, author_id=author.id, body_md=body, body_html=body_html)
+        if html is None:
+            body_html, mentioned = await render_with_mentions(session, body, base_url)
+        else:
+            mentioned = await mentioned_members(session, body)
+        answer = Answer(question_id=question.id, author_id=author.id, body_md=body, body_html=body_html, ap_id=ap_id)
         session.add(answer)
         await session.flush()
         session.add(Revision(answer_id=answer.id, editor_id=author.id, body_md=body))
@@ -34,6 +43,7 @@ async def post_answer(db: Database, author: Member, question_id: int, body: str,
             if member.id != question.author_id:
                 notify(session, member.id, "mention", author.id, question_id=question.id, answer_id=answer.id)
         await search.index_answer(session, answer)
+        events.record(session, "answer_created", answer_id=answer.id, actor_id=author.id)
         return answer
 
 
@@ -46,15 +56,22 @@ async def _editable_answer(session, actor: Member, answer_id: int) -> Answer:
     return answer
 
 
-async def edit_answer(db: Database, editor: Member, answer_id: int, body: str, base_url: str) -> Answer:
-    body = check_body(body)
+async def edit_answer(db: Database, editor: Member, answer_id: int, body: str, base_url: str, *,
+                      html: str | None = None) -> Answer:
+    if html is not None:
+        body, body_html = remote_body(html, base_url)
+    else:
+        body = check_body(body)
     async with db.write() as session:
         answer = await _editable_answer(session, editor, answer_id)
-        answer.body_html, _ = await render_with_mentions(session, body, base_url)
+        if html is None:
+            body_html, _ = await render_with_mentions(session, body, base_url)
+        answer.body_html = body_html
         answer.body_md, answer.edited_at = body, utcnow()
         session.add(answer)
         session.add(Revision(answer_id=answer.id, editor_id=editor.id, body_md=body))
         await search.index_answer(session, answer)
+        events.record(session, "answer_updated", answer_id=answer.id, actor_id=editor.id)
         return answer
 
 
@@ -73,6 +90,7 @@ async def delete_answer(db: Database, actor: Member, answer_id: int) -> int:
         question.answer_count = max(0, question.answer_count - 1)
         session.add(question)
         await search.unindex(session, answer.question_id, answer.id)
+        events.record(session, "answer_deleted", answer_id=answer.id, actor_id=actor.id)
         return answer.question_id
 
 
@@ -100,6 +118,7 @@ async def accept_answer(db: Database, actor: Member, answer_id: int) -> Question
             await _unaccept(session, question, previous)
             if previous.id == answer.id:
                 session.add(question)
+                events.record(session, "question_updated", question_id=question.id, actor_id=actor.id)
                 return question
         question.accepted_answer_id = answer.id
         question.last_activity_at = utcnow()
@@ -108,6 +127,7 @@ async def accept_answer(db: Database, actor: Member, answer_id: int) -> Question
             await reputation.add(session, question.author_id, reputation.POINTS["accepter"])
         notify(session, answer.author_id, "accepted", actor.id, question_id=question.id, answer_id=answer.id)
         session.add(question)
+        events.record(session, "question_updated", question_id=question.id, actor_id=actor.id)
         return question
 
 

@@ -3,15 +3,21 @@ from __future__ import annotations
 
 from ..db import Database
 from ..models import Answer, Comment, Member, Question, utcnow
-from .content import check_comment, render_with_mentions
+from . import events
+from .content import COMMENT_MAX, check_comment, remote_body, render_with_mentions
+from .mentions import mentioned_members
 from .errors import Forbidden, N_, NotFound
 from .notifications import notify
 
 
 async def add_comment(db: Database, author: Member, *, question_id: int | None = None,
-                      answer_id: int | None = None, body: str, base_url: str) -> Comment:
-    """Comment on a question, or on an answer when `answer_id` is given."""
-    body = check_comment(body)
+                      answer_id: int | None = None, body: str, base_url: str, html: str | None = None,
+                      ap_id: str | None = None) -> Comment:
+    """Comment on a question, or on an answer when `answer_id` is given (`html` and `ap_id`: from elsewhere)."""
+    if html is not None:
+        body, body_html = remote_body(html, base_url, max_length=COMMENT_MAX * 4)
+    else:
+        body = check_comment(body)
     async with db.write() as session:
         answer = await session.get(Answer, answer_id) if answer_id is not None else None
         if answer_id is not None and (answer is None or answer.deleted_at is not None):
@@ -19,9 +25,12 @@ async def add_comment(db: Database, author: Member, *, question_id: int | None =
         question = await session.get(Question, answer.question_id if answer else question_id)
         if question is None or question.deleted_at is not None:
             raise NotFound(N_("This question does not exist or was deleted."))
-        body_html, mentioned = await render_with_mentions(session, body, base_url, inline=True)
+        if html is None:
+            body_html, mentioned = await render_with_mentions(session, body, base_url, inline=True)
+        else:
+            mentioned = await mentioned_members(session, body)
         comment = Comment(question_id=question.id, answer_id=answer.id if answer else None, author_id=author.id,
-                          body=body, body_html=body_html)
+                          body=body[:1000], body_html=body_html, ap_id=ap_id)
         session.add(comment)
         question.last_activity_at = utcnow()
         session.add(question)
@@ -32,6 +41,7 @@ async def add_comment(db: Database, author: Member, *, question_id: int | None =
         for member in mentioned:
             if member.id != target_author:
                 notify(session, member.id, "mention", author.id, question_id=question.id, comment_id=comment.id)
+        events.record(session, "comment_created", comment_id=comment.id, actor_id=author.id)
         return comment
 
 
@@ -44,6 +54,7 @@ async def delete_comment(db: Database, actor: Member, comment_id: int) -> int:
             raise Forbidden(N_("Only the author can change this."))
         comment.deleted_at = utcnow()
         session.add(comment)
+        events.record(session, "comment_deleted", comment_id=comment.id, actor_id=actor.id)
         return comment.question_id
 
 

@@ -8,8 +8,9 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from ..db import Database
 from ..models import (KINDS, Answer, Comment, Member, MemberFollow, Question, QuestionTag, Revision, Skill,
                       TagFollow, Vote, utcnow)
-from . import reputation, search
-from .content import check_body, check_title, render_with_mentions
+from . import events, reputation, search
+from .content import check_body, check_title, remote_body, remote_title, render_with_mentions
+from .mentions import mentioned_members
 from .errors import Forbidden, InvalidInput, N_, NotFound
 from .notifications import notify
 from .skills import get_or_create_skill, normalize_skill
@@ -37,18 +38,29 @@ async def _set_tags(session, question_id: int, names: list[str]) -> None:
 
 
 async def ask(db: Database, author: Member, *, title: str, body: str, tags: str | list[str], base_url: str,
-              kind: str = "question", language: str = "") -> Question:
-    """Post a question (or a discussion post); its tags are skills, created when new."""
+              kind: str = "question", language: str = "", html: str | None = None,
+              ap_id: str | None = None) -> Question:
+    """Post a question (or a discussion post); its tags are skills, created when new.
+
+    A post received from another server comes as sanitized-on-the-way-in `html` with its `ap_id`."""
     if kind not in KINDS:
         raise InvalidInput(N_("Unknown kind of post."), field="kind")
-    title, body = check_title(title), check_body(body)
-    names = parse_tags(tags)
-    if kind == "question" and not names:
-        raise InvalidInput(N_("Add at least one tag: the skill your question is about."), field="tags")
+    if html is not None:
+        body, body_html = remote_body(html, base_url)
+        title = remote_title(title, body)
+        names = parse_tags([t for t in (tags if isinstance(tags, list) else tags.split())][:MAX_TAGS])
+    else:
+        title, body = check_title(title), check_body(body)
+        names = parse_tags(tags)
+        if kind == "question" and not names:
+            raise InvalidInput(N_("Add at least one tag: the skill your question is about."), field="tags")
     async with db.write() as session:
-        body_html, mentioned = await render_with_mentions(session, body, base_url)
+        if html is None:
+            body_html, mentioned = await render_with_mentions(session, body, base_url)
+        else:
+            mentioned = await mentioned_members(session, body)
         question = Question(kind=kind, author_id=author.id, title=title, body_md=body, body_html=body_html,
-                            language=language or author.language)
+                            language=language or author.language, ap_id=ap_id)
         session.add(question)
         await session.flush()
         await _set_tags(session, question.id, names)
@@ -57,6 +69,7 @@ async def ask(db: Database, author: Member, *, title: str, body: str, tags: str 
         for member in mentioned:
             notify(session, member.id, "mention", author.id, question_id=question.id)
         await search.index_question(session, question)
+        events.record(session, "question_created", question_id=question.id, actor_id=author.id)
         return question
 
 
@@ -70,14 +83,20 @@ async def _editable_question(session, actor: Member, question_id: int) -> Questi
 
 
 async def edit_question(db: Database, editor: Member, question_id: int, *, title: str, body: str,
-                        tags: str | list[str], base_url: str) -> Question:
-    title, body = check_title(title), check_body(body)
+                        tags: str | list[str], base_url: str, html: str | None = None) -> Question:
+    if html is not None:
+        body, body_html = remote_body(html, base_url)
+        title = remote_title(title, body)
+    else:
+        title, body = check_title(title), check_body(body)
     names = parse_tags(tags)
     async with db.write() as session:
         question = await _editable_question(session, editor, question_id)
-        if question.kind == "question" and not names:
+        if question.kind == "question" and not names and html is None:
             raise InvalidInput(N_("Add at least one tag: the skill your question is about."), field="tags")
-        question.body_html, _ = await render_with_mentions(session, body, base_url)
+        if html is None:
+            body_html, _ = await render_with_mentions(session, body, base_url)
+        question.body_html = body_html
         question.title, question.body_md = title, body
         question.edited_at = question.last_activity_at = utcnow()
         session.add(question)
@@ -85,6 +104,7 @@ async def edit_question(db: Database, editor: Member, question_id: int, *, title
         session.add(Revision(question_id=question.id, editor_id=editor.id, title=title, body_md=body,
                              tags=" ".join(names)))
         await search.index_question(session, question)
+        events.record(session, "question_updated", question_id=question.id, actor_id=editor.id)
         return question
 
 
@@ -106,6 +126,7 @@ async def delete_question(db: Database, actor: Member, question_id: int) -> None
             question.accepted_answer_id = None
         session.add(question)
         await search.unindex(session, question.id)
+        events.record(session, "question_deleted", question_id=question.id, actor_id=actor.id)
 
 
 @dataclass
@@ -146,17 +167,23 @@ class Author:
     display_name: str
     avatar: str
     reputation: int
+    domain: str
 
     @property
     def name(self) -> str:
         return self.display_name or self.username
 
+    @property
+    def handle(self) -> str:
+        return f"{self.username}@{self.domain}" if self.domain else self.username
 
-AUTHOR = (Member.id.label("author_id"), Member.username, Member.display_name, Member.avatar, Member.reputation)
+
+AUTHOR = (Member.id.label("author_id"), Member.username, Member.display_name, Member.avatar, Member.reputation,
+          Member.domain)
 
 
 def _author(row) -> Author:
-    return Author(row.author_id, row.username, row.display_name, row.avatar, row.reputation)
+    return Author(row.author_id, row.username, row.display_name, row.avatar, row.reputation, row.domain)
 
 
 # Answers and comments are read as plain rows: building ORM objects for a long thread cost half the page.

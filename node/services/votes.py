@@ -5,7 +5,7 @@ from sqlalchemy import select, update
 
 from ..db import Database
 from ..models import Answer, Member, Question, Vote
-from . import reputation
+from . import events, reputation
 from .errors import Forbidden, InvalidInput, N_, NotFound
 
 TARGETS = {"question": Question, "answer": Answer}
@@ -37,4 +37,6 @@ async def set_vote(db: Database, voter: Member, target_type: str, target_id: int
         delta_points = reputation.vote_points(target_type, value) - reputation.vote_points(target_type, previous)
         await reputation.add(session, post.author_id, delta_points)
         await session.execute(update(model).where(model.id == target_id).values(score=model.score + value - previous))
+        events.record(session, "vote_set", actor_id=voter.id, target_type=target_type, target_id=target_id,
+                      value=value, previous=previous)
         return post.score + value - previous

@@ -11,10 +11,17 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from ..config import Config
 from ..db import Database
-from .keys import CONFIG, DB, TEMPLATES, VIEWS
+from aiohttp import ClientSession, ClientTimeout
+
+from activitypub.client import GuardedClient, guarded_connector
+
+from .. import __version__, workers
+from ..federation import publish
+from ..federation.context import Federation
+from .keys import CONFIG, DB, FEDERATION, TEMPLATES, VIEWS
 from .middleware import context_middleware, csrf_middleware, error_middleware
 from .render import create_environment
-from .views import accounts, directory, profiles, questions, social
+from .views import accounts, directory, federation, profiles, questions, social
 from .views_counter import ViewCounter
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -46,11 +53,31 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
         task.cancel()
         await app[VIEWS].flush()
 
+    fed = Federation(config, app[DB])
+    app[FEDERATION] = fed
+    publish.install(fed)
+
+    async def federate(app: web.Application):
+        """One outbound HTTP session for the app; background workers unless another process runs them."""
+        session = ClientSession(connector=guarded_connector(config.allow_private_addresses),
+                                timeout=ClientTimeout(total=30, connect=10, sock_read=15))
+        fed.client = GuardedClient(session, allow_http=config.allow_http,
+                                   allow_private_addresses=config.allow_private_addresses,
+                                   user_agent=f"Skiller/{__version__} (+{config.base_url})")
+        task = asyncio.create_task(workers.run_forever(fed)) if config.workers else None
+        yield
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await session.close()
+
     app[VIEWS] = ViewCounter(app[DB])
     app.cleanup_ctx.append(close_database)
     app.cleanup_ctx.append(count_views)
-    for module in (directory, accounts, profiles, questions, social):
+    app.cleanup_ctx.append(federate)
+    for module in (federation, directory, accounts, profiles, questions, social):
         app.router.add_routes(module.routes)
+    federation.add_discovery_routes(app)
     app.router.add_static("/static", STATIC_DIR)
     Path(config.media_dir).mkdir(parents=True, exist_ok=True)
     app.router.add_static("/media", config.media_dir)

@@ -7,6 +7,7 @@ from ..db import Database
 
 CONFIG = web.AppKey("config", Config)
 VIEWS = web.AppKey("views", object)  # a ViewCounter
+FEDERATION = web.AppKey("federation", object)  # node.federation.context.Federation
 DB = web.AppKey("db", Database)
 TEMPLATES = web.AppKey("templates", Environment)
 

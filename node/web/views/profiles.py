@@ -9,7 +9,9 @@ from ...models import LEVELS
 from ...services import accounts, follows, invitations, profiles, questions, skills
 from ...services.errors import InvalidInput, N_, ServiceError
 from ..forms import integer, text
-from ..keys import CONFIG, DB, MEMBER
+from ...federation import documents
+from ..keys import CONFIG, DB, FEDERATION, MEMBER
+from .federation import as2_response, wants_activity_json
 from ..middleware import flash, require_member
 from ..render import form_error, render
 
@@ -19,14 +21,16 @@ routes = web.RouteTableDef()
 @routes.get("/users/{username}")
 async def profile_page(request: web.Request) -> web.Response:
     db = request.app[DB]
-    member = await accounts.get_local_member(db, request.match_info["username"])
+    if wants_activity_json(request):
+        return as2_response(await documents.actor(request.app[FEDERATION], request.match_info["username"]))
+    member = await accounts.get_member_by_handle(db, request.match_info["username"])
     viewer = request.get(MEMBER)
     asked, asked_total = await questions.list_questions(db, author_id=member.id, limit=10)
     return render(request, "profile.html", {
         "member": member, "skills": await skills.skills_of(db, member.id, viewer.id if viewer else None),
         "inviter": await invitations.inviter_of(db, member), "asked": asked, "asked_total": asked_total,
         "answered": await questions.answers_by(db, member.id), "counts": await follows.follow_counts(db, member.id),
-        "following": bool(viewer) and await follows.is_following(db, viewer.id, member.id)})
+        "following": await follows.follow_state(db, viewer.id, member.id) if viewer else None})
 
 
 async def _edit_context(request: web.Request, member, **extra) -> dict:

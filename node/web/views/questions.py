@@ -7,7 +7,9 @@ from ... import i18n
 from ...services import answers, comments, questions, votes
 from ...services.errors import N_, ServiceError
 from ..forms import page_number, text
-from ..keys import CONFIG, DB, MEMBER, VIEWS
+from ...federation import documents
+from ..keys import CONFIG, DB, FEDERATION, MEMBER, VIEWS
+from .federation import as2_response, wants_activity_json
 from ..middleware import flash, require_member
 from ..render import form_error, render
 from .directory import pagination
@@ -64,6 +66,8 @@ async def _page_context(request: web.Request, question_id: int) -> dict:
 @routes.get("/questions/{id}")
 async def question_page(request: web.Request) -> web.Response:
     question_id = _id(request)
+    if wants_activity_json(request):
+        return as2_response(await documents.question(request.app[FEDERATION], question_id))
     context = await _page_context(request, question_id)
     viewer = request.get(MEMBER)
     if context["q"].deleted_at is None and (viewer is None or viewer.id != context["q"].author_id):
@@ -164,6 +168,8 @@ async def vote(request: web.Request) -> web.Response:
 
 @routes.get("/answers/{id}")
 async def answer_link(request: web.Request) -> web.Response:
+    if wants_activity_json(request):
+        return as2_response(await documents.answer(request.app[FEDERATION], _id(request)))
     answer = await answers.get_answer(request.app[DB], _id(request))
     raise web.HTTPSeeOther(f"/questions/{answer.question_id}#answer-{answer.id}")
 
@@ -205,6 +211,8 @@ async def accept_answer(request: web.Request) -> web.Response:
 
 @routes.get("/comments/{id}")
 async def comment_link(request: web.Request) -> web.Response:
+    if wants_activity_json(request):
+        return as2_response(await documents.comment(request.app[FEDERATION], _id(request)))
     comment = await comments.get_comment(request.app[DB], _id(request))
     raise web.HTTPSeeOther(f"/questions/{comment.question_id}#comment-{comment.id}")
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ... import uris
+from ...federation import actors
 from ...services import accounts, follows, notifications, search, skills
 from ...services.errors import ServiceError
-from ..forms import page_number
-from ..keys import DB, UNREAD
+from ..forms import page_number, text
+from ..keys import DB, FEDERATION, UNREAD
 from ..middleware import require_member
-from ..render import render
+from ..render import form_error, render
 from .directory import pagination
 
 routes = web.RouteTableDef()
@@ -19,10 +21,34 @@ routes = web.RouteTableDef()
 async def follow_member(request: web.Request) -> web.Response:
     member = require_member(request)
     db = request.app[DB]
-    followed = await accounts.get_local_member(db, request.match_info["username"])
+    followed = await accounts.get_member_by_handle(db, request.match_info["username"])
     action = follows.follow_member if request.path.endswith("/follow") else follows.unfollow_member
     await action(db, member, followed)
-    raise web.HTTPSeeOther(f"/users/{followed.username}")
+    raise web.HTTPSeeOther(uris.profile(followed.handle))
+
+
+@routes.post("/follow")
+async def follow_by_handle(request: web.Request) -> web.Response:
+    """Follow someone on another server by their address, @name@example.org."""
+    member = require_member(request)
+    form = await request.post()
+    handle = text(form, "handle", 300).strip()
+    fed = request.app[FEDERATION]
+    try:
+        if handle.lstrip("@").partition("@")[2].lower() == fed.config.domain.lower():
+            followed = await accounts.get_member_by_handle(request.app[DB], handle)
+        else:
+            followed = await actors.find_by_handle(fed, handle)
+        await follows.follow_member(request.app[DB], member, followed)
+    except ServiceError as exc:
+        return form_error(request, "follow.html", exc, {"handle": handle})
+    raise web.HTTPSeeOther(uris.profile(followed.handle))
+
+
+@routes.get("/follow")
+async def follow_form(request: web.Request) -> web.Response:
+    require_member(request)
+    return render(request, "follow.html", {"handle": request.query.get("handle", "")})
 
 
 @routes.post("/tags/{skill}/follow")

@@ -1,0 +1,152 @@
+"""Remote actors: fetched through the guarded client, kept as members with `local = false`."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from activitypub.as2 import as_list, id_of
+from activitypub.client import FetchError
+from activitypub.origins import same_origin
+from webfinger.client import WebFingerError, resolve_handle
+
+from ..models import Member, MemberSkill, utcnow
+from ..sanitize import clean_html
+from ..services.errors import InvalidInput, N_, NotFound
+from ..services.skills import get_or_create_skill, normalize_skill
+from .context import Federation
+from .keys import instance_signer
+
+log = logging.getLogger("skiller.federation")
+ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
+REFRESH_AFTER = timedelta(days=1)
+LEVELS = {"beginner": 1, "intermediate": 2, "advanced": 3, "expert": 4}
+
+
+async def fetch(fed: Federation, url: str) -> dict:
+    """GET an AS2 document, signed by the instance actor; raises FetchError."""
+    return await fed.client.fetch_json(url, signer=await instance_signer(fed))
+
+
+def authority_of(url: str) -> str:
+    """host[:port]: the domain of a remote account, as in its handle (ports matter off port 443)."""
+    from urllib.parse import urlsplit
+    return urlsplit(url).netloc.lower()
+
+
+def _text(value, limit: int) -> str:
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+async def store_actor(fed: Federation, document: dict) -> Member:
+    """Create or refresh the member that mirrors a remote actor document (already origin-checked)."""
+    actor_id = document.get("id")
+    if document.get("type") not in ACTOR_TYPES or not isinstance(actor_id, str):
+        raise InvalidInput(N_("That address is not a person or an account."))
+    key = document.get("publicKey") if isinstance(document.get("publicKey"), dict) else {}
+    if key.get("owner") not in (None, actor_id) or not same_origin(key.get("id", actor_id), actor_id):
+        raise InvalidInput(N_("That account's key does not belong to it."))
+    username = _text(document.get("preferredUsername"), 64) or actor_id.rstrip("/").rsplit("/", 1)[-1][:64]
+    endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
+    fields = {
+        "username": username, "username_key": username.lower(), "domain": authority_of(actor_id), "local": False,
+        "display_name": _text(document.get("name"), 100), "bio_html": clean_html(_text(document.get("summary"), 20_000)),
+        "actor_url": actor_id, "key_id": key.get("id", ""), "public_key_pem": key.get("publicKeyPem", ""),
+        "inbox_url": _text(document.get("inbox"), 500), "followers_url": _text(document.get("followers"), 500),
+        "shared_inbox_url": _text(endpoints.get("sharedInbox"), 500), "profile_url": _text(id_of(document.get("url")) or "", 500),
+        "approve_followers": bool(document.get("manuallyApprovesFollowers")), "fetched_at": utcnow(),
+    }
+    headline = next((_text(a.get("value"), 120) for a in as_list(document.get("attachment"))
+                     if isinstance(a, dict) and a.get("name") in ("Trade", "Métier", "Headline")), "")
+    async with fed.db.write() as session:
+        member = await session.scalar(select(Member).where(Member.actor_url == actor_id))
+        if member is None:
+            member = await session.scalar(select(Member).where(Member.username_key == username.lower(),
+                                                               Member.domain == fields["domain"]))
+        if member is None:
+            member = Member(**fields)
+        else:
+            for name, value in fields.items():
+                setattr(member, name, value)
+        if headline:
+            member.headline = clean_html(headline)
+        session.add(member)
+        await session.flush()
+        await _store_skills(session, member, document)
+        return member
+
+
+async def _store_skills(session, member: Member, document: dict) -> None:
+    """Skills of a remote profile: Skiller peers send skill objects; others, featured hashtags."""
+    found: dict[str, tuple[int, int, int]] = {}
+    for item in as_list(document.get("skills"))[:50]:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            found.setdefault(item["name"], (LEVELS.get(item.get("level"), 2), _int(item.get("years")),
+                                            _int(item.get("endorsements"))))
+    for tag in as_list(document.get("tag"))[:50]:
+        if isinstance(tag, dict) and tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str):
+            found.setdefault(tag["name"].lstrip("#"), (2, 0, 0))
+    await session.execute(delete(MemberSkill).where(MemberSkill.member_id == member.id))
+    for label, (level, years, endorsements) in found.items():
+        try:
+            normalize_skill(label)
+        except InvalidInput:
+            continue
+        skill = await get_or_create_skill(session, label)
+        if not await session.scalar(select(MemberSkill.id).where(MemberSkill.member_id == member.id,
+                                                                  MemberSkill.skill_id == skill.id)):
+            session.add(MemberSkill(member_id=member.id, skill_id=skill.id, level=level, years=min(years, 70),
+                                    endorsement_count=endorsements))
+
+
+def _int(value) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 100_000 else 0
+
+
+async def get_actor(fed: Federation, actor_id: str, refresh: bool = False) -> Member:
+    """The member mirroring `actor_id`, fetched when unknown, stale or asked to refresh."""
+    async with fed.db.read() as session:
+        member = await session.scalar(select(Member).where(Member.actor_url == actor_id))
+    if member is not None and not refresh and member.fetched_at and utcnow() - member.fetched_at < REFRESH_AFTER:
+        return member
+    try:
+        document = await fetch(fed, actor_id)
+    except FetchError as exc:
+        if member is not None:
+            return member  # keep what we had when the server is briefly away
+        raise NotFound(N_("Could not reach that account: {reason}"), reason=exc.message) from None
+    return await store_actor(fed, document)
+
+
+async def public_key_for(fed: Federation, key_id: str, refresh: bool) -> tuple[str, str] | None:
+    """The (owner, PEM) of a remote key, for inbox verification; fetched once more on refresh."""
+    if not refresh:
+        async with fed.db.read() as session:
+            member = await session.scalar(select(Member).where(Member.key_id == key_id, Member.local.is_(False)))
+        if member is not None and member.public_key_pem:
+            return member.actor_url, member.public_key_pem
+    try:
+        document = await fetch(fed, key_id.split("#", 1)[0])
+        if document.get("type") not in ACTOR_TYPES and isinstance(document.get("owner"), str):
+            document = await fetch(fed, document["owner"])  # the key id was a key document
+        member = await store_actor(fed, document)
+    except (FetchError, InvalidInput) as exc:
+        log.info("no key for %s: %s", key_id, exc)
+        return None
+    if member.key_id != key_id:
+        return None
+    return member.actor_url, member.public_key_pem
+
+
+async def find_by_handle(fed: Federation, handle: str) -> Member:
+    """A remote account by `@name@domain`: WebFinger, then its actor document."""
+    try:
+        actor_id = await resolve_handle(handle, fed.client.get_json, scheme=fed.scheme)
+    except ValueError as exc:
+        raise InvalidInput(N_("Write an address like @name@example.org ({reason})."), field="handle",
+                           reason=str(exc)) from None
+    except (WebFingerError, FetchError) as exc:
+        raise NotFound(N_("Could not find {handle}: {reason}"), field="handle", handle=handle,
+                       reason=getattr(exc, "message", str(exc))) from None
+    return await get_actor(fed, actor_id, refresh=True)

@@ -1,0 +1,169 @@
+"""The delivery queue: one row per (activity, inbox); claimed in batches, signed, sent, retried with backoff."""
+from __future__ import annotations
+
+import json
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from activitypub.client import FetchError
+from activitypub.keys import load_private_key
+
+from .. import uris
+from ..models import Delivery, Instance, Member, utcnow
+from .context import Federation
+from .keys import instance_keys
+
+log = logging.getLogger("skiller.delivery")
+MAX_ATTEMPTS = 16  # about two and a half days with the delays below, like Mastodon
+LEASE = timedelta(minutes=5)  # a claimed row returns to the queue if its worker dies
+UNAVAILABLE_AFTER_DAYS = 3
+FINAL_4XX_EXCEPT = {401, 408, 429}
+
+
+def backoff(attempts: int) -> timedelta:
+    """Mastodon's retry curve: attempts⁴ + 15 s + jitter growing with the attempt."""
+    return timedelta(seconds=attempts ** 4 + 15 + random.randint(0, 30) * (attempts + 1))
+
+
+def inbox_of(member: Member) -> str:
+    return member.shared_inbox_url or member.inbox_url
+
+
+def insert_ignoring_duplicates(session, model, rows: list[dict]):
+    """INSERT … ON CONFLICT DO NOTHING on either database: queuing the same thing twice is harmless."""
+    if not rows:
+        return None
+    dialect = session.get_bind().dialect.name
+    statement = (sqlite_insert if dialect == "sqlite" else pg_insert)(model).values(rows).on_conflict_do_nothing()
+    return session.execute(statement)
+
+
+async def enqueue(session, activity: dict, sender_id: int | None, inboxes: list[str]) -> None:
+    """Queue `activity` for each distinct inbox, in the caller's transaction."""
+    body = json.dumps(activity, separators=(",", ":"))
+    rows = [{"activity_id": activity["id"], "inbox_url": inbox, "domain": urlsplit(inbox).netloc.lower(),
+             "payload": body, "sender_id": sender_id, "next_attempt_at": utcnow(), "created_at": utcnow()}
+            for inbox in dict.fromkeys(i for i in inboxes if i)]
+    if rows:
+        await insert_ignoring_duplicates(session, Delivery, rows)
+
+
+@dataclass
+class Claimed:
+    id: int
+    inbox_url: str
+    domain: str
+    payload: str
+    sender_id: int | None
+    attempts: int
+
+
+async def claim(fed: Federation, limit: int = 50) -> list[Claimed]:
+    """Take due rows: their next attempt moves a lease ahead, so a dead worker's rows come back later."""
+    now = utcnow()
+    async with fed.db.write() as session:
+        due = (select(Delivery.id).where(Delivery.state == "pending", Delivery.next_attempt_at <= now)
+               .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
+        if not fed.db.is_sqlite:
+            due = due.with_for_update(skip_locked=True)
+        rows = (await session.execute(
+            update(Delivery).where(Delivery.id.in_(due.scalar_subquery()))
+            .values(next_attempt_at=now + LEASE, attempts=Delivery.attempts + 1)
+            .returning(Delivery.id, Delivery.inbox_url, Delivery.domain, Delivery.payload, Delivery.sender_id,
+                       Delivery.attempts))).all()
+    return [Claimed(*row) for row in rows]
+
+
+async def _signers(fed: Federation, sender_ids: set[int]) -> dict[int | None, tuple[str, object]]:
+    signers: dict[int | None, tuple[str, object]] = {}
+    if None in sender_ids:
+        private_pem, _ = await instance_keys(fed)
+        signers[None] = (uris.instance_actor_id(fed.base_url) + "#main-key", load_private_key(private_pem))
+    ids = [i for i in sender_ids if i is not None]
+    if ids:
+        async with fed.db.read() as session:
+            for member in await session.scalars(select(Member).where(Member.id.in_(ids))):
+                signers[member.id] = (uris.key_id(fed.base_url, member.username), load_private_key(member.private_key_pem))
+    return signers
+
+
+async def send(fed: Federation, batch: list[Claimed]) -> tuple[int, int]:
+    """Post each claimed row (concurrently), then record the outcomes in one transaction; (ok, failed)."""
+    import asyncio
+
+    signers = await _signers(fed, {row.sender_id for row in batch})
+
+    async def post(row: Claimed) -> tuple[Claimed, int, str]:
+        signer = signers.get(row.sender_id)
+        if signer is None:
+            return row, 0, "sender no longer exists"
+        try:
+            status = await fed.client.post_signed(row.inbox_url, row.payload.encode(), signer[0], signer[1])
+            return row, status, ""
+        except FetchError as exc:
+            return row, 0, exc.message[:500]
+
+    results = await asyncio.gather(*(post(row) for row in batch))
+    return await _record(fed, results)
+
+
+async def _record(fed: Federation, results) -> tuple[int, int]:
+    now = utcnow()
+    ok = failed = 0
+    by_domain: dict[str, bool] = {}
+    async with fed.db.write() as session:
+        for row, status, error in results:
+            if 200 <= status < 300:
+                ok += 1
+                by_domain[row.domain] = True
+                await session.execute(update(Delivery).where(Delivery.id == row.id).values(
+                    state="done", delivered_at=now, last_status=status, last_error=""))
+                continue
+            failed += 1
+            by_domain.setdefault(row.domain, False)
+            final = (400 <= status < 500 and status not in FINAL_4XX_EXCEPT) or row.attempts >= MAX_ATTEMPTS
+            await session.execute(update(Delivery).where(Delivery.id == row.id).values(
+                state="failed" if final else "pending", next_attempt_at=now + backoff(row.attempts),
+                last_status=status, last_error=error or f"HTTP {status}"))
+        for domain, success in by_domain.items():
+            await _record_health(session, domain, success, now)
+    return ok, failed
+
+
+async def _record_health(session, domain: str, success: bool, now) -> None:
+    instance = await session.get(Instance, domain) or Instance(domain=domain)
+    if success:
+        instance.last_success_at, instance.consecutive_failures, instance.failure_days = now, 0, 0
+    else:
+        if instance.last_failure_at is None or instance.last_failure_at.date() != now.date():
+            instance.failure_days += 1
+        instance.last_failure_at = now
+        instance.consecutive_failures += 1
+    session.add(instance)
+
+
+def instance_state(instance: Instance) -> str:
+    """ok, failing, or unavailable (failures on several distinct days and no success since)."""
+    if instance.failure_days >= UNAVAILABLE_AFTER_DAYS:
+        return "unavailable"
+    return "failing" if instance.consecutive_failures else "ok"
+
+
+async def deliver_due(fed: Federation, limit: int = 50) -> int:
+    """One round of the delivery worker; returns how many rows it handled."""
+    batch = await claim(fed, limit)
+    if batch:
+        await send(fed, batch)
+    return len(batch)
+
+
+async def queue_counts(fed: Federation) -> dict[str, int]:
+    async with fed.db.read() as session:
+        return dict((await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all())

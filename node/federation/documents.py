@@ -1,0 +1,147 @@
+"""The AS2 documents this instance serves: actors, objects, collections, WebFinger and NodeInfo answers."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from activitypub.as2 import activity, format_datetime
+from activitypub.nodeinfo import nodeinfo_document
+from webfinger.server import jrd
+
+from .. import __version__, uris
+from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Skill
+from ..services import skills
+from ..services.errors import N_, NotFound
+from . import to_as2
+from .context import Federation
+from .keys import ensure_member_keys, instance_keys
+
+PAGE_SIZE = 20
+
+
+async def _local_member(fed: Federation, username: str) -> Member:
+    async with fed.db.write() as session:  # write: an old account may get its key pair now
+        member = await session.scalar(select(Member).where(
+            Member.username_key == username.lower(), Member.domain == "", Member.suspended.is_(False)))
+        if member is None:
+            raise NotFound(N_("No member is called {username}."), username=username)
+        return await ensure_member_keys(session, member)
+
+
+async def actor(fed: Federation, username: str) -> dict:
+    member = await _local_member(fed, username)
+    return to_as2.person(fed.base_url, member, await skills.skills_of(fed.db, member.id))
+
+
+async def application_actor(fed: Federation) -> dict:
+    _, public_pem = await instance_keys(fed)
+    return to_as2.instance_actor(fed.base_url, fed.config.instance_name, public_pem)
+
+
+async def question(fed: Federation, question_id: int) -> dict:
+    async with fed.db.read() as session:
+        row = (await session.execute(select(Question, Member).join(Member, Member.id == Question.author_id)
+                                     .where(Question.id == question_id, Question.ap_id.is_(None)))).first()
+        if row is None or row[0].deleted_at is not None:
+            raise NotFound(N_("This question does not exist or was deleted."))
+        tags = list(await session.scalars(select(Skill).join(QuestionTag).where(QuestionTag.question_id == question_id)))
+        accepted = await session.get(Answer, row[0].accepted_answer_id) if row[0].accepted_answer_id else None
+    accepted_id = to_as2.object_url(fed.base_url, "answer", accepted) if accepted else None
+    return to_as2.with_context(to_as2.question_object(fed.base_url, row[0], row[1], tags, accepted_id))
+
+
+async def answer(fed: Federation, answer_id: int) -> dict:
+    async with fed.db.read() as session:
+        found = await session.get(Answer, answer_id)
+        if found is None or found.deleted_at is not None or found.ap_id is not None:
+            raise NotFound(N_("This answer does not exist or was deleted."))
+        q = await session.get(Question, found.question_id)
+        q_author, author = await session.get(Member, q.author_id), await session.get(Member, found.author_id)
+    return to_as2.with_context(to_as2.answer_note(fed.base_url, found, q, q_author, author, []))
+
+
+async def comment(fed: Federation, comment_id: int) -> dict:
+    async with fed.db.read() as session:
+        found = await session.get(Comment, comment_id)
+        if found is None or found.deleted_at is not None or found.ap_id is not None:
+            raise NotFound(N_("This comment does not exist or was deleted."))
+        q = await session.get(Question, found.question_id)
+        parent = await session.get(Answer, found.answer_id) if found.answer_id else q
+        parent_author = await session.get(Member, parent.author_id)
+        author = await session.get(Member, found.author_id)
+    parent_id = to_as2.object_url(fed.base_url, "answer" if found.answer_id else "question", parent)
+    return to_as2.with_context(to_as2.comment_note(fed.base_url, found, parent_id, parent_author, q, author, []))
+
+
+async def followers(fed: Federation, username: str, page: int | None, following: bool = False) -> dict:
+    member = await _local_member(fed, username)
+    mine, theirs = (MemberFollow.follower_id, MemberFollow.followed_id) if following else \
+        (MemberFollow.followed_id, MemberFollow.follower_id)
+    base = select(Member).join(MemberFollow, theirs == Member.id).where(mine == member.id,
+                                                                        MemberFollow.state == "accepted")
+    async with fed.db.read() as session:
+        total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        items = [] if page is None else list(await session.scalars(
+            base.order_by(MemberFollow.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    collection_id = uris.actor_id(fed.base_url, member.username) + ("/following" if following else "/followers")
+    return to_as2.collection(collection_id, total, page,
+                             [to_as2.actor_url(fed.base_url, m) for m in items], PAGE_SIZE)
+
+
+async def outbox(fed: Federation, username: str, page: int | None) -> dict:
+    """The member's questions as Create activities, newest first."""
+    member = await _local_member(fed, username)
+    base = select(Question).where(Question.author_id == member.id, Question.deleted_at.is_(None))
+    async with fed.db.read() as session:
+        total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        found = [] if page is None else list(await session.scalars(
+            base.order_by(Question.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        tags = {}
+        for qid, skill in (await session.execute(select(QuestionTag.question_id, Skill).join(Skill).where(
+                QuestionTag.question_id.in_([q.id for q in found])))).all() if found else []:
+            tags.setdefault(qid, []).append(skill)
+    items = []
+    for q in found:
+        obj = to_as2.question_object(fed.base_url, q, member, tags.get(q.id, []))
+        items.append(activity("Create", obj["attributedTo"], obj, id=obj["id"] + "#create", to=obj["to"],
+                              cc=obj["cc"], published=q.created_at))
+    return to_as2.collection(uris.actor_id(fed.base_url, member.username) + "/outbox", total, page, items, PAGE_SIZE)
+
+
+async def webfinger(fed: Federation, resource: str) -> dict | None:
+    """The JRD for `acct:name@our-domain` or for one of our actor URLs; None if it is not ours."""
+    domain = fed.config.domain
+    if resource.startswith("acct:"):
+        name, _, host = resource[5:].rpartition("@")
+        if host.lower() != domain.lower():
+            return None
+    elif resource.startswith(fed.base_url + "/users/"):
+        name = resource[len(fed.base_url + "/users/"):]
+    elif resource == uris.instance_actor_id(fed.base_url):
+        name = uris.INSTANCE_ACTOR_NAME
+    else:
+        return None
+    if name == uris.INSTANCE_ACTOR_NAME:
+        actor_id = uris.instance_actor_id(fed.base_url)
+        return jrd(f"acct:{name}@{domain}", [actor_id], actor_id, fed.base_url + "/")
+    try:
+        member = await _local_member(fed, name)
+    except NotFound:
+        return None
+    actor_id = uris.actor_id(fed.base_url, member.username)
+    return jrd(f"acct:{member.username}@{domain}", [actor_id], actor_id, actor_id)
+
+
+async def nodeinfo(fed: Federation) -> dict:
+    async with fed.db.read() as session:
+        users = await session.scalar(select(func.count()).select_from(Member).where(
+            Member.local.is_(True), Member.suspended.is_(False))) or 0
+        posts = await session.scalar(select(func.count()).select_from(Question).where(
+            Question.ap_id.is_(None), Question.deleted_at.is_(None))) or 0
+        posts += await session.scalar(select(func.count()).select_from(Answer).where(
+            Answer.ap_id.is_(None), Answer.deleted_at.is_(None))) or 0
+    config = fed.config
+    return nodeinfo_document(
+        software_name="skiller", software_version=__version__, users_total=users, active_month=users,
+        active_halfyear=users, local_posts=posts, open_registrations=config.registration_mode == "open",
+        metadata={"nodeName": config.instance_name, "registrationMode": config.registration_mode,
+                  "defaultLanguage": config.default_language})

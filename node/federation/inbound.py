@@ -1,0 +1,313 @@
+"""Activities received → service calls. Receiving only verifies and stores; a worker applies them.
+
+Handlers are keyed by activity type (and, for Create/Update, by object type); each is idempotent, so an
+item whose processing was interrupted is simply applied again.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from aiohttp import web
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from activitypub.as2 import as_list, id_of
+from activitypub.inbox import InboxError, read_signed_activity
+from activitypub.origins import same_origin
+from activitypub.safe_json import cap_lists
+
+from ..models import Answer, Comment, InboxItem, Member, MemberFollow, Question, Tombstone, utcnow
+from ..services import answers, comments, follows, questions, votes
+from ..services.errors import ServiceError
+from .actors import get_actor, public_key_for, store_actor
+from .context import Federation
+from .deliveries import insert_ignoring_duplicates
+
+log = logging.getLogger("skiller.inbox")
+MAX_INBOX_BYTES = 1_000_000  # Mastodon's MAX_JSON_SIZE
+POST_TYPES = {"Note", "Question", "Article", "Page"}
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=5)
+
+
+async def receive(fed: Federation, request: web.Request) -> None:
+    """Verify and store an inbox POST (raises InboxError with the status to answer)."""
+    signed = await read_signed_activity(request, lambda key_id, refresh: public_key_for(fed, key_id, refresh),
+                                        MAX_INBOX_BYTES)
+    activity = cap_lists(signed.activity)
+    activity_id = activity.get("id")
+    if not isinstance(activity_id, str) or not same_origin(activity_id, signed.signer):
+        raise InboxError(401, "the activity id is not on the signer's server")
+    embedded = activity.get("object")
+    if activity.get("type") in ("Create", "Update") and isinstance(embedded, dict) and not (
+            isinstance(embedded.get("id"), str) and same_origin(embedded["id"], signed.signer)):
+        raise InboxError(401, "the object is not on the signer's server")
+    async with fed.db.write() as session:
+        await insert_ignoring_duplicates(session, InboxItem, [{
+            "activity_id": activity_id, "activity_type": str(activity.get("type", ""))[:40],
+            "signer": signed.signer, "payload": activity, "state": "pending", "attempts": 0,
+            "next_attempt_at": utcnow(), "error": "", "received_at": utcnow()}])
+
+
+async def process_due(fed: Federation, limit: int = 50) -> int:
+    """One round of the inbox worker; returns how many items it handled."""
+    now = utcnow()
+    async with fed.db.write() as session:
+        due = (select(InboxItem.id).where(InboxItem.state == "pending", InboxItem.next_attempt_at <= now)
+               .order_by(InboxItem.id).limit(limit))
+        if not fed.db.is_sqlite:
+            due = due.with_for_update(skip_locked=True)
+        items = list((await session.execute(
+            update(InboxItem).where(InboxItem.id.in_(due.scalar_subquery()))
+            .values(next_attempt_at=now + LEASE, attempts=InboxItem.attempts + 1)
+            .returning(InboxItem.id, InboxItem.signer, InboxItem.payload, InboxItem.attempts))).all())
+    for item_id, signer, payload, attempts in sorted(items):
+        state, error = "done", ""
+        try:
+            await apply(fed, signer, payload)
+        except Ignored as exc:
+            error = str(exc)[:1000]
+        except ServiceError as exc:
+            error = f"refused: {exc}"[:1000]
+        except Exception as exc:  # noqa: BLE001 - recorded on the row and retried
+            log.exception("inbox item %s failed", item_id)
+            state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
+            error = f"{type(exc).__name__}: {exc}"[:1000]
+        async with fed.db.write() as session:
+            await session.execute(update(InboxItem).where(InboxItem.id == item_id).values(
+                state=state, error=error, processed_at=utcnow() if state == "done" else None,
+                next_attempt_at=utcnow() + timedelta(seconds=30 * attempts ** 2)))
+    return len(items)
+
+
+class Ignored(Exception):
+    """The activity is understood but does nothing here (recorded on the row, not retried)."""
+
+
+async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
+    handler = HANDLERS.get(activity.get("type"))
+    if handler is None:
+        raise Ignored(f"unsupported activity type {activity.get('type')!r}")
+    signer = await get_actor(fed, signer_id)
+    if id_of(activity.get("actor")) != signer_id:
+        raise Ignored("the actor is not the signer")
+    await handler(fed, signer, activity)
+
+
+# --- finding what an activity refers to -------------------------------------------------------------
+
+LOCAL_PATH = re.compile(r"^/(users|questions|answers|comments)/([^/?#]+)$")
+
+
+def local_target(fed: Federation, url: str | None) -> tuple[str, str] | None:
+    """("users"|"questions"|"answers"|"comments", key) for one of our URLs."""
+    if not url or not url.startswith(fed.base_url + "/"):
+        return None
+    match = LOCAL_PATH.match(url[len(fed.base_url):])
+    return (match.group(1), match.group(2)) if match else None
+
+
+async def find_post(fed: Federation, url: str | None):
+    """The question, answer or comment stored for `url` (ours, or one received earlier)."""
+    if not url:
+        return None
+    target = local_target(fed, url)
+    models = {"questions": Question, "answers": Answer, "comments": Comment}
+    async with fed.db.read() as session:
+        if target and target[0] in models and target[1].isdigit():
+            return await session.get(models[target[0]], int(target[1]))
+        for model in (Question, Answer, Comment):
+            found = await session.scalar(select(model).where(model.ap_id == url))
+            if found is not None:
+                return found
+    return None
+
+
+async def find_local_member(fed: Federation, url: str | None) -> Member | None:
+    target = local_target(fed, url)
+    if not target or target[0] != "users":
+        return None
+    async with fed.db.read() as session:
+        return await session.scalar(select(Member).where(Member.username_key == target[1].lower(),
+                                                         Member.domain == "", Member.suspended.is_(False)))
+
+
+# --- handlers ---------------------------------------------------------------------------------------
+
+async def on_follow(fed: Federation, signer: Member, activity: dict) -> None:
+    followed = await find_local_member(fed, id_of(activity.get("object")))
+    if followed is None:
+        raise Ignored("Follow of someone who is not a member here")
+    await follows.follow_member(fed.db, signer, followed, activity_id=activity["id"])
+
+
+async def on_accept_or_reject(fed: Federation, signer: Member, activity: dict) -> None:
+    follow = activity.get("object")
+    follow_id = id_of(follow)
+    async with fed.db.read() as session:
+        row = await session.scalar(select(MemberFollow).where(
+            MemberFollow.followed_id == signer.id, MemberFollow.activity_id.in_(
+                [follow_id, follow_id.rsplit("/", 1)[-1] if follow_id else ""])))
+        if row is None and isinstance(follow, dict):  # some servers answer with their own copy of the Follow
+            follower = await find_local_member(fed, id_of(follow.get("actor")))
+            row = await session.get(MemberFollow, (follower.id, signer.id)) if follower else None
+    if row is None:
+        raise Ignored("answer to a Follow we did not send")
+    await follows.follow_accepted_remotely(fed.db, row.follower_id, row.followed_id, activity["type"] == "Accept")
+
+
+async def on_undo(fed: Federation, signer: Member, activity: dict) -> None:
+    undone = activity.get("object")
+    kind = undone.get("type") if isinstance(undone, dict) else None
+    if isinstance(undone, dict) and id_of(undone.get("actor")) not in (None, signer.actor_url):
+        raise Ignored("Undo of someone else's activity")
+    if kind == "Follow":
+        followed = await find_local_member(fed, id_of(undone.get("object")))
+        if followed is not None:
+            await follows.unfollow_member(fed.db, signer, followed)
+    elif kind in ("Like", "Dislike"):
+        post = await find_post(fed, id_of(undone.get("object")))
+        if isinstance(post, (Question, Answer)):
+            await votes.set_vote(fed.db, signer, "question" if isinstance(post, Question) else "answer", post.id, 0)
+    else:
+        raise Ignored(f"Undo of {kind!r}")
+
+
+async def on_vote(fed: Federation, signer: Member, activity: dict) -> None:
+    post = await find_post(fed, id_of(activity.get("object")))
+    if not isinstance(post, (Question, Answer)):
+        raise Ignored("vote on something that is not a question or an answer here")
+    await votes.set_vote(fed.db, signer, "question" if isinstance(post, Question) else "answer", post.id,
+                         1 if activity["type"] == "Like" else -1)
+
+
+def _hashtags(obj: dict) -> list[str]:
+    return [t["name"].lstrip("#") for t in as_list(obj.get("tag"))
+            if isinstance(t, dict) and t.get("type") == "Hashtag" and isinstance(t.get("name"), str)]
+
+
+async def _tombstoned(fed: Federation, object_id: str) -> bool:
+    async with fed.db.read() as session:
+        return await session.get(Tombstone, object_id) is not None
+
+
+async def on_create(fed: Federation, signer: Member, activity: dict) -> None:
+    obj = activity.get("object")
+    if not isinstance(obj, dict) or obj.get("type") not in POST_TYPES:
+        raise Ignored("Create of something that is not a post")
+    object_id = obj["id"]
+    if id_of(obj.get("attributedTo")) != signer.actor_url:
+        raise Ignored("a post attributed to someone else")
+    if await _tombstoned(fed, object_id) or await find_post(fed, object_id) is not None:
+        return  # deleted before it arrived, or already here
+    content = obj.get("content") if isinstance(obj.get("content"), str) else ""
+    parent = await find_post(fed, id_of(obj.get("inReplyTo")))
+    base = fed.base_url
+    try:
+        if isinstance(parent, Question):
+            await answers.post_answer(fed.db, signer, parent.id, "", base, html=content, ap_id=object_id)
+        elif isinstance(parent, Answer):
+            await comments.add_comment(fed.db, signer, answer_id=parent.id, body="", base_url=base, html=content,
+                                       ap_id=object_id)
+        elif isinstance(parent, Comment):  # a reply to a comment joins the same thread
+            await comments.add_comment(fed.db, signer, answer_id=parent.answer_id,
+                                       question_id=None if parent.answer_id else parent.question_id,
+                                       body="", base_url=base, html=content, ap_id=object_id)
+        elif obj.get("inReplyTo"):
+            raise Ignored("reply to something we do not have")
+        elif await _followed_here(fed, signer):
+            title = obj.get("name") if isinstance(obj.get("name"), str) else ""
+            await questions.ask(fed.db, signer, title=title, body="", tags=_hashtags(obj)[:5], base_url=base,
+                                kind="question" if obj["type"] == "Question" else "discussion", html=content,
+                                ap_id=object_id)
+        else:
+            raise Ignored("a post from someone nobody here follows")
+    except IntegrityError:
+        return  # the same object arrived twice at once
+
+
+async def _followed_here(fed: Federation, member: Member) -> bool:
+    async with fed.db.read() as session:
+        return await session.scalar(select(MemberFollow.follower_id).where(
+            MemberFollow.followed_id == member.id, MemberFollow.state == "accepted").limit(1)) is not None
+
+
+async def on_update(fed: Federation, signer: Member, activity: dict) -> None:
+    obj = activity.get("object")
+    if not isinstance(obj, dict):
+        raise Ignored("Update without an object")
+    if obj.get("type") in ("Person", "Service", "Application", "Group", "Organization"):
+        if obj.get("id") != signer.actor_url:
+            raise Ignored("Update of another actor")
+        await store_actor(fed, obj)
+        return
+    post = await find_post(fed, obj.get("id"))
+    if post is None:
+        raise Ignored("Update of something we do not have")
+    if post.author_id != signer.id:  # checked against the stored owner, never the payload
+        raise Ignored("Update by someone who is not the author")
+    content = obj.get("content") if isinstance(obj.get("content"), str) else ""
+    if isinstance(post, Question):
+        if content:
+            title = obj.get("name") if isinstance(obj.get("name"), str) else ""
+            await questions.edit_question(fed.db, signer, post.id, title=title, body="", tags=_hashtags(obj)[:5],
+                                          base_url=fed.base_url, html=content)
+        await _sync_accepted_answer(fed, signer, post, id_of(obj.get("acceptedAnswer")))
+    elif isinstance(post, Answer) and content:
+        await answers.edit_answer(fed.db, signer, post.id, "", fed.base_url, html=content)
+
+
+async def _sync_accepted_answer(fed: Federation, signer: Member, question: Question, answer_url: str | None) -> None:
+    """A remote asker accepted (or un-accepted) an answer: mirror it with the same rule as here."""
+    async with fed.db.read() as session:
+        current = await session.get(Question, question.id)
+    wanted = await find_post(fed, answer_url) if answer_url else None
+    wanted_id = wanted.id if isinstance(wanted, Answer) and wanted.question_id == question.id else None
+    if wanted_id == current.accepted_answer_id:
+        return
+    if wanted_id is None:
+        await answers.accept_answer(fed.db, signer, current.accepted_answer_id)  # accepting again un-accepts
+    else:
+        await answers.accept_answer(fed.db, signer, wanted_id)
+
+
+async def on_delete(fed: Federation, signer: Member, activity: dict) -> None:
+    object_id = id_of(activity.get("object"))
+    if object_id == signer.actor_url:
+        raise Ignored("account deletion is recorded but not applied yet")
+    post = await find_post(fed, object_id)
+    if post is None:
+        if object_id and same_origin(object_id, signer.actor_url):
+            async with fed.db.write() as session:
+                await insert_ignoring_duplicates(session, Tombstone, [{"ap_id": object_id, "deleted_at": utcnow()}])
+        return
+    if post.author_id != signer.id:
+        raise Ignored("Delete by someone who is not the author")
+    if post.deleted_at is not None:
+        return
+    if isinstance(post, Question):
+        await questions.delete_question(fed.db, signer, post.id)
+    elif isinstance(post, Answer):
+        await answers.delete_answer(fed.db, signer, post.id)
+    else:
+        await comments.delete_comment(fed.db, signer, post.id)
+
+
+async def on_block(fed: Federation, signer: Member, activity: dict) -> None:
+    blocked = await find_local_member(fed, id_of(activity.get("object")))
+    if blocked is not None:
+        await follows.unfollow_member(fed.db, blocked, signer)
+        await follows.unfollow_member(fed.db, signer, blocked)
+
+
+async def on_announce(fed: Federation, signer: Member, activity: dict) -> None:
+    raise Ignored("boosts are recorded, not shown")
+
+
+HANDLERS = {
+    "Follow": on_follow, "Accept": on_accept_or_reject, "Reject": on_accept_or_reject, "Undo": on_undo,
+    "Like": on_vote, "Dislike": on_vote, "Create": on_create, "Update": on_update, "Delete": on_delete,
+    "Block": on_block, "Announce": on_announce,
+}

@@ -1,0 +1,45 @@
+"""Key pairs: one per local member (made with the account) and one for the instance actor."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from activitypub.client import Signer
+from activitypub.keys import generate_key_pair, load_private_key
+
+from .. import uris
+from ..models import Member, Setting
+from .context import Federation
+
+
+async def ensure_member_keys(session, member: Member) -> Member:
+    """Give a local member created before federation existed a key pair."""
+    if member.local and not member.private_key_pem:
+        pair = generate_key_pair()
+        member.private_key_pem, member.public_key_pem = pair.private_pem, pair.public_pem
+        session.add(member)
+        await session.flush()
+    return member
+
+
+async def instance_keys(fed: Federation) -> tuple[str, str]:
+    if fed.instance_keys is None:
+        async with fed.db.write() as session:
+            rows = dict((await session.execute(select(Setting.key, Setting.value).where(
+                Setting.key.in_(("instance_private_key", "instance_public_key"))))).all())
+            if len(rows) < 2:
+                pair = generate_key_pair()
+                rows = {"instance_private_key": pair.private_pem, "instance_public_key": pair.public_pem}
+                for key, value in rows.items():
+                    session.add(Setting(key=key, value=value))
+        fed.instance_keys = (rows["instance_private_key"], rows["instance_public_key"])
+    return fed.instance_keys
+
+
+async def instance_signer(fed: Federation) -> Signer:
+    """Signs outgoing GETs (servers in authorized-fetch mode refuse unsigned ones)."""
+    private_pem, _ = await instance_keys(fed)
+    return Signer(uris.instance_actor_id(fed.base_url) + "#main-key", load_private_key(private_pem))
+
+
+def member_signer(fed: Federation, member: Member) -> Signer:
+    return Signer(uris.key_id(fed.base_url, member.username), load_private_key(member.private_key_pem))

@@ -1,0 +1,209 @@
+"""Local actions → activities: runs before each write commits and queues the deliveries it implies."""
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+
+from activitypub.as2 import AS_PUBLIC, activity, tombstone
+
+from .. import uris
+from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Skill, utcnow
+from ..services import events
+from ..services.mentions import mentioned_members
+from . import to_as2
+from .context import Federation
+from .deliveries import enqueue, inbox_of
+
+
+def install(fed: Federation) -> None:
+    async def publish(session) -> None:
+        for kind, data in events.take(session):
+            handler = PUBLISHERS.get(kind)
+            if handler is None:
+                continue
+            actor = await session.get(Member, data["actor_id"])
+            if actor is not None and (actor.local or kind == "follow_requested"):
+                await handler(fed, session, actor, data)
+    fed.db.before_commit.append(publish)
+
+
+async def follower_inboxes(session, member: Member) -> list[str]:
+    """Inboxes of the member's remote followers, shared inboxes counted once."""
+    rows = await session.scalars(select(Member).join(MemberFollow, MemberFollow.follower_id == Member.id).where(
+        MemberFollow.followed_id == member.id, MemberFollow.state == "accepted", Member.local.is_(False)))
+    return list(dict.fromkeys(inbox_of(m) for m in rows))
+
+
+def _remote_inboxes(*members: Member | None) -> list[str]:
+    return [inbox_of(m) for m in members if m is not None and not m.local]
+
+
+def _wrap(fed: Federation, kind: str, actor: Member, obj: dict, suffix: str) -> dict:
+    return to_as2.with_context(activity(kind, to_as2.actor_url(fed.base_url, actor), obj,
+                                        id=f"{obj['id']}#{suffix}", to=obj.get("to", [AS_PUBLIC]),
+                                        cc=obj.get("cc", []), published=utcnow()))
+
+
+async def _question_document(fed, session, question: Question, author: Member) -> dict:
+    tags = list(await session.scalars(select(Skill).join(QuestionTag).where(QuestionTag.question_id == question.id)))
+    accepted = await session.get(Answer, question.accepted_answer_id) if question.accepted_answer_id else None
+    return to_as2.question_object(fed.base_url, question, author, tags,
+                                  to_as2.object_url(fed.base_url, "answer", accepted) if accepted else None)
+
+
+async def _question_event(fed: Federation, session, actor: Member, data: dict) -> None:
+    question = await session.get(Question, data["question_id"])
+    author = await session.get(Member, question.author_id)
+    recipients = await follower_inboxes(session, author) + _remote_inboxes(author)
+    if question.accepted_answer_id:  # the answerer's server learns its answer was accepted
+        accepted = await session.get(Answer, question.accepted_answer_id)
+        recipients += _remote_inboxes(await session.get(Member, accepted.author_id))
+    if question.ap_id is not None:
+        return  # someone else's question: only its own server announces changes
+    obj = await _question_document(fed, session, question, author)
+    if data["kind"] == "question_created":
+        message = _wrap(fed, "Create", actor, obj, "create")
+    else:
+        message = _wrap(fed, "Update", actor, obj, f"update-{secrets.token_hex(4)}")
+    await enqueue(session, message, actor.id, recipients)
+
+
+async def _question_deleted(fed: Federation, session, actor: Member, data: dict) -> None:
+    question = await session.get(Question, data["question_id"])
+    author = await session.get(Member, question.author_id)
+    if question.ap_id is not None:
+        return
+    obj_id = to_as2.object_url(fed.base_url, "question", question)
+    message = to_as2.with_context(activity("Delete", to_as2.actor_url(fed.base_url, actor),
+                                           tombstone(obj_id, "Question", utcnow()), id=obj_id + "#delete",
+                                           to=[AS_PUBLIC], cc=[to_as2.followers_url(fed.base_url, author)]))
+    await enqueue(session, message, actor.id, await follower_inboxes(session, author))
+
+
+async def _answer_event(fed: Federation, session, actor: Member, data: dict) -> None:
+    answer = await session.get(Answer, data["answer_id"])
+    question = await session.get(Question, answer.question_id)
+    author, question_author = await session.get(Member, answer.author_id), await session.get(Member, question.author_id)
+    if answer.ap_id is not None:
+        return
+    mentioned = [m for m in await mentioned_members(session, answer.body_md)]
+    obj = to_as2.answer_note(fed.base_url, answer, question, question_author, author, mentioned)
+    recipients = await follower_inboxes(session, author) + _remote_inboxes(question_author, *mentioned)
+    if data["kind"] == "answer_deleted":
+        message = to_as2.with_context(activity("Delete", obj["attributedTo"], tombstone(obj["id"], "Note", utcnow()),
+                                               id=obj["id"] + "#delete", to=[AS_PUBLIC], cc=obj["cc"]))
+    elif data["kind"] == "answer_created":
+        message = _wrap(fed, "Create", actor, obj, "create")
+    else:
+        message = _wrap(fed, "Update", actor, obj, f"update-{secrets.token_hex(4)}")
+    await enqueue(session, message, actor.id, recipients)
+
+
+async def _comment_event(fed: Federation, session, actor: Member, data: dict) -> None:
+    comment = await session.get(Comment, data["comment_id"])
+    if comment.ap_id is not None:
+        return
+    question = await session.get(Question, comment.question_id)
+    parent = await session.get(Answer, comment.answer_id) if comment.answer_id else question
+    parent_author = await session.get(Member, parent.author_id)
+    question_author = await session.get(Member, question.author_id)
+    author = await session.get(Member, comment.author_id)
+    mentioned = await mentioned_members(session, comment.body)
+    parent_id = to_as2.object_url(fed.base_url, "answer" if comment.answer_id else "question", parent)
+    obj = to_as2.comment_note(fed.base_url, comment, parent_id, parent_author, question, author, mentioned)
+    recipients = await follower_inboxes(session, author) + _remote_inboxes(parent_author, question_author, *mentioned)
+    if data["kind"] == "comment_deleted":
+        message = to_as2.with_context(activity("Delete", obj["attributedTo"], tombstone(obj["id"], "Note", utcnow()),
+                                               id=obj["id"] + "#delete", to=[AS_PUBLIC], cc=obj["cc"]))
+    else:
+        message = _wrap(fed, "Create", actor, obj, "create")
+    await enqueue(session, message, actor.id, recipients)
+
+
+async def _vote_set(fed: Federation, session, actor: Member, data: dict) -> None:
+    """Votes go to the post's author when that author lives elsewhere: Like, Dislike, or Undo."""
+    model = Question if data["target_type"] == "question" else Answer
+    post = await session.get(model, data["target_id"])
+    author = await session.get(Member, post.author_id)
+    if author.local:
+        return
+    actor_id = to_as2.actor_url(fed.base_url, actor)
+    target = to_as2.object_url(fed.base_url, data["target_type"], post)
+    kinds = {1: "Like", -1: "Dislike"}
+
+    def vote_activity(value: int) -> dict:
+        return activity(kinds[value], actor_id, target, id=uris.activity_id(
+            fed.base_url, "vote", f"{actor.id}-{data['target_type']}-{post.id}-{secrets.token_hex(6)}"))
+    messages = []
+    if data["previous"]:
+        undone = vote_activity(data["previous"])
+        messages.append(activity("Undo", actor_id, undone, id=undone["id"] + "#undo"))
+    if data["value"]:
+        messages.append(vote_activity(data["value"]))
+    for message in messages:
+        await enqueue(session, to_as2.with_context(message), actor.id, [author.inbox_url])
+
+
+def _follow_id(fed: Federation, activity_id: str) -> str:
+    return activity_id if "://" in activity_id else uris.activity_id(fed.base_url, "follow", activity_id)
+
+
+async def _follow_requested(fed: Federation, session, actor: Member, data: dict) -> None:
+    """A local member follows someone elsewhere: Follow. Someone elsewhere follows a local member who
+    does not approve followers one by one: Accept at once."""
+    follow = await session.get(MemberFollow, (data["follower_id"], data["followed_id"]))
+    followed = await session.get(Member, data["followed_id"])
+    if follow is None:
+        return
+    if not actor.local:
+        if followed.local and follow.state == "accepted" and follow.activity_id:
+            await send_follow_answer(fed, session, followed, actor, follow.activity_id, True)
+        return
+    if followed.local:
+        return
+    message = activity("Follow", to_as2.actor_url(fed.base_url, actor), followed.actor_url,
+                       id=_follow_id(fed, follow.activity_id))
+    await enqueue(session, to_as2.with_context(message), actor.id, [followed.inbox_url])
+
+
+async def _follow_undone(fed: Federation, session, actor: Member, data: dict) -> None:
+    followed = await session.get(Member, data["followed_id"])
+    if followed.local:
+        return
+    actor_id = to_as2.actor_url(fed.base_url, actor)
+    follow = activity("Follow", actor_id, followed.actor_url, id=_follow_id(fed, data["activity_id"]))
+    message = activity("Undo", actor_id, follow, id=follow["id"] + "#undo")
+    await enqueue(session, to_as2.with_context(message), actor.id, [followed.inbox_url])
+
+
+async def send_follow_answer(fed: Federation, session, followed: Member, follower: Member, follow_id: str,
+                             accepted: bool) -> None:
+    """Accept or Reject a remote Follow of a local member (the Follow is embedded, as Mastodon expects)."""
+    actor_id = to_as2.actor_url(fed.base_url, followed)
+    follow = activity("Follow", follower.actor_url, actor_id, id=follow_id)
+    message = activity("Accept" if accepted else "Reject", actor_id, follow,
+                       id=uris.activity_id(fed.base_url, "accept" if accepted else "reject", follow_id))
+    await enqueue(session, to_as2.with_context(message), followed.id, [follower.inbox_url])
+
+
+async def _follow_answered(fed: Federation, session, actor: Member, data: dict) -> None:
+    follower = await session.get(Member, data["follower_id"])
+    if follower is not None and not follower.local and data["activity_id"]:
+        await send_follow_answer(fed, session, actor, follower, data["activity_id"], data["accepted"])
+
+
+PUBLISHERS = {
+    "question_created": lambda fed, s, a, d: _question_event(fed, s, a, {**d, "kind": "question_created"}),
+    "question_updated": lambda fed, s, a, d: _question_event(fed, s, a, {**d, "kind": "question_updated"}),
+    "question_deleted": _question_deleted,
+    "answer_created": lambda fed, s, a, d: _answer_event(fed, s, a, {**d, "kind": "answer_created"}),
+    "answer_updated": lambda fed, s, a, d: _answer_event(fed, s, a, {**d, "kind": "answer_updated"}),
+    "answer_deleted": lambda fed, s, a, d: _answer_event(fed, s, a, {**d, "kind": "answer_deleted"}),
+    "comment_created": lambda fed, s, a, d: _comment_event(fed, s, a, {**d, "kind": "comment_created"}),
+    "comment_deleted": lambda fed, s, a, d: _comment_event(fed, s, a, {**d, "kind": "comment_deleted"}),
+    "vote_set": _vote_set,
+    "follow_requested": _follow_requested,
+    "follow_undone": _follow_undone,
+    "follow_answered": _follow_answered,
+}

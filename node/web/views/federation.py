@@ -1,0 +1,84 @@
+"""ActivityPub and discovery endpoints: inboxes, the instance actor, collections, WebFinger, NodeInfo."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from activitypub.inbox import InboxError
+from activitypub.media_types import ACTIVITY_JSON, wants_as2
+from activitypub.nodeinfo import nodeinfo_links
+from webfinger.server import host_meta_handler, webfinger_handler
+
+from ...federation import documents, inbound
+from ...services.errors import ServiceError
+from ..keys import FEDERATION
+
+routes = web.RouteTableDef()
+
+
+def as2_response(document: dict) -> web.Response:
+    return web.json_response(document, content_type=ACTIVITY_JSON, headers={"Vary": "Accept"})
+
+
+def wants_activity_json(request: web.Request) -> bool:
+    return wants_as2(request.headers.get("Accept", ""))
+
+
+@routes.post("/inbox")
+@routes.post("/users/{username}/inbox")
+@routes.post("/actor/inbox")
+async def inbox(request: web.Request) -> web.Response:
+    try:
+        await inbound.receive(request.app[FEDERATION], request)
+    except InboxError as exc:
+        return web.json_response({"error": exc.message}, status=exc.status)
+    return web.json_response({"status": "accepted"}, status=202)
+
+
+@routes.get("/actor")
+async def instance_actor(request: web.Request) -> web.Response:
+    return as2_response(await documents.application_actor(request.app[FEDERATION]))
+
+
+def _page(request: web.Request) -> int | None:
+    raw = request.query.get("page")
+    return max(1, min(int(raw), 100_000)) if raw and raw.isdigit() else None
+
+
+@routes.get("/users/{username}/outbox")
+async def outbox(request: web.Request) -> web.Response:
+    return as2_response(await documents.outbox(request.app[FEDERATION], request.match_info["username"],
+                                               _page(request)))
+
+
+@routes.get("/users/{username}/followers")
+@routes.get("/users/{username}/following")
+async def follow_collections(request: web.Request) -> web.Response:
+    return as2_response(await documents.followers(request.app[FEDERATION], request.match_info["username"],
+                                                  _page(request), following=request.path.endswith("/following")))
+
+
+@routes.get("/.well-known/nodeinfo")
+async def nodeinfo_index(request: web.Request) -> web.Response:
+    base = request.app[FEDERATION].base_url
+    return web.json_response(nodeinfo_links(base + "/nodeinfo/2.1"), headers={"Access-Control-Allow-Origin": "*"})
+
+
+@routes.get("/nodeinfo/2.1")
+async def nodeinfo(request: web.Request) -> web.Response:
+    return web.json_response(
+        await documents.nodeinfo(request.app[FEDERATION]), headers={"Access-Control-Allow-Origin": "*"},
+        content_type="application/json")
+
+
+def add_discovery_routes(app: web.Application) -> None:
+    """WebFinger and host-meta come from the webfinger package, given how to look our actors up."""
+    fed = app[FEDERATION]
+
+    async def lookup(resource: str):
+        try:
+            return await documents.webfinger(fed, resource)
+        except ServiceError:
+            return None
+
+    app.router.add_get("/.well-known/webfinger", webfinger_handler(lookup))
+    app.router.add_get("/.well-known/host-meta", host_meta_handler(fed.base_url))

@@ -1,0 +1,27 @@
+"""Background work: applying received activities and sending deliveries, in `skiller serve` or `skiller worker`."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from .federation import deliveries, inbound
+from .federation.context import Federation
+
+log = logging.getLogger("skiller.workers")
+
+
+async def run_once(fed: Federation) -> int:
+    """One round of every worker; returns how much work it found (0 when idle)."""
+    return await inbound.process_due(fed) + await deliveries.deliver_due(fed)
+
+
+async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
+    while True:
+        try:
+            if await run_once(fed) == 0:
+                await asyncio.sleep(idle_sleep)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - a worker must outlive one bad round
+            log.exception("worker round failed")
+            await asyncio.sleep(idle_sleep)

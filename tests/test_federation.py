@@ -1,0 +1,95 @@
+"""Two nodes federating over real signed HTTP on 127.0.0.1: follow, ask, answer, vote, accept, edit, delete, unfollow."""
+import pytest
+from sqlalchemy import func, select
+
+from node.models import Answer, Delivery, Member, MemberFollow, Question
+from node.services import answers, follows, questions, votes
+
+from .support import log_in, make_member, post_form
+from .testrig import Browser, drain, start_nodes, stop_nodes
+
+
+@pytest.fixture
+async def nodes(tmp_path, sqlite_template):
+    started = await start_nodes(tmp_path, sqlite_template, 2)
+    yield started
+    await stop_nodes(started)
+
+
+async def one(db, query):
+    async with db.read() as session:
+        return await session.scalar(query)
+
+
+async def test_follow_ask_answer_vote_accept_edit_delete_and_unfollow_across_nodes(nodes):
+    a, b = nodes
+    alice = await make_member(a.db, "alice", display_name="Alice Martin")
+    await make_member(b.db, "bob", display_name="Bob Durand")
+    browser = Browser(b.base)
+    try:
+        await log_in(browser, "bob")
+        # B follows a member of A by handle
+        response = await post_form(browser, "/follow", {"handle": f"@alice@{a.domain}"})
+        assert response.status == 303, await response.text()
+        await drain(nodes)
+        bob_on_a = await one(a.db, select(Member).where(Member.username == "bob", Member.domain == b.domain))
+        assert await one(a.db, select(MemberFollow.state).where(MemberFollow.follower_id == bob_on_a.id)) == "accepted"
+        assert await one(b.db, select(MemberFollow.state)) == "accepted"
+        profile = await (await browser.get(f"/users/alice@{a.domain}")).text()
+        assert "Alice Martin" in profile and "Unfollow" in profile
+
+        # A's member asks; the question reaches B's home feed
+        asked = await questions.ask(a.db, alice, title="How do I price a joinery quote?",
+                                    body="Materials, hours, margin: how do you split it?", tags="menuiserie",
+                                    base_url=a.base)
+        await drain(nodes)
+        remote_q = await one(b.db, select(Question).where(Question.ap_id == f"{a.base}/questions/{asked.id}"))
+        assert remote_q is not None and remote_q.title == "How do I price a joinery quote?"
+        assert "How do I price a joinery quote?" in await (await browser.get("/")).text()
+
+        # B answers; A sees the answer
+        response = await post_form(browser, f"/questions/{remote_q.id}/answers",
+                                   {"body": "Price the hours first, then materials with 15% margin."})
+        assert response.status == 303
+        await drain(nodes)
+        answer_on_a = await one(a.db, select(Answer).where(Answer.question_id == asked.id))
+        assert answer_on_a is not None and "15% margin" in answer_on_a.body_html
+        bob_answer = await one(b.db, select(Answer).where(Answer.question_id == remote_q.id))
+        assert answer_on_a.ap_id == f"{b.base}/answers/{bob_answer.id}"
+
+        # A upvotes and accepts; B sees both
+        await votes.set_vote(a.db, alice, "answer", answer_on_a.id, 1)
+        await answers.accept_answer(a.db, alice, answer_on_a.id)
+        await drain(nodes)
+        assert (await one(b.db, select(Answer.score).where(Answer.id == bob_answer.id))) == 1
+        assert (await one(b.db, select(Question.accepted_answer_id).where(Question.id == remote_q.id))) == bob_answer.id
+        page = await (await browser.get(f"/questions/{remote_q.id}")).text()
+        assert f'class="post answer accepted" id="answer-{bob_answer.id}"' in page
+
+        # an edit and a delete propagate
+        await questions.edit_question(a.db, alice, asked.id, title="How do I price a joinery quote fairly?",
+                                      body="Materials, hours, margin: how do you split it?", tags="menuiserie",
+                                      base_url=a.base)
+        await drain(nodes)
+        assert await one(b.db, select(Question.title).where(Question.id == remote_q.id)) == \
+            "How do I price a joinery quote fairly?"
+        await questions.delete_question(a.db, alice, asked.id)
+        await drain(nodes)
+        assert await one(b.db, select(Question.deleted_at).where(Question.id == remote_q.id)) is not None
+        assert (await browser.get(f"/questions/{remote_q.id}")).status == 410
+
+        # an unfollow stops delivery
+        bob = await one(b.db, select(Member).where(Member.username == "bob", Member.domain == ""))
+        alice_on_b = await one(b.db, select(Member).where(Member.domain == a.domain))
+        await follows.unfollow_member(b.db, bob, alice_on_b)
+        await drain(nodes)
+        assert await one(a.db, select(func.count()).select_from(MemberFollow)) == 0
+        later = await questions.ask(a.db, alice, title="A question after the unfollow",
+                                    body="Nobody on B should receive this one.", tags="menuiserie", base_url=a.base)
+        await drain(nodes)
+        assert await one(a.db, select(func.count()).select_from(Delivery).where(
+            Delivery.activity_id.startswith(f"{a.base}/questions/{later.id}"))) == 0
+        assert await one(b.db, select(func.count()).select_from(Question).where(
+            Question.title == "A question after the unfollow")) == 0
+    finally:
+        await browser.close()

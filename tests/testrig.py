@@ -1,0 +1,88 @@
+"""Several real nodes on 127.0.0.1 ports, each with its own database, federating over real signed HTTP."""
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from node.db import Database
+from node.federation.context import Federation
+from node.web.app import create_app
+from node.web.keys import FEDERATION
+from node.workers import run_once
+
+from .support import free_port, make_config
+
+
+@dataclass
+class Node:
+    name: str
+    base: str
+    db: Database
+    app: web.Application
+    runner: web.AppRunner
+
+    @property
+    def fed(self) -> Federation:
+        return self.app[FEDERATION]
+
+    @property
+    def domain(self) -> str:
+        return self.base.split("://", 1)[1]
+
+
+async def start_nodes(tmp_path: Path, sqlite_template: Path, count: int) -> list[Node]:
+    nodes = []
+    for index in range(count):
+        name = "abcdefgh"[index]
+        port = free_port()
+        folder = tmp_path / name
+        folder.mkdir()
+        shutil.copy(sqlite_template, folder / "skiller.db")
+        db = Database(f"sqlite+aiosqlite:///{folder / 'skiller.db'}")
+        config = make_config(folder, db.url, base_url=f"http://127.0.0.1:{port}", instance_name=f"Node {name}")
+        app = create_app(config, db)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        nodes.append(Node(name, config.base_url, db, app, runner))
+    return nodes
+
+
+async def stop_nodes(nodes: list[Node]) -> None:
+    for node in nodes:
+        await node.runner.cleanup()
+        await node.db.close()
+
+
+async def drain(nodes: list[Node], rounds: int = 40) -> None:
+    """Run every node's workers until none has work left (deliveries due now, inbox items)."""
+    for _ in range(rounds):
+        if sum([await run_once(node.fed) for node in nodes]) == 0:
+            return
+    raise AssertionError("the workers did not settle")
+
+
+class Browser:
+    """A person's browser on one node: cookies kept, same calls as pytest-aiohttp's test client."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    def get(self, path: str, **kwargs):
+        return self.session.get(self.base + path, **kwargs)
+
+    def post(self, path: str, **kwargs):
+        return self.session.post(self.base + path, **kwargs)
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+def question_id_from(location: str) -> int:
+    return int(re.search(r"/questions/(\d+)", location).group(1))
