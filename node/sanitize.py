@@ -1,6 +1,7 @@
 """The one place that turns untrusted text into HTML: Markdown for local content, an allowlist for remote HTML."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import bleach
@@ -12,11 +13,10 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typograp
 ALLOWED_TAGS = frozenset({
     "p", "br", "a", "strong", "b", "em", "i", "code", "pre", "blockquote", "ul", "ol", "li",
     "h1", "h2", "h3", "h4", "h5", "h6", "hr", "del", "s", "table", "thead", "tbody", "tr", "th", "td",
-    "span", "img",
+    "span",
 })
 ALLOWED_ATTRIBUTES = {
     "a": ["href", "title", "rel", "class"],
-    "img": ["src", "alt", "title"],
     "span": ["class"],
     "th": ["align"], "td": ["align"], "ol": ["start"],
 }
@@ -44,9 +44,14 @@ def _linker(local_prefix: str) -> bleach.Linker:
     return bleach.Linker(callbacks=[_link_attributes(local_prefix)], skip_tags={"pre", "code"}, parse_email=False)
 
 
+# bleach strips disallowed tags but keeps their text; the text of a script or a style sheet is not
+# content, so it goes entirely (as Mastodon's sanitizer does). An unclosed one runs to the end.
+_RAW_TEXT_ELEMENTS = re.compile(r"<(script|style|template|noscript)\b.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+
+
 def clean_html(html: str, local_prefix: str = "") -> str:
     """Allowlist-sanitize HTML (remote content, rendered Markdown); links outside `local_prefix` get nofollow."""
-    return _linker(local_prefix).linkify(_cleaner.clean(html))
+    return _linker(local_prefix).linkify(_cleaner.clean(_RAW_TEXT_ELEMENTS.sub("", html)))
 
 
 def render_markdown(source: str, local_prefix: str = "") -> str:

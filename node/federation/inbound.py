@@ -38,6 +38,9 @@ async def receive(fed: Federation, request: web.Request) -> None:
                                         MAX_INBOX_BYTES)
     activity = cap_lists(signed.activity)
     activity_id = activity.get("id")
+    if id_of(activity.get("actor")) != signed.signer:
+        # Forwarded activities (signed by someone else than their actor) would need LD signatures.
+        raise InboxError(401, "the activity's actor is not the signer")
     if not isinstance(activity_id, str) or not same_origin(activity_id, signed.signer):
         raise InboxError(401, "the activity id is not on the signer's server")
     embedded = activity.get("object")
