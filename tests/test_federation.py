@@ -93,3 +93,42 @@ async def test_follow_ask_answer_vote_accept_edit_delete_and_unfollow_across_nod
             Question.title == "A question after the unfollow")) == 0
     finally:
         await browser.close()
+
+
+async def test_delivery_survives_a_receiver_that_is_down_and_a_sender_restart(nodes):
+    from sqlalchemy import update
+
+    from node.models import Instance, utcnow
+
+    from .testrig import restart_node, stop_node
+
+    a, b = nodes
+    alice = await make_member(a.db, "alice")
+    bob = await make_member(b.db, "bob")
+    from node.federation.actors import find_by_handle
+    alice_on_b = await find_by_handle(b.fed, f"alice@{a.domain}")
+    await follows.follow_member(b.db, bob, alice_on_b)
+    await drain(nodes)
+
+    await stop_node(b)  # the receiver goes down
+    asked = await questions.ask(a.db, alice, title="Delivered despite an outage?",
+                                body="This must reach node B once it is back.", tags="resilience", base_url=a.base)
+    await drain([a])
+    async with a.db.read() as session:
+        row = await session.scalar(select(Delivery).where(Delivery.activity_id.startswith(
+            f"{a.base}/questions/{asked.id}")))
+        health = await session.get(Instance, b.domain)
+    assert row.state == "pending" and row.attempts == 1 and row.last_error
+    assert row.next_attempt_at > utcnow()  # backed off, not hammering
+    assert health.consecutive_failures == 1
+
+    await restart_node(a)  # the sender restarts with the delivery still queued
+    await restart_node(b)  # and the receiver comes back
+    async with a.db.write() as session:  # the backoff delay has passed
+        await session.execute(update(Delivery).values(next_attempt_at=utcnow()))
+    await drain(nodes)
+    async with a.db.read() as session:
+        assert (await session.get(Delivery, row.id)).state == "done"
+        assert (await session.get(Instance, b.domain)).consecutive_failures == 0
+    assert await one(b.db, select(Question.title).where(Question.ap_id == f"{a.base}/questions/{asked.id}")) == \
+        "Delivered despite an outage?"

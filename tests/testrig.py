@@ -25,6 +25,7 @@ class Node:
     db: Database
     app: web.Application
     runner: web.AppRunner
+    config: object = None
 
     @property
     def fed(self) -> Federation:
@@ -44,25 +45,44 @@ async def start_nodes(tmp_path: Path, sqlite_template: Path, count: int) -> list
         folder.mkdir()
         shutil.copy(sqlite_template, folder / "skiller.db")
         db = Database(f"sqlite+aiosqlite:///{folder / 'skiller.db'}")
-        config = make_config(folder, db.url, base_url=f"http://127.0.0.1:{port}", instance_name=f"Node {name}")
-        app = create_app(config, db)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        nodes.append(Node(name, config.base_url, db, app, runner))
+        config = make_config(folder, db.url, base_url=f"http://127.0.0.1:{port}", instance_name=f"Node {name}",
+                             port=port)
+        node = Node(name, config.base_url, db, None, None, config)
+        await _serve(node)
+        nodes.append(node)
     return nodes
+
+
+async def _serve(node: Node) -> None:
+    node.app = create_app(node.config, node.db)
+    node.runner = web.AppRunner(node.app, access_log=None)
+    await node.runner.setup()
+    await web.TCPSite(node.runner, "127.0.0.1", node.config.port).start()
+
+
+async def stop_node(node: Node) -> None:
+    """Stop a node as a crash or a shutdown would: its port closes, its database stays."""
+    if node.runner is not None:
+        await node.runner.cleanup()
+        await node.db.close()
+        node.runner = None
+
+
+async def restart_node(node: Node) -> None:
+    await stop_node(node)
+    node.db = Database(node.db.url)
+    await _serve(node)
 
 
 async def stop_nodes(nodes: list[Node]) -> None:
     for node in nodes:
-        await node.runner.cleanup()
-        await node.db.close()
+        await stop_node(node)
 
 
 async def drain(nodes: list[Node], rounds: int = 40) -> None:
     """Run every node's workers until none has work left (deliveries due now, inbox items)."""
     for _ in range(rounds):
-        if sum([await run_once(node.fed) for node in nodes]) == 0:
+        if sum([await run_once(node.fed) for node in nodes if node.runner is not None]) == 0:
             return
     raise AssertionError("the workers did not settle")
 
