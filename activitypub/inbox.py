@@ -18,7 +18,7 @@ from .as2 import id_of
 from .message_signatures import check_message_request, uses_message_signatures, verify_message_request
 from .origins import same_origin
 from .safe_json import MAX_JSON_BYTES, InvalidJSON, parse_json_object
-from .signatures import BadSignature, SignatureError, check_request, verify_request
+from .signatures import BadSignature, SignatureError, check_request, verify_checked
 
 # get_public_key(key_id, refresh) -> (owner actor id, public key PEM) or None when unknown.
 # With refresh=True it must bypass its cache and fetch the key again (key rotation).
@@ -121,12 +121,13 @@ class _SignedTarget:
         request = self.request
         if self.rfc9421:
             return check_message_request(request.method, self.target_uri, request.headers, self.body, self.now).key_id
-        return check_request(request.method, request.raw_path, request.headers, self.body, self.now).key_id
+        self.parsed = check_request(request.method, request.raw_path, request.headers, self.body, self.now)
+        return self.parsed.key_id
 
     def verify(self, public_pem: str) -> None:
         """Verify the signature with ``public_pem``; raises ``SignatureError``."""
         request = self.request
         if self.rfc9421:
             verify_message_request(request.method, self.target_uri, request.headers, self.body, public_pem, self.now)
-        else:
-            verify_request(request.method, request.raw_path, request.headers, self.body, public_pem, self.now)
+        else:  # check() already ran the key-less checks: only the cryptography is left
+            verify_checked(request.method.upper(), request.raw_path, request.headers, self.parsed, public_pem)

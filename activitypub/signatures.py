@@ -329,6 +329,13 @@ def verify_request(
     ``path`` is the raw request target with its query string, exactly as received.
     """
     parsed = check_request(method, path, headers, body, now, max_age, max_future)
+    return verify_checked(method, path, headers, parsed, public_key)
+
+
+def verify_checked(
+    method: str, path: str, headers: Mapping[str, str], parsed: ParsedSignature, public_key: PublicKey | str
+) -> ParsedSignature:
+    """The cryptographic half of ``verify_request``, for a signature ``check_request`` already passed."""
     signing_string = build_signing_string(method, path, headers, parsed.headers, parsed.created, parsed.expires)
     try:
         verify_signature(signing_string, parsed.signature, public_key, parsed.algorithm)

@@ -122,9 +122,13 @@ async def get_actor(fed: Federation, actor_id: str, refresh: bool = False) -> Me
 async def public_key_for(fed: Federation, key_id: str, refresh: bool) -> tuple[str, str] | None:
     """The (owner, PEM) of a remote key, for inbox verification; fetched once more on refresh."""
     if not refresh:
+        cached = fed.cached_key(key_id)
+        if cached is not None:
+            return cached
         async with fed.db.read() as session:
             member = await session.scalar(select(Member).where(Member.key_id == key_id, Member.local.is_(False)))
         if member is not None and member.public_key_pem:
+            fed.cache_key(key_id, (member.actor_url, member.public_key_pem))
             return member.actor_url, member.public_key_pem
     try:
         document = await fetch(fed, key_id.split("#", 1)[0])
@@ -136,6 +140,7 @@ async def public_key_for(fed: Federation, key_id: str, refresh: bool) -> tuple[s
         return None
     if member.key_id != key_id:
         return None
+    fed.cache_key(key_id, (member.actor_url, member.public_key_pem))
     return member.actor_url, member.public_key_pem
 
 

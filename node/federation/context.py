@@ -1,6 +1,7 @@
 """What the federation glue needs from the running instance: its config, database, and outbound client."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from activitypub.client import GuardedClient
@@ -15,7 +16,24 @@ class Federation:
     db: Database
     client: GuardedClient | None = None  # set once the HTTP session is open
     instance_keys: tuple[str, str] | None = None  # (private PEM, public PEM), loaded on first use
-    stats: dict = field(default_factory=dict)
+    # Remote public keys by key id: verifying an inbox POST must not cost a database read each time.
+    key_cache: OrderedDict = field(default_factory=OrderedDict)
+    inbox_writer: object = None
+
+    def __post_init__(self) -> None:
+        from .inbox_writer import InboxWriter
+        self.inbox_writer = InboxWriter(self.db)
+
+    def cached_key(self, key_id: str) -> tuple[str, str] | None:
+        found = self.key_cache.get(key_id)
+        if found is not None:
+            self.key_cache.move_to_end(key_id)
+        return found
+
+    def cache_key(self, key_id: str, owner_and_pem: tuple[str, str]) -> None:
+        self.key_cache[key_id] = owner_and_pem
+        if len(self.key_cache) > 10_000:
+            self.key_cache.popitem(last=False)
 
     @property
     def base_url(self) -> str:

@@ -41,8 +41,9 @@ def insert_ignoring_duplicates(session, model, rows: list[dict]):
     if not rows:
         return None
     dialect = session.get_bind().dialect.name
-    statement = (sqlite_insert if dialect == "sqlite" else pg_insert)(model).values(rows).on_conflict_do_nothing()
-    return session.execute(statement)
+    # One compiled statement run for every row (executemany) on the bare table, not the ORM's bulk path.
+    statement = (sqlite_insert if dialect == "sqlite" else pg_insert)(model.__table__).on_conflict_do_nothing()
+    return session.execute(statement, rows)
 
 
 async def enqueue(session, activity: dict, sender_id: int | None, inboxes: list[str]) -> None:

@@ -47,11 +47,10 @@ async def receive(fed: Federation, request: web.Request) -> None:
     if activity.get("type") in ("Create", "Update") and isinstance(embedded, dict) and not (
             isinstance(embedded.get("id"), str) and same_origin(embedded["id"], signed.signer)):
         raise InboxError(401, "the object is not on the signer's server")
-    async with fed.db.write() as session:
-        await insert_ignoring_duplicates(session, InboxItem, [{
-            "activity_id": activity_id, "activity_type": str(activity.get("type", ""))[:40],
-            "signer": signed.signer, "payload": activity, "state": "pending", "attempts": 0,
-            "next_attempt_at": utcnow(), "error": "", "received_at": utcnow()}])
+    await fed.inbox_writer.store({
+        "activity_id": activity_id, "activity_type": str(activity.get("type", ""))[:40],
+        "signer": signed.signer, "payload": activity, "state": "pending", "attempts": 0,
+        "next_attempt_at": utcnow(), "error": "", "received_at": utcnow()})
 
 
 async def process_due(fed: Federation, limit: int = 50) -> int:

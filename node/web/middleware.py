@@ -28,6 +28,8 @@ def csrf_exempt(path: str) -> bool:
 @web.middleware
 async def context_middleware(request: web.Request, handler):
     request[REQUEST_ID] = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+    if csrf_exempt(request.path):
+        return await handler(request)  # server-to-server: no session, no language, no cookie
     config = request.app[CONFIG]
     session = await get_session(request)
     member = None

@@ -31,7 +31,7 @@ async def inbox(request: web.Request) -> web.Response:
         await inbound.receive(request.app[FEDERATION], request)
     except InboxError as exc:
         return web.json_response({"error": exc.message}, status=exc.status)
-    return web.json_response({"status": "accepted"}, status=202)
+    return web.Response(status=202)
 
 
 @routes.get("/actor")

@@ -1,0 +1,135 @@
+"""Inbox throughput: signed Create activities per second through the node's whole inbox path
+(size cap, JSON, signature and digest verified, row committed, 202) versus a bare aiohttp handler that
+only verifies the same signatures, measured in the same run; prints both and the ratio (goal ≥ 0.5).
+
+Usage: .venv/bin/python bench/inbox.py [--seconds 5] [--concurrency 64]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from activitypub.keys import generate_key_pair, load_private_key  # noqa: E402
+from activitypub.signatures import sign_headers  # noqa: E402
+from bench.common import free_port, wait_until_up  # noqa: E402
+from node.db import Database, upgrade_database  # noqa: E402
+from node.models import InboxItem, Member  # noqa: E402
+
+SENDER = "http://127.0.0.1:9/users/sender"
+_private = None
+
+
+def _init_signer(private_pem: str) -> None:
+    global _private
+    _private = load_private_key(private_pem)
+
+
+def _signed(args: tuple[str, int]) -> tuple[bytes, dict]:
+    inbox_url, number = args
+    activity = {"@context": "https://www.w3.org/ns/activitystreams", "type": "Create", "actor": SENDER,
+                "id": f"{SENDER}/activities/{number}", "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                "object": {"id": f"{SENDER}/notes/{number}", "type": "Note", "attributedTo": SENDER,
+                           "content": f"<p>Note number {number}: " + "lorem ipsum " * 40 + "</p>"}}
+    body = json.dumps(activity).encode()
+    headers = sign_headers("POST", inbox_url, {"Content-Type": "application/activity+json"}, body,
+                           SENDER + "#main-key", _private)
+    return body, headers
+
+
+def sign_many(private_pem: str, inbox_url: str, start: int, count: int) -> list[tuple[bytes, dict]]:
+    with multiprocessing.Pool(os.cpu_count() or 1, initializer=_init_signer, initargs=(private_pem,)) as pool:
+        return pool.map(_signed, [(inbox_url, n) for n in range(start, start + count)], chunksize=200)
+
+
+async def post_all(url: str, requests: list[tuple[bytes, dict]], seconds: float, concurrency: int) -> tuple[float, int]:
+    """Send pre-signed requests for `seconds` (or until they run out); returns (requests/s, non-2xx count)."""
+    done = errors = 0
+    queue = iter(requests)
+    began = time.monotonic()
+    stop = began + seconds
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async def worker():
+            nonlocal done, errors
+            for body, headers in queue:
+                if time.monotonic() >= stop:
+                    return
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    done += 1
+                    errors += response.status >= 300
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return done / (time.monotonic() - began), errors
+
+
+def start(cmd: list[str], env: dict, cwd: Path) -> subprocess.Popen:
+    pin = ["taskset", "-c", "1"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
+    return subprocess.Popen(pin + cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--requests", type=int, default=40_000, help="pre-signed requests per server")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="skiller-bench-inbox-"))
+    url = f"sqlite+aiosqlite:///{work / 'bench.db'}"
+    keys = generate_key_pair()
+    await upgrade_database(url)
+    db = Database(url)
+    async with db.write() as session:  # the sender is already known, as after its first activity
+        session.add(Member(username="sender", username_key="sender", domain="127.0.0.1:9", local=False,
+                           actor_url=SENDER, key_id=SENDER + "#main-key", public_key_pem=keys.public_pem,
+                           inbox_url=SENDER + "/inbox", links=[]))
+    await db.close()
+
+    node_port, bare_port = free_port(), free_port()
+    node_inbox, bare_inbox = f"http://127.0.0.1:{node_port}/inbox", f"http://127.0.0.1:{bare_port}/inbox"
+    began = time.monotonic()
+    node_requests = sign_many(keys.private_pem, node_inbox, 0, args.requests)
+    bare_requests = sign_many(keys.private_pem, bare_inbox, 0, args.requests)
+    print(f"signed {2 * args.requests:,} requests in {time.monotonic() - began:.1f} s")
+
+    env = {**os.environ, "SKILLER_DATABASE_URL": url, "SKILLER_SECRET_KEY": "b" * 40, "SKILLER_ALLOW_HTTP": "true",
+           "SKILLER_ALLOW_PRIVATE_ADDRESSES": "true", "SKILLER_BASE_URL": f"http://127.0.0.1:{node_port}",
+           "SKILLER_PORT": str(node_port), "SKILLER_WORKERS": "false", "SKILLER_MEDIA_DIR": str(work / "media"),
+           "SKILLER_CONFIG": str(work / "none.toml")}
+    node = start([sys.executable, "-m", "node.cli", "serve"], env, work)
+    bare = start([sys.executable, str(Path(__file__).with_name("bare_inbox_server.py")), str(bare_port),
+                  keys.public_pem], env, work)
+    try:
+        await wait_until_up(f"http://127.0.0.1:{node_port}/nodeinfo/2.1")
+        await wait_until_up(f"http://127.0.0.1:{bare_port}/")
+        bare_rate, bare_errors = await post_all(bare_inbox, bare_requests, args.seconds, args.concurrency)
+        node_rate, node_errors = await post_all(node_inbox, node_requests, args.seconds, args.concurrency)
+        db = Database(url)
+        async with db.read() as session:
+            from sqlalchemy import func, select
+            stored = await session.scalar(select(func.count()).select_from(InboxItem))
+        await db.close()
+        print(f"inbox, signed Create activities: node {node_rate:,.0f}/s (verify + persist, {stored:,} rows stored), "
+              f"bare verify-only handler {bare_rate:,.0f}/s, ratio {node_rate / bare_rate:.2f} (goal >= 0.5)")
+        if node_errors or bare_errors:
+            print(f"non-2xx answers: node {node_errors}, bare {bare_errors}")
+    finally:
+        for process in (node, bare):
+            process.terminate()
+            process.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
