@@ -1,6 +1,7 @@
 """The delivery queue: one row per (activity, inbox); claimed in batches, signed, sent, retried with backoff."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import random
@@ -66,7 +67,7 @@ class Claimed:
     attempts: int
 
 
-async def claim(fed: Federation, limit: int = 50) -> list[Claimed]:
+async def claim(fed: Federation, limit: int = 500) -> list[Claimed]:
     """Take due rows: their next attempt moves a lease ahead, so a dead worker's rows come back later."""
     now = utcnow()
     async with fed.db.write() as session:
@@ -95,59 +96,58 @@ async def _signers(fed: Federation, sender_ids: set[int]) -> dict[int | None, tu
     return signers
 
 
-async def send(fed: Federation, batch: list[Claimed]) -> tuple[int, int]:
-    """Post each claimed row (concurrently), then record the outcomes in one transaction; (ok, failed)."""
-    import asyncio
-
+async def send(fed: Federation, batch: list[Claimed], concurrency: int = 50) -> tuple[int, int]:
+    """Post the claimed rows, `concurrency` at a time, then record all outcomes in one transaction."""
     signers = await _signers(fed, {row.sender_id for row in batch})
+    slots = asyncio.Semaphore(concurrency)
 
     async def post(row: Claimed) -> tuple[Claimed, int, str]:
         signer = signers.get(row.sender_id)
         if signer is None:
             return row, 0, "sender no longer exists"
-        try:
-            status = await fed.client.post_signed(row.inbox_url, row.payload.encode(), signer[0], signer[1])
-            return row, status, ""
-        except FetchError as exc:
-            return row, 0, exc.message[:500]
+        async with slots:
+            try:
+                status = await fed.client.post_signed(row.inbox_url, row.payload.encode(), signer[0], signer[1])
+                return row, status, ""
+            except FetchError as exc:
+                return row, 0, exc.message[:500]
 
-    results = await asyncio.gather(*(post(row) for row in batch))
-    return await _record(fed, results)
+    return await _record(fed, await asyncio.gather(*(post(row) for row in batch)))
 
 
 async def _record(fed: Federation, results) -> tuple[int, int]:
     now = utcnow()
-    ok = failed = 0
-    by_domain: dict[str, bool] = {}
+    delivered = [(row, status) for row, status, _ in results if 200 <= status < 300]
+    failures = [(row, status, error) for row, status, error in results if not 200 <= status < 300]
+    health = {row.domain: True for row, _ in delivered}
+    for row, _, _ in failures:
+        health.setdefault(row.domain, False)
     async with fed.db.write() as session:
-        for row, status, error in results:
-            if 200 <= status < 300:
-                ok += 1
-                by_domain[row.domain] = True
-                await session.execute(update(Delivery).where(Delivery.id == row.id).values(
-                    state="done", delivered_at=now, last_status=status, last_error=""))
-                continue
-            failed += 1
-            by_domain.setdefault(row.domain, False)
+        if delivered:  # the common case, one statement for the whole batch
+            await session.execute(update(Delivery).where(Delivery.id.in_([row.id for row, _ in delivered])).values(
+                state="done", delivered_at=now, last_status=200, last_error=""))
+        for row, status, error in failures:
             final = (400 <= status < 500 and status not in FINAL_4XX_EXCEPT) or row.attempts >= MAX_ATTEMPTS
             await session.execute(update(Delivery).where(Delivery.id == row.id).values(
                 state="failed" if final else "pending", next_attempt_at=now + backoff(row.attempts),
                 last_status=status, last_error=error or f"HTTP {status}"))
-        for domain, success in by_domain.items():
-            await _record_health(session, domain, success, now)
-    return ok, failed
+        await _record_health(session, health, now)
+    return len(delivered), len(failures)
 
 
-async def _record_health(session, domain: str, success: bool, now) -> None:
-    instance = await session.get(Instance, domain) or Instance(domain=domain)
-    if success:
-        instance.last_success_at, instance.consecutive_failures, instance.failure_days = now, 0, 0
-    else:
-        if instance.last_failure_at is None or instance.last_failure_at.date() != now.date():
-            instance.failure_days += 1
-        instance.last_failure_at = now
-        instance.consecutive_failures += 1
-    session.add(instance)
+async def _record_health(session, outcomes: dict[str, bool], now) -> None:
+    """Per domain: any success resets it; a failure counts, and a new day of failures counts once more."""
+    known = {i.domain: i for i in await session.scalars(select(Instance).where(Instance.domain.in_(list(outcomes))))}
+    for domain, success in outcomes.items():
+        instance = known.get(domain) or Instance(domain=domain, created_at=now)
+        if success:
+            instance.last_success_at, instance.consecutive_failures, instance.failure_days = now, 0, 0
+        else:
+            if instance.last_failure_at is None or instance.last_failure_at.date() != now.date():
+                instance.failure_days += 1
+            instance.last_failure_at = now
+            instance.consecutive_failures += 1
+        session.add(instance)
 
 
 def instance_state(instance: Instance) -> str:
@@ -157,7 +157,7 @@ def instance_state(instance: Instance) -> str:
     return "failing" if instance.consecutive_failures else "ok"
 
 
-async def deliver_due(fed: Federation, limit: int = 50) -> int:
+async def deliver_due(fed: Federation, limit: int = 500) -> int:
     """One round of the delivery worker; returns how many rows it handled."""
     batch = await claim(fed, limit)
     if batch:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from activitypub.as2 import AS_PUBLIC, activity, tombstone
 
@@ -29,10 +29,11 @@ def install(fed: Federation) -> None:
 
 
 async def follower_inboxes(session, member: Member) -> list[str]:
-    """Inboxes of the member's remote followers, shared inboxes counted once."""
-    rows = await session.scalars(select(Member).join(MemberFollow, MemberFollow.follower_id == Member.id).where(
-        MemberFollow.followed_id == member.id, MemberFollow.state == "accepted", Member.local.is_(False)))
-    return list(dict.fromkeys(inbox_of(m) for m in rows))
+    """Inboxes of the member's remote followers, shared inboxes counted once (by the database)."""
+    inbox = func.coalesce(func.nullif(Member.shared_inbox_url, ""), Member.inbox_url)
+    return list(await session.scalars(
+        select(inbox).distinct().join(MemberFollow, MemberFollow.follower_id == Member.id).where(
+            MemberFollow.followed_id == member.id, MemberFollow.state == "accepted", Member.local.is_(False))))
 
 
 def _remote_inboxes(*members: Member | None) -> list[str]:
