@@ -132,3 +132,29 @@ async def test_delivery_survives_a_receiver_that_is_down_and_a_sender_restart(no
         assert (await session.get(Instance, b.domain)).consecutive_failures == 0
     assert await one(b.db, select(Question.title).where(Question.ap_id == f"{a.base}/questions/{asked.id}")) == \
         "Delivered despite an outage?"
+
+
+async def test_member_who_approves_followers_accepts_a_remote_follow_by_hand(nodes):
+    a, b = nodes
+    alice = await make_member(a.db, "alice")
+    bob = await make_member(b.db, "bob")
+    from node.federation.actors import find_by_handle
+    from node.services import accounts
+    await accounts.update_settings(a.db, alice.id, language="", email="", approve_followers=True)
+    alice_on_b = await find_by_handle(b.fed, f"alice@{a.domain}")
+    assert alice_on_b.approve_followers  # read from manuallyApprovesFollowers
+    await follows.follow_member(b.db, bob, alice_on_b)
+    await drain(nodes)
+    assert await one(b.db, select(MemberFollow.state)) == "pending"
+    browser = Browser(a.base)
+    try:
+        await log_in(browser, "alice")
+        settings = await (await browser.get("/settings")).text()
+        assert "Follow requests" in settings and f"bob@{b.domain}" in settings
+        bob_on_a = await one(a.db, select(Member.id).where(Member.domain == b.domain))
+        assert (await post_form(browser, f"/settings/followers/{bob_on_a}/accept")).status == 303
+    finally:
+        await browser.close()
+    await drain(nodes)
+    assert await one(b.db, select(MemberFollow.state)) == "accepted"
+    assert await one(a.db, select(MemberFollow.state)) == "accepted"

@@ -162,7 +162,8 @@ async def get_member(db: Database, member_id: int) -> Member | None:
     return await db.run_read(lambda session: session.get(Member, member_id))
 
 
-async def update_settings(db: Database, member_id: int, *, language: str, email: str) -> Member:
+async def update_settings(db: Database, member_id: int, *, language: str, email: str,
+                          approve_followers: bool | None = None) -> Member:
     if language not in ("",) + LANGUAGES:
         raise InvalidInput(N_("Unknown language."), field="language")
     email = check_email(email)
@@ -170,6 +171,8 @@ async def update_settings(db: Database, member_id: int, *, language: str, email:
         member = await session.get(Member, member_id)
         member.language = language
         member.email = email
+        if approve_followers is not None:
+            member.approve_followers = approve_followers
         session.add(member)
         return member
 

@@ -6,7 +6,7 @@ from aiohttp_session import get_session, new_session
 
 from ... import i18n
 from ...config import LANGUAGES
-from ...services import accounts, invitations
+from ...services import accounts, follows, invitations
 from ...services.errors import N_, ServiceError
 from ..forms import integer, text
 from ..keys import CONFIG, DB, MEMBER
@@ -141,11 +141,16 @@ async def revoke_invitation(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/invitations")
 
 
+async def _settings_context(request: web.Request, member, **values) -> dict:
+    return {"languages": LANGUAGES, "email": member.email, "language": member.language,
+            "approve_followers": member.approve_followers,
+            "requests": await follows.pending_followers(request.app[DB], member.id), **values}
+
+
 @routes.get("/settings")
 async def settings_page(request: web.Request) -> web.Response:
     member = require_member(request)
-    return render(request, "settings.html", {"languages": LANGUAGES, "email": member.email,
-                                             "language": member.language})
+    return render(request, "settings.html", await _settings_context(request, member))
 
 
 @routes.post("/settings")
@@ -154,9 +159,10 @@ async def update_settings(request: web.Request) -> web.Response:
     form = await request.post()
     values = {"language": text(form, "language", 8), "email": text(form, "email", 300)}
     try:
-        await accounts.update_settings(request.app[DB], member.id, **values)
+        await accounts.update_settings(request.app[DB], member.id, **values,
+                                       approve_followers=form.get("approve_followers") == "on")
     except ServiceError as exc:
-        return form_error(request, "settings.html", exc, {"languages": LANGUAGES, **values})
+        return form_error(request, "settings.html", exc, await _settings_context(request, member, **values))
     if values["language"]:
         i18n.set_language(values["language"])
     await flash(request, i18n.gettext(N_("Settings saved.")))
@@ -171,11 +177,20 @@ async def change_password(request: web.Request) -> web.Response:
         await accounts.change_password(request.app[DB], member.id, text(form, "current_password", 1024),
                                        text(form, "new_password", 1024))
     except ServiceError as exc:
-        return form_error(request, "settings.html", exc, {"languages": LANGUAGES, "email": member.email,
-                                                          "language": member.language})
+        return form_error(request, "settings.html", exc, await _settings_context(request, member))
     await _start_session(request, await accounts.get_member(request.app[DB], member.id))
     await flash(request, i18n.gettext(N_("Password changed. Other sessions were signed out.")))
     raise web.HTTPSeeOther("/settings")
+
+
+@routes.post("/settings/followers/{id}/{decision}")
+async def answer_follow_request(request: web.Request) -> web.Response:
+    member = require_member(request)
+    decision = request.match_info["decision"]
+    if decision not in ("accept", "refuse") or not request.match_info["id"].isdigit():
+        raise web.HTTPNotFound()
+    await follows.answer_follow_request(request.app[DB], member, int(request.match_info["id"]), decision == "accept")
+    raise web.HTTPSeeOther("/settings#followers")
 
 
 @routes.post("/language")
