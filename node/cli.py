@@ -80,7 +80,8 @@ def cmd_serve(args) -> None:
     from aiohttp import web
     from .web.app import create_app
 
-    config = load_config(args.config, **({"port": args.port} if args.port else {}))
+    config = load_config(args.config, **({"port": args.port} if args.port else {}),
+                         **({"workers": False} if args.no_workers else {}))
     db = Database(config.database_url)
 
     _with_database(config, None)  # checks the schema before listening
@@ -88,6 +89,20 @@ def cmd_serve(args) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     print(f"Skiller node {__version__} on {config.base_url} (listening on {config.host}:{config.port})")
     web.run_app(create_app(config, db), host=config.host, port=config.port, print=None, access_log=None)
+
+
+def cmd_worker(args) -> None:
+    """Apply received activities and send deliveries, beside web processes started with --no-workers."""
+    from .federation.runtime import run_worker_process
+
+    config = _config(args)
+    _with_database(config, None)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    print(f"Skiller worker for {config.base_url}")
+    try:
+        asyncio.run(run_worker_process(config))
+    except KeyboardInterrupt:
+        pass
 
 
 def cmd_createuser(args) -> None:
@@ -171,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port to listen on (overrides the configuration)")
     p.add_argument("--no-workers", action="store_true", help="run no background workers in this process")
     p.set_defaults(func=cmd_serve)
+
+    p = commands.add_parser("worker", help="run the background workers (inbox processing, deliveries) alone")
+    p.set_defaults(func=cmd_worker)
 
     p = commands.add_parser("createuser", help="create a member (or an administrator)")
     p.add_argument("username")

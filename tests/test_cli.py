@@ -22,7 +22,8 @@ def run(cwd: Path, *args: str, env: dict | None = None, check: bool = True) -> s
 
 
 def test_every_command_has_help(tmp_path):
-    for command in ([], ["init"], ["serve"], ["createuser"], ["invite"], ["db", "upgrade"]):
+    for command in ([], ["init"], ["serve"], ["worker"], ["createuser"], ["invite"], ["demo"], ["db", "upgrade"],
+                    ["reputation", "rebuild"]):
         result = run(tmp_path, *command, "--help")
         assert "usage: skiller" in result.stdout
 

@@ -11,13 +11,8 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from ..config import Config
 from ..db import Database
-from aiohttp import ClientSession, ClientTimeout
-
-from activitypub.client import GuardedClient, guarded_connector
-
-from .. import __version__, workers
-from ..federation import publish
-from ..federation.context import Federation
+from .. import workers
+from ..federation.runtime import create_federation, outbound_client
 from .keys import CONFIG, DB, FEDERATION, TEMPLATES, VIEWS
 from .middleware import context_middleware, csrf_middleware, error_middleware
 from .render import create_environment
@@ -53,23 +48,17 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
         task.cancel()
         await app[VIEWS].flush()
 
-    fed = Federation(config, app[DB])
+    fed = create_federation(config, app[DB])
     app[FEDERATION] = fed
-    publish.install(fed)
 
     async def federate(app: web.Application):
-        """One outbound HTTP session for the app; background workers unless another process runs them."""
-        session = ClientSession(connector=guarded_connector(config.allow_private_addresses),
-                                timeout=ClientTimeout(total=30, connect=10, sock_read=15))
-        fed.client = GuardedClient(session, allow_http=config.allow_http,
-                                   allow_private_addresses=config.allow_private_addresses,
-                                   user_agent=f"Skiller/{__version__} (+{config.base_url})")
-        task = asyncio.create_task(workers.run_forever(fed)) if config.workers else None
-        yield
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        await session.close()
+        """The outbound client; background workers too unless other processes run them (--no-workers)."""
+        async with outbound_client(fed):
+            task = asyncio.create_task(workers.run_forever(fed)) if config.workers else None
+            yield
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
 
     app[VIEWS] = ViewCounter(app[DB])
     app.cleanup_ctx.append(close_database)
