@@ -158,3 +158,31 @@ async def test_member_who_approves_followers_accepts_a_remote_follow_by_hand(nod
     await drain(nodes)
     assert await one(b.db, select(MemberFollow.state)) == "accepted"
     assert await one(a.db, select(MemberFollow.state)) == "accepted"
+
+
+async def test_instance_unavailable_for_days_is_skipped_until_it_writes_again(nodes):
+    from sqlalchemy import update
+
+    from node.models import Instance, utcnow
+
+    a, b = nodes
+    alice = await make_member(a.db, "alice")
+    bob = await make_member(b.db, "bob")
+    from node.federation.actors import find_by_handle
+    await follows.follow_member(b.db, bob, await find_by_handle(b.fed, f"alice@{a.domain}"))
+    await drain(nodes)
+    async with a.db.write() as session:  # failures on three distinct days, no success since
+        await session.execute(update(Instance).where(Instance.domain == b.domain).values(
+            failure_days=3, consecutive_failures=20, last_failure_at=utcnow()))
+    asked = await questions.ask(a.db, alice, title="Held back while B is unavailable",
+                                body="Sent once B shows signs of life.", tags="resilience", base_url=a.base)
+    await drain(nodes)
+    pending = select(Delivery.state).where(Delivery.activity_id.startswith(f"{a.base}/questions/{asked.id}"))
+    assert await one(a.db, pending) == "pending"  # skipped, not attempted
+    assert await one(a.db, select(Delivery.attempts).where(Delivery.activity_id.startswith(
+        f"{a.base}/questions/{asked.id}"))) == 0
+    # B writes to A (bob follows again: a new Follow): A sees B is reachable and resumes
+    await follows.unfollow_member(b.db, bob, await one(b.db, select(Member).where(Member.domain == a.domain)))
+    await follows.follow_member(b.db, bob, await one(b.db, select(Member).where(Member.domain == a.domain)))
+    await drain(nodes)
+    assert await one(a.db, pending) == "done"

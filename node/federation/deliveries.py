@@ -71,7 +71,10 @@ async def claim(fed: Federation, limit: int = 500) -> list[Claimed]:
     """Take due rows: their next attempt moves a lease ahead, so a dead worker's rows come back later."""
     now = utcnow()
     async with fed.db.write() as session:
-        due = (select(Delivery.id).where(Delivery.state == "pending", Delivery.next_attempt_at <= now)
+        # Instances unavailable for days are skipped (their rows wait) until they contact us again.
+        unavailable = select(Instance.domain).where(Instance.failure_days >= UNAVAILABLE_AFTER_DAYS)
+        due = (select(Delivery.id).where(Delivery.state == "pending", Delivery.next_attempt_at <= now,
+                                         Delivery.domain.not_in(unavailable))
                .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
         if not fed.db.is_sqlite:
             due = due.with_for_update(skip_locked=True)
@@ -127,6 +130,9 @@ async def _record(fed: Federation, results) -> tuple[int, int]:
             await session.execute(update(Delivery).where(Delivery.id.in_([row.id for row, _ in delivered])).values(
                 state="done", delivered_at=now, last_status=200, last_error=""))
         for row, status, error in failures:
+            if status == 410:  # the account is gone: nothing more is sent to it
+                await session.execute(update(Member).where(Member.inbox_url == row.inbox_url, Member.local.is_(False))
+                                      .values(suspended=True))
             final = (400 <= status < 500 and status not in FINAL_4XX_EXCEPT) or row.attempts >= MAX_ATTEMPTS
             await session.execute(update(Delivery).where(Delivery.id == row.id).values(
                 state="failed" if final else "pending", next_attempt_at=now + backoff(row.attempts),
@@ -148,6 +154,12 @@ async def _record_health(session, outcomes: dict[str, bool], now) -> None:
             instance.last_failure_at = now
             instance.consecutive_failures += 1
         session.add(instance)
+
+
+async def mark_reachable(session, domain: str) -> None:
+    """An instance that talks to us is up again: its waiting deliveries resume."""
+    await session.execute(update(Instance).where(Instance.domain == domain, Instance.failure_days > 0)
+                          .values(failure_days=0, consecutive_failures=0))
 
 
 def instance_state(instance: Instance) -> str:

@@ -23,7 +23,7 @@ from ..services import answers, comments, follows, questions, votes
 from ..services.errors import ServiceError
 from .actors import get_actor, public_key_for, store_actor
 from .context import Federation
-from .deliveries import insert_ignoring_duplicates
+from .deliveries import insert_ignoring_duplicates, mark_reachable
 
 log = logging.getLogger("skiller.inbox")
 MAX_INBOX_BYTES = 1_000_000  # Mastodon's MAX_JSON_SIZE
@@ -95,6 +95,8 @@ async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
     signer = await get_actor(fed, signer_id)
     if id_of(activity.get("actor")) != signer_id:
         raise Ignored("the actor is not the signer")
+    async with fed.db.write() as session:
+        await mark_reachable(session, signer.domain)
     await handler(fed, signer, activity)
 
 

@@ -33,7 +33,8 @@ async def follower_inboxes(session, member: Member) -> list[str]:
     inbox = func.coalesce(func.nullif(Member.shared_inbox_url, ""), Member.inbox_url)
     return list(await session.scalars(
         select(inbox).distinct().join(MemberFollow, MemberFollow.follower_id == Member.id).where(
-            MemberFollow.followed_id == member.id, MemberFollow.state == "accepted", Member.local.is_(False))))
+            MemberFollow.followed_id == member.id, MemberFollow.state == "accepted", Member.local.is_(False),
+            Member.suspended.is_(False))))
 
 
 def _remote_inboxes(*members: Member | None) -> list[str]:
