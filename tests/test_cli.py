@@ -78,3 +78,21 @@ def test_createuser_rejects_a_short_password(tmp_path):
     run(tmp_path, "init", "--non-interactive")
     result = run(tmp_path, "createuser", "bob", "--password", "short", check=False)
     assert result.returncode == 1 and "at least 10 characters" in result.stderr
+
+
+def test_demo_loads_a_living_bilingual_community_and_reputation_rebuild_agrees(tmp_path):
+    import sqlite3
+    run(tmp_path, "init", "--non-interactive")
+    result = run(tmp_path, "demo")
+    assert "32 members" in result.stdout
+    with sqlite3.connect(tmp_path / "skiller.db") as db:
+        count = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+        assert count("select count(*) from member where local") >= 30
+        assert count("select count(*) from question where kind = 'question'") >= 200
+        assert count("select count(*) from answer") > 200 and count("select count(*) from comment") > 20
+        assert count("select count(*) from vote") > 200 and count("select count(*) from endorsement") > 50
+        assert count("select count(*) from question where language = 'fr'") > 50
+        assert count("select count(*) from question where language = 'en'") > 50
+    assert "0 member(s) corrected" in run(tmp_path, "reputation", "rebuild").stdout
+    again = run(tmp_path, "demo", check=False)
+    assert again.returncode == 1 and "already loaded" in again.stderr

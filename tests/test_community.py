@@ -148,3 +148,19 @@ async def test_experts_ranked_by_endorsements_and_accepted_answers(client, datab
     assert "1 accepted answer" in page and "2 endorsements" in page
     tag = await (await client.get("/tags/comptabilite")).text()
     assert "Comment amortir un véhicule" in tag and "Helpful Answerer" in tag
+
+
+async def test_questions_of_one_member_are_listed_and_paginated(client, database):
+    alice = await make_member(database, "alice")
+    bob = await make_member(database, "bob")
+    for i in range(22):
+        await ask(database, alice, f"Alice's question number {i:02d}")
+    await ask(database, bob, "Bob's only question here")
+    profile = await (await client.get("/users/alice")).text()
+    assert "/questions?author=alice" in profile  # more than the ten shown
+    first = await (await client.get("/questions?author=alice")).text()
+    assert "Bob's only question" not in first and "Alice&#39;s question number 21" in first
+    assert "Page 1 of 2" in first
+    second = await (await client.get("/questions?author=alice&tab=newest&page=2")).text()
+    assert "Alice&#39;s question number 00" in second
+    assert (await client.get("/questions?author=nobody")).status == 404

@@ -186,10 +186,11 @@ async def experts(db: Database, skill: Skill, offset: int = 0, limit: int = 30) 
         return [Expert(*row) for row in (await session.execute(query)).all()]
 
 
-async def popular_skills(db: Database, limit: int = 100, prefix: str = "") -> list[tuple[Skill, int]]:
+async def popular_skills(db: Database, limit: int = 100, prefix: str = "", offset: int = 0) -> list[tuple[Skill, int]]:
     async with db.read() as session:
         query = (select(Skill, func.count(MemberSkill.id).label("n")).outerjoin(MemberSkill)
-                 .group_by(Skill.id).order_by(func.count(MemberSkill.id).desc(), Skill.name).limit(limit))
+                 .group_by(Skill.id).order_by(func.count(MemberSkill.id).desc(), Skill.name)
+                 .offset(offset).limit(limit))
         if prefix:
             query = query.where(Skill.name.startswith(prefix.lower()))
         return [(s, n) for s, n in (await session.execute(query)).all()]

@@ -62,7 +62,9 @@ async def members_page(request: web.Request) -> web.Response:
 
 @routes.get("/tags")
 async def tags_page(request: web.Request) -> web.Response:
-    return render(request, "tags.html", {"skills": await skills.popular_skills(request.app[DB], limit=500)})
+    page = page_number(request.query)
+    found = await skills.popular_skills(request.app[DB], limit=201, offset=(page - 1) * 200)
+    return render(request, "tags.html", {"skills": found[:200], "page": page, "has_next": len(found) > 200})
 
 
 @routes.get("/tags/{skill}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ... import i18n
-from ...services import answers, comments, questions, votes
+from ...services import accounts, answers, comments, questions, votes
 from ...services.errors import N_, ServiceError
 from ..forms import page_number, text
 from ...federation import documents
@@ -31,9 +31,12 @@ async def question_list(request: web.Request) -> web.Response:
     tab = request.query.get("tab", "newest")
     tab = tab if tab in TABS else "newest"
     page = page_number(request.query)
+    author = None
+    if request.query.get("author"):
+        author = await accounts.get_member_by_handle(request.app[DB], request.query["author"])
     items, total = await questions.list_questions(request.app[DB], tab=tab, offset=(page - 1) * PAGE_SIZE,
-                                                  limit=PAGE_SIZE)
-    return render(request, "questions.html", {"items": items, "tab": tab,
+                                                  limit=PAGE_SIZE, author_id=author.id if author else None)
+    return render(request, "questions.html", {"items": items, "tab": tab, "author": author,
                                               "pagination": pagination(page, total, PAGE_SIZE)})
 
 
