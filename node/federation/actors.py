@@ -25,7 +25,9 @@ LEVELS = {"beginner": 1, "intermediate": 2, "advanced": 3, "expert": 4}
 
 
 async def fetch(fed: Federation, url: str) -> dict:
-    """GET an AS2 document, signed by the instance actor; raises FetchError."""
+    """GET an AS2 document, signed by the instance actor; raises FetchError (also for refused domains)."""
+    if not await fed.policy.allows(authority_of(url)):
+        raise FetchError("this instance does not federate with that server")
     return await fed.client.fetch_json(url, signer=await instance_signer(fed))
 
 
@@ -146,6 +148,9 @@ async def public_key_for(fed: Federation, key_id: str, refresh: bool) -> tuple[s
 
 async def find_by_handle(fed: Federation, handle: str) -> Member:
     """A remote account by `@name@domain`: WebFinger, then its actor document."""
+    domain = handle.lstrip("@").partition("@")[2]
+    if domain and not await fed.policy.allows(domain.lower()):
+        raise InvalidInput(N_("This instance does not federate with {domain}."), field="handle", domain=domain)
     try:
         actor_id = await resolve_handle(handle, fed.client.get_json, scheme=fed.scheme)
     except ValueError as exc:

@@ -24,6 +24,11 @@ class Federation:
         from .inbox_writer import InboxWriter
         self.inbox_writer = InboxWriter(self.db)
 
+    @property
+    def policy(self):
+        from ..services.federation_policy import snapshot
+        return snapshot(self.db)
+
     def cached_key(self, key_id: str) -> tuple[str, str] | None:
         found = self.key_cache.get(key_id)
         if found is not None:

@@ -26,6 +26,7 @@ MAX_ATTEMPTS = 16  # about two and a half days with the delays below, like Masto
 LEASE = timedelta(minutes=5)  # a claimed row returns to the queue if its worker dies
 UNAVAILABLE_AFTER_DAYS = 3
 FINAL_4XX_EXCEPT = {401, 408, 429}
+REFUSED = -1  # deliveries our own policy stops: final, never sent, and no mark against the other server
 
 
 def backoff(attempts: int) -> timedelta:
@@ -108,6 +109,8 @@ async def send(fed: Federation, batch: list[Claimed], concurrency: int = 50) -> 
         signer = signers.get(row.sender_id)
         if signer is None:
             return row, 0, "sender no longer exists"
+        if not await fed.policy.allows(row.domain):
+            return row, REFUSED, "refused by this instance's federation policy"
         async with slots:
             try:
                 status = await fed.client.post_signed(row.inbox_url, row.payload.encode(), signer[0], signer[1])
@@ -123,8 +126,9 @@ async def _record(fed: Federation, results) -> tuple[int, int]:
     delivered = [(row, status) for row, status, _ in results if 200 <= status < 300]
     failures = [(row, status, error) for row, status, error in results if not 200 <= status < 300]
     health = {row.domain: True for row, _ in delivered}
-    for row, _, _ in failures:
-        health.setdefault(row.domain, False)
+    for row, status, _ in failures:
+        if status != REFUSED:
+            health.setdefault(row.domain, False)
     async with fed.db.write() as session:
         if delivered:  # the common case, one statement for the whole batch
             await session.execute(update(Delivery).where(Delivery.id.in_([row.id for row, _ in delivered])).values(
@@ -133,7 +137,8 @@ async def _record(fed: Federation, results) -> tuple[int, int]:
             if status == 410:  # the account is gone: nothing more is sent to it
                 await session.execute(update(Member).where(Member.inbox_url == row.inbox_url, Member.local.is_(False))
                                       .values(suspended=True))
-            final = (400 <= status < 500 and status not in FINAL_4XX_EXCEPT) or row.attempts >= MAX_ATTEMPTS
+            final = (400 <= status < 500 and status not in FINAL_4XX_EXCEPT) or row.attempts >= MAX_ATTEMPTS \
+                or status == REFUSED
             await session.execute(update(Delivery).where(Delivery.id == row.id).values(
                 state="failed" if final else "pending", next_attempt_at=now + backoff(row.attempts),
                 last_status=status, last_error=error or f"HTTP {status}"))

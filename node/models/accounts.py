@@ -37,6 +37,8 @@ class Member(SQLModel, table=True):
     # No foreign key: invitations reference their creator, and invitations are revoked, never deleted.
     invitation_id: Optional[int] = Field(default=None, index=True)
     suspended: bool = Field(default=False)
+    # Silenced: can still read and write, but what they post is hidden from people who do not follow them.
+    silenced: bool = Field(default=False)
     reputation: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
     # Federation: a local member's key pair; a remote member's actor document, as last fetched.

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from activitypub.inbox import InboxError
+from urllib.parse import urlsplit
+
+from activitypub.inbox import InboxError, signature_key_id
 from activitypub.media_types import ACTIVITY_JSON, wants_as2
 from activitypub.nodeinfo import nodeinfo_links
 from webfinger.server import host_meta_handler, webfinger_handler
@@ -27,8 +29,13 @@ def wants_activity_json(request: web.Request) -> bool:
 @routes.post("/users/{username}/inbox")
 @routes.post("/actor/inbox")
 async def inbox(request: web.Request) -> web.Response:
+    fed = request.app[FEDERATION]
+    # Federation policy comes first: a refused server costs no parsing, no key fetch, no signature check.
+    key_id = signature_key_id(request.headers)
+    if key_id and not await fed.policy.allows(urlsplit(key_id).netloc):
+        return web.json_response({"error": "this server does not federate with yours"}, status=403)
     try:
-        await inbound.receive(request.app[FEDERATION], request)
+        await inbound.receive(fed, request)
     except InboxError as exc:
         return web.json_response({"error": exc.message}, status=exc.status)
     return web.Response(status=202)
