@@ -27,6 +27,7 @@ class FakeMastodon:
         self.base = f"http://127.0.0.1:{self.port}"
         self.keys = generate_key_pair()
         self.received: list[dict] = []
+        self.requests = 0  # every request this server answered
         self.replacements: dict[str, str] = {}
 
     def load(self, name: str) -> dict:
@@ -45,7 +46,12 @@ class FakeMastodon:
             self.received.append(await request.json())
             return web.Response(status=202)
 
-        app = web.Application()
+        @web.middleware
+        async def counting(request, handler):
+            self.requests += 1
+            return await handler(request)
+
+        app = web.Application(middlewares=[counting])
         app.router.add_get("/users/alice", actor)
         app.router.add_post("/users/alice/inbox", inbox)
         app.router.add_post("/inbox", inbox)

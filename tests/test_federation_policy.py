@@ -1,0 +1,98 @@
+"""Federation policy enforced at every door, across real nodes and against a stand-in remote server."""
+import pytest
+from sqlalchemy import func, select
+
+from node.models import AuditEntry, Delivery, InboxItem, Member, MemberFollow, Question
+from node.services import federation_policy, follows, questions
+
+from .support import make_member
+from .testrig import drain, start_nodes, stop_nodes
+
+
+@pytest.fixture
+async def nodes(tmp_path, sqlite_template):
+    started = await start_nodes(tmp_path, sqlite_template, 2)
+    yield started
+    await stop_nodes(started)
+
+
+async def one(db, query):
+    async with db.read() as session:
+        return await session.scalar(query)
+
+
+async def follow_across(follower_node, follower, followed_node, followed_name):
+    from node.federation.actors import find_by_handle
+    target = await find_by_handle(follower_node.fed, f"{followed_name}@{followed_node.domain}")
+    await follows.follow_member(follower_node.db, follower, target)
+    return target
+
+
+async def test_allowlist_refuses_unlisted_servers_and_stores_nothing_then_listed_ones_federate(nodes):
+    a, b = nodes
+    await make_member(a.db, "alice")
+    bob = await make_member(b.db, "bob")
+    await federation_policy.set_mode(a.db, None, "allowlist", "partners only")
+
+    alice_on_b = await follow_across(b, bob, a, "alice")
+    await drain(nodes)
+    assert await one(b.db, select(Delivery.last_status)) == 403
+    assert await one(a.db, select(func.count()).select_from(InboxItem)) == 0
+    assert await one(a.db, select(func.count()).select_from(Member).where(Member.local.is_(False))) == 0
+
+    await federation_policy.set_policy(a.db, None, b.domain, "allow", private_comment="partner")
+    await follows.unfollow_member(b.db, bob, alice_on_b)
+    await follows.follow_member(b.db, bob, alice_on_b)
+    await drain(nodes)
+    assert await one(a.db, select(MemberFollow.state)) == "accepted"
+    async with a.db.read() as session:
+        actions = set(await session.scalars(select(AuditEntry.action)))
+    assert {"federation.mode", "federation.allow"} <= actions
+
+
+async def test_suspending_a_domain_removes_its_accounts_and_content_and_stops_deliveries(nodes):
+    a, b = nodes
+    alice = await make_member(a.db, "alice")
+    bob = await make_member(b.db, "bob")
+    # alice follows bob; bob asks; alice gets the question; bob follows alice too
+    await follow_across(a, alice, b, "bob")
+    await follow_across(b, bob, a, "alice")
+    await drain(nodes)
+    await questions.ask(b.db, bob, title="A question from node B", body="It reaches alice on node A.",
+                        tags="test", base_url=b.base)
+    await drain(nodes)
+    assert await one(a.db, select(func.count()).select_from(Question).where(Question.ap_id.is_not(None))) == 1
+
+    await federation_policy.set_policy(a.db, None, b.domain, "suspend", private_comment="spam")
+    assert await one(a.db, select(func.count()).select_from(Member).where(Member.domain == b.domain)) == 0
+    assert await one(a.db, select(func.count()).select_from(Question).where(Question.ap_id.is_not(None))) == 0
+    assert await one(a.db, select(func.count()).select_from(MemberFollow)) == 0
+
+    later = await questions.ask(a.db, alice, title="After the suspension", body="Nothing of this goes to B.",
+                                tags="test", base_url=a.base)
+    await drain(nodes)
+    assert await one(a.db, select(func.count()).select_from(Delivery).where(
+        Delivery.activity_id.startswith(f"{a.base}/questions/{later.id}"))) == 0
+    assert await one(b.db, select(func.count()).select_from(Question).where(
+        Question.title == "After the suspension")) == 0
+
+
+async def test_a_blocked_server_causes_no_outbound_request_at_all(tmp_path, sqlite_template):
+    from .test_mastodon import FakeMastodon
+    nodes = await start_nodes(tmp_path, sqlite_template, 1)
+    mastodon = FakeMastodon()
+    await mastodon.start()
+    node = nodes[0]
+    try:
+        mastodon.replacements["https://skiller.example"] = node.base
+        await make_member(node.db, "claire")
+        await federation_policy.set_policy(node.db, None, f"127.0.0.1:{mastodon.port}", "suspend")
+        fetches_before = mastodon.requests
+        status = await mastodon.post(f"{node.base}/users/claire/inbox", mastodon.load("follow.json"))
+        await drain(nodes)
+        assert status == 403
+        assert mastodon.requests == fetches_before  # not even the actor or its key was fetched
+        assert await one(node.db, select(func.count()).select_from(InboxItem)) == 0
+    finally:
+        await mastodon.runner.cleanup()
+        await stop_nodes(nodes)
