@@ -169,6 +169,83 @@ def cmd_reputation_rebuild(args) -> None:
     print(f"Reputation recomputed from votes, accepted answers and endorsements: {changed} member(s) corrected.")
 
 
+def cmd_federation(args) -> None:
+    from .services import federation_policy as policy
+
+    config = _config(args)
+    action = args.federation_command
+
+    async def work(db):
+        if action == "list":
+            print(f"mode: {await policy.get_mode(db)}")
+            for p in await policy.policies(db):
+                flags = " ".join(f for f, on in (("reject-media", p.reject_media), ("reject-reports", p.reject_reports)) if on)
+                print(f"{p.action:8} {p.domain} {flags} {p.private_comment or p.public_comment}".rstrip())
+        elif action == "mode":
+            await policy.set_mode(db, None, args.mode, args.reason)
+            print(f"Federation mode: {args.mode}")
+        elif action == "allow":
+            await policy.set_policy(db, None, args.domain, "allow", private_comment=args.reason)
+            print(f"Allowed {args.domain}")
+        elif action == "block":
+            await policy.set_policy(db, None, args.domain, "limit" if args.limit else "suspend",
+                                    reject_media=args.reject_media, reject_reports=args.reject_reports,
+                                    private_comment=args.reason, public_comment=args.public_reason)
+            print(f"{'Limited' if args.limit else 'Suspended'} {args.domain}")
+        elif action == "unblock":
+            await policy.remove_policy(db, None, args.domain, args.reason)
+            print(f"Removed the rule for {args.domain}")
+        elif action == "import":
+            text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
+            print(f"Applied {await policy.import_csv(db, None, text)} domain rules")
+        elif action == "export":
+            sys.stdout.write(policy.export_csv(await policy.policies(db)))
+
+    _with_database(config, work)
+
+
+def cmd_queue(args) -> None:
+    from .services import queue_admin
+
+    config = _config(args)
+
+    async def work(db):
+        if args.queue_command == "status":
+            rows = await queue_admin.status(db)
+            print(f"{'instance':40} {'pending':>8} {'failed':>7}  oldest pending")
+            for row in rows:
+                print(f"{row.domain:40} {row.pending:8} {row.failed:7}  {row.oldest_pending or '-'}")
+            print(f"{'total':40} {sum(r.pending for r in rows):8} {sum(r.failed for r in rows):7}")
+        elif args.queue_command == "retry":
+            print(f"{await queue_admin.retry(db, None, args.domain or '')} deliveries due now")
+        else:
+            print(f"{await queue_admin.drop(db, None, args.domain or '')} deliveries dropped")
+
+    _with_database(config, work)
+
+
+def cmd_users(args) -> None:
+    from .services import users_admin
+
+    config = _config(args)
+
+    async def work(db):
+        if args.users_command == "list":
+            members, total = await users_admin.list_members(db, args.query or "", limit=500)
+            for m in members:
+                state = "suspended" if m.suspended else ("silenced" if m.silenced else "")
+                print(f"{m.handle:30} {m.role:10} {m.email:30} {state}".rstrip())
+            print(f"{total} member(s)")
+        elif args.users_command == "suspend":
+            member = await users_admin.set_suspended(db, None, args.username, not args.undo, args.reason)
+            print(f"{member.handle} is {'suspended' if member.suspended else 'active again'}")
+        else:
+            member = await users_admin.set_role(db, None, args.username, args.role, args.reason)
+            print(f"{member.handle} is now {member.role}")
+
+    _with_database(config, work)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="skiller", description="Run and administer a Skiller node.")
     parser.add_argument("--version", action="version", version=f"skiller {__version__}")
@@ -211,6 +288,59 @@ def build_parser() -> argparse.ArgumentParser:
     reputation_commands = p.add_subparsers(dest="reputation_command", required=True, metavar="ACTION")
     p = reputation_commands.add_parser("rebuild", help="recompute every member's reputation from the facts")
     p.set_defaults(func=cmd_reputation_rebuild)
+
+    fed = commands.add_parser("federation", help="whom this instance federates with")
+    fed_commands = fed.add_subparsers(dest="federation_command", required=True, metavar="ACTION")
+    fed_commands.add_parser("list", help="show the mode and the domain rules").set_defaults(func=cmd_federation)
+    p = fed_commands.add_parser("mode", help="open, allowlist (only listed domains) or blocklist")
+    p.add_argument("mode", choices=("open", "allowlist", "blocklist"))
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=cmd_federation)
+    p = fed_commands.add_parser("allow", help="allow a domain (needed in allowlist mode)")
+    p.add_argument("domain")
+    p.add_argument("--reason", default="", help="private note")
+    p.set_defaults(func=cmd_federation)
+    p = fed_commands.add_parser("block", help="suspend a domain (or only limit it)")
+    p.add_argument("domain")
+    p.add_argument("--limit", action="store_true", help="hide its content from non-followers instead of suspending")
+    p.add_argument("--reject-media", action="store_true")
+    p.add_argument("--reject-reports", action="store_true")
+    p.add_argument("--reason", default="", help="private note")
+    p.add_argument("--public-reason", default="", help="shown on the about page if the list is public")
+    p.set_defaults(func=cmd_federation)
+    p = fed_commands.add_parser("unblock", help="remove a domain's rule")
+    p.add_argument("domain")
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=cmd_federation)
+    p = fed_commands.add_parser("import", help="apply a Mastodon domain block CSV")
+    p.add_argument("file", help="path, or - for standard input")
+    p.set_defaults(func=cmd_federation)
+    fed_commands.add_parser("export", help="print the rules as a Mastodon domain block CSV").set_defaults(
+        func=cmd_federation)
+
+    queue = commands.add_parser("queue", help="the delivery queue")
+    queue_commands = queue.add_subparsers(dest="queue_command", required=True, metavar="ACTION")
+    queue_commands.add_parser("status", help="pending and failed deliveries per instance").set_defaults(func=cmd_queue)
+    for name, text in (("retry", "make waiting deliveries due now"), ("drop", "give up waiting deliveries")):
+        p = queue_commands.add_parser(name, help=text)
+        p.add_argument("--domain", help="only this instance")
+        p.set_defaults(func=cmd_queue)
+
+    users = commands.add_parser("users", help="members, roles and suspensions")
+    users_commands = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    p = users_commands.add_parser("list", help="list members (optionally matching a text)")
+    p.add_argument("--query")
+    p.set_defaults(func=cmd_users)
+    p = users_commands.add_parser("suspend", help="suspend a member (--undo to lift it)")
+    p.add_argument("username", help="name, or name@domain for a remote account")
+    p.add_argument("--undo", action="store_true")
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=cmd_users)
+    p = users_commands.add_parser("role", help="set a member's role")
+    p.add_argument("username")
+    p.add_argument("role", choices=("member", "moderator", "admin"))
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=cmd_users)
 
     db = commands.add_parser("db", help="database schema and copies")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")

@@ -1,0 +1,58 @@
+"""The delivery queue as an administrator sees it: counts per instance, retry now, drop."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+
+from ..db import Database
+from ..models import Delivery, Member, utcnow
+from . import audit
+from .federation_policy import normalize_domain
+
+
+@dataclass
+class QueueRow:
+    domain: str
+    pending: int
+    failed: int
+    oldest_pending: datetime | None
+
+
+async def status(db: Database) -> list[QueueRow]:
+    async with db.read() as session:
+        rows = (await session.execute(
+            select(Delivery.domain, Delivery.state, func.count(), func.min(Delivery.created_at))
+            .where(Delivery.state.in_(("pending", "failed"))).group_by(Delivery.domain, Delivery.state))).all()
+    by_domain: dict[str, QueueRow] = {}
+    for domain, state, n, oldest in rows:
+        row = by_domain.setdefault(domain, QueueRow(domain, 0, 0, None))
+        if state == "pending":
+            row.pending, row.oldest_pending = n, oldest
+        else:
+            row.failed = n
+    return sorted(by_domain.values(), key=lambda r: (-r.pending, -r.failed, r.domain))
+
+
+async def retry(db: Database, actor: Member | None, domain: str = "") -> int:
+    """Make pending (and failed) deliveries due now, for one instance or all; returns how many."""
+    condition = Delivery.state.in_(("pending", "failed"))
+    if domain:
+        condition = condition & (Delivery.domain == normalize_domain(domain))
+    async with db.write() as session:
+        count = (await session.execute(update(Delivery).where(condition).values(
+            state="pending", next_attempt_at=utcnow(), attempts=0))).rowcount
+        audit.record(session, actor, "queue.retry", domain or "all", f"{count} deliveries")
+    return count
+
+
+async def drop(db: Database, actor: Member | None, domain: str = "") -> int:
+    """Give up on what is waiting for one instance (or all); returns how many deliveries were dropped."""
+    condition = Delivery.state.in_(("pending", "failed"))
+    if domain:
+        condition = condition & (Delivery.domain == normalize_domain(domain))
+    async with db.write() as session:
+        count = (await session.execute(delete(Delivery).where(condition))).rowcount
+        audit.record(session, actor, "queue.drop", domain or "all", f"{count} deliveries")
+    return count

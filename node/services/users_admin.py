@@ -1,0 +1,68 @@
+"""Members as administrators manage them: list and search, roles, suspension."""
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from ..db import Database
+from ..models import ROLES, Member
+from . import audit
+from .errors import Forbidden, InvalidInput, N_, NotFound
+
+
+async def list_members(db: Database, query: str = "", local_only: bool = True, offset: int = 0,
+                       limit: int = 50) -> tuple[list[Member], int]:
+    conditions = [Member.local.is_(True)] if local_only else []
+    if query:
+        like = f"%{query.lower()}%"
+        conditions.append(or_(Member.username_key.like(like), func.lower(Member.display_name).like(like),
+                              func.lower(Member.email).like(like), Member.domain.like(like)))
+    base = select(Member).where(*conditions)
+    async with db.read() as session:
+        total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        rows = list(await session.scalars(base.order_by(Member.created_at.desc(), Member.id.desc())
+                                          .offset(offset).limit(limit)))
+    return rows, total
+
+
+async def _target(session, handle: str) -> Member:
+    name, _, domain = handle.lstrip("@").partition("@")
+    member = await session.scalar(select(Member).where(Member.username_key == name.lower(),
+                                                       Member.domain == domain.lower()))
+    if member is None:
+        raise NotFound(N_("No member is called {username}."), username=handle)
+    return member
+
+
+async def set_suspended(db: Database, actor: Member | None, handle: str, suspended: bool, reason: str = "") -> Member:
+    async with db.write() as session:
+        member = await _target(session, handle)
+        if actor is not None and member.id == actor.id:
+            raise Forbidden(N_("You cannot suspend yourself."))
+        member.suspended = suspended
+        session.add(member)
+        audit.record(session, actor, "users.suspend" if suspended else "users.unsuspend", member.handle, reason)
+        return member
+
+
+async def set_silenced(db: Database, actor: Member | None, handle: str, silenced: bool, reason: str = "") -> Member:
+    async with db.write() as session:
+        member = await _target(session, handle)
+        member.silenced = silenced
+        session.add(member)
+        audit.record(session, actor, "users.silence" if silenced else "users.unsilence", member.handle, reason)
+        return member
+
+
+async def set_role(db: Database, actor: Member | None, handle: str, role: str, reason: str = "") -> Member:
+    if role not in ROLES:
+        raise InvalidInput(N_("Unknown role {role}."), field="role", role=role)
+    async with db.write() as session:
+        member = await _target(session, handle)
+        if not member.local:
+            raise InvalidInput(N_("Only members of this instance have roles here."))
+        if actor is not None and member.id == actor.id and role != "admin":
+            raise Forbidden(N_("Ask another administrator to change your own role."))
+        member.role = role
+        session.add(member)
+        audit.record(session, actor, "users.role", member.handle, f"{role}. {reason}".strip())
+        return member
