@@ -102,3 +102,40 @@ async def test_ask_answer_mention_notify_vote_and_accept_in_a_browser(browser, a
     await alice.screenshot(path=str(ARTIFACTS / "accepted-answer.png"), full_page=True)
     page = await questions.question_page(database, question_id, None)
     assert page.answers[0].answer.id == bob_answer_id and page.answers[0].accepted
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_admin_blocks_a_domain_and_reads_known_instances_in_a_browser(browser, aiohttp_server, database, tmp_path):
+    from node.models import Instance, Member, utcnow
+    port = free_port()
+    config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
+    server = await aiohttp_server(create_app(config, database), port=port)
+    base = str(server.make_url("")).rstrip("/")
+    await make_member(database, "ada", role="admin")
+    async with database.write() as session:
+        session.add(Instance(domain="partner.example", software="skiller", version="0.1.0", last_success_at=utcnow()))
+        session.add(Member(username="paul", username_key="paul", domain="partner.example", local=False,
+                           actor_url="https://partner.example/users/paul", links=[]))
+        session.add(Member(username="troll", username_key="troll", domain="spam.example", local=False,
+                           actor_url="https://spam.example/users/troll", links=[]))
+
+    admin = await log_in(browser, base, "ada")
+    await admin.click("text=Administration")
+    await admin.wait_for_url(f"{base}/admin/federation")
+    await admin.fill("#f-domain", "spam.example")
+    await admin.select_option("#f-action", "suspend")
+    await admin.fill("#f-private_comment", "Spam wave in November")
+    await admin.click("form[action='/admin/federation/domains'] button[type=submit]")
+    await admin.wait_for_url(f"{base}/admin/federation")
+    assert "Rule saved for spam.example" in await admin.inner_text(".flash")
+    assert "Spam wave in November" in await admin.inner_text("table.list")
+
+    await admin.click("nav.tabs >> text=Known instances")
+    await admin.wait_for_url(f"{base}/admin/instances")
+    partner = admin.locator("tr[data-domain='partner.example']")
+    assert "skiller 0.1.0" in await partner.inner_text() and "ok" in await partner.inner_text()
+    blocked = admin.locator("tr[data-domain='spam.example']")
+    assert "suspend" in await blocked.inner_text()
+    assert "0" in await blocked.locator("td").nth(2).inner_text()  # its cached account was removed
+    ARTIFACTS.mkdir(exist_ok=True)
+    await admin.screenshot(path=str(ARTIFACTS / "admin-known-instances.png"), full_page=True)

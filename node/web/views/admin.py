@@ -1,0 +1,154 @@
+"""The administration area: federation policy, known instances, delivery queue, members, audit log."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from ... import i18n
+from ...services import audit, federation_policy, instances, queue_admin, users_admin
+from ...services.errors import N_, ServiceError
+from ..forms import page_number, text
+from ..keys import DB
+from ..middleware import flash, require_admin
+from ..render import form_error, render
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/admin")
+async def admin_home(request: web.Request) -> web.Response:
+    require_admin(request)
+    raise web.HTTPSeeOther("/admin/federation")
+
+
+async def _federation_context(request: web.Request, **extra) -> dict:
+    db = request.app[DB]
+    return {"mode": await federation_policy.get_mode(db), "policies": await federation_policy.policies(db),
+            "modes": federation_policy.MODES, **extra}
+
+
+@routes.get("/admin/federation")
+async def federation_page(request: web.Request) -> web.Response:
+    require_admin(request)
+    return render(request, "admin/federation.html", await _federation_context(request))
+
+
+@routes.post("/admin/federation/mode")
+async def set_mode(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    form = await request.post()
+    try:
+        await federation_policy.set_mode(request.app[DB], admin, text(form, "mode", 20), text(form, "reason", 1000))
+    except ServiceError as exc:
+        return form_error(request, "admin/federation.html", exc, await _federation_context(request))
+    await flash(request, i18n.gettext(N_("Federation mode saved.")))
+    raise web.HTTPSeeOther("/admin/federation")
+
+
+@routes.post("/admin/federation/domains")
+async def set_policy(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    form = await request.post()
+    values = {"domain": text(form, "domain", 300), "action": text(form, "action", 20)}
+    try:
+        await federation_policy.set_policy(
+            request.app[DB], admin, values["domain"], values["action"], reject_media=form.get("reject_media") == "on",
+            reject_reports=form.get("reject_reports") == "on", private_comment=text(form, "private_comment", 1000),
+            public_comment=text(form, "public_comment", 1000))
+    except ServiceError as exc:
+        return form_error(request, "admin/federation.html", exc, await _federation_context(request, form=values))
+    await flash(request, i18n.gettext(N_("Rule saved for {domain}.")).format(domain=values["domain"].strip().lower()))
+    raise web.HTTPSeeOther("/admin/federation")
+
+
+@routes.post("/admin/federation/domains/{domain}/remove")
+async def remove_policy(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    await federation_policy.remove_policy(request.app[DB], admin, request.match_info["domain"])
+    raise web.HTTPSeeOther("/admin/federation")
+
+
+@routes.post("/admin/federation/import")
+async def import_policies(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    form = await request.post()
+    upload = form.get("csv")
+    content = upload.file.read(1_000_000).decode("utf-8", "replace") if hasattr(upload, "file") else str(upload or "")
+    try:
+        applied = await federation_policy.import_csv(request.app[DB], admin, content)
+    except ServiceError as exc:
+        return form_error(request, "admin/federation.html", exc, await _federation_context(request))
+    await flash(request, i18n.gettext(N_("{n} domain rules imported.")).format(n=applied))
+    raise web.HTTPSeeOther("/admin/federation")
+
+
+@routes.get("/admin/federation/export.csv")
+async def export_policies(request: web.Request) -> web.Response:
+    require_admin(request)
+    body = federation_policy.export_csv(await federation_policy.policies(request.app[DB]))
+    return web.Response(text=body, content_type="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="domain_blocks.csv"'})
+
+
+@routes.get("/admin/instances")
+async def instances_page(request: web.Request) -> web.Response:
+    require_admin(request)
+    query, state, sort = (request.query.get(k, "")[:100] for k in ("q", "state", "sort"))
+    found = await instances.known_instances(request.app[DB], query=query, state=state, sort=sort or "domain")
+    return render(request, "admin/instances.html", {"instances": found, "q": query, "state": state,
+                                                    "sort": sort or "domain", "sorts": list(instances.SORTS)})
+
+
+@routes.get("/admin/queue")
+async def queue_page(request: web.Request) -> web.Response:
+    require_admin(request)
+    return render(request, "admin/queue.html", {"rows": await queue_admin.status(request.app[DB])})
+
+
+@routes.post("/admin/queue/{action}")
+async def queue_action(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    action = request.match_info["action"]
+    if action not in ("retry", "drop"):
+        raise web.HTTPNotFound()
+    form = await request.post()
+    count = await getattr(queue_admin, action)(request.app[DB], admin, text(form, "domain", 300))
+    await flash(request, i18n.gettext(N_("{n} deliveries updated.")).format(n=count))
+    raise web.HTTPSeeOther("/admin/queue")
+
+
+@routes.get("/admin/users")
+async def users_page(request: web.Request) -> web.Response:
+    require_admin(request)
+    page = page_number(request.query)
+    query = request.query.get("q", "")[:100]
+    members, total = await users_admin.list_members(request.app[DB], query, local_only=request.query.get("remote") != "1",
+                                                    offset=(page - 1) * 50, limit=50)
+    from .directory import pagination
+    return render(request, "admin/users.html", {"members": members, "q": query, "pagination": pagination(page, total, 50)})
+
+
+@routes.post("/admin/users/{handle}/{action}")
+async def user_action(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    form = await request.post()
+    handle, action, reason = request.match_info["handle"], request.match_info["action"], text(form, "reason", 1000)
+    db = request.app[DB]
+    actions = {
+        "suspend": lambda: users_admin.set_suspended(db, admin, handle, True, reason),
+        "unsuspend": lambda: users_admin.set_suspended(db, admin, handle, False, reason),
+        "silence": lambda: users_admin.set_silenced(db, admin, handle, True, reason),
+        "unsilence": lambda: users_admin.set_silenced(db, admin, handle, False, reason),
+        "role": lambda: users_admin.set_role(db, admin, handle, text(form, "role", 20), reason),
+    }
+    if action not in actions:
+        raise web.HTTPNotFound()
+    await actions[action]()
+    raise web.HTTPSeeOther("/admin/users")
+
+
+@routes.get("/admin/audit")
+async def audit_page(request: web.Request) -> web.Response:
+    require_admin(request)
+    page = page_number(request.query)
+    entries = await audit.recent(request.app[DB], offset=(page - 1) * 50, limit=51)
+    return render(request, "admin/audit.html", {"entries": entries[:50], "page": page, "has_next": len(entries) > 50})

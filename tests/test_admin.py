@@ -1,0 +1,87 @@
+"""The administration area: only administrators, the same services as the CLI, everything audited."""
+from sqlalchemy import select
+
+from node.models import AuditEntry, Delivery, DomainPolicy, Instance, Member, utcnow
+from node.services import federation_policy
+
+from .support import log_in, make_member, post_form
+
+ADMIN_PAGES = ["/admin/federation", "/admin/instances", "/admin/queue", "/admin/users", "/admin/audit"]
+
+
+async def test_only_administrators_reach_the_admin_area(client, database):
+    await make_member(database, "mia", role="moderator")
+    await log_in(client, "mia")
+    for page in ADMIN_PAGES:
+        response = await client.get(page, allow_redirects=False)
+        assert response.status == 403, page
+    refused = await post_form(client, "/admin/federation/domains", {"domain": "spam.example", "action": "suspend"})
+    assert refused.status == 403
+    async with database.read() as session:
+        assert await session.scalar(select(DomainPolicy)) is None
+    anonymous = await client.session.get(client.make_url("/admin/federation"), allow_redirects=False)
+    assert anonymous.status in (303, 403)
+
+
+async def test_admin_blocks_imports_and_exports_domains_and_every_action_is_audited(client, database):
+    await make_member(database, "ada", role="admin")
+    await log_in(client, "ada")
+    assert (await post_form(client, "/admin/federation/domains", {
+        "domain": "Spam.Example", "action": "suspend", "private_comment": "spam wave"})).status == 303
+    bad = await post_form(client, "/admin/federation/domains", {"domain": "not a domain", "action": "suspend"})
+    assert bad.status == 400 and "is not a domain name" in await bad.text()
+    assert (await post_form(client, "/admin/federation/mode", {"mode": "allowlist", "reason": "partners"})).status == 303
+    from aiohttp import FormData
+    from .support import csrf_token
+    form = FormData()
+    form.add_field("csrf_token", await csrf_token(client, "/admin/federation"))
+    form.add_field("csv", b"#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
+                          b"noisy.example,silence,false,true,Too loud,false\n", filename="blocks.csv",
+                   content_type="text/csv")
+    assert (await client.post("/admin/federation/import", data=form, allow_redirects=False)).status == 303
+    page = await (await client.get("/admin/federation")).text()
+    assert "spam.example" in page and "noisy.example" in page
+    exported = await (await client.get("/admin/federation/export.csv")).text()
+    assert "spam.example,suspend" in exported and "noisy.example,silence,false,true,Too loud" in exported
+    assert await federation_policy.get_mode(database) == "allowlist"  # the CLI reads the same state
+    audit_page = await (await client.get("/admin/audit")).text()
+    for action in ("federation.suspend", "federation.mode", "federation.limit"):
+        assert action in audit_page
+    async with database.read() as session:
+        entries = list(await session.scalars(select(AuditEntry)))
+    assert all(e.actor_name == "ada" for e in entries) and len(entries) == 3
+
+
+async def test_known_instances_and_queue_pages_with_retry_and_drop(client, database):
+    await make_member(database, "ada", role="admin")
+    async with database.write() as session:
+        session.add(Instance(domain="slow.example", software="mastodon", version="4.3.0", consecutive_failures=4,
+                             failure_days=1, last_failure_at=utcnow()))
+        session.add(Member(username="eve", username_key="eve", domain="slow.example", local=False,
+                           actor_url="https://slow.example/users/eve", links=[]))
+        for n in range(3):
+            session.add(Delivery(activity_id=f"https://here/a/{n}", inbox_url="https://slow.example/inbox",
+                                 domain="slow.example", payload="{}", next_attempt_at=utcnow()))
+    await log_in(client, "ada")
+    page = await (await client.get("/admin/instances?sort=failures")).text()
+    row = page.split('data-domain="slow.example"')[1].split("</tr>")[0]
+    assert "mastodon 4.3.0" in row and "failing" in row and ">3<" in row
+    assert "slow.example" not in await (await client.get("/admin/instances?state=ok")).text()
+    queue = await (await client.get("/admin/queue")).text()
+    assert "slow.example" in queue
+    assert (await post_form(client, "/admin/queue/drop", {"domain": "slow.example"})).status == 303
+    async with database.read() as session:
+        assert await session.scalar(select(Delivery)) is None
+
+
+async def test_admin_suspends_a_member_and_changes_a_role(client, database):
+    await make_member(database, "ada", role="admin")
+    await make_member(database, "carl")
+    await log_in(client, "ada")
+    assert (await post_form(client, "/admin/users/carl/suspend", {"reason": "spam"})).status == 303
+    assert (await post_form(client, "/admin/users/carl/role", {"role": "moderator"})).status == 303
+    async with database.read() as session:
+        carl = await session.scalar(select(Member).where(Member.username == "carl"))
+    assert carl.suspended and carl.role == "moderator"
+    own = await post_form(client, "/admin/users/ada/suspend")
+    assert own.status == 403
