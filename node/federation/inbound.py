@@ -310,7 +310,36 @@ async def on_announce(fed: Federation, signer: Member, activity: dict) -> None:
     raise Ignored("boosts are recorded, not shown")
 
 
+async def on_flag(fed: Federation, signer: Member, activity: dict) -> None:
+    """A report from another server about someone here (or their content) becomes a report here."""
+    from ..models import DomainPolicy
+    from ..services import reports
+    async with fed.db.read() as session:
+        policy = await session.get(DomainPolicy, signer.domain)
+    if policy is not None and policy.reject_reports:
+        raise Ignored("reports from this domain are ignored")
+    reason = activity.get("content") if isinstance(activity.get("content"), str) else ""
+    target = None
+    for ref in as_list(activity.get("object"))[:20]:
+        post = await find_post(fed, id_of(ref))
+        if post is not None:
+            kind = "question" if isinstance(post, Question) else "answer" if isinstance(post, Answer) else "comment"
+            target = (kind, post.id)
+            break
+        member = await find_local_member(fed, id_of(ref))
+        if member is not None and target is None:
+            target = ("member", member.id)
+    if target is None:
+        raise Ignored("a report about nobody here")
+    try:
+        await reports.file_report(fed.db, None, target[0], target[1],
+                                  f"[{signer.domain}] {reason or 'no reason given'}"[:2000], ap_id=activity["id"])
+    except IntegrityError:
+        return  # the same Flag twice
+
+
 HANDLERS = {
+    "Flag": on_flag,
     "Follow": on_follow, "Accept": on_accept_or_reject, "Reject": on_accept_or_reject, "Undo": on_undo,
     "Like": on_vote, "Dislike": on_vote, "Create": on_create, "Update": on_update, "Delete": on_delete,
     "Block": on_block, "Announce": on_announce,

@@ -195,7 +195,26 @@ async def _follow_answered(fed: Federation, session, actor: Member, data: dict) 
         await send_follow_answer(fed, session, actor, follower, data["activity_id"], data["accepted"])
 
 
+async def _report_forwarded(fed: Federation, session, actor: Member, data: dict) -> None:
+    """A report about someone elsewhere goes to their server as a Flag, from the instance (not the reporter)."""
+    from ..models import Report
+    report = await session.get(Report, data["report_id"])
+    author = await session.get(Member, report.target_member_id)
+    if author is None or author.local:
+        return
+    objects = [author.actor_url]
+    if report.target_type != "member":
+        model = {"question": Question, "answer": Answer, "comment": Comment}[report.target_type]
+        post = await session.get(model, report.target_id)
+        if post is not None and post.ap_id:
+            objects.append(post.ap_id)
+    message = activity("Flag", uris.instance_actor_id(fed.base_url), objects,
+                       id=uris.activity_id(fed.base_url, "flag", str(report.id)), content=report.reason)
+    await enqueue(session, to_as2.with_context(message), None, [inbox_of(author)])
+
+
 PUBLISHERS = {
+    "report_forwarded": _report_forwarded,
     "question_created": lambda fed, s, a, d: _question_event(fed, s, a, {**d, "kind": "question_created"}),
     "question_updated": lambda fed, s, a, d: _question_event(fed, s, a, {**d, "kind": "question_updated"}),
     "question_deleted": _question_deleted,

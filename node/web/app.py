@@ -16,7 +16,7 @@ from ..federation.runtime import create_federation, outbound_client
 from .keys import CONFIG, DB, FEDERATION, TEMPLATES, VIEWS
 from .middleware import context_middleware, csrf_middleware, error_middleware
 from .render import create_environment
-from .views import accounts, admin, directory, federation, profiles, questions, social
+from .views import accounts, admin, directory, federation, moderation, profiles, questions, social
 from .views_counter import ViewCounter
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -64,7 +64,7 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     app.cleanup_ctx.append(close_database)
     app.cleanup_ctx.append(count_views)
     app.cleanup_ctx.append(federate)
-    for module in (federation, directory, accounts, profiles, questions, social, admin):
+    for module in (federation, directory, accounts, profiles, questions, social, admin, moderation):
         app.router.add_routes(module.routes)
     federation.add_discovery_routes(app)
     app.router.add_static("/static", STATIC_DIR)
