@@ -85,3 +85,24 @@ async def test_admin_suspends_a_member_and_changes_a_role(client, database):
     assert carl.suspended and carl.role == "moderator"
     own = await post_form(client, "/admin/users/ada/suspend")
     assert own.status == 403
+
+
+async def test_instance_settings_show_on_the_about_page_and_in_nodeinfo(client, database):
+    await make_member(database, "ada", role="admin")
+    await federation_policy.set_policy(database, None, "spam.example", "suspend", public_comment="Spam",
+                                       private_comment="internal note")
+    await log_in(client, "ada")
+    bad = await post_form(client, "/admin/settings", {"name": "", "default_language": "fr", "registration_mode": "open"})
+    assert bad.status == 400 and "needs a name" in await bad.text()
+    assert (await post_form(client, "/admin/settings", {
+        "name": "Atelier Commun", "description": "Les métiers du bois partagent leurs savoirs.",
+        "rules": "Be kind.\nNo ads.", "contact": "admin@atelier.example", "default_language": "fr",
+        "registration_mode": "closed", "public_domain_list": "on"})).status == 303
+    about = await (await client.get("/about", headers={"Accept-Language": "en"})).text()
+    assert "Atelier Commun" in about and "Les métiers du bois" in about and "No ads." in about
+    assert "spam.example" in about and "Spam" in about and "internal note" not in about
+    nodeinfo = await (await client.get("/nodeinfo/2.1")).json()
+    assert nodeinfo["metadata"]["nodeName"] == "Atelier Commun" and nodeinfo["openRegistrations"] is False
+    await post_form(client, "/logout")
+    signup = await client.get("/signup")
+    assert signup.status == 403  # registrations closed from the web

@@ -9,7 +9,7 @@ from webfinger.server import jrd
 
 from .. import __version__, uris
 from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Skill
-from ..services import skills
+from ..services import instance_settings, skills
 from ..services.errors import N_, NotFound
 from . import to_as2
 from .context import Federation
@@ -34,7 +34,8 @@ async def actor(fed: Federation, username: str) -> dict:
 
 async def application_actor(fed: Federation) -> dict:
     _, public_pem = await instance_keys(fed)
-    return to_as2.instance_actor(fed.base_url, fed.config.instance_name, public_pem)
+    site = await instance_settings.current(fed.db, fed.config)
+    return to_as2.instance_actor(fed.base_url, site.name, public_pem)
 
 
 async def question(fed: Federation, question_id: int) -> dict:
@@ -139,9 +140,9 @@ async def nodeinfo(fed: Federation) -> dict:
             Question.ap_id.is_(None), Question.deleted_at.is_(None))) or 0
         posts += await session.scalar(select(func.count()).select_from(Answer).where(
             Answer.ap_id.is_(None), Answer.deleted_at.is_(None))) or 0
-    config = fed.config
+    site = await instance_settings.current(fed.db, fed.config)
     return nodeinfo_document(
         software_name="skiller", software_version=__version__, users_total=users, active_month=users,
-        active_halfyear=users, local_posts=posts, open_registrations=config.registration_mode == "open",
-        metadata={"nodeName": config.instance_name, "registrationMode": config.registration_mode,
-                  "defaultLanguage": config.default_language})
+        active_halfyear=users, local_posts=posts, open_registrations=site.registration_mode == "open",
+        metadata={"nodeName": site.name, "nodeDescription": site.description, "registrationMode": site.registration_mode,
+                  "defaultLanguage": site.default_language, "contact": site.contact, "rules": site.rules})

@@ -17,3 +17,4 @@ REQUEST_ID = web.RequestKey("request_id", str)
 CSRF_TOKEN = web.RequestKey("csrf_token", str)
 FLASHES = web.RequestKey("flashes", list)
 UNREAD = web.RequestKey("unread", int)
+SITE = web.RequestKey("site", object)  # the instance settings as the administrator left them

@@ -10,9 +10,9 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from .. import i18n
-from ..services import accounts, notifications
+from ..services import accounts, instance_settings, notifications
 from ..services.errors import Forbidden, N_, ServiceError
-from .keys import CONFIG, CSRF_TOKEN, DB, FLASHES, MEMBER, REQUEST_ID, UNREAD
+from .keys import CONFIG, CSRF_TOKEN, DB, FLASHES, MEMBER, REQUEST_ID, SITE, UNREAD
 from .render import render, translate_error
 
 log = logging.getLogger("skiller.web")
@@ -41,10 +41,11 @@ async def context_middleware(request: web.Request, handler):
             session.invalidate()
             member = None
     request[MEMBER] = member
+    site = request[SITE] = await instance_settings.current(request.app[DB], config)
     request[UNREAD] = await notifications.unread_count(request.app[DB], member.id) if member else 0
     i18n.set_language(i18n.choose_language(
         member.language if member else "", request.cookies.get(LANGUAGE_COOKIE, ""),
-        request.headers.get("Accept-Language", ""), config.default_language))
+        request.headers.get("Accept-Language", ""), site.default_language))
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
     request[CSRF_TOKEN] = session["csrf"]

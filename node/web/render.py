@@ -7,7 +7,8 @@ import jinja2
 from aiohttp import web
 
 from .. import i18n, uris
-from .keys import CONFIG, CSRF_TOKEN, FLASHES, MEMBER, TEMPLATES, UNREAD
+from ..services import instance_settings
+from .keys import CONFIG, CSRF_TOKEN, FLASHES, MEMBER, SITE, TEMPLATES, UNREAD
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
@@ -32,7 +33,8 @@ def render(request: web.Request, template: str, context: dict | None = None, sta
     config = request.app[CONFIG]
     page = env.get_template(template).render(
         request=request, config=config, me=request.get(MEMBER), csrf_token=request.get(CSRF_TOKEN, ""),
-        flashes=request.get(FLASHES, []), unread=request.get(UNREAD, 0), path=request.path_qs, **(context or {}))
+        flashes=request.get(FLASHES, []), unread=request.get(UNREAD, 0), path=request.path_qs,
+        site=request.get(SITE) or instance_settings.defaults(config), **(context or {}))
     return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
 
 

@@ -9,7 +9,7 @@ from ...config import LANGUAGES
 from ...services import accounts, follows, invitations
 from ...services.errors import N_, ServiceError
 from ..forms import integer, text
-from ..keys import CONFIG, DB, MEMBER
+from ..keys import CONFIG, DB, MEMBER, SITE
 from ..middleware import LANGUAGE_COOKIE, flash, require_member
 from ..render import form_error, render
 
@@ -55,12 +55,12 @@ async def logout(request: web.Request) -> web.Response:
 
 @routes.get("/signup")
 async def signup_form(request: web.Request) -> web.Response:
-    config = request.app[CONFIG]
     code = request.query.get("invite", "")
-    context = {"code": code, "mode": config.registration_mode}
-    if config.registration_mode == "closed":
+    mode = request[SITE].registration_mode
+    context = {"code": code, "mode": mode}
+    if mode == "closed":
         return render(request, "signup.html", {**context, "closed": True}, status=403)
-    if code or config.registration_mode == "invite":
+    if code or mode == "invite":
         try:
             invitation = await invitations.check_invitation(request.app[DB], code)
             context["inviter"] = await accounts.get_member(request.app[DB], invitation.created_by_id) \
@@ -73,13 +73,12 @@ async def signup_form(request: web.Request) -> web.Response:
 @routes.post("/signup")
 async def signup(request: web.Request) -> web.Response:
     form = await request.post()
-    config = request.app[CONFIG]
     values = {"code": text(form, "invite", 100), "username": text(form, "username", 64).strip(),
-              "email": text(form, "email", 254), "mode": config.registration_mode}
+              "email": text(form, "email", 254), "mode": request[SITE].registration_mode}
     try:
         member = await accounts.signup(
             request.app[DB], values["code"], values["username"], text(form, "password", 1024),
-            email=values["email"], language=i18n.current_language(), registration_mode=config.registration_mode)
+            email=values["email"], language=i18n.current_language(), registration_mode=values["mode"])
     except ServiceError as exc:
         return form_error(request, "signup.html", exc, values)
     await _start_session(request, member)

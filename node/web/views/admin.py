@@ -4,10 +4,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from ... import i18n
-from ...services import audit, federation_policy, instances, queue_admin, users_admin
+from ...config import LANGUAGES, REGISTRATION_MODES
+from ...services import audit, federation_policy, instance_settings, instances, queue_admin, users_admin
 from ...services.errors import N_, ServiceError
 from ..forms import page_number, text
-from ..keys import DB
+from ..keys import CONFIG, DB, SITE
 from ..middleware import flash, require_admin
 from ..render import form_error, render
 
@@ -152,3 +153,28 @@ async def audit_page(request: web.Request) -> web.Response:
     page = page_number(request.query)
     entries = await audit.recent(request.app[DB], offset=(page - 1) * 50, limit=51)
     return render(request, "admin/audit.html", {"entries": entries[:50], "page": page, "has_next": len(entries) > 50})
+
+
+@routes.get("/admin/settings")
+async def settings_page(request: web.Request) -> web.Response:
+    require_admin(request)
+    return render(request, "admin/settings.html", {"values": request[SITE], "languages": LANGUAGES,
+                                                   "modes": REGISTRATION_MODES})
+
+
+@routes.post("/admin/settings")
+async def save_settings(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    form = await request.post()
+    values = {"name": text(form, "name", 200), "description": text(form, "description", 5000),
+              "rules": text(form, "rules", 10_000), "contact": text(form, "contact", 500),
+              "default_language": text(form, "default_language", 8),
+              "registration_mode": text(form, "registration_mode", 20),
+              "public_domain_list": form.get("public_domain_list") == "on"}
+    try:
+        await instance_settings.save(request.app[DB], admin, **values)
+    except ServiceError as exc:
+        return form_error(request, "admin/settings.html", exc, {"values": values, "languages": LANGUAGES,
+                                                                "modes": REGISTRATION_MODES})
+    await flash(request, i18n.gettext(N_("Instance settings saved.")))
+    raise web.HTTPSeeOther("/admin/settings")

@@ -6,7 +6,7 @@ from aiohttp import web
 from ...services import follows, profiles, questions, skills
 from ...services.errors import ServiceError
 from ..forms import page_number
-from ..keys import CONFIG, DB, MEMBER
+from ..keys import CONFIG, DB, MEMBER, SITE
 from ..render import render
 
 routes = web.RouteTableDef()
@@ -80,3 +80,13 @@ async def tag_page(request: web.Request) -> web.Response:
         "skill": skill, "experts": await skills.experts(db, skill, limit=10), "items": items, "tab": tab,
         "pagination": pagination(page, total, 20),
         "following": bool(member) and await follows.follows_tag(db, member.id, skill.id)})
+
+
+@routes.get("/about")
+async def about(request: web.Request) -> web.Response:
+    from ...services import federation_policy
+    site = request[SITE]
+    moderated = [p for p in await federation_policy.policies(request.app[DB]) if p.action in ("suspend", "limit")] \
+        if site.public_domain_list else []
+    return render(request, "about.html", {"moderated": moderated,
+                                          "mode": await federation_policy.get_mode(request.app[DB])})
