@@ -106,3 +106,27 @@ async def test_instance_settings_show_on_the_about_page_and_in_nodeinfo(client, 
     await post_form(client, "/logout")
     signup = await client.get("/signup")
     assert signup.status == 403  # registrations closed from the web
+
+
+async def test_limited_servers_and_silenced_members_are_hidden_from_non_followers(client, database, aiohttp_client):
+    from node.services import follows, questions, users_admin
+    alice = await make_member(database, "alice")
+    loud = await make_member(database, "loud")
+    async with database.write() as session:
+        remote = Member(username="far", username_key="far", domain="noisy.example", local=False,
+                        actor_url="https://noisy.example/users/far", links=[])
+        session.add(remote)
+    await questions.ask(database, remote, title="Remote post from a limited server", body="", tags=["bois"],
+                        base_url="http://127.0.0.1:8080", html="<p>Visible to followers only.</p>",
+                        ap_id="https://noisy.example/notes/1")
+    await questions.ask(database, loud, title="Post by a silenced member", body="Some body text here.",
+                        tags="bois", base_url="http://127.0.0.1:8080")
+    await federation_policy.set_policy(database, None, "noisy.example", "limit")
+    await users_admin.set_silenced(database, None, "loud", True, "flooding")
+    for path in ("/questions", "/tags/bois", "/search?q=post"):
+        page = await (await client.get(path)).text()
+        assert "limited server" not in page and "silenced member" not in page, path
+    await follows.follow_member(database, alice, remote)
+    await log_in(client, "alice")
+    assert "Remote post from a limited server" in await (await client.get("/questions")).text()
+    assert "silenced member" not in await (await client.get("/questions")).text()

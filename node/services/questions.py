@@ -262,11 +262,27 @@ async def _with_tags(session, rows) -> list[QuestionSummary]:
     return [QuestionSummary(q, m, by_question.get(q.id, [])) for q, m in rows]
 
 
+async def visible_to(db: Database, viewer_id: int | None):
+    """Who may appear in public lists: not silenced members nor accounts of limited servers, unless the
+    viewer follows them."""
+    from .federation_policy import snapshot
+    limited = await snapshot(db).limited_domains()
+    hidden = Member.silenced.is_(True)
+    if limited:
+        hidden = hidden | Member.domain.in_(limited)
+    if viewer_id is None:
+        return ~hidden
+    followed = select(MemberFollow.followed_id).where(MemberFollow.follower_id == viewer_id)
+    return ~hidden | Member.id.in_(followed) | (Member.id == viewer_id)
+
+
 async def list_questions(db: Database, *, tab: str = "newest", tag: str = "", author_id: int | None = None,
-                         offset: int = 0, limit: int = 20) -> tuple[list[QuestionSummary], int]:
+                         offset: int = 0, limit: int = 20, viewer_id: int | None = None) -> tuple[list[QuestionSummary], int]:
     """Newest, active or unanswered questions, optionally for one tag or one author."""
     base = (select(Question, Member).join(Member, Member.id == Question.author_id)
             .where(Question.deleted_at.is_(None), Member.suspended.is_(False)))
+    if author_id is None:
+        base = base.where(await visible_to(db, viewer_id))
     if tag:
         base = base.where(exists().where(QuestionTag.question_id == Question.id, QuestionTag.skill_id == Skill.id,
                                          Skill.name == tag))
@@ -289,7 +305,8 @@ async def home_feed(db: Database, member: Member, offset: int = 0, limit: int = 
         TagFollow.member_id == member.id)
     base = (select(Question, Member).join(Member, Member.id == Question.author_id)
             .where(Question.deleted_at.is_(None), Member.suspended.is_(False),
-                   or_(Question.author_id.in_(followed_authors), Question.id.in_(followed_tags))))
+                   or_(Question.author_id.in_(followed_authors), Question.id.in_(followed_tags)),
+                   await visible_to(db, member.id)))
     async with db.read() as session:
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
         rows = (await session.execute(base.order_by(Question.last_activity_at.desc(), Question.id.desc())

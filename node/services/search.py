@@ -97,7 +97,7 @@ class SearchHit:
 
 
 async def search(db: Database, query: str, *, tag: str = "", answered: str = "", offset: int = 0,
-                 limit: int = 20) -> tuple[list[SearchHit], int]:
+                 limit: int = 20, viewer_id: int | None = None) -> tuple[list[SearchHit], int]:
     """Questions matching `query` (in their title, body or answers), best first, with a snippet each."""
     groups = query_groups(query)
     if not groups:
@@ -107,7 +107,9 @@ async def search(db: Database, query: str, *, tag: str = "", answered: str = "",
         best: dict[int, tuple[int, int | None]] = {}
         for qid, aid in await _ranked_documents(session, db.is_sqlite, groups):
             best.setdefault(qid, (len(best), aid))
-        conditions = [Question.id.in_(list(best)), Question.deleted_at.is_(None)]
+        from .questions import visible_to
+        conditions = [Question.id.in_(list(best)), Question.deleted_at.is_(None), Member.suspended.is_(False),
+                      await visible_to(db, viewer_id)]
         if tag:
             conditions.append(Question.id.in_(select(QuestionTag.question_id).join(Skill).where(Skill.name == tag)))
         if answered == "yes":
@@ -115,6 +117,7 @@ async def search(db: Database, query: str, *, tag: str = "", answered: str = "",
         elif answered == "no":
             conditions.append(Question.answer_count == 0)
         survivors = (await session.execute(select(Question.id, Question.title, Question.score)
+                                           .join(Member, Member.id == Question.author_id)
                                            .where(*conditions))).all() if best else []
         exact = query.strip().lower()
         survivors.sort(key=lambda r: (r.title.lower() != exact, best[r.id][0], -r.score, -r.id))

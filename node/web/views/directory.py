@@ -35,7 +35,8 @@ async def home(request: web.Request) -> web.Response:
             tab = "newest"
     if tab != "feed":
         tab = tab if tab in ("newest", "unanswered") else "newest"
-        items, total = await questions.list_questions(db, tab=tab, offset=(page - 1) * 20, limit=20)
+        items, total = await questions.list_questions(db, tab=tab, offset=(page - 1) * 20, limit=20,
+                                                      viewer_id=member.id)
     return render(request, "home.html", {
         "items": items, "tab": tab, "pagination": pagination(page, total, 20),
         "skills": await skills.popular_skills(db, limit=20),
@@ -74,8 +75,9 @@ async def tag_page(request: web.Request) -> web.Response:
     page = page_number(request.query)
     tab = request.query.get("tab", "newest")
     tab = tab if tab in ("newest", "active", "unanswered", "votes") else "newest"
-    items, total = await questions.list_questions(db, tab=tab, tag=skill.name, offset=(page - 1) * 20, limit=20)
     member = request.get(MEMBER)
+    items, total = await questions.list_questions(db, tab=tab, tag=skill.name, offset=(page - 1) * 20, limit=20,
+                                                  viewer_id=member.id if member else None)
     return render(request, "tag.html", {
         "skill": skill, "experts": await skills.experts(db, skill, limit=10), "items": items, "tab": tab,
         "pagination": pagination(page, total, 20),

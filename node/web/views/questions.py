@@ -34,8 +34,10 @@ async def question_list(request: web.Request) -> web.Response:
     author = None
     if request.query.get("author"):
         author = await accounts.get_member_by_handle(request.app[DB], request.query["author"])
+    viewer = request.get(MEMBER)
     items, total = await questions.list_questions(request.app[DB], tab=tab, offset=(page - 1) * PAGE_SIZE,
-                                                  limit=PAGE_SIZE, author_id=author.id if author else None)
+                                                  limit=PAGE_SIZE, author_id=author.id if author else None,
+                                                  viewer_id=viewer.id if viewer else None)
     return render(request, "questions.html", {"items": items, "tab": tab, "author": author,
                                               "pagination": pagination(page, total, PAGE_SIZE)})
 

@@ -8,7 +8,7 @@ from ...federation import actors
 from ...services import accounts, follows, notifications, search, skills
 from ...services.errors import ServiceError
 from ..forms import page_number, text
-from ..keys import DB, FEDERATION, UNREAD
+from ..keys import DB, FEDERATION, MEMBER, UNREAD
 from ..middleware import require_member
 from ..render import form_error, render
 from .directory import pagination
@@ -80,8 +80,9 @@ async def search_page(request: web.Request) -> web.Response:
     answered = request.query.get("answered", "")
     answered = answered if answered in ("yes", "no") else ""
     page = page_number(request.query)
+    viewer = request.get(MEMBER)
     hits, total = await search.search(request.app[DB], query, tag=tag, answered=answered,
-                                      offset=(page - 1) * 20, limit=20)
+                                      offset=(page - 1) * 20, limit=20, viewer_id=viewer.id if viewer else None)
     return render(request, "search.html", {"query": query, "tag": tag, "answered": answered, "hits": hits,
                                            "pagination": pagination(page, total, 20)})
 
