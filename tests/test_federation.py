@@ -37,6 +37,8 @@ async def test_follow_ask_answer_vote_accept_edit_delete_and_unfollow_across_nod
         assert await one(b.db, select(MemberFollow.state)) == "accepted"
         profile = await (await browser.get(f"/users/alice@{a.domain}")).text()
         assert "Alice Martin" in profile and "Unfollow" in profile
+        from node.models import Instance
+        assert (await one(b.db, select(Instance.software).where(Instance.domain == a.domain))) == "skiller"
 
         # A's member asks; the question reaches B's home feed
         asked = await questions.ask(a.db, alice, title="How do I price a joinery quote?",

@@ -106,6 +106,31 @@ def _int(value) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 100_000 else 0
 
 
+async def describe_instance(fed: Federation, domain: str) -> None:
+    """Learn which software a newly met server runs (NodeInfo), for the known-instances page. Best effort."""
+    from ..models import Instance
+    async with fed.db.read() as session:
+        known = await session.get(Instance, domain)
+    if known is not None and known.software:
+        return
+    try:
+        links = await fed.client.get_json(f"{fed.scheme}://{domain}/.well-known/nodeinfo")
+        href = next(link["href"] for link in as_list(links.get("links"))
+                    if isinstance(link, dict) and str(link.get("rel", "")).startswith("http://nodeinfo.diaspora.software/ns/schema/")
+                    and isinstance(link.get("href"), str))
+        if authority_of(href) != domain:
+            return
+        software = (await fed.client.get_json(href)).get("software") or {}
+    except (FetchError, StopIteration, AttributeError) as exc:
+        log.info("no NodeInfo for %s: %s", domain, exc)
+        return
+    async with fed.db.write() as session:
+        instance = await session.get(Instance, domain) or Instance(domain=domain)
+        instance.software = _text(software.get("name"), 100)
+        instance.version = _text(software.get("version"), 100)
+        session.add(instance)
+
+
 async def get_actor(fed: Federation, actor_id: str, refresh: bool = False) -> Member:
     """The member mirroring `actor_id`, fetched when unknown, stale or asked to refresh."""
     async with fed.db.read() as session:
@@ -118,7 +143,10 @@ async def get_actor(fed: Federation, actor_id: str, refresh: bool = False) -> Me
         if member is not None:
             return member  # keep what we had when the server is briefly away
         raise NotFound(N_("Could not reach that account: {reason}"), reason=exc.message) from None
-    return await store_actor(fed, document)
+    stored = await store_actor(fed, document)
+    if member is None:
+        await describe_instance(fed, stored.domain)
+    return stored
 
 
 async def public_key_for(fed: Federation, key_id: str, refresh: bool) -> tuple[str, str] | None:

@@ -21,7 +21,7 @@ from activitypub.safe_json import cap_lists
 from ..models import Answer, Comment, InboxItem, Member, MemberFollow, Question, Tombstone, utcnow
 from ..services import answers, comments, follows, questions, votes
 from ..services.errors import ServiceError
-from .actors import get_actor, public_key_for, store_actor
+from .actors import describe_instance, get_actor, public_key_for, store_actor
 from .context import Federation
 from .deliveries import insert_ignoring_duplicates, mark_reachable
 
@@ -97,6 +97,7 @@ async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
         raise Ignored("the actor is not the signer")
     async with fed.db.write() as session:
         await mark_reachable(session, signer.domain)
+    await describe_instance(fed, signer.domain)
     await handler(fed, signer, activity)
 
 
