@@ -70,3 +70,32 @@ async def test_report_forwarded_as_flag_arrives_at_the_other_node_as_a_report(tm
         assert received.target_member_id == local_bob
     finally:
         await stop_nodes(nodes)
+
+
+async def test_deleting_an_account_tells_other_servers_which_forget_it(tmp_path, sqlite_template):
+    from node.services import follows, users_admin
+    nodes = await start_nodes(tmp_path, sqlite_template, 2)
+    a, b = nodes
+    try:
+        alice = await make_member(a.db, "alice")
+        bob = await make_member(b.db, "bob")
+        from node.federation.actors import find_by_handle
+        await follows.follow_member(b.db, bob, await find_by_handle(b.fed, f"alice@{a.domain}"))
+        await drain(nodes)
+        await questions.ask(a.db, alice, title="A question before leaving", body="Soon gone from everywhere.",
+                            tags="adieu", base_url=a.base)
+        await drain(nodes)
+        assert await one(b.db, select(Question.id).where(Question.title == "A question before leaving"))
+        await users_admin.delete_account(a.db, None, "alice", "asked by the member")
+        await drain(nodes)
+        assert await one(b.db, select(Member.id).where(Member.domain == a.domain)) is None
+        assert await one(b.db, select(Question.id).where(Question.title == "A question before leaving")) is None
+        async with a.db.read() as session:
+            gone = await session.scalar(select(Member).where(Member.username == "alice"))
+        assert gone.deleted_at is not None and gone.password_hash == "" and gone.suspended
+        import aiohttp
+        async with aiohttp.ClientSession() as http:
+            response = await http.get(f"{a.base}/users/alice", headers={"Accept": "application/activity+json"})
+            assert response.status == 410
+    finally:
+        await stop_nodes(nodes)

@@ -10,7 +10,11 @@ from webfinger.server import jrd
 from .. import __version__, uris
 from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Skill
 from ..services import instance_settings, skills
-from ..services.errors import N_, NotFound
+from ..services.errors import N_, NotFound, ServiceError
+
+
+class Gone(ServiceError):
+    status = 410
 from . import to_as2
 from .context import Federation
 from .keys import ensure_member_keys, instance_keys
@@ -21,7 +25,8 @@ PAGE_SIZE = 20
 async def _local_member(fed: Federation, username: str) -> Member:
     async with fed.db.write() as session:  # write: an old account may get its key pair now
         member = await session.scalar(select(Member).where(
-            Member.username_key == username.lower(), Member.domain == "", Member.suspended.is_(False)))
+            Member.username_key == username.lower(), Member.domain == "",
+            Member.suspended.is_(False) | Member.deleted_at.is_not(None)))
         if member is None:
             raise NotFound(N_("No member is called {username}."), username=username)
         return await ensure_member_keys(session, member)
@@ -29,6 +34,8 @@ async def _local_member(fed: Federation, username: str) -> Member:
 
 async def actor(fed: Federation, username: str) -> dict:
     member = await _local_member(fed, username)
+    if member.deleted_at is not None:
+        raise Gone(N_("This account was deleted."))
     return to_as2.person(fed.base_url, member, await skills.skills_of(fed.db, member.id))
 
 

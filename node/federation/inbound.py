@@ -19,7 +19,7 @@ from activitypub.origins import same_origin
 from activitypub.safe_json import cap_lists
 
 from ..models import Answer, Comment, InboxItem, Member, MemberFollow, Question, Tombstone, utcnow
-from ..services import answers, comments, follows, questions, votes
+from ..services import answers, comments, follows, questions, users_admin, votes
 from ..services.errors import ServiceError
 from .actors import describe_instance, get_actor, public_key_for, store_actor
 from .context import Federation
@@ -281,7 +281,8 @@ async def _sync_accepted_answer(fed: Federation, signer: Member, question: Quest
 async def on_delete(fed: Federation, signer: Member, activity: dict) -> None:
     object_id = id_of(activity.get("object"))
     if object_id == signer.actor_url:
-        raise Ignored("account deletion is recorded but not applied yet")
+        await users_admin.remove_remote_account(fed.db, signer.id)
+        return
     post = await find_post(fed, object_id)
     if post is None:
         if object_id and same_origin(object_id, signer.actor_url):

@@ -213,7 +213,18 @@ async def _report_forwarded(fed: Federation, session, actor: Member, data: dict)
     await enqueue(session, to_as2.with_context(message), None, [inbox_of(author)])
 
 
+async def _account_deleted(fed: Federation, session, actor: Member, data: dict) -> None:
+    """Tell every server that knows the account (its followers', and every shared inbox we know)."""
+    actor_id = to_as2.actor_url(fed.base_url, actor)
+    inboxes = await follower_inboxes(session, actor)
+    inboxes += list(await session.scalars(select(Member.shared_inbox_url).distinct().where(
+        Member.local.is_(False), Member.shared_inbox_url != "", Member.suspended.is_(False))))
+    message = activity("Delete", actor_id, actor_id, id=actor_id + "#delete", to=[AS_PUBLIC])
+    await enqueue(session, to_as2.with_context(message), actor.id, inboxes)
+
+
 PUBLISHERS = {
+    "account_deleted": _account_deleted,
     "report_forwarded": _report_forwarded,
     "question_created": lambda fed, s, a, d: _question_event(fed, s, a, {**d, "kind": "question_created"}),
     "question_updated": lambda fed, s, a, d: _question_event(fed, s, a, {**d, "kind": "question_updated"}),

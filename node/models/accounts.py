@@ -39,6 +39,8 @@ class Member(SQLModel, table=True):
     suspended: bool = Field(default=False)
     # Silenced: can still read and write, but what they post is hidden from people who do not follow them.
     silenced: bool = Field(default=False)
+    # A deleted account keeps its row (username and keys: its Delete must still be signed), nothing else.
+    deleted_at: Optional[datetime] = None
     reputation: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
     # Federation: a local member's key pair; a remote member's actor document, as last fetched.

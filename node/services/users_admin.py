@@ -1,11 +1,11 @@
 """Members as administrators manage them: list and search, roles, suspension."""
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
 from ..db import Database
-from ..models import ROLES, Member
-from . import audit
+from ..models import ROLES, Answer, Comment, Member, MemberFollow, Question, SearchDocument, TagFollow, utcnow
+from . import audit, events
 from .errors import Forbidden, InvalidInput, N_, NotFound
 
 
@@ -51,6 +51,38 @@ async def set_silenced(db: Database, actor: Member | None, handle: str, silenced
         session.add(member)
         audit.record(session, actor, "users.silence" if silenced else "users.unsilence", member.handle, reason)
         return member
+
+
+async def delete_account(db: Database, actor: Member | None, handle: str, reason: str = "") -> None:
+    """Delete a local account: its posts leave every page, its profile is emptied, it can no longer log in,
+    and other servers are told (a Delete of the actor). The row stays, empty, to keep the name taken."""
+    async with db.write() as session:
+        member = await _target(session, handle)
+        if not member.local or member.deleted_at is not None:
+            raise InvalidInput(N_("Only an existing account of this instance can be deleted."))
+        if actor is not None and member.id == actor.id:
+            raise Forbidden(N_("Ask another administrator to delete your own account."))
+        events.record(session, "account_deleted", actor_id=member.id)
+        now = utcnow()
+        for model in (Question, Answer, Comment):
+            await session.execute(update(model).where(model.author_id == member.id, model.deleted_at.is_(None))
+                                  .values(deleted_at=now))
+        question_ids = select(Question.id).where(Question.author_id == member.id)
+        await session.execute(delete(SearchDocument).where(SearchDocument.question_id.in_(question_ids)))
+        await session.execute(delete(TagFollow).where(TagFollow.member_id == member.id))
+        await session.execute(delete(MemberFollow).where(MemberFollow.follower_id == member.id))
+        for name in ("display_name", "headline", "organization", "location", "bio_md", "bio_html", "avatar",
+                     "email", "password_hash"):
+            setattr(member, name, "")
+        member.links, member.suspended, member.deleted_at = [], True, now
+        session.add(member)
+        audit.record(session, actor, "users.delete", member.handle, reason)
+
+
+async def remove_remote_account(db: Database, member_id: int) -> None:
+    """A remote account was deleted on its server: its cached copy, posts and follows go."""
+    async with db.write() as session:
+        await session.execute(delete(Member).where(Member.id == member_id, Member.local.is_(False)))
 
 
 async def set_role(db: Database, actor: Member | None, handle: str, role: str, reason: str = "") -> Member:

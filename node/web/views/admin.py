@@ -140,6 +140,7 @@ async def user_action(request: web.Request) -> web.Response:
         "silence": lambda: users_admin.set_silenced(db, admin, handle, True, reason),
         "unsilence": lambda: users_admin.set_silenced(db, admin, handle, False, reason),
         "role": lambda: users_admin.set_role(db, admin, handle, text(form, "role", 20), reason),
+        "delete": lambda: users_admin.delete_account(db, admin, handle, reason),
     }
     if action not in actions:
         raise web.HTTPNotFound()
