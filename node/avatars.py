@@ -12,6 +12,7 @@ from .services.errors import InvalidInput, N_
 ACCEPTED_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
 SIZE = 256
 Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs early
+MAX_PIXELS = 16_000_000  # 4000 × 4000 is plenty for a 256 px avatar
 
 
 def process_avatar(data: bytes, max_bytes: int) -> bytes:
@@ -24,6 +25,9 @@ def process_avatar(data: bytes, max_bytes: int) -> bytes:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in ACCEPTED_FORMATS:
                 raise InvalidInput(N_("Use a PNG, JPEG, GIF or WebP image."), field="avatar")
+            if probe.width * probe.height > MAX_PIXELS:  # read from the header, before decoding anything
+                raise InvalidInput(N_("The image is too large ({n} KB at most)."), field="avatar",
+                                   n=max_bytes // 1000)
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.seek(0)

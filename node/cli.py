@@ -82,8 +82,6 @@ def cmd_serve(args) -> None:
 
     config = load_config(args.config, **({"port": args.port} if args.port else {}),
                          **({"workers": False} if args.no_workers else {}))
-    db = Database(config.database_url)
-
     _with_database(config, None)  # checks the schema before listening
     db = Database(config.database_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -34,6 +34,8 @@ class Config:
     login_window_seconds: int = 300
     avatar_max_bytes: int = 2_000_000
     workers: bool = True
+    # Behind a reverse proxy (nginx), the client address is the last one it appended to X-Forwarded-For.
+    trust_forwarded_for: bool = False
 
     @property
     def domain(self) -> str:

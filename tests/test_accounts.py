@@ -111,3 +111,32 @@ async def test_suspended_member_cannot_log_in(client, database):
         member.suspended = True
     response = await post_form(client, "/login", {"username": "alice", "password": PASSWORD})
     assert response.status == 403 and "suspended" in await response.text()
+
+
+async def test_login_redirect_refuses_disguised_external_targets(client, database):
+    await make_member(database, "alice")
+    for target in ("/\t/evil.example", "//evil.example", "/\\evil.example", "https://evil.example"):
+        response = await post_form(client, "/login", {"username": "alice", "password": PASSWORD, "next": target})
+        assert response.status == 303 and response.headers["Location"] == "/", target
+        await post_form(client, "/logout")
+
+
+async def test_parallel_wrong_passwords_cannot_slip_under_the_limit(client, database, config):
+    import asyncio
+    from node.services import accounts
+    from node.services.errors import ServiceError
+    await make_member(database, "alice")
+
+    async def attempt():
+        try:
+            await accounts.authenticate(database, "alice", "wrong password", "10.0.0.1",
+                                        max_attempts=config.login_attempts, window_seconds=300)
+        except ServiceError as exc:
+            return exc.status
+    statuses = await asyncio.gather(*(attempt() for _ in range(12)))
+    assert statuses.count(400) == config.login_attempts and statuses.count(429) == 12 - config.login_attempts
+
+
+async def test_form_attributes_are_real_attributes(client, database):
+    page = await (await client.get("/login")).text()
+    assert 'autocomplete="username"' in page and "&#34;" not in page

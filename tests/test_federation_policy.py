@@ -96,3 +96,28 @@ async def test_a_blocked_server_causes_no_outbound_request_at_all(tmp_path, sqli
     finally:
         await mastodon.runner.cleanup()
         await stop_nodes(nodes)
+
+
+async def test_suspending_a_server_keeps_scores_and_reputation_consistent(nodes):
+    from node.models import Answer
+    from node.services import answers, reputation, votes
+    a, b = nodes
+    alice = await make_member(a.db, "alice")
+    bob = await make_member(b.db, "bob")
+    await follow_across(a, alice, b, "bob")
+    await follow_across(b, bob, a, "alice")
+    await drain(nodes)
+    mine = await questions.ask(a.db, alice, title="Local question, remote votes", body="Votes come from B.",
+                               tags="test", base_url=a.base)
+    await drain(nodes)
+    remote_q = await one(b.db, select(Question).where(Question.ap_id.is_not(None)))
+    await votes.set_vote(b.db, bob, "question", remote_q.id, 1)
+    await answers.post_answer(b.db, bob, remote_q.id, "An answer from node B, upvoted there.", b.base)
+    await drain(nodes)
+    assert await one(a.db, select(Question.score).where(Question.id == mine.id)) == 1
+    assert await one(a.db, select(Question.answer_count).where(Question.id == mine.id)) == 1
+    await federation_policy.set_policy(a.db, None, b.domain, "suspend")
+    assert await one(a.db, select(Question.score).where(Question.id == mine.id)) == 0
+    assert await one(a.db, select(Question.answer_count).where(Question.id == mine.id)) == 0
+    assert await one(a.db, select(func.count()).select_from(Answer)) == 0
+    assert await reputation.rebuild(a.db) == 0  # the stored reputation already agrees

@@ -166,3 +166,26 @@ async def test_xss_in_title_body_comment_and_tags_is_neutralized(client, databas
     assert not [n for _, attrs in elements for n, _ in attrs if n.startswith("on")]
     assert not [v for _, attrs in elements for n, v in attrs if n == "href" and v.lower().startswith("javascript")]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in main  # shown as text, harmless
+
+
+async def test_ids_out_of_range_are_404_not_500(client, database):
+    await make_member(database, "alice")
+    await log_in(client, "alice")
+    huge = str(2**70)
+    for path in (f"/questions/{huge}", f"/answers/{huge}", f"/comments/{huge}", f"/questions/{huge}/revisions"):
+        assert (await client.get(path)).status == 404, path
+    assert (await post_form(client, f"/answers/{huge}/accept")).status == 404
+    assert (await post_form(client, f"/questions/{huge}/vote", {"value": "up"})).status == 404
+
+
+async def test_deleted_question_history_and_edit_form_are_gone_and_edit_is_for_the_author(client, database, aiohttp_client):
+    alice = await make_member(database, "alice")
+    await make_member(database, "bob")
+    question = await ask(database, alice)
+    other = await aiohttp_client(client.server.app)
+    await log_in(other, "bob")
+    assert (await other.get(f"/questions/{question.id}/edit")).status == 403
+    await questions.delete_question(database, alice, question.id)
+    await log_in(client, "alice")
+    assert (await client.get(f"/questions/{question.id}/revisions")).status == 404
+    assert (await client.get(f"/questions/{question.id}/edit")).status == 404

@@ -56,7 +56,7 @@ async def store_actor(fed: Federation, document: dict) -> Member:
         "display_name": _text(document.get("name"), 100), "bio_html": clean_html(_text(document.get("summary"), 20_000)),
         "actor_url": actor_id, "key_id": key.get("id", ""), "public_key_pem": key.get("publicKeyPem", ""),
         "inbox_url": _text(document.get("inbox"), 500), "followers_url": _text(document.get("followers"), 500),
-        "shared_inbox_url": _text(endpoints.get("sharedInbox"), 500), "profile_url": _text(id_of(document.get("url")) or "", 500),
+        "shared_inbox_url": _text(endpoints.get("sharedInbox"), 500), "profile_url": _web_link(document.get("url")),
         "approve_followers": bool(document.get("manuallyApprovesFollowers")), "fetched_at": utcnow(),
     }
     headline = next((_text(a.get("value"), 120) for a in as_list(document.get("attachment"))
@@ -100,6 +100,12 @@ async def _store_skills(session, member: Member, document: dict) -> None:
                                                                   MemberSkill.skill_id == skill.id)):
             session.add(MemberSkill(member_id=member.id, skill_id=skill.id, level=level, years=min(years, 70),
                                     endorsement_count=endorsements))
+
+
+def _web_link(value) -> str:
+    """A link we may show: http(s) only (a hostile server could send javascript:…)."""
+    link = _text(id_of(value) or "", 500)
+    return link if link.startswith(("https://", "http://")) else ""
 
 
 def _int(value) -> int:

@@ -1,6 +1,7 @@
 """Accounts: usernames, sign-up through invitations, login with throttling, account settings."""
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from ..db import Database
 from ..models import Invitation, LoginFailure, Member, ROLES, utcnow
 from .errors import Conflict, Forbidden, InvalidInput, N_, NotFound, TooManyRequests
 from .invitations import usable_invitation
-from .passwords import MIN_LENGTH, hash_password, verify_password
+from .passwords import MIN_LENGTH, hash_password_async, verify_password_async
 
 # Mastodon's shape, so handles work across the fediverse: letters, digits, _ and inner . or -.
 USERNAME_RE = re.compile(r"^[a-z0-9_]([a-z0-9_.-]{0,28}[a-z0-9_])?$", re.IGNORECASE)
@@ -72,7 +73,7 @@ async def create_member(db: Database, username: str, password: str, *, email: st
     email = check_email(email)
     if role not in ROLES:
         raise InvalidInput(N_("Unknown role {role}."), field="role", role=role)
-    password_hash, keys = hash_password(password), generate_key_pair()
+    password_hash, keys = await hash_password_async(password), await asyncio.to_thread(generate_key_pair)
     async with db.write() as session:
         await _ensure_username_free(session, username)
         member = Member(username=username, username_key=username_key(username), email=email,
@@ -93,7 +94,7 @@ async def signup(db: Database, code: str, username: str, password: str, email: s
     check_password(password)
     email = check_email(email)
     # Slow on purpose (hashing) or by nature (an RSA key): done before taking the write lock.
-    password_hash, keys = hash_password(password), generate_key_pair()
+    password_hash, keys = await hash_password_async(password), await asyncio.to_thread(generate_key_pair)
     async with db.write() as session:
         invitation: Invitation | None = None
         if code or registration_mode == "invite":
@@ -117,24 +118,28 @@ async def authenticate(db: Database, username: str, password: str, address: str,
     """Check a login; failures are counted per username and per address and refused past the limit."""
     keys = [f"user:{username_key(username)}", f"addr:{address}"]
     since = utcnow() - timedelta(seconds=window_seconds)
-    async with db.read() as session:
+    # The attempt is counted before the password is checked, in one transaction with the count: parallel
+    # guesses cannot all slip under the limit. A successful login takes its own attempt back.
+    async with db.write() as session:
+        await session.execute(delete(LoginFailure).where(LoginFailure.created_at < since))
+        session.add_all(LoginFailure(key=key) for key in keys)
+        await session.flush()
         counts = dict((await session.execute(
             select(LoginFailure.key, func.count()).where(LoginFailure.key.in_(keys), LoginFailure.created_at >= since)
             .group_by(LoginFailure.key))).all())
         member = await session.scalar(select(Member).where(
             Member.username_key == username_key(username), Member.domain == ""))
     # One address may mistype several accounts (a shared office), so it gets a larger allowance.
-    if counts.get(keys[0], 0) >= max_attempts or counts.get(keys[1], 0) >= 4 * max_attempts:
+    if counts.get(keys[0], 0) > max_attempts or counts.get(keys[1], 0) > 4 * max_attempts:
         raise TooManyRequests(N_("Too many failed logins. Try again in a few minutes."))
-    if member is None or not verify_password(member.password_hash, password):
-        async with db.write() as session:
-            session.add_all(LoginFailure(key=key) for key in keys)
-            await session.execute(delete(LoginFailure).where(LoginFailure.created_at < since))
+    if member is None or not await verify_password_async(member.password_hash, password):
         raise InvalidInput(N_("Wrong username or password."), field="password")
     if member.suspended:
         raise Forbidden(N_("This account is suspended."))
     async with db.write() as session:
-        await session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+        await session.execute(delete(LoginFailure).where(LoginFailure.key.in_(keys[:1])))
+        await session.execute(delete(LoginFailure).where(LoginFailure.id.in_(
+            select(LoginFailure.id).where(LoginFailure.key == keys[1]).order_by(LoginFailure.id.desc()).limit(1))))
     return member
 
 
@@ -181,9 +186,9 @@ async def change_password(db: Database, member_id: int, current: str, new: str) 
     check_password(new)
     async with db.read() as session:
         member = await session.get(Member, member_id)
-    if not verify_password(member.password_hash, current):
+    if not await verify_password_async(member.password_hash, current):
         raise InvalidInput(N_("The current password is wrong."), field="current_password")
-    new_hash = hash_password(new)
+    new_hash = await hash_password_async(new)
     async with db.write() as session:
         member = await session.get(Member, member_id)
         member.password_hash = new_hash

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 
 from ..db import Database
 from ..models import POLICY_ACTIONS, Delivery, DomainPolicy, Member, Setting, utcnow
-from . import audit
+from . import audit, reputation
 from .errors import InvalidInput, N_, NotFound
 
 MODES = ("open", "allowlist", "blocklist")
@@ -130,6 +130,8 @@ async def set_policy(db: Database, actor: Member | None, domain: str, action: st
             removed = (await session.execute(delete(Member).where(
                 Member.local.is_(False), (Member.domain == domain) | Member.domain.endswith("." + domain)))).rowcount
             await session.execute(delete(Delivery).where(Delivery.state == "pending", Delivery.domain == domain))
+            if removed:
+                await reputation.recount(session)  # their votes, endorsements and questions went with them
         audit.record(session, actor, f"federation.{action}", domain,
                      private_comment + (f" ({removed} cached accounts removed)" if removed else ""))
     snapshot(db).invalidate()

@@ -106,10 +106,21 @@ async def request_invitation(db: Database, name: str, email: str, message: str) 
         session.add(InvitationRequest(name=name, email=email, message=message))
 
 
-async def pending_requests(db: Database) -> list[InvitationRequest]:
+async def pending_requests(db: Database, limit: int = 100) -> list[InvitationRequest]:
     async with db.read() as session:
         return list(await session.scalars(select(InvitationRequest).where(
-            InvitationRequest.handled.is_(False)).order_by(InvitationRequest.created_at)))
+            InvitationRequest.handled.is_(False)).order_by(InvitationRequest.created_at).limit(limit)))
+
+
+async def mark_request_handled(db: Database, actor: Member, request_id: int) -> None:
+    if not actor.is_admin:
+        raise Forbidden(N_("Only administrators can do this."))
+    async with db.write() as session:
+        found = await session.get(InvitationRequest, request_id)
+        if found is None:
+            raise NotFound(N_("There is no such request."))
+        found.handled = True
+        session.add(found)
 
 
 async def inviter_of(db: Database, member: Member) -> Member | None:

@@ -22,7 +22,10 @@ def parse_tags(raw: str | list[str]) -> list[str]:
     labels = raw if isinstance(raw, list) else raw.replace(",", " ").split()
     names: list[str] = []
     for label in labels:
-        name = normalize_skill(label)
+        try:
+            name = normalize_skill(label)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field="tags", **exc.params) from None
         if name not in names:
             names.append(name)
     if len(names) > MAX_TAGS:
@@ -73,12 +76,19 @@ async def ask(db: Database, author: Member, *, title: str, body: str, tags: str 
         return question
 
 
+def check_can_edit(actor: Member, post) -> None:
+    """The author, or a moderator, may change a post that still exists."""
+    if post.deleted_at is not None:
+        raise NotFound(N_("This question does not exist or was deleted."))
+    if post.author_id != actor.id and actor.role not in ("admin", "moderator"):
+        raise Forbidden(N_("Only the author can change this."))
+
+
 async def _editable_question(session, actor: Member, question_id: int) -> Question:
     question = await session.get(Question, question_id)
-    if question is None or question.deleted_at is not None:
+    if question is None:
         raise NotFound(N_("This question does not exist or was deleted."))
-    if question.author_id != actor.id and actor.role not in ("admin", "moderator"):
-        raise Forbidden(N_("Only the author can change this."))
+    check_can_edit(actor, question)
     return question
 
 
@@ -237,8 +247,8 @@ async def record_views(db: Database, counts: dict[int, int]) -> None:
 async def revisions(db: Database, question_id: int) -> tuple[Question, list[tuple[Revision, Member]]]:
     async with db.read() as session:
         question = await session.get(Question, question_id)
-        if question is None:
-            raise NotFound(N_("This question does not exist."))
+        if question is None or question.deleted_at is not None:
+            raise NotFound(N_("This question does not exist or was deleted."))
         rows = (await session.execute(select(Revision, Member).join(Member, Member.id == Revision.editor_id)
                                       .where(Revision.question_id == question_id)
                                       .order_by(Revision.created_at.desc(), Revision.id.desc()))).all()

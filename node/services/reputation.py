@@ -64,13 +64,35 @@ async def compute_all(session) -> dict[int, int]:
     return totals
 
 
+async def recount(session) -> None:
+    """Recompute every stored count (scores, answer counts, endorsement counts, accepted answers) and
+    reputation from the facts, in the caller's transaction: needed after rows vanish in bulk (a
+    suspended server's accounts, a deleted remote account) without going through the services."""
+    def vote_total(kind: str, id_column):
+        return (select(func.coalesce(func.sum(Vote.value), 0))
+                .where(Vote.target_type == kind, Vote.target_id == id_column).scalar_subquery())
+    await session.execute(update(Answer).values(score=vote_total("answer", Answer.id)))
+    live_answers = (select(func.count()).select_from(Answer)
+                    .where(Answer.question_id == Question.id, Answer.deleted_at.is_(None)).scalar_subquery())
+    await session.execute(update(Question).values(score=vote_total("question", Question.id), answer_count=live_answers))
+    await session.execute(update(Question).where(Question.accepted_answer_id.is_not(None), ~Question.accepted_answer_id.in_(
+        select(Answer.id).where(Answer.deleted_at.is_(None)))).values(accepted_answer_id=None))
+    await session.execute(update(MemberSkill).values(endorsement_count=(
+        select(func.count()).select_from(Endorsement).where(Endorsement.member_skill_id == MemberSkill.id)
+        .scalar_subquery())))
+    await _store(session, await compute_all(session))
+
+
+async def _store(session, totals: dict[int, int]) -> int:
+    current = dict((await session.execute(select(Member.id, Member.reputation))).all())
+    changed = {member_id: totals.get(member_id, 0) for member_id, value in current.items()
+               if totals.get(member_id, 0) != value}
+    for member_id, value in changed.items():
+        await session.execute(update(Member).where(Member.id == member_id).values(reputation=value))
+    return len(changed)
+
+
 async def rebuild(db: Database) -> int:
     """Recompute every member's reputation; returns how many members' values changed."""
     async with db.write() as session:
-        totals = await compute_all(session)
-        current = dict((await session.execute(select(Member.id, Member.reputation))).all())
-        changed = {member_id: totals.get(member_id, 0) for member_id, value in current.items()
-                   if totals.get(member_id, 0) != value}
-        for member_id, value in changed.items():
-            await session.execute(update(Member).where(Member.id == member_id).values(reputation=value))
-    return len(changed)
+        return await _store(session, await compute_all(session))

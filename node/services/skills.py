@@ -179,8 +179,9 @@ async def experts(db: Database, skill: Skill, offset: int = 0, limit: int = 30) 
     query = (select(Member, endorsements, accepted_n, func.coalesce(owned.c.level, 0), func.coalesce(owned.c.years, 0))
              .outerjoin(owned, owned.c.member_id == Member.id).outerjoin(accepted, accepted.c.member_id == Member.id)
              .where(Member.suspended.is_(False), (owned.c.id.is_not(None)) | (accepted.c.n.is_not(None)))
-             .order_by((endorsements + ACCEPTED_ANSWER_WEIGHT * accepted_n).desc(), owned.c.level.desc(),
-                       owned.c.years.desc(), Member.username_key)
+             .order_by((endorsements + ACCEPTED_ANSWER_WEIGHT * accepted_n).desc(),
+                       func.coalesce(owned.c.level, 0).desc(), func.coalesce(owned.c.years, 0).desc(),
+                       Member.username_key)
              .offset(offset).limit(limit))
     async with db.read() as session:
         return [Expert(*row) for row in (await session.execute(query)).all()]

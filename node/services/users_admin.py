@@ -81,8 +81,10 @@ async def delete_account(db: Database, actor: Member | None, handle: str, reason
 
 async def remove_remote_account(db: Database, member_id: int) -> None:
     """A remote account was deleted on its server: its cached copy, posts and follows go."""
+    from . import reputation
     async with db.write() as session:
         await session.execute(delete(Member).where(Member.id == member_id, Member.local.is_(False)))
+        await reputation.recount(session)
 
 
 async def set_role(db: Database, actor: Member | None, handle: str, role: str, reason: str = "") -> Member:

@@ -13,14 +13,28 @@ def text(form, name: str, max_length: int = 10_000) -> str:
     return value
 
 
+MAX_INT = 2**31 - 1  # what every database column here holds
+
+
 def integer(form, name: str, default: int | None = None) -> int:
     raw = text(form, name, 20).strip()
     if not raw and default is not None:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise InvalidInput(N_("Enter a whole number."), field=name) from None
+    if abs(value) > MAX_INT:
+        raise InvalidInput(N_("Enter a whole number."), field=name)
+    return value
+
+
+def path_id(raw: str) -> int:
+    """An id from a URL: a 404 for anything that cannot be one, before it reaches the database."""
+    from aiohttp import web
+    if not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= MAX_INT:
+        raise web.HTTPNotFound()
+    return int(raw)
 
 
 def page_number(query) -> int:

@@ -1,6 +1,8 @@
 """Login, logout, sign-up by invitation, invitation requests and account settings."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
@@ -8,7 +10,7 @@ from ... import i18n
 from ...config import LANGUAGES
 from ...services import accounts, follows, invitations
 from ...services.errors import N_, ServiceError
-from ..forms import integer, text
+from ..forms import integer, path_id, text
 from ..keys import CONFIG, DB, MEMBER, SITE
 from ..middleware import LANGUAGE_COOKIE, flash, require_member
 from ..render import form_error, render
@@ -16,9 +18,18 @@ from ..render import form_error, render
 routes = web.RouteTableDef()
 
 
+def client_address(request: web.Request, config) -> str:
+    forwarded = request.headers.get("X-Forwarded-For", "") if config.trust_forwarded_for else ""
+    return forwarded.rsplit(",", 1)[-1].strip() or request.remote or ""
+
+
 def _safe_next(target: str) -> str:
-    # Only same-site paths: an open redirect would let a phishing link borrow our login page.
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+    # Only same-site paths: an open redirect would let a phishing link borrow our login page. Browsers
+    # drop tabs and newlines from URLs, so "/\t/evil.example" must not pass for a path.
+    if not target.startswith("/") or "\\" in target or any(ord(c) < 33 or ord(c) == 127 for c in target):
+        return "/"
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and not target.startswith("//") else "/"
 
 
 async def _start_session(request: web.Request, member) -> None:
@@ -39,7 +50,7 @@ async def login(request: web.Request) -> web.Response:
     username, target = text(form, "username", 64), _safe_next(text(form, "next", 500) or "/")
     try:
         member = await accounts.authenticate(
-            request.app[DB], username, text(form, "password", 1024), request.remote or "",
+            request.app[DB], username, text(form, "password", 1024), client_address(request, config),
             max_attempts=config.login_attempts, window_seconds=config.login_window_seconds)
     except ServiceError as exc:
         return form_error(request, "login.html", exc, {"username": username, "next": target})
@@ -132,6 +143,13 @@ async def create_invitation(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/invitations#invite-{invitation.code}")
 
 
+@routes.post("/invitations/requests/{id}/handled")
+async def invitation_request_handled(request: web.Request) -> web.Response:
+    member = require_member(request)
+    await invitations.mark_request_handled(request.app[DB], member, path_id(request.match_info["id"]))
+    raise web.HTTPSeeOther("/invitations")
+
+
 @routes.post("/invitations/{code}/revoke")
 async def revoke_invitation(request: web.Request) -> web.Response:
     member = require_member(request)
@@ -186,9 +204,10 @@ async def change_password(request: web.Request) -> web.Response:
 async def answer_follow_request(request: web.Request) -> web.Response:
     member = require_member(request)
     decision = request.match_info["decision"]
-    if decision not in ("accept", "refuse") or not request.match_info["id"].isdigit():
+    if decision not in ("accept", "refuse"):
         raise web.HTTPNotFound()
-    await follows.answer_follow_request(request.app[DB], member, int(request.match_info["id"]), decision == "accept")
+    await follows.answer_follow_request(request.app[DB], member, path_id(request.match_info["id"]),
+                                        decision == "accept")
     raise web.HTTPSeeOther("/settings#followers")
 
 

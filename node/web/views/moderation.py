@@ -6,7 +6,7 @@ from aiohttp import web
 from ... import i18n
 from ...services import reports
 from ...services.errors import N_, ServiceError
-from ..forms import integer, text
+from ..forms import integer, path_id, text
 from ..keys import DB, MEMBER
 from ..middleware import flash, require_member
 from ..render import form_error, render
@@ -48,9 +48,7 @@ async def reports_page(request: web.Request) -> web.Response:
 async def resolve(request: web.Request) -> web.Response:
     moderator = reports.require_moderator(request.get(MEMBER))
     form = await request.post()
-    if not request.match_info["id"].isdigit():
-        raise web.HTTPNotFound()
-    await reports.resolve(request.app[DB], moderator, int(request.match_info["id"]), text(form, "action", 20),
+    await reports.resolve(request.app[DB], moderator, path_id(request.match_info["id"]), text(form, "action", 20),
                           text(form, "note", 2000))
     await flash(request, i18n.gettext(N_("Report resolved.")))
     raise web.HTTPSeeOther("/moderation/reports")

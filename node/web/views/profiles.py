@@ -1,6 +1,8 @@
 """Profiles: viewing a member, editing one's own profile, avatar and skills, endorsing others."""
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from ... import i18n
@@ -72,7 +74,8 @@ async def upload_avatar(request: web.Request) -> web.Response:
     try:
         if upload is None or isinstance(upload, str):
             raise InvalidInput(N_("Choose an image file."), field="avatar")
-        image = process_avatar(upload.file.read(config.avatar_max_bytes + 1), config.avatar_max_bytes)
+        data = upload.file.read(config.avatar_max_bytes + 1)
+        image = await asyncio.to_thread(process_avatar, data, config.avatar_max_bytes)
     except ServiceError as exc:
         return form_error(request, "profile_edit.html", exc, await _edit_context(request, member))
     relative = store_avatar(config.media_dir, member.id, image)

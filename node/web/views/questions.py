@@ -6,7 +6,7 @@ from aiohttp import web
 from ... import i18n
 from ...services import accounts, answers, comments, questions, votes
 from ...services.errors import N_, ServiceError
-from ..forms import page_number, text
+from ..forms import page_number, path_id, text
 from ...federation import documents
 from ..keys import CONFIG, DB, FEDERATION, MEMBER, VIEWS
 from .federation import as2_response, wants_activity_json
@@ -20,10 +20,7 @@ TABS = ("newest", "active", "unanswered", "votes")
 
 
 def _id(request: web.Request, name: str = "id") -> int:
-    try:
-        return int(request.match_info[name])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    return path_id(request.match_info[name])
 
 
 @routes.get("/questions")
@@ -82,9 +79,10 @@ async def question_page(request: web.Request) -> web.Response:
 
 @routes.get("/questions/{id}/edit")
 async def edit_question_form(request: web.Request) -> web.Response:
-    require_member(request)
+    member = require_member(request)
     context = await _page_context(request, _id(request))
     q = context["q"]
+    questions.check_can_edit(member, q)
     return render(request, "ask.html", {"editing": q, "title": q.title, "body": q.body_md, "kind": q.kind,
                                         "tags": " ".join(t.name for t in context["page"].tags)})
 
@@ -181,8 +179,9 @@ async def answer_link(request: web.Request) -> web.Response:
 
 @routes.get("/answers/{id}/edit")
 async def edit_answer_form(request: web.Request) -> web.Response:
-    require_member(request)
+    member = require_member(request)
     answer = await answers.get_answer(request.app[DB], _id(request))
+    questions.check_can_edit(member, answer)
     return render(request, "answer_edit.html", {"answer": answer, "body": answer.body_md})
 
 
