@@ -76,7 +76,7 @@ async def post_all(url: str, requests: list[tuple[bytes, dict]], seconds: float,
 
 def start(cmd: list[str], env: dict, cwd: Path) -> subprocess.Popen:
     pin = ["taskset", "-c", "1"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
-    return subprocess.Popen(pin + cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(pin + cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 async def main() -> None:

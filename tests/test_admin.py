@@ -130,3 +130,21 @@ async def test_limited_servers_and_silenced_members_are_hidden_from_non_follower
     await log_in(client, "alice")
     assert "Remote post from a limited server" in await (await client.get("/questions")).text()
     assert "silenced member" not in await (await client.get("/questions")).text()
+
+
+async def test_healthz_and_metrics(client, database):
+    from node.services import questions
+    health = await client.get("/healthz")
+    body = await health.json()
+    assert health.status == 200 and body["status"] == "ok" and body["database"] == "ok"
+    assert body["queues"]["deliveries"]["pending"] == 0
+    await client.get("/questions")
+    metrics = await (await client.get("/metrics")).text()
+    assert 'skiller_queue_depth{queue="deliveries"} 0.0' in metrics
+    assert 'skiller_http_request_seconds_count{method="GET",route="/questions"}' in metrics
+    async with database.write() as session:  # a delivery stuck for two hours makes the instance unhealthy
+        from datetime import timedelta
+        session.add(Delivery(activity_id="https://here/a/1", inbox_url="https://far.example/inbox",
+                             domain="far.example", payload="{}", created_at=utcnow() - timedelta(hours=2)))
+    stuck = await client.get("/healthz")
+    assert stuck.status == 503 and (await stuck.json())["queues"]["deliveries"]["pending"] == 1

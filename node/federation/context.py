@@ -19,10 +19,13 @@ class Federation:
     # Remote public keys by key id: verifying an inbox POST must not cost a database read each time.
     key_cache: OrderedDict = field(default_factory=OrderedDict)
     inbox_writer: object = None
+    metrics: object = None  # node.observability.Metrics
 
     def __post_init__(self) -> None:
         from .inbox_writer import InboxWriter
+        from ..observability import Metrics
         self.inbox_writer = InboxWriter(self.db)
+        self.metrics = self.metrics or Metrics()
 
     @property
     def policy(self):

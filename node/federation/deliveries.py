@@ -125,6 +125,10 @@ async def _record(fed: Federation, results) -> tuple[int, int]:
     now = utcnow()
     delivered = [(row, status) for row, status, _ in results if 200 <= status < 300]
     failures = [(row, status, error) for row, status, error in results if not 200 <= status < 300]
+    fed.metrics.deliveries.labels("ok").inc(len(delivered))
+    for _, status, _ in failures:
+        fed.metrics.deliveries.labels("refused_by_policy" if status == REFUSED else "connection_error" if status == 0
+                                      else f"http_{status // 100}xx").inc()
     health = {row.domain: True for row, _ in delivered}
     for row, status, _ in failures:
         if status != REFUSED:

@@ -66,17 +66,18 @@ async def process_due(fed: Federation, limit: int = 50) -> int:
             .values(next_attempt_at=now + LEASE, attempts=InboxItem.attempts + 1)
             .returning(InboxItem.id, InboxItem.signer, InboxItem.payload, InboxItem.attempts))).all())
     for item_id, signer, payload, attempts in sorted(items):
-        state, error = "done", ""
+        state, error, outcome = "done", "", "applied"
         try:
             await apply(fed, signer, payload)
         except Ignored as exc:
-            error = str(exc)[:1000]
+            error, outcome = str(exc)[:1000], "ignored"
         except ServiceError as exc:
-            error = f"refused: {exc}"[:1000]
+            error, outcome = f"refused: {exc}"[:1000], "refused"
         except Exception as exc:  # noqa: BLE001 - recorded on the row and retried
             log.exception("inbox item %s failed", item_id)
             state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
-            error = f"{type(exc).__name__}: {exc}"[:1000]
+            error, outcome = f"{type(exc).__name__}: {exc}"[:1000], "error"
+        fed.metrics.inbox.labels(str(payload.get("type", ""))[:20] or "none", outcome).inc()
         async with fed.db.write() as session:
             await session.execute(update(InboxItem).where(InboxItem.id == item_id).values(
                 state=state, error=error, processed_at=utcnow() if state == "done" else None,

@@ -14,7 +14,7 @@ from ..db import Database
 from .. import workers
 from ..federation.runtime import create_federation, outbound_client
 from .keys import CONFIG, DB, FEDERATION, TEMPLATES, VIEWS
-from .middleware import context_middleware, csrf_middleware, error_middleware
+from .middleware import context_middleware, csrf_middleware, error_middleware, observe_middleware
 from .render import create_environment
 from .views import accounts, admin, directory, federation, moderation, profiles, questions, social
 from .views_counter import ViewCounter
@@ -31,7 +31,8 @@ def _cookie_storage(config: Config) -> EncryptedCookieStorage:
 
 def create_app(config: Config, database: Database | None = None) -> web.Application:
     app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[
-        session_middleware(_cookie_storage(config)), context_middleware, error_middleware, csrf_middleware])
+        observe_middleware, session_middleware(_cookie_storage(config)), context_middleware, error_middleware,
+        csrf_middleware])
     app[CONFIG] = config
     app[TEMPLATES] = create_environment()
     owned = database is None

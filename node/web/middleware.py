@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
+import time
 import secrets
 import uuid
 
@@ -12,7 +14,7 @@ from aiohttp_session import get_session
 from .. import i18n
 from ..services import accounts, instance_settings, notifications
 from ..services.errors import Forbidden, N_, ServiceError
-from .keys import CONFIG, CSRF_TOKEN, DB, FLASHES, MEMBER, REQUEST_ID, SITE, UNREAD
+from .keys import CONFIG, CSRF_TOKEN, DB, FEDERATION, FLASHES, MEMBER, REQUEST_ID, SITE, UNREAD
 from .render import render, translate_error
 
 log = logging.getLogger("skiller.web")
@@ -22,12 +24,36 @@ LANGUAGE_COOKIE = "skiller_lang"
 
 def csrf_exempt(path: str) -> bool:
     # Federation endpoints are authenticated by HTTP signatures, not cookies.
-    return path == "/inbox" or (path.startswith("/users/") and path.endswith("/inbox"))
+    return path in ("/inbox", "/actor/inbox") or (path.startswith("/users/") and path.endswith("/inbox"))
+
+
+access_log = logging.getLogger("skiller.access")
+
+
+@web.middleware
+async def observe_middleware(request: web.Request, handler):
+    """Request ids, one structured access log line per request, and the latency histogram."""
+    request[REQUEST_ID] = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers.setdefault("X-Request-Id", request[REQUEST_ID])
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        elapsed = time.perf_counter() - started
+        route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
+        request.app[FEDERATION].metrics.http.labels(request.method, route).observe(elapsed)
+        access_log.info(json.dumps({"request_id": request[REQUEST_ID], "method": request.method,
+                                    "path": request.path, "status": status, "ms": round(elapsed * 1000, 1)}))
 
 
 @web.middleware
 async def context_middleware(request: web.Request, handler):
-    request[REQUEST_ID] = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
     if csrf_exempt(request.path):
         return await handler(request)  # server-to-server: no session, no language, no cookie
     config = request.app[CONFIG]
@@ -52,7 +78,6 @@ async def context_middleware(request: web.Request, handler):
     request[FLASHES] = session.pop("flashes", [])
     response = await handler(request)
     response.headers.setdefault("Content-Language", i18n.current_language())
-    response.headers.setdefault("X-Request-Id", request[REQUEST_ID])
     return response
 
 

@@ -11,6 +11,7 @@ from activitypub.nodeinfo import nodeinfo_links
 from webfinger.server import host_meta_handler, webfinger_handler
 
 from ...federation import documents, inbound
+from ...observability import health
 from ...services.errors import ServiceError
 from ..keys import FEDERATION
 
@@ -39,6 +40,19 @@ async def inbox(request: web.Request) -> web.Response:
     except InboxError as exc:
         return web.json_response({"error": exc.message}, status=exc.status)
     return web.Response(status=202)
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    healthy, details = await health(request.app[FEDERATION].db)
+    return web.json_response({"status": "ok" if healthy else "unhealthy", **details}, status=200 if healthy else 503)
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    fed = request.app[FEDERATION]
+    return web.Response(body=await fed.metrics.render(fed.db), content_type="text/plain", charset="utf-8",
+                        headers={"Cache-Control": "no-store"})
 
 
 @routes.get("/actor")
