@@ -13,7 +13,7 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from node.config import load_config  # noqa: E402
 from node.db import Database  # noqa: E402
-from node.services import questions  # noqa: E402
+from node.services import instance_settings, questions  # noqa: E402
 from node.web.render import create_environment  # noqa: E402
 
 
@@ -29,12 +29,13 @@ def main() -> None:
 
     page = asyncio.run(fetch())
     config = load_config()
+    site = instance_settings.defaults(config)
     template = create_environment().get_template("question.html")
     request = SimpleNamespace(query={}, path_qs=f"/questions/{question_id}")
 
     async def handler(_request):
         html = template.render(request=request, config=config, me=None, csrf_token="", flashes=[], unread=0,
-                               path=request.path_qs, page=page, q=page.question)
+                               path=request.path_qs, site=site, page=page, q=page.question)
         return web.Response(text=html, content_type="text/html")
 
     app = web.Application()

@@ -103,7 +103,7 @@ async def load(db: Database, count: int) -> int:
 
 def start(cmd: list[str], env: dict, cwd: Path) -> subprocess.Popen:
     pin = ["taskset", "-c", "1"] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else []
-    return subprocess.Popen(pin + cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(pin + cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=None if os.environ.get("BENCH_DEBUG") else subprocess.DEVNULL)
 
 
 async def search_latencies(base: str, rng: random.Random, n: int = 100) -> list[float]:
