@@ -1,0 +1,81 @@
+"""The deployment files an administrator installs: nginx accepts the site, systemd the units, compose parses."""
+import datetime
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool) or (f"/usr/sbin/{tool}" if Path(f"/usr/sbin/{tool}").exists() else None)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} is missing: CI installs it from Debian's packages")
+        pytest.skip(f"{tool} is not installed")
+    return path
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "skills.example.org")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_nginx_accepts_the_site_with_a_test_certificate(tmp_path):
+    nginx = need("nginx")
+    cert, key = self_signed(tmp_path)
+    site = (DEPLOY / "nginx" / "skiller.conf").read_text()
+    site = site.replace("/etc/letsencrypt/live/skills.example.org/fullchain.pem", str(cert))
+    site = site.replace("/etc/letsencrypt/live/skills.example.org/privkey.pem", str(key))
+    site = site.replace("/etc/nginx/snippets/skiller-proxy.conf", str(DEPLOY / "nginx" / "skiller-proxy.conf"))
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "nginx.conf").write_text(
+        f"error_log {tmp_path}/logs/error.log;\npid {tmp_path}/nginx.pid;\nevents {{}}\n"
+        f"http {{\n access_log off;\n include {tmp_path}/site.conf;\n}}\n")
+    result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+    assert "client_max_body_size 1m" in site  # inboxes: the node's own limit
+
+
+def test_systemd_units_verify(tmp_path):
+    analyze = need("systemd-analyze")
+    for unit in ("skiller-web.service", "skiller-worker.service"):
+        text = (DEPLOY / "systemd" / unit).read_text()
+        assert "ExecStart=/opt/skiller/.venv/bin/skiller " in text
+        # The binary does not exist on the test machine: verify the unit with one that does.
+        (tmp_path / unit).write_text(text.replace("/opt/skiller/.venv/bin/skiller", shutil.which("true") or "/bin/true"))
+        result = subprocess.run([analyze, "verify", str(tmp_path / unit)], capture_output=True, text=True)
+        problems = [line for line in result.stderr.splitlines()
+                    if unit in line and "Failed to" not in line and "user" not in line.lower()]
+        assert not problems, result.stderr
+
+
+def test_compose_file_names_the_services_the_guides_name():
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    assert set(compose["services"]) == {"db", "web", "worker"}
+    assert compose["services"]["worker"]["command"] == ["skiller", "worker"]
+    assert "--no-workers" in " ".join(compose["services"]["web"]["command"])
+    guides = " ".join((DEPLOY / name).read_text() for name in ("INSTALL.md", "SCALING.md"))
+    for service in ("`db`", "`web`", "`worker`"):
+        assert service in guides
+    assert (DEPLOY / "Containerfile").read_text().startswith("# Skiller node image")
