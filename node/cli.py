@@ -244,6 +244,24 @@ def cmd_users(args) -> None:
     _with_database(config, work)
 
 
+def cmd_db_copy(args) -> None:
+    from .config import normalize_database_url
+    from .db_copy import CopyError, copy_database
+
+    config = _config(args)
+    target = normalize_database_url(args.to)
+    if target == config.database_url:
+        raise CommandError("the target is the database in use")
+    _with_database(config, None)  # the source must be up to date
+    print(f"Copying {config.database_url} to {target}")
+    try:
+        counts = asyncio.run(copy_database(config.database_url, target))
+    except CopyError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"Copied and verified {sum(counts.values())} rows in {len(counts)} tables (counts and a sample of rows "
+          f"match). Point database_url at the new database, then restart.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="skiller", description="Run and administer a Skiller node.")
     parser.add_argument("--version", action="version", version=f"skiller {__version__}")
@@ -344,6 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     p = db_commands.add_parser("upgrade", help="apply the schema migrations")
     p.set_defaults(func=cmd_db_upgrade)
+    p = db_commands.add_parser("copy", help="copy this instance into another (empty) database")
+    p.add_argument("--to", required=True, help="target database URL, e.g. postgresql://skiller@127.0.0.1/skiller")
+    p.set_defaults(func=cmd_db_copy)
     return parser
 
 

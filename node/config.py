@@ -34,6 +34,8 @@ class Config:
     login_window_seconds: int = 300
     avatar_max_bytes: int = 2_000_000
     workers: bool = True
+    # A worker's claim on a batch of jobs; if it dies, the jobs come back to the queue after this long.
+    worker_lease_seconds: int = 300
     # Behind a reverse proxy (nginx), the client address is the last one it appended to X-Forwarded-For.
     trust_forwarded_for: bool = False
 

@@ -23,7 +23,6 @@ from .keys import instance_keys
 
 log = logging.getLogger("skiller.delivery")
 MAX_ATTEMPTS = 16  # about two and a half days with the delays below, like Mastodon
-LEASE = timedelta(minutes=5)  # a claimed row returns to the queue if its worker dies
 UNAVAILABLE_AFTER_DAYS = 3
 FINAL_4XX_EXCEPT = {401, 408, 429}
 REFUSED = -1  # deliveries our own policy stops: final, never sent, and no mark against the other server
@@ -81,7 +80,8 @@ async def claim(fed: Federation, limit: int = 500) -> list[Claimed]:
             due = due.with_for_update(skip_locked=True)
         rows = (await session.execute(
             update(Delivery).where(Delivery.id.in_(due.scalar_subquery()))
-            .values(next_attempt_at=now + LEASE, attempts=Delivery.attempts + 1)
+            .values(next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
+                    attempts=Delivery.attempts + 1)
             .returning(Delivery.id, Delivery.inbox_url, Delivery.domain, Delivery.payload, Delivery.sender_id,
                        Delivery.attempts))).all()
     return [Claimed(*row) for row in rows]
@@ -182,8 +182,20 @@ async def deliver_due(fed: Federation, limit: int = 500) -> int:
     """One round of the delivery worker; returns how many rows it handled."""
     batch = await claim(fed, limit)
     if batch:
-        await send(fed, batch)
+        try:
+            await send(fed, batch)
+        except asyncio.CancelledError:
+            await asyncio.shield(release(fed, batch))  # stopping: the batch goes back, due at once
+            raise
     return len(batch)
+
+
+async def release(fed: Federation, batch: list[Claimed]) -> None:
+    """Give claimed rows back (a graceful stop): receivers drop the rare duplicate by activity id."""
+    async with fed.db.write() as session:
+        await session.execute(update(Delivery).where(Delivery.id.in_([row.id for row in batch]),
+                                                     Delivery.state == "pending")
+                              .values(next_attempt_at=utcnow(), attempts=Delivery.attempts - 1))
 
 
 async def queue_counts(fed: Federation) -> dict[str, int]:

@@ -29,7 +29,6 @@ log = logging.getLogger("skiller.inbox")
 MAX_INBOX_BYTES = 1_000_000  # Mastodon's MAX_JSON_SIZE
 POST_TYPES = {"Note", "Question", "Article", "Page"}
 MAX_ATTEMPTS = 8
-LEASE = timedelta(minutes=5)
 
 
 async def receive(fed: Federation, request: web.Request) -> None:
@@ -63,7 +62,8 @@ async def process_due(fed: Federation, limit: int = 50) -> int:
             due = due.with_for_update(skip_locked=True)
         items = list((await session.execute(
             update(InboxItem).where(InboxItem.id.in_(due.scalar_subquery()))
-            .values(next_attempt_at=now + LEASE, attempts=InboxItem.attempts + 1)
+            .values(next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
+                    attempts=InboxItem.attempts + 1)
             .returning(InboxItem.id, InboxItem.signer, InboxItem.payload, InboxItem.attempts))).all())
     for item_id, signer, payload, attempts in sorted(items):
         state, error, outcome = "done", "", "applied"

@@ -1,6 +1,8 @@
 """The outbound HTTP client and the workers, set up the same way by `skiller serve` and `skiller worker`."""
 from __future__ import annotations
 
+import asyncio
+import signal
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
@@ -37,10 +39,18 @@ async def outbound_client(fed: Federation) -> AsyncIterator[None]:
 
 
 async def run_worker_process(config: Config) -> None:
+    """`skiller worker`: until SIGTERM or SIGINT, which let the batch in hand go back to the queue."""
     db = Database(config.database_url)
     fed = create_federation(config, db)
+    loop = asyncio.get_running_loop()
     try:
         async with outbound_client(fed):
-            await workers.run_forever(fed)
+            task = asyncio.create_task(workers.run_forever(fed))
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, task.cancel)
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
     finally:
         await db.close()
