@@ -1,0 +1,131 @@
+"""Several worker processes on one PostgreSQL database: nothing lost, nothing sent twice while they live,
+and the jobs of a worker killed mid-batch delivered by the others once its lease runs out."""
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy import func, insert, select
+
+from node.db import Database
+from node.models import Delivery, utcnow
+
+from .support import free_port, make_member
+from .test_db_copy import empty_postgres_database  # noqa: F401 - a fresh PostgreSQL database
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Receivers:
+    """Loopback inboxes on several ports, counting each activity id they receive."""
+
+    def __init__(self, count: int, delay: float = 0.0):
+        self.ports = [free_port() for _ in range(count)]
+        self.received: Counter[str] = Counter()
+        self.delay = delay
+
+    async def start(self):
+        async def inbox(request):
+            body = await request.json()
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            self.received[body["id"]] += 1
+            return web.Response(status=202)
+
+        app = web.Application()
+        app.router.add_post("/inbox", inbox)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        for port in self.ports:
+            await web.TCPSite(self.runner, "127.0.0.1", port).start()
+
+
+async def queue(db: Database, sender_id: int, receivers: Receivers, prefix: str, count: int) -> None:
+    now = utcnow()
+    rows = [{"activity_id": f"http://sender.test/{prefix}/{n}",
+             "inbox_url": f"http://127.0.0.1:{receivers.ports[n % len(receivers.ports)]}/inbox",
+             "domain": f"127.0.0.1:{receivers.ports[n % len(receivers.ports)]}",
+             "payload": json.dumps({"id": f"http://sender.test/{prefix}/{n}", "type": "Note"}),
+             "sender_id": sender_id, "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
+             "last_status": 0, "last_error": ""} for n in range(count)]
+    async with db.write() as session:
+        await session.execute(insert(Delivery), rows)
+
+
+def start_workers(url: str, count: int, lease: int) -> list[subprocess.Popen]:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SKILLER_")},
+           "SKILLER_DATABASE_URL": url, "SKILLER_SECRET_KEY": "w" * 40, "SKILLER_ALLOW_HTTP": "true",
+           "SKILLER_ALLOW_PRIVATE_ADDRESSES": "true", "SKILLER_BASE_URL": "http://127.0.0.1:9",
+           "SKILLER_CONFIG": "/nonexistent.toml", "SKILLER_WORKER_LEASE_SECONDS": str(lease)}
+    return [subprocess.Popen([sys.executable, "-m", "node.cli", "worker"], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
+
+
+async def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await condition():
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_three_workers_deliver_everything_once_and_recover_a_killed_workers_batch(empty_postgres_database):
+    from node.db import upgrade_database
+    url = empty_postgres_database
+    await upgrade_database(url)
+    db = Database(url)
+    receivers = Receivers(10)
+    await receivers.start()
+    workers: list[subprocess.Popen] = []
+    try:
+        sender = await make_member(db, "sender")
+        await queue(db, sender.id, receivers, "first", 5000)
+
+        async def states():
+            async with db.read() as session:
+                return dict((await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all())
+
+        workers = start_workers(url, 3, lease=300)
+        await wait_for(lambda: _done(states, 5000), 240, "5,000 deliveries")
+        assert len(receivers.received) == 5000 and max(receivers.received.values()) == 1  # none twice
+
+        for process in workers:  # a graceful stop
+            process.send_signal(signal.SIGTERM)
+        for process in workers:
+            assert process.wait(30) == 0
+
+        receivers.delay = 0.3  # slow receivers: a batch stays in flight long enough to kill its worker
+        await queue(db, sender.id, receivers, "second", 600)
+        workers = start_workers(url, 3, lease=3)
+
+        async def claimed():
+            async with db.read() as session:
+                return (await session.scalar(select(func.count()).select_from(Delivery).where(
+                    Delivery.state == "pending", Delivery.attempts > 0))) or 0
+        await wait_for(lambda: _positive(claimed), 60, "a claimed batch")
+        workers[0].kill()  # SIGKILL mid-batch: no chance to hand anything back
+        await wait_for(lambda: _done(states, 5600), 240, "the killed worker's deliveries")
+        second = [key for key in receivers.received if "/second/" in key]
+        assert len(second) == 600  # every job arrived, some perhaps twice (at-least-once)
+    finally:
+        for process in workers:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+        await receivers.runner.cleanup()
+        await db.close()
+
+
+async def _done(states, expected: int) -> bool:
+    return (await states()).get("done", 0) == expected
+
+
+async def _positive(query) -> bool:
+    return await query() > 0
