@@ -5,7 +5,7 @@ import asyncio
 import re
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from activitypub.keys import generate_key_pair
 
@@ -121,6 +121,9 @@ async def authenticate(db: Database, username: str, password: str, address: str,
     # The attempt is counted before the password is checked, in one transaction with the count: parallel
     # guesses cannot all slip under the limit. A successful login takes its own attempt back.
     async with db.write() as session:
+        if not db.is_sqlite:  # SQLite writes one at a time already; PostgreSQL needs the keys locked
+            for key in sorted(keys):
+                await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
         await session.execute(delete(LoginFailure).where(LoginFailure.created_at < since))
         session.add_all(LoginFailure(key=key) for key in keys)
         await session.flush()

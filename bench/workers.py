@@ -1,0 +1,117 @@
+"""Worker scaling on PostgreSQL: deliveries/s with 1, 2 and 4 `skiller worker` processes to loopback
+receivers, and each run's worker CPU seconds per delivery (from the processes' own accounting), with the
+ratios against one worker. Goal: CPU per delivery with 4 workers ≤ 1.2× one worker's; none lost or doubled.
+
+Usage: .venv/bin/python bench/workers.py [--deliveries 4000] [--postgres postgresql://postgres@127.0.0.1/test]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy import func, insert, select, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import free_ports  # noqa: E402
+from node.config import normalize_database_url  # noqa: E402
+from node.db import Database, create_engine, upgrade_database  # noqa: E402
+from node.models import Delivery, utcnow  # noqa: E402
+from node.services import accounts  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def run(url: str, workers: int, deliveries: int, ports: list[int], received: Counter) -> tuple[float, float]:
+    """Queue `deliveries`, start `workers` processes, wait until all are done; (seconds, CPU seconds)."""
+    db = Database(url)
+    async with db.write() as session:
+        await session.execute(text("DELETE FROM delivery"))
+    sender = await accounts.get_local_member(db, "sender")
+    now, tag = utcnow(), uuid.uuid4().hex[:6]
+    rows = [{"activity_id": f"http://bench.test/{tag}/{n}", "inbox_url": f"http://127.0.0.1:{ports[n % len(ports)]}/inbox",
+             "domain": f"127.0.0.1:{ports[n % len(ports)]}", "payload": json.dumps({"id": f"http://bench.test/{tag}/{n}"}),
+             "sender_id": sender.id, "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
+             "last_status": 0, "last_error": ""} for n in range(deliveries)]
+    async with db.write() as session:
+        await session.execute(insert(Delivery), rows)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SKILLER_")}, "SKILLER_DATABASE_URL": url,
+           "SKILLER_SECRET_KEY": "w" * 40, "SKILLER_ALLOW_HTTP": "true", "SKILLER_ALLOW_PRIVATE_ADDRESSES": "true",
+           "SKILLER_BASE_URL": "http://127.0.0.1:9", "SKILLER_CONFIG": "/nonexistent.toml"}
+    began = time.monotonic()
+    processes = [subprocess.Popen([sys.executable, "-m", "node.cli", "worker"], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+    while True:
+        async with db.read() as session:
+            done = await session.scalar(select(func.count()).select_from(Delivery).where(Delivery.state == "done"))
+        if done == deliveries:
+            break
+        await asyncio.sleep(0.05)
+    seconds = time.monotonic() - began
+    cpu = 0.0
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+        _, _, usage = os.wait4(process.pid, 0)
+        cpu += usage.ru_utime + usage.ru_stime
+    await db.close()
+    return seconds, cpu
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deliveries", type=int, default=4000)
+    parser.add_argument("--postgres", default=os.environ.get("SKILLER_TEST_POSTGRES_URL",
+                                                             "postgresql://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args()
+    admin = create_engine(normalize_database_url(args.postgres), isolation_level="AUTOCOMMIT")
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = normalize_database_url(args.postgres).rsplit("/", 1)[0] + "/" + name
+    received: Counter[str] = Counter()
+
+    async def inbox(request):
+        received[(await request.json())["id"]] += 1
+        return web.Response(status=202)
+
+    app = web.Application()
+    app.router.add_post("/inbox", inbox)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    ports = free_ports(20)
+    for port in ports:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        await upgrade_database(url)
+        db = Database(url)
+        await accounts.create_member(db, "sender", "a long password here")
+        await db.close()
+        results = {}
+        for count in (1, 2, 4):
+            seconds, cpu = await run(url, count, args.deliveries, ports, received)
+            results[count] = (args.deliveries / seconds, cpu / args.deliveries)
+        base_rate, base_cpu = results[1]
+        for count, (rate, cpu) in results.items():
+            print(f"{count} worker(s): {rate:,.0f} deliveries/s ({rate / base_rate:.2f}× one worker), "
+                  f"{cpu * 1000:.2f} ms CPU per delivery ({cpu / base_cpu:.2f}× one worker)")
+        doubled = sum(1 for n in received.values() if n > 1)
+        print(f"received {len(received):,} distinct activities for {3 * args.deliveries:,} queued, {doubled} twice; "
+              f"ratio CPU per delivery 4 workers / 1 worker {results[4][1] / base_cpu:.2f} (goal <= 1.2)")
+    finally:
+        await runner.cleanup()
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
