@@ -74,6 +74,9 @@ async def revoke_invitation(db: Database, actor: Member, code: str) -> None:
             raise Forbidden(N_("Only its creator or an administrator can revoke an invitation."))
         invitation.revoked_at = invitation.revoked_at or utcnow()
         session.add(invitation)
+        if invitation.created_by_id != actor.id:  # an administrator acting on someone else's invitation
+            from . import audit
+            audit.record(session, actor, "invitations.revoke", code)
 
 
 async def invitations_of(db: Database, member: Member, everyone: bool = False) -> list[tuple[Invitation, list[Member]]]:
