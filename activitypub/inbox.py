@@ -43,20 +43,6 @@ class SignedActivity(NamedTuple):
     signer: str
 
 
-def signature_key_id(headers) -> str | None:
-    """The keyId a request claims to be signed with (either scheme), read without verifying anything.
-
-    Lets a server refuse a sender by domain before it reads the body or fetches a key."""
-    try:
-        if uses_message_signatures(headers):
-            from .message_signatures import parse_message_signature
-            return parse_message_signature(headers).key_id
-        from .signatures import signature_of
-        return signature_of(headers).key_id
-    except SignatureError:
-        return None
-
-
 async def read_body_capped(request: web.Request, max_bytes: int) -> bytes:
     """Read the request body, raising ``InboxError(413)`` past ``max_bytes`` (declared or actual)."""
     if request.content_length is not None and request.content_length > max_bytes:

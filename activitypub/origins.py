@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -16,6 +17,7 @@ def host_of(url: str) -> str:
     return (host or "").rstrip(".")
 
 
+@lru_cache(maxsize=8192)  # the same few actor and key URLs come back with every request
 def origin_of(url: str) -> tuple[str, str, int | None] | None:
     """``(scheme, host, port)`` of ``url`` with the default port filled in; None if unparsable."""
     try:

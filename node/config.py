@@ -38,6 +38,8 @@ class Config:
     worker_lease_seconds: int = 300
     # Behind a reverse proxy (nginx), the client address is the last one it appended to X-Forwarded-For.
     trust_forwarded_for: bool = False
+    # One JSON line per request; off by default because nginx already keeps an access log in production.
+    access_log: bool = False
 
     @property
     def domain(self) -> str:

@@ -22,8 +22,15 @@ class Metrics:
         self.http = Histogram("skiller_http_request_seconds", "HTTP request latency", ["method", "route"],
                               registry=self.registry, buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
         self.queue_depth = Gauge("skiller_queue_depth", "Rows waiting in a work queue", ["queue"], registry=self.registry)
+        self._http_children: dict = {}
         self.queue_age = Gauge("skiller_queue_oldest_seconds", "Age of the oldest waiting row", ["queue"],
                                registry=self.registry)
+
+    def observe_request(self, method: str, route: str, seconds: float) -> None:
+        child = self._http_children.get((method, route))
+        if child is None:  # labels() looks up under a lock: keep each child once found
+            child = self._http_children[(method, route)] = self.http.labels(method, route)
+        child.observe(seconds)
 
     async def render(self, db: Database) -> bytes:
         for name, (depth, age) in (await queue_lag(db)).items():

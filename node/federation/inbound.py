@@ -21,7 +21,7 @@ from activitypub.safe_json import cap_lists
 from ..models import Answer, Comment, InboxItem, Member, MemberFollow, Question, Tombstone, utcnow
 from ..services import answers, comments, follows, questions, users_admin, votes
 from ..services.errors import ServiceError
-from .actors import describe_instance, get_actor, public_key_for, store_actor
+from .actors import authority_of, describe_instance, get_actor, public_key_for, store_actor
 from .context import Federation
 from .deliveries import insert_ignoring_duplicates, mark_reachable
 
@@ -33,8 +33,12 @@ MAX_ATTEMPTS = 8
 
 async def receive(fed: Federation, request: web.Request) -> None:
     """Verify and store an inbox POST (raises InboxError with the status to answer)."""
+    async def allowed_sender(key_id: str, activity: dict) -> None:
+        if not await fed.policy.allows(authority_of(key_id)):
+            raise InboxError(403, "this server does not federate with yours")
+
     signed = await read_signed_activity(request, lambda key_id, refresh: public_key_for(fed, key_id, refresh),
-                                        MAX_INBOX_BYTES)
+                                        MAX_INBOX_BYTES, check_sender=allowed_sender)
     activity = cap_lists(signed.activity)
     activity_id = activity.get("id")
     if id_of(activity.get("actor")) != signed.signer:

@@ -60,6 +60,8 @@ class PolicySnapshot:
         self.loaded_at = time.monotonic()
 
     def _action(self, domain: str) -> str | None:
+        if not self.actions:
+            return None
         domain = domain.lower()
         host = domain.split(":")[0]
         for candidate in (domain, host):  # a policy for example.org also covers its subdomains

@@ -46,10 +46,12 @@ async def observe_middleware(request: web.Request, handler):
         raise
     finally:
         elapsed = time.perf_counter() - started
-        route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
-        request.app[FEDERATION].metrics.http.labels(request.method, route).observe(elapsed)
-        access_log.info(json.dumps({"request_id": request[REQUEST_ID], "method": request.method,
-                                    "path": request.path, "status": status, "ms": round(elapsed * 1000, 1)}))
+        resource = request.match_info.route.resource
+        request.app[FEDERATION].metrics.observe_request(request.method, resource.canonical if resource else "-",
+                                                        elapsed)
+        if request.app[CONFIG].access_log:
+            access_log.info(json.dumps({"request_id": request[REQUEST_ID], "method": request.method,
+                                        "path": request.path, "status": status, "ms": round(elapsed * 1000, 1)}))
 
 
 @web.middleware
