@@ -41,7 +41,6 @@ async def log_in(browser, base: str, username: str):
     return page
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_ask_answer_mention_notify_vote_and_accept_in_a_browser(browser, aiohttp_server, database, tmp_path):
     port = free_port()
     config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
@@ -104,7 +103,6 @@ async def test_ask_answer_mention_notify_vote_and_accept_in_a_browser(browser, a
     assert page.answers[0].answer.id == bob_answer_id and page.answers[0].accepted
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_admin_blocks_a_domain_and_reads_known_instances_in_a_browser(browser, aiohttp_server, database, tmp_path):
     from node.models import Instance, Member, utcnow
     port = free_port()

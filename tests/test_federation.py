@@ -10,8 +10,8 @@ from .testrig import Browser, drain, start_nodes, stop_nodes
 
 
 @pytest.fixture
-async def nodes(tmp_path, sqlite_template):
-    started = await start_nodes(tmp_path, sqlite_template, 2)
+async def nodes(tmp_path, sqlite_template, backend):
+    started = await start_nodes(tmp_path, sqlite_template, 2, backend)
     yield started
     await stop_nodes(started)
 

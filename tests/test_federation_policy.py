@@ -10,8 +10,8 @@ from .testrig import drain, start_nodes, stop_nodes
 
 
 @pytest.fixture
-async def nodes(tmp_path, sqlite_template):
-    started = await start_nodes(tmp_path, sqlite_template, 2)
+async def nodes(tmp_path, sqlite_template, backend):
+    started = await start_nodes(tmp_path, sqlite_template, 2, backend)
     yield started
     await stop_nodes(started)
 
@@ -77,9 +77,9 @@ async def test_suspending_a_domain_removes_its_accounts_and_content_and_stops_de
         Question.title == "After the suspension")) == 0
 
 
-async def test_a_blocked_server_causes_no_outbound_request_at_all(tmp_path, sqlite_template):
+async def test_a_blocked_server_causes_no_outbound_request_at_all(tmp_path, sqlite_template, backend):
     from .test_mastodon import FakeMastodon
-    nodes = await start_nodes(tmp_path, sqlite_template, 1)
+    nodes = await start_nodes(tmp_path, sqlite_template, 1, backend)
     mastodon = FakeMastodon()
     await mastodon.start()
     node = nodes[0]

@@ -72,8 +72,8 @@ class FakeMastodon:
 
 
 @pytest.fixture
-async def world(tmp_path, sqlite_template):
-    nodes = await start_nodes(tmp_path, sqlite_template, 1)
+async def world(tmp_path, sqlite_template, backend):
+    nodes = await start_nodes(tmp_path, sqlite_template, 1, backend)
     mastodon = FakeMastodon()
     await mastodon.start()
     mastodon.replacements["https://skiller.example"] = nodes[0].base

@@ -46,8 +46,8 @@ async def one(db, query):
         return await session.scalar(query)
 
 
-async def test_report_forwarded_as_flag_arrives_at_the_other_node_as_a_report(tmp_path, sqlite_template):
-    nodes = await start_nodes(tmp_path, sqlite_template, 2)
+async def test_report_forwarded_as_flag_arrives_at_the_other_node_as_a_report(tmp_path, sqlite_template, backend):
+    nodes = await start_nodes(tmp_path, sqlite_template, 2, backend)
     a, b = nodes
     try:
         alice = await make_member(a.db, "alice")
@@ -72,9 +72,9 @@ async def test_report_forwarded_as_flag_arrives_at_the_other_node_as_a_report(tm
         await stop_nodes(nodes)
 
 
-async def test_deleting_an_account_tells_other_servers_which_forget_it(tmp_path, sqlite_template):
+async def test_deleting_an_account_tells_other_servers_which_forget_it(tmp_path, sqlite_template, backend):
     from node.services import follows, users_admin
-    nodes = await start_nodes(tmp_path, sqlite_template, 2)
+    nodes = await start_nodes(tmp_path, sqlite_template, 2, backend)
     a, b = nodes
     try:
         alice = await make_member(a.db, "alice")

@@ -1,13 +1,16 @@
 """Several real nodes on 127.0.0.1 ports, each with its own database, federating over real signed HTTP."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy import text
 
 from node.db import Database
 from node.federation.context import Federation
@@ -36,15 +39,43 @@ class Node:
         return self.base.split("://", 1)[1]
 
 
-async def start_nodes(tmp_path: Path, sqlite_template: Path, count: int) -> list[Node]:
+async def _postgres_database(name: str) -> str:
+    """A new, migrated PostgreSQL database for one node (dropped by stop_nodes)."""
+    from node.config import normalize_database_url
+    from node.db import create_engine, upgrade_database
+    server = normalize_database_url(os.environ["SKILLER_TEST_POSTGRES_URL"])
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    url = server.rsplit("/", 1)[0] + "/" + name
+    await upgrade_database(url)
+    return url
+
+
+async def _drop_postgres_database(url: str) -> None:
+    from node.config import normalize_database_url
+    from node.db import create_engine
+    admin = create_engine(normalize_database_url(os.environ["SKILLER_TEST_POSTGRES_URL"]), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+async def start_nodes(tmp_path: Path, sqlite_template: Path, count: int, backend: str = "sqlite") -> list[Node]:
+    """`count` nodes, each with its own database: a copy of the migrated SQLite template, or a new
+    PostgreSQL database when `backend` is "postgresql"."""
     nodes = []
     for index in range(count):
         name = "abcdefgh"[index]
         port = free_port()
         folder = tmp_path / name
         folder.mkdir()
-        shutil.copy(sqlite_template, folder / "skiller.db")
-        db = Database(f"sqlite+aiosqlite:///{folder / 'skiller.db'}")
+        if backend == "postgresql":
+            db = Database(await _postgres_database(f"node_{name}_{uuid.uuid4().hex[:8]}"))
+        else:
+            shutil.copy(sqlite_template, folder / "skiller.db")
+            db = Database(f"sqlite+aiosqlite:///{folder / 'skiller.db'}")
         config = make_config(folder, db.url, base_url=f"http://127.0.0.1:{port}", instance_name=f"Node {name}",
                              port=port)
         node = Node(name, config.base_url, db, None, None, config)
@@ -77,6 +108,8 @@ async def restart_node(node: Node) -> None:
 async def stop_nodes(nodes: list[Node]) -> None:
     for node in nodes:
         await stop_node(node)
+        if not node.db.is_sqlite:
+            await _drop_postgres_database(node.db.url)
 
 
 async def drain(nodes: list[Node], rounds: int = 40) -> None:
