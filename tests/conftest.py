@@ -71,3 +71,12 @@ def config(tmp_path, database):
 @pytest.fixture
 async def client(aiohttp_client, config, database):
     return await aiohttp_client(create_app(config, database))
+
+
+@pytest.fixture
+async def nodes(tmp_path, sqlite_template, backend):
+    """Two nodes federating over loopback (see testrig.py), on the backend under test."""
+    from .testrig import start_nodes, stop_nodes
+    started = await start_nodes(tmp_path, sqlite_template, 2, backend)
+    yield started
+    await stop_nodes(started)

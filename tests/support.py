@@ -48,3 +48,9 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+async def one(db, query):
+    """The first column of the first row of `query` (None when there is none)."""
+    async with db.read() as session:
+        return await session.scalar(query)

@@ -5,20 +5,8 @@ from sqlalchemy import func, select
 from node.models import Answer, Delivery, Member, MemberFollow, Question
 from node.services import answers, follows, questions, votes
 
-from .support import log_in, make_member, post_form
+from .support import one, log_in, make_member, post_form
 from .testrig import Browser, drain, start_nodes, stop_nodes
-
-
-@pytest.fixture
-async def nodes(tmp_path, sqlite_template, backend):
-    started = await start_nodes(tmp_path, sqlite_template, 2, backend)
-    yield started
-    await stop_nodes(started)
-
-
-async def one(db, query):
-    async with db.read() as session:
-        return await session.scalar(query)
 
 
 async def test_follow_ask_answer_vote_accept_edit_delete_and_unfollow_across_nodes(nodes):

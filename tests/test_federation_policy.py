@@ -5,20 +5,8 @@ from sqlalchemy import func, select
 from node.models import AuditEntry, Delivery, InboxItem, Member, MemberFollow, Question
 from node.services import federation_policy, follows, questions
 
-from .support import make_member
+from .support import one, make_member
 from .testrig import drain, start_nodes, stop_nodes
-
-
-@pytest.fixture
-async def nodes(tmp_path, sqlite_template, backend):
-    started = await start_nodes(tmp_path, sqlite_template, 2, backend)
-    yield started
-    await stop_nodes(started)
-
-
-async def one(db, query):
-    async with db.read() as session:
-        return await session.scalar(query)
 
 
 async def follow_across(follower_node, follower, followed_node, followed_name):

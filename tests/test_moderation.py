@@ -5,7 +5,7 @@ from sqlalchemy import select
 from node.models import Answer, AuditEntry, Member, Question, Report
 from node.services import answers, questions, reports
 
-from .support import log_in, make_member, post_form
+from .support import one, log_in, make_member, post_form
 from .testrig import drain, start_nodes, stop_nodes
 
 BASE = "http://127.0.0.1:8080"
@@ -39,11 +39,6 @@ async def test_member_reports_an_answer_and_a_moderator_removes_it(client, datab
         assert (await session.get(Report, report_id)).state == "resolved"
         assert "reports.resolve.remove" in set(await session.scalars(select(AuditEntry.action)))
     assert "Buy my course" not in await (await client.get(f"/questions/{question.id}")).text()
-
-
-async def one(db, query):
-    async with db.read() as session:
-        return await session.scalar(query)
 
 
 async def test_report_forwarded_as_flag_arrives_at_the_other_node_as_a_report(tmp_path, sqlite_template, backend):

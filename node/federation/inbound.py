@@ -175,8 +175,14 @@ async def on_undo(fed: Federation, signer: Member, activity: dict) -> None:
         raise Ignored("Undo of someone else's activity")
     if kind == "Follow":
         followed = await find_local_member(fed, id_of(undone.get("object")))
-        if followed is not None:
-            await follows.unfollow_member(fed.db, signer, followed)
+        if followed is None:
+            return
+        async with fed.db.read() as session:
+            current = await session.get(MemberFollow, (signer.id, followed.id))
+        # Deliveries run in parallel, so an Undo of an old Follow can arrive after the new Follow.
+        if current is not None and current.activity_id and id_of(undone) not in (None, current.activity_id):
+            raise Ignored("Undo of an earlier Follow")
+        await follows.unfollow_member(fed.db, signer, followed)
     elif kind in ("Like", "Dislike"):
         post = await find_post(fed, id_of(undone.get("object")))
         if isinstance(post, (Question, Answer)):
