@@ -176,3 +176,33 @@ async def test_instance_unavailable_for_days_is_skipped_until_it_writes_again(no
     await follows.follow_member(b.db, bob, await one(b.db, select(Member).where(Member.domain == a.domain)))
     await drain(nodes)
     assert await one(a.db, pending) == "done"
+
+
+async def test_endorsing_a_skill_across_nodes_is_a_like_of_the_skill_object(nodes):
+    from node.models import MemberSkill, Skill
+    from node.services import skills
+    a, b = nodes
+    alice = await make_member(a.db, "alice")
+    await make_member(b.db, "bob")
+    await skills.add_skill(a.db, alice.id, "menuiserie", 4, 12)
+    browser = Browser(b.base)
+    try:
+        await log_in(browser, "bob")
+        assert (await post_form(browser, "/follow", {"handle": f"alice@{a.domain}"})).status == 303
+        await drain(nodes)
+        profile = await (await browser.get(f"/users/alice@{a.domain}")).text()
+        assert "menuiserie" in profile and "Endorse" in profile  # remote skills are shown, and endorsable
+        assert (await post_form(browser, f"/users/alice@{a.domain}/skills/menuiserie/endorse")).status == 303
+        await drain(nodes)
+        count = select(MemberSkill.endorsement_count).join(Skill).where(MemberSkill.member_id == alice.id)
+        assert await one(a.db, count) == 1
+        assert (await post_form(browser, f"/users/alice@{a.domain}/skills/menuiserie/unendorse")).status == 303
+        await drain(nodes)
+        assert await one(a.db, count) == 0
+    finally:
+        await browser.close()
+    import aiohttp
+    async with aiohttp.ClientSession() as http:
+        document = await (await http.get(f"{a.base}/users/alice/skills/menuiserie",
+                                         headers={"Accept": "application/activity+json"})).json()
+    assert document["type"] == "Skill" and document["level"] == "expert" and document["years"] == 12

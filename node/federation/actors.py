@@ -89,17 +89,26 @@ async def _store_skills(session, member: Member, document: dict) -> None:
     for tag in as_list(document.get("tag"))[:50]:
         if isinstance(tag, dict) and tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str):
             found.setdefault(tag["name"].lstrip("#"), (2, 0, 0))
-    await session.execute(delete(MemberSkill).where(MemberSkill.member_id == member.id))
+    owned = {ms.skill_id: ms for ms in await session.scalars(select(MemberSkill).where(
+        MemberSkill.member_id == member.id))}
+    kept: set[int] = set()
     for label, (level, years, endorsements) in found.items():
         try:
             normalize_skill(label)
         except InvalidInput:
             continue
         skill = await get_or_create_skill(session, label)
-        if not await session.scalar(select(MemberSkill.id).where(MemberSkill.member_id == member.id,
-                                                                  MemberSkill.skill_id == skill.id)):
-            session.add(MemberSkill(member_id=member.id, skill_id=skill.id, level=level, years=min(years, 70),
-                                    endorsement_count=endorsements))
+        if skill.id in kept:
+            continue  # two spellings of one skill
+        row = owned.setdefault(skill.id, MemberSkill(member_id=member.id, skill_id=skill.id))
+        # Updated in place: endorsements given here to a listed skill survive a refresh of the profile.
+        row.level, row.years, row.endorsement_count = level, min(years, 70), max(endorsements, row.endorsement_count or 0)
+        session.add(row)
+        kept.add(skill.id)
+    gone = [skill_id for skill_id in owned if skill_id not in kept]
+    if gone:
+        await session.execute(delete(MemberSkill).where(MemberSkill.member_id == member.id,
+                                                        MemberSkill.skill_id.in_(gone)))
 
 
 def _web_link(value) -> str:

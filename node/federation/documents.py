@@ -39,6 +39,18 @@ async def actor(fed: Federation, username: str) -> dict:
     return to_as2.person(fed.base_url, member, await skills.skills_of(fed.db, member.id))
 
 
+async def skill(fed: Federation, username: str, name: str) -> dict:
+    member = await _local_member(fed, username)
+    found = next((s for s in await skills.skills_of(fed.db, member.id) if s.name == name), None)
+    if found is None:
+        raise NotFound(N_("This member does not list the skill {skill}."), skill=name)
+    return to_as2.with_context({
+        "id": uris.skill_object_id(fed.base_url, member.username, found.name), "type": "Skill",
+        "name": found.label, "attributedTo": uris.actor_id(fed.base_url, member.username),
+        "level": to_as2.LEVEL_NAMES.get(found.level, ""), "years": found.years,
+        "endorsements": found.endorsements, "url": uris.tag_id(fed.base_url, found.name)})
+
+
 async def application_actor(fed: Federation) -> dict:
     _, public_pem = await instance_keys(fed)
     site = await instance_settings.current(fed.db, fed.config)

@@ -19,7 +19,7 @@ from activitypub.origins import same_origin
 from activitypub.safe_json import cap_lists
 
 from ..models import Answer, Comment, InboxItem, Member, MemberFollow, Question, Tombstone, utcnow
-from ..services import answers, comments, follows, questions, users_admin, votes
+from ..services import answers, comments, follows, questions, skills, users_admin, votes
 from ..services.errors import ServiceError
 from .actors import authority_of, describe_instance, get_actor, public_key_for, store_actor
 from .context import Federation
@@ -183,6 +183,14 @@ async def on_undo(fed: Federation, signer: Member, activity: dict) -> None:
         if current is not None and current.activity_id and id_of(undone) not in (None, current.activity_id):
             raise Ignored("Undo of an earlier Follow")
         await follows.unfollow_member(fed.db, signer, followed)
+    elif kind == "Like" and local_skill(fed, id_of(undone.get("object"))):
+        username, skill = local_skill(fed, id_of(undone.get("object")))
+        member = await find_local_member(fed, f"{fed.base_url}/users/{username}")
+        if member is not None:
+            try:
+                await skills.withdraw_endorsement(fed.db, signer, member.id, skill)
+            except ServiceError:
+                pass  # nothing to withdraw
     elif kind in ("Like", "Dislike"):
         post = await find_post(fed, id_of(undone.get("object")))
         if isinstance(post, (Question, Answer)):
@@ -191,7 +199,30 @@ async def on_undo(fed: Federation, signer: Member, activity: dict) -> None:
         raise Ignored(f"Undo of {kind!r}")
 
 
+SKILL_PATH = re.compile(r"^/users/([^/?#]+)/skills/([^/?#]+)$")
+
+
+def local_skill(fed: Federation, url: str | None) -> tuple[str, str] | None:
+    """(username, skill) for one of our members' skill objects."""
+    from urllib.parse import unquote
+    if not url or not url.startswith(fed.base_url + "/"):
+        return None
+    match = SKILL_PATH.match(url[len(fed.base_url):])
+    return (unquote(match.group(1)), unquote(match.group(2))) if match else None
+
+
 async def on_vote(fed: Federation, signer: Member, activity: dict) -> None:
+    skill = local_skill(fed, id_of(activity.get("object")))
+    if skill is not None and activity["type"] == "Like":  # a Like of a skill is a peer endorsement
+        member = await find_local_member(fed, f"{fed.base_url}/users/{skill[0]}")
+        if member is None:
+            raise Ignored("endorsement of someone who is not a member here")
+        try:
+            await skills.endorse(fed.db, signer, member.id, skill[1])
+        except ServiceError as exc:
+            if exc.status != 409:  # already endorsed: the same Like again
+                raise
+        return
     post = await find_post(fed, id_of(activity.get("object")))
     if not isinstance(post, (Question, Answer)):
         raise Ignored("vote on something that is not a question or an answer here")

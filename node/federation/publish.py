@@ -223,7 +223,22 @@ async def _account_deleted(fed: Federation, session, actor: Member, data: dict) 
     await enqueue(session, to_as2.with_context(message), actor.id, inboxes)
 
 
+async def _endorsement_set(fed: Federation, session, actor: Member, data: dict) -> None:
+    """Endorsing the skill of someone elsewhere: a Like of their skill object (other software ignores it)."""
+    member = await session.get(Member, data["member_id"])
+    if member is None or member.local:
+        return
+    from urllib.parse import quote
+    actor_id = to_as2.actor_url(fed.base_url, actor)
+    skill_object = f"{member.actor_url}/skills/{quote(data['skill'])}"
+    like = activity("Like", actor_id, skill_object, id=uris.activity_id(
+        fed.base_url, "endorse", f"{actor.id}-{member.id}-{data['skill']}-{secrets.token_hex(4)}"))
+    message = like if data["endorsed"] else activity("Undo", actor_id, like, id=like["id"] + "#undo")
+    await enqueue(session, to_as2.with_context(message), actor.id, [member.inbox_url])
+
+
 PUBLISHERS = {
+    "endorsement_set": _endorsement_set,
     "account_deleted": _account_deleted,
     "report_forwarded": _report_forwarded,
     "question_created": lambda fed, s, a, d: _question_event(fed, s, a, {**d, "kind": "question_created"}),

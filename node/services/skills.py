@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 
 from ..db import Database
 from ..models import LEVELS, Endorsement, Member, MemberSkill, Skill
-from . import reputation
+from . import events, reputation
 from .errors import Conflict, Forbidden, InvalidInput, N_, NotFound
 from .notifications import notify
 
@@ -95,6 +95,8 @@ async def endorse(db: Database, endorser: Member, member_id: int, skill_name: st
             endorsement_count=MemberSkill.endorsement_count + 1))
         await reputation.add(session, member_id, reputation.POINTS["endorsement"])
         notify(session, member_id, "endorsement", endorser.id, skill_id=owned.skill_id)
+        events.record(session, "endorsement_set", actor_id=endorser.id, member_id=member_id, skill=skill_name,
+                      endorsed=True)
         return owned.endorsement_count + 1
 
 
@@ -108,6 +110,8 @@ async def withdraw_endorsement(db: Database, endorser: Member, member_id: int, s
         await session.execute(update(MemberSkill).where(MemberSkill.id == owned.id).values(
             endorsement_count=MemberSkill.endorsement_count - 1))
         await reputation.add(session, member_id, -reputation.POINTS["endorsement"])
+        events.record(session, "endorsement_set", actor_id=endorser.id, member_id=member_id, skill=skill_name,
+                      endorsed=False)
 
 
 @dataclass

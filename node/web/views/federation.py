@@ -68,6 +68,15 @@ def _page(request: web.Request) -> int | None:
     return max(1, min(int(raw), 100_000)) if raw and raw.isdigit() else None
 
 
+@routes.get("/users/{username}/skills/{skill}")
+async def skill_object(request: web.Request) -> web.Response:
+    """A member's skill as an AS2 object (what a Like endorses), or the profile's skill for people."""
+    username, skill = request.match_info["username"], request.match_info["skill"]
+    if not wants_activity_json(request):
+        raise web.HTTPSeeOther(f"/users/{username}#skill-{skill}")
+    return as2_response(await documents.skill(request.app[FEDERATION], username, skill))
+
+
 @routes.get("/users/{username}/outbox")
 async def outbox(request: web.Request) -> web.Response:
     return as2_response(await documents.outbox(request.app[FEDERATION], request.match_info["username"],

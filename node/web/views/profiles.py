@@ -5,7 +5,7 @@ import asyncio
 
 from aiohttp import web
 
-from ... import i18n
+from ... import i18n, uris
 from ...avatars import delete_avatar, process_avatar, store_avatar
 from ...models import LEVELS
 from ...services import accounts, follows, invitations, profiles, questions, skills
@@ -108,15 +108,15 @@ async def remove_skill(request: web.Request) -> web.Response:
 async def endorse(request: web.Request) -> web.Response:
     viewer = require_member(request)
     db = request.app[DB]
-    member = await accounts.get_local_member(db, request.match_info["username"])
+    member = await accounts.get_member_by_handle(db, request.match_info["username"])
     await skills.endorse(db, viewer, member.id, request.match_info["skill"])
-    raise web.HTTPSeeOther(f"/users/{member.username}#skill-{request.match_info['skill']}")
+    raise web.HTTPSeeOther(f"{uris.profile(member.handle)}#skill-{request.match_info['skill']}")
 
 
 @routes.post("/users/{username}/skills/{skill}/unendorse")
 async def unendorse(request: web.Request) -> web.Response:
     viewer = require_member(request)
     db = request.app[DB]
-    member = await accounts.get_local_member(db, request.match_info["username"])
+    member = await accounts.get_member_by_handle(db, request.match_info["username"])
     await skills.withdraw_endorsement(db, viewer, member.id, request.match_info["skill"])
-    raise web.HTTPSeeOther(f"/users/{member.username}#skill-{request.match_info['skill']}")
+    raise web.HTTPSeeOther(f"{uris.profile(member.handle)}#skill-{request.match_info['skill']}")
