@@ -206,3 +206,24 @@ async def test_endorsing_a_skill_across_nodes_is_a_like_of_the_skill_object(node
         document = await (await http.get(f"{a.base}/users/alice/skills/menuiserie",
                                          headers={"Accept": "application/activity+json"})).json()
     assert document["type"] == "Skill" and document["level"] == "expert" and document["years"] == 12
+
+
+async def test_mentioning_someone_elsewhere_links_them_and_notifies_them_on_their_server(nodes):
+    from node.models import Notification
+    from node.services import comments
+    a, b = nodes
+    alice = await make_member(a.db, "alice")
+    bob = await make_member(b.db, "bob")
+    from node.federation.actors import find_by_handle
+    await find_by_handle(a.fed, f"bob@{b.domain}")  # alice's server knows bob
+    asked = await questions.ask(a.db, alice, title="Who knows about French labour law?",
+                                body="Thinking of asking @bob@" + b.domain + " here.", tags="droit", base_url=a.base)
+    async with a.db.read() as session:
+        body_html = (await session.get(Question, asked.id)).body_html
+    assert f'href="{b.base}/users/bob"' in body_html
+    await comments.add_comment(a.db, alice, question_id=asked.id, body=f"@bob@{b.domain} what do you think?",
+                               base_url=a.base)
+    await drain(nodes)
+    # the comment reached bob's server as a reply to a question it now has, with the mention
+    assert await one(b.db, select(func.count()).select_from(Notification).where(
+        Notification.member_id == bob.id, Notification.kind == "mention")) >= 1

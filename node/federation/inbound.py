@@ -264,7 +264,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict) -> None:
                                        body="", base_url=base, html=content, ap_id=object_id)
         elif obj.get("inReplyTo"):
             raise Ignored("reply to something we do not have")
-        elif await _followed_here(fed, signer):
+        elif await _followed_here(fed, signer) or await _mentions_someone_here(fed, obj):
             title = obj.get("name") if isinstance(obj.get("name"), str) else ""
             await questions.ask(fed.db, signer, title=title, body="", tags=_hashtags(obj)[:5], base_url=base,
                                 kind="question" if obj["type"] == "Question" else "discussion", html=content,
@@ -273,6 +273,13 @@ async def on_create(fed: Federation, signer: Member, activity: dict) -> None:
             raise Ignored("a post from someone nobody here follows")
     except IntegrityError:
         return  # the same object arrived twice at once
+
+
+async def _mentions_someone_here(fed: Federation, obj: dict) -> bool:
+    for tag in as_list(obj.get("tag"))[:50]:
+        if isinstance(tag, dict) and tag.get("type") == "Mention" and await find_local_member(fed, id_of(tag.get("href"))):
+            return True
+    return False
 
 
 async def _followed_here(fed: Federation, member: Member) -> bool:

@@ -50,14 +50,17 @@ def _wrap(fed: Federation, kind: str, actor: Member, obj: dict, suffix: str) -> 
 async def _question_document(fed, session, question: Question, author: Member) -> dict:
     tags = list(await session.scalars(select(Skill).join(QuestionTag).where(QuestionTag.question_id == question.id)))
     accepted = await session.get(Answer, question.accepted_answer_id) if question.accepted_answer_id else None
+    mentioned = await mentioned_members(session, question.body_md, fed.config.domain)
     return to_as2.question_object(fed.base_url, question, author, tags,
-                                  to_as2.object_url(fed.base_url, "answer", accepted) if accepted else None)
+                                  to_as2.object_url(fed.base_url, "answer", accepted) if accepted else None,
+                                  mentioned)
 
 
 async def _question_event(fed: Federation, session, actor: Member, data: dict) -> None:
     question = await session.get(Question, data["question_id"])
     author = await session.get(Member, question.author_id)
-    recipients = await follower_inboxes(session, author) + _remote_inboxes(author)
+    mentioned = await mentioned_members(session, question.body_md, fed.config.domain)
+    recipients = await follower_inboxes(session, author) + _remote_inboxes(author, *mentioned)
     if question.accepted_answer_id:  # the answerer's server learns its answer was accepted
         accepted = await session.get(Answer, question.accepted_answer_id)
         recipients += _remote_inboxes(await session.get(Member, accepted.author_id))
@@ -89,7 +92,7 @@ async def _answer_event(fed: Federation, session, actor: Member, data: dict) -> 
     author, question_author = await session.get(Member, answer.author_id), await session.get(Member, question.author_id)
     if answer.ap_id is not None:
         return
-    mentioned = [m for m in await mentioned_members(session, answer.body_md)]
+    mentioned = await mentioned_members(session, answer.body_md, fed.config.domain)
     obj = to_as2.answer_note(fed.base_url, answer, question, question_author, author, mentioned)
     recipients = await follower_inboxes(session, author) + _remote_inboxes(question_author, *mentioned)
     if data["kind"] == "answer_deleted":
@@ -111,7 +114,7 @@ async def _comment_event(fed: Federation, session, actor: Member, data: dict) ->
     parent_author = await session.get(Member, parent.author_id)
     question_author = await session.get(Member, question.author_id)
     author = await session.get(Member, comment.author_id)
-    mentioned = await mentioned_members(session, comment.body)
+    mentioned = await mentioned_members(session, comment.body, fed.config.domain)
     parent_id = to_as2.object_url(fed.base_url, "answer" if comment.answer_id else "question", parent)
     obj = to_as2.comment_note(fed.base_url, comment, parent_id, parent_author, question, author, mentioned)
     recipients = await follower_inboxes(session, author) + _remote_inboxes(parent_author, question_author, *mentioned)

@@ -99,7 +99,7 @@ def uris_host(base: str) -> str:
 
 
 def question_object(base: str, question: Question, author: Member, tags: list[Skill],
-                    accepted_answer: str | None = None) -> dict:
+                    accepted_answer: str | None = None, mentioned: list[Member] = ()) -> dict:
     """A question as a `Question` without oneOf/anyOf (Mastodon shows it as a post, not a poll);
     a discussion post as an `Article`. Mastodon ignores `name`, so `content` starts with the title."""
     qid = object_url(base, "question", question)
@@ -116,9 +116,9 @@ def question_object(base: str, question: Question, author: Member, tags: list[Sk
         "url": qid,
         "context": qid,
         "published": format_datetime(question.created_at),
-        "tag": [hashtag(t.name, uris.tag_id(base, t.name)) for t in tags],
+        "tag": [hashtag(t.name, uris.tag_id(base, t.name)) for t in tags] + _mention_tags(base, list(mentioned)),
         "sensitive": False,
-        **_audience(base, author, []),
+        **_audience(base, author, [actor_url(base, m) for m in mentioned]),
     }
     if question.kind == "discussion":
         document["summary"] = _excerpt(question.body_html)

@@ -7,7 +7,7 @@ from ..db import Database
 from ..models import Answer, Member, Question, Revision, Vote, utcnow
 from . import events, reputation, search
 from .content import check_body, remote_body, render_with_mentions
-from .mentions import mentioned_members
+from .mentions import domain_of, mentioned_members
 from .errors import Forbidden, InvalidInput, N_, NotFound
 from .notifications import notify
 
@@ -31,7 +31,7 @@ async def post_answer(db: Database, author: Member, question_id: int, body: str,
         if html is None:
             body_html, mentioned = await render_with_mentions(session, body, base_url)
         else:
-            mentioned = await mentioned_members(session, body)
+            mentioned = await mentioned_members(session, body, domain_of(base_url))
         answer = Answer(question_id=question.id, author_id=author.id, body_md=body, body_html=body_html, ap_id=ap_id)
         session.add(answer)
         await session.flush()
@@ -39,7 +39,7 @@ async def post_answer(db: Database, author: Member, question_id: int, body: str,
         await session.execute(update(Question).where(Question.id == question.id).values(
             answer_count=Question.answer_count + 1, last_activity_at=utcnow()))
         notify(session, question.author_id, "answer", author.id, question_id=question.id, answer_id=answer.id)
-        for member in mentioned:
+        for member in (m for m in mentioned if m.local):  # others are told by their server
             if member.id != question.author_id:
                 notify(session, member.id, "mention", author.id, question_id=question.id, answer_id=answer.id)
         await search.index_answer(session, answer)

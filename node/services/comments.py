@@ -5,7 +5,7 @@ from ..db import Database
 from ..models import Answer, Comment, Member, Question, utcnow
 from . import events
 from .content import COMMENT_MAX, check_comment, remote_body, render_with_mentions
-from .mentions import mentioned_members
+from .mentions import domain_of, mentioned_members
 from .errors import Forbidden, N_, NotFound
 from .notifications import notify
 
@@ -28,7 +28,7 @@ async def add_comment(db: Database, author: Member, *, question_id: int | None =
         if html is None:
             body_html, mentioned = await render_with_mentions(session, body, base_url, inline=True)
         else:
-            mentioned = await mentioned_members(session, body)
+            mentioned = await mentioned_members(session, body, domain_of(base_url))
         comment = Comment(question_id=question.id, answer_id=answer.id if answer else None, author_id=author.id,
                           body=body[:1000], body_html=body_html, ap_id=ap_id)
         session.add(comment)
@@ -38,7 +38,7 @@ async def add_comment(db: Database, author: Member, *, question_id: int | None =
         target_author = answer.author_id if answer else question.author_id
         notify(session, target_author, "comment", author.id, question_id=question.id,
                answer_id=answer.id if answer else None, comment_id=comment.id)
-        for member in mentioned:
+        for member in (m for m in mentioned if m.local):  # others are told by their server
             if member.id != target_author:
                 notify(session, member.id, "mention", author.id, question_id=question.id, comment_id=comment.id)
         events.record(session, "comment_created", comment_id=comment.id, actor_id=author.id)

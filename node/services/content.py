@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..sanitize import clean_html, render_inline_markdown, render_markdown
 from .errors import InvalidInput, N_
-from .mentions import link_mentions, mentioned_members
+from .mentions import domain_of, link_mentions, mentioned_members
 
 TITLE_MIN, TITLE_MAX = 8, 200
 BODY_MIN, BODY_MAX = 10, 30_000
@@ -56,7 +56,7 @@ def remote_title(title: str, text: str) -> str:
 
 async def render_with_mentions(session, source: str, base_url: str, inline: bool = False):
     """Rendered, sanitized HTML with @mentions linked, and the members mentioned."""
-    members = await mentioned_members(session, source)
+    members = await mentioned_members(session, source, domain_of(base_url))
     linked = link_mentions(source, members, base_url)
     render = render_inline_markdown if inline else render_markdown
     return render(linked, base_url.rstrip("/") + "/"), members

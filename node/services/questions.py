@@ -10,7 +10,7 @@ from ..models import (KINDS, Answer, Comment, Member, MemberFollow, Question, Qu
                       TagFollow, Vote, utcnow)
 from . import events, reputation, search
 from .content import check_body, check_title, remote_body, remote_title, render_with_mentions
-from .mentions import mentioned_members
+from .mentions import domain_of, mentioned_members
 from .errors import Forbidden, InvalidInput, N_, NotFound
 from .notifications import notify
 from .skills import get_or_create_skill, normalize_skill
@@ -61,7 +61,7 @@ async def ask(db: Database, author: Member, *, title: str, body: str, tags: str 
         if html is None:
             body_html, mentioned = await render_with_mentions(session, body, base_url)
         else:
-            mentioned = await mentioned_members(session, body)
+            mentioned = await mentioned_members(session, body, domain_of(base_url))
         question = Question(kind=kind, author_id=author.id, title=title, body_md=body, body_html=body_html,
                             language=language or author.language, ap_id=ap_id)
         session.add(question)
@@ -69,7 +69,7 @@ async def ask(db: Database, author: Member, *, title: str, body: str, tags: str 
         await _set_tags(session, question.id, names)
         session.add(Revision(question_id=question.id, editor_id=author.id, title=title, body_md=body,
                              tags=" ".join(names)))
-        for member in mentioned:
+        for member in (m for m in mentioned if m.local):  # others are told by their server
             notify(session, member.id, "mention", author.id, question_id=question.id)
         await search.index_question(session, question)
         events.record(session, "question_created", question_id=question.id, actor_id=author.id)
