@@ -6,6 +6,7 @@ accounts and content are removed; a limited one is hidden from people who do not
 """
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -47,6 +48,7 @@ class PolicySnapshot:
         self.loaded_at = 0.0
         self.mode = "open"
         self.actions: dict[str, str] = {}
+        self._lock = asyncio.Lock()
 
     def invalidate(self) -> None:
         self.loaded_at = 0.0
@@ -54,10 +56,13 @@ class PolicySnapshot:
     async def _load(self) -> None:
         if time.monotonic() - self.loaded_at < self.TTL:
             return
-        async with self.db.read() as session:
-            self.mode = await session.scalar(select(Setting.value).where(Setting.key == MODE_KEY)) or "open"
-            self.actions = dict((await session.execute(select(DomainPolicy.domain, DomainPolicy.action))).all())
-        self.loaded_at = time.monotonic()
+        async with self._lock:  # hundreds of concurrent deliveries must not each reload it
+            if time.monotonic() - self.loaded_at < self.TTL:
+                return
+            async with self.db.read() as session:
+                self.mode = await session.scalar(select(Setting.value).where(Setting.key == MODE_KEY)) or "open"
+                self.actions = dict((await session.execute(select(DomainPolicy.domain, DomainPolicy.action))).all())
+            self.loaded_at = time.monotonic()
 
     def _action(self, domain: str) -> str | None:
         if not self.actions:

@@ -6,6 +6,7 @@ and wins. Every process re-reads it within a few seconds.
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, fields, replace
 
@@ -39,17 +40,19 @@ def defaults(config: Config) -> SiteSettings:
 
 def _cache(db: Database) -> dict:
     if not hasattr(db, "site_settings_cache"):
-        db.site_settings_cache = {"at": 0.0, "values": {}}
+        db.site_settings_cache = {"at": 0.0, "values": {}, "lock": asyncio.Lock()}
     return db.site_settings_cache
 
 
 async def current(db: Database, config: Config) -> SiteSettings:
     cache = _cache(db)
     if time.monotonic() - cache["at"] > TTL:
-        async with db.read() as session:
-            rows = (await session.execute(select(Setting.key, Setting.value).where(
-                Setting.key.startswith(PREFIX)))).all()
-        cache["values"], cache["at"] = {k[len(PREFIX):]: v for k, v in rows}, time.monotonic()
+        async with cache["lock"]:  # one reload, however many requests arrive at once
+            if time.monotonic() - cache["at"] > TTL:
+                async with db.read() as session:
+                    rows = (await session.execute(select(Setting.key, Setting.value).where(
+                        Setting.key.startswith(PREFIX)))).all()
+                cache["values"], cache["at"] = {k[len(PREFIX):]: v for k, v in rows}, time.monotonic()
     site = defaults(config)
     stored = cache["values"]
     changes = {f.name: (stored[f.name] == "true" if f.type in (bool, "bool") else stored[f.name])
