@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from activitypub.as2 import as_list, id_of
 from activitypub.client import FetchError
@@ -61,10 +62,22 @@ async def store_actor(fed: Federation, document: dict) -> Member:
     }
     headline = next((_text(a.get("value"), 120) for a in as_list(document.get("attachment"))
                      if isinstance(a, dict) and a.get("name") in ("Trade", "Métier", "Headline")), "")
+    # Two requests may bring the same new account at once (PostgreSQL runs them side by side):
+    # the loser of the insert race simply updates the row the winner made.
+    for attempt in range(2):
+        try:
+            return await _upsert_actor(fed, actor_id, fields, headline, document)
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _upsert_actor(fed: Federation, actor_id: str, fields: dict, headline: str, document: dict) -> Member:
     async with fed.db.write() as session:
         member = await session.scalar(select(Member).where(Member.actor_url == actor_id))
         if member is None:
-            member = await session.scalar(select(Member).where(Member.username_key == username.lower(),
+            member = await session.scalar(select(Member).where(Member.username_key == fields["username_key"],
                                                                Member.domain == fields["domain"]))
         if member is None:
             member = Member(**fields)
@@ -139,11 +152,14 @@ async def describe_instance(fed: Federation, domain: str) -> None:
     except (FetchError, StopIteration, AttributeError) as exc:
         log.info("no NodeInfo for %s: %s", domain, exc)
         return
-    async with fed.db.write() as session:
-        instance = await session.get(Instance, domain) or Instance(domain=domain)
-        instance.software = _text(software.get("name"), 100)
-        instance.version = _text(software.get("version"), 100)
-        session.add(instance)
+    try:
+        async with fed.db.write() as session:
+            instance = await session.get(Instance, domain) or Instance(domain=domain)
+            instance.software = _text(software.get("name"), 100)
+            instance.version = _text(software.get("version"), 100)
+            session.add(instance)
+    except IntegrityError:
+        pass  # described at the same moment by another request
 
 
 async def get_actor(fed: Federation, actor_id: str, refresh: bool = False) -> Member:

@@ -22,8 +22,11 @@ class Federation:
     metrics: object = None  # node.observability.Metrics
 
     def __post_init__(self) -> None:
-        from .inbox_writer import InboxWriter
+        import asyncio
+
         from ..observability import Metrics
+        from .inbox_writer import InboxWriter
+        self.keys_lock = asyncio.Lock()  # the instance key pair is made once
         self.inbox_writer = InboxWriter(self.db)
         self.metrics = self.metrics or Metrics()
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from activitypub.client import Signer
 from activitypub.keys import generate_key_pair, load_private_key
@@ -22,17 +23,30 @@ async def ensure_member_keys(session, member: Member) -> Member:
 
 
 async def instance_keys(fed: Federation) -> tuple[str, str]:
+    """The instance actor's key pair, made by whichever process needs it first."""
     if fed.instance_keys is None:
-        async with fed.db.write() as session:
-            rows = dict((await session.execute(select(Setting.key, Setting.value).where(
-                Setting.key.in_(("instance_private_key", "instance_public_key"))))).all())
-            if len(rows) < 2:
-                pair = generate_key_pair()
-                rows = {"instance_private_key": pair.private_pem, "instance_public_key": pair.public_pem}
-                for key, value in rows.items():
-                    session.add(Setting(key=key, value=value))
-        fed.instance_keys = (rows["instance_private_key"], rows["instance_public_key"])
+        async with fed.keys_lock:  # concurrent first fetches in this process wait for one key
+            if fed.instance_keys is None:
+                fed.instance_keys = await _load_or_create_instance_keys(fed)
     return fed.instance_keys
+
+
+async def _load_or_create_instance_keys(fed: Federation) -> tuple[str, str]:
+    names = ("instance_private_key", "instance_public_key")
+    query = select(Setting.key, Setting.value).where(Setting.key.in_(names))
+    async with fed.db.read() as session:
+        rows = dict((await session.execute(query)).all())
+    if len(rows) < 2:
+        pair = generate_key_pair()
+        try:
+            async with fed.db.write() as session:
+                session.add_all([Setting(key=names[0], value=pair.private_pem),
+                                 Setting(key=names[1], value=pair.public_pem)])
+        except IntegrityError:
+            pass  # another process made them first: use theirs
+        async with fed.db.read() as session:
+            rows = dict((await session.execute(query)).all())
+    return rows[names[0]], rows[names[1]]
 
 
 async def instance_signer(fed: Federation) -> Signer:
