@@ -164,3 +164,13 @@ async def test_questions_of_one_member_are_listed_and_paginated(client, database
     second = await (await client.get("/questions?author=alice&tab=newest&page=2")).text()
     assert "Alice&#39;s question number 00" in second
     assert (await client.get("/questions?author=nobody")).status == 404
+
+
+async def test_accepting_ones_own_answer_earns_nothing(database):
+    alice = await make_member(database, "alice")
+    question = await ask(database, alice, "Answering my own question here")
+    own = await answers.post_answer(database, alice, question.id, "I found it myself in the end.", BASE)
+    await answers.accept_answer(database, alice, own.id)
+    async with database.read() as session:
+        assert (await session.get(Member, alice.id)).reputation == 0
+    assert await reputation.rebuild(database) == 0

@@ -96,9 +96,7 @@ async def delete_answer(db: Database, actor: Member, answer_id: int) -> int:
 
 async def _unaccept(session, question: Question, answer: Answer) -> None:
     if question.deleted_at is None:
-        await reputation.add(session, answer.author_id, -reputation.POINTS["accepted"])
-        if answer.author_id != question.author_id:
-            await reputation.add(session, question.author_id, -reputation.POINTS["accepter"])
+        await reputation.apply_acceptance(session, answer.author_id, question.author_id, -1)
     question.accepted_answer_id = None
 
 
@@ -122,9 +120,7 @@ async def accept_answer(db: Database, actor: Member, answer_id: int) -> Question
                 return question
         question.accepted_answer_id = answer.id
         question.last_activity_at = utcnow()
-        await reputation.add(session, answer.author_id, reputation.POINTS["accepted"])
-        if answer.author_id != question.author_id:
-            await reputation.add(session, question.author_id, reputation.POINTS["accepter"])
+        await reputation.apply_acceptance(session, answer.author_id, question.author_id)
         notify(session, answer.author_id, "accepted", actor.id, question_id=question.id, answer_id=answer.id)
         session.add(question)
         events.record(session, "question_updated", question_id=question.id, actor_id=actor.id)

@@ -129,10 +129,8 @@ async def delete_question(db: Database, actor: Member, question_id: int) -> None
         if question.accepted_answer_id:
             await session.refresh(question)
             answer = await session.get(Answer, question.accepted_answer_id)
-            if answer and answer.author_id != question.author_id:
-                await reputation.add(session, question.author_id, -reputation.POINTS["accepter"])
             if answer:
-                await reputation.add(session, answer.author_id, -reputation.POINTS["accepted"])
+                await reputation.apply_acceptance(session, answer.author_id, question.author_id, -1)
             question.accepted_answer_id = None
         session.add(question)
         await search.unindex(session, question.id)

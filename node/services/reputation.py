@@ -2,7 +2,7 @@
 
 Rules (also in the README):
 - an upvote on your question +5, on your answer +10; a downvote on either −2;
-- your answer accepted +15, and +2 to the asker for accepting an answer (not their own);
+- your answer accepted +15, and +2 to the asker for accepting it (nothing when you accept your own answer);
 - a peer endorsement of one of your skills +5;
 - votes on a deleted post, and the acceptance of a deleted answer, no longer count.
 """
@@ -22,6 +22,18 @@ POINTS = {
 
 def vote_points(target_type: str, value: int) -> int:
     return POINTS.get((target_type, value), 0)
+
+
+def acceptance_points(answerer_id: int, asker_id: int) -> dict[int, int]:
+    """What an accepted answer earns: nothing when someone accepts their own answer."""
+    if answerer_id == asker_id:
+        return {}
+    return {answerer_id: POINTS["accepted"], asker_id: POINTS["accepter"]}
+
+
+async def apply_acceptance(session, answerer_id: int, asker_id: int, sign: int = 1) -> None:
+    for member_id, points in acceptance_points(answerer_id, asker_id).items():
+        await add(session, member_id, sign * points)
 
 
 async def add(session, member_id: int, points: int) -> None:
@@ -55,9 +67,8 @@ async def compute_all(session) -> dict[int, int]:
         select(Answer.author_id, Question.author_id).join(Question, Question.accepted_answer_id == Answer.id)
         .where(Answer.deleted_at.is_(None)))).all()
     for answerer, asker in accepted:
-        totals[answerer] = totals.get(answerer, 0) + POINTS["accepted"]
-        if asker != answerer:
-            totals[asker] = totals.get(asker, 0) + POINTS["accepter"]
+        for member_id, points in acceptance_points(answerer, asker).items():
+            totals[member_id] = totals.get(member_id, 0) + points
     credit((await session.execute(
         select(MemberSkill.member_id, func.count(Endorsement.id) * POINTS["endorsement"])
         .join(Endorsement, Endorsement.member_skill_id == MemberSkill.id).group_by(MemberSkill.member_id))).all())
