@@ -51,8 +51,10 @@ async def load_demo(db: Database, base_url: str, question_count: int = 200, seed
         variant = VARIANTS[language][(number // len(pool)) % len(VARIANTS[language])]
         askers = [m for m in people if (m.language or "fr") == language] or people
         asker = rng.choice(askers)
-        extra = rng.choice([t for t in experts_by_skill if t != skill])
-        question = await questions.ask(db, asker, title=title + variant, body=body, tags=[skill, extra],
+        # A second tag from the skills people in this trade also have (menuiserie → finitions-bois).
+        related = sorted({s for p in PEOPLE if skill in p[6] for s in p[6] if s != skill})
+        tags = [skill, rng.choice(related)] if related else [skill]
+        question = await questions.ask(db, asker, title=title + variant, body=body, tags=tags,
                                        base_url=base_url, language=language)
         answerers = {m.id: m for m in experts_by_skill.get(skill, []) + rng.sample(people, 3) if m.id != asker.id}
         posted = []
