@@ -9,6 +9,8 @@ from typing import AsyncIterator
 from typing import Callable, TypeVar
 
 from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -114,6 +116,16 @@ class Database:
         await self.engine.dispose()
         if self._sync_sessions is not None:
             self._sync_sessions.kw["bind"].dispose()
+
+
+def insert_ignoring_duplicates(session, model, rows: list[dict]):
+    """INSERT … ON CONFLICT DO NOTHING on either database: queuing the same thing twice is harmless."""
+    if not rows:
+        return None
+    dialect = session.get_bind().dialect.name
+    # One compiled statement run for every row (executemany) on the bare table, not the ORM's bulk path.
+    statement = (sqlite_insert if dialect == "sqlite" else pg_insert)(model.__table__).on_conflict_do_nothing()
+    return session.execute(statement, rows)
 
 
 def include_schema_object(obj, name, type_, reflected, compare_to) -> bool:

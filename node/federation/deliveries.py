@@ -10,13 +10,12 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from activitypub.client import FetchError
 from activitypub.keys import load_private_key
 
 from .. import uris
+from ..db import insert_ignoring_duplicates
 from ..models import Delivery, Instance, Member, utcnow
 from .context import Federation
 from .keys import instance_keys
@@ -35,16 +34,6 @@ def backoff(attempts: int) -> timedelta:
 
 def inbox_of(member: Member) -> str:
     return member.shared_inbox_url or member.inbox_url
-
-
-def insert_ignoring_duplicates(session, model, rows: list[dict]):
-    """INSERT … ON CONFLICT DO NOTHING on either database: queuing the same thing twice is harmless."""
-    if not rows:
-        return None
-    dialect = session.get_bind().dialect.name
-    # One compiled statement run for every row (executemany) on the bare table, not the ORM's bulk path.
-    statement = (sqlite_insert if dialect == "sqlite" else pg_insert)(model.__table__).on_conflict_do_nothing()
-    return session.execute(statement, rows)
 
 
 async def enqueue(session, activity: dict, sender_id: int | None, inboxes: list[str]) -> None:

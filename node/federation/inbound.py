@@ -23,7 +23,8 @@ from ..services import answers, comments, follows, questions, skills, users_admi
 from ..services.errors import ServiceError
 from .actors import authority_of, describe_instance, get_actor, public_key_for, store_actor
 from .context import Federation
-from .deliveries import insert_ignoring_duplicates, mark_reachable
+from ..db import insert_ignoring_duplicates
+from .deliveries import mark_reachable
 
 log = logging.getLogger("skiller.inbox")
 MAX_INBOX_BYTES = 1_000_000  # Mastodon's MAX_JSON_SIZE

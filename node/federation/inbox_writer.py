@@ -10,7 +10,7 @@ import logging
 
 from ..db import Database
 from ..models import InboxItem
-from .deliveries import insert_ignoring_duplicates
+from ..db import insert_ignoring_duplicates
 
 log = logging.getLogger("skiller.inbox")
 MAX_BATCH = 500

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
 
-from ..db import Database
-from ..models import LEVELS, Endorsement, Member, MemberSkill, Skill
+from ..db import Database, insert_ignoring_duplicates
+from ..models import LEVELS, Endorsement, Member, MemberSkill, Skill, utcnow
 from . import events, reputation
 from .errors import Conflict, Forbidden, InvalidInput, N_, NotFound
 from .notifications import notify
@@ -31,9 +31,10 @@ async def get_or_create_skill(session, label: str) -> Skill:
     name = normalize_skill(label)
     skill = await session.scalar(select(Skill).where(Skill.name == name))
     if skill is None:
-        skill = Skill(name=name, label=re.sub(r"\s+", " ", label.strip().lstrip("#"))[:50])
-        session.add(skill)
-        await session.flush()
+        # Two members may bring the same new tag at once: the second insert is a no-op, and both read it.
+        await insert_ignoring_duplicates(session, Skill, [{
+            "name": name, "label": re.sub(r"\s+", " ", label.strip().lstrip("#"))[:50], "created_at": utcnow()}])
+        skill = await session.scalar(select(Skill).where(Skill.name == name))
     return skill
 
 
