@@ -41,6 +41,10 @@ def _finite_float(text: str) -> float:
     return value
 
 
+# One decoder for every document: json.loads with hooks would build a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 def _check_depth(document: Any, max_depth: int) -> None:
     # Iterative on purpose: the point is to protect code that recurses.
     stack = [(document, 1)]
@@ -66,7 +70,8 @@ def parse_json_object(
     if size > max_bytes:
         raise JSONTooLarge(f"document is larger than {max_bytes} bytes")
     try:
-        document = json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
+        text = data if isinstance(data, str) else data.decode(json.detect_encoding(data), "surrogatepass")
+        document = _DECODER.decode(text)
     except InvalidJSON:
         raise
     except RecursionError:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from activitypub.as2 import as_list, id_of
 from activitypub.client import FetchError
-from activitypub.origins import same_origin
+from activitypub.origins import authority_of, same_origin
 from webfinger.client import WebFingerError, resolve_handle
 
 from ..models import Member, MemberSkill, utcnow
@@ -30,12 +30,6 @@ async def fetch(fed: Federation, url: str) -> dict:
     if not await fed.policy.allows(authority_of(url)):
         raise FetchError("this instance does not federate with that server")
     return await fed.client.fetch_json(url, signer=await instance_signer(fed))
-
-
-def authority_of(url: str) -> str:
-    """host[:port]: the domain of a remote account, as in its handle (ports matter off port 443)."""
-    from urllib.parse import urlsplit
-    return urlsplit(url).netloc.lower()
 
 
 def _text(value, limit: int) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from activitypub.client import GuardedClient
 
@@ -30,7 +31,7 @@ class Federation:
         self.inbox_writer = InboxWriter(self.db)
         self.metrics = self.metrics or Metrics()
 
-    @property
+    @cached_property
     def policy(self):
         from ..services.federation_policy import snapshot
         return snapshot(self.db)

@@ -7,12 +7,12 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 
 from activitypub.client import FetchError
 from activitypub.keys import load_private_key
+from activitypub.origins import authority_of
 
 from .. import uris
 from ..db import insert_ignoring_duplicates
@@ -39,7 +39,7 @@ def inbox_of(member: Member) -> str:
 async def enqueue(session, activity: dict, sender_id: int | None, inboxes: list[str]) -> None:
     """Queue `activity` for each distinct inbox, in the caller's transaction."""
     body = json.dumps(activity, separators=(",", ":"))
-    rows = [{"activity_id": activity["id"], "inbox_url": inbox, "domain": urlsplit(inbox).netloc.lower(),
+    rows = [{"activity_id": activity["id"], "inbox_url": inbox, "domain": authority_of(inbox),
              "payload": body, "sender_id": sender_id, "next_attempt_at": utcnow(), "created_at": utcnow()}
             for inbox in dict.fromkeys(i for i in inboxes if i)]
     if rows:

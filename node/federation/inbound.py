@@ -15,13 +15,13 @@ from sqlalchemy.exc import IntegrityError
 
 from activitypub.as2 import as_list, id_of
 from activitypub.inbox import InboxError, read_signed_activity
-from activitypub.origins import same_origin
+from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
 
 from ..models import Answer, Comment, InboxItem, Member, MemberFollow, Question, Tombstone, utcnow
 from ..services import answers, comments, follows, questions, skills, users_admin, votes
 from ..services.errors import ServiceError
-from .actors import authority_of, describe_instance, get_actor, public_key_for, store_actor
+from .actors import describe_instance, get_actor, public_key_for, store_actor
 from .context import Federation
 from ..db import insert_ignoring_duplicates
 from .deliveries import mark_reachable

@@ -10,7 +10,6 @@ import logging
 
 from ..db import Database
 from ..models import InboxItem
-from ..db import insert_ignoring_duplicates
 
 log = logging.getLogger("skiller.inbox")
 MAX_BATCH = 500
@@ -35,8 +34,7 @@ class InboxWriter:
             await asyncio.sleep(0)  # let the requests already being read join this batch
             batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
             try:
-                async with self.db.write() as session:
-                    await insert_ignoring_duplicates(session, InboxItem, [row for row, _ in batch])
+                await self.db.insert_rows(InboxItem, [row for row, _ in batch])
             except Exception as exc:  # noqa: BLE001 - every waiting request learns it failed
                 log.exception("could not store %d inbox items", len(batch))
                 for _, future in batch:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from aiohttp import web
 
 import re
-from urllib.parse import urlsplit
 
 from activitypub.inbox import InboxError
+from activitypub.origins import authority_of
 from activitypub.media_types import ACTIVITY_JSON, wants_as2
 from activitypub.nodeinfo import nodeinfo_links
 from webfinger.server import host_meta_handler, webfinger_handler
@@ -36,7 +36,7 @@ async def inbox(request: web.Request) -> web.Response:
     # Federation policy comes first: a refused server costs no body, no key fetch, no signature check.
     # (A quick look at keyId here; the parsed key id is checked again before any fetch.)
     match = KEY_ID.search(request.headers.get("Signature", "") or request.headers.get("Signature-Input", ""))
-    if match and not await fed.policy.allows(urlsplit(match.group(1)).netloc):
+    if match and not await fed.policy.allows(authority_of(match.group(1))):
         return web.json_response({"error": "this server does not federate with yours"}, status=403)
     try:
         await inbound.receive(fed, request)
