@@ -36,7 +36,7 @@ from node.config import load_config  # noqa: E402
 from node.db import Database, upgrade_database  # noqa: E402
 from node.federation import deliveries, publish  # noqa: E402
 from node.federation.context import Federation  # noqa: E402
-from node.models import Delivery, Member, MemberFollow, utcnow  # noqa: E402
+from node.models import Delivery, Member, MemberFollow, OutgoingActivity, utcnow  # noqa: E402
 from node.services import accounts, questions  # noqa: E402
 
 CONCURRENCY = 50
@@ -127,8 +127,9 @@ async def main() -> None:
             for number in range(args.rounds + 1):  # round 0 warms both sides up and is not counted
                 node_seconds, queued, activity_id = await node_fanout(fed, author, number)
                 async with db.read() as session:
-                    rows = (await session.execute(select(Delivery.state, Delivery.payload, Delivery.inbox_url)
-                                                  .where(Delivery.activity_id == activity_id))).all()
+                    rows = (await session.execute(
+                        select(Delivery.state, OutgoingActivity.payload, Delivery.inbox_url).join(OutgoingActivity)
+                        .where(OutgoingActivity.activity_id == activity_id))).all()
                 assert rows and all(state == "done" for state, _, _ in rows), "the node left deliveries undone"
                 bare_seconds = await bare_fanout(bare_http, rows[0][1].encode(), [inbox for _, _, inbox in rows],
                                                  key_id, author.private_key_pem)

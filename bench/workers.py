@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -19,14 +18,15 @@ from collections import Counter
 from pathlib import Path
 
 from aiohttp import web
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import free_ports  # noqa: E402
 from node.config import normalize_database_url  # noqa: E402
 from node.db import Database, create_engine, upgrade_database  # noqa: E402
-from node.models import Delivery, utcnow  # noqa: E402
+from node.models import Delivery, OutgoingActivity  # noqa: E402
 from node.services import accounts  # noqa: E402
+from tests.support import queue_distinct_deliveries  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,19 +48,15 @@ async def run(url: str, workers: int, deliveries: int, ports: list[int]) -> tupl
     await asyncio.sleep(4)  # imports and connections done: idle workers poll once a second
     db = Database(url)
     sender = await accounts.get_local_member(db, "sender")
-    now, tag = utcnow(), uuid.uuid4().hex[:6]
-    rows = [{"activity_id": f"http://bench.test/{tag}/{n}", "inbox_url": f"http://127.0.0.1:{ports[n % len(ports)]}/inbox",
-             "domain": f"127.0.0.1:{ports[n % len(ports)]}", "payload": json.dumps({"id": f"http://bench.test/{tag}/{n}"}),
-             "sender_id": sender.id, "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
-             "last_status": 0, "last_error": ""} for n in range(deliveries)]
+    prefix = f"http://bench.test/{uuid.uuid4().hex[:6]}"
     cpu_before = sum(cpu_seconds(p.pid) for p in processes)
     began = time.monotonic()
-    async with db.write() as session:
-        await session.execute(insert(Delivery), rows)
+    await queue_distinct_deliveries(db, sender.id, [f"http://127.0.0.1:{port}/inbox" for port in ports], prefix,
+                                    deliveries)
     while True:
         async with db.read() as session:
-            done = await session.scalar(select(func.count()).select_from(Delivery).where(
-                Delivery.state == "done", Delivery.activity_id.startswith(f"http://bench.test/{tag}/")))
+            done = await session.scalar(select(func.count()).select_from(Delivery).join(OutgoingActivity).where(
+                Delivery.state == "done", OutgoingActivity.activity_id.startswith(prefix + "/")))
         if done == deliveries:
             break
         await asyncio.sleep(0.05)

@@ -121,7 +121,7 @@ class Database:
         """
         if not rows:
             return
-        statement = _insert_ignoring(self.engine.dialect.name, model)
+        statement = dialect_insert(self.engine.dialect.name, model).on_conflict_do_nothing()
         if self._write_lock is None:
             async with self.engine.begin() as connection:
                 await connection.execute(statement, rows)
@@ -139,16 +139,19 @@ class Database:
             self._sync_engine.dispose()
 
 
-def _insert_ignoring(dialect: str, model):
-    # One compiled statement run for every row (executemany) on the bare table, not the ORM's bulk path.
-    return (sqlite_insert if dialect == "sqlite" else pg_insert)(model.__table__).on_conflict_do_nothing()
+def dialect_insert(dialect: str, model):
+    """INSERT into `model`'s bare table with the database's ON CONFLICT clauses (SQLite or PostgreSQL).
+
+    Run with a list of rows it is one compiled statement for all of them (executemany), not the ORM's bulk path.
+    """
+    return (sqlite_insert if dialect == "sqlite" else pg_insert)(model.__table__)
 
 
 def insert_ignoring_duplicates(session, model, rows: list[dict]):
     """INSERT … ON CONFLICT DO NOTHING on either database: queuing the same thing twice is harmless."""
     if not rows:
         return None
-    return session.execute(_insert_ignoring(session.get_bind().dialect.name, model), rows)
+    return session.execute(dialect_insert(session.get_bind().dialect.name, model).on_conflict_do_nothing(), rows)
 
 
 def include_schema_object(obj, name, type_, reflected, compare_to) -> bool:

@@ -1,12 +1,18 @@
 """Helpers for tests: members, configuration and submitting forms like a browser."""
 from __future__ import annotations
 
+import json
 import re
 import socket
 from pathlib import Path
 
+from sqlalchemy import insert, select
+
+from activitypub.origins import authority_of
+
 from node.config import load_config
 from node.db import Database
+from node.models import Delivery, OutgoingActivity, utcnow
 from node.services import accounts
 
 PASSWORD = "correct horse battery"
@@ -54,3 +60,25 @@ async def one(db, query):
     """The first column of the first row of `query` (None when there is none)."""
     async with db.read() as session:
         return await session.scalar(query)
+
+
+async def queue_distinct_deliveries(db: Database, sender_id: int, inboxes: list[str], id_prefix: str,
+                                    count: int) -> None:
+    """`count` different activities (`<id_prefix>/<n>`), the n-th to inboxes[n % len(inboxes)], queued in bulk
+    (deliveries.enqueue, one activity at a time, would take longer than what the tests measure)."""
+    ids = [f"{id_prefix}/{n}" for n in range(count)]
+    now = utcnow()
+    async with db.write() as session:
+        await session.execute(insert(OutgoingActivity), [
+            {"activity_id": i, "payload": json.dumps({"id": i, "type": "Note"}), "created_at": now} for i in ids])
+        refs = dict((await session.execute(select(OutgoingActivity.activity_id, OutgoingActivity.id).where(
+            OutgoingActivity.activity_id.startswith(id_prefix + "/")))).all())
+        await session.execute(insert(Delivery), [
+            {"activity_ref": refs[i], "inbox_url": inboxes[n % len(inboxes)], "domain": authority_of(inboxes[n % len(inboxes)]),
+             "sender_id": sender_id, "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
+             "last_status": 0, "last_error": ""} for n, i in enumerate(ids)])
+
+
+def activities_starting(prefix: str):
+    """The ids of queued outgoing activities whose activity id starts with `prefix` (a subquery)."""
+    return select(OutgoingActivity.id).where(OutgoingActivity.activity_id.startswith(prefix))

@@ -1,7 +1,8 @@
 """The administration area: only administrators, the same services as the CLI, everything audited."""
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from node.models import AuditEntry, Delivery, DomainPolicy, Instance, Member, utcnow
+from node.federation import deliveries
 from node.services import federation_policy
 
 from .support import log_in, make_member, post_form
@@ -60,8 +61,7 @@ async def test_known_instances_and_queue_pages_with_retry_and_drop(client, datab
         session.add(Member(username="eve", username_key="eve", domain="slow.example", local=False,
                            actor_url="https://slow.example/users/eve", links=[]))
         for n in range(3):
-            session.add(Delivery(activity_id=f"https://here/a/{n}", inbox_url="https://slow.example/inbox",
-                                 domain="slow.example", payload="{}", next_attempt_at=utcnow()))
+            await deliveries.enqueue(session, {"id": f"https://here/a/{n}"}, None, ["https://slow.example/inbox"])
     await log_in(client, "ada")
     page = await (await client.get("/admin/instances?sort=failures")).text()
     row = page.split('data-domain="slow.example"')[1].split("</tr>")[0]
@@ -133,7 +133,6 @@ async def test_limited_servers_and_silenced_members_are_hidden_from_non_follower
 
 
 async def test_healthz_and_metrics(client, database):
-    from node.services import questions
     health = await client.get("/healthz")
     body = await health.json()
     assert health.status == 200 and body["status"] == "ok" and body["database"] == "ok"
@@ -144,7 +143,8 @@ async def test_healthz_and_metrics(client, database):
     assert 'skiller_http_request_seconds_count{method="GET",route="/questions"}' in metrics
     async with database.write() as session:  # a delivery stuck for two hours makes the instance unhealthy
         from datetime import timedelta
-        session.add(Delivery(activity_id="https://here/a/1", inbox_url="https://far.example/inbox",
-                             domain="far.example", payload="{}", created_at=utcnow() - timedelta(hours=2)))
+        await deliveries.enqueue(session, {"id": "https://here/a/1"}, None, ["https://far.example/inbox"])
+        await session.execute(update(Delivery).where(Delivery.domain == "far.example")
+                              .values(created_at=utcnow() - timedelta(hours=2)))
     stuck = await client.get("/healthz")
     assert stuck.status == 503 and (await stuck.json())["queues"]["deliveries"]["pending"] == 1

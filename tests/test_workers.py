@@ -1,7 +1,6 @@
 """Several worker processes on one PostgreSQL database: nothing lost, nothing sent twice while they live,
 and the jobs of a worker killed mid-batch delivered by the others once its lease runs out."""
 import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -11,12 +10,12 @@ from collections import Counter
 from pathlib import Path
 
 from aiohttp import web
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from node.db import Database
-from node.models import Delivery, utcnow
+from node.models import Delivery
 
-from .support import free_port, make_member
+from .support import free_port, make_member, queue_distinct_deliveries
 from .test_db_copy import empty_postgres_database  # noqa: F401 - a fresh PostgreSQL database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,15 +46,8 @@ class Receivers:
 
 
 async def queue(db: Database, sender_id: int, receivers: Receivers, prefix: str, count: int) -> None:
-    now = utcnow()
-    rows = [{"activity_id": f"http://sender.test/{prefix}/{n}",
-             "inbox_url": f"http://127.0.0.1:{receivers.ports[n % len(receivers.ports)]}/inbox",
-             "domain": f"127.0.0.1:{receivers.ports[n % len(receivers.ports)]}",
-             "payload": json.dumps({"id": f"http://sender.test/{prefix}/{n}", "type": "Note"}),
-             "sender_id": sender_id, "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
-             "last_status": 0, "last_error": ""} for n in range(count)]
-    async with db.write() as session:
-        await session.execute(insert(Delivery), rows)
+    await queue_distinct_deliveries(db, sender_id, [f"http://127.0.0.1:{port}/inbox" for port in receivers.ports],
+                                    f"http://sender.test/{prefix}", count)
 
 
 def start_workers(url: str, count: int, lease: int) -> list[subprocess.Popen]:

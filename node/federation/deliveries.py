@@ -15,8 +15,8 @@ from activitypub.keys import load_private_key
 from activitypub.origins import authority_of
 
 from .. import uris
-from ..db import insert_ignoring_duplicates
-from ..models import Delivery, Instance, Member, utcnow
+from ..db import dialect_insert, insert_ignoring_duplicates
+from ..models import Delivery, Instance, Member, OutgoingActivity, utcnow
 from .context import Federation
 from .keys import instance_keys
 
@@ -37,13 +37,17 @@ def inbox_of(member: Member) -> str:
 
 
 async def enqueue(session, activity: dict, sender_id: int | None, inboxes: list[str]) -> None:
-    """Queue `activity` for each distinct inbox, in the caller's transaction."""
-    body = json.dumps(activity, separators=(",", ":"))
-    rows = [{"activity_id": activity["id"], "inbox_url": inbox, "domain": authority_of(inbox),
-             "payload": body, "sender_id": sender_id, "next_attempt_at": utcnow(), "created_at": utcnow()}
-            for inbox in dict.fromkeys(i for i in inboxes if i)]
-    if rows:
-        await insert_ignoring_duplicates(session, Delivery, rows)
+    """Queue `activity` for each distinct inbox, in the caller's transaction (queuing it twice is harmless)."""
+    inboxes = list(dict.fromkeys(i for i in inboxes if i))
+    if not inboxes:
+        return
+    now = utcnow()
+    await insert_ignoring_duplicates(session, OutgoingActivity, [
+        {"activity_id": activity["id"], "payload": json.dumps(activity, separators=(",", ":")), "created_at": now}])
+    ref = await session.scalar(select(OutgoingActivity.id).where(OutgoingActivity.activity_id == activity["id"]))
+    await insert_ignoring_duplicates(session, Delivery, [
+        {"activity_ref": ref, "inbox_url": inbox, "domain": authority_of(inbox), "sender_id": sender_id,
+         "next_attempt_at": now, "created_at": now} for inbox in inboxes])
 
 
 @dataclass
@@ -51,9 +55,10 @@ class Claimed:
     id: int
     inbox_url: str
     domain: str
-    payload: str
+    activity_ref: int
     sender_id: int | None
     attempts: int
+    body: bytes = b""
 
 
 async def claim(fed: Federation, limit: int = 500) -> list[Claimed]:
@@ -71,9 +76,16 @@ async def claim(fed: Federation, limit: int = 500) -> list[Claimed]:
             update(Delivery).where(Delivery.id.in_(due.scalar_subquery()))
             .values(next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
                     attempts=Delivery.attempts + 1)
-            .returning(Delivery.id, Delivery.inbox_url, Delivery.domain, Delivery.payload, Delivery.sender_id,
+            .returning(Delivery.id, Delivery.inbox_url, Delivery.domain, Delivery.activity_ref, Delivery.sender_id,
                        Delivery.attempts))).all()
-    return [Claimed(*row) for row in rows]
+        batch = [Claimed(*row) for row in rows]
+        if batch:  # a batch is mostly one activity to many inboxes: each body is read once
+            bodies = {ref: payload.encode() for ref, payload in (await session.execute(
+                select(OutgoingActivity.id, OutgoingActivity.payload).where(
+                    OutgoingActivity.id.in_({row.activity_ref for row in batch})))).all()}
+            for row in batch:
+                row.body = bodies[row.activity_ref]
+    return batch
 
 
 async def _signers(fed: Federation, sender_ids: set[int]) -> dict[int | None, tuple[str, object]]:
@@ -102,7 +114,7 @@ async def send(fed: Federation, batch: list[Claimed], concurrency: int = 50) -> 
             return row, REFUSED, "refused by this instance's federation policy"
         async with slots:
             try:
-                status = await fed.client.post_signed(row.inbox_url, row.payload.encode(), signer[0], signer[1])
+                status = await fed.client.post_signed(row.inbox_url, row.body, signer[0], signer[1])
                 return row, status, ""
             except FetchError as exc:
                 return row, 0, exc.message[:500]
@@ -118,10 +130,8 @@ async def _record(fed: Federation, results) -> tuple[int, int]:
     for _, status, _ in failures:
         fed.metrics.deliveries.labels("refused_by_policy" if status == REFUSED else "connection_error" if status == 0
                                       else f"http_{status // 100}xx").inc()
-    health = {row.domain: True for row, _ in delivered}
-    for row, status, _ in failures:
-        if status != REFUSED:
-            health.setdefault(row.domain, False)
+    failed_domains = {row.domain for row, status, _ in failures if status != REFUSED}
+    succeeded_domains = {row.domain for row, _ in delivered}
     async with fed.db.write() as session:
         if delivered:  # the common case, one statement for the whole batch
             await session.execute(update(Delivery).where(Delivery.id.in_([row.id for row, _ in delivered])).values(
@@ -135,22 +145,43 @@ async def _record(fed: Federation, results) -> tuple[int, int]:
             await session.execute(update(Delivery).where(Delivery.id == row.id).values(
                 state="failed" if final else "pending", next_attempt_at=now + backoff(row.attempts),
                 last_status=status, last_error=error or f"HTTP {status}"))
-        await _record_health(session, health, now)
+        await _record_successes(session, succeeded_domains, now)
+        await _record_failures(session, failed_domains - succeeded_domains, now)
     return len(delivered), len(failures)
 
 
-async def _record_health(session, outcomes: dict[str, bool], now) -> None:
-    """Per domain: any success resets it; a failure counts, and a new day of failures counts once more."""
-    known = {i.domain: i for i in await session.scalars(select(Instance).where(Instance.domain.in_(list(outcomes))))}
-    for domain, success in outcomes.items():
+HEALTH_REFRESH = timedelta(minutes=1)
+
+
+async def _record_successes(session, domains: set[str], now) -> None:
+    """Any success resets a domain's health. A domain already healthy is rewritten at most once a minute (its
+    last success is shown to admins, not used for decisions): a batch to healthy servers costs one SELECT."""
+    if not domains:
+        return
+    healthy = set(await session.scalars(select(Instance.domain).where(
+        Instance.domain.in_(domains), Instance.consecutive_failures == 0, Instance.failure_days == 0,
+        Instance.last_success_at >= now - HEALTH_REFRESH)))
+    if not domains - healthy:
+        return
+    await session.execute(
+        dialect_insert(session.get_bind().dialect.name, Instance).on_conflict_do_update(
+            index_elements=[Instance.__table__.c.domain],
+            set_={"last_success_at": now, "consecutive_failures": 0, "failure_days": 0}),
+        [{"domain": domain, "software": "", "version": "", "last_success_at": now, "consecutive_failures": 0,
+          "failure_days": 0, "created_at": now} for domain in sorted(domains - healthy)])
+
+
+async def _record_failures(session, domains: set[str], now) -> None:
+    """A failure counts, and a new day of failures counts once more (several such days: unavailable)."""
+    if not domains:
+        return
+    known = {i.domain: i for i in await session.scalars(select(Instance).where(Instance.domain.in_(list(domains))))}
+    for domain in domains:
         instance = known.get(domain) or Instance(domain=domain, created_at=now)
-        if success:
-            instance.last_success_at, instance.consecutive_failures, instance.failure_days = now, 0, 0
-        else:
-            if instance.last_failure_at is None or instance.last_failure_at.date() != now.date():
-                instance.failure_days += 1
-            instance.last_failure_at = now
-            instance.consecutive_failures += 1
+        if instance.last_failure_at is None or instance.last_failure_at.date() != now.date():
+            instance.failure_days += 1
+        instance.last_failure_at = now
+        instance.consecutive_failures += 1
         session.add(instance)
 
 

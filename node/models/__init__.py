@@ -5,11 +5,11 @@ from .skills import LEVELS, Endorsement, MemberSkill, Skill
 from .qa import KINDS, Answer, Comment, Question, QuestionTag, Revision, Vote
 from .social import NOTIFICATION_KINDS, MemberFollow, Notification, TagFollow
 from .search import SearchDocument
-from .federation import Delivery, InboxItem, Instance, Setting, Tombstone
+from .federation import Delivery, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
 from .moderation import POLICY_ACTIONS, REPORT_TARGETS, AuditEntry, DomainPolicy, Report
 
 __all__ = ["metadata", "utcnow", "ROLES", "Invitation", "InvitationRequest", "LoginFailure", "Member",
            "LEVELS", "Endorsement", "MemberSkill", "Skill", "KINDS", "Answer", "Comment", "Question",
            "QuestionTag", "Revision", "Vote", "NOTIFICATION_KINDS", "MemberFollow", "Notification", "TagFollow",
-           "SearchDocument", "Delivery", "InboxItem", "Instance", "Setting", "Tombstone", "POLICY_ACTIONS",
+           "SearchDocument", "Delivery", "InboxItem", "Instance", "OutgoingActivity", "Setting", "Tombstone", "POLICY_ACTIONS",
            "REPORT_TARGETS", "AuditEntry", "DomainPolicy", "Report"]

@@ -36,17 +36,30 @@ class InboxItem(SQLModel, table=True):
     processed_at: Optional[datetime] = None
 
 
+class OutgoingActivity(SQLModel, table=True):
+    """An activity this instance sends, stored once however many inboxes it goes to."""
+    __tablename__ = "outgoing_activity"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    activity_id: str = Field(max_length=500, unique=True)
+    payload: str  # the exact JSON body to sign and send
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Delivery(SQLModel, table=True):
-    """One activity to one inbox; retried with growing delays until it succeeds or finally fails."""
+    """One activity to one inbox; retried with growing delays until it succeeds or finally fails.
+
+    Rows stay small (the activity lives in `outgoing_activity`): claiming and completing a batch rewrites
+    rows, and a question to 10,000 followers would otherwise copy its body into each of them.
+    """
     __tablename__ = "delivery"
-    __table_args__ = (UniqueConstraint("activity_id", "inbox_url", name="uq_delivery_once"),
+    __table_args__ = (UniqueConstraint("activity_ref", "inbox_url", name="uq_delivery_once"),
                       Index("ix_delivery_due", "state", "next_attempt_at"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    activity_id: str = Field(max_length=500)
+    activity_ref: int = Field(foreign_key="outgoing_activity.id", ondelete="CASCADE")
     inbox_url: str = Field(max_length=500)
     domain: str = Field(max_length=255, index=True)
-    payload: str  # the exact JSON body to sign and send
     sender_id: Optional[int] = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
     state: str = Field(default="pending", max_length=16)
     attempts: int = Field(default=0)
