@@ -50,12 +50,15 @@ def public_pem_of(private_key: PrivateKey | str) -> str:
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def load_private_key(pem: str) -> PrivateKey:
+def load_private_key(pem: str, trusted: bool = False) -> PrivateKey:
     """Load an unencrypted private key from PEM (PKCS#1 or PKCS#8), cached by PEM text.
 
+    ``trusted=True`` skips the RSA consistency checks (about 30 ms of the load, against 0.1 ms without):
+    only for keys this program generated and stored itself, never for keys received from elsewhere.
     Raises ValueError if the PEM is not a supported private key.
     """
-    key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+    key = serialization.load_pem_private_key(pem.encode("ascii"), password=None,
+                                             unsafe_skip_rsa_key_validation=trusted)
     if not isinstance(key, (rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)):
         raise ValueError("unsupported private key type")
     return key

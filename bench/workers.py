@@ -2,7 +2,7 @@
 receivers, and each run's worker CPU seconds per delivery (from the processes' own accounting), with the
 ratios against one worker. Goal: CPU per delivery with 4 workers ≤ 1.2× one worker's; none lost or doubled.
 
-Usage: .venv/bin/python bench/workers.py [--deliveries 4000] [--postgres postgresql://postgres@127.0.0.1/test]
+Usage: .venv/bin/python bench/workers.py [--deliveries 4000] [--repeat 3] [--postgres postgresql://postgres@127.0.0.1/test]
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -72,6 +73,7 @@ async def run(url: str, workers: int, deliveries: int, ports: list[int]) -> tupl
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=4000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each worker count (medians reported)")
     parser.add_argument("--postgres", default=os.environ.get("SKILLER_TEST_POSTGRES_URL",
                                                              "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
@@ -98,17 +100,22 @@ async def main() -> None:
         db = Database(url)
         await accounts.create_member(db, "sender", "a long password here")
         await db.close()
-        results = {}
-        for count in (1, 2, 4):
-            seconds, cpu = await run(url, count, args.deliveries, ports)
-            results[count] = (args.deliveries / seconds, cpu / args.deliveries)
+        runs: dict[int, list[tuple[float, float]]] = {1: [], 2: [], 4: []}
+        for _ in range(args.repeat):  # interleaved, so that a neighbour's load falls on every count alike
+            for count in runs:
+                seconds, cpu = await run(url, count, args.deliveries, ports)
+                runs[count].append((args.deliveries / seconds, cpu / args.deliveries))
+        results = {count: (statistics.median(r for r, _ in measured), statistics.median(c for _, c in measured))
+                   for count, measured in runs.items()}
         base_rate, base_cpu = results[1]
         for count, (rate, cpu) in results.items():
             print(f"{count} worker(s): {rate:,.0f} deliveries/s ({rate / base_rate:.2f}× one worker), "
-                  f"{cpu * 1000:.2f} ms CPU per delivery ({cpu / base_cpu:.2f}× one worker)")
+                  f"{cpu * 1000:.2f} ms CPU per delivery ({cpu / base_cpu:.2f}× one worker); runs: "
+                  + ", ".join(f"{c * 1000:.2f} ms" for _, c in runs[count]))
         doubled = sum(1 for n in received.values() if n > 1)
-        print(f"received {len(received):,} distinct activities for {3 * args.deliveries:,} queued, {doubled} twice; "
-              f"ratio CPU per delivery 4 workers / 1 worker {results[4][1] / base_cpu:.2f} (goal <= 1.2)")
+        queued = 3 * args.repeat * args.deliveries
+        print(f"received {len(received):,} distinct activities for {queued:,} queued, {doubled} twice; "
+              f"ratio CPU per delivery 4 workers / 1 worker {results[4][1] / base_cpu:.2f} (medians, goal <= 1.2)")
     finally:
         await runner.cleanup()
         async with admin.connect() as conn:

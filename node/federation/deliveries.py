@@ -10,15 +10,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from activitypub.client import FetchError
-from activitypub.keys import load_private_key
+from activitypub.client import FetchError, Signer
 from activitypub.origins import authority_of
 
-from .. import uris
 from ..db import dialect_insert, insert_ignoring_duplicates
 from ..models import Delivery, Instance, Member, OutgoingActivity, utcnow
 from .context import Federation
-from .keys import instance_keys
+from .keys import instance_signer, member_signer
 
 log = logging.getLogger("skiller.delivery")
 MAX_ATTEMPTS = 16  # about two and a half days with the delays below, like Mastodon
@@ -88,16 +86,16 @@ async def claim(fed: Federation, limit: int = 500) -> list[Claimed]:
     return batch
 
 
-async def _signers(fed: Federation, sender_ids: set[int]) -> dict[int | None, tuple[str, object]]:
-    signers: dict[int | None, tuple[str, object]] = {}
+async def _signers(fed: Federation, sender_ids: set[int]) -> dict[int | None, Signer]:
+    """Who signs for each sender of a batch (None: the instance actor); members since deleted are absent."""
+    signers: dict[int | None, Signer] = {}
     if None in sender_ids:
-        private_pem, _ = await instance_keys(fed)
-        signers[None] = (uris.instance_actor_id(fed.base_url) + "#main-key", load_private_key(private_pem))
+        signers[None] = await instance_signer(fed)
     ids = [i for i in sender_ids if i is not None]
     if ids:
         async with fed.db.read() as session:
             for member in await session.scalars(select(Member).where(Member.id.in_(ids))):
-                signers[member.id] = (uris.key_id(fed.base_url, member.username), load_private_key(member.private_key_pem))
+                signers[member.id] = member_signer(fed, member)
     return signers
 
 
@@ -114,7 +112,7 @@ async def send(fed: Federation, batch: list[Claimed], concurrency: int = 50) -> 
             return row, REFUSED, "refused by this instance's federation policy"
         async with slots:
             try:
-                status = await fed.client.post_signed(row.inbox_url, row.body, signer[0], signer[1])
+                status = await fed.client.post_signed(row.inbox_url, row.body, signer.key_id, signer.private_key)
                 return row, status, ""
             except FetchError as exc:
                 return row, 0, exc.message[:500]

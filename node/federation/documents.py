@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from activitypub.as2 import activity, format_datetime
+from activitypub.as2 import activity
 from activitypub.nodeinfo import nodeinfo_document
 from webfinger.server import jrd
 
