@@ -37,10 +37,11 @@ class InboxError(Exception):
 
 
 class SignedActivity(NamedTuple):
-    """An activity whose signature verified, and the actor that owns the signing key."""
+    """An activity whose signature verified, the actor that owns the signing key, and the body as sent."""
 
     activity: dict[str, Any]
     signer: str
+    body: bytes
 
 
 async def read_body_capped(request: web.Request, max_bytes: int) -> bytes:
@@ -106,7 +107,7 @@ async def read_signed_activity(
         raise InboxError(401, "key id and key owner are on different origins")
     if not same_origin(actor, owner):
         raise InboxError(401, "activity actor is not on the signer's origin")
-    return SignedActivity(activity, owner)
+    return SignedActivity(activity, owner, body)
 
 
 class _SignedTarget:

@@ -93,10 +93,12 @@ def cmd_worker(args) -> None:
     """Apply received activities and send deliveries, beside web processes started with --no-workers."""
     from .federation.runtime import run_worker_process
 
-    config = _config(args)
+    config = load_config(args.config, **({"worker_metrics_port": args.metrics_port} if args.metrics_port else {}))
     _with_database(config, None)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    print(f"Skiller worker for {config.base_url}")
+    metrics = f", metrics on http://{config.host}:{config.worker_metrics_port}/metrics" \
+        if config.worker_metrics_port else ""
+    print(f"Skiller worker for {config.base_url}{metrics}")
     try:
         asyncio.run(run_worker_process(config))
     except KeyboardInterrupt:
@@ -281,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = commands.add_parser("worker", help="run the background workers (inbox processing, deliveries) alone")
+    p.add_argument("--metrics-port", type=int, help="serve this worker's Prometheus /metrics on this port")
     p.set_defaults(func=cmd_worker)
 
     p = commands.add_parser("createuser", help="create a member (or an administrator)")

@@ -36,6 +36,9 @@ class Config:
     workers: bool = True
     # A worker's claim on a batch of jobs; if it dies, the jobs come back to the queue after this long.
     worker_lease_seconds: int = 300
+    # `skiller worker` serves its own Prometheus /metrics on host:port (0: none); its delivery and inbox
+    # counters live in its process, not in the web processes'.
+    worker_metrics_port: int = 0
     # Behind a reverse proxy (nginx), the client address is the last one it appended to X-Forwarded-For.
     trust_forwarded_for: bool = False
     # One JSON line per request; off by default because nginx already keeps an access log in production.

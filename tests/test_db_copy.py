@@ -6,7 +6,7 @@ import sys
 import uuid
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from node.db import Database, create_engine
 from node.web.app import create_app
@@ -60,3 +60,42 @@ async def test_sqlite_instance_copied_to_postgresql_serves_the_same_pages(tmp_pa
     strip = lambda html: re.sub(r'name="csrf_token" value="[^"]+"', "", html)  # noqa: E731 - per session
     assert "levain" in pages["sqlite"][3].lower() and "claire" in pages["sqlite"][1].lower()
     assert [strip(p) for p in pages["sqlite"]] == [strip(p) for p in pages["postgresql"]]
+
+
+async def test_federation_keeps_working_after_the_copy(tmp_path, sqlite_template, empty_postgres_database):
+    """Node A moves from SQLite to PostgreSQL between two questions: B's follow, A's keys and the remote
+    accounts A knows all came along, so the next question still reaches B and B's answer still reaches A."""
+    from node.db_copy import copy_database
+    from node.models import Answer, Question
+    from node.services import accounts, answers, follows, questions
+    from node.federation.actors import find_by_handle
+    from .support import make_member, one
+    from .testrig import _serve, drain, start_nodes, stop_node
+
+    a, b = await start_nodes(tmp_path, sqlite_template, 2)
+    try:
+        alice = await make_member(a.db, "alice")
+        bob = await make_member(b.db, "bob")
+        await follows.follow_member(b.db, bob, await find_by_handle(b.fed, f"@alice@{a.domain}"))
+        await drain([a, b])
+        await questions.ask(a.db, alice, title="Before the move", body="Asked on SQLite.", tags="migration",
+                            base_url=a.base)
+        await drain([a, b])
+
+        await stop_node(a)
+        await copy_database(a.db.url, empty_postgres_database, report=lambda *_: None)
+        a.db = Database(empty_postgres_database)
+        a.config = make_config(tmp_path / "a", a.db.url, base_url=a.base, instance_name="Node a", port=a.config.port)
+        await _serve(a)
+
+        asked = await questions.ask(a.db, await accounts.get_local_member(a.db, "alice"), title="After the move",
+                                    body="Asked on PostgreSQL.", tags="migration", base_url=a.base)
+        await drain([a, b])
+        on_b = await one(b.db, select(Question).where(Question.ap_id == f"{a.base}/questions/{asked.id}"))
+        assert on_b is not None and on_b.title == "After the move"
+        await answers.post_answer(b.db, bob, on_b.id, "Still federating.", b.base)
+        await drain([a, b])
+        assert "Still federating." in await one(a.db, select(Answer.body_html).where(Answer.question_id == asked.id))
+    finally:
+        for node in (a, b):  # the fixture drops A's PostgreSQL database
+            await stop_node(node)

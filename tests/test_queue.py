@@ -55,7 +55,7 @@ async def test_inbox_items_are_processed_once_and_unknown_types_recorded(databas
     fed = Federation(config, database)
     async with database.write() as session:
         session.add(InboxItem(activity_id="http://x/act/1", activity_type="Travel", signer="http://x/users/u",
-                              payload={"type": "Travel", "actor": "http://x/users/u", "id": "http://x/act/1"}))
+                              payload='{"type": "Travel", "actor": "http://x/users/u", "id": "http://x/act/1"}'))
     async with aiohttp.ClientSession() as http:
         fed.client = GuardedClient(http, allow_http=True, allow_private_addresses=True)
         assert await inbound.process_due(fed) == 1

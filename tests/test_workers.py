@@ -2,6 +2,7 @@
 and the jobs of a worker killed mid-batch delivered by the others once its lease runs out."""
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
@@ -50,12 +52,12 @@ async def queue(db: Database, sender_id: int, receivers: Receivers, prefix: str,
                                     f"http://sender.test/{prefix}", count)
 
 
-def start_workers(url: str, count: int, lease: int) -> list[subprocess.Popen]:
+def start_workers(url: str, count: int, lease: int, *options: str) -> list[subprocess.Popen]:
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("SKILLER_")},
            "SKILLER_DATABASE_URL": url, "SKILLER_SECRET_KEY": "w" * 40, "SKILLER_ALLOW_HTTP": "true",
            "SKILLER_ALLOW_PRIVATE_ADDRESSES": "true", "SKILLER_BASE_URL": "http://127.0.0.1:9",
            "SKILLER_CONFIG": "/nonexistent.toml", "SKILLER_WORKER_LEASE_SECONDS": str(lease)}
-    return [subprocess.Popen([sys.executable, "-m", "node.cli", "worker"], cwd=ROOT, env=env,
+    return [subprocess.Popen([sys.executable, "-m", "node.cli", "worker", *options], cwd=ROOT, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
 
 
@@ -121,3 +123,35 @@ async def _done(states, expected: int) -> bool:
 
 async def _positive(query) -> bool:
     return await query() > 0
+
+
+async def test_a_worker_process_serves_its_own_delivery_metrics(sqlite_template, tmp_path):
+    """Deliveries are counted where they happen: `skiller worker --metrics-port` shows them to Prometheus."""
+    shutil.copy(sqlite_template, tmp_path / "skiller.db")
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'skiller.db'}")
+    receivers = Receivers(2)
+    await receivers.start()
+    sender = await make_member(database, "sender")
+    await queue(database, sender.id, receivers, "counted", 3)
+    port = free_port()
+    workers = start_workers(database.url, 1, 300, "--metrics-port", str(port))
+    try:
+        async with aiohttp.ClientSession() as http:
+            async def scraped() -> str:
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
+                        return await response.text()
+                except aiohttp.ClientError:
+                    return ""
+
+            async def counted() -> bool:
+                return 'skiller_deliveries_total{outcome="ok"} 3.0' in await scraped()
+            await wait_for(counted, 60, "the worker's metrics to count three deliveries")
+            assert 'skiller_queue_depth{queue="deliveries"} 0.0' in await scraped()
+        assert sum(receivers.received.values()) == 3
+    finally:
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+        await receivers.runner.cleanup()
+        await database.close()

@@ -5,6 +5,7 @@ item whose processing was interrupted is simply applied again.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import timedelta
@@ -53,8 +54,13 @@ async def receive(fed: Federation, request: web.Request) -> None:
         raise InboxError(401, "the object is not on the signer's server")
     await fed.inbox_writer.store({
         "activity_id": activity_id, "activity_type": str(activity.get("type", ""))[:40],
-        "signer": signed.signer, "payload": activity, "state": "pending", "attempts": 0,
+        "signer": signed.signer, "payload": _text_of(signed.body), "state": "pending", "attempts": 0,
         "next_attempt_at": utcnow(), "error": "", "received_at": utcnow()})
+
+
+def _text_of(body: bytes) -> str:
+    # Stored as received rather than serialized again: the parse already proved it is one JSON object.
+    return body.decode(json.detect_encoding(body), "surrogatepass")
 
 
 async def process_due(fed: Federation, limit: int = 50) -> int:
@@ -70,8 +76,9 @@ async def process_due(fed: Federation, limit: int = 50) -> int:
             .values(next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
                     attempts=InboxItem.attempts + 1)
             .returning(InboxItem.id, InboxItem.signer, InboxItem.payload, InboxItem.attempts))).all())
-    for item_id, signer, payload, attempts in sorted(items):
+    for item_id, signer, body, attempts in sorted(items):
         state, error, outcome = "done", "", "applied"
+        payload = cap_lists(json.loads(body))
         try:
             await apply(fed, signer, payload)
         except Ignored as exc:

@@ -6,7 +6,7 @@ import signal
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-from aiohttp import ClientSession, ClientTimeout
+from aiohttp import ClientSession, ClientTimeout, web
 
 from activitypub.client import GuardedClient, guarded_connector
 
@@ -38,13 +38,33 @@ async def outbound_client(fed: Federation) -> AsyncIterator[None]:
         await session.close()
 
 
+@asynccontextmanager
+async def metrics_server(fed: Federation, host: str, port: int) -> AsyncIterator[None]:
+    """GET /metrics for this worker process (nothing when `port` is 0)."""
+    if not port:
+        yield
+        return
+
+    async def metrics(request: web.Request) -> web.Response:
+        return web.Response(body=await fed.metrics.render(fed.db), content_type="text/plain", charset="utf-8")
+    app = web.Application()
+    app.router.add_get("/metrics", metrics)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    try:
+        yield
+    finally:
+        await runner.cleanup()
+
+
 async def run_worker_process(config: Config) -> None:
     """`skiller worker`: until SIGTERM or SIGINT, which let the batch in hand go back to the queue."""
     db = Database(config.database_url)
     fed = create_federation(config, db)
     loop = asyncio.get_running_loop()
     try:
-        async with outbound_client(fed):
+        async with outbound_client(fed), metrics_server(fed, config.host, config.worker_metrics_port):
             task = asyncio.create_task(workers.run_forever(fed))
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, task.cancel)

@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import utcnow
@@ -27,7 +27,7 @@ class InboxItem(SQLModel, table=True):
     activity_id: str = Field(max_length=500, unique=True)
     activity_type: str = Field(default="", max_length=40)
     signer: str = Field(max_length=500)  # the actor whose key signed the request
-    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    payload: str  # the JSON body exactly as received (parsed again when applied)
     state: str = Field(default="pending", max_length=16)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow)

@@ -47,7 +47,7 @@ def build_app():
 
     async def inbox(request):
         try:
-            activity, signer = await read_signed_activity(request, get_public_key, check_sender=check_sender,
+            activity, signer, _body = await read_signed_activity(request, get_public_key, check_sender=check_sender,
                                                           public_scheme=app[SCHEME]["public"])
         except InboxError as exc:
             return web.Response(status=exc.status, text=exc.message)
