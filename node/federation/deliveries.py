@@ -62,28 +62,29 @@ class Claimed:
 async def claim(fed: Federation, limit: int = 500) -> list[Claimed]:
     """Take due rows: their next attempt moves a lease ahead, so a dead worker's rows come back later."""
     now = utcnow()
-    async with fed.db.write() as session:
-        # Instances unavailable for days are skipped (their rows wait) until they contact us again.
-        unavailable = select(Instance.domain).where(Instance.failure_days >= UNAVAILABLE_AFTER_DAYS)
-        due = (select(Delivery.id).where(Delivery.state == "pending", Delivery.next_attempt_at <= now,
-                                         Delivery.domain.not_in(unavailable))
-               .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
-        if not fed.db.is_sqlite:
-            due = due.with_for_update(skip_locked=True)
-        rows = (await session.execute(
-            update(Delivery).where(Delivery.id.in_(due.scalar_subquery()))
+    # Instances unavailable for days are skipped (their rows wait) until they contact us again.
+    unavailable = select(Instance.domain).where(Instance.failure_days >= UNAVAILABLE_AFTER_DAYS)
+    due = (select(Delivery.id).where(Delivery.state == "pending", Delivery.next_attempt_at <= now,
+                                     Delivery.domain.not_in(unavailable))
+           .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
+    if not fed.db.is_sqlite:
+        due = due.with_for_update(skip_locked=True)
+    take = (update(Delivery).where(Delivery.id.in_(due.scalar_subquery()))
             .values(next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
                     attempts=Delivery.attempts + 1)
             .returning(Delivery.id, Delivery.inbox_url, Delivery.domain, Delivery.activity_ref, Delivery.sender_id,
-                       Delivery.attempts))).all()
-        batch = [Claimed(*row) for row in rows]
+                       Delivery.attempts))
+
+    def claim_rows(session) -> list[Claimed]:
+        batch = [Claimed(*row) for row in session.execute(take).all()]
         if batch:  # a batch is mostly one activity to many inboxes: each body is read once
-            bodies = {ref: payload.encode() for ref, payload in (await session.execute(
+            bodies = {ref: payload.encode() for ref, payload in session.execute(
                 select(OutgoingActivity.id, OutgoingActivity.payload).where(
-                    OutgoingActivity.id.in_({row.activity_ref for row in batch})))).all()}
+                    OutgoingActivity.id.in_({row.activity_ref for row in batch}))).all()}
             for row in batch:
                 row.body = bodies[row.activity_ref]
-    return batch
+        return batch
+    return await fed.db.run_write(claim_rows)
 
 
 async def _signers(fed: Federation, sender_ids: set[int]) -> dict[int | None, Signer]:
@@ -130,38 +131,40 @@ async def _record(fed: Federation, results) -> tuple[int, int]:
                                       else f"http_{status // 100}xx").inc()
     failed_domains = {row.domain for row, status, _ in failures if status != REFUSED}
     succeeded_domains = {row.domain for row, _ in delivered}
-    async with fed.db.write() as session:
+
+    def record(session) -> None:
         if delivered:  # the common case, one statement for the whole batch
-            await session.execute(update(Delivery).where(Delivery.id.in_([row.id for row, _ in delivered])).values(
+            session.execute(update(Delivery).where(Delivery.id.in_([row.id for row, _ in delivered])).values(
                 state="done", delivered_at=now, last_status=200, last_error=""))
         for row, status, error in failures:
             if status == 410:  # the account is gone: nothing more is sent to it
-                await session.execute(update(Member).where(Member.inbox_url == row.inbox_url, Member.local.is_(False))
-                                      .values(suspended=True))
+                session.execute(update(Member).where(Member.inbox_url == row.inbox_url, Member.local.is_(False))
+                                .values(suspended=True))
             final = (400 <= status < 500 and status not in FINAL_4XX_EXCEPT) or row.attempts >= MAX_ATTEMPTS \
                 or status == REFUSED
-            await session.execute(update(Delivery).where(Delivery.id == row.id).values(
+            session.execute(update(Delivery).where(Delivery.id == row.id).values(
                 state="failed" if final else "pending", next_attempt_at=now + backoff(row.attempts),
                 last_status=status, last_error=error or f"HTTP {status}"))
-        await _record_successes(session, succeeded_domains, now)
-        await _record_failures(session, failed_domains - succeeded_domains, now)
+        _record_successes(session, succeeded_domains, now)
+        _record_failures(session, failed_domains - succeeded_domains, now)
+    await fed.db.run_write(record)
     return len(delivered), len(failures)
 
 
 HEALTH_REFRESH = timedelta(minutes=1)
 
 
-async def _record_successes(session, domains: set[str], now) -> None:
+def _record_successes(session, domains: set[str], now) -> None:
     """Any success resets a domain's health. A domain already healthy is rewritten at most once a minute (its
     last success is shown to admins, not used for decisions): a batch to healthy servers costs one SELECT."""
     if not domains:
         return
-    healthy = set(await session.scalars(select(Instance.domain).where(
+    healthy = set(session.scalars(select(Instance.domain).where(
         Instance.domain.in_(domains), Instance.consecutive_failures == 0, Instance.failure_days == 0,
         Instance.last_success_at >= now - HEALTH_REFRESH)))
     if not domains - healthy:
         return
-    await session.execute(
+    session.execute(
         dialect_insert(session.get_bind().dialect.name, Instance).on_conflict_do_update(
             index_elements=[Instance.__table__.c.domain],
             set_={"last_success_at": now, "consecutive_failures": 0, "failure_days": 0}),
@@ -169,11 +172,11 @@ async def _record_successes(session, domains: set[str], now) -> None:
           "failure_days": 0, "created_at": now} for domain in sorted(domains - healthy)])
 
 
-async def _record_failures(session, domains: set[str], now) -> None:
+def _record_failures(session, domains: set[str], now) -> None:
     """A failure counts, and a new day of failures counts once more (several such days: unavailable)."""
     if not domains:
         return
-    known = {i.domain: i for i in await session.scalars(select(Instance).where(Instance.domain.in_(list(domains))))}
+    known = {i.domain: i for i in session.scalars(select(Instance).where(Instance.domain.in_(list(domains))))}
     for domain in domains:
         instance = known.get(domain) or Instance(domain=domain, created_at=now)
         if instance.last_failure_at is None or instance.last_failure_at.date() != now.date():
@@ -198,7 +201,12 @@ def instance_state(instance: Instance) -> str:
 
 async def deliver_due(fed: Federation, limit: int = 500) -> int:
     """One round of the delivery worker; returns how many rows it handled."""
-    batch = await claim(fed, limit)
+    claiming = asyncio.ensure_future(claim(fed, limit))
+    try:
+        batch = await asyncio.shield(claiming)
+    except asyncio.CancelledError:  # stopping while claiming: the claim still completes, so hand it back
+        await asyncio.shield(release(fed, await claiming))
+        raise
     if batch:
         try:
             await send(fed, batch)
@@ -210,6 +218,8 @@ async def deliver_due(fed: Federation, limit: int = 500) -> int:
 
 async def release(fed: Federation, batch: list[Claimed]) -> None:
     """Give claimed rows back (a graceful stop): receivers drop the rare duplicate by activity id."""
+    if not batch:
+        return
     async with fed.db.write() as session:
         await session.execute(update(Delivery).where(Delivery.id.in_([row.id for row in batch]),
                                                      Delivery.state == "pending")
