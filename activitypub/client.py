@@ -157,6 +157,20 @@ class GuardedClient:
             raise UnexpectedContentType(f"not JSON: {content_type or 'no Content-Type'}")
         return self._parse(body)
 
+    async def fetch_media(self, url: str, media_types: tuple[str, ...], max_bytes: int,
+                          signer: Signer | None = None) -> bytes:
+        """Fetch a picture or other media file of one of ``media_types`` (prefixes such as ``image/``).
+
+        Raises ``UnexpectedContentType`` for any other Content-Type, ``ResponseTooLarge`` past ``max_bytes``,
+        other ``FetchError``s otherwise.
+        """
+        _, content_type, body = await self._get(url, ", ".join(f"{t}*" if t.endswith("/") else t
+                                                                for t in media_types), signer, max_bytes)
+        kind = content_type.split(";", 1)[0].strip().lower()
+        if not kind.startswith(media_types):
+            raise UnexpectedContentType(f"not an accepted media type: {content_type or 'no Content-Type'}")
+        return body
+
     async def post_signed(
         self,
         inbox_url: str,
@@ -180,7 +194,8 @@ class GuardedClient:
                 pass  # the status is what matters; the connection is simply not reused
             return response.status
 
-    async def _get(self, url: str, accept: str, signer: Signer | None) -> tuple[str, str, bytes]:
+    async def _get(self, url: str, accept: str, signer: Signer | None,
+                   max_bytes: int | None = None) -> tuple[str, str, bytes]:
         target = self.check_url(url)
         for _ in range(self.max_redirects + 1):
             headers = {"Accept": accept, "User-Agent": self._user_agent}
@@ -200,7 +215,7 @@ class GuardedClient:
                 if not 200 <= response.status < 300:
                     error = Gone if response.status == 410 else HTTPStatusError
                     raise error(f"{target} answered {response.status}", response.status)
-                body = await self._read_capped(response, self.max_bytes)
+                body = await self._read_capped(response, max_bytes or self.max_bytes)
                 return str(target), response.headers.get("Content-Type", ""), body
         raise TooManyRedirects(f"more than {self.max_redirects} redirects from {url}")
 

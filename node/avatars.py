@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import secrets
 from pathlib import Path
 
@@ -47,6 +48,15 @@ def store_avatar(media_dir: str, member_id: int, image: bytes) -> str:
     name = f"{member_id}-{secrets.token_hex(6)}.webp"
     (folder / name).write_bytes(image)
     return f"avatars/{name}"
+
+
+AVATAR_FILE = re.compile(r"[0-9]+-[0-9a-f]{12}\.webp")  # the names store_avatar gives
+
+
+def avatar_path(media_dir: str, name: str) -> Path | None:
+    """The stored avatar called `name`, or None (no such file, or not a name store_avatar gives)."""
+    path = Path(media_dir) / "avatars" / name
+    return path if AVATAR_FILE.fullmatch(name) and path.is_file() else None
 
 
 def delete_avatar(media_dir: str, relative: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from .federation import deliveries, inbound
+from .federation import deliveries, inbound, media
 from .federation.context import Federation
 
 log = logging.getLogger("skiller.workers")
@@ -12,7 +12,7 @@ log = logging.getLogger("skiller.workers")
 
 async def run_once(fed: Federation) -> int:
     """One round of every worker; returns how much work it found (0 when idle)."""
-    return await inbound.process_due(fed) + await deliveries.deliver_due(fed)
+    return await inbound.process_due(fed) + await deliveries.deliver_due(fed) + await media.fetch_remote_avatars(fed)
 
 
 async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:

@@ -227,3 +227,47 @@ async def test_mentioning_someone_elsewhere_links_them_and_notifies_them_on_thei
     # the comment reached bob's server as a reply to a question it now has, with the mention
     assert await one(b.db, select(func.count()).select_from(Notification).where(
         Notification.member_id == bob.id, Notification.kind == "mention")) >= 1
+
+
+async def test_profile_changes_and_avatar_reach_followers_elsewhere_unless_media_is_rejected(nodes):
+    import io
+    from pathlib import Path
+
+    from PIL import Image
+
+    from node.avatars import process_avatar, store_avatar
+    from node.federation.actors import find_by_handle
+    from node.services import federation_policy, profiles, skills
+
+    a, b = nodes
+    alice = await make_member(a.db, "alice", display_name="Alice Martin")
+    bob = await make_member(b.db, "bob")
+    await follows.follow_member(b.db, bob, await find_by_handle(b.fed, f"@alice@{a.domain}"))
+    await drain(nodes)
+
+    def picture(colour: str) -> str:
+        png = io.BytesIO()
+        Image.new("RGB", (300, 300), colour).save(png, "PNG")
+        return store_avatar(a.config.media_dir, alice.id, process_avatar(png.getvalue(), 2_000_000))
+    await profiles.set_avatar(a.db, alice.id, picture("teal"))
+    await profiles.update_profile(a.db, alice.id, display_name="Alice M.", headline="Ébéniste", organization="",
+                                  location="", bio="Meubles sur mesure.", links=[])
+    await skills.add_skill(a.db, alice.id, "Marqueterie", 3, 10)
+    await drain(nodes)
+    alice_on_b = await one(b.db, select(Member).where(Member.actor_url == f"{a.base}/users/alice"))
+    assert (alice_on_b.display_name, alice_on_b.headline) == ("Alice M.", "Ébéniste")
+    assert alice_on_b.avatar and (Path(b.config.media_dir) / alice_on_b.avatar).is_file()
+    browser = Browser(b.base)
+    try:
+        page = await (await browser.get(f"/users/alice@{a.domain}")).text()
+        assert f'src="/media/{alice_on_b.avatar}"' in page and "Marqueterie" in page
+        assert "Meubles sur mesure." in page
+        # B stops taking media from A: the next picture is not fetched, and the cached one goes
+        await federation_policy.set_policy(b.db, None, a.domain, "allow", reject_media=True)
+        await profiles.set_avatar(a.db, alice.id, picture("orange"))
+        await drain(nodes)
+        cleared = await one(b.db, select(Member).where(Member.id == alice_on_b.id))
+        assert cleared.avatar == "" and not (Path(b.config.media_dir) / alice_on_b.avatar).exists()
+        assert cleared.avatar_fetched_from == cleared.avatar_source != alice_on_b.avatar_source
+    finally:
+        await browser.close()

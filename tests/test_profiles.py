@@ -86,7 +86,9 @@ async def test_avatar_is_resized_to_a_square(client, database, config):
     with Image.open(stored) as image:
         assert image.size == (256, 256)
     served = await client.get(f"/media/{alice.avatar}")
-    assert served.status == 200
+    assert served.status == 200 and served.content_type == "image/webp"  # other servers check the type
+    assert (await client.get("/media/avatars/..%2Fskiller.db")).status == 404
+    assert (await client.get("/media/avatars/1-000000000000.webp")).status == 404
     assert f'src="/media/{alice.avatar}"' in await (await client.get("/users/alice")).text()
 
 

@@ -53,6 +53,7 @@ async def store_actor(fed: Federation, document: dict) -> Member:
         "inbox_url": _text(document.get("inbox"), 500), "followers_url": _text(document.get("followers"), 500),
         "shared_inbox_url": _text(endpoints.get("sharedInbox"), 500), "profile_url": _web_link(document.get("url")),
         "approve_followers": bool(document.get("manuallyApprovesFollowers")), "fetched_at": utcnow(),
+        "avatar_source": _icon_url(document.get("icon")),
     }
     headline = next((_text(a.get("value"), 120) for a in as_list(document.get("attachment"))
                      if isinstance(a, dict) and a.get("name") in ("Trade", "Métier", "Headline")), "")
@@ -122,6 +123,19 @@ def _web_link(value) -> str:
     """A link we may show: http(s) only (a hostile server could send javascript:…)."""
     link = _text(id_of(value) or "", 500)
     return link if link.startswith(("https://", "http://")) else ""
+
+
+def _icon_url(icon) -> str:
+    """The picture an actor's `icon` names: an Image (its url a string or a Link), a list of them, or a URL."""
+    if isinstance(icon, list):
+        icon = icon[0] if icon else None
+    if isinstance(icon, dict):
+        icon = icon.get("url")
+        if isinstance(icon, list):
+            icon = icon[0] if icon else None
+        if isinstance(icon, dict):
+            icon = icon.get("href")
+    return _web_link(icon) if isinstance(icon, str) else ""
 
 
 def _int(value) -> int:

@@ -240,7 +240,18 @@ async def _endorsement_set(fed: Federation, session, actor: Member, data: dict) 
     await enqueue(session, to_as2.with_context(message), actor.id, [member.inbox_url])
 
 
+async def _profile_updated(fed: Federation, session, actor: Member, data: dict) -> None:
+    """A changed profile (name, trade, bio, avatar, skills): followers' servers get an Update of the Person."""
+    from ..services.skills import skills_in
+    person = to_as2.person(fed.base_url, actor, await skills_in(session, actor.id))
+    person.pop("@context", None)
+    actor_id = person["id"]
+    message = activity("Update", actor_id, person, id=f"{actor_id}#update-{secrets.token_hex(6)}", to=[AS_PUBLIC])
+    await enqueue(session, to_as2.with_context(message), actor.id, await follower_inboxes(session, actor))
+
+
 PUBLISHERS = {
+    "profile_updated": _profile_updated,
     "endorsement_set": _endorsement_set,
     "account_deleted": _account_deleted,
     "report_forwarded": _report_forwarded,

@@ -54,6 +54,10 @@ class Member(SQLModel, table=True):
     shared_inbox_url: str = Field(default="", max_length=500)
     followers_url: str = Field(default="", max_length=500)
     fetched_at: Optional[datetime] = None
+    # A remote account's avatar: the icon its actor names, and the icon last fetched (or tried) into
+    # `avatar`; a worker fetches when the two differ.
+    avatar_source: str = Field(default="", max_length=500)
+    avatar_fetched_from: str = Field(default="", max_length=500)
 
     @property
     def handle(self) -> str:

@@ -48,6 +48,7 @@ class PolicySnapshot:
         self.loaded_at = 0.0
         self.mode = "open"
         self.actions: dict[str, str] = {}
+        self.media_rejected: dict[str, bool] = {}
         self._lock = asyncio.Lock()
 
     def invalidate(self) -> None:
@@ -61,21 +62,14 @@ class PolicySnapshot:
                 return
             async with self.db.read() as session:
                 self.mode = await session.scalar(select(Setting.value).where(Setting.key == MODE_KEY)) or "open"
-                self.actions = dict((await session.execute(select(DomainPolicy.domain, DomainPolicy.action))).all())
+                rows = (await session.execute(select(DomainPolicy.domain, DomainPolicy.action,
+                                                     DomainPolicy.reject_media))).all()
+            self.actions = {domain: action for domain, action, _ in rows}
+            self.media_rejected = {domain: True for domain, _, reject_media in rows if reject_media}
             self.loaded_at = time.monotonic()
 
     def _action(self, domain: str) -> str | None:
-        if not self.actions:
-            return None
-        domain = domain.lower()
-        host = domain.split(":")[0]
-        for candidate in (domain, host):  # a policy for example.org also covers its subdomains
-            parts = candidate.split(".")
-            for i in range(len(parts) - 1):
-                action = self.actions.get(".".join(parts[i:]))
-                if action:
-                    return action
-        return None
+        return _covering(self.actions, domain)
 
     async def allows(self, domain: str) -> bool:
         """May this instance exchange anything with `domain`?"""
@@ -85,9 +79,29 @@ class PolicySnapshot:
             return False
         return self.mode != "allowlist" or action == "allow"
 
+    async def accepts_media(self, domain: str) -> bool:
+        """May media (avatars) from `domain` be fetched and shown here?"""
+        return await self.allows(domain) and not _covering(self.media_rejected, domain)
+
     async def limited_domains(self) -> list[str]:
         await self._load()
         return [d for d, a in self.actions.items() if a == "limit"]
+
+
+def _covering(table: dict, domain: str):
+    """The entry of `table` for `domain` or the nearest parent domain (a policy for example.org also
+    covers its subdomains), with or without the port; None when there is none."""
+    if not table:
+        return None
+    domain = domain.lower()
+    host = domain.split(":")[0]
+    for candidate in (domain, host):
+        parts = candidate.split(".")
+        for i in range(len(parts) - 1):
+            found = table.get(".".join(parts[i:]))
+            if found:
+                return found
+    return None
 
 
 def snapshot(db: Database) -> PolicySnapshot:

@@ -6,6 +6,7 @@ from sqlalchemy import func, or_, select
 from ..db import Database
 from ..models import Member, MemberSkill, Skill
 from ..sanitize import render_markdown
+from . import events
 from .errors import InvalidInput, N_
 
 MAX_LINKS = 5
@@ -40,6 +41,7 @@ async def update_profile(db: Database, member_id: int, *, display_name: str, hea
             setattr(member, name, value)
         member.bio_md, member.bio_html, member.links = bio, bio_html, clean_links
         session.add(member)
+        events.record(session, "profile_updated", actor_id=member_id)
         return member
 
 
@@ -49,6 +51,7 @@ async def set_avatar(db: Database, member_id: int, filename: str) -> str:
         member = await session.get(Member, member_id)
         previous, member.avatar = member.avatar, filename
         session.add(member)
+        events.record(session, "profile_updated", actor_id=member_id)
         return previous
 
 

@@ -62,6 +62,7 @@ async def add_skill(db: Database, member_id: int, label: str, level: int, years:
         owned.level, owned.years = level, years
         session.add(owned)
         await session.flush()
+        events.record(session, "profile_updated", actor_id=member_id)
         return owned
 
 
@@ -71,6 +72,7 @@ async def remove_skill(db: Database, member_id: int, skill_name: str) -> None:
         await session.execute(delete(Endorsement).where(Endorsement.member_skill_id == owned.id))
         await reputation.add(session, member_id, -owned.endorsement_count * reputation.POINTS["endorsement"])
         await session.delete(owned)
+        events.record(session, "profile_updated", actor_id=member_id)
 
 
 async def _member_skill(session, member_id: int, skill_name: str) -> MemberSkill:
@@ -129,13 +131,18 @@ class SkillView:
 async def skills_of(db: Database, member_id: int, viewer_id: int | None = None) -> list[SkillView]:
     """A member's skills, most endorsed first, with who endorsed each (two queries, no N+1)."""
     async with db.read() as session:
-        rows = (await session.execute(
-            select(MemberSkill, Skill).join(Skill).where(MemberSkill.member_id == member_id)
-            .order_by(MemberSkill.endorsement_count.desc(), MemberSkill.level.desc(), Skill.name))).all()
-        endorsers = (await session.execute(
-            select(Endorsement.member_skill_id, Member).join(Member, Member.id == Endorsement.endorser_id)
-            .where(Endorsement.member_skill_id.in_([ms.id for ms, _ in rows]))
-            .order_by(Endorsement.created_at))).all()
+        return await skills_in(session, member_id, viewer_id)
+
+
+async def skills_in(session, member_id: int, viewer_id: int | None = None) -> list[SkillView]:
+    """skills_of within a unit of work that is already open (it sees what that unit changed)."""
+    rows = (await session.execute(
+        select(MemberSkill, Skill).join(Skill).where(MemberSkill.member_id == member_id)
+        .order_by(MemberSkill.endorsement_count.desc(), MemberSkill.level.desc(), Skill.name))).all()
+    endorsers = (await session.execute(
+        select(Endorsement.member_skill_id, Member).join(Member, Member.id == Endorsement.endorser_id)
+        .where(Endorsement.member_skill_id.in_([ms.id for ms, _ in rows]))
+        .order_by(Endorsement.created_at))).all()
     by_skill: dict[int, list[Member]] = {}
     for ms_id, member in endorsers:
         by_skill.setdefault(ms_id, []).append(member)

@@ -69,6 +69,5 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
         app.router.add_routes(module.routes)
     federation.add_discovery_routes(app)
     app.router.add_static("/static", STATIC_DIR)
-    Path(config.media_dir).mkdir(parents=True, exist_ok=True)
-    app.router.add_static("/media", config.media_dir)
+    Path(config.media_dir).mkdir(parents=True, exist_ok=True)  # avatars are served by views.profiles
     return app

@@ -6,7 +6,7 @@ import asyncio
 from aiohttp import web
 
 from ... import i18n, uris
-from ...avatars import delete_avatar, process_avatar, store_avatar
+from ...avatars import avatar_path, delete_avatar, process_avatar, store_avatar
 from ...models import LEVELS
 from ...services import accounts, follows, invitations, profiles, questions, skills
 from ...services.errors import InvalidInput, N_, ServiceError
@@ -18,6 +18,17 @@ from ..middleware import flash, require_member
 from ..render import form_error, render
 
 routes = web.RouteTableDef()
+
+
+@routes.get("/media/avatars/{name}")
+async def avatar_file(request: web.Request) -> web.StreamResponse:
+    # Served with its type said (aiohttp's static files guess from a table without WebP on Python 3.11):
+    # other servers fetching our members' avatars check it.
+    path = avatar_path(request.app[CONFIG].media_dir, request.match_info["name"])
+    if path is None:
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers={"Content-Type": "image/webp", "X-Content-Type-Options": "nosniff",
+                                           "Cache-Control": "public, max-age=31536000, immutable"})
 
 
 @routes.get("/users/{username}")
