@@ -65,6 +65,7 @@ async def read_signed_activity(
     check_sender: SenderCheck | None = None,
     public_scheme: str | None = None,
     now: datetime | None = None,
+    allow_forwarded: bool = False,
 ) -> SignedActivity:
     """Read, parse and authenticate an inbox POST; return the activity and its signer.
 
@@ -73,6 +74,10 @@ async def read_signed_activity(
     signed. The key owner must share the origin of the key id (a key cannot speak for
     another server's actor) and of the activity's ``actor``. On a bad signature the key is
     looked up once more with ``refresh=True``, in case the actor rotated it.
+
+    With ``allow_forwarded`` an activity whose ``actor`` is on another origin than the signer is returned
+    too (a server forwarding a reply it received): the signature then proves only who forwarded it, so
+    the caller must believe nothing of it that it has not fetched from the actor's own origin.
     """
     body = await read_body_capped(request, max_bytes)
     try:
@@ -105,7 +110,7 @@ async def read_signed_activity(
             raise InboxError(401, exc.message) from None
     if not same_origin(key_id, owner):
         raise InboxError(401, "key id and key owner are on different origins")
-    if not same_origin(actor, owner):
+    if not allow_forwarded and not same_origin(actor, owner):
         raise InboxError(401, "activity actor is not on the signer's origin")
     return SignedActivity(activity, owner, body)
 

@@ -29,6 +29,7 @@ class FakeMastodon:
         self.received: list[dict] = []
         self.requests = 0  # every request this server answered
         self.replacements: dict[str, str] = {}
+        self.actor_document: dict | None = None  # what /users/alice serves once she changed her profile
 
     def load(self, name: str) -> dict:
         text = (FIXTURES / name).read_text()
@@ -40,7 +41,8 @@ class FakeMastodon:
 
     async def start(self):
         async def actor(request):
-            return web.json_response(self.load("actor.json"), content_type="application/activity+json")
+            return web.json_response(self.actor_document or self.load("actor.json"),
+                                     content_type="application/activity+json")
 
         async def inbox(request):
             self.received.append(await request.json())
@@ -163,6 +165,7 @@ async def test_mastodon_actor_update_and_hostile_html(world):
     assert "onclick" not in lowered and "javascript:" not in lowered
 
     update = mastodon.load("update_actor.json")
+    mastodon.actor_document = update["object"]
     assert await mastodon.post(f"{node.base}/inbox", update) == 202
     await drain([node])
     async with node.db.read() as session:
@@ -201,3 +204,47 @@ async def test_inbox_refuses_bad_signatures_and_stores_nothing(world):
     assert await count(node.db, InboxItem) == 0
     assert await mastodon.post(inbox, good) == 202  # and the same activity, properly signed, is taken
     assert await count(node.db, InboxItem) == 1
+
+
+async def test_a_forwarded_reply_is_believed_only_as_its_authors_server_serves_it(world):
+    """Mastodon forwards replies it receives to its followers' servers, signed with its own key: the reply
+    becomes an answer with the content its author's server serves, whatever the forwarded copy said."""
+    node, mastodon = world
+    claire = await make_member(node.db, "claire")
+    question = await questions.ask(node.db, claire, title="Which glue for outdoor oak?",
+                                   body="A garden bench, rain and sun all year.", tags="menuiserie",
+                                   base_url=node.base)
+    third = web.Application()  # dave's own server, which the forwarding server is not
+    port = free_port()
+    dave = f"http://127.0.0.1:{port}/users/dave"
+    note = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{dave}/statuses/1", "type": "Note",
+            "attributedTo": dave, "inReplyTo": f"{node.base}/questions/{question.id}",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"], "content": "<p>Resorcinol glue, as boat builders do.</p>"}
+    actor = {**mastodon.load("actor.json"), "id": dave, "preferredUsername": "dave", "inbox": f"{dave}/inbox",
+             "publicKey": {"id": f"{dave}#main-key", "owner": dave, "publicKeyPem": generate_key_pair().public_pem}}
+    actor.pop("endpoints", None)
+    async def serve_actor(request):
+        return web.json_response(actor, content_type="application/activity+json")
+
+    async def serve_note(request):
+        return web.json_response(note, content_type="application/activity+json")
+    third.router.add_get("/users/dave", serve_actor)
+    third.router.add_get("/users/dave/statuses/1", serve_note)
+    runner = web.AppRunner(third)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        forwarded = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{dave}/statuses/1/activity",
+                     "type": "Create", "actor": dave, "object": {**note, "content": "<p>Forged: use wallpaper paste.</p>"}}
+        assert await mastodon.post(f"{node.base}/inbox", forwarded) == 202
+        like = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{dave}#likes/1", "type": "Like",
+                "actor": dave, "object": f"{node.base}/questions/{question.id}"}
+        assert await mastodon.post(f"{node.base}/inbox", like) == 401  # only a Create can be checked at its source
+        await drain([node])
+        async with node.db.read() as session:
+            answer = await session.scalar(select(Answer).where(Answer.question_id == question.id))
+            author = await session.get(Member, answer.author_id)
+        assert "Resorcinol glue" in answer.body_html and "Forged" not in answer.body_html
+        assert author.actor_url == dave and answer.ap_id == note["id"]
+    finally:
+        await runner.cleanup()

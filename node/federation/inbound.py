@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from activitypub.as2 import as_list, id_of
+from activitypub.client import Gone
 from activitypub.inbox import InboxError, read_signed_activity
 from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
@@ -22,7 +23,7 @@ from activitypub.safe_json import cap_lists
 from ..models import Answer, Comment, InboxItem, Member, MemberFollow, Question, Tombstone, utcnow
 from ..services import answers, comments, follows, questions, skills, users_admin, votes
 from ..services.errors import ServiceError
-from .actors import describe_instance, get_actor, public_key_for, store_actor
+from .actors import describe_instance, fetch, get_actor, public_key_for
 from .context import Federation
 from ..db import insert_ignoring_duplicates
 from .deliveries import mark_reachable
@@ -40,18 +41,24 @@ async def receive(fed: Federation, request: web.Request) -> None:
             raise InboxError(403, "this server does not federate with yours")
 
     signed = await read_signed_activity(request, lambda key_id, refresh: public_key_for(fed, key_id, refresh),
-                                        MAX_INBOX_BYTES, check_sender=allowed_sender)
+                                        MAX_INBOX_BYTES, check_sender=allowed_sender, allow_forwarded=True)
     activity = cap_lists(signed.activity)
-    activity_id = activity.get("id")
-    if id_of(activity.get("actor")) != signed.signer:
-        # Forwarded activities (signed by someone else than their actor) would need LD signatures.
-        raise InboxError(401, "the activity's actor is not the signer")
-    if not isinstance(activity_id, str) or not same_origin(activity_id, signed.signer):
-        raise InboxError(401, "the activity id is not on the signer's server")
+    activity_id, actor = activity.get("id"), id_of(activity.get("actor"))
+    origin = signed.signer
+    if actor != signed.signer:
+        # Forwarded: a server passing on a reply it received (Mastodon does, to its followers' servers). Only a
+        # Create is taken, and the worker believes only the object as fetched from its author's own server.
+        if activity.get("type") != "Create" or not isinstance(actor, str):
+            raise InboxError(401, "the activity's actor is not the signer (only a forwarded Create is taken)")
+        if not await fed.policy.allows(authority_of(actor)):
+            raise InboxError(403, "this server does not federate with the activity's server")
+        origin = actor
+    if not isinstance(activity_id, str) or not same_origin(activity_id, origin):
+        raise InboxError(401, "the activity id is not on its actor's server")
     embedded = activity.get("object")
     if activity.get("type") in ("Create", "Update") and isinstance(embedded, dict) and not (
-            isinstance(embedded.get("id"), str) and same_origin(embedded["id"], signed.signer)):
-        raise InboxError(401, "the object is not on the signer's server")
+            isinstance(embedded.get("id"), str) and same_origin(embedded["id"], origin)):
+        raise InboxError(401, "the object is not on its actor's server")
     await fed.inbox_writer.store({
         "activity_id": activity_id, "activity_type": str(activity.get("type", ""))[:40],
         "signer": signed.signer, "payload": _text_of(signed.body), "state": "pending", "attempts": 0,
@@ -106,12 +113,28 @@ async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
     if handler is None:
         raise Ignored(f"unsupported activity type {activity.get('type')!r}")
     signer = await get_actor(fed, signer_id)
-    if id_of(activity.get("actor")) != signer_id:
-        raise Ignored("the actor is not the signer")
     async with fed.db.write() as session:
         await mark_reachable(session, signer.domain)
     await describe_instance(fed, signer.domain)
+    actor_id = id_of(activity.get("actor"))
+    if actor_id != signer_id:
+        activity = await _as_fetched_from_origin(fed, activity, actor_id)
+        signer = await get_actor(fed, actor_id)
     await handler(fed, signer, activity)
+
+
+async def _as_fetched_from_origin(fed: Federation, activity: dict, actor_id: str) -> dict:
+    """A forwarded Create with its object replaced by the object as its author's server serves it."""
+    object_id = id_of(activity.get("object"))
+    if activity.get("type") != "Create" or not isinstance(object_id, str) or not same_origin(object_id, actor_id):
+        raise Ignored("a forwarded activity must be a Create of an object on its author's server")
+    try:
+        obj = await fetch(fed, object_id)  # its id must be the URL fetched: a copy only its origin vouches for
+    except Gone:
+        raise Ignored("the forwarded object no longer exists") from None
+    if id_of(obj.get("attributedTo")) != actor_id:
+        raise Ignored("the forwarded object is not by the activity's actor")
+    return {**activity, "object": cap_lists(obj)}
 
 
 # --- finding what an activity refers to -------------------------------------------------------------
@@ -303,7 +326,9 @@ async def on_update(fed: Federation, signer: Member, activity: dict) -> None:
     if obj.get("type") in ("Person", "Service", "Application", "Group", "Organization"):
         if obj.get("id") != signer.actor_url:
             raise Ignored("Update of another actor")
-        await store_actor(fed, obj)
+        # Read again from its server rather than from the payload: several Updates sent in a row arrive in
+        # any order, and the last one applied must not be an older state.
+        await get_actor(fed, signer.actor_url, refresh=True)
         return
     post = await find_post(fed, obj.get("id"))
     if post is None:
