@@ -12,7 +12,7 @@ import io
 import re
 import time
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from ..db import Database
 from ..models import POLICY_ACTIONS, Delivery, DomainPolicy, Member, Setting, utcnow
@@ -147,9 +147,11 @@ async def set_policy(db: Database, actor: Member | None, domain: str, action: st
         policy.private_comment, policy.public_comment, policy.updated_at = private_comment, public_comment, utcnow()
         session.add(policy)
         removed = 0
+        its_accounts = Member.local.is_(False) & ((Member.domain == domain) | Member.domain.endswith("." + domain))
+        # Their avatars are decided again by the media worker: dropped if media is now rejected, fetched if not.
+        await session.execute(update(Member).where(its_accounts).values(avatar_fetched_from=""))
         if action == "suspend":
-            removed = (await session.execute(delete(Member).where(
-                Member.local.is_(False), (Member.domain == domain) | Member.domain.endswith("." + domain)))).rowcount
+            removed = (await session.execute(delete(Member).where(its_accounts))).rowcount
             await session.execute(delete(Delivery).where(Delivery.state == "pending", Delivery.domain == domain))
             if removed:
                 await reputation.recount(session)  # their votes, endorsements and questions went with them
