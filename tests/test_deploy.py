@@ -79,3 +79,10 @@ def test_compose_file_names_the_services_the_guides_name():
     for service in ("`db`", "`web`", "`worker`"):
         assert service in guides
     assert (DEPLOY / "Containerfile").read_text().startswith("# Skiller node image")
+
+
+def test_example_production_configuration_is_valid_and_says_https():
+    from node.config import load_config
+    config = load_config(DEPLOY / "skiller.example.toml", env={})
+    assert config.base_url.startswith("https://") and config.trust_forwarded_for
+    assert config.database_url.startswith("postgresql") and config.worker_metrics_port
