@@ -6,9 +6,9 @@ import signal
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import ClientSession, web
 
-from activitypub.client import GuardedClient, guarded_connector
+from activitypub.client import DEFAULT_TIMEOUT, GuardedClient, guarded_connector
 
 from .. import __version__, workers
 from ..config import Config
@@ -28,7 +28,7 @@ async def outbound_client(fed: Federation) -> AsyncIterator[None]:
     """One HTTP session per process, guarded, reused for every fetch and delivery."""
     config = fed.config
     session = ClientSession(connector=guarded_connector(config.allow_private_addresses),
-                            timeout=ClientTimeout(total=30, connect=10, sock_read=15))
+                            timeout=DEFAULT_TIMEOUT)
     fed.client = GuardedClient(session, allow_http=config.allow_http,
                                allow_private_addresses=config.allow_private_addresses,
                                user_agent=f"Skiller/{__version__} (+{config.base_url})")
