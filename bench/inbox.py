@@ -136,7 +136,7 @@ async def main() -> None:
         round_seconds = args.seconds / args.rounds
         node_queue = iter(node_requests)
         bare_rates, node_rates, node_errors, bare_errors = [], [], 0, 0
-        busy = {node.pid: [0.0, 0.0], bare.pid: [0.0, 0.0]}  # CPU seconds and wall seconds while loaded
+        busy = {node.pid: [0.0, 0.0, 0.0], bare.pid: [0.0, 0.0, 0.0]}  # CPU s, wall s, requests while loaded
         for _ in range(args.rounds):
             for server, inbox, requests, rates in ((bare, bare_inbox, itertools.cycle(bare_requests), bare_rates),
                                                  (node, node_inbox, node_queue, node_rates)):
@@ -144,6 +144,7 @@ async def main() -> None:
                 rate, errors = await post_all(inbox, requests, round_seconds, args.concurrency)
                 busy[server.pid][0] += cpu_seconds(server.pid) - cpu
                 busy[server.pid][1] += time.monotonic() - wall
+                busy[server.pid][2] += rate * (time.monotonic() - wall)
                 rates.append(rate)
                 if server is node:
                     node_errors += errors
@@ -156,9 +157,12 @@ async def main() -> None:
             from sqlalchemy import func, select
             stored = await session.scalar(select(func.count()).select_from(InboxItem))
         await db.close()
-        load = {pid: cpu / wall for pid, (cpu, wall) in busy.items()}
+        load = {pid: cpu / wall for pid, (cpu, wall, _) in busy.items()}
+        per_request = {pid: cpu / max(1.0, done) * 1e6 for pid, (cpu, _, done) in busy.items()}
         print(f"server core busy while loaded: node {load[node.pid]:.0%}, bare {load[bare.pid]:.0%} "
-              f"(below ~90 % the load client, not the server, set the pace)")
+              f"(below ~90 % the load client, not the server, set the pace); CPU per request: node "
+              f"{per_request[node.pid]:.0f} µs, bare {per_request[bare.pid]:.0f} µs "
+              f"(ratio {per_request[bare.pid] / per_request[node.pid]:.2f})")
         print(f"rounds: node {', '.join(f'{r:,.0f}' for r in node_rates)}/s; "
               f"bare {', '.join(f'{r:,.0f}' for r in bare_rates)}/s")
         print(f"inbox, signed Create activities: node {node_rate:,.0f}/s (verify + persist, {stored:,} rows stored), "
