@@ -271,7 +271,8 @@ async def _tombstoned(fed: Federation, object_id: str) -> bool:
         return await session.get(Tombstone, object_id) is not None
 
 
-async def on_create(fed: Federation, signer: Member, activity: dict) -> None:
+async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_by_followed: bool = False) -> None:
+    """A post or a reply. `shared_by_followed`: announced by a community someone here follows (Lemmy)."""
     obj = activity.get("object")
     if not isinstance(obj, dict) or obj.get("type") not in POST_TYPES:
         raise Ignored("Create of something that is not a post")
@@ -295,7 +296,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict) -> None:
                                        body="", base_url=base, html=content, ap_id=object_id)
         elif obj.get("inReplyTo"):
             raise Ignored("reply to something we do not have")
-        elif await _followed_here(fed, signer) or await _mentions_someone_here(fed, obj):
+        elif shared_by_followed or await _followed_here(fed, signer) or await _mentions_someone_here(fed, obj):
             title = obj.get("name") if isinstance(obj.get("name"), str) else ""
             await questions.ask(fed.db, signer, title=title, body="", tags=_hashtags(obj)[:5], base_url=base,
                                 kind="question" if obj["type"] == "Question" else "discussion", html=content,
@@ -391,7 +392,20 @@ async def on_block(fed: Federation, signer: Member, activity: dict) -> None:
 
 
 async def on_announce(fed: Federation, signer: Member, activity: dict) -> None:
-    raise Ignored("boosts are recorded, not shown")
+    """A community (a Lemmy, PieFed or NodeBB Group) passing on a post or reply to its followers.
+
+    Only an announced Create is applied, and only as the author's own server serves the object; other
+    announces (boosts, the votes and edits Lemmy relays) are recorded, not shown or counted."""
+    inner = activity.get("object")
+    if not isinstance(inner, dict) or inner.get("type") != "Create":
+        raise Ignored("boosts are recorded, not shown")
+    author_id = id_of(inner.get("actor"))
+    if not isinstance(author_id, str):
+        raise Ignored("an announced Create without an actor")
+    if not await _followed_here(fed, signer):
+        raise Ignored("an announce from someone nobody here follows")
+    create = await _as_fetched_from_origin(fed, inner, author_id)
+    await on_create(fed, await get_actor(fed, author_id), create, shared_by_followed=True)
 
 
 async def on_flag(fed: Federation, signer: Member, activity: dict) -> None:
