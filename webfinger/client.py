@@ -22,7 +22,8 @@ class WebFingerError(Exception):
 
 
 def parse_handle(handle: str) -> tuple[str, str]:
-    """Split ``@name@domain``, ``name@domain`` or ``acct:name@domain`` into (name, domain).
+    """Split ``@name@domain``, ``name@domain``, ``acct:name@domain`` or ``!community@domain`` (how Lemmy
+    and PieFed write a community) into (name, domain).
 
     The domain is lower-cased and IDNA-encoded and may carry a port. Raises ValueError
     saying what is wrong.
@@ -30,7 +31,7 @@ def parse_handle(handle: str) -> tuple[str, str]:
     text = handle.strip()
     if text[:5].lower() == "acct:":
         text = text[5:]
-    text = text.removeprefix("@")
+    text = text.removeprefix("@") if text.startswith("@") else text.removeprefix("!")
     name, at, domain = text.partition("@")
     if not at or not name or not domain:
         raise ValueError(f"{handle!r} is not a handle like @name@domain")

@@ -101,7 +101,8 @@ def test_normalize_resource():
 # --- handles --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("handle", ["@alice@Example.ORG", "alice@example.org", "acct:alice@example.org", " @alice@example.org "])
+@pytest.mark.parametrize("handle", ["@alice@Example.ORG", "alice@example.org", "acct:alice@example.org", " @alice@example.org ",
+                                    "!alice@example.org"])  # the threadiverse writes communities with "!"
 def test_parse_handle_forms(handle):
     assert parse_handle(handle) == ("alice", "example.org")
 
