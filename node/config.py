@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,6 +39,9 @@ class Config:
     # `skiller worker` serves its own Prometheus /metrics on host:port (0: none); its delivery and inbox
     # counters live in its process, not in the web processes'.
     worker_metrics_port: int = 0
+    # Finished federation work (deliveries done or given up, activities applied) is kept this long for the
+    # administration pages, then removed by the workers.
+    retention_days: int = 14
     # Behind a reverse proxy (nginx), the client address is the last one it appended to X-Forwarded-For.
     trust_forwarded_for: bool = False
     # One JSON line per request; off by default because nginx already keeps an access log in production.
@@ -96,6 +99,8 @@ def _validate(cfg: Config) -> None:
             f"registration_mode: expected one of {', '.join(REGISTRATION_MODES)}, got {cfg.registration_mode!r}")
     if cfg.login_attempts < 1 or cfg.login_window_seconds < 1:
         raise ConfigError("login_attempts and login_window_seconds must be positive")
+    if cfg.retention_days < 1:
+        raise ConfigError(f"retention_days: expected at least 1, got {cfg.retention_days}")
 
 
 def normalize_database_url(url: str) -> str:

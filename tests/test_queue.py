@@ -63,3 +63,33 @@ async def test_inbox_items_are_processed_once_and_unknown_types_recorded(databas
     async with database.read() as session:
         item = await session.scalar(select(InboxItem))
     assert item.state == "done" and "unsupported activity type" in item.error
+
+
+async def test_finished_work_older_than_the_retention_is_removed_and_pending_work_kept(database, config):
+    from datetime import timedelta
+
+    from sqlalchemy import func
+
+    from node.federation.housekeeping import purge_finished
+    from node.models import OutgoingActivity
+
+    fed = Federation(config, database)
+    old = utcnow() - timedelta(days=config.retention_days + 1)
+    async with database.write() as session:
+        for name in ("old-done", "old-failed", "old-pending", "new-done"):
+            await deliveries.enqueue(session, {"id": f"https://here/a/{name}"}, None, [f"https://{name}.example/inbox"])
+        for name, state, at in (("old-done", "done", old), ("old-failed", "failed", old),
+                                ("old-pending", "pending", old), ("new-done", "done", utcnow())):
+            await session.execute(update(Delivery).where(Delivery.domain == f"{name}.example").values(
+                state=state, created_at=at))
+            await session.execute(update(OutgoingActivity).where(
+                OutgoingActivity.activity_id == f"https://here/a/{name}").values(created_at=at))
+            session.add(InboxItem(activity_id=f"https://there/a/{name}", signer="https://there/users/u",
+                                  payload="{}", state=state, received_at=at))
+    assert await purge_finished(fed) == 6  # two deliveries, their two activities, two inbox items
+    async with database.read() as session:
+        assert set(await session.scalars(select(Delivery.domain))) == {"old-pending.example", "new-done.example"}
+        assert await session.scalar(select(func.count()).select_from(OutgoingActivity)) == 2
+        assert set(await session.scalars(select(InboxItem.activity_id))) == {
+            "https://there/a/old-pending", "https://there/a/new-done"}
+    assert await purge_finished(fed) == 0

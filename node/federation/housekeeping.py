@@ -1,0 +1,33 @@
+"""Finished federation work is kept a while (the administration pages show it), then removed: the queues'
+tables stay the size of the work in flight instead of growing with every question sent or received."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, exists, select
+
+from ..models import Delivery, InboxItem, OutgoingActivity, utcnow
+from .context import Federation
+
+CHUNK = 5_000  # rows per transaction: a long-idle instance's first purge must not hold the writer for long
+
+
+async def purge_finished(fed: Federation) -> int:
+    """Remove deliveries done or given up, applied inbox items and unreferenced outgoing activities older than
+    `retention_days`; returns how many rows went. Pending work is never touched."""
+    cutoff = utcnow() - timedelta(days=fed.config.retention_days)
+    finished = {
+        Delivery: select(Delivery.id).where(Delivery.state.in_(("done", "failed")), Delivery.created_at < cutoff),
+        InboxItem: select(InboxItem.id).where(InboxItem.state.in_(("done", "failed")), InboxItem.received_at < cutoff),
+        OutgoingActivity: select(OutgoingActivity.id).where(
+            OutgoingActivity.created_at < cutoff, ~exists().where(Delivery.activity_ref == OutgoingActivity.id)),
+    }
+    removed = 0
+    for model, old in finished.items():  # deliveries first: their activities can go once they have
+        while True:
+            ids = old.limit(CHUNK).scalar_subquery()
+            count = await fed.db.run_write(lambda session: session.execute(delete(model).where(model.id.in_(ids))).rowcount)
+            removed += count
+            if count < CHUNK:
+                break
+    return removed
