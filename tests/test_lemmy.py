@@ -132,6 +132,23 @@ async def test_a_followed_lemmy_community_brings_its_posts_and_comments(lemmy_wo
     answer = await one(node.db, select(Answer).where(Answer.question_id == discussion.id))
     assert answer is not None and "the jig comes later" in answer.body_html
 
+    # Edits and deletions relayed by the community count as the author's server shows them.
+    lemmy.documents[f"{lemmy.base}/post/1"]["content"] = "<p>Edited: a chest of four drawers.</p>"
+    edit = lemmy.announce(5, {**lemmy.create(5, f"{lemmy.base}/post/1", content="<p>Forged edit</p>"),
+                              "type": "Update", "id": f"{lemmy.base}/activities/update/5"})
+    assert await lemmy.send(f"{node.base}/inbox", edit, lemmy.community) == 202
+    claimed_deleted = {"actor": lemmy.bob, "type": "Delete", "id": f"{lemmy.base}/activities/delete/6",
+                       "object": f"{lemmy.base}/post/1", "to": [PUBLIC]}
+    assert await lemmy.send(f"{node.base}/inbox", lemmy.announce(6, claimed_deleted), lemmy.community) == 202
+    del lemmy.documents[f"{lemmy.base}/comment/1"]  # bob deleted his comment: his server answers 404
+    deleted = {**claimed_deleted, "id": f"{lemmy.base}/activities/delete/7", "object": f"{lemmy.base}/comment/1"}
+    assert await lemmy.send(f"{node.base}/inbox", lemmy.announce(7, deleted), lemmy.community) == 202
+    await drain([node])
+    edited = await one(node.db, select(Question).where(Question.id == discussion.id))
+    assert "four drawers" in edited.body_html and "Forged" not in edited.body_html
+    assert edited.deleted_at is None  # its server still serves it: the Delete is not believed
+    assert (await one(node.db, select(Answer).where(Answer.id == answer.id))).deleted_at is not None
+
     # Announces from a community nobody here follows are not shown.
     await follows.unfollow_member(node.db, claire, community)
     await drain([node])

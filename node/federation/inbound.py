@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from activitypub.as2 import as_list, id_of
-from activitypub.client import Gone
+from activitypub.client import Gone, HTTPStatusError
 from activitypub.inbox import InboxError, read_signed_activity
 from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
@@ -124,10 +124,12 @@ async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
 
 
 async def _as_fetched_from_origin(fed: Federation, activity: dict, actor_id: str) -> dict:
-    """A forwarded Create with its object replaced by the object as its author's server serves it."""
+    """A Create or Update passed on by another server, its object replaced by the object as its author's
+    server serves it."""
     object_id = id_of(activity.get("object"))
-    if activity.get("type") != "Create" or not isinstance(object_id, str) or not same_origin(object_id, actor_id):
-        raise Ignored("a forwarded activity must be a Create of an object on its author's server")
+    if activity.get("type") not in ("Create", "Update") or not isinstance(object_id, str) \
+            or not same_origin(object_id, actor_id):
+        raise Ignored("a passed-on activity must be a Create or Update of an object on its author's server")
     try:
         obj = await fetch(fed, object_id)  # its id must be the URL fetched: a copy only its origin vouches for
     except Gone:
@@ -135,6 +137,16 @@ async def _as_fetched_from_origin(fed: Federation, activity: dict, actor_id: str
     if id_of(obj.get("attributedTo")) != actor_id:
         raise Ignored("the forwarded object is not by the activity's actor")
     return {**activity, "object": cap_lists(obj)}
+
+
+async def _gone_from_origin(fed: Federation, object_id: str) -> bool:
+    """Does the object's own server say it was deleted (410, 404, or a Tombstone)?"""
+    try:
+        return (await fetch(fed, object_id)).get("type") == "Tombstone"
+    except HTTPStatusError as exc:
+        if exc.status in (404, 410):
+            return True
+        raise
 
 
 # --- finding what an activity refers to -------------------------------------------------------------
@@ -392,20 +404,32 @@ async def on_block(fed: Federation, signer: Member, activity: dict) -> None:
 
 
 async def on_announce(fed: Federation, signer: Member, activity: dict) -> None:
-    """A community (a Lemmy, PieFed or NodeBB Group) passing on a post or reply to its followers.
+    """A community (a Lemmy, PieFed or NodeBB Group) passing on what happens in it to its followers.
 
-    Only an announced Create is applied, and only as the author's own server serves the object; other
-    announces (boosts, the votes and edits Lemmy relays) are recorded, not shown or counted."""
+    Posts, replies, edits and deletions are applied as the author's own server shows them (the object
+    fetched again, or confirmed gone there); other announces (boosts, the votes Lemmy relays) are recorded,
+    not shown or counted: nothing is taken on the community's word alone."""
     inner = activity.get("object")
-    if not isinstance(inner, dict) or inner.get("type") != "Create":
+    kind = inner.get("type") if isinstance(inner, dict) else None
+    author_id = id_of(inner.get("actor")) if isinstance(inner, dict) else None
+    if kind not in ("Create", "Update", "Delete") or not isinstance(author_id, str):
         raise Ignored("boosts are recorded, not shown")
-    author_id = id_of(inner.get("actor"))
-    if not isinstance(author_id, str):
-        raise Ignored("an announced Create without an actor")
-    if not await _followed_here(fed, signer):
+    if kind == "Delete":
+        object_id = id_of(inner.get("object"))
+        if not isinstance(object_id, str) or not same_origin(object_id, author_id):
+            raise Ignored("an announced Delete of something not on its author's server")
+        if not await _gone_from_origin(fed, object_id):
+            raise Ignored("the announced Delete is not confirmed by the object's server")
+        await on_delete(fed, await get_actor(fed, author_id), inner)
+        return
+    if kind == "Create" and not await _followed_here(fed, signer):
         raise Ignored("an announce from someone nobody here follows")
-    create = await _as_fetched_from_origin(fed, inner, author_id)
-    await on_create(fed, await get_actor(fed, author_id), create, shared_by_followed=True)
+    checked = await _as_fetched_from_origin(fed, inner, author_id)
+    author = await get_actor(fed, author_id)
+    if kind == "Create":
+        await on_create(fed, author, checked, shared_by_followed=True)
+    else:
+        await on_update(fed, author, checked)
 
 
 async def on_flag(fed: Federation, signer: Member, activity: dict) -> None:
