@@ -240,6 +240,10 @@ async def test_a_forwarded_reply_is_believed_only_as_its_authors_server_serves_i
         like = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{dave}#likes/1", "type": "Like",
                 "actor": dave, "object": f"{node.base}/questions/{question.id}"}
         assert await mastodon.post(f"{node.base}/inbox", like) == 401  # only a Create can be checked at its source
+        toplevel = {**forwarded, "id": f"{dave}/statuses/2/activity",
+                    "object": {**note, "id": f"{dave}/statuses/2", "inReplyTo": None}}
+        assert await mastodon.post(f"{node.base}/inbox", toplevel) == 401  # another actor's key: not a reply here
+        assert await count(node.db, InboxItem) == 1  # only the forwarded reply was stored
         await drain([node])
         async with node.db.read() as session:
             answer = await session.scalar(select(Answer).where(Answer.question_id == question.id))

@@ -47,9 +47,13 @@ async def receive(fed: Federation, request: web.Request) -> None:
     origin = signed.signer
     if actor != signed.signer:
         # Forwarded: a server passing on a reply it received (Mastodon does, to its followers' servers). Only a
-        # Create is taken, and the worker believes only the object as fetched from its author's own server.
-        if activity.get("type") != "Create" or not isinstance(actor, str):
-            raise InboxError(401, "the activity's actor is not the signer (only a forwarded Create is taken)")
+        # Create of a reply to a post here is taken, and the worker believes only the object as fetched from
+        # its author's own server; anything else signed with another actor's key is refused.
+        embedded = activity.get("object")
+        if activity.get("type") != "Create" or not isinstance(actor, str) or not isinstance(embedded, dict) \
+                or await find_post(fed, id_of(embedded.get("inReplyTo"))) is None:
+            raise InboxError(401, "the activity's actor is not the signer (only forwarded replies to posts here "
+                                  "are taken)")
         if not await fed.policy.allows(authority_of(actor)):
             raise InboxError(403, "this server does not federate with the activity's server")
         origin = actor
