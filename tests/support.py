@@ -50,6 +50,15 @@ async def log_in(client, username: str, password: str = PASSWORD):
     return response
 
 
+async def serve_on_loopback(app, port: int):
+    """Start `app` on 127.0.0.1:`port` (a stand-in remote server); returns the runner to clean up."""
+    from aiohttp import web
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -12,7 +12,7 @@ from node.federation.actors import get_actor
 from node.models import Answer, Member, MemberFollow, Question
 from node.services import follows
 
-from .support import free_port, make_member, one
+from .support import free_port, make_member, one, serve_on_loopback
 from .testrig import drain, start_nodes, stop_nodes
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -68,9 +68,7 @@ class FakeLemmy:
         app.router.add_get("/{kind}/{name}", document)
         app.router.add_post("/{kind}/{name}/inbox", inbox)
         app.router.add_post("/inbox", inbox)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        self.runner = await serve_on_loopback(app, self.port)
 
     async def send(self, url: str, activity: dict, signer: str) -> int:
         body = json.dumps(activity).encode()

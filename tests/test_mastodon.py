@@ -13,7 +13,7 @@ from activitypub.signatures import sign_headers
 from node.models import Answer, InboxItem, Member, MemberFollow, Notification
 from node.services import answers, questions
 
-from .support import free_port, make_member
+from .support import free_port, make_member, serve_on_loopback
 from .testrig import drain, start_nodes, stop_nodes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mastodon"
@@ -57,9 +57,7 @@ class FakeMastodon:
         app.router.add_get("/users/alice", actor)
         app.router.add_post("/users/alice/inbox", inbox)
         app.router.add_post("/inbox", inbox)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        self.runner = await serve_on_loopback(app, self.port)
 
     async def post(self, url: str, activity: dict | bytes, *, key=None, key_id=None, now=None,
                    after_signing: dict | None = None, body_override: bytes | None = None) -> int:
@@ -230,9 +228,7 @@ async def test_a_forwarded_reply_is_believed_only_as_its_authors_server_serves_i
         return web.json_response(note, content_type="application/activity+json")
     third.router.add_get("/users/dave", serve_actor)
     third.router.add_get("/users/dave/statuses/1", serve_note)
-    runner = web.AppRunner(third)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    runner = await serve_on_loopback(third, port)
     try:
         forwarded = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{dave}/statuses/1/activity",
                      "type": "Create", "actor": dave, "object": {**note, "content": "<p>Forged: use wallpaper paste.</p>"}}

@@ -8,7 +8,7 @@ from node.federation import deliveries, inbound
 from node.federation.context import Federation
 from node.models import Delivery, InboxItem, utcnow
 
-from .support import free_port, make_member
+from .support import free_port, make_member, serve_on_loopback
 
 
 async def test_deliveries_are_claimed_once_sent_and_recorded(database, config):
@@ -21,9 +21,7 @@ async def test_deliveries_are_claimed_once_sent_and_recorded(database, config):
     port = free_port()
     app = web.Application()
     app.router.add_post("/inbox", inbox)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    runner = await serve_on_loopback(app, port)
     author = await make_member(database, "author")
     fed = Federation(config, database)
     try:
