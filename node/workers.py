@@ -5,7 +5,7 @@ import asyncio
 import logging
 import time
 
-from .federation import deliveries, housekeeping, inbound, media
+from .federation import deliveries, housekeeping, inbox_queue, media
 from .federation.context import Federation
 
 log = logging.getLogger("skiller.workers")
@@ -13,7 +13,7 @@ log = logging.getLogger("skiller.workers")
 
 async def run_once(fed: Federation) -> int:
     """One round of every worker; returns how much work it found (0 when idle)."""
-    return await inbound.process_due(fed) + await deliveries.deliver_due(fed) + await media.fetch_remote_avatars(fed)
+    return await inbox_queue.process_due(fed) + await deliveries.deliver_due(fed) + await media.fetch_remote_avatars(fed)
 
 
 PURGE_EVERY = 3600.0  # seconds between removals of finished work

@@ -4,7 +4,7 @@ from aiohttp import web
 from sqlalchemy import select, update
 
 from activitypub.client import GuardedClient
-from node.federation import deliveries, inbound
+from node.federation import deliveries, inbox_queue
 from node.federation.context import Federation
 from node.models import Delivery, InboxItem, utcnow
 
@@ -56,8 +56,8 @@ async def test_inbox_items_are_processed_once_and_unknown_types_recorded(databas
                               payload='{"type": "Travel", "actor": "http://x/users/u", "id": "http://x/act/1"}'))
     async with aiohttp.ClientSession() as http:
         fed.client = GuardedClient(http, allow_http=True, allow_private_addresses=True)
-        assert await inbound.process_due(fed) == 1
-        assert await inbound.process_due(fed) == 0
+        assert await inbox_queue.process_due(fed) == 1
+        assert await inbox_queue.process_due(fed) == 0
     async with database.read() as session:
         item = await session.scalar(select(InboxItem))
     assert item.state == "done" and "unsupported activity type" in item.error

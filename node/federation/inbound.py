@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import timedelta
 
 from aiohttp import web
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from activitypub.as2 import as_list, id_of
@@ -31,7 +30,6 @@ from .deliveries import mark_reachable
 log = logging.getLogger("skiller.inbox")
 MAX_INBOX_BYTES = 1_000_000  # Mastodon's MAX_JSON_SIZE
 POST_TYPES = {"Note", "Question", "Article", "Page"}
-MAX_ATTEMPTS = 8
 
 
 async def receive(fed: Federation, request: web.Request) -> None:
@@ -72,40 +70,6 @@ async def receive(fed: Federation, request: web.Request) -> None:
 def _text_of(body: bytes) -> str:
     # Stored as received rather than serialized again: the parse already proved it is one JSON object.
     return body.decode(json.detect_encoding(body), "surrogatepass")
-
-
-async def process_due(fed: Federation, limit: int = 50) -> int:
-    """One round of the inbox worker; returns how many items it handled."""
-    now = utcnow()
-    async with fed.db.write() as session:
-        due = (select(InboxItem.id).where(InboxItem.state == "pending", InboxItem.next_attempt_at <= now)
-               .order_by(InboxItem.id).limit(limit))
-        if not fed.db.is_sqlite:
-            due = due.with_for_update(skip_locked=True)
-        items = list((await session.execute(
-            update(InboxItem).where(InboxItem.id.in_(due.scalar_subquery()))
-            .values(next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
-                    attempts=InboxItem.attempts + 1)
-            .returning(InboxItem.id, InboxItem.signer, InboxItem.payload, InboxItem.attempts))).all())
-    for item_id, signer, body, attempts in sorted(items):
-        state, error, outcome = "done", "", "applied"
-        payload = cap_lists(json.loads(body))
-        try:
-            await apply(fed, signer, payload)
-        except Ignored as exc:
-            error, outcome = str(exc)[:1000], "ignored"
-        except ServiceError as exc:
-            error, outcome = f"refused: {exc}"[:1000], "refused"
-        except Exception as exc:  # noqa: BLE001 - recorded on the row and retried
-            log.exception("inbox item %s failed", item_id)
-            state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
-            error, outcome = f"{type(exc).__name__}: {exc}"[:1000], "error"
-        fed.metrics.inbox.labels(str(payload.get("type", ""))[:20] or "none", outcome).inc()
-        async with fed.db.write() as session:
-            await session.execute(update(InboxItem).where(InboxItem.id == item_id).values(
-                state=state, error=error, processed_at=utcnow() if state == "done" else None,
-                next_attempt_at=utcnow() + timedelta(seconds=30 * attempts ** 2)))
-    return len(items)
 
 
 class Ignored(Exception):

@@ -105,3 +105,15 @@ class LoginFailure(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     key: str = Field(max_length=300, index=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class MemberSession(SQLModel, table=True):
+    """A signed-in browser. The cookie carries a random token; only its hash is stored, and a session ends
+    (logout, "log out everywhere", password change, suspension) by deleting its row."""
+    __tablename__ = "member_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    user_agent: str = Field(default="", max_length=300)

@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from .base import utcnow
 
-STATES = ("pending", "done", "failed")
+STATES = ("pending", "done", "failed", "cancelled")  # cancelled: stopped by this instance's policy, never sent
 
 
 class Setting(SQLModel, table=True):
@@ -31,6 +31,10 @@ class InboxItem(SQLModel, table=True):
     state: str = Field(default="pending", max_length=16)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow)
+    # The claim in force: a worker completes a row only with the token it claimed it with, so a row
+    # cancelled, released or claimed again meanwhile is never marked done by a late worker.
+    claim_token: str = Field(default="", max_length=40)
+    claimed_by: str = Field(default="", max_length=100)  # the worker process (name) holding the claim
     error: str = Field(default="", max_length=1000)
     received_at: datetime = Field(default_factory=utcnow)
     processed_at: Optional[datetime] = None
@@ -65,6 +69,10 @@ class Delivery(SQLModel, table=True):
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow)
     last_status: int = Field(default=0)
+    # The claim in force: a worker completes a row only with the token it claimed it with, so a row
+    # cancelled, released or claimed again meanwhile is never marked done by a late worker.
+    claim_token: str = Field(default="", max_length=40)
+    claimed_by: str = Field(default="", max_length=100)  # the worker process (name) holding the claim
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     delivered_at: Optional[datetime] = None
