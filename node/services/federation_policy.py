@@ -152,7 +152,11 @@ async def set_policy(db: Database, actor: Member | None, domain: str, action: st
         await session.execute(update(Member).where(its_accounts).values(avatar_fetched_from=""))
         if action == "suspend":
             removed = (await session.execute(delete(Member).where(its_accounts))).rowcount
-            await session.execute(delete(Delivery).where(Delivery.state == "pending", Delivery.domain == domain))
+            # Marked, never deleted: a worker may hold some of these rows, and its late outcome must find them
+            # cancelled (its claim token no longer matches) rather than a reused id.
+            await session.execute(update(Delivery).where(
+                Delivery.state == "pending", (Delivery.domain == domain) | Delivery.domain.endswith("." + domain))
+                .values(state="cancelled", claim_token="", last_error="cancelled: the domain was suspended"))
             if removed:
                 await reputation.recount(session)  # their votes, endorsements and questions went with them
         audit.record(session, actor, f"federation.{action}", domain,
