@@ -1,35 +1,58 @@
-"""Background work: applying received activities and sending deliveries, in `skiller serve` or `skiller worker`."""
+"""Background work: applying received activities and sending deliveries, in `skiller serve` or `skiller worker`.
+
+Each queue has its own loop, so applying a received activity never waits on sending, and sending never waits
+on a slow server beyond that server's own slots (deliveries.Dispatcher).
+"""
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
-from .federation import deliveries, housekeeping, inbox_queue, media
+from .federation import claims, deliveries, housekeeping, inbox_queue, media
 from .federation.context import Federation
 
 log = logging.getLogger("skiller.workers")
-
-
-async def run_once(fed: Federation) -> int:
-    """One round of every worker; returns how much work it found (0 when idle)."""
-    return await inbox_queue.process_due(fed) + await deliveries.deliver_due(fed) + await media.fetch_remote_avatars(fed)
-
-
 PURGE_EVERY = 3600.0  # seconds between removals of finished work
 
 
-async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
-    next_purge = time.monotonic()
+async def run_once(fed: Federation) -> int:
+    """One round of every worker, finished before it returns (tests run this); how much work it found."""
+    return await inbox_queue.process_due(fed) + await deliveries.deliver_due(fed) + await media.fetch_remote_avatars(fed)
+
+
+async def _forever(name: str, work, idle_sleep: float) -> None:
+    """Run `work` again and again; a failing round (the database away, say) is logged and tried again."""
     while True:
         try:
-            if time.monotonic() >= next_purge:
-                next_purge = time.monotonic() + PURGE_EVERY
-                await housekeeping.purge_finished(fed)
-            if await run_once(fed) == 0:
-                await asyncio.sleep(idle_sleep)
+            await work()
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - a worker must outlive one bad round
-            log.exception("worker round failed")
-            await asyncio.sleep(idle_sleep)
+            log.exception("%s worker round failed", name)
+        await asyncio.sleep(idle_sleep)
+
+
+async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
+    """Every worker of a running process, until cancelled. What dead processes of this host held is due again
+    at once; on the way out, what is in hand goes back."""
+    await claims.take_back_dead_claims(fed)
+
+    async def avatars() -> None:
+        while await media.fetch_remote_avatars(fed):
+            pass
+
+    async def purge() -> None:
+        await housekeeping.purge_finished(fed)
+        await asyncio.sleep(PURGE_EVERY)
+
+    loops = [asyncio.create_task(_forever(name, work, idle_sleep)) for name, work in (
+        ("inbox", lambda: inbox_queue.run(fed, idle_sleep)),
+        ("delivery", lambda: deliveries.Dispatcher(fed).run(idle_sleep)),
+        ("media", avatars), ("housekeeping", purge))]
+    try:
+        await asyncio.gather(*loops)
+    finally:
+        for task in loops:
+            task.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)
+        await asyncio.shield(claims.give_back_own_claims(fed))

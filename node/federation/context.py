@@ -1,6 +1,8 @@
 """What the federation glue needs from the running instance: its config, database, and outbound client."""
 from __future__ import annotations
 
+import os
+import socket
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,14 +24,25 @@ class Federation:
     inbox_writer: object = None
     metrics: object = None  # node.observability.Metrics
 
+    worker_name: str = ""  # who holds this process's claims: host and process id (see claims.py)
+
     def __post_init__(self) -> None:
         import asyncio
+        import itertools
+        import secrets
 
         from ..observability import Metrics
         from .inbox_writer import InboxWriter
         self.keys_lock = asyncio.Lock()  # the instance key pair is made once
         self.inbox_writer = InboxWriter(self.db)
         self.metrics = self.metrics or Metrics()
+        self.worker_name = self.worker_name or f"{socket.gethostname()}:{os.getpid()}"
+        # Claim tokens: unique per claim, and per process (a restarted process never reuses one).
+        self._claims = itertools.count(1)
+        self._process_token = secrets.token_hex(6)
+
+    def new_claim_token(self) -> str:
+        return f"{self._process_token}-{next(self._claims)}"
 
     @cached_property
     def policy(self):

@@ -1,16 +1,23 @@
-"""The delivery queue: one row per (activity, inbox); claimed in batches, signed, sent, retried with backoff."""
+"""The delivery queue: one row per (activity, inbox); claimed under a token, signed, sent, retried with backoff.
+
+A claim is owned: an outcome is written only where the row still carries the token it was claimed with, so a
+row released, cancelled or claimed again meanwhile is never marked by a late worker. Each outcome is recorded
+as its request ends (group-committed with those that end at the same time), and no destination holds back
+another: at most PER_DOMAIN requests to one server are claimed or in flight in a process.
+"""
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from activitypub.client import FetchError, Signer
+from activitypub.client import FetchError, ForbiddenURL, Signer
 from activitypub.origins import authority_of
 
 from ..db import dialect_insert, insert_ignoring_duplicates
@@ -22,7 +29,11 @@ log = logging.getLogger("skiller.delivery")
 MAX_ATTEMPTS = 16  # about two and a half days with the delays below, like Mastodon
 UNAVAILABLE_AFTER_DAYS = 3
 FINAL_4XX_EXCEPT = {401, 408, 429}
-REFUSED = -1  # deliveries our own policy stops: final, never sent, and no mark against the other server
+REFUSED = -1  # deliveries our own policy stops: cancelled, never sent, and no mark against the other server
+FORBIDDEN = -2  # an inbox URL the guarded client refuses (scheme, address): final, never sent
+CONCURRENCY = 50  # requests in flight per process
+PER_DOMAIN = 8  # claimed or in flight per destination: a hung server holds this many slots, never all
+BACKLOG = 500  # rows claimed ahead of free slots
 
 
 def backoff(attempts: int) -> timedelta:
@@ -56,33 +67,48 @@ class Claimed:
     activity_ref: int
     sender_id: int | None
     attempts: int
+    token: str
     body: bytes = b""
 
 
-async def claim(fed: Federation, limit: int = 500) -> list[Claimed]:
-    """Take due rows: their next attempt moves a lease ahead, so a dead worker's rows come back later."""
+async def claim(fed: Federation, limit: int = BACKLOG, held: Counter | None = None,
+                per_domain: int = PER_DOMAIN) -> list[Claimed]:
+    """Take due rows under a new token; their next attempt moves a lease ahead, so a dead worker's rows come
+    back later. `held`: rows per domain this process already holds; a domain at `per_domain` is skipped."""
+    held = held if held is not None else Counter()
     now = utcnow()
+    full = [domain for domain, n in held.items() if n >= per_domain]
     # Instances unavailable for days are skipped (their rows wait) until they contact us again.
     unavailable = select(Instance.domain).where(Instance.failure_days >= UNAVAILABLE_AFTER_DAYS)
-    due = (select(Delivery.id).where(Delivery.state == "pending", Delivery.next_attempt_at <= now,
-                                     Delivery.domain.not_in(unavailable))
-           .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
+    due = (select(Delivery.id, Delivery.domain).where(
+        Delivery.state == "pending", Delivery.next_attempt_at <= now, Delivery.domain.not_in(unavailable),
+        *([Delivery.domain.not_in(full)] if full else []))
+        .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
     if not fed.db.is_sqlite:
-        due = due.with_for_update(skip_locked=True)
-    take = (update(Delivery).where(Delivery.id.in_(due.scalar_subquery()))
-            .values(next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
-                    attempts=Delivery.attempts + 1)
-            .returning(Delivery.id, Delivery.inbox_url, Delivery.domain, Delivery.activity_ref, Delivery.sender_id,
-                       Delivery.attempts))
+        due = due.with_for_update(of=Delivery, skip_locked=True)
+    token = fed.new_claim_token()
 
     def claim_rows(session) -> list[Claimed]:
-        batch = [Claimed(*row) for row in session.execute(take).all()]
-        if batch:  # a batch is mostly one activity to many inboxes: each body is read once
-            bodies = {ref: payload.encode() for ref, payload in session.execute(
-                select(OutgoingActivity.id, OutgoingActivity.payload).where(
-                    OutgoingActivity.id.in_({row.activity_ref for row in batch}))).all()}
-            for row in batch:
-                row.body = bodies[row.activity_ref]
+        taken: Counter = Counter()
+        chosen = []
+        for row_id, domain in session.execute(due).all():
+            if held[domain] + taken[domain] < per_domain:
+                taken[domain] += 1
+                chosen.append(row_id)
+        if not chosen:
+            return []
+        batch = [Claimed(*row, token=token) for row in session.execute(
+            update(Delivery).where(Delivery.id.in_(chosen))
+            .values(next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
+                    attempts=Delivery.attempts + 1, claim_token=token, claimed_by=fed.worker_name)
+            .returning(Delivery.id, Delivery.inbox_url, Delivery.domain, Delivery.activity_ref, Delivery.sender_id,
+                       Delivery.attempts)).all()]
+        # a batch is mostly one activity to many inboxes: each body is read once
+        bodies = {ref: payload.encode() for ref, payload in session.execute(
+            select(OutgoingActivity.id, OutgoingActivity.payload).where(
+                OutgoingActivity.id.in_({row.activity_ref for row in batch}))).all()}
+        for row in batch:
+            row.body = bodies[row.activity_ref]
         return batch
     return await fed.db.run_write(claim_rows)
 
@@ -100,54 +126,117 @@ async def _signers(fed: Federation, sender_ids: set[int]) -> dict[int | None, Si
     return signers
 
 
-async def send(fed: Federation, batch: list[Claimed], concurrency: int = 50) -> tuple[int, int]:
-    """Post the claimed rows, `concurrency` at a time, then record all outcomes in one transaction."""
+Outcome = tuple[Claimed, int, str]  # the row, the HTTP status (or REFUSED, FORBIDDEN, 0: no answer), the error
+
+
+async def post(fed: Federation, row: Claimed, signer: Signer | None) -> Outcome:
+    """Send one claimed row; never raises for the receiver's sake."""
+    if signer is None:
+        return row, 0, "sender no longer exists"
+    if not await fed.policy.allows(row.domain):
+        return row, REFUSED, "cancelled: refused by this instance's federation policy"
+    try:
+        return row, await fed.client.post_signed(row.inbox_url, row.body, signer.key_id, signer.private_key), ""
+    except ForbiddenURL as exc:
+        refused_here = type(exc).__name__ == "RefusedHost"  # the policy, checked by the client at connection time
+        return row, REFUSED if refused_here else FORBIDDEN, exc.message[:500]
+    except FetchError as exc:
+        return row, 0, exc.message[:500]
+
+
+async def send(fed: Federation, batch: list[Claimed], concurrency: int = CONCURRENCY) -> tuple[int, int]:
+    """Post the claimed rows, `concurrency` at a time, each outcome recorded as it comes; wait for all."""
     signers = await _signers(fed, {row.sender_id for row in batch})
     slots = asyncio.Semaphore(concurrency)
+    recorder = OutcomeRecorder(fed)
 
-    async def post(row: Claimed) -> tuple[Claimed, int, str]:
-        signer = signers.get(row.sender_id)
-        if signer is None:
-            return row, 0, "sender no longer exists"
-        if not await fed.policy.allows(row.domain):
-            return row, REFUSED, "refused by this instance's federation policy"
+    async def one(row: Claimed) -> None:
         async with slots:
-            try:
-                status = await fed.client.post_signed(row.inbox_url, row.body, signer.key_id, signer.private_key)
-                return row, status, ""
-            except FetchError as exc:
-                return row, 0, exc.message[:500]
-
-    return await _record(fed, await asyncio.gather(*(post(row) for row in batch)))
+            recorder.add(await post(fed, row, signers.get(row.sender_id)))
+    await asyncio.gather(*(one(row) for row in batch))
+    await recorder.drain()
+    return recorder.delivered, recorder.failed
 
 
-async def _record(fed: Federation, results) -> tuple[int, int]:
+class OutcomeRecorder:
+    """Outcomes written as requests end, in one transaction with whatever else ended meanwhile (the slowest
+    request of a batch delays nobody's record). A database that is briefly away (restarting) is waited for:
+    an outcome lost here would be sent again after the lease."""
+
+    RETRY_SECONDS = (0.2, 0.5, 1, 2, 5, 10, 15, 30)
+
+    def __init__(self, fed: Federation) -> None:
+        self.fed = fed
+        self.pending: list[Outcome] = []
+        self.flushing: asyncio.Task | None = None
+        self.delivered = self.failed = 0
+
+    def add(self, outcome: Outcome) -> None:
+        self.pending.append(outcome)
+        if self.flushing is None or self.flushing.done():
+            self.flushing = asyncio.create_task(self._flush())
+
+    async def drain(self) -> None:
+        while self.flushing is not None and not self.flushing.done():
+            await asyncio.shield(self.flushing)
+
+    async def _flush(self) -> None:
+        while self.pending:
+            await asyncio.sleep(0)  # outcomes ending together share the transaction
+            batch, self.pending = self.pending, []
+            for delay in (*self.RETRY_SECONDS, None):
+                try:
+                    delivered, failed = await _record(self.fed, batch)
+                    self.delivered += delivered
+                    self.failed += failed
+                    break
+                except Exception:  # noqa: BLE001 - kept and written again; the lease covers a process that dies
+                    if delay is None:
+                        log.exception("could not record %d delivery outcomes", len(batch))
+                        break
+                    log.warning("recording %d delivery outcomes failed; retrying in %s s", len(batch), delay)
+                    await asyncio.sleep(delay)
+
+
+async def _record(fed: Federation, results: list[Outcome]) -> tuple[int, int]:
     now = utcnow()
     delivered = [(row, status) for row, status, _ in results if 200 <= status < 300]
     failures = [(row, status, error) for row, status, error in results if not 200 <= status < 300]
-    fed.metrics.deliveries.labels("ok").inc(len(delivered))
-    for _, status, _ in failures:
-        fed.metrics.deliveries.labels("refused_by_policy" if status == REFUSED else "connection_error" if status == 0
-                                      else f"http_{status // 100}xx").inc()
-    failed_domains = {row.domain for row, status, _ in failures if status != REFUSED}
+    failed_domains = {row.domain for row, status, _ in failures if status >= 0}  # our refusals mark nobody
     succeeded_domains = {row.domain for row, _ in delivered}
 
+    def owned(row: Claimed):
+        return (Delivery.id == row.id) & (Delivery.claim_token == row.token) & (Delivery.state == "pending")
+
     def record(session) -> None:
-        if delivered:  # the common case, one statement for the whole batch
-            session.execute(update(Delivery).where(Delivery.id.in_([row.id for row, _ in delivered])).values(
-                state="done", delivered_at=now, last_status=200, last_error=""))
+        by_token: dict[str, list[int]] = {}
+        for row, _ in delivered:
+            by_token.setdefault(row.token, []).append(row.id)
+        for token, ids in by_token.items():  # the common case, one statement per claim
+            session.execute(update(Delivery).where(
+                Delivery.id.in_(ids), Delivery.claim_token == token, Delivery.state == "pending").values(
+                state="done", delivered_at=now, last_status=200, last_error="", claim_token=""))
         for row, status, error in failures:
             if status == 410:  # the account is gone: nothing more is sent to it
                 session.execute(update(Member).where(Member.inbox_url == row.inbox_url, Member.local.is_(False))
                                 .values(suspended=True))
-            final = (400 <= status < 500 and status not in FINAL_4XX_EXCEPT) or row.attempts >= MAX_ATTEMPTS \
-                or status == REFUSED
-            session.execute(update(Delivery).where(Delivery.id == row.id).values(
-                state="failed" if final else "pending", next_attempt_at=now + backoff(row.attempts),
-                last_status=status, last_error=error or f"HTTP {status}"))
+            if status == REFUSED:
+                state = "cancelled"
+            elif (400 <= status < 500 and status not in FINAL_4XX_EXCEPT) or row.attempts >= MAX_ATTEMPTS \
+                    or status == FORBIDDEN:
+                state = "failed"
+            else:
+                state = "pending"
+            session.execute(update(Delivery).where(owned(row)).values(
+                state=state, next_attempt_at=now + backoff(row.attempts), last_status=max(status, 0),
+                last_error=error or f"HTTP {status}", claim_token=""))
         _record_successes(session, succeeded_domains, now)
         _record_failures(session, failed_domains - succeeded_domains, now)
     await fed.db.run_write(record)
+    fed.metrics.deliveries.labels("ok").inc(len(delivered))
+    for _, status, _ in failures:
+        fed.metrics.deliveries.labels("refused_by_policy" if status == REFUSED else "forbidden" if status == FORBIDDEN
+                                      else "connection_error" if status == 0 else f"http_{status // 100}xx").inc()
     return len(delivered), len(failures)
 
 
@@ -199,8 +288,9 @@ def instance_state(instance: Instance) -> str:
     return "failing" if instance.consecutive_failures else "ok"
 
 
-async def deliver_due(fed: Federation, limit: int = 500) -> int:
-    """One round of the delivery worker; returns how many rows it handled."""
+async def deliver_due(fed: Federation, limit: int = BACKLOG) -> int:
+    """One round of the delivery worker (what tests and benchmarks run): claim what is due, send it, record
+    every outcome; returns how many rows it handled."""
     claiming = asyncio.ensure_future(claim(fed, limit))
     try:
         batch = await asyncio.shield(claiming)
@@ -211,19 +301,97 @@ async def deliver_due(fed: Federation, limit: int = 500) -> int:
         try:
             await send(fed, batch)
         except asyncio.CancelledError:
-            await asyncio.shield(release(fed, batch))  # stopping: the batch goes back, due at once
+            await asyncio.shield(release(fed, batch))  # stopping: what was not recorded goes back, due at once
             raise
     return len(batch)
 
 
+class Dispatcher:
+    """The delivery worker of a running process: keeps up to CONCURRENCY requests in flight and claims more as
+    they end, so a slow or hung server costs only its own slots (at most PER_DOMAIN), never a whole batch."""
+
+    def __init__(self, fed: Federation, concurrency: int = CONCURRENCY, per_domain: int = PER_DOMAIN,
+                 backlog: int = BACKLOG) -> None:
+        self.fed = fed
+        self.per_domain, self.backlog = per_domain, backlog
+        self.slots = asyncio.Semaphore(concurrency)
+        self.held: Counter = Counter()  # rows claimed and not yet recorded, per domain
+        self.rows: dict[int, Claimed] = {}
+        self.tasks: set[asyncio.Task] = set()
+        self.recorder = OutcomeRecorder(fed)
+        self.ended = asyncio.Event()
+
+    async def run(self, idle_sleep: float = 1.0) -> None:
+        try:
+            while True:
+                found = 0
+                if len(self.rows) <= self.backlog // 2:  # claim in chunks, not one row per free slot
+                    found = await self._claim_and_start()
+                if not found:
+                    self.ended.clear()
+                    try:  # idle: poll again later, or as soon as a full domain has room again
+                        await asyncio.wait_for(self.ended.wait(), idle_sleep)
+                    except asyncio.TimeoutError:
+                        pass
+        finally:
+            await asyncio.shield(self._stop())
+
+    async def _claim_and_start(self) -> int:
+        claiming = asyncio.ensure_future(claim(self.fed, self.backlog - len(self.rows), self.held, self.per_domain))
+        try:
+            batch = await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            await asyncio.shield(release(self.fed, await claiming))
+            raise
+        if not batch:
+            return 0
+        signers = await _signers(self.fed, {row.sender_id for row in batch})
+        for row in batch:
+            self.rows[row.id] = row
+            self.held[row.domain] += 1
+            task = asyncio.create_task(self._send(row, signers.get(row.sender_id)))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        return len(batch)
+
+    async def _send(self, row: Claimed, signer: Signer | None) -> None:
+        try:
+            async with self.slots:
+                outcome = await post(self.fed, row, signer)
+        except asyncio.CancelledError:
+            return  # stopping: the row stays in self.rows and goes back to the queue
+        self.recorder.add(outcome)
+        del self.rows[row.id]
+        if self.held[row.domain] >= self.per_domain:
+            self.ended.set()
+        self.held[row.domain] -= 1
+        if self.held[row.domain] <= 0:
+            del self.held[row.domain]
+
+    async def _stop(self) -> None:
+        """Stopping: outcomes already known are written; rows still in flight go back to the queue."""
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.recorder.drain()
+        await release(self.fed, list(self.rows.values()))
+
+
 async def release(fed: Federation, batch: list[Claimed]) -> None:
     """Give claimed rows back (a graceful stop): receivers drop the rare duplicate by activity id."""
-    if not batch:
+    by_token: dict[str, list[int]] = {}
+    for row in batch:
+        by_token.setdefault(row.token, []).append(row.id)
+    if not by_token:
         return
-    async with fed.db.write() as session:
-        await session.execute(update(Delivery).where(Delivery.id.in_([row.id for row in batch]),
-                                                     Delivery.state == "pending")
-                              .values(next_attempt_at=utcnow(), attempts=Delivery.attempts - 1))
+
+    def give_back(session) -> None:
+        for token, ids in by_token.items():
+            session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.claim_token == token,
+                                                   Delivery.state == "pending")
+                            .values(next_attempt_at=utcnow(), attempts=Delivery.attempts - 1, claim_token="",
+                                    claimed_by=""))
+    await fed.db.run_write(give_back)
 
 
 async def queue_counts(fed: Federation) -> dict[str, int]:

@@ -17,7 +17,7 @@ async def purge_finished(fed: Federation) -> int:
     `retention_days`; returns how many rows went. Pending work is never touched."""
     cutoff = utcnow() - timedelta(days=fed.config.retention_days)
     finished = {
-        Delivery: select(Delivery.id).where(Delivery.state.in_(("done", "failed")), Delivery.created_at < cutoff),
+        Delivery: select(Delivery.id).where(Delivery.state.in_(("done", "failed", "cancelled")), Delivery.created_at < cutoff),
         InboxItem: select(InboxItem.id).where(InboxItem.state.in_(("done", "failed")), InboxItem.received_at < cutoff),
         OutgoingActivity: select(OutgoingActivity.id).where(
             OutgoingActivity.created_at < cutoff, ~exists().where(Delivery.activity_ref == OutgoingActivity.id)),

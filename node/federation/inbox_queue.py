@@ -1,12 +1,20 @@
-"""The inbox queue: received activities claimed by a worker, applied, and their outcome recorded."""
+"""The inbox queue: received activities claimed under a token, applied, and their outcome recorded.
+
+Items from one server are applied in the order received, one at a time; servers are served side by side, so
+an activity whose application waits on a slow server (fetching an object, an actor, NodeInfo) holds back only
+that server's later activities. An outcome is written only where the row still carries the claim's token.
+"""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from activitypub.origins import authority_of
 from activitypub.safe_json import cap_lists
 
 from ..models import InboxItem, utcnow
@@ -16,39 +24,102 @@ from .inbound import Ignored, apply
 
 log = logging.getLogger("skiller.inbox")
 MAX_ATTEMPTS = 8
+SERVERS_AT_ONCE = 8
+BATCH = 200
+
+Item = tuple[int, str, str, int, str]  # id, signer, payload, attempts, claim token
 
 
-async def process_due(fed: Federation, limit: int = 50) -> int:
-    """One round of the inbox worker; returns how many items it handled."""
+async def claim(fed: Federation, busy: set[str] = frozenset(), limit: int = BATCH) -> dict[str, list[Item]]:
+    """Due items by their signer's server, oldest first, leaving out servers whose earlier items are in hand."""
     now = utcnow()
-    async with fed.db.write() as session:
-        due = (select(InboxItem.id).where(InboxItem.state == "pending", InboxItem.next_attempt_at <= now)
-               .order_by(InboxItem.id).limit(limit))
-        if not fed.db.is_sqlite:
-            due = due.with_for_update(skip_locked=True)
-        items = list((await session.execute(
-            update(InboxItem).where(InboxItem.id.in_(due.scalar_subquery()))
-            .values(next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
-                    attempts=InboxItem.attempts + 1)
-            .returning(InboxItem.id, InboxItem.signer, InboxItem.payload, InboxItem.attempts))).all())
-    for item_id, signer, body, attempts in sorted(items):
-        state, error, outcome = "done", "", "applied"
+    due = (select(InboxItem.id, InboxItem.signer).where(InboxItem.state == "pending", InboxItem.next_attempt_at <= now)
+           .order_by(InboxItem.id).limit(limit))
+    if not fed.db.is_sqlite:
+        due = due.with_for_update(skip_locked=True)
+    token = fed.new_claim_token()
+
+    def claim_rows(session) -> dict[str, list[Item]]:
+        chosen = [row_id for row_id, signer in session.execute(due).all() if authority_of(signer) not in busy]
+        if not chosen:
+            return {}
+        by_server: dict[str, list[Item]] = defaultdict(list)
+        for row in sorted(session.execute(
+                update(InboxItem).where(InboxItem.id.in_(chosen))
+                .values(next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
+                        attempts=InboxItem.attempts + 1, claim_token=token, claimed_by=fed.worker_name)
+                .returning(InboxItem.id, InboxItem.signer, InboxItem.payload, InboxItem.attempts)).all()):
+            by_server[authority_of(row[1])].append((*row, token))
+        return dict(by_server)
+    return await fed.db.run_write(claim_rows)
+
+
+async def apply_item(fed: Federation, item: Item) -> None:
+    """Apply one item and record how it went: applied, ignored (with why), refused (with the service's reason),
+    or an error (retried, and given up after MAX_ATTEMPTS). A failure is never recorded as success."""
+    item_id, signer, body, attempts, token = item
+    state, error, outcome, kind = "done", "", "applied", "none"
+    try:
         payload = cap_lists(json.loads(body))
-        try:
-            await apply(fed, signer, payload)
-        except Ignored as exc:
-            error, outcome = str(exc)[:1000], "ignored"
-        except ServiceError as exc:
-            error, outcome = f"refused: {exc}"[:1000], "refused"
-        except Exception as exc:  # noqa: BLE001 - recorded on the row and retried
-            log.exception("inbox item %s failed", item_id)
-            state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
-            error, outcome = f"{type(exc).__name__}: {exc}"[:1000], "error"
-        fed.metrics.inbox.labels(str(payload.get("type", ""))[:20] or "none", outcome).inc()
-        async with fed.db.write() as session:
-            await session.execute(update(InboxItem).where(InboxItem.id == item_id).values(
-                state=state, error=error, processed_at=utcnow() if state == "done" else None,
-                next_attempt_at=utcnow() + timedelta(seconds=30 * attempts ** 2)))
-    return len(items)
+        kind = str(payload.get("type", ""))[:20] or "none"
+        await apply(fed, signer, payload)
+    except Ignored as exc:
+        error, outcome = str(exc)[:1000], "ignored"
+    except ServiceError as exc:
+        state, error, outcome = "failed", f"refused: {exc}"[:1000], "refused"
+    except Exception as exc:  # noqa: BLE001 - recorded on the row and retried
+        log.exception("inbox item %s failed", item_id)
+        state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
+        error, outcome = f"{type(exc).__name__}: {exc}"[:1000], "error"
+    fed.metrics.inbox.labels(kind, outcome).inc()
+    now = utcnow()
+    await fed.db.run_write(lambda session: session.execute(
+        update(InboxItem).where(InboxItem.id == item_id, InboxItem.claim_token == token, InboxItem.state == "pending")
+        .values(state=state, error=error, processed_at=now if state != "pending" else None, claim_token="",
+                next_attempt_at=now + timedelta(seconds=30 * attempts ** 2))))
 
 
+async def apply_in_order(fed: Federation, items: list[Item]) -> None:
+    for item in items:
+        await apply_item(fed, item)
+
+
+async def process_due(fed: Federation, limit: int = BATCH) -> int:
+    """One round of the inbox worker (what tests run): every server's due items; returns how many."""
+    by_server = await claim(fed, limit=limit)
+    slots = asyncio.Semaphore(SERVERS_AT_ONCE)
+
+    async def one_server(items: list[Item]) -> None:
+        async with slots:
+            await apply_in_order(fed, items)
+    await asyncio.gather(*(one_server(items) for items in by_server.values()))
+    return sum(len(items) for items in by_server.values())
+
+
+async def run(fed: Federation, idle_sleep: float = 1.0) -> None:
+    """The inbox worker of a running process: claims while fewer than SERVERS_AT_ONCE servers' items are in
+    hand. Stopping cancels what is in hand; the process's claims are then given back (see claims.py)."""
+    busy: dict[str, asyncio.Task] = {}
+    ended = asyncio.Event()
+
+    def done(server: str) -> None:
+        busy.pop(server, None)
+        ended.set()
+    try:
+        while True:
+            found = {}
+            if len(busy) < SERVERS_AT_ONCE:
+                found = await claim(fed, set(busy))
+                for server, items in found.items():
+                    busy[server] = task = asyncio.create_task(apply_in_order(fed, items))
+                    task.add_done_callback(lambda _, server=server: done(server))
+            if not found:
+                ended.clear()
+                try:
+                    await asyncio.wait_for(ended.wait(), idle_sleep)
+                except asyncio.TimeoutError:
+                    pass
+    finally:
+        for task in busy.values():
+            task.cancel()
+        await asyncio.gather(*busy.values(), return_exceptions=True)

@@ -25,13 +25,15 @@ def create_federation(config: Config, db: Database) -> Federation:
 
 @asynccontextmanager
 async def outbound_client(fed: Federation) -> AsyncIterator[None]:
-    """One HTTP session per process, guarded, reused for every fetch and delivery."""
+    """One HTTP session per process, guarded, reused for every fetch and delivery; the federation policy is
+    asked about every host before a request goes there (each redirect hop too)."""
     config = fed.config
     session = ClientSession(connector=guarded_connector(config.allow_private_addresses),
                             timeout=DEFAULT_TIMEOUT)
     fed.client = GuardedClient(session, allow_http=config.allow_http,
                                allow_private_addresses=config.allow_private_addresses,
-                               user_agent=f"Skiller/{__version__} (+{config.base_url})")
+                               user_agent=f"Skiller/{__version__} (+{config.base_url})",
+                               allow_host=fed.policy.allows)
     try:
         yield
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
 from ..db import Database
 from ..models import Delivery, Member, utcnow
@@ -41,8 +41,9 @@ async def retry(db: Database, actor: Member | None, domain: str = "") -> int:
     if domain:
         condition = condition & (Delivery.domain == normalize_domain(domain))
     async with db.write() as session:
+        # A row in flight loses its claim: its late outcome is not written, and it is sent again.
         count = (await session.execute(update(Delivery).where(condition).values(
-            state="pending", next_attempt_at=utcnow(), attempts=0))).rowcount
+            state="pending", next_attempt_at=utcnow(), attempts=0, claim_token=""))).rowcount
         audit.record(session, actor, "queue.retry", domain or "all", f"{count} deliveries")
     return count
 
@@ -53,6 +54,8 @@ async def drop(db: Database, actor: Member | None, domain: str = "") -> int:
     if domain:
         condition = condition & (Delivery.domain == normalize_domain(domain))
     async with db.write() as session:
-        count = (await session.execute(delete(Delivery).where(condition))).rowcount
+        # Marked, never deleted under a worker that may hold some of these rows (its claim no longer matches).
+        count = (await session.execute(update(Delivery).where(condition).values(
+            state="cancelled", claim_token="", last_error="cancelled: dropped by an administrator"))).rowcount
         audit.record(session, actor, "queue.drop", domain or "all", f"{count} deliveries")
     return count
