@@ -7,13 +7,17 @@ are checked here because aiohttp never passes them to a resolver; DNS names are 
 connected to); timeouts; a cap on the decompressed body; redirects followed by hand, at most
 ``max_redirects``, each hop checked again. A fetched AS2 document is trusted only if its
 Content-Type is AS2 and its ``id`` is the final URL fetched.
+
+The application's own rules about whom it talks to (domain blocks, allow-lists) come in as
+``allow_host``: asked with the normal authority of every URL before anything is sent there, the
+first one and each redirect hop alike, since a permitted server can redirect anywhere.
 """
 
 from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, NamedTuple
+from typing import Any, AsyncIterator, Awaitable, Callable, NamedTuple
 
 import aiohttp
 from yarl import URL
@@ -21,6 +25,7 @@ from yarl import URL
 from .addresses import ForbiddenAddressError, PublicAddressResolver, ip_literal, is_public_address
 from .keys import PrivateKey
 from .media_types import ACTIVITY_JSON, AS2_ACCEPT, JRD_JSON, is_as2_content_type, is_json_content_type
+from .origins import authority
 from .safe_json import MAX_JSON_BYTES, InvalidJSON, parse_json_object
 from .signatures import sign_headers
 
@@ -29,6 +34,9 @@ from .signatures import sign_headers
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _DRAIN_BYTES = 65_536  # read small delivery replies so the connection can be reused
+
+# allow_host(authority) -> may a request be sent to this ``host[:port]`` (in normal form, see origins.authority)?
+HostCheck = Callable[[str], Awaitable[bool]]
 
 
 class FetchError(Exception):
@@ -42,6 +50,15 @@ class FetchError(Exception):
 
 class ForbiddenURL(FetchError):
     """The URL (or a redirect target) has a refused scheme, host or address."""
+
+
+class RefusedHost(ForbiddenURL):
+    """The caller's ``allow_host`` refused the host of the URL or of a redirect target; nothing was sent
+    there. ``host`` is the refused authority."""
+
+    def __init__(self, message: str, host: str):
+        super().__init__(message)
+        self.host = host
 
 
 class HTTPStatusError(FetchError):
@@ -101,8 +118,13 @@ class GuardedClient:
         max_redirects: int = 3,
         timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
         user_agent: str = "activitypub-client",
+        allow_host: HostCheck | None = None,
     ):
-        """Wrap ``session``; unless private addresses are allowed it must use ``guarded_connector()``."""
+        """Wrap ``session``; unless private addresses are allowed it must use ``guarded_connector()``.
+
+        ``allow_host``, when given, is awaited with the normal authority (``host[:port]``) of every URL
+        before a request is sent to it, redirect hops included; ``False`` raises ``RefusedHost``.
+        """
         # aiohttp has no public accessor for a connector's resolver; if this private
         # attribute ever moves, construction fails loudly instead of fetching unguarded.
         if not allow_private_addresses and not isinstance(
@@ -116,6 +138,7 @@ class GuardedClient:
         self.max_redirects = max_redirects
         self._timeout = timeout
         self._user_agent = user_agent
+        self._allow_host = allow_host
 
     def check_url(self, url: str | URL) -> URL:
         """Parse ``url``, drop its fragment and check scheme and literal address; raise ``ForbiddenURL``."""
@@ -160,14 +183,16 @@ class GuardedClient:
         return self._parse(body)
 
     async def fetch_media(self, url: str, media_types: tuple[str, ...], max_bytes: int,
-                          signer: Signer | None = None) -> bytes:
+                          signer: Signer | None = None, *, allow_host: HostCheck | None = None) -> bytes:
         """Fetch a picture or other media file of one of ``media_types`` (prefixes such as ``image/``).
 
-        Raises ``UnexpectedContentType`` for any other Content-Type, ``ResponseTooLarge`` past ``max_bytes``,
+        ``allow_host`` is a stricter check (a media policy) asked, besides the client's own, for the
+        picture's host and every redirect hop. Raises ``RefusedHost`` when either refuses a host,
+        ``UnexpectedContentType`` for any other Content-Type, ``ResponseTooLarge`` past ``max_bytes``,
         other ``FetchError``s otherwise.
         """
-        _, content_type, body = await self._get(url, ", ".join(f"{t}*" if t.endswith("/") else t
-                                                                for t in media_types), signer, max_bytes)
+        accept = ", ".join(f"{t}*" if t.endswith("/") else t for t in media_types)
+        _, content_type, body = await self._get(url, accept, signer, max_bytes, allow_host)
         kind = content_type.split(";", 1)[0].strip().lower()
         if not kind.startswith(media_types):
             raise UnexpectedContentType(f"not an accepted media type: {content_type or 'no Content-Type'}")
@@ -184,9 +209,10 @@ class GuardedClient:
         """Deliver ``body`` to ``inbox_url`` with a signed POST and return the HTTP status.
 
         Redirects are not followed (their status is returned). Raises ``FetchError`` when the
-        URL is refused or no answer arrives (connection error, timeout).
+        URL is refused (``RefusedHost`` by ``allow_host``) or no answer arrives (connection error, timeout).
         """
         target = self.check_url(inbox_url)
+        await self._check_host(target)
         headers = {"Content-Type": content_type, "Accept": AS2_ACCEPT, "User-Agent": self._user_agent}
         headers = sign_headers("POST", str(target), headers, body, key_id, private_key)
         async with self._request("POST", target, headers, body) as response:
@@ -196,10 +222,20 @@ class GuardedClient:
                 pass  # the status is what matters; the connection is simply not reused
             return response.status
 
+    async def _check_host(self, target: URL, also: HostCheck | None = None) -> None:
+        """Ask the host checks about ``target`` before anything is sent to it."""
+        if self._allow_host is None and also is None:
+            return
+        host = authority(target.raw_host or "", target.explicit_port, target.scheme)
+        for allow_host in (self._allow_host, also):
+            if allow_host is not None and not await allow_host(host):
+                raise RefusedHost(f"{host} is refused by this server's policy", host)
+
     async def _get(self, url: str, accept: str, signer: Signer | None,
-                   max_bytes: int | None = None) -> tuple[str, str, bytes]:
+                   max_bytes: int | None = None, also: HostCheck | None = None) -> tuple[str, str, bytes]:
         target = self.check_url(url)
         for _ in range(self.max_redirects + 1):
+            await self._check_host(target, also)  # the first URL and every hop: a redirect may go anywhere
             headers = {"Accept": accept, "User-Agent": self._user_agent}
             if signer is not None:
                 headers = sign_headers("GET", str(target), headers, None, signer.key_id, signer.private_key)

@@ -109,3 +109,70 @@ async def test_suspending_a_server_keeps_scores_and_reputation_consistent(nodes)
     assert await one(a.db, select(Question.answer_count).where(Question.id == mine.id)) == 0
     assert await one(a.db, select(func.count()).select_from(Answer)) == 0
     assert await reputation.rebuild(a.db) == 0  # the stored reputation already agrees
+
+
+# A rule matches its domain however it is spelled, when stored and when a host is met: case, a trailing dot,
+# Unicode or punycode, credentials or a default port in a URL; and it covers subdomains, as Mastodon's do.
+RULES = {  # as an administrator types them → as stored
+    "Evil.Example.": "evil.example",
+    "xn--bcher-kva.example": "xn--bcher-kva.example",
+    "münchen.example": "xn--mnchen-3ya.example",
+    "https://Ported.Example.:8443/about": "ported.example:8443",
+}
+SPELLINGS = [  # (host as met, refused?)
+    ("evil.example", True), ("Evil.Example.", True), ("EVIL.EXAMPLE", True), ("sub.evil.example", True),
+    ("Sub.EVIL.example.:8443", True), ("evil.example:8443", True), ("a.b.evil.example.", True),
+    ("notevil.example", False), ("evil.example.org", False), ("example", False),
+    ("bücher.example", True), ("BÜCHER.example.", True), ("xn--bcher-kva.example", True),
+    ("xn--bcher-kva.example:8080", True), ("sub.bücher.example:8080", True), ("bucher.example", False),
+    ("xn--mnchen-3ya.example", True), ("münchen.example", True), ("MÜNCHEN.EXAMPLE.:9000", True),
+    ("ported.example:8443", True), ("PORTED.example.:8443", True), ("sub.ported.example:8443", True),
+    ("ported.example", False), ("ported.example:9000", False),
+]
+URLS = [  # hosts met in URLs, as the inbox and the workers look them up (authority_of)
+    ("https://user@EVIL.example.:443/users/x#main-key", True), ("https://Sub.Bücher.Example./users/x", True),
+    ("http://ported.example.:8443/inbox", True), ("https://ported.example/inbox", False),
+]
+
+
+async def test_a_rule_matches_every_spelling_of_its_domain_and_its_subdomains(database):
+    from activitypub.origins import authority_of
+    from node.services.errors import InvalidInput
+    for typed in RULES:
+        await federation_policy.set_policy(database, None, typed, "suspend")
+    assert sorted(p.domain for p in await federation_policy.policies(database)) == sorted(RULES.values())
+    policy = federation_policy.snapshot(database)
+    refused = {host: not await policy.allows(host) for host, _ in SPELLINGS}
+    assert refused == dict(SPELLINGS)
+    refused = {url: not await policy.allows(authority_of(url)) for url, _ in URLS}
+    assert refused == dict(URLS)
+    for bad in ("evil example", "evil.example:port", "-evil.example", ""):
+        with pytest.raises(InvalidInput):
+            federation_policy.normalize_domain(bad)
+
+
+async def test_an_allow_list_and_a_media_rule_match_every_spelling_too(database):
+    await federation_policy.set_mode(database, None, "allowlist")
+    await federation_policy.set_policy(database, None, "Good.Example.", "allow")
+    await federation_policy.set_policy(database, None, "bücher.example", "allow", reject_media=True)
+    policy = federation_policy.snapshot(database)
+    allowed = {host: await policy.allows(host) for host in (
+        "good.example", "GOOD.example.", "sub.good.example:8443", "xn--bcher-kva.example", "other.example")}
+    assert allowed == {"good.example": True, "GOOD.example.": True, "sub.good.example:8443": True,
+                       "xn--bcher-kva.example": True, "other.example": False}
+    media = {host: await policy.accepts_media(host) for host in (
+        "good.example", "xn--bcher-kva.example", "Cdn.Bücher.Example.", "cdn.xn--bcher-kva.example:8443")}
+    assert media == {"good.example": True, "xn--bcher-kva.example": False, "Cdn.Bücher.Example.": False,
+                     "cdn.xn--bcher-kva.example:8443": False}
+
+
+async def test_suspending_a_domain_removes_the_accounts_of_its_subdomains_on_any_port(database):
+    async with database.write() as session:
+        for n, domain in enumerate(("evil.example", "sub.evil.example:8443", "evil.example:8443",
+                                    "evil.example.org", "notevil.example")):
+            session.add(Member(username=f"m{n}", username_key=f"m{n}", domain=domain, local=False,
+                               actor_url=f"https://{domain}/users/m{n}"))
+    await federation_policy.set_policy(database, None, "EVIL.example.", "suspend")
+    async with database.read() as session:
+        left = set(await session.scalars(select(Member.domain).where(Member.local.is_(False))))
+    assert left == {"evil.example.org", "notevil.example"}

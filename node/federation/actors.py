@@ -17,7 +17,7 @@ from ..sanitize import clean_html
 from ..services.errors import InvalidInput, N_, NotFound
 from ..services.skills import get_or_create_skill, normalize_skill
 from .context import Federation
-from .keys import instance_signer
+from .keys import instance_signer, key_fetch_limit
 
 log = logging.getLogger("skiller.federation")
 ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
@@ -26,9 +26,8 @@ LEVELS = {"beginner": 1, "intermediate": 2, "advanced": 3, "expert": 4}
 
 
 async def fetch(fed: Federation, url: str) -> dict:
-    """GET an AS2 document, signed by the instance actor; raises FetchError (also for refused domains)."""
-    if not await fed.policy.allows(authority_of(url)):
-        raise FetchError("this instance does not federate with that server")
+    """GET an AS2 document, signed by the instance actor; raises FetchError (RefusedHost when the federation
+    policy refuses the server of the URL or of any redirect hop: the client asks it before each request)."""
     return await fed.client.fetch_json(url, signer=await instance_signer(fed))
 
 
@@ -189,16 +188,17 @@ async def get_actor(fed: Federation, actor_id: str, refresh: bool = False) -> Me
 
 
 async def public_key_for(fed: Federation, key_id: str, refresh: bool) -> tuple[str, str] | None:
-    """The (owner, PEM) of a remote key, for inbox verification; fetched once more on refresh."""
+    """The (owner, PEM) of a remote key, for inbox verification. Fetched when unknown, or again on `refresh` (a
+    signature did not verify: the key may have been rotated), but at most once per key id per interval
+    (keys.KeyFetchLimit); within it, what is known is the answer."""
     if not refresh:
-        cached = fed.cached_key(key_id)
-        if cached is not None:
-            return cached
-        async with fed.db.read() as session:
-            member = await session.scalar(select(Member).where(Member.key_id == key_id, Member.local.is_(False)))
-        if member is not None and member.public_key_pem:
-            fed.cache_key(key_id, (member.actor_url, member.public_key_pem))
-            return member.actor_url, member.public_key_pem
+        known = fed.cached_key(key_id) or await _stored_key(fed, key_id)
+        if known is not None:
+            return known
+    limit = key_fetch_limit(fed)
+    if not limit.claim(key_id):
+        log.debug("key %s was fetched less than %ss ago: not fetched again", key_id, limit.interval)
+        return fed.cached_key(key_id) or await _stored_key(fed, key_id)
     try:
         document = await fetch(fed, key_id.split("#", 1)[0])
         if document.get("type") not in ACTOR_TYPES and isinstance(document.get("owner"), str):
@@ -213,10 +213,19 @@ async def public_key_for(fed: Federation, key_id: str, refresh: bool) -> tuple[s
     return member.actor_url, member.public_key_pem
 
 
+async def _stored_key(fed: Federation, key_id: str) -> tuple[str, str] | None:
+    async with fed.db.read() as session:
+        member = await session.scalar(select(Member).where(Member.key_id == key_id, Member.local.is_(False)))
+    if member is None or not member.public_key_pem:
+        return None
+    fed.cache_key(key_id, (member.actor_url, member.public_key_pem))
+    return member.actor_url, member.public_key_pem
+
+
 async def find_by_handle(fed: Federation, handle: str) -> Member:
     """A remote account by `@name@domain`: WebFinger, then its actor document."""
     domain = handle.lstrip("@").partition("@")[2]
-    if domain and not await fed.policy.allows(domain.lower()):
+    if domain and not await fed.policy.allows(domain):
         raise InvalidInput(N_("This instance does not federate with {domain}."), field="handle", domain=domain)
     try:
         actor_id = await resolve_handle(handle, fed.client.get_json, scheme=fed.scheme)

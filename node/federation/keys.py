@@ -1,5 +1,10 @@
-"""Key pairs: one per local member (made with the account) and one for the instance actor."""
+"""Key pairs: one per local member (made with the account) and one for the instance actor; and how often
+remote keys may be fetched."""
 from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -58,3 +63,42 @@ async def instance_signer(fed: Federation) -> Signer:
 
 def member_signer(fed: Federation, member: Member) -> Signer:
     return Signer(uris.key_id(fed.base_url, member.username), load_private_key(member.private_key_pem, trusted=True))
+
+
+class KeyFetchLimit:
+    """When each remote key id was last fetched, so that it is fetched at most once per ``interval`` seconds.
+
+    A signature that does not verify with the known key makes the inbox fetch the key again, in case the actor
+    rotated it; without a limit a burst of badly signed requests under one key id became as many fetches from
+    its server. A rotation is still picked up: the first failure after the interval fetches the key again.
+    Kept per process, in memory; at most ``max_keys`` key ids are remembered (the oldest fetches go first).
+    """
+
+    def __init__(self, interval: float = 300.0, max_keys: int = 10_000, clock: Callable[[], float] = time.monotonic):
+        self.interval, self.max_keys, self._clock = interval, max_keys, clock
+        self._fetched: OrderedDict[str, float] = OrderedDict()  # key id -> when, oldest first
+        self.refused = 0  # fetches not made because of the limit, for logs and tests
+
+    def claim(self, key_id: str) -> bool:
+        """True (and the fetch recorded as of now) unless ``key_id`` was fetched less than ``interval`` ago.
+
+        Recorded before the fetch starts, so that requests arriving while it runs do not fetch it too.
+        """
+        now = self._clock()
+        last = self._fetched.get(key_id)
+        if last is not None and now - last < self.interval:
+            self.refused += 1
+            return False
+        self._fetched[key_id] = now
+        self._fetched.move_to_end(key_id)
+        while len(self._fetched) > self.max_keys:
+            self._fetched.popitem(last=False)
+        return True
+
+
+def key_fetch_limit(fed: Federation) -> KeyFetchLimit:
+    """This process's limit on remote key fetches (kept on the Federation object, made on first use)."""
+    limit = getattr(fed, "key_fetch_limit", None)
+    if limit is None:
+        limit = fed.key_fetch_limit = KeyFetchLimit()
+    return limit

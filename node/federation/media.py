@@ -33,9 +33,12 @@ async def fetch_remote_avatars(fed: Federation, limit: int = 20) -> int:
 
 async def _refresh_avatar(fed: Federation, member: Member) -> None:
     source, stored = member.avatar_source, ""
+    # The account's server and the picture's own host (asked by the client, with every redirect hop) must both
+    # accept media: an account on an allowed server may name a picture anywhere.
     if source and await fed.policy.accepts_media(member.domain):
         try:
-            data = await fed.client.fetch_media(source, IMAGE_TYPES, MAX_AVATAR_BYTES, await instance_signer(fed))
+            data = await fed.client.fetch_media(source, IMAGE_TYPES, MAX_AVATAR_BYTES, await instance_signer(fed),
+                                                allow_host=fed.policy.accepts_media)
             image = await asyncio.to_thread(process_avatar, data, MAX_AVATAR_BYTES)
             stored = store_avatar(fed.config.media_dir, member.id, image)
         except (FetchError, InvalidInput) as exc:  # tried once per icon: a new icon is tried again

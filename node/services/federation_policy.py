@@ -12,7 +12,9 @@ import io
 import re
 import time
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
+
+from activitypub.origins import authority_of, normalize_authority
 
 from ..db import Database
 from ..models import POLICY_ACTIONS, Delivery, DomainPolicy, Member, Setting, utcnow
@@ -29,12 +31,15 @@ DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-
 
 
 def normalize_domain(domain: str) -> str:
-    """example.org (a pasted URL is reduced to its host; a port is kept, as in handles)."""
-    domain = domain.strip().lower().rstrip(".")
-    if domain.startswith(("http://", "https://")):
-        domain = domain.split("://", 1)[1].split("/", 1)[0]
+    """example.org, in the one form hosts are compared in (lower case, no trailing dot, punycode for Unicode
+    names): a pasted URL is reduced to its host; a port is kept, as in handles."""
+    text = domain.strip()
+    if text.lower().startswith(("http://", "https://")):
+        domain = authority_of(text)
+    else:
+        domain = normalize_authority(text)
     if len(domain) > 255 or not DOMAIN_RE.match(domain):
-        raise InvalidInput(N_("{domain} is not a domain name."), field="domain", domain=domain[:80])
+        raise InvalidInput(N_("{domain} is not a domain name."), field="domain", domain=text[:80])
     return domain
 
 
@@ -64,24 +69,27 @@ class PolicySnapshot:
                 self.mode = await session.scalar(select(Setting.value).where(Setting.key == MODE_KEY)) or "open"
                 rows = (await session.execute(select(DomainPolicy.domain, DomainPolicy.action,
                                                      DomainPolicy.reject_media))).all()
-            self.actions = {domain: action for domain, action, _ in rows}
-            self.media_rejected = {domain: True for domain, _, reject_media in rows if reject_media}
+            # Normalized again on load: rules stored before names were normalized still match.
+            self.actions = {normalize_authority(domain): action for domain, action, _ in rows}
+            self.media_rejected = {normalize_authority(domain): True for domain, _, reject_media in rows if reject_media}
             self.loaded_at = time.monotonic()
 
-    def _action(self, domain: str) -> str | None:
-        return _covering(self.actions, domain)
-
     async def allows(self, domain: str) -> bool:
-        """May this instance exchange anything with `domain`?"""
+        """May this instance exchange anything with `domain` (``host[:port]``, in any spelling)?"""
         await self._load()
-        action = self._action(domain)
+        return self._allows(normalize_authority(domain))
+
+    def _allows(self, domain: str) -> bool:
+        action = _covering(self.actions, domain)
         if action == "suspend":
             return False
         return self.mode != "allowlist" or action == "allow"
 
     async def accepts_media(self, domain: str) -> bool:
-        """May media (avatars) from `domain` be fetched and shown here?"""
-        return await self.allows(domain) and not _covering(self.media_rejected, domain)
+        """May media (avatars) from `domain` be fetched and shown here? Ask it for the media's own host."""
+        await self._load()
+        domain = normalize_authority(domain)
+        return self._allows(domain) and not _covering(self.media_rejected, domain)
 
     async def limited_domains(self) -> list[str]:
         await self._load()
@@ -89,18 +97,22 @@ class PolicySnapshot:
 
 
 def _covering(table: dict, domain: str):
-    """The entry of `table` for `domain` or the nearest parent domain (a policy for example.org also
-    covers its subdomains), with or without the port; None when there is none."""
+    """The entry of `table` for `domain` (normal form) or its nearest parent domain, as Mastodon matches
+    blocks: a rule for example.org also covers sub.example.org. A rule with a port covers that port only, one
+    without covers every port. IP addresses match only themselves. None when no rule applies."""
     if not table:
         return None
-    domain = domain.lower()
-    host = domain.split(":")[0]
-    for candidate in (domain, host):
-        parts = candidate.split(".")
-        for i in range(len(parts) - 1):
-            found = table.get(".".join(parts[i:]))
-            if found:
-                return found
+    if domain.startswith("["):  # [IPv6]:port
+        host, _, port = domain[1:].partition("]")
+        host, port = f"[{host}]", port[1:]
+    else:
+        host, _, port = domain.partition(":")
+    labels = host.split(".")
+    is_ip = host.startswith("[") or (len(labels) == 4 and all(label.isdigit() for label in labels))
+    for suffix in [host] if is_ip else (".".join(labels[i:]) for i in range(len(labels))):
+        found = (port and table.get(f"{suffix}:{port}")) or table.get(suffix)
+        if found:
+            return found
     return None
 
 
@@ -147,16 +159,23 @@ async def set_policy(db: Database, actor: Member | None, domain: str, action: st
         policy.private_comment, policy.public_comment, policy.updated_at = private_comment, public_comment, utcnow()
         session.add(policy)
         removed = 0
-        its_accounts = Member.local.is_(False) & ((Member.domain == domain) | Member.domain.endswith("." + domain))
-        # Their avatars are decided again by the media worker: dropped if media is now rejected, fetched if not.
-        await session.execute(update(Member).where(its_accounts).values(avatar_fetched_from=""))
+        # As the policy matches them (_covering): the domain, its subdomains, and (for a rule without a port)
+        # the same names on any port.
+        its_accounts = Member.local.is_(False) & ((Member.domain == domain) | Member.domain.endswith("." + domain) | (
+            Member.domain.startswith(domain + ":") | Member.domain.contains("." + domain + ":")))
+        # Their avatars, and any picture served from this domain, are decided again by the media worker: dropped
+        # if media is now rejected, fetched if not. (The pattern may catch a few more; they are just fetched again.)
+        pictures_here = or_(*(func.lower(Member.avatar_source).contains(f"{before}{domain}{after}")
+                              for before in ("://", ".") for after in ("/", ":")))
+        await session.execute(update(Member).where(its_accounts | (Member.local.is_(False) & pictures_here))
+                              .values(avatar_fetched_from=""))
         if action == "suspend":
             removed = (await session.execute(delete(Member).where(its_accounts))).rowcount
-            # Marked, never deleted: a worker may hold some of these rows, and its late outcome must find them
-            # cancelled (its claim token no longer matches) rather than a reused id.
+            # Marked, never deleted: a worker may hold some of these rows in flight; if one of them was in fact
+            # delivered, its outcome (same claim token) still says so. Nothing else is sent to them.
             await session.execute(update(Delivery).where(
                 Delivery.state == "pending", (Delivery.domain == domain) | Delivery.domain.endswith("." + domain))
-                .values(state="cancelled", claim_token="", last_error="cancelled: the domain was suspended"))
+                .values(state="cancelled", last_error="cancelled: the domain was suspended"))
             if removed:
                 await reputation.recount(session)  # their votes, endorsements and questions went with them
         audit.record(session, actor, f"federation.{action}", domain,

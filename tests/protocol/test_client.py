@@ -19,6 +19,7 @@ from activitypub.client import (
     GuardedClient,
     HTTPStatusError,
     IdMismatch,
+    RefusedHost,
     ResponseTooLarge,
     Signer,
     TooManyRedirects,
@@ -72,6 +73,9 @@ def build_app():
     async def redirect(request):
         raise web.HTTPFound(request.query["to"])
 
+    async def picture(request):
+        return web.Response(body=b"GIF89a" + b"\0" * 20, content_type="image/gif")
+
     async def loop(request):
         raise web.HTTPFound(f"/loop/{int(request.match_info['n']) + 1}")
 
@@ -109,6 +113,7 @@ def build_app():
     app.router.add_get("/big-declared", big_declared)
     app.router.add_get("/gzip-bomb", gzip_bomb)
     app.router.add_get("/redirect", redirect)
+    app.router.add_get("/picture", picture)
     app.router.add_get("/loop/{n}", loop)
     app.router.add_get("/gone", gone)
     app.router.add_get("/broken", broken)
@@ -120,6 +125,12 @@ def build_app():
 
 @pytest.fixture
 async def server(aiohttp_server):
+    return await aiohttp_server(build_app(), host="127.0.0.1")
+
+
+@pytest.fixture
+async def other_server(aiohttp_server):
+    """A second server on another port: another host to the client and to its host checks."""
     return await aiohttp_server(build_app(), host="127.0.0.1")
 
 
@@ -334,3 +345,86 @@ async def test_timeout_is_a_fetch_error(server, open_client):
 async def test_connection_refused_is_a_fetch_error(dev_client, unused_tcp_port):
     with pytest.raises(FetchError, match="cannot connect"):
         await dev_client.fetch_json(f"http://127.0.0.1:{unused_tcp_port}/actor")
+
+
+# --- the caller's host check (domain policy) --------------------------------------------------
+
+
+def host_check(refused: set[str]):
+    """An allow_host callback refusing `refused`, and the list of every authority it was asked about."""
+    asked: list[str] = []
+
+    async def allow_host(host: str) -> bool:
+        asked.append(host)
+        return host not in refused
+    return allow_host, asked
+
+
+def authority(server) -> str:
+    return f"127.0.0.1:{server.port}"
+
+
+async def test_allow_host_is_asked_for_the_first_url_and_every_redirect_hop(server, other_server, open_client):
+    allow_host, asked = host_check({authority(other_server)})
+    client = await open_client(allow_http=True, allow_private_addresses=True, allow_host=allow_host)
+    document = await client.fetch_json(str(server.make_url("/actor")))
+    assert document["type"] == "Person" and asked == [authority(server)]
+
+    into_refused = str(server.make_url("/redirect").with_query(to=str(other_server.make_url("/actor"))))
+    for fetch in (client.fetch_json(into_refused), client.get_json(into_refused),
+                  client.fetch_media(into_refused, ("image/",), 10_000),
+                  client.fetch_json(str(other_server.make_url("/actor")))):
+        with pytest.raises(RefusedHost) as caught:
+            await fetch
+        assert caught.value.host == authority(other_server)
+    with pytest.raises(RefusedHost):
+        await client.post_signed(str(other_server.make_url("/inbox")), b"{}", KEY_ID, KEYS.private_pem)
+    assert other_server.app[HITS] == []  # refused before connecting: not one request reached it
+    assert server.app[HITS].count("/redirect?to=" + str(other_server.make_url("/actor"))) == 3
+    assert asked.count(authority(other_server)) == 5
+
+
+async def test_post_signed_asks_allow_host_and_delivers_when_allowed(server, open_client):
+    allow_host, asked = host_check(set())
+    client = await open_client(allow_http=True, allow_private_addresses=True, allow_host=allow_host)
+    assert await client.post_signed(str(server.make_url("/inbox")), b"{}", KEY_ID, KEYS.private_pem) == 202
+    assert asked == [authority(server)]
+
+
+async def test_fetch_media_checks_the_pictures_host_and_every_hop_with_its_own_rule(server, other_server, open_client):
+    client = await open_client(allow_http=True, allow_private_addresses=True, allow_host=host_check(set())[0])
+    media_rule, asked = host_check({authority(other_server)})
+    assert await client.fetch_media(str(server.make_url("/picture")), ("image/",), 10_000, allow_host=media_rule)
+    with pytest.raises(RefusedHost):
+        await client.fetch_media(str(other_server.make_url("/picture")), ("image/",), 10_000, allow_host=media_rule)
+    hop = str(server.make_url("/redirect").with_query(to=str(other_server.make_url("/picture"))))
+    with pytest.raises(RefusedHost):
+        await client.fetch_media(hop, ("image/",), 10_000, allow_host=media_rule)
+    assert other_server.app[HITS] == []
+    # The media rule is for media only: documents from that host are still fetched.
+    assert await client.fetch_json(str(other_server.make_url("/actor")))
+    assert asked == [authority(server), authority(other_server), authority(server), authority(other_server)]
+
+
+@pytest.mark.parametrize("written, seen", [
+    ("Sub.Evil.Example.", "sub.evil.example"),
+    ("EVIL.EXAMPLE", "evil.example"),
+    ("bücher.example", "xn--bcher-kva.example"),
+    ("BÜCHER.Example.", "xn--bcher-kva.example"),
+    ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+])
+async def test_allow_host_sees_hosts_in_normal_form_port_kept(server, open_client, written, seen):
+    names = ["sub.evil.example", "evil.example", "xn--bcher-kva.example"]
+    resolver = FakeResolver({name + dot: ["127.0.0.1"] for name in names for dot in ("", ".")})
+    allow_host, asked = host_check(set())
+    client = await open_client(aiohttp.TCPConnector(resolver=resolver), allow_http=True,
+                               allow_private_addresses=True, allow_host=allow_host)
+    url = f"http://{written}:{server.port}/typed?type=application/json"
+    assert await client.get_json(url)  # real HTTP, through the name
+    assert asked == [f"{seen}:{server.port}"]
+    refusing, _ = host_check({f"{seen}:{server.port}"})
+    strict = await open_client(aiohttp.TCPConnector(resolver=resolver), allow_http=True,
+                               allow_private_addresses=True, allow_host=refusing)
+    with pytest.raises(RefusedHost):
+        await strict.get_json(url)
+    assert server.app[HITS] == ["/typed?type=application/json"]
