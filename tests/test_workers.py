@@ -155,3 +155,43 @@ async def test_a_worker_process_serves_its_own_delivery_metrics(sqlite_template,
             process.wait(30)
         await receivers.runner.cleanup()
         await database.close()
+
+
+async def test_a_restarted_worker_takes_back_what_its_killed_predecessor_held_without_waiting_the_lease(
+        empty_postgres_database):
+    """kill -9 of a worker holding claims, then a new worker on the same host: the claims are taken back at
+    once (the lease is 300 s), every delivery is done, and each was acknowledged by its receiver."""
+    from node.db import upgrade_database
+    url = empty_postgres_database
+    await upgrade_database(url)
+    db = Database(url)
+    receivers = Receivers(4, delay=1.0)  # slow: the first worker is killed while its requests wait
+    await receivers.start()
+    workers: list[subprocess.Popen] = []
+    try:
+        sender = await make_member(db, "sender")
+        await queue(db, sender.id, receivers, "held", 40)
+        workers = start_workers(url, 1, lease=300)
+
+        async def held():
+            async with db.read() as session:
+                return (await session.scalar(select(func.count()).select_from(Delivery).where(
+                    Delivery.state == "pending", Delivery.claim_token != ""))) or 0
+        await wait_for(lambda: _positive(held), 60, "the first worker's claims")
+        workers[0].kill()
+        workers[0].wait(10)
+        workers += start_workers(url, 1, lease=300)
+
+        async def states():
+            async with db.read() as session:
+                return dict((await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all())
+        # well before the 300 s lease: taken back when the new worker started
+        await wait_for(lambda: _done(states, 40), 120, "the killed worker's deliveries")
+        assert len([key for key in receivers.received if "/held/" in key]) == 40
+    finally:
+        for process in workers:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+        await receivers.runner.cleanup()
+        await db.close()

@@ -213,8 +213,10 @@ async def _record(fed: Federation, results: list[Outcome]) -> tuple[int, int]:
         for row, _ in delivered:
             by_token.setdefault(row.token, []).append(row.id)
         for token, ids in by_token.items():  # the common case, one statement per claim
+            # A row cancelled while its request was in flight was delivered all the same: say so.
             session.execute(update(Delivery).where(
-                Delivery.id.in_(ids), Delivery.claim_token == token, Delivery.state == "pending").values(
+                Delivery.id.in_(ids), Delivery.claim_token == token, Delivery.state.in_(("pending", "cancelled")))
+                .values(
                 state="done", delivered_at=now, last_status=200, last_error="", claim_token=""))
         for row, status, error in failures:
             if status == 410:  # the account is gone: nothing more is sent to it
@@ -326,7 +328,12 @@ class Dispatcher:
             while True:
                 found = 0
                 if len(self.rows) <= self.backlog // 2:  # claim in chunks, not one row per free slot
-                    found = await self._claim_and_start()
+                    try:
+                        found = await self._claim_and_start()
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:  # noqa: BLE001 - the database away: requests in flight carry on
+                        log.exception("claiming deliveries failed")
                 if not found:
                     self.ended.clear()
                     try:  # idle: poll again later, or as soon as a full domain has room again

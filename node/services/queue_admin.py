@@ -54,8 +54,9 @@ async def drop(db: Database, actor: Member | None, domain: str = "") -> int:
     if domain:
         condition = condition & (Delivery.domain == normalize_domain(domain))
     async with db.write() as session:
-        # Marked, never deleted under a worker that may hold some of these rows (its claim no longer matches).
+        # Marked, never deleted under a worker that may hold some of these rows (one in flight that was in fact
+        # delivered is recorded as done by its claim).
         count = (await session.execute(update(Delivery).where(condition).values(
-            state="cancelled", claim_token="", last_error="cancelled: dropped by an administrator"))).rowcount
+            state="cancelled", last_error="cancelled: dropped by an administrator"))).rowcount
         audit.record(session, actor, "queue.drop", domain or "all", f"{count} deliveries")
     return count
