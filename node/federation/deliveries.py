@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from activitypub.client import FetchError, ForbiddenURL, Signer
+from activitypub.client import FetchError, ForbiddenURL, RefusedHost, Signer
 from activitypub.origins import authority_of
 
 from ..db import dialect_insert, insert_ignoring_duplicates
@@ -137,9 +137,10 @@ async def post(fed: Federation, row: Claimed, signer: Signer | None) -> Outcome:
         return row, REFUSED, "cancelled: refused by this instance's federation policy"
     try:
         return row, await fed.client.post_signed(row.inbox_url, row.body, signer.key_id, signer.private_key), ""
+    except RefusedHost as exc:  # the policy changed since the check above: nothing was sent
+        return row, REFUSED, f"cancelled: {exc.message}"[:500]
     except ForbiddenURL as exc:
-        refused_here = type(exc).__name__ == "RefusedHost"  # the policy, checked by the client at connection time
-        return row, REFUSED if refused_here else FORBIDDEN, exc.message[:500]
+        return row, FORBIDDEN, exc.message[:500]
     except FetchError as exc:
         return row, 0, exc.message[:500]
 
