@@ -30,9 +30,17 @@ async def browser():
         await browser.close()
 
 
-async def log_in(browser, base: str, username: str):
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """What Chromium refused under the Content-Security-Policy, from every page opened by log_in."""
+    return []
+
+
+async def log_in(browser, base: str, username: str, csp_violations: list[str]):
     context = await browser.new_context(locale="en-GB")
     page = await context.new_page()
+    page.on("console", lambda message: csp_violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
     await page.goto(f"{base}/login")
     await page.fill("#f-username", username)
     await page.fill("#f-password", PASSWORD)
@@ -41,7 +49,8 @@ async def log_in(browser, base: str, username: str):
     return page
 
 
-async def test_ask_answer_mention_notify_vote_and_accept_in_a_browser(browser, aiohttp_server, database, tmp_path):
+async def test_ask_answer_mention_notify_vote_and_accept_in_a_browser(browser, aiohttp_server, database, tmp_path,
+                                                                     csp_violations):
     port = free_port()
     config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
     server = await aiohttp_server(create_app(config, database), port=port)
@@ -51,7 +60,7 @@ async def test_ask_answer_mention_notify_vote_and_accept_in_a_browser(browser, a
     carol = await make_member(database, "carol")
     dan = await make_member(database, "dan")
 
-    alice = await log_in(browser, base, "alice")
+    alice = await log_in(browser, base, "alice", csp_violations)
     await alice.goto(f"{base}/questions/new")
     await alice.fill("#f-title", "Which finish for an oak workbench top?")
     await alice.fill("#f-body", "It gets glue, oil and scratches every day. Oil, wax or varnish?")
@@ -65,7 +74,7 @@ async def test_ask_answer_mention_notify_vote_and_accept_in_a_browser(browser, a
     early = await answers.post_answer(database, carol, question_id, "Varnish, three coats, sanded between.", base)
     await votes.set_vote(database, dan, "answer", early.id, 1)
 
-    bob = await log_in(browser, base, "bob")
+    bob = await log_in(browser, base, "bob", csp_violations)
     await bob.goto(question_url)
     await bob.fill("#f-answer", "Hard wax oil: easy to repair when glue or scratches damage it.")
     await bob.click("#your-answer button[type=submit]")
@@ -102,8 +111,15 @@ async def test_ask_answer_mention_notify_vote_and_accept_in_a_browser(browser, a
     page = await questions.question_page(database, question_id, None)
     assert page.answers[0].answer.id == bob_answer_id and page.answers[0].accepted
 
+    # Pages with avatars, forms and lists render under the policy without anything refused.
+    for path in ("/users/bob", "/members", "/settings/profile", "/settings"):
+        await alice.goto(f"{base}{path}")
+    assert "This browser" in await alice.inner_text("ul.sessions")
+    assert csp_violations == []
 
-async def test_admin_blocks_a_domain_and_reads_known_instances_in_a_browser(browser, aiohttp_server, database, tmp_path):
+
+async def test_admin_blocks_a_domain_and_reads_known_instances_in_a_browser(browser, aiohttp_server, database, tmp_path,
+                                                                             csp_violations):
     from node.models import Instance, Member, utcnow
     port = free_port()
     config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
@@ -117,7 +133,7 @@ async def test_admin_blocks_a_domain_and_reads_known_instances_in_a_browser(brow
         session.add(Member(username="troll", username_key="troll", domain="spam.example", local=False,
                            actor_url="https://spam.example/users/troll", links=[]))
 
-    admin = await log_in(browser, base, "ada")
+    admin = await log_in(browser, base, "ada", csp_violations)
     await admin.click("text=Administration")
     await admin.wait_for_url(f"{base}/admin/federation")
     await admin.fill("#f-domain", "spam.example")
@@ -137,3 +153,25 @@ async def test_admin_blocks_a_domain_and_reads_known_instances_in_a_browser(brow
     assert "0" in await blocked.locator("td").nth(2).inner_text()  # its cached account was removed
     ARTIFACTS.mkdir(exist_ok=True)
     await admin.screenshot(path=str(ARTIFACTS / "admin-known-instances.png"), full_page=True)
+    assert csp_violations == []
+
+
+async def test_log_out_everywhere_signs_the_other_browser_out(browser, aiohttp_server, database, tmp_path,
+                                                              csp_violations):
+    port = free_port()
+    config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
+    server = await aiohttp_server(create_app(config, database), port=port)
+    base = str(server.make_url("")).rstrip("/")
+    await make_member(database, "alice")
+    laptop = await log_in(browser, base, "alice", csp_violations)
+    phone = await log_in(browser, base, "alice", csp_violations)
+
+    await laptop.goto(f"{base}/settings")
+    assert await laptop.locator("ul.sessions li").count() == 2
+    assert await laptop.locator("ul.sessions li.current").count() == 1
+    await laptop.get_by_role("button", name="Log out everywhere").click()
+    await laptop.wait_for_url(f"{base}/login")
+    assert "signed out on every browser" in await laptop.inner_text(".flash")
+    await phone.goto(f"{base}/settings")
+    await phone.wait_for_url(f"{base}/login?next=/settings")
+    assert csp_violations == []

@@ -13,6 +13,7 @@ from ..config import LANGUAGES
 from ..db import Database
 from ..models import Invitation, LoginFailure, Member, ROLES, utcnow
 from .errors import Conflict, Forbidden, InvalidInput, N_, NotFound, TooManyRequests
+from . import sessions
 from .invitations import usable_invitation
 from .passwords import MIN_LENGTH, hash_password_async, verify_password_async
 
@@ -185,7 +186,9 @@ async def update_settings(db: Database, member_id: int, *, language: str, email:
         return member
 
 
-async def change_password(db: Database, member_id: int, current: str, new: str) -> None:
+async def change_password(db: Database, member_id: int, current: str, new: str, user_agent: str = "") -> str:
+    """Change the password and end every session of the account; returns a new session token for the browser
+    that made the change (its old token ends too: it may have been copied)."""
     check_password(new)
     async with db.read() as session:
         member = await session.get(Member, member_id)
@@ -196,6 +199,8 @@ async def change_password(db: Database, member_id: int, current: str, new: str) 
         member = await session.get(Member, member_id)
         member.password_hash = new_hash
         session.add(member)
+        await sessions.end_all_in(session, member_id)
+        return sessions.add_session(session, member_id, user_agent)
 
 
 async def count_admins(db: Database) -> int:

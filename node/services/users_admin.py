@@ -1,11 +1,11 @@
-"""Members as administrators manage them: list and search, roles, suspension."""
+"""Members as administrators manage them: list and search, roles, suspension (which signs them out)."""
 from __future__ import annotations
 
 from sqlalchemy import delete, func, or_, select, update
 
 from ..db import Database
 from ..models import ROLES, Answer, Comment, Member, MemberFollow, Question, SearchDocument, TagFollow, utcnow
-from . import audit, events
+from . import audit, events, sessions
 from .errors import Forbidden, InvalidInput, N_, NotFound
 
 
@@ -40,6 +40,8 @@ async def set_suspended(db: Database, actor: Member | None, handle: str, suspend
             raise Forbidden(N_("You cannot suspend yourself."))
         member.suspended = suspended
         session.add(member)
+        if suspended:  # signed out at once, not when their cookie expires
+            await sessions.end_all_in(session, member.id)
         audit.record(session, actor, "users.suspend" if suspended else "users.unsuspend", member.handle, reason)
         return member
 
@@ -76,6 +78,7 @@ async def delete_account(db: Database, actor: Member | None, handle: str, reason
             setattr(member, name, "")
         member.links, member.suspended, member.deleted_at = [], True, now
         session.add(member)
+        await sessions.end_all_in(session, member.id)
         audit.record(session, actor, "users.delete", member.handle, reason)
 
 

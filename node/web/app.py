@@ -13,9 +13,10 @@ from ..config import Config
 from ..db import Database
 from .. import workers
 from ..federation.runtime import create_federation, outbound_client
-from .keys import CONFIG, DB, FEDERATION, TEMPLATES, VIEWS
+from .keys import CONFIG, DB, FEDERATION, SECURITY_HEADERS, TEMPLATES, VIEWS
 from .middleware import context_middleware, csrf_middleware, error_middleware, observe_middleware
 from .render import create_environment
+from .security import security_headers
 from .views import accounts, admin, directory, federation, moderation, profiles, questions, social
 from .views_counter import ViewCounter
 
@@ -35,6 +36,7 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
         csrf_middleware])
     app[CONFIG] = config
     app[TEMPLATES] = create_environment()
+    app[SECURITY_HEADERS] = security_headers(config)
     owned = database is None
     app[DB] = database or Database(config.database_url)
 

@@ -10,6 +10,7 @@ VIEWS = web.AppKey("views", object)  # a ViewCounter
 FEDERATION = web.AppKey("federation", object)  # node.federation.context.Federation
 DB = web.AppKey("db", Database)
 TEMPLATES = web.AppKey("templates", Environment)
+SECURITY_HEADERS = web.AppKey("security_headers", tuple)  # (name, value) pairs, see security.py
 
 # Per-request values set by the middlewares.
 MEMBER = web.RequestKey("member", object)

@@ -1,4 +1,4 @@
-"""Cross-cutting request handling: who is asking and in which language, CSRF, and error pages."""
+"""Cross-cutting request handling: who is asking and in which language, CSRF, error pages, security headers."""
 from __future__ import annotations
 
 import hmac
@@ -12,10 +12,11 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from .. import i18n
-from ..services import accounts, instance_settings, notifications
+from ..services import instance_settings, notifications, sessions
 from ..services.errors import Forbidden, N_, ServiceError
-from .keys import CONFIG, CSRF_TOKEN, DB, FEDERATION, FLASHES, MEMBER, REQUEST_ID, SITE, UNREAD
+from .keys import CONFIG, CSRF_TOKEN, DB, FEDERATION, FLASHES, MEMBER, REQUEST_ID, SECURITY_HEADERS, SITE, UNREAD
 from .render import render, translate_error
+from .security import NOSNIFF
 
 log = logging.getLogger("skiller.web")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -40,17 +41,21 @@ async def observe_middleware(request: web.Request, handler):
     request[REQUEST_ID] = request.headers.get("X-Request-Id", "")[:64] or f"{_REQUEST_PREFIX}{next(_request_numbers):08x}"
     started = time.perf_counter()
     status = 500
+    headers = request.app[SECURITY_HEADERS]
     if request.method == "POST" and is_inbox(request.path):
         # Server-to-server inboxes need none of the browser's middlewares (session, language, CSRF, error
         # pages), and they take thousands of requests a second: straight to the view.
         handler = request.match_info.handler
+        headers = (NOSNIFF,)  # no browser renders their answers
     try:
         response = await handler(request)
         status = response.status
         response.headers.setdefault("X-Request-Id", request[REQUEST_ID])
+        _add_headers(response, headers)
         return response
     except web.HTTPException as exc:
         status = exc.status
+        _add_headers(exc, headers)  # redirects and bare errors are pages too
         raise
     finally:
         elapsed = time.perf_counter() - started
@@ -62,6 +67,11 @@ async def observe_middleware(request: web.Request, handler):
                                         "path": request.path, "status": status, "ms": round(elapsed * 1000, 1)}))
 
 
+def _add_headers(response: web.StreamResponse, headers) -> None:
+    for name, value in headers:
+        response.headers.setdefault(name, value)
+
+
 @web.middleware
 async def context_middleware(request: web.Request, handler):
     config = request.app[CONFIG]
@@ -69,11 +79,10 @@ async def context_middleware(request: web.Request, handler):
     member = None
     member_id = session.get("member_id")
     if member_id is not None:
-        member = await accounts.get_member(request.app[DB], member_id)
-        # A password change or a suspension ends every other session of the account.
-        if member is None or member.suspended or session.get("pw") != member.password_hash[-16:]:
+        # Signed in only while the server keeps the session: the cookie alone is not enough.
+        member = await sessions.signed_in_member(request.app[DB], member_id, session.get("token", ""))
+        if member is None:
             session.invalidate()
-            member = None
     request[MEMBER] = member
     site = request[SITE] = await instance_settings.current(request.app[DB], config)
     request[UNREAD] = await notifications.unread_count(request.app[DB], member.id) if member else 0

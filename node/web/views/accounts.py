@@ -8,7 +8,7 @@ from aiohttp_session import get_session, new_session
 
 from ... import i18n
 from ...config import LANGUAGES
-from ...services import accounts, follows, invitations
+from ...services import accounts, follows, invitations, sessions
 from ...services.errors import N_, ServiceError
 from ..forms import integer, path_id, text
 from ..keys import CONFIG, DB, MEMBER, SITE
@@ -32,10 +32,20 @@ def _safe_next(target: str) -> str:
     return target if not parts.scheme and not parts.netloc and not target.startswith("//") else "/"
 
 
+def _user_agent(request: web.Request) -> str:
+    return request.headers.get("User-Agent", "")
+
+
+async def _sign_in(request: web.Request, member_id: int, token: str) -> None:
+    session = await new_session(request)  # a fresh cookie (and CSRF token) as well as a fresh server session
+    session["member_id"] = member_id
+    session["token"] = token
+
+
 async def _start_session(request: web.Request, member) -> None:
-    session = await new_session(request)  # a fresh session id on login defeats session fixation
-    session["member_id"] = member.id
-    session["pw"] = member.password_hash[-16:]
+    previous = (await get_session(request)).get("token", "")
+    await _sign_in(request, member.id, await sessions.start_session(
+        request.app[DB], member.id, _user_agent(request), replacing=previous))
 
 
 @routes.get("/login")
@@ -60,7 +70,9 @@ async def login(request: web.Request) -> web.Response:
 
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.Response:
-    (await get_session(request)).invalidate()
+    session = await get_session(request)
+    await sessions.end_session(request.app[DB], session.get("token", ""))
+    session.invalidate()
     raise web.HTTPSeeOther("/")
 
 
@@ -159,9 +171,11 @@ async def revoke_invitation(request: web.Request) -> web.Response:
 
 
 async def _settings_context(request: web.Request, member, **values) -> dict:
+    token = (await get_session(request)).get("token", "")
     return {"languages": LANGUAGES, "email": member.email, "language": member.language,
             "approve_followers": member.approve_followers,
-            "requests": await follows.pending_followers(request.app[DB], member.id), **values}
+            "requests": await follows.pending_followers(request.app[DB], member.id),
+            "browsers": await sessions.sessions_of(request.app[DB], member.id, token), **values}
 
 
 @routes.get("/settings")
@@ -191,13 +205,22 @@ async def change_password(request: web.Request) -> web.Response:
     member = require_member(request)
     form = await request.post()
     try:
-        await accounts.change_password(request.app[DB], member.id, text(form, "current_password", 1024),
-                                       text(form, "new_password", 1024))
+        token = await accounts.change_password(request.app[DB], member.id, text(form, "current_password", 1024),
+                                               text(form, "new_password", 1024), _user_agent(request))
     except ServiceError as exc:
         return form_error(request, "settings.html", exc, await _settings_context(request, member))
-    await _start_session(request, await accounts.get_member(request.app[DB], member.id))
+    await _sign_in(request, member.id, token)
     await flash(request, i18n.gettext(N_("Password changed. Other sessions were signed out.")))
     raise web.HTTPSeeOther("/settings")
+
+
+@routes.post("/settings/sessions/end")
+async def log_out_everywhere(request: web.Request) -> web.Response:
+    member = require_member(request)
+    await sessions.end_all_sessions(request.app[DB], member.id)
+    (await get_session(request)).invalidate()
+    await flash(request, i18n.gettext(N_("You are signed out on every browser.")))
+    raise web.HTTPSeeOther("/login")
 
 
 @routes.post("/settings/followers/{id}/{decision}")
