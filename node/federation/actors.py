@@ -1,6 +1,7 @@
 """Remote actors: fetched through the guarded client, kept as members with `local = false`."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -189,16 +190,22 @@ async def get_actor(fed: Federation, actor_id: str, refresh: bool = False) -> Me
 
 async def public_key_for(fed: Federation, key_id: str, refresh: bool) -> tuple[str, str] | None:
     """The (owner, PEM) of a remote key, for inbox verification. Fetched when unknown, or again on `refresh` (a
-    signature did not verify: the key may have been rotated), but at most once per key id per interval
-    (keys.KeyFetchLimit); within it, what is known is the answer."""
+    signature did not verify: the key may have been rotated), but at most once per key id per interval, and
+    once for all the requests that ask meanwhile (keys.KeyFetchLimit); within the interval, what is known is
+    the answer."""
     if not refresh:
         known = fed.cached_key(key_id) or await _stored_key(fed, key_id)
         if known is not None:
             return known
     limit = key_fetch_limit(fed)
-    if not limit.claim(key_id):
+    fetching = limit.shared_fetch(key_id, lambda: _fetch_key(fed, key_id))
+    if fetching is None:
         log.debug("key %s was fetched less than %ss ago: not fetched again", key_id, limit.interval)
         return fed.cached_key(key_id) or await _stored_key(fed, key_id)
+    return await asyncio.shield(fetching)
+
+
+async def _fetch_key(fed: Federation, key_id: str) -> tuple[str, str] | None:
     try:
         document = await fetch(fed, key_id.split("#", 1)[0])
         if document.get("type") not in ACTOR_TYPES and isinstance(document.get("owner"), str):
