@@ -8,7 +8,7 @@ caller. They return plain dicts without ``@context``; wrap the top-level documen
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Container, Iterable, Mapping
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
@@ -57,6 +57,31 @@ def id_of(value: Any) -> str | None:
         return value
     if isinstance(value, dict) and isinstance(value.get("id"), str):
         return value["id"]
+    return None
+
+
+def types_of(document: Any) -> list[str]:
+    """The ``type`` of an object as a list of strings: AS2 allows one type or several (``["Note", "Article"]``)."""
+    if not isinstance(document, dict):
+        return []
+    kind = document.get("type")
+    if isinstance(kind, str):
+        return [kind]
+    return [item for item in kind if isinstance(item, str)] if isinstance(kind, list) else []
+
+
+def first_type(document: Any, understood: Container[str]) -> str | None:
+    """The first of ``document``'s types that is in ``understood``, else None (Mastodon's rule for several types).
+
+    ``understood`` should hold every type the caller handles at that point, not only the one it tests for:
+    ``first_type(obj, {"Note", "Tombstone"}) == "Tombstone"`` is false for ``["Note", "Tombstone"]``.
+    """
+    kind = document.get("type") if isinstance(document, dict) else None
+    if isinstance(kind, str):  # the usual case, kept cheap
+        return kind if kind in understood else None
+    for item in kind if isinstance(kind, list) else ():
+        if isinstance(item, str) and item in understood:
+            return item
     return None
 
 

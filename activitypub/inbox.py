@@ -4,11 +4,13 @@ aiohttp-aware but application-agnostic: the application supplies how to find a p
 and, optionally, a sender check (domain blocks) that runs before any key is fetched. Every
 refusal is an ``InboxError`` carrying the HTTP status to answer: 413 too large, 400 bad
 JSON, 401 for any signature problem (never 5xx, so that double-knocking senders such as
-Fedify fall back to another signature scheme).
+Fedify fall back to another signature scheme). ``SenderRateLimit`` lets a sender check slow a
+domain down before any key is fetched or signature verified.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any, Awaitable, Callable, NamedTuple, Optional
 
@@ -42,6 +44,33 @@ class SignedActivity(NamedTuple):
     activity: dict[str, Any]
     signer: str
     body: bytes
+
+
+class SenderRateLimit:
+    """Token buckets per sender (a domain, say), in memory: ``rate`` requests a second sustained, ``burst`` at once.
+
+    At most ``max_senders`` buckets are kept; past that the least recently seen are forgotten (they are
+    the ones most likely to have filled up again), so memory stays bounded whoever sends.
+    """
+
+    def __init__(self, rate: float, burst: int, max_senders: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic):
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.rate, self.burst, self.max_senders, self._clock = rate, burst, max_senders, clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # sender -> (tokens, when), least recently seen first
+
+    def take(self, sender: str) -> float:
+        """Spend one request of ``sender``'s allowance: 0.0 if it may go on, else the seconds until it may."""
+        now = self._clock()
+        tokens, when = self._buckets.pop(sender, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - when) * self.rate)
+        wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+        self._buckets[sender] = (tokens - 1 if not wait else tokens, now)  # re-inserted: most recent last
+        if len(self._buckets) > self.max_senders:
+            for stale in list(self._buckets)[: len(self._buckets) - self.max_senders * 3 // 4]:
+                del self._buckets[stale]
+        return wait
 
 
 async def read_body_capped(request: web.Request, max_bytes: int) -> bytes:

@@ -1,8 +1,9 @@
 """Parsing JSON that comes from other servers, so that bad input is a 400 and never a 500.
 
 The stdlib parser raises RecursionError on deep nesting and ValueError on integers longer
-than Python 3.11's digit limit, and accepts NaN, Infinity and ``1e999``; all of these become
-``InvalidJSON`` here. Lists that peers control (addressing, tags, attachments) are capped
+than Python 3.11's digit limit, and accepts NaN, Infinity, ``1e999`` and duplicate keys (the last
+one silently wins, so two readers of one document could disagree on what it says); all of these
+become ``InvalidJSON`` here. Lists that peers control (addressing, tags, attachments) are capped
 so that one document cannot make us do unbounded work.
 """
 
@@ -41,8 +42,17 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # One dict and one length comparison per object: cheap enough for the inbox's hot path.
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise InvalidJSON("duplicate key in a JSON object")
+    return document
+
+
 # One decoder for every document: json.loads with hooks would build a new one per call.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float,
+                            object_pairs_hook=_object_without_duplicate_keys)
 
 
 def _check_depth(document: Any, max_depth: int) -> None:
@@ -64,7 +74,8 @@ def parse_json_object(
     """Parse ``data`` as a JSON object, or raise ``InvalidJSON`` (``JSONTooLarge`` past ``max_bytes``).
 
     Rejects non-UTF JSON, NaN/Infinity, non-finite floats, integers past the interpreter's
-    digit limit, nesting deeper than ``max_depth`` and any top level other than an object.
+    digit limit, an object with the same key twice, nesting deeper than ``max_depth`` and any
+    top level other than an object.
     """
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
     if size > max_bytes:

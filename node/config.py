@@ -39,6 +39,9 @@ class Config:
     # `skiller worker` serves its own Prometheus /metrics on host:port (0: none); its delivery and inbox
     # counters live in its process, not in the web processes'.
     worker_metrics_port: int = 0
+    # Inbox POSTs accepted per second from one server (its signing key's domain), with bursts of four times
+    # as many; past that the answer is 429 with Retry-After, before any key fetch or signature check. 0: no limit.
+    inbox_rate_per_domain: int = 50
     # Finished federation work (deliveries done or given up, activities applied) is kept this long for the
     # administration pages, then removed by the workers.
     retention_days: int = 14
@@ -99,6 +102,8 @@ def _validate(cfg: Config) -> None:
             f"registration_mode: expected one of {', '.join(REGISTRATION_MODES)}, got {cfg.registration_mode!r}")
     if cfg.login_attempts < 1 or cfg.login_window_seconds < 1:
         raise ConfigError("login_attempts and login_window_seconds must be positive")
+    if cfg.inbox_rate_per_domain < 0:
+        raise ConfigError(f"inbox_rate_per_domain: expected 0 (no limit) or more, got {cfg.inbox_rate_per_domain}")
     if cfg.retention_days < 1:
         raise ConfigError(f"retention_days: expected at least 1, got {cfg.retention_days}")
 

@@ -7,19 +7,20 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from activitypub.as2 import as_list, id_of
+from activitypub.as2 import as_list, first_type, id_of, types_of
 from activitypub.client import Gone, HTTPStatusError
-from activitypub.inbox import InboxError, read_signed_activity
+from activitypub.inbox import InboxError, SenderRateLimit, read_signed_activity
 from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
 
-from ..models import Answer, Comment, InboxItem, Member, MemberFollow, Question, Tombstone, utcnow
+from ..models import Answer, Comment, InboxItem, Member, MemberFollow, Question, Report, Tombstone, utcnow
 from ..services import answers, comments, follows, questions, skills, users_admin, votes
 from ..services.errors import ServiceError
 from .actors import describe_instance, fetch, get_actor, public_key_for
@@ -30,25 +31,55 @@ from .deliveries import mark_reachable
 log = logging.getLogger("skiller.inbox")
 MAX_INBOX_BYTES = 1_000_000  # Mastodon's MAX_JSON_SIZE
 POST_TYPES = {"Note", "Question", "Article", "Page"}
+ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
+TAG_TYPES = {"Mention", "Hashtag", "Emoji"}
+MAX_MENTIONS = 20
+
+
+def sender_rate_limit(fed: Federation) -> SenderRateLimit | None:
+    """This process's buckets of inbox POSTs per signer domain (None when the limit is off)."""
+    limit = getattr(fed, "inbox_rate_limit", None)
+    if limit is None and fed.config.inbox_rate_per_domain > 0:
+        rate = fed.config.inbox_rate_per_domain
+        limit = fed.inbox_rate_limit = SenderRateLimit(rate, burst=4 * rate)
+    return limit
+
+
+def _too_many_requests(wait: float) -> web.HTTPTooManyRequests:
+    # An aiohttp answer rather than an InboxError: the view maps those without headers, and a sender
+    # needs Retry-After to know when to come back.
+    return web.HTTPTooManyRequests(
+        headers={"Retry-After": str(max(1, math.ceil(wait)))}, content_type="application/json",
+        text=json.dumps({"error": "too many activities from your server; retry later"}))
 
 
 async def receive(fed: Federation, request: web.Request) -> None:
     """Verify and store an inbox POST (raises InboxError with the status to answer)."""
+    limit = sender_rate_limit(fed)
+
     async def allowed_sender(key_id: str, activity: dict) -> None:
-        if not await fed.policy.allows(authority_of(key_id)):
+        domain = authority_of(key_id)
+        if not await fed.policy.allows(domain):
             raise InboxError(403, "this server does not federate with yours")
+        # Counted before any key fetch or signature check, so a burst costs a dict update per request. The
+        # key id is not proven yet: a forger can spend a domain's allowance, which only delays that domain's
+        # deliveries (senders retry on 429), while a burst can no longer cost fetches and verifications.
+        wait = limit.take(domain) if limit is not None else 0.0
+        if wait:
+            raise _too_many_requests(wait)
 
     signed = await read_signed_activity(request, lambda key_id, refresh: public_key_for(fed, key_id, refresh),
                                         MAX_INBOX_BYTES, check_sender=allowed_sender, allow_forwarded=True)
     activity = cap_lists(signed.activity)
     activity_id, actor = activity.get("id"), id_of(activity.get("actor"))
+    kind = first_type(activity, HANDLERS)  # as the worker will read it: the checks below see the same type
     origin = signed.signer
     if actor != signed.signer:
         # Forwarded: a server passing on a reply it received (Mastodon does, to its followers' servers). Only a
         # Create of a reply to a post here is taken, and the worker believes only the object as fetched from
         # its author's own server; anything else signed with another actor's key is refused.
         embedded = activity.get("object")
-        if activity.get("type") != "Create" or not isinstance(actor, str) or not isinstance(embedded, dict) \
+        if kind != "Create" or not isinstance(actor, str) or not isinstance(embedded, dict) \
                 or await find_post(fed, id_of(embedded.get("inReplyTo"))) is None:
             raise InboxError(401, "the activity's actor is not the signer (only forwarded replies to posts here "
                                   "are taken)")
@@ -58,11 +89,11 @@ async def receive(fed: Federation, request: web.Request) -> None:
     if not isinstance(activity_id, str) or not same_origin(activity_id, origin):
         raise InboxError(401, "the activity id is not on its actor's server")
     embedded = activity.get("object")
-    if activity.get("type") in ("Create", "Update") and isinstance(embedded, dict) and not (
+    if kind in ("Create", "Update") and isinstance(embedded, dict) and not (
             isinstance(embedded.get("id"), str) and same_origin(embedded["id"], origin)):
         raise InboxError(401, "the object is not on its actor's server")
     await fed.inbox_writer.store({
-        "activity_id": activity_id, "activity_type": str(activity.get("type", ""))[:40],
+        "activity_id": activity_id, "activity_type": (kind or next(iter(types_of(activity)), ""))[:40],
         "signer": signed.signer, "payload": _text_of(signed.body), "state": "pending", "attempts": 0,
         "next_attempt_at": utcnow(), "error": "", "received_at": utcnow()})
 
@@ -77,9 +108,11 @@ class Ignored(Exception):
 
 
 async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
-    handler = HANDLERS.get(activity.get("type"))
-    if handler is None:
+    kind = first_type(activity, HANDLERS)
+    if kind is None:
         raise Ignored(f"unsupported activity type {activity.get('type')!r}")
+    handler = HANDLERS[kind]
+    activity = {**activity, "type": kind}  # a list of types (AS2 allows it) read once: handlers see one
     signer = await get_actor(fed, signer_id)
     async with fed.db.write() as session:
         await mark_reachable(session, signer.domain)
@@ -95,7 +128,7 @@ async def _as_fetched_from_origin(fed: Federation, activity: dict, actor_id: str
     """A Create or Update passed on by another server, its object replaced by the object as its author's
     server serves it."""
     object_id = id_of(activity.get("object"))
-    if activity.get("type") not in ("Create", "Update") or not isinstance(object_id, str) \
+    if first_type(activity, HANDLERS) not in ("Create", "Update") or not isinstance(object_id, str) \
             or not same_origin(object_id, actor_id):
         raise Ignored("a passed-on activity must be a Create or Update of an object on its author's server")
     try:
@@ -110,7 +143,7 @@ async def _as_fetched_from_origin(fed: Federation, activity: dict, actor_id: str
 async def _gone_from_origin(fed: Federation, object_id: str) -> bool:
     """Does the object's own server say it was deleted (410, 404, or a Tombstone)?"""
     try:
-        return (await fetch(fed, object_id)).get("type") == "Tombstone"
+        return first_type(await fetch(fed, object_id), POST_TYPES | {"Tombstone"}) == "Tombstone"
     except HTTPStatusError as exc:
         if exc.status in (404, 410):
             return True
@@ -181,7 +214,7 @@ async def on_accept_or_reject(fed: Federation, signer: Member, activity: dict) -
 
 async def on_undo(fed: Federation, signer: Member, activity: dict) -> None:
     undone = activity.get("object")
-    kind = undone.get("type") if isinstance(undone, dict) else None
+    kind = first_type(undone, HANDLERS)
     if isinstance(undone, dict) and id_of(undone.get("actor")) not in (None, signer.actor_url):
         raise Ignored("Undo of someone else's activity")
     if kind == "Follow":
@@ -243,7 +276,13 @@ async def on_vote(fed: Federation, signer: Member, activity: dict) -> None:
 
 def _hashtags(obj: dict) -> list[str]:
     return [t["name"].lstrip("#") for t in as_list(obj.get("tag"))
-            if isinstance(t, dict) and t.get("type") == "Hashtag" and isinstance(t.get("name"), str)]
+            if first_type(t, TAG_TYPES) == "Hashtag" and isinstance(t.get("name"), str)]
+
+
+def _mention_hrefs(obj: dict) -> list[str]:
+    """Whom a remote post mentions: its Mention tags' hrefs. The text ("@name") may say anything."""
+    hrefs = [id_of(t.get("href")) for t in as_list(obj.get("tag"))[:100] if first_type(t, TAG_TYPES) == "Mention"]
+    return [href for href in hrefs if isinstance(href, str)][:MAX_MENTIONS]
 
 
 async def _tombstoned(fed: Federation, object_id: str) -> bool:
@@ -254,7 +293,8 @@ async def _tombstoned(fed: Federation, object_id: str) -> bool:
 async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_by_followed: bool = False) -> None:
     """A post or a reply. `shared_by_followed`: announced by a community someone here follows (Lemmy)."""
     obj = activity.get("object")
-    if not isinstance(obj, dict) or obj.get("type") not in POST_TYPES:
+    kind = first_type(obj, POST_TYPES)
+    if kind is None:
         raise Ignored("Create of something that is not a post")
     object_id = obj["id"]
     if id_of(obj.get("attributedTo")) != signer.actor_url:
@@ -263,33 +303,37 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
         return  # deleted before it arrived, or already here
     content = obj.get("content") if isinstance(obj.get("content"), str) else ""
     parent = await find_post(fed, id_of(obj.get("inReplyTo")))
-    base = fed.base_url
+    base, mentions = fed.base_url, _mention_hrefs(obj)
     try:
         if isinstance(parent, Question):
-            await answers.post_answer(fed.db, signer, parent.id, "", base, html=content, ap_id=object_id)
+            await answers.post_answer(fed.db, signer, parent.id, "", base, html=content, ap_id=object_id,
+                                      mentions=mentions)
         elif isinstance(parent, Answer):
             await comments.add_comment(fed.db, signer, answer_id=parent.id, body="", base_url=base, html=content,
-                                       ap_id=object_id)
+                                       ap_id=object_id, mentions=mentions)
         elif isinstance(parent, Comment):  # a reply to a comment joins the same thread
             await comments.add_comment(fed.db, signer, answer_id=parent.answer_id,
                                        question_id=None if parent.answer_id else parent.question_id,
-                                       body="", base_url=base, html=content, ap_id=object_id)
+                                       body="", base_url=base, html=content, ap_id=object_id, mentions=mentions)
         elif obj.get("inReplyTo"):
             raise Ignored("reply to something we do not have")
         elif shared_by_followed or await _followed_here(fed, signer) or await _mentions_someone_here(fed, obj):
             title = obj.get("name") if isinstance(obj.get("name"), str) else ""
             await questions.ask(fed.db, signer, title=title, body="", tags=_hashtags(obj)[:5], base_url=base,
-                                kind="question" if obj["type"] == "Question" else "discussion", html=content,
-                                ap_id=object_id)
+                                kind="question" if kind == "Question" else "discussion", html=content,
+                                ap_id=object_id, mentions=mentions)
         else:
             raise Ignored("a post from someone nobody here follows")
     except IntegrityError:
-        return  # the same object arrived twice at once
+        # The same object arriving twice at once is done. Any other refusal by the database is a failure, to
+        # be retried or recorded with its reason, never an item marked done that left nothing behind.
+        if await find_post(fed, object_id) is None:
+            raise
 
 
 async def _mentions_someone_here(fed: Federation, obj: dict) -> bool:
-    for tag in as_list(obj.get("tag"))[:50]:
-        if isinstance(tag, dict) and tag.get("type") == "Mention" and await find_local_member(fed, id_of(tag.get("href"))):
+    for href in _mention_hrefs(obj):
+        if await find_local_member(fed, href):
             return True
     return False
 
@@ -304,7 +348,7 @@ async def on_update(fed: Federation, signer: Member, activity: dict) -> None:
     obj = activity.get("object")
     if not isinstance(obj, dict):
         raise Ignored("Update without an object")
-    if obj.get("type") in ("Person", "Service", "Application", "Group", "Organization"):
+    if first_type(obj, ACTOR_TYPES | POST_TYPES) in ACTOR_TYPES:
         if obj.get("id") != signer.actor_url:
             raise Ignored("Update of another actor")
         # Read again from its server rather than from the payload: several Updates sent in a row arrive in
@@ -378,10 +422,11 @@ async def on_announce(fed: Federation, signer: Member, activity: dict) -> None:
     fetched again, or confirmed gone there); other announces (boosts, the votes Lemmy relays) are recorded,
     not shown or counted: nothing is taken on the community's word alone."""
     inner = activity.get("object")
-    kind = inner.get("type") if isinstance(inner, dict) else None
+    kind = first_type(inner, HANDLERS)
     author_id = id_of(inner.get("actor")) if isinstance(inner, dict) else None
     if kind not in ("Create", "Update", "Delete") or not isinstance(author_id, str):
         raise Ignored("boosts are recorded, not shown")
+    inner = {**inner, "type": kind}
     if kind == "Delete":
         object_id = id_of(inner.get("object"))
         if not isinstance(object_id, str) or not same_origin(object_id, author_id):
@@ -425,7 +470,11 @@ async def on_flag(fed: Federation, signer: Member, activity: dict) -> None:
         await reports.file_report(fed.db, None, target[0], target[1],
                                   f"[{signer.domain}] {reason or 'no reason given'}"[:2000], ap_id=activity["id"])
     except IntegrityError:
-        return  # the same Flag twice
+        # The same Flag twice is done; any other refusal by the database must be retried or recorded.
+        async with fed.db.read() as session:
+            stored = await session.scalar(select(Report.id).where(Report.ap_id == activity["id"]))
+        if stored is None:
+            raise
 
 
 HANDLERS = {

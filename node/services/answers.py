@@ -1,13 +1,15 @@
 """Answers: post, edit with history, delete, and acceptance by the asker."""
 from __future__ import annotations
 
+from typing import Iterable
+
 from sqlalchemy import select, update
 
 from ..db import Database
 from ..models import Answer, Member, Question, Revision, Vote, utcnow
 from . import events, reputation, search
 from .content import check_body, remote_body, render_with_mentions
-from .mentions import domain_of, mentioned_members
+from .mentions import members_at
 from .errors import Forbidden, InvalidInput, N_, NotFound
 from .notifications import notify
 
@@ -20,8 +22,9 @@ async def _open_question(session, question_id: int) -> Question:
 
 
 async def post_answer(db: Database, author: Member, question_id: int, body: str, base_url: str, *,
-                      html: str | None = None, ap_id: str | None = None) -> Answer:
-    """Answer a question; an answer from another server comes as `html` with its `ap_id`."""
+                      html: str | None = None, ap_id: str | None = None, mentions: Iterable[str] = ()) -> Answer:
+    """Answer a question; an answer from another server comes as `html` with its `ap_id`, and `mentions`: the
+    actor URLs its Mention tags designate (whom it mentions; its text is not read for @names)."""
     if html is not None:
         body, body_html = remote_body(html, base_url)
     else:
@@ -31,7 +34,7 @@ async def post_answer(db: Database, author: Member, question_id: int, body: str,
         if html is None:
             body_html, mentioned = await render_with_mentions(session, body, base_url)
         else:
-            mentioned = await mentioned_members(session, body, domain_of(base_url))
+            mentioned = await members_at(session, mentions, base_url)
         answer = Answer(question_id=question.id, author_id=author.id, body_md=body, body_html=body_html, ap_id=ap_id)
         session.add(answer)
         await session.flush()

@@ -1,19 +1,22 @@
 """Comments on questions and answers: short text with links and @mentions."""
 from __future__ import annotations
 
+from typing import Iterable
+
 from ..db import Database
 from ..models import Answer, Comment, Member, Question, utcnow
 from . import events
 from .content import COMMENT_MAX, check_comment, remote_body, render_with_mentions
-from .mentions import domain_of, mentioned_members
+from .mentions import members_at
 from .errors import Forbidden, N_, NotFound
 from .notifications import notify
 
 
 async def add_comment(db: Database, author: Member, *, question_id: int | None = None,
                       answer_id: int | None = None, body: str, base_url: str, html: str | None = None,
-                      ap_id: str | None = None) -> Comment:
-    """Comment on a question, or on an answer when `answer_id` is given (`html` and `ap_id`: from elsewhere)."""
+                      ap_id: str | None = None, mentions: Iterable[str] = ()) -> Comment:
+    """Comment on a question, or on an answer when `answer_id` is given (`html`, `ap_id` and `mentions`, the
+    actor URLs of its Mention tags: from elsewhere, see post_answer)."""
     if html is not None:
         body, body_html = remote_body(html, base_url, max_length=COMMENT_MAX * 4)
     else:
@@ -28,7 +31,7 @@ async def add_comment(db: Database, author: Member, *, question_id: int | None =
         if html is None:
             body_html, mentioned = await render_with_mentions(session, body, base_url, inline=True)
         else:
-            mentioned = await mentioned_members(session, body, domain_of(base_url))
+            mentioned = await members_at(session, mentions, base_url)
         comment = Comment(question_id=question.id, answer_id=answer.id if answer else None, author_id=author.id,
                           body=body[:1000], body_html=body_html, ap_id=ap_id)
         session.add(comment)

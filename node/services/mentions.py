@@ -1,14 +1,19 @@
 """@mentions: find them in text and turn the ones naming known accounts into profile links.
 
 `@name` names a member here; `@name@domain` an account elsewhere that this instance already knows
-(mentioning does not fetch anything while a post is being written).
+(mentioning does not fetch anything while a post is being written). That reading is for posts written
+here only: a post from another server says whom it mentions in its Mention tags, by actor URL, and its
+text, written by that server, may name anyone (see `members_at`).
 """
 from __future__ import annotations
 
 import re
+from typing import Iterable
+from urllib.parse import unquote
 
 from sqlalchemy import and_, or_, select
 
+from .. import uris
 from ..models import Member
 
 # @name or @name@domain[:port], not inside an e-mail address or a URL path.
@@ -61,3 +66,15 @@ def link_mentions(markdown: str, members: list[Member], base_url: str) -> str:
 
     parts = CODE_RE.split(markdown)
     return "".join(part if i % 2 else MENTION_RE.sub(replace, part) for i, part in enumerate(parts))
+
+
+async def members_at(session, actor_urls: Iterable[str], base_url: str) -> list[Member]:
+    """The members here whose actor URL is one of `actor_urls` (a remote post's Mention hrefs), not suspended."""
+    prefix = uris.actor_id(base_url, "")
+    names = {unquote(url[len(prefix):]).lower() for url in list(actor_urls)[:MAX_MENTIONS]
+             if isinstance(url, str) and url.startswith(prefix)}
+    if not names:
+        return []
+    # Case-insensitive, as usernames are (and as a Follow's object is matched).
+    return list(await session.scalars(select(Member).where(
+        Member.username_key.in_(names), Member.domain == "", Member.suspended.is_(False))))

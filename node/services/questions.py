@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from sqlalchemy import and_, exists, func, or_, select, update
 
@@ -10,7 +11,7 @@ from ..models import (KINDS, Answer, Comment, Member, MemberFollow, Question, Qu
                       TagFollow, Vote, utcnow)
 from . import events, reputation, search
 from .content import check_body, check_title, remote_body, remote_title, render_with_mentions
-from .mentions import domain_of, mentioned_members
+from .mentions import members_at
 from .errors import Forbidden, InvalidInput, N_, NotFound
 from .notifications import notify
 from .skills import get_or_create_skill, normalize_skill
@@ -42,10 +43,11 @@ async def _set_tags(session, question_id: int, names: list[str]) -> None:
 
 async def ask(db: Database, author: Member, *, title: str, body: str, tags: str | list[str], base_url: str,
               kind: str = "question", language: str = "", html: str | None = None,
-              ap_id: str | None = None) -> Question:
+              ap_id: str | None = None, mentions: Iterable[str] = ()) -> Question:
     """Post a question (or a discussion post); its tags are skills, created when new.
 
-    A post received from another server comes as sanitized-on-the-way-in `html` with its `ap_id`."""
+    A post received from another server comes as sanitized-on-the-way-in `html` with its `ap_id`, and
+    `mentions`: the actor URLs its Mention tags designate (its text is not read for @names)."""
     if kind not in KINDS:
         raise InvalidInput(N_("Unknown kind of post."), field="kind")
     if html is not None:
@@ -61,7 +63,7 @@ async def ask(db: Database, author: Member, *, title: str, body: str, tags: str 
         if html is None:
             body_html, mentioned = await render_with_mentions(session, body, base_url)
         else:
-            mentioned = await mentioned_members(session, body, domain_of(base_url))
+            mentioned = await members_at(session, mentions, base_url)
         question = Question(kind=kind, author_id=author.id, title=title, body_md=body, body_html=body_html,
                             language=language or author.language, ap_id=ap_id)
         session.add(question)

@@ -1,7 +1,10 @@
 """Inbound JSON: everything malformed or hostile is InvalidJSON (a 400), never a crash."""
 
+import aiohttp
 import pytest
+from aiohttp import web
 
+from activitypub.client import FetchError, GuardedClient, guarded_connector
 from activitypub.safe_json import InvalidJSON, JSONTooLarge, cap_lists, capped_list, parse_json_object
 
 
@@ -24,11 +27,41 @@ def test_object_is_parsed():
     (b'{"a": ' + b"1" * 5000 + b"}", "invalid JSON"),
     (b'{"a": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "nested too deeply"),
     (b'{"a": ' + b'{"a": ' * 70 + b"1" + b"}" * 70 + b"}", "nested too deeply"),
+    (b'{"id": "https://a.example/1", "type": "Note", "id": "https://b.example/2"}', "duplicate key"),
+    (b'{"object": {"content": "hi", "content": "bye"}}', "duplicate key"),
+    (b'{"tag": [{"type": "Mention", "href": "x", "href": "y"}]}', "duplicate key"),
+    ('{"caf\u00e9": 1, "café": 2}'.encode(), "duplicate key"),  # the same key once unescaped
 ])
 def test_hostile_json_is_refused(data, reason):
     with pytest.raises(InvalidJSON, match=reason) as caught:
         parse_json_object(data)
     assert caught.value.message
+
+
+def test_keys_repeated_in_different_objects_are_fine():
+    assert parse_json_object(b'{"id": "a", "object": {"id": "b"}, "tag": [{"id": "c"}, {"id": "d"}]}') == {
+        "id": "a", "object": {"id": "b"}, "tag": [{"id": "c"}, {"id": "d"}]}
+
+
+async def test_a_fetched_document_with_a_duplicate_key_is_refused(unused_tcp_port):
+    """The guarded client parses what it fetches with the same parser: a remote document is refused too."""
+    url = f"http://127.0.0.1:{unused_tcp_port}/notes/1"
+
+    async def note(request):
+        body = f'{{"id": "{url}", "type": "Note", "content": "kept", "content": "shown"}}'
+        return web.Response(text=body, content_type="application/activity+json")
+    app = web.Application()
+    app.router.add_get("/notes/1", note)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    try:
+        async with aiohttp.ClientSession(connector=guarded_connector(True)) as session:
+            client = GuardedClient(session, allow_http=True, allow_private_addresses=True)
+            with pytest.raises(FetchError, match="duplicate key"):
+                await client.fetch_json(url)
+    finally:
+        await runner.cleanup()
 
 
 def test_size_cap():
