@@ -254,3 +254,21 @@ def test_first_type_takes_the_first_type_understood():
     assert first_type("Note", {"Note"}) is None and first_type(None, {"Note"}) is None
     assert types_of({"type": ["Create", None, "Activity"]}) == ["Create", "Activity"]
     assert types_of({"type": 5}) == [] and types_of({}) == []
+
+
+async def test_an_actor_whose_type_is_a_list_is_verified_and_its_reply_kept(world):
+    """The actor document itself may carry several types (and its hashtags too): its key is found, its signed
+    reply is accepted and applied, never a 5xx."""
+    node, mastodon = world
+    _, question = await ask_as_claire(node)
+    actor = mastodon.load("actor.json")
+    actor["type"] = ["Person", "Creator"]
+    actor["tag"] = [{"type": ["Hashtag"], "href": f"{mastodon.base}/tags/oak", "name": "#oak"}]
+    mastodon.actor_document = actor
+    activity = reply(mastodon, node, question, 5, "<p>Epoxy, thinly.</p>", [])
+    assert await mastodon.post(f"{node.base}/inbox", activity) == 202
+    await process_due(node.fed)
+    assert (await inbox_item(node, activity["id"])).state == "done"
+    async with node.db.read() as session:
+        answer = await session.scalar(select(Answer).where(Answer.question_id == question.id))
+    assert answer is not None and "Epoxy" in answer.body_html

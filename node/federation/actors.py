@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from activitypub.as2 import as_list, id_of
+from activitypub.as2 import as_list, first_type, id_of
 from activitypub.client import FetchError
 from activitypub.origins import authority_of, same_origin
 from webfinger.client import WebFingerError, resolve_handle
@@ -39,7 +39,7 @@ def _text(value, limit: int) -> str:
 async def store_actor(fed: Federation, document: dict) -> Member:
     """Create or refresh the member that mirrors a remote actor document (already origin-checked)."""
     actor_id = document.get("id")
-    if document.get("type") not in ACTOR_TYPES or not isinstance(actor_id, str):
+    if first_type(document, ACTOR_TYPES) is None or not isinstance(actor_id, str):
         raise InvalidInput(N_("That address is not a person or an account."))
     key = document.get("publicKey") if isinstance(document.get("publicKey"), dict) else {}
     if key.get("owner") not in (None, actor_id) or not same_origin(key.get("id", actor_id), actor_id):
@@ -95,7 +95,8 @@ async def _store_skills(session, member: Member, document: dict) -> None:
             found.setdefault(item["name"], (LEVELS.get(item.get("level"), 2), _int(item.get("years")),
                                             _int(item.get("endorsements"))))
     for tag in as_list(document.get("tag"))[:50]:
-        if isinstance(tag, dict) and tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str):
+        if isinstance(tag, dict) and first_type(tag, {"Hashtag", "Mention", "Emoji"}) == "Hashtag" \
+                and isinstance(tag.get("name"), str):
             found.setdefault(tag["name"].lstrip("#"), (2, 0, 0))
     owned = {ms.skill_id: ms for ms in await session.scalars(select(MemberSkill).where(
         MemberSkill.member_id == member.id))}
@@ -208,7 +209,7 @@ async def public_key_for(fed: Federation, key_id: str, refresh: bool) -> tuple[s
 async def _fetch_key(fed: Federation, key_id: str) -> tuple[str, str] | None:
     try:
         document = await fetch(fed, key_id.split("#", 1)[0])
-        if document.get("type") not in ACTOR_TYPES and isinstance(document.get("owner"), str):
+        if first_type(document, ACTOR_TYPES) is None and isinstance(document.get("owner"), str):
             document = await fetch(fed, document["owner"])  # the key id was a key document
         member = await store_actor(fed, document)
     except (FetchError, InvalidInput) as exc:

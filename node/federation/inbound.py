@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from activitypub.as2 import as_list, first_type, id_of, types_of
-from activitypub.client import Gone, HTTPStatusError
+from activitypub.client import Gone, HTTPStatusError, RefusedHost
 from activitypub.inbox import InboxError, SenderRateLimit, read_signed_activity
 from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
@@ -135,6 +135,10 @@ async def _as_fetched_from_origin(fed: Federation, activity: dict, actor_id: str
         obj = await fetch(fed, object_id)  # its id must be the URL fetched: a copy only its origin vouches for
     except Gone:
         raise Ignored("the forwarded object no longer exists") from None
+    except RefusedHost as exc:  # a redirect into a server this instance does not federate with
+        raise Ignored(f"the forwarded object is refused: {exc.message}") from None
+    if not same_origin(obj["id"], actor_id):  # redirected to another server, which cannot vouch for it
+        raise Ignored("the forwarded object is not on its author's server")
     if id_of(obj.get("attributedTo")) != actor_id:
         raise Ignored("the forwarded object is not by the activity's actor")
     return {**activity, "object": cap_lists(obj)}

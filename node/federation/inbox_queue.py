@@ -14,13 +14,14 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from activitypub.as2 import first_type
 from activitypub.origins import authority_of
 from activitypub.safe_json import cap_lists
 
 from ..models import InboxItem, utcnow
 from ..services.errors import ServiceError
 from .context import Federation
-from .inbound import Ignored, apply
+from .inbound import HANDLERS, Ignored, apply
 
 log = logging.getLogger("skiller.inbox")
 MAX_ATTEMPTS = 8
@@ -61,7 +62,7 @@ async def apply_item(fed: Federation, item: Item) -> None:
     state, error, outcome, kind = "done", "", "applied", "none"
     try:
         payload = cap_lists(json.loads(body))
-        kind = str(payload.get("type", ""))[:20] or "none"
+        kind = first_type(payload, HANDLERS) or "other"
         await apply(fed, signer, payload)
     except Ignored as exc:
         error, outcome = str(exc)[:1000], "ignored"
