@@ -117,16 +117,22 @@ async def test_limited_servers_and_silenced_members_are_hidden_from_non_follower
         remote = Member(username="far", username_key="far", domain="noisy.example", local=False,
                         actor_url="https://noisy.example/users/far", links=[])
         session.add(remote)
+        sub = Member(username="near", username_key="near", domain="eu.noisy.example:8443", local=False,
+                     actor_url="https://eu.noisy.example:8443/users/near", links=[])
+        session.add(sub)
     await questions.ask(database, remote, title="Remote post from a limited server", body="", tags=["bois"],
                         base_url="http://127.0.0.1:8080", html="<p>Visible to followers only.</p>",
                         ap_id="https://noisy.example/notes/1")
+    await questions.ask(database, sub, title="Post from a limited server's subdomain", body="", tags=["bois"],
+                        base_url="http://127.0.0.1:8080", html="<p>Hidden as well.</p>",
+                        ap_id="https://eu.noisy.example:8443/notes/1")
     await questions.ask(database, loud, title="Post by a silenced member", body="Some body text here.",
                         tags="bois", base_url="http://127.0.0.1:8080")
     await federation_policy.set_policy(database, None, "noisy.example", "limit")
     await users_admin.set_silenced(database, None, "loud", True, "flooding")
     for path in ("/questions", "/tags/bois", "/search?q=post"):
         page = await (await client.get(path)).text()
-        assert "limited server" not in page and "silenced member" not in page, path
+        assert "limited server" not in page and "silenced member" not in page, path  # subdomain included
     await follows.follow_member(database, alice, remote)
     await log_in(client, "alice")
     assert "Remote post from a limited server" in await (await client.get("/questions")).text()

@@ -116,6 +116,13 @@ def _covering(table: dict, domain: str):
     return None
 
 
+def on_domain(column, domain: str):
+    """SQL for "the authority in `column` is covered by a rule for `domain`", as _covering matches it: the domain,
+    its subdomains, and (for a rule without a port) the same names on any port."""
+    return ((column == domain) | column.endswith("." + domain) | column.startswith(domain + ":")
+            | column.contains("." + domain + ":"))
+
+
 def snapshot(db: Database) -> PolicySnapshot:
     """The process-wide policy view of this database (one per Database object)."""
     if not hasattr(db, "policy_snapshot"):
@@ -159,10 +166,7 @@ async def set_policy(db: Database, actor: Member | None, domain: str, action: st
         policy.private_comment, policy.public_comment, policy.updated_at = private_comment, public_comment, utcnow()
         session.add(policy)
         removed = 0
-        # As the policy matches them (_covering): the domain, its subdomains, and (for a rule without a port)
-        # the same names on any port.
-        its_accounts = Member.local.is_(False) & ((Member.domain == domain) | Member.domain.endswith("." + domain) | (
-            Member.domain.startswith(domain + ":") | Member.domain.contains("." + domain + ":")))
+        its_accounts = Member.local.is_(False) & on_domain(Member.domain, domain)
         # Their avatars, and any picture served from this domain, are decided again by the media worker: dropped
         # if media is now rejected, fetched if not. (The pattern may catch a few more; they are just fetched again.)
         pictures_here = or_(*(func.lower(Member.avatar_source).contains(f"{before}{domain}{after}")
@@ -174,7 +178,7 @@ async def set_policy(db: Database, actor: Member | None, domain: str, action: st
             # Marked, never deleted: a worker may hold some of these rows in flight; if one of them was in fact
             # delivered, its outcome (same claim token) still says so. Nothing else is sent to them.
             await session.execute(update(Delivery).where(
-                Delivery.state == "pending", (Delivery.domain == domain) | Delivery.domain.endswith("." + domain))
+                Delivery.state == "pending", on_domain(Delivery.domain, domain))
                 .values(state="cancelled", last_error="cancelled: the domain was suspended"))
             if removed:
                 await reputation.recount(session)  # their votes, endorsements and questions went with them

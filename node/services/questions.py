@@ -275,11 +275,11 @@ async def _with_tags(session, rows) -> list[QuestionSummary]:
 async def visible_to(db: Database, viewer_id: int | None):
     """Who may appear in public lists: not silenced members nor accounts of limited servers, unless the
     viewer follows them."""
-    from .federation_policy import snapshot
+    from .federation_policy import on_domain, snapshot
     limited = await snapshot(db).limited_domains()
     hidden = Member.silenced.is_(True)
-    if limited:
-        hidden = hidden | Member.domain.in_(limited)
+    for domain in limited:  # a limited server's subdomains and other ports too, as the policy matches them
+        hidden = hidden | (Member.local.is_(False) & on_domain(Member.domain, domain))
     if viewer_id is None:
         return ~hidden
     followed = select(MemberFollow.followed_id).where(MemberFollow.follower_id == viewer_id)
