@@ -10,9 +10,11 @@ import secrets
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
 from . import __version__
 from .config import ConfigError, DEFAULT_CONFIG_FILE, load_config, new_secret_key, render_config_file
-from .db import Database, current_revision, upgrade_database
+from .db import Database, current_revision, is_busy_error, upgrade_database
 from .services.errors import ServiceError
 
 
@@ -37,23 +39,17 @@ async def _head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-async def _create_first_admin(config) -> None:
+async def _create_first_admin(db) -> tuple[str, str] | None:
+    """The administrator's password and an invitation code, or None when there is an administrator already."""
     from .services import accounts, invitations
-    from . import uris
 
-    db = Database(config.database_url)
-    try:
-        if await accounts.count_admins(db) == 0:
-            password = secrets.token_urlsafe(12)
-            admin = await accounts.create_member(db, "admin", password, role="admin", allow_reserved=True)
-            invitation = await invitations.create_invitation(db, admin.id, max_uses=10, expires_in_days=30,
-                                                             note="first invitations")
-            print("\nFirst administrator created:")
-            print(f"  log in at {config.base_url}/login as  admin  with password  {password}")
-            print(f"  (change it in Settings). Invitation link (10 uses, 30 days):")
-            print(f"  {uris.absolute(config.base_url, uris.signup(invitation.code))}")
-    finally:
-        await db.close()
+    if await accounts.count_admins(db):
+        return None
+    password = secrets.token_urlsafe(12)
+    admin = await accounts.create_member(db, "admin", password, role="admin", allow_reserved=True)
+    invitation = await invitations.create_invitation(db, admin.id, max_uses=10, expires_in_days=30,
+                                                     note="first invitations")
+    return password, invitation.code
 
 
 def cmd_init(args) -> None:
@@ -72,7 +68,15 @@ def cmd_init(args) -> None:
     config = load_config(path)
     asyncio.run(upgrade_database(config.database_url))
     print(f"Database ready: {config.database_url}")
-    asyncio.run(_create_first_admin(config))
+    # One transaction: an administrator whose password was never printed must not be left behind.
+    created = _with_database(config, _create_first_admin, one_transaction=True)
+    if created:
+        from . import uris
+        password, code = created
+        print("\nFirst administrator created:")
+        print(f"  log in at {config.base_url}/login as  admin  with password  {password}")
+        print(f"  (change it in Settings). Invitation link (10 uses, 30 days):")
+        print(f"  {uris.absolute(config.base_url, uris.signup(code))}")
     print(f"\nStart the instance with:  skiller serve   → {config.base_url}")
 
 
@@ -117,7 +121,7 @@ def cmd_createuser(args) -> None:
 
     member = _with_database(config, lambda db: accounts.create_member(
         db, args.username, password, email=args.email or "", role="admin" if args.admin else "member",
-        allow_reserved=True))
+        allow_reserved=True), one_transaction=True)
     print(f"Created {member.role} {member.username}: {config.base_url}/users/{member.username}")
 
 
@@ -128,7 +132,7 @@ def cmd_invite(args) -> None:
     config = _config(args)
 
     invitation = _with_database(config, lambda db: invitations.create_invitation(
-        db, None, max_uses=args.uses, expires_in_days=args.days or None, note=args.note))
+        db, None, max_uses=args.uses, expires_in_days=args.days or None, note=args.note), one_transaction=True)
     print(uris.absolute(config.base_url, uris.signup(invitation.code)))
 
 
@@ -138,8 +142,13 @@ def cmd_db_upgrade(args) -> None:
     print("Database schema is up to date.")
 
 
-def _with_database(config, work):
-    """Run `work(db)` on a fresh event loop with a database that is closed afterwards."""
+def _with_database(config, work, *, one_transaction: bool = False):
+    """Run `work(db)` on a fresh event loop with a database that is closed afterwards.
+
+    A command that writes passes `one_transaction`: whatever its services do is committed together or not at
+    all, and it waits for a server writing to the same database. `work` may then run more than once (see
+    Database.in_one_transaction), so it prints nothing itself: it returns what the command prints.
+    """
     async def run():
         db = Database(config.database_url)
         try:
@@ -147,7 +156,9 @@ def _with_database(config, work):
             if current != head:
                 raise CommandError(f"the database schema is at {current or 'nothing'}, the code needs {head}: "
                                    "run `skiller db upgrade`")
-            return await work(db) if work else None
+            if work is None:
+                return None
+            return await (db.in_one_transaction(work) if one_transaction else work(db))
         finally:
             await db.close()
     return asyncio.run(run())
@@ -165,7 +176,7 @@ def cmd_demo(args) -> None:
 def cmd_reputation_rebuild(args) -> None:
     from .services import reputation
 
-    changed = _with_database(_config(args), reputation.rebuild)
+    changed = _with_database(_config(args), reputation.rebuild, one_transaction=True)
     print(f"Reputation recomputed from votes, accepted answers and endorsements: {changed} member(s) corrected.")
 
 
@@ -175,33 +186,35 @@ def cmd_federation(args) -> None:
     config = _config(args)
     action = args.federation_command
 
-    async def work(db):
+    if action == "import":  # read before the transaction: standard input cannot be read twice
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
+
+    async def work(db) -> str:
         if action == "list":
-            print(f"mode: {await policy.get_mode(db)}")
+            lines = [f"mode: {await policy.get_mode(db)}"]
             for p in await policy.policies(db):
                 flags = " ".join(f for f, on in (("reject-media", p.reject_media), ("reject-reports", p.reject_reports)) if on)
-                print(f"{p.action:8} {p.domain} {flags} {p.private_comment or p.public_comment}".rstrip())
-        elif action == "mode":
+                lines.append(f"{p.action:8} {p.domain} {flags} {p.private_comment or p.public_comment}".rstrip())
+            return "\n".join(lines) + "\n"
+        if action == "export":
+            return policy.export_csv(await policy.policies(db))
+        if action == "mode":
             await policy.set_mode(db, None, args.mode, args.reason)
-            print(f"Federation mode: {args.mode}")
-        elif action == "allow":
+            return f"Federation mode: {args.mode}\n"
+        if action == "allow":
             await policy.set_policy(db, None, args.domain, "allow", private_comment=args.reason)
-            print(f"Allowed {args.domain}")
-        elif action == "block":
+            return f"Allowed {args.domain}\n"
+        if action == "block":
             await policy.set_policy(db, None, args.domain, "limit" if args.limit else "suspend",
                                     reject_media=args.reject_media, reject_reports=args.reject_reports,
                                     private_comment=args.reason, public_comment=args.public_reason)
-            print(f"{'Limited' if args.limit else 'Suspended'} {args.domain}")
-        elif action == "unblock":
+            return f"{'Limited' if args.limit else 'Suspended'} {args.domain}\n"
+        if action == "unblock":
             await policy.remove_policy(db, None, args.domain, args.reason)
-            print(f"Removed the rule for {args.domain}")
-        elif action == "import":
-            text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
-            print(f"Applied {await policy.import_csv(db, None, text)} domain rules")
-        elif action == "export":
-            sys.stdout.write(policy.export_csv(await policy.policies(db)))
+            return f"Removed the rule for {args.domain}\n"
+        return f"Applied {await policy.import_csv(db, None, text)} domain rules\n"  # import: every line or none
 
-    _with_database(config, work)
+    sys.stdout.write(_with_database(config, work, one_transaction=action not in ("list", "export")))
 
 
 def cmd_queue(args) -> None:
@@ -209,19 +222,19 @@ def cmd_queue(args) -> None:
 
     config = _config(args)
 
-    async def work(db):
+    async def work(db) -> str:
         if args.queue_command == "status":
             rows = await queue_admin.status(db)
-            print(f"{'instance':40} {'pending':>8} {'failed':>7}  oldest pending")
+            lines = [f"{'instance':40} {'pending':>8} {'failed':>7}  oldest pending"]
             for row in rows:
-                print(f"{row.domain:40} {row.pending:8} {row.failed:7}  {row.oldest_pending or '-'}")
-            print(f"{'total':40} {sum(r.pending for r in rows):8} {sum(r.failed for r in rows):7}")
-        elif args.queue_command == "retry":
-            print(f"{await queue_admin.retry(db, None, args.domain or '')} deliveries due now")
-        else:
-            print(f"{await queue_admin.drop(db, None, args.domain or '')} deliveries dropped")
+                lines.append(f"{row.domain:40} {row.pending:8} {row.failed:7}  {row.oldest_pending or '-'}")
+            lines.append(f"{'total':40} {sum(r.pending for r in rows):8} {sum(r.failed for r in rows):7}")
+            return "\n".join(lines)
+        if args.queue_command == "retry":
+            return f"{await queue_admin.retry(db, None, args.domain or '')} deliveries due now"
+        return f"{await queue_admin.drop(db, None, args.domain or '')} deliveries dropped"
 
-    _with_database(config, work)
+    print(_with_database(config, work, one_transaction=args.queue_command != "status"))
 
 
 def cmd_users(args) -> None:
@@ -229,21 +242,21 @@ def cmd_users(args) -> None:
 
     config = _config(args)
 
-    async def work(db):
+    async def work(db) -> str:
         if args.users_command == "list":
             members, total = await users_admin.list_members(db, args.query or "", limit=500)
+            lines = []
             for m in members:
                 state = "suspended" if m.suspended else ("silenced" if m.silenced else "")
-                print(f"{m.handle:30} {m.role:10} {m.email:30} {state}".rstrip())
-            print(f"{total} member(s)")
-        elif args.users_command == "suspend":
+                lines.append(f"{m.handle:30} {m.role:10} {m.email:30} {state}".rstrip())
+            return "\n".join(lines + [f"{total} member(s)"])
+        if args.users_command == "suspend":
             member = await users_admin.set_suspended(db, None, args.username, not args.undo, args.reason)
-            print(f"{member.handle} is {'suspended' if member.suspended else 'active again'}")
-        else:
-            member = await users_admin.set_role(db, None, args.username, args.role, args.reason)
-            print(f"{member.handle} is now {member.role}")
+            return f"{member.handle} is {'suspended' if member.suspended else 'active again'}"
+        member = await users_admin.set_role(db, None, args.username, args.role, args.reason)
+        return f"{member.handle} is now {member.role}"
 
-    _with_database(config, work)
+    print(_with_database(config, work, one_transaction=args.users_command != "list"))
 
 
 def cmd_db_copy(args) -> None:
@@ -260,6 +273,8 @@ def cmd_db_copy(args) -> None:
         counts = asyncio.run(copy_database(config.database_url, target))
     except CopyError as exc:
         raise CommandError(str(exc)) from None
+    except SQLAlchemyError as exc:  # each table is copied in a transaction of its own
+        raise CommandError(_database_failure(exc, changed="the target may hold part of the copy")) from None
     print(f"Copied and verified {sum(counts.values())} rows in {len(counts)} tables (counts and a sample of rows "
           f"match). Point database_url at the new database, then restart.")
 
@@ -371,6 +386,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _database_failure(exc: SQLAlchemyError, changed: str = "nothing was changed") -> str:
+    """One line saying why the database refused (a command that writes has then changed nothing)."""
+    if isinstance(exc, DBAPIError) and is_busy_error(exc):
+        return (f"the database stayed busy: another process (a running server?) held it longer than the wait; "
+                f"{changed}, try again")
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"the database refused: {reason[0] if reason else type(exc).__name__}; {changed}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -378,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ServiceError, CommandError) as exc:
         print(f"skiller: error: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, ConfigError) else 1
+    except SQLAlchemyError as exc:
+        print(f"skiller: error: {_database_failure(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0

@@ -6,13 +6,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
-from typing import Callable, TypeVar
+from typing import Awaitable, Callable, TypeVar
 
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,8 +34,14 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+WRITES = "skiller_writes"  # execution option of the connections that run write transactions
+
+
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A write transaction takes the write lock up front, waiting for it with the busy timeout. A deferred one
+    # that has read first cannot wait when it comes to write: SQLite answers SQLITE_BUSY at once if another
+    # connection holds the lock or has committed since (waiting there could deadlock), whatever busy_timeout says.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN")
 
 
 def _tune_sqlite(sync_engine) -> None:
@@ -61,9 +68,11 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(self.engine.execution_options(**{WRITES: True}),
+                                                  class_=AsyncSession, expire_on_commit=False)
         # SQLite has one writer: serializing write transactions in-process avoids "database is locked".
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
-        self._sync_sessions = None
+        self._sync_sessions = self._sync_write_sessions = None
         self._sync_engine = None
         # Called with the session at the end of every write unit of work, before it commits: the
         # federation glue turns what the services recorded into deliveries in the same transaction.
@@ -74,6 +83,8 @@ class Database:
             sync_engine = self._sync_engine = create_sync_engine(make_url(url).set(drivername="sqlite+pysqlite"))
             _tune_sqlite(sync_engine)
             self._sync_sessions = sessionmaker(sync_engine, expire_on_commit=False)
+            self._sync_write_sessions = sessionmaker(sync_engine.execution_options(**{WRITES: True}),
+                                                     expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -89,12 +100,12 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed when the block ends, rolled back if it raises."""
         if self._write_lock is None:
-            async with self._sessions() as session, session.begin():
+            async with self._write_sessions() as session, session.begin():
                 yield session
                 await self._run_hooks(session)
             return
         async with self._write_lock:
-            async with self._sessions() as session, session.begin():
+            async with self._write_sessions() as session, session.begin():
                 yield session
                 await self._run_hooks(session)
 
@@ -121,11 +132,11 @@ class Database:
         aiosqlite each statement, BEGIN and COMMIT would be a hop of its own).
         """
         if self._sync_sessions is None:
-            async with self._sessions() as session, session.begin():
+            async with self._write_sessions() as session, session.begin():
                 return await session.run_sync(work)
 
         def in_thread() -> T:
-            with self._sync_sessions() as session, session.begin():
+            with self._sync_write_sessions() as session, session.begin():
                 return work(session)
         async with self._write_lock:
             return await asyncio.to_thread(in_thread)
@@ -136,10 +147,95 @@ class Database:
             statement = dialect_insert(self.engine.dialect.name, model).on_conflict_do_nothing()
             await self.run_write(lambda session: session.execute(statement, rows))
 
+    async def in_one_transaction(self, work: Callable[["Database"], Awaitable[T]], attempts: int = 3) -> T:
+        """Run `work(db)`, any number of service calls, as one transaction: all of it is committed or none.
+
+        The services called open their own units of work as usual; here each becomes a savepoint of the one
+        transaction (rolled back alone if it raises, as it would have been on its own). When the database stays
+        too busy to begin (another process held SQLite's write lock past the busy timeout, a PostgreSQL
+        deadlock) nothing was kept, so `work` runs again from the start, `attempts` times in all: it must have
+        no effect outside the database.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                if self._write_lock is None:
+                    return await self._in_one_transaction(work)
+                async with self._write_lock:
+                    return await self._in_one_transaction(work)
+            except DBAPIError as exc:
+                if attempt == attempts or not is_busy_error(exc):
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _in_one_transaction(self, work):
+        async with self._write_sessions() as session, session.begin():
+            return await work(OneTransaction(self, session))
+
     async def close(self) -> None:
         await self.engine.dispose()
         if self._sync_engine is not None:
             self._sync_engine.dispose()
+
+
+class OneTransaction:
+    """A Database whose units of work all run inside one enclosing transaction (Database.in_one_transaction).
+
+    Every unit sees what the earlier ones wrote. Between units the session forgets its objects, as a closed
+    session would: a unit reads rows afresh instead of objects an earlier unit's plain UPDATEs left stale.
+    """
+
+    def __init__(self, db: Database, session: AsyncSession) -> None:
+        self._db = db
+        self._session = session
+        self._depth = 0
+
+    def __getattr__(self, name):  # url, engine, is_sqlite, before_commit, the services' caches
+        return getattr(self._db, name)
+
+    @asynccontextmanager
+    async def _unit(self) -> AsyncIterator[AsyncSession]:
+        self._depth += 1
+        try:
+            yield self._session
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._session.expunge_all()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._unit() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        async with self._unit() as session, session.begin_nested():
+            yield session
+            await self._db._run_hooks(session)
+
+    async def run_read(self, work: Callable[[Session], T]) -> T:
+        async with self._unit() as session:
+            return await session.run_sync(work)
+
+    async def run_write(self, work: Callable[[Session], T]) -> T:
+        async with self._unit() as session, session.begin_nested():
+            return await session.run_sync(work)
+
+    async def insert_rows(self, model, rows: list[dict]) -> None:
+        if rows:
+            statement = dialect_insert(self.engine.dialect.name, model).on_conflict_do_nothing()
+            await self.run_write(lambda session: session.execute(statement, rows))
+
+
+def is_busy_error(exc: DBAPIError) -> bool:
+    """Whether a statement failed only because others held the database: worth running the unit again."""
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (and their extended codes)
+    if "database is locked" in str(orig):
+        return True
+    return getattr(orig, "sqlstate", None) in ("40001", "40P01")  # serialization failure, deadlock
 
 
 def dialect_insert(dialect: str, model):
@@ -177,7 +273,7 @@ async def upgrade_database(url_or_engine: str | AsyncEngine, revision: str = "he
 
     engine = url_or_engine if isinstance(url_or_engine, AsyncEngine) else create_engine(url_or_engine)
     try:
-        async with engine.begin() as conn:
+        async with engine.execution_options(**{WRITES: True}).begin() as conn:
             await conn.run_sync(lambda sync_conn: command.upgrade(alembic_config(sync_conn), revision))
     finally:
         if not isinstance(url_or_engine, AsyncEngine):

@@ -13,9 +13,11 @@ from .support import free_port
 SKILLER = [sys.executable, "-m", "node.cli"]
 
 
-def run(cwd: Path, *args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def run(cwd: Path, *args: str, env: dict | None = None, check: bool = True,
+        input_text: str | None = None) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLER_")} | (env or {})
-    result = subprocess.run([*SKILLER, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([*SKILLER, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120,
+                            input=input_text)
     if check:
         assert result.returncode == 0, result.stderr
     return result

@@ -1,28 +1,61 @@
 """Load the demo community through the same services members use, so every page is consistent."""
 from __future__ import annotations
 
+import asyncio
 import random
 
 from sqlalchemy import func, select
+
+from activitypub.keys import KeyPair, generate_key_pair
 
 from ..db import Database
 from ..models import Member, Question
 from ..services import accounts, answers, comments, follows, profiles, questions, skills, votes
 from ..services.errors import Conflict, ServiceError
+from ..services.passwords import hash_password_async
 from .content import ANSWERS, COMMENTS, DISCUSSIONS, PEOPLE, QUESTIONS, VARIANTS
 
 DEMO_PASSWORD = "demo-password-2026"
 
 
 async def load_demo(db: Database, base_url: str, question_count: int = 200, seed: int = 2026) -> dict[str, int]:
-    """Create the demo members, questions, answers, comments, votes and endorsements; returns the counts."""
-    rng = random.Random(seed)
+    """Create the demo members, questions, answers, comments, votes and endorsements; returns the counts.
+
+    All of it is one transaction: a failure leaves nothing behind, and running it again starts afresh.
+    """
+    await _refuse_if_loaded(db)  # before the work below, which would be thrown away
+    # The slow part of creating a member (Argon2, an RSA key pair) is done before the transaction: on SQLite
+    # the server's own writes wait for as long as it lasts. The members share a password, so one hash serves.
+    password_hash = await hash_password_async(DEMO_PASSWORD)
+    keys = await asyncio.to_thread(lambda: [generate_key_pair() for _ in PEOPLE])
+    return await db.in_one_transaction(
+        lambda tx: _load(tx, base_url, question_count, random.Random(seed), password_hash, keys))
+
+
+async def _refuse_if_loaded(db: Database) -> None:
     async with db.read() as session:
         if await session.scalar(select(func.count()).select_from(Member).where(Member.username_key == PEOPLE[0][0])):
             raise Conflict("The demo community is already loaded.")
+
+
+async def _add_member(db: Database, username: str, name: str, language: str, password_hash: str,
+                      keys: KeyPair) -> Member:
+    """What accounts.create_member stores, with the password hash and keys made beforehand."""
+    async with db.write() as session:
+        member = Member(username=username, username_key=accounts.username_key(username), password_hash=password_hash,
+                        language=language, display_name=name, private_key_pem=keys.private_pem,
+                        public_key_pem=keys.public_pem)
+        session.add(member)
+        await session.flush()
+        return member
+
+
+async def _load(db: Database, base_url: str, question_count: int, rng: random.Random, password_hash: str,
+                keys: list[KeyPair]) -> dict[str, int]:
+    await _refuse_if_loaded(db)  # again inside the transaction: two demos started together load once
     members: dict[str, Member] = {}
-    for username, name, headline, org, city, language, skill_names in PEOPLE:
-        member = await accounts.create_member(db, username, DEMO_PASSWORD, language=language, display_name=name)
+    for (username, name, headline, org, city, language, skill_names), key_pair in zip(PEOPLE, keys):
+        member = await _add_member(db, username, name, language, password_hash, key_pair)
         bio = (f"{headline} à {city}. J'aime partager ce que j'ai appris sur le terrain." if language == "fr"
                else f"{headline} in {city}. Happy to share what I learned on the job.")
         await profiles.update_profile(db, member.id, display_name=name, headline=headline, organization=org,
