@@ -30,7 +30,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=15000")
+    # Long enough for a one-off writer in another process (`skiller demo`, a restore) to finish: the server's
+    # writes wait for it instead of failing; in normal operation the lock is held for milliseconds.
+    cur.execute("PRAGMA busy_timeout=60000")
     cur.close()
 
 
