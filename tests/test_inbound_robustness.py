@@ -17,19 +17,8 @@ from node.models import Answer, InboxItem, Notification, Report, utcnow
 from node.services import questions
 
 from .support import make_member
-from .test_mastodon import FakeMastodon, count
-from .testrig import restart_node, start_nodes, stop_nodes
-
-
-@pytest.fixture
-async def world(tmp_path, sqlite_template, backend):
-    nodes = await start_nodes(tmp_path, sqlite_template, 1, backend)
-    mastodon = FakeMastodon()
-    await mastodon.start()
-    mastodon.replacements["https://skiller.example"] = nodes[0].base
-    yield nodes[0], mastodon
-    await mastodon.runner.cleanup()
-    await stop_nodes(nodes)
+from .test_mastodon import FakeMastodon, count, world  # noqa: F401 - a node and a Mastodon stand-in
+from .testrig import restart_node
 
 
 async def ask_as_claire(node):
