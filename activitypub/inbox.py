@@ -30,12 +30,13 @@ SenderCheck = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 class InboxError(Exception):
-    """An inbox POST was refused; answer ``status`` with ``message``."""
+    """An inbox POST was refused; answer ``status`` with ``message`` (and ``headers``, e.g. Retry-After)."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 class SignedActivity(NamedTuple):

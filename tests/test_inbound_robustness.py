@@ -11,7 +11,6 @@ from sqlalchemy import select, text, update
 from activitypub.inbox import SenderRateLimit
 from activitypub.keys import load_private_key
 from activitypub.signatures import sign_headers
-from node.federation.inbound import sender_rate_limit
 from node.federation.inbox_queue import process_due
 from node.models import Answer, InboxItem, Notification, Report, utcnow
 from node.services import questions
@@ -149,7 +148,7 @@ async def test_a_burst_from_one_server_gets_429_before_any_key_fetch_and_stores_
     assert all(int(headers["Retry-After"]) >= 1 for _, headers in refused)
     assert mastodon.requests == asked  # no key fetched for a refused request
     assert await count(node.db, InboxItem) == 4  # and none stored
-    limit = sender_rate_limit(node.fed)
+    limit = node.fed.inbox_rate_limit
     assert (limit.rate, limit.burst) == (1, 4)
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from activitypub.keys import generate_key_pair, load_private_key
 from activitypub.signatures import sign_headers
 from node.federation.actors import find_by_handle, get_actor
-from node.federation.keys import key_fetch_limit
 from node.models import Answer, InboxItem, Member
 from node.services import federation_policy, questions
 from node.services.errors import NotFound
@@ -235,7 +234,7 @@ async def test_bad_signatures_under_a_known_key_cause_one_key_fetch_and_a_rotate
         mastodon.keys = generate_key_pair()
         assert await mastodon.post(inbox, follow(60)) == 401
         assert mastodon.requests == fetches
-        limit = key_fetch_limit(node.fed)
+        limit = node.fed.key_fetch_limit
         limit.interval = 0.2
         await asyncio.sleep(0.3)
         assert await mastodon.post(inbox, follow(61)) == 202  # the first failure after the interval fetches it

@@ -18,7 +18,7 @@ from ..sanitize import clean_html
 from ..services.errors import InvalidInput, N_, NotFound
 from ..services.skills import get_or_create_skill, normalize_skill
 from .context import Federation
-from .keys import instance_signer, key_fetch_limit
+from .keys import instance_signer
 
 log = logging.getLogger("skiller.federation")
 ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
@@ -198,7 +198,7 @@ async def public_key_for(fed: Federation, key_id: str, refresh: bool) -> tuple[s
         known = fed.cached_key(key_id) or await _stored_key(fed, key_id)
         if known is not None:
             return known
-    limit = key_fetch_limit(fed)
+    limit = fed.key_fetch_limit
     fetching = limit.shared_fetch(key_id, lambda: _fetch_key(fed, key_id))
     if fetching is None:
         log.debug("key %s was fetched less than %ss ago: not fetched again", key_id, limit.interval)

@@ -31,11 +31,18 @@ class Federation:
         import itertools
         import secrets
 
+        from activitypub.inbox import SenderRateLimit
+
         from ..observability import Metrics
         from .inbox_writer import InboxWriter
+        from .keys import KeyFetchLimit
         self.keys_lock = asyncio.Lock()  # the instance key pair is made once
         self.inbox_writer = InboxWriter(self.db)
         self.metrics = self.metrics or Metrics()
+        # Per process, in memory: remote key fetches (one per key id per interval) and inbox POSTs per server.
+        self.key_fetch_limit = KeyFetchLimit()
+        rate = self.config.inbox_rate_per_domain
+        self.inbox_rate_limit = SenderRateLimit(rate, burst=4 * rate) if rate > 0 else None
         self.worker_name = self.worker_name or f"{socket.gethostname()}:{os.getpid()}"
         # Claim tokens: unique per claim, and per process (a restarted process never reuses one).
         self._claims = itertools.count(1)

@@ -36,26 +36,9 @@ TAG_TYPES = {"Mention", "Hashtag", "Emoji"}
 MAX_MENTIONS = 20
 
 
-def sender_rate_limit(fed: Federation) -> SenderRateLimit | None:
-    """This process's buckets of inbox POSTs per signer domain (None when the limit is off)."""
-    limit = getattr(fed, "inbox_rate_limit", None)
-    if limit is None and fed.config.inbox_rate_per_domain > 0:
-        rate = fed.config.inbox_rate_per_domain
-        limit = fed.inbox_rate_limit = SenderRateLimit(rate, burst=4 * rate)
-    return limit
-
-
-def _too_many_requests(wait: float) -> web.HTTPTooManyRequests:
-    # An aiohttp answer rather than an InboxError: the view maps those without headers, and a sender
-    # needs Retry-After to know when to come back.
-    return web.HTTPTooManyRequests(
-        headers={"Retry-After": str(max(1, math.ceil(wait)))}, content_type="application/json",
-        text=json.dumps({"error": "too many activities from your server; retry later"}))
-
-
 async def receive(fed: Federation, request: web.Request) -> None:
     """Verify and store an inbox POST (raises InboxError with the status to answer)."""
-    limit = sender_rate_limit(fed)
+    limit = fed.inbox_rate_limit
 
     async def allowed_sender(key_id: str, activity: dict) -> None:
         domain = authority_of(key_id)
@@ -65,8 +48,9 @@ async def receive(fed: Federation, request: web.Request) -> None:
         # key id is not proven yet: a forger can spend a domain's allowance, which only delays that domain's
         # deliveries (senders retry on 429), while a burst can no longer cost fetches and verifications.
         wait = limit.take(domain) if limit is not None else 0.0
-        if wait:
-            raise _too_many_requests(wait)
+        if wait:  # Retry-After tells the sender when to come back
+            raise InboxError(429, "too many activities from your server; retry later",
+                             {"Retry-After": str(max(1, math.ceil(wait)))})
 
     signed = await read_signed_activity(request, lambda key_id, refresh: public_key_for(fed, key_id, refresh),
                                         MAX_INBOX_BYTES, check_sender=allowed_sender, allow_forwarded=True)

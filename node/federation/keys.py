@@ -106,11 +106,3 @@ class KeyFetchLimit:
                 future.exception()  # retrieved here too, in case every caller gave up waiting
         running.add_done_callback(finished)
         return running
-
-
-def key_fetch_limit(fed: Federation) -> KeyFetchLimit:
-    """This process's limit on remote key fetches (kept on the Federation object, made on first use)."""
-    limit = getattr(fed, "key_fetch_limit", None)
-    if limit is None:
-        limit = fed.key_fetch_limit = KeyFetchLimit()
-    return limit

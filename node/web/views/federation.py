@@ -41,7 +41,7 @@ async def inbox(request: web.Request) -> web.Response:
     try:
         await inbound.receive(fed, request)
     except InboxError as exc:
-        return web.json_response({"error": exc.message}, status=exc.status)
+        return web.json_response({"error": exc.message}, status=exc.status, headers=exc.headers)
     return web.Response(status=202)
 
 
