@@ -223,10 +223,7 @@ class OneTransaction:
         async with self._unit() as session, session.begin_nested():
             return await session.run_sync(work)
 
-    async def insert_rows(self, model, rows: list[dict]) -> None:
-        if rows:
-            statement = dialect_insert(self.engine.dialect.name, model).on_conflict_do_nothing()
-            await self.run_write(lambda session: session.execute(statement, rows))
+    insert_rows = Database.insert_rows  # through this class's run_write: inside the one transaction
 
 
 def is_busy_error(exc: DBAPIError) -> bool:

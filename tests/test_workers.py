@@ -61,6 +61,13 @@ def start_workers(url: str, count: int, lease: int, *options: str) -> list[subpr
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
 
 
+def kill_all(workers: list[subprocess.Popen]) -> None:
+    for process in workers:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
 async def wait_for(condition, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -109,10 +116,7 @@ async def test_three_workers_deliver_everything_once_and_recover_a_killed_worker
         second = [key for key in receivers.received if "/second/" in key]
         assert len(second) == 600  # every job arrived, some perhaps twice (at-least-once)
     finally:
-        for process in workers:
-            if process.poll() is None:
-                process.kill()
-                process.wait(10)
+        kill_all(workers)
         await receivers.runner.cleanup()
         await db.close()
 
@@ -189,9 +193,6 @@ async def test_a_restarted_worker_takes_back_what_its_killed_predecessor_held_wi
         await wait_for(lambda: _done(states, 40), 120, "the killed worker's deliveries")
         assert len([key for key in receivers.received if "/held/" in key]) == 40
     finally:
-        for process in workers:
-            if process.poll() is None:
-                process.kill()
-                process.wait(10)
+        kill_all(workers)
         await receivers.runner.cleanup()
         await db.close()

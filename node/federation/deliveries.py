@@ -294,15 +294,20 @@ def instance_state(instance: Instance) -> str:
     return "failing" if instance.consecutive_failures else "ok"
 
 
+async def claim_or_give_back(fed: Federation, *args) -> list[Claimed]:
+    """claim(fed, *args), completed even when the caller is stopped meanwhile: then what it took goes back."""
+    claiming = asyncio.ensure_future(claim(fed, *args))
+    try:
+        return await asyncio.shield(claiming)
+    except asyncio.CancelledError:
+        await asyncio.shield(release(fed, await claiming))
+        raise
+
+
 async def deliver_due(fed: Federation, limit: int = BACKLOG) -> int:
     """One round of the delivery worker (what tests and benchmarks run): claim what is due, send it, record
     every outcome; returns how many rows it handled."""
-    claiming = asyncio.ensure_future(claim(fed, limit))
-    try:
-        batch = await asyncio.shield(claiming)
-    except asyncio.CancelledError:  # stopping while claiming: the claim still completes, so hand it back
-        await asyncio.shield(release(fed, await claiming))
-        raise
+    batch = await claim_or_give_back(fed, limit)
     if batch:
         try:
             await send(fed, batch)
@@ -348,18 +353,12 @@ class Dispatcher:
             await asyncio.shield(self._stop())
 
     async def _claim_and_start(self) -> int:
-        claiming = asyncio.ensure_future(claim(self.fed, self.backlog - len(self.rows), self.held, self.per_domain))
-        try:
-            batch = await asyncio.shield(claiming)
-        except asyncio.CancelledError:
-            await asyncio.shield(release(self.fed, await claiming))
-            raise
-        if not batch:
-            return 0
-        signers = await _signers(self.fed, {row.sender_id for row in batch})
-        for row in batch:
+        batch = await claim_or_give_back(self.fed, self.backlog - len(self.rows), self.held, self.per_domain)
+        for row in batch:  # held from here on: given back by _stop if the process stops
             self.rows[row.id] = row
             self.held[row.domain] += 1
+        signers = await _signers(self.fed, {row.sender_id for row in batch}) if batch else {}
+        for row in batch:
             task = asyncio.create_task(self._send(row, signers.get(row.sender_id)))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
