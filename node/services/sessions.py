@@ -43,9 +43,10 @@ def add_session(session, member_id: int, user_agent: str) -> str:
     return token
 
 
-async def end_all_in(session, member_id: int) -> None:
-    """End every session of a member inside the caller's transaction (password change, suspension)."""
-    await session.execute(delete(MemberSession).where(MemberSession.member_id == member_id))
+async def end_all_in(session, member_id: int) -> int:
+    """End every session of a member inside the caller's transaction (password change, suspension); returns
+    how many ended."""
+    return (await session.execute(delete(MemberSession).where(MemberSession.member_id == member_id))).rowcount or 0
 
 
 async def start_session(db: Database, member_id: int, user_agent: str, replacing: str = "") -> str:
@@ -94,8 +95,7 @@ async def end_session(db: Database, token: str) -> None:
 async def end_all_sessions(db: Database, member_id: int) -> int:
     """Log a member out of every browser ("log out everywhere"); returns how many sessions ended."""
     async with db.write() as session:
-        result = await session.execute(delete(MemberSession).where(MemberSession.member_id == member_id))
-        return result.rowcount or 0
+        return await end_all_in(session, member_id)
 
 
 async def sessions_of(db: Database, member_id: int, current_token: str = "") -> list[BrowserSession]:
