@@ -4,7 +4,6 @@ against requests that really arrived."""
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 import time

@@ -16,14 +16,14 @@ from sqlalchemy.exc import IntegrityError
 
 from activitypub.as2 import as_list, first_type, id_of, types_of
 from activitypub.client import Gone, HTTPStatusError, RefusedHost
-from activitypub.inbox import InboxError, SenderRateLimit, read_signed_activity
+from activitypub.inbox import InboxError, read_signed_activity
 from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
 
-from ..models import Answer, Comment, InboxItem, Member, MemberFollow, Question, Report, Tombstone, utcnow
+from ..models import Answer, Comment, Member, MemberFollow, Question, Report, Tombstone, utcnow
 from ..services import answers, comments, follows, questions, skills, users_admin, votes
 from ..services.errors import ServiceError
-from .actors import describe_instance, fetch, get_actor, public_key_for
+from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, public_key_for
 from .context import Federation
 from ..db import insert_ignoring_duplicates
 from .deliveries import mark_reachable
@@ -31,7 +31,6 @@ from .deliveries import mark_reachable
 log = logging.getLogger("skiller.inbox")
 MAX_INBOX_BYTES = 1_000_000  # Mastodon's MAX_JSON_SIZE
 POST_TYPES = {"Note", "Question", "Article", "Page"}
-ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
 TAG_TYPES = {"Mention", "Hashtag", "Emoji"}
 MAX_MENTIONS = 20
 
