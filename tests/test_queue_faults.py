@@ -140,8 +140,8 @@ async def http():
 
 def _federation(config, database, http, total: float = 30) -> Federation:
     fed = Federation(config, database)
-    fed.client = GuardedClient(http, allow_http=True, allow_private_addresses=True,
-                               timeout=aiohttp.ClientTimeout(total=total, connect=5))
+    fed.client = GuardedClient(http, allow_http=True, allow_private_addresses=True, allow_host=fed.policy.allows,
+                               timeout=aiohttp.ClientTimeout(total=total, connect=5))  # as runtime.outbound_client
     return fed
 
 
