@@ -9,12 +9,11 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from typing import Union
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
-IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _INET_ATON_FORM = re.compile(r"^[0-9a-fA-FxX.]+$")

@@ -7,8 +7,9 @@ caller. They return plain dicts without ``@context``; wrap the top-level documen
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
@@ -55,8 +56,9 @@ def id_of(value: Any) -> str | None:
         value = value[0]
     if isinstance(value, str):
         return value
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return value["id"]
+    if isinstance(value, dict):
+        found = value.get("id")
+        return found if isinstance(found, str) else None
     return None
 
 
@@ -101,8 +103,8 @@ def is_public(document: Mapping[str, Any]) -> bool:
 def format_datetime(moment: datetime) -> str:
     """ISO 8601 in UTC with a ``Z`` suffix and whole seconds, as Mastodon writes ``published``."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def activity(

@@ -15,9 +15,9 @@ first one and each redirect hop alike, since a permitted server can redirect any
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Awaitable, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import aiohttp
 from yarl import URL
@@ -182,8 +182,15 @@ class GuardedClient:
             raise UnexpectedContentType(f"not JSON: {content_type or 'no Content-Type'}")
         return self._parse(body)
 
-    async def fetch_media(self, url: str, media_types: tuple[str, ...], max_bytes: int,
-                          signer: Signer | None = None, *, allow_host: HostCheck | None = None) -> bytes:
+    async def fetch_media(
+        self,
+        url: str,
+        media_types: tuple[str, ...],
+        max_bytes: int,
+        signer: Signer | None = None,
+        *,
+        allow_host: HostCheck | None = None,
+    ) -> bytes:
         """Fetch a picture or other media file of one of ``media_types`` (prefixes such as ``image/``).
 
         ``allow_host`` is a stricter check (a media policy) asked, besides the client's own, for the
@@ -218,7 +225,7 @@ class GuardedClient:
         async with self._request("POST", target, headers, body) as response:
             try:
                 await self._read_capped(response, _DRAIN_BYTES)
-            except (ResponseTooLarge, aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, ResponseTooLarge, aiohttp.ClientError):
                 pass  # the status is what matters; the connection is simply not reused
             return response.status
 
@@ -231,8 +238,9 @@ class GuardedClient:
             if allow_host is not None and not await allow_host(host):
                 raise RefusedHost(f"{host} is refused by this server's policy", host)
 
-    async def _get(self, url: str, accept: str, signer: Signer | None,
-                   max_bytes: int | None = None, also: HostCheck | None = None) -> tuple[str, str, bytes]:
+    async def _get(
+        self, url: str, accept: str, signer: Signer | None, max_bytes: int | None = None, also: HostCheck | None = None
+    ) -> tuple[str, str, bytes]:
         target = self.check_url(url)
         for _ in range(self.max_redirects + 1):
             await self._check_host(target, also)  # the first URL and every hop: a redirect may go anywhere
@@ -273,7 +281,7 @@ class GuardedClient:
             raise FetchError(f"cannot connect: {exc}") from None
         except aiohttp.ClientError as exc:
             raise FetchError(f"request failed: {exc}") from None
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise FetchError("request timed out") from None
 
     @staticmethod

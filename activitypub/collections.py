@@ -6,7 +6,8 @@ omitting links that do not exist rather than writing nulls, as Mastodon does.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def ordered_collection(

@@ -11,8 +11,9 @@ domain down before any key is fetched or signature verified.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Awaitable, Callable, NamedTuple, Optional
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
@@ -24,7 +25,7 @@ from .signatures import BadSignature, SignatureError, check_request, verify_chec
 
 # get_public_key(key_id, refresh) -> (owner actor id, public key PEM) or None when unknown.
 # With refresh=True it must bypass its cache and fetch the key again (key rotation).
-PublicKeyLookup = Callable[[str, bool], Awaitable[Optional[tuple[str, str]]]]
+PublicKeyLookup = Callable[[str, bool], Awaitable[tuple[str, str] | None]]
 # check_sender(key_id, activity) raises InboxError to refuse a sender before any fetch.
 SenderCheck = Callable[[str, dict[str, Any]], Awaitable[None]]
 
@@ -54,8 +55,7 @@ class SenderRateLimit:
     the ones most likely to have filled up again), so memory stays bounded whoever sends.
     """
 
-    def __init__(self, rate: float, burst: int, max_senders: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(self, rate: float, burst: int, max_senders: int = 10_000, clock: Callable[[], float] = time.monotonic):
         if rate <= 0 or burst < 1:
             raise ValueError("rate must be positive and burst at least 1")
         self.rate, self.burst, self.max_senders, self._clock = rate, burst, max_senders, clock

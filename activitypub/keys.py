@@ -8,13 +8,13 @@ not once per request or delivery.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-PrivateKey = Union[rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey]
-PublicKey = Union[rsa.RSAPublicKey, ed25519.Ed25519PublicKey]
+PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
 
 # Enough for every local actor and the remote actors a busy instance talks to in a day.
 _CACHE_SIZE = 4096
@@ -57,8 +57,7 @@ def load_private_key(pem: str, trusted: bool = False) -> PrivateKey:
     only for keys this program generated and stored itself, never for keys received from elsewhere.
     Raises ValueError if the PEM is not a supported private key.
     """
-    key = serialization.load_pem_private_key(pem.encode("ascii"), password=None,
-                                             unsafe_skip_rsa_key_validation=trusted)
+    key = serialization.load_pem_private_key(pem.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=trusted)
     if not isinstance(key, (rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey)):
         raise ValueError("unsupported private key type")
     return key

@@ -15,10 +15,10 @@ import base64
 import binascii
 import hashlib
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
@@ -127,8 +127,16 @@ def _parse_input(label: str, member: str, signature: bytes) -> MessageSignature:
     created, expires, algorithm = params.get("created"), params.get("expires"), params.get("alg")
     if (created is not None and not isinstance(created, int)) or (expires is not None and not isinstance(expires, int)):
         raise MalformedSignature("created and expires must be integers")
-    return MessageSignature(label, key_id, algorithm if isinstance(algorithm, str) else None, tuple(components),
-                            created, expires, signature, member)
+    return MessageSignature(
+        label,
+        key_id,
+        algorithm if isinstance(algorithm, str) else None,
+        tuple(components),
+        created,
+        expires,
+        signature,
+        member,
+    )
 
 
 def parse_message_signature(headers: Mapping[str, str]) -> MessageSignature:
@@ -220,7 +228,7 @@ def check_message_request(
     max_future: timedelta = CLOCK_SKEW,
 ) -> MessageSignature:
     """Every check of ``verify_message_request`` except the cryptography (run it before key lookup)."""
-    body, now = body or b"", now or datetime.now(timezone.utc)
+    body, now = body or b"", now or datetime.now(UTC)
     parsed = parse_message_signature(headers)
     covered, values = parsed.components, header_values(headers)
     if parsed.algorithm is not None and parsed.algorithm not in ALGORITHMS:
@@ -300,9 +308,12 @@ def sign_message_request(
     """
     if isinstance(private_key, str):
         private_key = load_private_key(private_key)
-    now = now or datetime.now(timezone.utc)
-    signed = {name: value for name, value in headers.items()
-              if name.lower() not in ("host", "date", "signature", "signature-input")}
+    now = now or datetime.now(UTC)
+    signed = {
+        name: value
+        for name, value in headers.items()
+        if name.lower() not in ("host", "date", "signature", "signature-input")
+    }
     signed["Host"] = urlsplit(url).netloc.rpartition("@")[2]
     signed["Date"] = http_date(now)
     if body and not any(name.lower() == "content-digest" for name in signed):

@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import re
-
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 NODEINFO_21_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
 NODEINFO_21_CONTENT_TYPE = f'application/json; profile="{NODEINFO_21_SCHEMA}#"'

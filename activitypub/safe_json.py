@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 MAX_JSON_BYTES = 1_048_576  # Mastodon's MAX_JSON_SIZE
 MAX_DEPTH = 64  # far deeper than any real activity; keeps recursive readers safe
@@ -51,8 +52,9 @@ def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, An
 
 
 # One decoder for every document: json.loads with hooks would build a new one per call.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float,
-                            object_pairs_hook=_object_without_duplicate_keys)
+_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_object_without_duplicate_keys
+)
 
 
 def _check_depth(document: Any, max_depth: int) -> None:
@@ -68,9 +70,7 @@ def _check_depth(document: Any, max_depth: int) -> None:
             stack.extend((child, depth + 1) for child in value if isinstance(child, (dict, list)))
 
 
-def parse_json_object(
-    data: bytes | str, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_DEPTH
-) -> dict[str, Any]:
+def parse_json_object(data: bytes | str, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
     """Parse ``data`` as a JSON object, or raise ``InvalidJSON`` (``JSONTooLarge`` past ``max_bytes``).
 
     Rejects non-UTF JSON, NaN/Infinity, non-finite floats, integers past the interpreter's

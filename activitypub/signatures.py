@@ -14,10 +14,11 @@ import base64
 import binascii
 import hashlib
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
@@ -210,10 +211,10 @@ def body_digest(body: bytes) -> str:
 
 def http_date(moment: datetime | None = None) -> str:
     """An IMF-fixdate (``Sun, 05 Jan 2014 21:31:40 GMT``) for ``moment`` (default: now)."""
-    moment = moment or datetime.now(timezone.utc)
+    moment = moment or datetime.now(UTC)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
+        moment = moment.replace(tzinfo=UTC)
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def sign_string(signing_string: str, private_key: PrivateKey | str) -> bytes:
@@ -308,7 +309,7 @@ def check_request(
         raise MalformedSignature(f"(created) and (expires) are not allowed with {parsed.algorithm}")
     values = header_values(headers)
     _check_coverage(method, parsed, values, body)
-    _check_freshness(parsed, values, now or datetime.now(timezone.utc), max_age, max_future)
+    _check_freshness(parsed, values, now or datetime.now(UTC), max_age, max_future)
     if "digest" in parsed.headers:
         _check_digest(values.get("digest", []), body)
     return parsed
@@ -377,7 +378,7 @@ def _check_freshness(
             moment = parsedate_to_datetime(values["date"][0])
         except (TypeError, ValueError, IndexError):
             raise BadDate("unreadable Date header") from None
-        moments.append(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+        moments.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     if "(created)" in parsed.headers and parsed.created is not None:
         moments.append(from_timestamp(parsed.created))
     for moment in moments:
@@ -397,7 +398,7 @@ def check_moment(moment: datetime, now: datetime, max_age: timedelta, max_future
 def from_timestamp(seconds: int) -> datetime:
     """A UTC datetime for a Unix timestamp, or ``BadDate`` when out of range."""
     try:
-        return datetime.fromtimestamp(seconds, timezone.utc)
+        return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         raise BadDate("timestamp out of range") from None
 

@@ -1,12 +1,13 @@
 """The baseline for bench/inbox.py: an aiohttp handler that only verifies the signature (cached key)."""
+
 import sys
 from pathlib import Path
 
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from activitypub.keys import load_public_key  # noqa: E402
-from activitypub.signatures import SignatureError, verify_request  # noqa: E402
+from activitypub.keys import load_public_key
+from activitypub.signatures import SignatureError, verify_request
 
 
 def main() -> None:

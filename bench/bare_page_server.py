@@ -3,6 +3,7 @@
 It loads the question page data once, then renders the node's own template on every request with no
 database, session, CSRF or language middleware: what is left is the floor a page can cost.
 """
+
 import asyncio
 import sys
 from pathlib import Path
@@ -11,10 +12,10 @@ from types import SimpleNamespace
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from node.config import load_config  # noqa: E402
-from node.db import Database  # noqa: E402
-from node.services import instance_settings, questions  # noqa: E402
-from node.web.render import create_environment  # noqa: E402
+from node.config import load_config
+from node.db import Database
+from node.services import instance_settings, questions
+from node.web.render import create_environment
 
 
 def main() -> None:
@@ -34,8 +35,18 @@ def main() -> None:
     request = SimpleNamespace(query={}, path_qs=f"/questions/{question_id}")
 
     async def handler(_request):
-        html = template.render(request=request, config=config, me=None, csrf_token="", flashes=[], unread=0,
-                               path=request.path_qs, site=site, page=page, q=page.question)
+        html = template.render(
+            request=request,
+            config=config,
+            me=None,
+            csrf_token="",
+            flashes=[],
+            unread=0,
+            path=request.path_qs,
+            site=site,
+            page=page,
+            q=page.question,
+        )
         return web.Response(text=html, content_type="text/html")
 
     app = web.Application()

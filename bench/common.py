@@ -1,4 +1,5 @@
 """Helpers shared by the benchmark scripts: free ports, waiting for servers, a bounded HTTP load loop."""
+
 from __future__ import annotations
 
 import asyncio
@@ -51,6 +52,7 @@ async def requests_per_second(url: str, seconds: float = 8.0, concurrency: int =
     connector = aiohttp.TCPConnector(limit=concurrency)
     # Keep cookies as a browser does (the jar refuses IP-address hosts unless told otherwise).
     async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+
         async def worker():
             nonlocal done
             while (now := time.monotonic()) < stop:
@@ -59,6 +61,7 @@ async def requests_per_second(url: str, seconds: float = 8.0, concurrency: int =
                     assert response.status == 200, response.status
                 if now >= measure_from:
                     done += 1
+
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return done / seconds
 

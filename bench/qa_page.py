@@ -10,6 +10,7 @@ as natural text is; queries are one to three content words from the same distrib
 
 Usage: .venv/bin/python bench/qa_page.py [--questions 100000] [--seconds 8]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,20 +28,36 @@ import aiohttp
 from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import free_port, median, percentile, requests_per_second, wait_until_up  # noqa: E402
-from node.db import Database, upgrade_database  # noqa: E402
-from node.models import Answer, Member, Question, QuestionTag, SearchDocument, Skill, utcnow  # noqa: E402
-from node.sanitize import render_markdown  # noqa: E402
-from node.services import search  # noqa: E402
+from bench.common import free_port, median, percentile, requests_per_second, wait_until_up
+from node.db import Database, upgrade_database
+from node.models import Answer, Member, Question, QuestionTag, SearchDocument, Skill, utcnow
+from node.sanitize import render_markdown
+from node.services import search
 
-WORDS_FR = ("atelier bois chêne menuiserie comptabilité facture salarié contrat télétravail levain pain serre "
-            "irrigation soudure inox électricité tableau sécurité formation projet équipe décision client "
-            "logiciel serveur sauvegarde données statistiques enquête traduction relecture").split()
-WORDS_EN = ("workshop timber oak invoice employee contract remote bread greenhouse welding steel wiring safety "
-            "training project team decision customer software server backup data survey translation review "
-            "pricing schedule quality supplier delivery maintenance").split()
-TAGS = ["menuiserie", "comptabilite", "python", "droit-du-travail", "boulangerie", "maraichage", "soudure",
-        "electricite", "gestion-de-projet", "linux", "statistiques", "traduction"]
+WORDS_FR = (
+    "atelier bois chêne menuiserie comptabilité facture salarié contrat télétravail levain pain serre "
+    "irrigation soudure inox électricité tableau sécurité formation projet équipe décision client "
+    "logiciel serveur sauvegarde données statistiques enquête traduction relecture"
+).split()
+WORDS_EN = (
+    "workshop timber oak invoice employee contract remote bread greenhouse welding steel wiring safety "
+    "training project team decision customer software server backup data survey translation review "
+    "pricing schedule quality supplier delivery maintenance"
+).split()
+TAGS = [
+    "menuiserie",
+    "comptabilite",
+    "python",
+    "droit-du-travail",
+    "boulangerie",
+    "maraichage",
+    "soudure",
+    "electricite",
+    "gestion-de-projet",
+    "linux",
+    "statistiques",
+    "traduction",
+]
 
 
 def vocabulary(words: list[str], size: int = 4000) -> list[str]:
@@ -69,9 +86,20 @@ async def load(db: Database, count: int) -> int:
     rng = random.Random(1)
     now = utcnow()
     async with db.write() as session:
-        await session.execute(insert(Member), [
-            {"username": f"user{i}", "username_key": f"user{i}", "display_name": f"User {i}", "links": [],
-             "headline": "Professional", "created_at": now} for i in range(200)])
+        await session.execute(
+            insert(Member),
+            [
+                {
+                    "username": f"user{i}",
+                    "username_key": f"user{i}",
+                    "display_name": f"User {i}",
+                    "links": [],
+                    "headline": "Professional",
+                    "created_at": now,
+                }
+                for i in range(200)
+            ],
+        )
         await session.execute(insert(Skill), [{"name": t, "label": t, "created_at": now} for t in TAGS])
     batch = 5000
     for start in range(0, count, batch):
@@ -80,9 +108,22 @@ async def load(db: Database, count: int) -> int:
             language = "fr" if i % 2 else "en"
             title = sentence(rng, language, 8).capitalize() + " ?"
             body = sentence(rng, language, 60) + "."
-            rows.append({"id": i + 1, "kind": "question", "author_id": rng.randint(1, 200), "title": title,
-                         "body_md": body, "body_html": f"<p>{body}</p>", "created_at": now, "last_activity_at": now,
-                         "score": rng.randint(-2, 30), "answer_count": 0, "view_count": 0, "language": "fr"})
+            rows.append(
+                {
+                    "id": i + 1,
+                    "kind": "question",
+                    "author_id": rng.randint(1, 200),
+                    "title": title,
+                    "body_md": body,
+                    "body_html": f"<p>{body}</p>",
+                    "created_at": now,
+                    "last_activity_at": now,
+                    "score": rng.randint(-2, 30),
+                    "answer_count": 0,
+                    "view_count": 0,
+                    "language": "fr",
+                }
+            )
             docs.append({"question_id": i + 1, "title_terms": search.terms(title), "body_terms": search.terms(body)})
             tags.append({"question_id": i + 1, "skill_id": rng.randint(1, len(TAGS))})
         async with db.write() as session:
@@ -90,20 +131,39 @@ async def load(db: Database, count: int) -> int:
             await session.execute(insert(SearchDocument), docs)
             await session.execute(insert(QuestionTag), tags)
     big = count // 2
-    body = ("Here is a detailed answer with **Markdown**, a list:\n\n- first point\n- second point\n\n"
-            "and some `code`. " + sentence(rng, "en", 150))
+    body = (
+        "Here is a detailed answer with **Markdown**, a list:\n\n- first point\n- second point\n\n"
+        "and some `code`. " + sentence(rng, "en", 150)
+    )
     html = render_markdown(body)  # rendered once, as the service does when content is written
     async with db.write() as session:
-        await session.execute(insert(Answer), [
-            {"question_id": big, "author_id": rng.randint(1, 200), "body_md": body, "body_html": html,
-             "score": rng.randint(0, 20), "created_at": now} for _ in range(50)])
+        await session.execute(
+            insert(Answer),
+            [
+                {
+                    "question_id": big,
+                    "author_id": rng.randint(1, 200),
+                    "body_md": body,
+                    "body_html": html,
+                    "score": rng.randint(0, 20),
+                    "created_at": now,
+                }
+                for _ in range(50)
+            ],
+        )
         await session.execute(Question.__table__.update().where(Question.id == big).values(answer_count=50))
     return big
 
 
 def start(cmd: list[str], env: dict, cwd: Path) -> subprocess.Popen:
     pin = ["taskset", "-c", "1"] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else []
-    return subprocess.Popen(pin + cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=None if os.environ.get("BENCH_DEBUG") else subprocess.DEVNULL)
+    return subprocess.Popen(
+        pin + cmd,
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=None if os.environ.get("BENCH_DEBUG") else subprocess.DEVNULL,
+    )
 
 
 async def search_latencies(base: str, rng: random.Random, n: int = 100) -> list[float]:
@@ -135,12 +195,21 @@ async def main() -> None:
     print(f"loaded {args.questions:,} questions (+50 answers on /questions/{big}) in {time.monotonic() - began:.1f} s")
 
     node_port, bare_port = free_port(), free_port()
-    env = {**os.environ, "SKILLER_DATABASE_URL": url, "SKILLER_SECRET_KEY": "b" * 40, "SKILLER_ALLOW_HTTP": "true",
-           "SKILLER_BASE_URL": f"http://127.0.0.1:{node_port}", "SKILLER_PORT": str(node_port),
-           "SKILLER_MEDIA_DIR": str(work / "media"), "SKILLER_CONFIG": str(work / "none.toml")}
+    env = {
+        **os.environ,
+        "SKILLER_DATABASE_URL": url,
+        "SKILLER_SECRET_KEY": "b" * 40,
+        "SKILLER_ALLOW_HTTP": "true",
+        "SKILLER_BASE_URL": f"http://127.0.0.1:{node_port}",
+        "SKILLER_PORT": str(node_port),
+        "SKILLER_MEDIA_DIR": str(work / "media"),
+        "SKILLER_CONFIG": str(work / "none.toml"),
+    }
     python = sys.executable
     node = start([python, "-m", "node.cli", "serve"], env, work)
-    bare = start([python, str(Path(__file__).with_name("bare_page_server.py")), url, str(big), str(bare_port)], env, work)
+    bare = start(
+        [python, str(Path(__file__).with_name("bare_page_server.py")), url, str(big), str(bare_port)], env, work
+    )
     try:
         node_url, bare_url = f"http://127.0.0.1:{node_port}", f"http://127.0.0.1:{bare_port}"
         await wait_until_up(f"{node_url}/questions/{big}")
@@ -151,11 +220,15 @@ async def main() -> None:
         print(f"page size: node {len(node_html) / 1000:.0f} KB, bare {len(bare_html) / 1000:.0f} KB")
         bare_rps = await requests_per_second(f"{bare_url}/", args.seconds)
         node_rps = await requests_per_second(f"{node_url}/questions/{big}", args.seconds)
-        print(f"question page, 50 answers: node {node_rps:,.0f} req/s, bare aiohttp+jinja2 {bare_rps:,.0f} req/s, "
-              f"ratio {node_rps / bare_rps:.2f} (goal >= 0.5)")
+        print(
+            f"question page, 50 answers: node {node_rps:,.0f} req/s, bare aiohttp+jinja2 {bare_rps:,.0f} req/s, "
+            f"ratio {node_rps / bare_rps:.2f} (goal >= 0.5)"
+        )
         latencies = await search_latencies(node_url, random.Random(3))
-        print(f"search over {args.questions:,} questions, 100 queries through /search: "
-              f"p50 {median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms (goal p95 < 50 ms)")
+        print(
+            f"search over {args.questions:,} questions, 100 queries through /search: "
+            f"p50 {median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms (goal p95 < 50 ms)"
+        )
     finally:
         for process in (node, bare):
             process.terminate()

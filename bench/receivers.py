@@ -1,6 +1,7 @@
 """Loopback receiving instances for the benchmarks: one process, one port per instance, 202 to every POST.
 
 A port written `hung:PORT` accepts connections and reads requests but never answers (bench/hol.py)."""
+
 import asyncio
 import sys
 
@@ -17,8 +18,10 @@ async def main(ports: list[int]) -> None:
         await asyncio.Event().wait()
 
     runners = []
-    for handler, group in ((inbox, [p for p in ports if isinstance(p, int)]),
-                           (hang, [int(p[5:]) for p in ports if isinstance(p, str)])):
+    for handler, group in (
+        (inbox, [p for p in ports if isinstance(p, int)]),
+        (hang, [int(p[5:]) for p in ports if isinstance(p, str)]),
+    ):
         app = web.Application()
         app.router.add_post("/inbox", handler)
         app.router.add_post("/users/{name}/inbox", handler)

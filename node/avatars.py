@@ -1,4 +1,5 @@
 """Avatar images: check what was uploaded really is a picture, then store a square 256 px copy."""
+
 from __future__ import annotations
 
 import io
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .services.errors import InvalidInput, N_
+from .services.errors import N_, InvalidInput
 
 ACCEPTED_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
 SIZE = 256
@@ -27,8 +28,7 @@ def process_avatar(data: bytes, max_bytes: int) -> bytes:
             if probe.format not in ACCEPTED_FORMATS:
                 raise InvalidInput(N_("Use a PNG, JPEG, GIF or WebP image."), field="avatar")
             if probe.width * probe.height > MAX_PIXELS:  # read from the header, before decoding anything
-                raise InvalidInput(N_("The image is too large ({n} KB at most)."), field="avatar",
-                                   n=max_bytes // 1000)
+                raise InvalidInput(N_("The image is too large ({n} KB at most)."), field="avatar", n=max_bytes // 1000)
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.seek(0)

@@ -1,4 +1,5 @@
 """The `skiller` command: set up, run and administer an instance."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from . import __version__
-from .config import ConfigError, DEFAULT_CONFIG_FILE, load_config, new_secret_key, render_config_file
+from .config import DEFAULT_CONFIG_FILE, ConfigError, load_config, new_secret_key, render_config_file
 from .db import Database, current_revision, is_busy_error, upgrade_database
 from .services.errors import ServiceError
 
@@ -35,7 +36,9 @@ def _ask(prompt: str, default: str, interactive: bool) -> str:
 
 async def _head_revision() -> str:
     from alembic.script import ScriptDirectory
+
     from .db import alembic_config
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
@@ -47,8 +50,9 @@ async def _create_first_admin(db) -> tuple[str, str] | None:
         return None
     password = secrets.token_urlsafe(12)
     admin = await accounts.create_member(db, "admin", password, role="admin", allow_reserved=True)
-    invitation = await invitations.create_invitation(db, admin.id, max_uses=10, expires_in_days=30,
-                                                     note="first invitations")
+    invitation = await invitations.create_invitation(
+        db, admin.id, max_uses=10, expires_in_days=30, note="first invitations"
+    )
     return password, invitation.code
 
 
@@ -61,8 +65,12 @@ def cmd_init(args) -> None:
         port = int(_ask("Port", str(args.port or 8080), interactive))
         base_url = _ask("Public URL of this instance", args.base_url or f"http://127.0.0.1:{port}", interactive)
         database_url = _ask("Database URL", args.database_url or "sqlite+aiosqlite:///skiller.db", interactive)
-        path.write_text(render_config_file(base_url, port, database_url, new_secret_key(),
-                                           allow_http=base_url.startswith("http://")), "utf-8")
+        path.write_text(
+            render_config_file(
+                base_url, port, database_url, new_secret_key(), allow_http=base_url.startswith("http://")
+            ),
+            "utf-8",
+        )
         path.chmod(0o600)  # it holds the secret key
         print(f"Wrote {path}")
     config = load_config(path)
@@ -72,20 +80,23 @@ def cmd_init(args) -> None:
     created = _with_database(config, _create_first_admin, one_transaction=True)
     if created:
         from . import uris
+
         password, code = created
         print("\nFirst administrator created:")
         print(f"  log in at {config.base_url}/login as  admin  with password  {password}")
-        print(f"  (change it in Settings). Invitation link (10 uses, 30 days):")
+        print("  (change it in Settings). Invitation link (10 uses, 30 days):")
         print(f"  {uris.absolute(config.base_url, uris.signup(code))}")
     print(f"\nStart the instance with:  skiller serve   → {config.base_url}")
 
 
 def cmd_serve(args) -> None:
     from aiohttp import web
+
     from .web.app import create_app
 
-    config = load_config(args.config, **({"port": args.port} if args.port else {}),
-                         **({"workers": False} if args.no_workers else {}))
+    config = load_config(
+        args.config, **({"port": args.port} if args.port else {}), **({"workers": False} if args.no_workers else {})
+    )
     _with_database(config, None)  # checks the schema before listening
     db = Database(config.database_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -100,8 +111,9 @@ def cmd_worker(args) -> None:
     config = load_config(args.config, **({"worker_metrics_port": args.metrics_port} if args.metrics_port else {}))
     _with_database(config, None)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    metrics = f", metrics on http://{config.host}:{config.worker_metrics_port}/metrics" \
-        if config.worker_metrics_port else ""
+    metrics = (
+        f", metrics on http://{config.host}:{config.worker_metrics_port}/metrics" if config.worker_metrics_port else ""
+    )
     print(f"Skiller worker for {config.base_url}{metrics}")
     try:
         asyncio.run(run_worker_process(config))
@@ -119,20 +131,34 @@ def cmd_createuser(args) -> None:
             raise CommandError("--password is required when not run interactively")
         password = getpass.getpass("Password: ")
 
-    member = _with_database(config, lambda db: accounts.create_member(
-        db, args.username, password, email=args.email or "", role="admin" if args.admin else "member",
-        allow_reserved=True), one_transaction=True)
+    member = _with_database(
+        config,
+        lambda db: accounts.create_member(
+            db,
+            args.username,
+            password,
+            email=args.email or "",
+            role="admin" if args.admin else "member",
+            allow_reserved=True,
+        ),
+        one_transaction=True,
+    )
     print(f"Created {member.role} {member.username}: {config.base_url}/users/{member.username}")
 
 
 def cmd_invite(args) -> None:
-    from .services import invitations
     from . import uris
+    from .services import invitations
 
     config = _config(args)
 
-    invitation = _with_database(config, lambda db: invitations.create_invitation(
-        db, None, max_uses=args.uses, expires_in_days=args.days or None, note=args.note), one_transaction=True)
+    invitation = _with_database(
+        config,
+        lambda db: invitations.create_invitation(
+            db, None, max_uses=args.uses, expires_in_days=args.days or None, note=args.note
+        ),
+        one_transaction=True,
+    )
     print(uris.absolute(config.base_url, uris.signup(invitation.code)))
 
 
@@ -149,18 +175,21 @@ def _with_database(config, work, *, one_transaction: bool = False):
     all, and it waits for a server writing to the same database. `work` may then run more than once (see
     Database.in_one_transaction), so it prints nothing itself: it returns what the command prints.
     """
+
     async def run():
         db = Database(config.database_url)
         try:
             head, current = await _head_revision(), await current_revision(db.engine)
             if current != head:
-                raise CommandError(f"the database schema is at {current or 'nothing'}, the code needs {head}: "
-                                   "run `skiller db upgrade`")
+                raise CommandError(
+                    f"the database schema is at {current or 'nothing'}, the code needs {head}: run `skiller db upgrade`"
+                )
             if work is None:
                 return None
             return await (db.in_one_transaction(work) if one_transaction else work(db))
         finally:
             await db.close()
+
     return asyncio.run(run())
 
 
@@ -193,7 +222,9 @@ def cmd_federation(args) -> None:
         if action == "list":
             lines = [f"mode: {await policy.get_mode(db)}"]
             for p in await policy.policies(db):
-                flags = " ".join(f for f, on in (("reject-media", p.reject_media), ("reject-reports", p.reject_reports)) if on)
+                flags = " ".join(
+                    f for f, on in (("reject-media", p.reject_media), ("reject-reports", p.reject_reports)) if on
+                )
                 lines.append(f"{p.action:8} {p.domain} {flags} {p.private_comment or p.public_comment}".rstrip())
             return "\n".join(lines) + "\n"
         if action == "export":
@@ -205,9 +236,16 @@ def cmd_federation(args) -> None:
             await policy.set_policy(db, None, args.domain, "allow", private_comment=args.reason)
             return f"Allowed {args.domain}\n"
         if action == "block":
-            await policy.set_policy(db, None, args.domain, "limit" if args.limit else "suspend",
-                                    reject_media=args.reject_media, reject_reports=args.reject_reports,
-                                    private_comment=args.reason, public_comment=args.public_reason)
+            await policy.set_policy(
+                db,
+                None,
+                args.domain,
+                "limit" if args.limit else "suspend",
+                reject_media=args.reject_media,
+                reject_reports=args.reject_reports,
+                private_comment=args.reason,
+                public_comment=args.public_reason,
+            )
             return f"{'Limited' if args.limit else 'Suspended'} {args.domain}\n"
         if action == "unblock":
             await policy.remove_policy(db, None, args.domain, args.reason)
@@ -275,8 +313,10 @@ def cmd_db_copy(args) -> None:
         raise CommandError(str(exc)) from None
     except SQLAlchemyError as exc:  # each table is copied in a transaction of its own
         raise CommandError(_database_failure(exc, changed="the target may hold part of the copy")) from None
-    print(f"Copied and verified {sum(counts.values())} rows in {len(counts)} tables (counts and a sample of rows "
-          f"match). Point database_url at the new database, then restart.")
+    print(
+        f"Copied and verified {sum(counts.values())} rows in {len(counts)} tables (counts and a sample of rows "
+        f"match). Point database_url at the new database, then restart."
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -350,7 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="path, or - for standard input")
     p.set_defaults(func=cmd_federation)
     fed_commands.add_parser("export", help="print the rules as a Mastodon domain block CSV").set_defaults(
-        func=cmd_federation)
+        func=cmd_federation
+    )
 
     queue = commands.add_parser("queue", help="the delivery queue")
     queue_commands = queue.add_subparsers(dest="queue_command", required=True, metavar="ACTION")
@@ -389,8 +430,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _database_failure(exc: SQLAlchemyError, changed: str = "nothing was changed") -> str:
     """One line saying why the database refused (a command that writes has then changed nothing)."""
     if isinstance(exc, DBAPIError) and is_busy_error(exc):
-        return (f"the database stayed busy: another process (a running server?) held it longer than the wait; "
-                f"{changed}, try again")
+        return (
+            f"the database stayed busy: another process (a running server?) held it longer than the wait; "
+            f"{changed}, try again"
+        )
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return f"the database refused: {reason[0] if reason else type(exc).__name__}; {changed}"
 

@@ -1,4 +1,5 @@
 """Instance configuration: one TOML file plus SKILLER_<KEY> environment overrides."""
+
 from __future__ import annotations
 
 import os
@@ -92,14 +93,16 @@ def _validate(cfg: Config) -> None:
     if not cfg.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         raise ConfigError(
             "database_url: expected sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db, "
-            f"got {cfg.database_url!r}")
+            f"got {cfg.database_url!r}"
+        )
     if len(cfg.secret_key) < 32:
         raise ConfigError("secret_key: must be at least 32 characters (run `skiller init` to generate one)")
     if cfg.default_language not in LANGUAGES:
         raise ConfigError(f"default_language: expected one of {', '.join(LANGUAGES)}, got {cfg.default_language!r}")
     if cfg.registration_mode not in REGISTRATION_MODES:
         raise ConfigError(
-            f"registration_mode: expected one of {', '.join(REGISTRATION_MODES)}, got {cfg.registration_mode!r}")
+            f"registration_mode: expected one of {', '.join(REGISTRATION_MODES)}, got {cfg.registration_mode!r}"
+        )
     if cfg.login_attempts < 1 or cfg.login_window_seconds < 1:
         raise ConfigError("login_attempts and login_window_seconds must be positive")
     if cfg.inbox_rate_per_domain < 0:
@@ -110,15 +113,19 @@ def _validate(cfg: Config) -> None:
 
 def normalize_database_url(url: str) -> str:
     """Accept the usual short forms (postgresql://, sqlite:///) and pick the async drivers."""
-    for short, full in (("postgresql://", "postgresql+asyncpg://"), ("postgres://", "postgresql+asyncpg://"),
-                        ("sqlite://", "sqlite+aiosqlite://")):
+    for short, full in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
         if url.startswith(short):
-            return full + url[len(short):]
+            return full + url[len(short) :]
     return url
 
 
-def load_config(path: str | os.PathLike | None = None, env: dict[str, str] | None = None,
-                **overrides: object) -> Config:
+def load_config(
+    path: str | os.PathLike | None = None, env: dict[str, str] | None = None, **overrides: object
+) -> Config:
     """Read the TOML file (if any), apply SKILLER_* variables, then keyword overrides, and validate."""
     env = dict(os.environ if env is None else env)
     path = Path(path or env.get("SKILLER_CONFIG") or DEFAULT_CONFIG_FILE)
@@ -149,8 +156,7 @@ def new_secret_key() -> str:
     return secrets.token_urlsafe(48)
 
 
-def render_config_file(base_url: str, port: int, database_url: str, secret_key: str,
-                       allow_http: bool) -> str:
+def render_config_file(base_url: str, port: int, database_url: str, secret_key: str, allow_http: bool) -> str:
     """The TOML text `skiller init` writes."""
     return (
         "# Skiller node configuration. Every key can be overridden by SKILLER_<KEY>.\n"
@@ -160,7 +166,7 @@ def render_config_file(base_url: str, port: int, database_url: str, secret_key: 
         f'secret_key = "{secret_key}"\n'
         'instance_name = "Skiller"\n'
         'default_language = "en"\n'
-        '# invite (default), open or closed\n'
+        "# invite (default), open or closed\n"
         'registration_mode = "invite"\n'
         'media_dir = "media"\n'
         f"allow_http = {'true' if allow_http else 'false'}\n"

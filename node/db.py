@@ -1,17 +1,17 @@
 """Database engine and sessions (SQLite in WAL mode by default, PostgreSQL when an instance grows)."""
+
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
-
-from typing import Awaitable, Callable, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -70,8 +70,9 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
-        self._write_sessions = async_sessionmaker(self.engine.execution_options(**{WRITES: True}),
-                                                  class_=AsyncSession, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(
+            self.engine.execution_options(**{WRITES: True}), class_=AsyncSession, expire_on_commit=False
+        )
         # SQLite has one writer: serializing write transactions in-process avoids "database is locked".
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._sync_sessions = self._sync_write_sessions = None
@@ -85,8 +86,9 @@ class Database:
             sync_engine = self._sync_engine = create_sync_engine(make_url(url).set(drivername="sqlite+pysqlite"))
             _tune_sqlite(sync_engine)
             self._sync_sessions = sessionmaker(sync_engine, expire_on_commit=False)
-            self._sync_write_sessions = sessionmaker(sync_engine.execution_options(**{WRITES: True}),
-                                                     expire_on_commit=False)
+            self._sync_write_sessions = sessionmaker(
+                sync_engine.execution_options(**{WRITES: True}), expire_on_commit=False
+            )
 
     @property
     def is_sqlite(self) -> bool:
@@ -124,6 +126,7 @@ class Database:
         def in_thread() -> T:
             with self._sync_sessions() as session:
                 return work(session)
+
         return await asyncio.to_thread(in_thread)
 
     async def run_write(self, work: Callable[[Session], T]) -> T:
@@ -140,6 +143,7 @@ class Database:
         def in_thread() -> T:
             with self._sync_write_sessions() as session, session.begin():
                 return work(session)
+
         async with self._write_lock:
             return await asyncio.to_thread(in_thread)
 
@@ -149,7 +153,7 @@ class Database:
             statement = dialect_insert(self.engine.dialect.name, model).on_conflict_do_nothing()
             await self.run_write(lambda session: session.execute(statement, rows))
 
-    async def in_one_transaction(self, work: Callable[["Database"], Awaitable[T]], attempts: int = 3) -> T:
+    async def in_one_transaction(self, work: Callable[[Database], Awaitable[T]], attempts: int = 3) -> T:
         """Run `work(db)`, any number of service calls, as one transaction: all of it is committed or none.
 
         The services called open their own units of work as usual; here each becomes a savepoint of the one

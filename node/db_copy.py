@@ -1,4 +1,5 @@
 """`skiller db copy --to URL`: move an instance to another database (SQLite → PostgreSQL as it grows)."""
+
 from __future__ import annotations
 
 import random
@@ -38,10 +39,13 @@ async def copy_database(source_url: str, target_url: str, report=print) -> dict[
             async with target.begin() as conn:
                 for table in metadata.sorted_tables:
                     if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.primary_key:
-                        await conn.execute(text(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                            f"COALESCE((SELECT MAX(id) FROM {table.name}), 1), "
-                            f"(SELECT MAX(id) FROM {table.name}) IS NOT NULL)"))
+                        await conn.execute(
+                            text(
+                                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                f"COALESCE((SELECT MAX(id) FROM {table.name}), 1), "
+                                f"(SELECT MAX(id) FROM {table.name}) IS NOT NULL)"
+                            )
+                        )
         await _verify(source, target, counts)
         return counts
     finally:
@@ -59,7 +63,7 @@ async def _verify(source, target, counts: dict[str, int]) -> None:
             keys = list(table.primary_key.columns)
             ids = (await a.execute(select(*keys))).all()
             for key in rng.sample(ids, min(SAMPLE, len(ids))):
-                condition = [column == value for column, value in zip(keys, key)]
+                condition = [column == value for column, value in zip(keys, key, strict=True)]
                 left = (await a.execute(select(table).where(*condition))).mappings().one()
                 right = (await b.execute(select(table).where(*condition))).mappings().one()
                 if dict(left) != dict(right):

@@ -1,11 +1,12 @@
 """French and English: Babel catalogs, the language of the current request, and locale-aware formatting."""
+
 from __future__ import annotations
 
 import gettext as _gettext
 import io
 from contextvars import ContextVar
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime
@@ -20,7 +21,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 _language: ContextVar[str] = ContextVar("language", default="en")
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(language: str) -> _gettext.NullTranslations:
     """The catalog compiled in memory from its .po file (no compiled files to keep in step)."""
     po = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"

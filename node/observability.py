@@ -1,4 +1,5 @@
 """Health and metrics: what an administrator's monitoring reads (/healthz, Prometheus text on /metrics)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,16 +16,29 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.deliveries = Counter("skiller_deliveries", "Deliveries attempted, by outcome", ["outcome"],
-                                  registry=self.registry)
-        self.inbox = Counter("skiller_inbox_activities", "Activities applied from the inbox, by type and outcome",
-                             ["type", "outcome"], registry=self.registry)
-        self.http = Histogram("skiller_http_request_seconds", "HTTP request latency", ["method", "route"],
-                              registry=self.registry, buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
-        self.queue_depth = Gauge("skiller_queue_depth", "Rows waiting in a work queue", ["queue"], registry=self.registry)
+        self.deliveries = Counter(
+            "skiller_deliveries", "Deliveries attempted, by outcome", ["outcome"], registry=self.registry
+        )
+        self.inbox = Counter(
+            "skiller_inbox_activities",
+            "Activities applied from the inbox, by type and outcome",
+            ["type", "outcome"],
+            registry=self.registry,
+        )
+        self.http = Histogram(
+            "skiller_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.queue_depth = Gauge(
+            "skiller_queue_depth", "Rows waiting in a work queue", ["queue"], registry=self.registry
+        )
         self._http_children: dict = {}
-        self.queue_age = Gauge("skiller_queue_oldest_seconds", "Age of the oldest waiting row", ["queue"],
-                               registry=self.registry)
+        self.queue_age = Gauge(
+            "skiller_queue_oldest_seconds", "Age of the oldest waiting row", ["queue"], registry=self.registry
+        )
 
     def observe_request(self, method: str, route: str, seconds: float) -> None:
         child = self._http_children.get((method, route))
@@ -46,10 +60,16 @@ def _age(oldest: datetime | None) -> float:
 async def queue_lag(db: Database) -> dict[str, tuple[int, float]]:
     """{"deliveries": (pending rows, oldest age in seconds), "inbox": (…)}"""
     async with db.read() as session:
-        deliveries = (await session.execute(select(func.count(), func.min(Delivery.created_at)).where(
-            Delivery.state == "pending"))).one()
-        inbox = (await session.execute(select(func.count(), func.min(InboxItem.received_at)).where(
-            InboxItem.state == "pending"))).one()
+        deliveries = (
+            await session.execute(
+                select(func.count(), func.min(Delivery.created_at)).where(Delivery.state == "pending")
+            )
+        ).one()
+        inbox = (
+            await session.execute(
+                select(func.count(), func.min(InboxItem.received_at)).where(InboxItem.state == "pending")
+            )
+        ).one()
     return {"deliveries": (deliveries[0], _age(deliveries[1])), "inbox": (inbox[0], _age(inbox[1]))}
 
 
@@ -61,6 +81,8 @@ async def health(db: Database, max_lag_seconds: float = 3600) -> tuple[bool, dic
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy, and says why
         return False, {"database": f"unreachable: {type(exc).__name__}"}
     lag = await queue_lag(db)
-    details = {"database": "ok", "queues": {name: {"pending": n, "oldest_seconds": round(age)}
-                                           for name, (n, age) in lag.items()}}
+    details = {
+        "database": "ok",
+        "queues": {name: {"pending": n, "oldest_seconds": round(age)} for name, (n, age) in lag.items()},
+    }
     return all(age <= max_lag_seconds for _, age in lag.values()), details

@@ -1,4 +1,5 @@
 """The one place that turns untrusted text into HTML: Markdown for local content, an allowlist for remote HTML."""
+
 from __future__ import annotations
 
 import re
@@ -10,20 +11,51 @@ from markdown_it import MarkdownIt
 # Raw HTML in Markdown is shown as text; links are limited to safe schemes by markdown-it and bleach.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
-ALLOWED_TAGS = frozenset({
-    "p", "br", "a", "strong", "b", "em", "i", "code", "pre", "blockquote", "ul", "ol", "li",
-    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "del", "s", "table", "thead", "tbody", "tr", "th", "td",
-    "span",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "a",
+        "strong",
+        "b",
+        "em",
+        "i",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "del",
+        "s",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "span",
+    }
+)
 ALLOWED_ATTRIBUTES = {
     "a": ["href", "title", "rel", "class"],
     "span": ["class"],
-    "th": ["align"], "td": ["align"], "ol": ["start"],
+    "th": ["align"],
+    "td": ["align"],
+    "ol": ["start"],
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
-_cleaner = bleach.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS,
-                          strip=True, strip_comments=True)
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True
+)
 
 
 def _link_attributes(local_prefix: str):
@@ -36,6 +68,7 @@ def _link_attributes(local_prefix: str):
         elif href.startswith(("http:", "https:")):
             attrs[(None, "rel")] = "nofollow noopener ugc"
         return attrs
+
     return callback
 
 

@@ -1,4 +1,5 @@
 """Every URL of the instance is built here: the router, templates and (later) AS2 serializers use it."""
+
 from __future__ import annotations
 
 from urllib.parse import quote, urlencode

@@ -3,6 +3,7 @@
 Each queue has its own loop, so applying a received activity never waits on sending, and sending never waits
 on a slow server beyond that server's own slots (deliveries.Dispatcher).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,7 +18,9 @@ PURGE_EVERY = 3600.0  # seconds between removals of finished work
 
 async def run_once(fed: Federation) -> int:
     """One round of every worker, finished before it returns (tests run this); how much work it found."""
-    return await inbox_queue.process_due(fed) + await deliveries.deliver_due(fed) + await media.fetch_remote_avatars(fed)
+    return (
+        await inbox_queue.process_due(fed) + await deliveries.deliver_due(fed) + await media.fetch_remote_avatars(fed)
+    )
 
 
 async def _forever(name: str, work, idle_sleep: float) -> None:
@@ -27,7 +30,7 @@ async def _forever(name: str, work, idle_sleep: float) -> None:
             await work()
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - a worker must outlive one bad round
+        except Exception:
             log.exception("%s worker round failed", name)
         await asyncio.sleep(idle_sleep)
 
@@ -45,10 +48,15 @@ async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
         await housekeeping.purge_finished(fed)
         await asyncio.sleep(PURGE_EVERY)
 
-    loops = [asyncio.create_task(_forever(name, work, idle_sleep)) for name, work in (
-        ("inbox", lambda: inbox_queue.run(fed, idle_sleep)),
-        ("delivery", lambda: deliveries.Dispatcher(fed).run(idle_sleep)),
-        ("media", avatars), ("housekeeping", purge))]
+    loops = [
+        asyncio.create_task(_forever(name, work, idle_sleep))
+        for name, work in (
+            ("inbox", lambda: inbox_queue.run(fed, idle_sleep)),
+            ("delivery", lambda: deliveries.Dispatcher(fed).run(idle_sleep)),
+            ("media", avatars),
+            ("housekeeping", purge),
+        )
+    ]
     try:
         await asyncio.gather(*loops)
     finally:

@@ -1,4 +1,5 @@
 """Shared fixtures: a migrated real database per test (SQLite, and PostgreSQL when configured) and a web client."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from node.config import load_config
 from node.db import Database, upgrade_database
 from node.web.app import create_app
 
@@ -49,6 +49,7 @@ async def database(backend, sqlite_template, tmp_path):
         return
     # PostgreSQL: one schema per test, migrated from scratch, dropped afterwards.
     from node.config import normalize_database_url
+
     url = normalize_database_url(POSTGRES_URL)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = Database(url)
@@ -77,6 +78,7 @@ async def client(aiohttp_client, config, database):
 async def nodes(tmp_path, sqlite_template, backend):
     """Two nodes federating over loopback (see testrig.py), on the backend under test."""
     from .testrig import start_nodes, stop_nodes
+
     started = await start_nodes(tmp_path, sqlite_template, 2, backend)
     yield started
     await stop_nodes(started)

@@ -1,4 +1,5 @@
 """Helpers for tests: members, configuration and submitting forms like a browser."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,6 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from activitypub.origins import authority_of
-
 from node.config import load_config
 from node.db import Database
 from node.models import Delivery, OutgoingActivity, utcnow
@@ -19,9 +19,15 @@ PASSWORD = "correct horse battery"
 
 
 def make_config(tmp_path: Path, database_url: str, **overrides):
-    values = dict(base_url="http://127.0.0.1:8080", database_url=database_url, secret_key="s" * 40,
-                  allow_http=True, allow_private_addresses=True, media_dir=str(tmp_path / "media"),
-                  workers=False)  # tests run the workers on demand
+    values = dict(
+        base_url="http://127.0.0.1:8080",
+        database_url=database_url,
+        secret_key="s" * 40,
+        allow_http=True,
+        allow_private_addresses=True,
+        media_dir=str(tmp_path / "media"),
+        workers=False,
+    )  # tests run the workers on demand
     values.update(overrides)
     return load_config(tmp_path / "absent.toml", env={}, **values)
 
@@ -53,6 +59,7 @@ async def log_in(client, username: str, password: str = PASSWORD):
 async def serve_on_loopback(app, port: int):
     """Start `app` on 127.0.0.1:`port` (a stand-in remote server); returns the runner to clean up."""
     from aiohttp import web
+
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -71,21 +78,45 @@ async def one(db, query):
         return await session.scalar(query)
 
 
-async def queue_distinct_deliveries(db: Database, sender_id: int, inboxes: list[str], id_prefix: str,
-                                    count: int) -> None:
+async def queue_distinct_deliveries(
+    db: Database, sender_id: int, inboxes: list[str], id_prefix: str, count: int
+) -> None:
     """`count` different activities (`<id_prefix>/<n>`), the n-th to inboxes[n % len(inboxes)], queued in bulk
     (deliveries.enqueue, one activity at a time, would take longer than what the tests measure)."""
     ids = [f"{id_prefix}/{n}" for n in range(count)]
     now = utcnow()
     async with db.write() as session:
-        await session.execute(insert(OutgoingActivity), [
-            {"activity_id": i, "payload": json.dumps({"id": i, "type": "Note"}), "created_at": now} for i in ids])
-        refs = dict((await session.execute(select(OutgoingActivity.activity_id, OutgoingActivity.id).where(
-            OutgoingActivity.activity_id.startswith(id_prefix + "/")))).all())
-        await session.execute(insert(Delivery), [
-            {"activity_ref": refs[i], "inbox_url": inboxes[n % len(inboxes)], "domain": authority_of(inboxes[n % len(inboxes)]),
-             "sender_id": sender_id, "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
-             "last_status": 0, "last_error": ""} for n, i in enumerate(ids)])
+        await session.execute(
+            insert(OutgoingActivity),
+            [{"activity_id": i, "payload": json.dumps({"id": i, "type": "Note"}), "created_at": now} for i in ids],
+        )
+        refs = dict(
+            (
+                await session.execute(
+                    select(OutgoingActivity.activity_id, OutgoingActivity.id).where(
+                        OutgoingActivity.activity_id.startswith(id_prefix + "/")
+                    )
+                )
+            ).all()
+        )
+        await session.execute(
+            insert(Delivery),
+            [
+                {
+                    "activity_ref": refs[i],
+                    "inbox_url": inboxes[n % len(inboxes)],
+                    "domain": authority_of(inboxes[n % len(inboxes)]),
+                    "sender_id": sender_id,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "last_status": 0,
+                    "last_error": "",
+                }
+                for n, i in enumerate(ids)
+            ],
+        )
 
 
 def activities_starting(prefix: str):

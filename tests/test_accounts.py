@@ -1,4 +1,5 @@
 """Accounts: unique and reserved usernames, CSRF, login throttling, sessions and settings."""
+
 from sqlalchemy import func, select
 
 from node.models import Member
@@ -19,14 +20,17 @@ async def test_username_is_unique_case_insensitively(client, database):
     assert response.status == 409
     assert "The username marie is already taken." in await response.text()
     async with database.read() as session:
-        assert await session.scalar(select(func.count()).select_from(Member).where(
-            Member.username_key == "marie")) == 1
+        assert await session.scalar(select(func.count()).select_from(Member).where(Member.username_key == "marie")) == 1
 
 
 async def test_reserved_and_malformed_usernames_are_refused(client, database):
     code = await invite(database)
-    for name, message in (("Admin", "is reserved"), ("settings", "is reserved"),
-                          ("bad name!", "letters, digits"), ("", "Choose a username")):
+    for name, message in (
+        ("Admin", "is reserved"),
+        ("settings", "is reserved"),
+        ("bad name!", "letters, digits"),
+        ("", "Choose a username"),
+    ):
         response = await post_form(client, "/signup", {"invite": code, "username": name, "password": PASSWORD})
         assert response.status == 400, name
         assert message in await response.text()
@@ -45,12 +49,12 @@ async def test_short_password_is_refused_and_form_keeps_values(client, database)
 async def test_form_without_valid_csrf_token_is_rejected(client, database):
     await make_member(database, "alice")
     await csrf_token(client)  # the session exists, but the token is not sent
-    response = await client.post("/login", data={"username": "alice", "password": PASSWORD},
-                                 allow_redirects=False)
+    response = await client.post("/login", data={"username": "alice", "password": PASSWORD}, allow_redirects=False)
     assert response.status == 403
     assert "did not come from this site" in await response.text()
-    forged = await client.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": "x" * 43},
-                               allow_redirects=False)
+    forged = await client.post(
+        "/login", data={"username": "alice", "password": PASSWORD, "csrf_token": "x" * 43}, allow_redirects=False
+    )
     assert forged.status == 403
     # still logged out: the settings page sends us to the login form
     assert (await client.get("/settings", allow_redirects=False)).status == 303
@@ -69,8 +73,7 @@ async def test_login_is_rate_limited_after_repeated_failures(client, database, c
 
 async def test_login_logout_and_open_redirect_guard(client, database):
     await make_member(database, "alice")
-    response = await post_form(client, "/login", {"username": "ALICE", "password": PASSWORD,
-                                                  "next": "//evil.example/"})
+    response = await post_form(client, "/login", {"username": "ALICE", "password": PASSWORD, "next": "//evil.example/"})
     assert response.status == 303 and response.headers["Location"] == "/"
     assert "Hello, alice" in await (await client.get("/")).text()
     assert (await post_form(client, "/logout")).status == 303
@@ -82,9 +85,13 @@ async def test_password_change_requires_current_password_and_ends_other_sessions
     other_browser = await aiohttp_client(client.server.app)
     await log_in(other_browser, "alice")
     await log_in(client, "alice")
-    wrong = await post_form(client, "/settings/password", {"current_password": "nope", "new_password": "another long one"})
+    wrong = await post_form(
+        client, "/settings/password", {"current_password": "nope", "new_password": "another long one"}
+    )
     assert wrong.status == 400 and "current password is wrong" in await wrong.text()
-    ok = await post_form(client, "/settings/password", {"current_password": PASSWORD, "new_password": "another long one"})
+    ok = await post_form(
+        client, "/settings/password", {"current_password": PASSWORD, "new_password": "another long one"}
+    )
     assert ok.status == 303
     assert (await client.get("/settings", allow_redirects=False)).status == 200
     assert (await other_browser.get("/settings", allow_redirects=False)).status == 303
@@ -123,16 +130,20 @@ async def test_login_redirect_refuses_disguised_external_targets(client, databas
 
 async def test_parallel_wrong_passwords_cannot_slip_under_the_limit(client, database, config):
     import asyncio
+
     from node.services import accounts
     from node.services.errors import ServiceError
+
     await make_member(database, "alice")
 
     async def attempt():
         try:
-            await accounts.authenticate(database, "alice", "wrong password", "10.0.0.1",
-                                        max_attempts=config.login_attempts, window_seconds=300)
+            await accounts.authenticate(
+                database, "alice", "wrong password", "10.0.0.1", max_attempts=config.login_attempts, window_seconds=300
+            )
         except ServiceError as exc:
             return exc.status
+
     statuses = await asyncio.gather(*(attempt() for _ in range(12)))
     assert statuses.count(400) == config.login_attempts and statuses.count(429) == 12 - config.login_attempts
 

@@ -1,8 +1,9 @@
 """The administration area: only administrators, the same services as the CLI, everything audited."""
+
 from sqlalchemy import select, update
 
-from node.models import AuditEntry, Delivery, DomainPolicy, Instance, Member, utcnow
 from node.federation import deliveries
+from node.models import AuditEntry, Delivery, DomainPolicy, Instance, Member, utcnow
 from node.services import federation_policy
 
 from .support import log_in, make_member, post_form
@@ -27,18 +28,31 @@ async def test_only_administrators_reach_the_admin_area(client, database):
 async def test_admin_blocks_imports_and_exports_domains_and_every_action_is_audited(client, database):
     await make_member(database, "ada", role="admin")
     await log_in(client, "ada")
-    assert (await post_form(client, "/admin/federation/domains", {
-        "domain": "Spam.Example", "action": "suspend", "private_comment": "spam wave"})).status == 303
+    assert (
+        await post_form(
+            client,
+            "/admin/federation/domains",
+            {"domain": "Spam.Example", "action": "suspend", "private_comment": "spam wave"},
+        )
+    ).status == 303
     bad = await post_form(client, "/admin/federation/domains", {"domain": "not a domain", "action": "suspend"})
     assert bad.status == 400 and "is not a domain name" in await bad.text()
-    assert (await post_form(client, "/admin/federation/mode", {"mode": "allowlist", "reason": "partners"})).status == 303
+    assert (
+        await post_form(client, "/admin/federation/mode", {"mode": "allowlist", "reason": "partners"})
+    ).status == 303
     from aiohttp import FormData
+
     from .support import csrf_token
+
     form = FormData()
     form.add_field("csrf_token", await csrf_token(client, "/admin/federation"))
-    form.add_field("csv", b"#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
-                          b"noisy.example,silence,false,true,Too loud,false\n", filename="blocks.csv",
-                   content_type="text/csv")
+    form.add_field(
+        "csv",
+        b"#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
+        b"noisy.example,silence,false,true,Too loud,false\n",
+        filename="blocks.csv",
+        content_type="text/csv",
+    )
     assert (await client.post("/admin/federation/import", data=form, allow_redirects=False)).status == 303
     page = await (await client.get("/admin/federation")).text()
     assert "spam.example" in page and "noisy.example" in page
@@ -56,10 +70,26 @@ async def test_admin_blocks_imports_and_exports_domains_and_every_action_is_audi
 async def test_known_instances_and_queue_pages_with_retry_and_drop(client, database):
     await make_member(database, "ada", role="admin")
     async with database.write() as session:
-        session.add(Instance(domain="slow.example", software="mastodon", version="4.3.0", consecutive_failures=4,
-                             failure_days=1, last_failure_at=utcnow()))
-        session.add(Member(username="eve", username_key="eve", domain="slow.example", local=False,
-                           actor_url="https://slow.example/users/eve", links=[]))
+        session.add(
+            Instance(
+                domain="slow.example",
+                software="mastodon",
+                version="4.3.0",
+                consecutive_failures=4,
+                failure_days=1,
+                last_failure_at=utcnow(),
+            )
+        )
+        session.add(
+            Member(
+                username="eve",
+                username_key="eve",
+                domain="slow.example",
+                local=False,
+                actor_url="https://slow.example/users/eve",
+                links=[],
+            )
+        )
         for n in range(3):
             await deliveries.enqueue(session, {"id": f"https://here/a/{n}"}, None, ["https://slow.example/inbox"])
     await log_in(client, "ada")
@@ -72,7 +102,8 @@ async def test_known_instances_and_queue_pages_with_retry_and_drop(client, datab
     assert (await post_form(client, "/admin/queue/drop", {"domain": "slow.example"})).status == 303
     async with database.read() as session:  # kept as cancelled, with why: never deleted under a worker
         assert set((await session.execute(select(Delivery.state, Delivery.last_error))).all()) == {
-            ("cancelled", "cancelled: dropped by an administrator")}
+            ("cancelled", "cancelled: dropped by an administrator")
+        }
 
 
 async def test_admin_suspends_a_member_and_changes_a_role(client, database):
@@ -90,15 +121,29 @@ async def test_admin_suspends_a_member_and_changes_a_role(client, database):
 
 async def test_instance_settings_show_on_the_about_page_and_in_nodeinfo(client, database):
     await make_member(database, "ada", role="admin")
-    await federation_policy.set_policy(database, None, "spam.example", "suspend", public_comment="Spam",
-                                       private_comment="internal note")
+    await federation_policy.set_policy(
+        database, None, "spam.example", "suspend", public_comment="Spam", private_comment="internal note"
+    )
     await log_in(client, "ada")
-    bad = await post_form(client, "/admin/settings", {"name": "", "default_language": "fr", "registration_mode": "open"})
+    bad = await post_form(
+        client, "/admin/settings", {"name": "", "default_language": "fr", "registration_mode": "open"}
+    )
     assert bad.status == 400 and "needs a name" in await bad.text()
-    assert (await post_form(client, "/admin/settings", {
-        "name": "Atelier Commun", "description": "Les métiers du bois partagent leurs savoirs.",
-        "rules": "Be kind.\nNo ads.", "contact": "admin@atelier.example", "default_language": "fr",
-        "registration_mode": "closed", "public_domain_list": "on"})).status == 303
+    assert (
+        await post_form(
+            client,
+            "/admin/settings",
+            {
+                "name": "Atelier Commun",
+                "description": "Les métiers du bois partagent leurs savoirs.",
+                "rules": "Be kind.\nNo ads.",
+                "contact": "admin@atelier.example",
+                "default_language": "fr",
+                "registration_mode": "closed",
+                "public_domain_list": "on",
+            },
+        )
+    ).status == 303
     about = await (await client.get("/about", headers={"Accept-Language": "en"})).text()
     assert "Atelier Commun" in about and "Les métiers du bois" in about and "No ads." in about
     assert "spam.example" in about and "Spam" in about and "internal note" not in about
@@ -111,23 +156,56 @@ async def test_instance_settings_show_on_the_about_page_and_in_nodeinfo(client, 
 
 async def test_limited_servers_and_silenced_members_are_hidden_from_non_followers(client, database, aiohttp_client):
     from node.services import follows, questions, users_admin
+
     alice = await make_member(database, "alice")
     loud = await make_member(database, "loud")
     async with database.write() as session:
-        remote = Member(username="far", username_key="far", domain="noisy.example", local=False,
-                        actor_url="https://noisy.example/users/far", links=[])
+        remote = Member(
+            username="far",
+            username_key="far",
+            domain="noisy.example",
+            local=False,
+            actor_url="https://noisy.example/users/far",
+            links=[],
+        )
         session.add(remote)
-        sub = Member(username="near", username_key="near", domain="eu.noisy.example:8443", local=False,
-                     actor_url="https://eu.noisy.example:8443/users/near", links=[])
+        sub = Member(
+            username="near",
+            username_key="near",
+            domain="eu.noisy.example:8443",
+            local=False,
+            actor_url="https://eu.noisy.example:8443/users/near",
+            links=[],
+        )
         session.add(sub)
-    await questions.ask(database, remote, title="Remote post from a limited server", body="", tags=["bois"],
-                        base_url="http://127.0.0.1:8080", html="<p>Visible to followers only.</p>",
-                        ap_id="https://noisy.example/notes/1")
-    await questions.ask(database, sub, title="Post from a limited server's subdomain", body="", tags=["bois"],
-                        base_url="http://127.0.0.1:8080", html="<p>Hidden as well.</p>",
-                        ap_id="https://eu.noisy.example:8443/notes/1")
-    await questions.ask(database, loud, title="Post by a silenced member", body="Some body text here.",
-                        tags="bois", base_url="http://127.0.0.1:8080")
+    await questions.ask(
+        database,
+        remote,
+        title="Remote post from a limited server",
+        body="",
+        tags=["bois"],
+        base_url="http://127.0.0.1:8080",
+        html="<p>Visible to followers only.</p>",
+        ap_id="https://noisy.example/notes/1",
+    )
+    await questions.ask(
+        database,
+        sub,
+        title="Post from a limited server's subdomain",
+        body="",
+        tags=["bois"],
+        base_url="http://127.0.0.1:8080",
+        html="<p>Hidden as well.</p>",
+        ap_id="https://eu.noisy.example:8443/notes/1",
+    )
+    await questions.ask(
+        database,
+        loud,
+        title="Post by a silenced member",
+        body="Some body text here.",
+        tags="bois",
+        base_url="http://127.0.0.1:8080",
+    )
     await federation_policy.set_policy(database, None, "noisy.example", "limit")
     await users_admin.set_silenced(database, None, "loud", True, "flooding")
     for path in ("/questions", "/tags/bois", "/search?q=post"):
@@ -150,8 +228,10 @@ async def test_healthz_and_metrics(client, database):
     assert 'skiller_http_request_seconds_count{method="GET",route="/questions"}' in metrics
     async with database.write() as session:  # a delivery stuck for two hours makes the instance unhealthy
         from datetime import timedelta
+
         await deliveries.enqueue(session, {"id": "https://here/a/1"}, None, ["https://far.example/inbox"])
-        await session.execute(update(Delivery).where(Delivery.domain == "far.example")
-                              .values(created_at=utcnow() - timedelta(hours=2)))
+        await session.execute(
+            update(Delivery).where(Delivery.domain == "far.example").values(created_at=utcnow() - timedelta(hours=2))
+        )
     stuck = await client.get("/healthz")
     assert stuck.status == 503 and (await stuck.json())["queues"]["deliveries"]["pending"] == 1

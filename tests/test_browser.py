@@ -1,4 +1,5 @@
 """In a real browser (Debian's Chromium driven by Playwright): ask, answer, mention, notify, vote, accept."""
+
 import os
 import shutil
 from pathlib import Path
@@ -22,10 +23,20 @@ async def browser():
             pytest.fail(f"Chromium is missing at {CHROMIUM}: CI installs Debian's chromium package")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.async_api import async_playwright
+
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield browser
         await browser.close()
 
@@ -39,8 +50,10 @@ def csp_violations() -> list[str]:
 async def log_in(browser, base: str, username: str, csp_violations: list[str]):
     context = await browser.new_context(locale="en-GB")
     page = await context.new_page()
-    page.on("console", lambda message: csp_violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: csp_violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     await page.goto(f"{base}/login")
     await page.fill("#f-username", username)
     await page.fill("#f-password", PASSWORD)
@@ -49,8 +62,9 @@ async def log_in(browser, base: str, username: str, csp_violations: list[str]):
     return page
 
 
-async def test_ask_answer_mention_notify_vote_and_accept_in_a_browser(browser, aiohttp_server, database, tmp_path,
-                                                                     csp_violations):
+async def test_ask_answer_mention_notify_vote_and_accept_in_a_browser(
+    browser, aiohttp_server, database, tmp_path, csp_violations
+):
     port = free_port()
     config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
     server = await aiohttp_server(create_app(config, database), port=port)
@@ -118,9 +132,11 @@ async def test_ask_answer_mention_notify_vote_and_accept_in_a_browser(browser, a
     assert csp_violations == []
 
 
-async def test_admin_blocks_a_domain_and_reads_known_instances_in_a_browser(browser, aiohttp_server, database, tmp_path,
-                                                                             csp_violations):
+async def test_admin_blocks_a_domain_and_reads_known_instances_in_a_browser(
+    browser, aiohttp_server, database, tmp_path, csp_violations
+):
     from node.models import Instance, Member, utcnow
+
     port = free_port()
     config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
     server = await aiohttp_server(create_app(config, database), port=port)
@@ -128,10 +144,26 @@ async def test_admin_blocks_a_domain_and_reads_known_instances_in_a_browser(brow
     await make_member(database, "ada", role="admin")
     async with database.write() as session:
         session.add(Instance(domain="partner.example", software="skiller", version="0.1.0", last_success_at=utcnow()))
-        session.add(Member(username="paul", username_key="paul", domain="partner.example", local=False,
-                           actor_url="https://partner.example/users/paul", links=[]))
-        session.add(Member(username="troll", username_key="troll", domain="spam.example", local=False,
-                           actor_url="https://spam.example/users/troll", links=[]))
+        session.add(
+            Member(
+                username="paul",
+                username_key="paul",
+                domain="partner.example",
+                local=False,
+                actor_url="https://partner.example/users/paul",
+                links=[],
+            )
+        )
+        session.add(
+            Member(
+                username="troll",
+                username_key="troll",
+                domain="spam.example",
+                local=False,
+                actor_url="https://spam.example/users/troll",
+                links=[],
+            )
+        )
 
     admin = await log_in(browser, base, "ada", csp_violations)
     await admin.click("text=Administration")
@@ -156,8 +188,9 @@ async def test_admin_blocks_a_domain_and_reads_known_instances_in_a_browser(brow
     assert csp_violations == []
 
 
-async def test_log_out_everywhere_signs_the_other_browser_out(browser, aiohttp_server, database, tmp_path,
-                                                              csp_violations):
+async def test_log_out_everywhere_signs_the_other_browser_out(
+    browser, aiohttp_server, database, tmp_path, csp_violations
+):
     port = free_port()
     config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
     server = await aiohttp_server(create_app(config, database), port=port)

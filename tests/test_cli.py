@@ -1,4 +1,5 @@
 """The `skiller` command as an administrator runs it, in a fresh directory."""
+
 import os
 import subprocess
 import sys
@@ -6,26 +7,35 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from .support import free_port
 
 SKILLER = [sys.executable, "-m", "node.cli"]
 
 
-def run(cwd: Path, *args: str, env: dict | None = None, check: bool = True,
-        input_text: str | None = None) -> subprocess.CompletedProcess:
+def run(
+    cwd: Path, *args: str, env: dict | None = None, check: bool = True, input_text: str | None = None
+) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLER_")} | (env or {})
-    result = subprocess.run([*SKILLER, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120,
-                            input=input_text)
+    result = subprocess.run(
+        [*SKILLER, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120, input=input_text
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
 
 
 def test_every_command_has_help(tmp_path):
-    for command in ([], ["init"], ["serve"], ["worker"], ["createuser"], ["invite"], ["demo"], ["db", "upgrade"],
-                    ["reputation", "rebuild"]):
+    for command in (
+        [],
+        ["init"],
+        ["serve"],
+        ["worker"],
+        ["createuser"],
+        ["invite"],
+        ["demo"],
+        ["db", "upgrade"],
+        ["reputation", "rebuild"],
+    ):
         result = run(tmp_path, *command, "--help")
         assert "usage: skiller" in result.stdout
 
@@ -70,7 +80,8 @@ def test_bad_configuration_stops_start_up_with_the_key_named(tmp_path):
 
 def test_serve_refuses_an_unmigrated_database(tmp_path):
     (tmp_path / "skiller.toml").write_text(
-        f'secret_key = "{"x" * 40}"\nbase_url = "http://127.0.0.1:8080"\nallow_http = true\n')
+        f'secret_key = "{"x" * 40}"\nbase_url = "http://127.0.0.1:8080"\nallow_http = true\n'
+    )
     result = run(tmp_path, "serve", check=False)
     assert result.returncode == 1 and "skiller db upgrade" in result.stderr
     run(tmp_path, "db", "upgrade")
@@ -84,6 +95,7 @@ def test_createuser_rejects_a_short_password(tmp_path):
 
 def test_demo_loads_a_living_bilingual_community_and_reputation_rebuild_agrees(tmp_path):
     import sqlite3
+
     run(tmp_path, "init", "--non-interactive")
     result = run(tmp_path, "demo")
     assert "32 members" in result.stdout

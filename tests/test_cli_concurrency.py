@@ -1,5 +1,6 @@
 """Commands that write, run while a server writes to the same database: they wait their turn, and they
 happen wholly or not at all."""
+
 import asyncio
 import os
 import subprocess
@@ -39,6 +40,7 @@ while not stopping:
 
 def sql(url: str, *statements: str):
     """Run `statements` in one transaction; returns the first column of the last one's first row."""
+
     async def execute():
         engine = create_engine(url)
         try:
@@ -48,6 +50,7 @@ def sql(url: str, *statements: str):
                 return result.scalar() if result.returns_rows else None
         finally:
             await engine.dispose()
+
     return asyncio.run(execute())
 
 
@@ -56,6 +59,7 @@ def instance(tmp_path, backend):
     """(folder, database URL) of an instance made by `skiller init`, on the backend under test."""
     if backend == "postgresql":
         from .testrig import _drop_postgres_database, _postgres_database
+
         url = asyncio.run(_postgres_database(f"cli_{uuid.uuid4().hex[:8]}"))
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'skiller.db'}"
@@ -70,15 +74,19 @@ def counts(url: str) -> tuple[int, int]:
 
 
 def port_of(folder: Path) -> int:
-    return int(next(line for line in (folder / "skiller.toml").read_text().splitlines()
-                    if line.startswith("port")).split("=")[1])
+    return int(
+        next(line for line in (folder / "skiller.toml").read_text().splitlines() if line.startswith("port")).split("=")[
+            1
+        ]
+    )
 
 
 def test_demo_waits_for_a_running_server_and_loads_everything(instance, backend):
     folder, url = instance
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLER_")}
-    server = subprocess.Popen([*SKILLER, "serve"], cwd=folder, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*SKILLER, "serve"], cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     writer = None
     try:
         health = f"http://127.0.0.1:{port_of(folder)}/healthz"
@@ -90,8 +98,9 @@ def test_demo_waits_for_a_running_server_and_loads_everything(instance, backend)
                 time.sleep(0.1)
         if backend == "sqlite":
             sql(url, "CREATE TABLE heartbeat (n INTEGER)")
-            writer = subprocess.Popen([sys.executable, "-c", BUSY_WRITER, url.split("///", 1)[1]],
-                                      stderr=subprocess.PIPE, text=True)
+            writer = subprocess.Popen(
+                [sys.executable, "-c", BUSY_WRITER, url.split("///", 1)[1]], stderr=subprocess.PIPE, text=True
+            )
             time.sleep(0.3)
         answered, loading = [], threading.Event()
 
@@ -101,6 +110,7 @@ def test_demo_waits_for_a_running_server_and_loads_everything(instance, backend)
                 with urllib.request.urlopen(health, timeout=10) as response:
                     answered.append((response.status, time.monotonic() - started))
                 time.sleep(0.2)
+
         reader = threading.Thread(target=read_pages)
         reader.start()
         try:
@@ -126,13 +136,19 @@ def test_demo_waits_for_a_running_server_and_loads_everything(instance, backend)
 def fail_answers_after_ten_questions(url: str, backend: str) -> None:
     """A failure in the middle of the demo, as a full disk or a broken constraint would cause one."""
     if backend == "sqlite":
-        sql(url, "CREATE TRIGGER disk_full BEFORE INSERT ON answer WHEN (SELECT count(*) FROM question) >= 10 "
-                 "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        sql(
+            url,
+            "CREATE TRIGGER disk_full BEFORE INSERT ON answer WHEN (SELECT count(*) FROM question) >= 10 "
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+        )
     else:
-        sql(url, "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                 "IF (SELECT count(*) FROM question) >= 10 THEN RAISE EXCEPTION 'disk full'; END IF; "
-                 "RETURN NEW; END $$",
-            "CREATE TRIGGER disk_full BEFORE INSERT ON answer FOR EACH ROW EXECUTE FUNCTION disk_full()")
+        sql(
+            url,
+            "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF (SELECT count(*) FROM question) >= 10 THEN RAISE EXCEPTION 'disk full'; END IF; "
+            "RETURN NEW; END $$",
+            "CREATE TRIGGER disk_full BEFORE INSERT ON answer FOR EACH ROW EXECUTE FUNCTION disk_full()",
+        )
 
 
 def test_a_demo_that_fails_midway_leaves_nothing_and_runs_again(instance, backend):

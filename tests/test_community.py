@@ -1,4 +1,5 @@
 """Following, the home feed, @mentions and notifications, reputation and finding experts."""
+
 import random
 
 from sqlalchemy import select
@@ -52,8 +53,7 @@ async def test_mention_in_comment_links_to_profile_and_notifies(client, database
     bob = await make_member(database, "bob")
     question = await ask(database, alice, "Where to buy quarter-sawn oak?")
     answer = await answers.post_answer(database, bob, question.id, "Try the sawmill in Bourg.", BASE)
-    await comments.add_comment(database, bob, answer_id=answer.id, body="@Alice see also `@nobody` here",
-                               base_url=BASE)
+    await comments.add_comment(database, bob, answer_id=answer.id, body="@Alice see also `@nobody` here", base_url=BASE)
     await log_in(client, "alice")
     home = await (await client.get("/")).text()
     assert 'class="badge"' in home  # an answer and a mention await
@@ -106,6 +106,7 @@ async def test_reputation_rebuild_equals_incremental_value_after_random_actions(
                 if target[0] == "answer":
                     async with database.read() as session:
                         from node.models import Answer, Question
+
                         question = await session.get(Question, (await session.get(Answer, target[1])).question_id)
                         asker = await session.get(Member, question.author_id)
                     await answers.accept_answer(database, asker, target[1])
@@ -122,7 +123,7 @@ async def test_reputation_rebuild_equals_incremental_value_after_random_actions(
                     await answers.delete_answer(database, author, target)
                 else:
                     await questions.delete_question(database, author, target)
-        except Exception as exc:  # refused actions (own post, deleted post, twice…) are part of the mix
+        except Exception as exc:  # noqa: BLE001 - refused actions (own post, deleted post, twice…) are part of the mix
             assert getattr(exc, "status", 0) in (400, 403, 404, 409), exc
     async with database.read() as session:
         incremental = dict((await session.execute(select(Member.id, Member.reputation))).all())

@@ -1,4 +1,5 @@
 """Configuration: TOML plus SKILLER_* overrides; a bad value names its key."""
+
 import pytest
 
 from node.config import ConfigError, load_config
@@ -21,17 +22,20 @@ def test_environment_overrides_the_file(tmp_path):
     assert config.registration_mode == "invite" and config.default_language == "en"
 
 
-@pytest.mark.parametrize("text, env, key", [
-    ('port = "eighty"', {}, "port"),
-    ("", {"SKILLER_PORT": "70000"}, "port"),
-    ('registration_mode = "everyone"', {}, "registration_mode"),
-    ('default_language = "de"', {}, "default_language"),
-    ('database_url = "mysql://x"', {}, "database_url"),
-    ("", {"SKILLER_BASE_URL": "http://skills.example.org"}, "base_url"),
-    ("", {"SKILLER_BASE_URL": "https://skills.example.org/sub"}, "base_url"),
-    ("", {"SKILLER_ALLOW_HTTP": "maybe"}, "allow_http"),
-    ('colour = "blue"', {}, "colour"),
-])
+@pytest.mark.parametrize(
+    "text, env, key",
+    [
+        ('port = "eighty"', {}, "port"),
+        ("", {"SKILLER_PORT": "70000"}, "port"),
+        ('registration_mode = "everyone"', {}, "registration_mode"),
+        ('default_language = "de"', {}, "default_language"),
+        ('database_url = "mysql://x"', {}, "database_url"),
+        ("", {"SKILLER_BASE_URL": "http://skills.example.org"}, "base_url"),
+        ("", {"SKILLER_BASE_URL": "https://skills.example.org/sub"}, "base_url"),
+        ("", {"SKILLER_ALLOW_HTTP": "maybe"}, "allow_http"),
+        ('colour = "blue"', {}, "colour"),
+    ],
+)
 def test_bad_value_names_the_key(tmp_path, text, env, key):
     path = write(tmp_path, f'secret_key = "{SECRET}"\nbase_url = "https://a.example"\n{text}\n')
     with pytest.raises(ConfigError, match=rf"^{key}"):

@@ -1,4 +1,5 @@
 """The deployment files an administrator installs: nginx accepts the site, systemd the units, compose parses."""
+
 import datetime
 import os
 import shutil
@@ -27,14 +28,22 @@ def need(tool: str) -> str:
 def self_signed(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "skills.example.org")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now)
-            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -49,9 +58,11 @@ def test_nginx_accepts_the_site_with_a_test_certificate(tmp_path):
     (tmp_path / "logs").mkdir()
     (tmp_path / "nginx.conf").write_text(
         f"error_log {tmp_path}/logs/error.log;\npid {tmp_path}/nginx.pid;\nevents {{}}\n"
-        f"http {{\n access_log off;\n include {tmp_path}/site.conf;\n}}\n")
-    result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
-                            capture_output=True, text=True)
+        f"http {{\n access_log off;\n include {tmp_path}/site.conf;\n}}\n"
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr
     assert "client_max_body_size 1m" in site  # inboxes: the node's own limit
@@ -63,10 +74,15 @@ def test_systemd_units_verify(tmp_path):
         text = (DEPLOY / "systemd" / unit).read_text()
         assert "ExecStart=/opt/skiller/.venv/bin/skiller " in text
         # The binary does not exist on the test machine: verify the unit with one that does.
-        (tmp_path / unit).write_text(text.replace("/opt/skiller/.venv/bin/skiller", shutil.which("true") or "/bin/true"))
+        (tmp_path / unit).write_text(
+            text.replace("/opt/skiller/.venv/bin/skiller", shutil.which("true") or "/bin/true")
+        )
         result = subprocess.run([analyze, "verify", str(tmp_path / unit)], capture_output=True, text=True)
-        problems = [line for line in result.stderr.splitlines()
-                    if unit in line and "Failed to" not in line and "user" not in line.lower()]
+        problems = [
+            line
+            for line in result.stderr.splitlines()
+            if unit in line and "Failed to" not in line and "user" not in line.lower()
+        ]
         assert not problems, result.stderr
 
 
@@ -83,6 +99,7 @@ def test_compose_file_names_the_services_the_guides_name():
 
 def test_example_production_configuration_is_valid_and_says_https():
     from node.config import load_config
+
     config = load_config(DEPLOY / "skiller.example.toml", env={})
     assert config.base_url.startswith("https://") and config.trust_forwarded_for
     assert config.database_url.startswith("postgresql") and config.worker_metrics_port

@@ -1,12 +1,12 @@
-"""Two nodes federating over real signed HTTP on 127.0.0.1: follow, ask, answer, vote, accept, edit, delete, unfollow."""
-import pytest
+"""Two nodes federating over real signed HTTP on loopback: follow, ask, answer, vote, accept, edit, delete, unfollow."""
+
 from sqlalchemy import func, select
 
 from node.models import Answer, Delivery, Member, MemberFollow, Question
 from node.services import answers, follows, questions, votes
 
-from .support import activities_starting, one, log_in, make_member, post_form
-from .testrig import Browser, drain, start_nodes, stop_nodes
+from .support import activities_starting, log_in, make_member, one, post_form
+from .testrig import Browser, drain
 
 
 async def test_follow_ask_answer_vote_accept_edit_delete_and_unfollow_across_nodes(nodes):
@@ -26,20 +26,29 @@ async def test_follow_ask_answer_vote_accept_edit_delete_and_unfollow_across_nod
         profile = await (await browser.get(f"/users/alice@{a.domain}")).text()
         assert "Alice Martin" in profile and "Unfollow" in profile
         from node.models import Instance
+
         assert (await one(b.db, select(Instance.software).where(Instance.domain == a.domain))) == "skiller"
 
         # A's member asks; the question reaches B's home feed
-        asked = await questions.ask(a.db, alice, title="How do I price a joinery quote?",
-                                    body="Materials, hours, margin: how do you split it?", tags="menuiserie",
-                                    base_url=a.base)
+        asked = await questions.ask(
+            a.db,
+            alice,
+            title="How do I price a joinery quote?",
+            body="Materials, hours, margin: how do you split it?",
+            tags="menuiserie",
+            base_url=a.base,
+        )
         await drain(nodes)
         remote_q = await one(b.db, select(Question).where(Question.ap_id == f"{a.base}/questions/{asked.id}"))
         assert remote_q is not None and remote_q.title == "How do I price a joinery quote?"
         assert "How do I price a joinery quote?" in await (await browser.get("/")).text()
 
         # B answers; A sees the answer
-        response = await post_form(browser, f"/questions/{remote_q.id}/answers",
-                                   {"body": "Price the hours first, then materials with 15% margin."})
+        response = await post_form(
+            browser,
+            f"/questions/{remote_q.id}/answers",
+            {"body": "Price the hours first, then materials with 15% margin."},
+        )
         assert response.status == 303
         await drain(nodes)
         answer_on_a = await one(a.db, select(Answer).where(Answer.question_id == asked.id))
@@ -57,12 +66,20 @@ async def test_follow_ask_answer_vote_accept_edit_delete_and_unfollow_across_nod
         assert f'class="post answer accepted" id="answer-{bob_answer.id}"' in page
 
         # an edit and a delete propagate
-        await questions.edit_question(a.db, alice, asked.id, title="How do I price a joinery quote fairly?",
-                                      body="Materials, hours, margin: how do you split it?", tags="menuiserie",
-                                      base_url=a.base)
+        await questions.edit_question(
+            a.db,
+            alice,
+            asked.id,
+            title="How do I price a joinery quote fairly?",
+            body="Materials, hours, margin: how do you split it?",
+            tags="menuiserie",
+            base_url=a.base,
+        )
         await drain(nodes)
-        assert await one(b.db, select(Question.title).where(Question.id == remote_q.id)) == \
-            "How do I price a joinery quote fairly?"
+        assert (
+            await one(b.db, select(Question.title).where(Question.id == remote_q.id))
+            == "How do I price a joinery quote fairly?"
+        )
         await questions.delete_question(a.db, alice, asked.id)
         await drain(nodes)
         assert await one(b.db, select(Question.deleted_at).where(Question.id == remote_q.id)) is not None
@@ -74,13 +91,31 @@ async def test_follow_ask_answer_vote_accept_edit_delete_and_unfollow_across_nod
         await follows.unfollow_member(b.db, bob, alice_on_b)
         await drain(nodes)
         assert await one(a.db, select(func.count()).select_from(MemberFollow)) == 0
-        later = await questions.ask(a.db, alice, title="A question after the unfollow",
-                                    body="Nobody on B should receive this one.", tags="menuiserie", base_url=a.base)
+        later = await questions.ask(
+            a.db,
+            alice,
+            title="A question after the unfollow",
+            body="Nobody on B should receive this one.",
+            tags="menuiserie",
+            base_url=a.base,
+        )
         await drain(nodes)
-        assert await one(a.db, select(func.count()).select_from(Delivery).where(
-            Delivery.activity_ref.in_(activities_starting(f"{a.base}/questions/{later.id}")))) == 0
-        assert await one(b.db, select(func.count()).select_from(Question).where(
-            Question.title == "A question after the unfollow")) == 0
+        assert (
+            await one(
+                a.db,
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.activity_ref.in_(activities_starting(f"{a.base}/questions/{later.id}"))),
+            )
+            == 0
+        )
+        assert (
+            await one(
+                b.db,
+                select(func.count()).select_from(Question).where(Question.title == "A question after the unfollow"),
+            )
+            == 0
+        )
     finally:
         await browser.close()
 
@@ -96,17 +131,25 @@ async def test_delivery_survives_a_receiver_that_is_down_and_a_sender_restart(no
     alice = await make_member(a.db, "alice")
     bob = await make_member(b.db, "bob")
     from node.federation.actors import find_by_handle
+
     alice_on_b = await find_by_handle(b.fed, f"alice@{a.domain}")
     await follows.follow_member(b.db, bob, alice_on_b)
     await drain(nodes)
 
     await stop_node(b)  # the receiver goes down
-    asked = await questions.ask(a.db, alice, title="Delivered despite an outage?",
-                                body="This must reach node B once it is back.", tags="resilience", base_url=a.base)
+    asked = await questions.ask(
+        a.db,
+        alice,
+        title="Delivered despite an outage?",
+        body="This must reach node B once it is back.",
+        tags="resilience",
+        base_url=a.base,
+    )
     await drain([a])
     async with a.db.read() as session:
-        row = await session.scalar(select(Delivery).where(Delivery.activity_ref.in_(activities_starting(
-            f"{a.base}/questions/{asked.id}"))))
+        row = await session.scalar(
+            select(Delivery).where(Delivery.activity_ref.in_(activities_starting(f"{a.base}/questions/{asked.id}")))
+        )
         health = await session.get(Instance, b.domain)
     assert row.state == "pending" and row.attempts == 1 and row.last_error
     assert row.next_attempt_at > utcnow()  # backed off, not hammering
@@ -120,8 +163,10 @@ async def test_delivery_survives_a_receiver_that_is_down_and_a_sender_restart(no
     async with a.db.read() as session:
         assert (await session.get(Delivery, row.id)).state == "done"
         assert (await session.get(Instance, b.domain)).consecutive_failures == 0
-    assert await one(b.db, select(Question.title).where(Question.ap_id == f"{a.base}/questions/{asked.id}")) == \
-        "Delivered despite an outage?"
+    assert (
+        await one(b.db, select(Question.title).where(Question.ap_id == f"{a.base}/questions/{asked.id}"))
+        == "Delivered despite an outage?"
+    )
 
 
 async def test_member_who_approves_followers_accepts_a_remote_follow_by_hand(nodes):
@@ -130,6 +175,7 @@ async def test_member_who_approves_followers_accepts_a_remote_follow_by_hand(nod
     bob = await make_member(b.db, "bob")
     from node.federation.actors import find_by_handle
     from node.services import accounts
+
     await accounts.update_settings(a.db, alice.id, language="", email="", approve_followers=True)
     alice_on_b = await find_by_handle(b.fed, f"alice@{a.domain}")
     assert alice_on_b.approve_followers  # read from manuallyApprovesFollowers
@@ -159,13 +205,23 @@ async def test_instance_unavailable_for_days_is_skipped_until_it_writes_again(no
     alice = await make_member(a.db, "alice")
     bob = await make_member(b.db, "bob")
     from node.federation.actors import find_by_handle
+
     await follows.follow_member(b.db, bob, await find_by_handle(b.fed, f"alice@{a.domain}"))
     await drain(nodes)
     async with a.db.write() as session:  # failures on three distinct days, no success since
-        await session.execute(update(Instance).where(Instance.domain == b.domain).values(
-            failure_days=3, consecutive_failures=20, last_failure_at=utcnow()))
-    asked = await questions.ask(a.db, alice, title="Held back while B is unavailable",
-                                body="Sent once B shows signs of life.", tags="resilience", base_url=a.base)
+        await session.execute(
+            update(Instance)
+            .where(Instance.domain == b.domain)
+            .values(failure_days=3, consecutive_failures=20, last_failure_at=utcnow())
+        )
+    asked = await questions.ask(
+        a.db,
+        alice,
+        title="Held back while B is unavailable",
+        body="Sent once B shows signs of life.",
+        tags="resilience",
+        base_url=a.base,
+    )
     await drain(nodes)
     asked_deliveries = Delivery.activity_ref.in_(activities_starting(f"{a.base}/questions/{asked.id}"))
     pending = select(Delivery.state).where(asked_deliveries)
@@ -181,6 +237,7 @@ async def test_instance_unavailable_for_days_is_skipped_until_it_writes_again(no
 async def test_endorsing_a_skill_across_nodes_is_a_like_of_the_skill_object(nodes):
     from node.models import MemberSkill, Skill
     from node.services import skills
+
     a, b = nodes
     alice = await make_member(a.db, "alice")
     await make_member(b.db, "bob")
@@ -202,31 +259,49 @@ async def test_endorsing_a_skill_across_nodes_is_a_like_of_the_skill_object(node
     finally:
         await browser.close()
     import aiohttp
+
     async with aiohttp.ClientSession() as http:
-        document = await (await http.get(f"{a.base}/users/alice/skills/menuiserie",
-                                         headers={"Accept": "application/activity+json"})).json()
+        document = await (
+            await http.get(f"{a.base}/users/alice/skills/menuiserie", headers={"Accept": "application/activity+json"})
+        ).json()
     assert document["type"] == "Skill" and document["level"] == "expert" and document["years"] == 12
 
 
 async def test_mentioning_someone_elsewhere_links_them_and_notifies_them_on_their_server(nodes):
     from node.models import Notification
     from node.services import comments
+
     a, b = nodes
     alice = await make_member(a.db, "alice")
     bob = await make_member(b.db, "bob")
     from node.federation.actors import find_by_handle
+
     await find_by_handle(a.fed, f"bob@{b.domain}")  # alice's server knows bob
-    asked = await questions.ask(a.db, alice, title="Who knows about French labour law?",
-                                body="Thinking of asking @bob@" + b.domain + " here.", tags="droit", base_url=a.base)
+    asked = await questions.ask(
+        a.db,
+        alice,
+        title="Who knows about French labour law?",
+        body="Thinking of asking @bob@" + b.domain + " here.",
+        tags="droit",
+        base_url=a.base,
+    )
     async with a.db.read() as session:
         body_html = (await session.get(Question, asked.id)).body_html
     assert f'href="{b.base}/users/bob"' in body_html
-    await comments.add_comment(a.db, alice, question_id=asked.id, body=f"@bob@{b.domain} what do you think?",
-                               base_url=a.base)
+    await comments.add_comment(
+        a.db, alice, question_id=asked.id, body=f"@bob@{b.domain} what do you think?", base_url=a.base
+    )
     await drain(nodes)
     # the comment reached bob's server as a reply to a question it now has, with the mention
-    assert await one(b.db, select(func.count()).select_from(Notification).where(
-        Notification.member_id == bob.id, Notification.kind == "mention")) >= 1
+    assert (
+        await one(
+            b.db,
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.member_id == bob.id, Notification.kind == "mention"),
+        )
+        >= 1
+    )
 
 
 async def test_profile_changes_and_avatar_reach_followers_elsewhere_unless_media_is_rejected(nodes):
@@ -249,9 +324,18 @@ async def test_profile_changes_and_avatar_reach_followers_elsewhere_unless_media
         png = io.BytesIO()
         Image.new("RGB", (300, 300), colour).save(png, "PNG")
         return store_avatar(a.config.media_dir, alice.id, process_avatar(png.getvalue(), 2_000_000))
+
     await profiles.set_avatar(a.db, alice.id, picture("teal"))
-    await profiles.update_profile(a.db, alice.id, display_name="Alice M.", headline="Ébéniste", organization="",
-                                  location="", bio="Meubles sur mesure.", links=[])
+    await profiles.update_profile(
+        a.db,
+        alice.id,
+        display_name="Alice M.",
+        headline="Ébéniste",
+        organization="",
+        location="",
+        bio="Meubles sur mesure.",
+        links=[],
+    )
     await skills.add_skill(a.db, alice.id, "Marqueterie", 3, 10)
     await drain(nodes)
     alice_on_b = await one(b.db, select(Member).where(Member.actor_url == f"{a.base}/users/alice"))

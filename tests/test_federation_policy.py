@@ -1,16 +1,18 @@
 """Federation policy enforced at every door, across real nodes and against a stand-in remote server."""
+
 import pytest
 from sqlalchemy import func, select
 
 from node.models import AuditEntry, Delivery, InboxItem, Member, MemberFollow, Question
 from node.services import federation_policy, follows, questions
 
-from .support import activities_starting, one, make_member
+from .support import activities_starting, make_member, one
 from .testrig import drain, start_nodes, stop_nodes
 
 
 async def follow_across(follower_node, follower, followed_node, followed_name):
     from node.federation.actors import find_by_handle
+
     target = await find_by_handle(follower_node.fed, f"{followed_name}@{followed_node.domain}")
     await follows.follow_member(follower_node.db, follower, target)
     return target
@@ -46,8 +48,9 @@ async def test_suspending_a_domain_removes_its_accounts_and_content_and_stops_de
     await follow_across(a, alice, b, "bob")
     await follow_across(b, bob, a, "alice")
     await drain(nodes)
-    await questions.ask(b.db, bob, title="A question from node B", body="It reaches alice on node A.",
-                        tags="test", base_url=b.base)
+    await questions.ask(
+        b.db, bob, title="A question from node B", body="It reaches alice on node A.", tags="test", base_url=b.base
+    )
     await drain(nodes)
     assert await one(a.db, select(func.count()).select_from(Question).where(Question.ap_id.is_not(None))) == 1
 
@@ -56,17 +59,27 @@ async def test_suspending_a_domain_removes_its_accounts_and_content_and_stops_de
     assert await one(a.db, select(func.count()).select_from(Question).where(Question.ap_id.is_not(None))) == 0
     assert await one(a.db, select(func.count()).select_from(MemberFollow)) == 0
 
-    later = await questions.ask(a.db, alice, title="After the suspension", body="Nothing of this goes to B.",
-                                tags="test", base_url=a.base)
+    later = await questions.ask(
+        a.db, alice, title="After the suspension", body="Nothing of this goes to B.", tags="test", base_url=a.base
+    )
     await drain(nodes)
-    assert await one(a.db, select(func.count()).select_from(Delivery).where(
-        Delivery.activity_ref.in_(activities_starting(f"{a.base}/questions/{later.id}")))) == 0
-    assert await one(b.db, select(func.count()).select_from(Question).where(
-        Question.title == "After the suspension")) == 0
+    assert (
+        await one(
+            a.db,
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.activity_ref.in_(activities_starting(f"{a.base}/questions/{later.id}"))),
+        )
+        == 0
+    )
+    assert (
+        await one(b.db, select(func.count()).select_from(Question).where(Question.title == "After the suspension")) == 0
+    )
 
 
 async def test_a_blocked_server_causes_no_outbound_request_at_all(tmp_path, sqlite_template, backend):
     from .test_mastodon import FakeMastodon
+
     nodes = await start_nodes(tmp_path, sqlite_template, 1, backend)
     mastodon = FakeMastodon()
     await mastodon.start()
@@ -89,14 +102,16 @@ async def test_a_blocked_server_causes_no_outbound_request_at_all(tmp_path, sqli
 async def test_suspending_a_server_keeps_scores_and_reputation_consistent(nodes):
     from node.models import Answer
     from node.services import answers, reputation, votes
+
     a, b = nodes
     alice = await make_member(a.db, "alice")
     bob = await make_member(b.db, "bob")
     await follow_across(a, alice, b, "bob")
     await follow_across(b, bob, a, "alice")
     await drain(nodes)
-    mine = await questions.ask(a.db, alice, title="Local question, remote votes", body="Votes come from B.",
-                               tags="test", base_url=a.base)
+    mine = await questions.ask(
+        a.db, alice, title="Local question, remote votes", body="Votes come from B.", tags="test", base_url=a.base
+    )
     await drain(nodes)
     remote_q = await one(b.db, select(Question).where(Question.ap_id.is_not(None)))
     await votes.set_vote(b.db, bob, "question", remote_q.id, 1)
@@ -120,24 +135,43 @@ RULES = {  # as an administrator types them → as stored
     "https://Ported.Example.:8443/about": "ported.example:8443",
 }
 SPELLINGS = [  # (host as met, refused?)
-    ("evil.example", True), ("Evil.Example.", True), ("EVIL.EXAMPLE", True), ("sub.evil.example", True),
-    ("Sub.EVIL.example.:8443", True), ("evil.example:8443", True), ("a.b.evil.example.", True),
-    ("notevil.example", False), ("evil.example.org", False), ("example", False),
-    ("bücher.example", True), ("BÜCHER.example.", True), ("xn--bcher-kva.example", True),
-    ("xn--bcher-kva.example:8080", True), ("sub.bücher.example:8080", True), ("bucher.example", False),
-    ("xn--mnchen-3ya.example", True), ("münchen.example", True), ("MÜNCHEN.EXAMPLE.:9000", True),
-    ("ported.example:8443", True), ("PORTED.example.:8443", True), ("sub.ported.example:8443", True),
-    ("ported.example", False), ("ported.example:9000", False),
+    ("evil.example", True),
+    ("Evil.Example.", True),
+    ("EVIL.EXAMPLE", True),
+    ("sub.evil.example", True),
+    ("Sub.EVIL.example.:8443", True),
+    ("evil.example:8443", True),
+    ("a.b.evil.example.", True),
+    ("notevil.example", False),
+    ("evil.example.org", False),
+    ("example", False),
+    ("bücher.example", True),
+    ("BÜCHER.example.", True),
+    ("xn--bcher-kva.example", True),
+    ("xn--bcher-kva.example:8080", True),
+    ("sub.bücher.example:8080", True),
+    ("bucher.example", False),
+    ("xn--mnchen-3ya.example", True),
+    ("münchen.example", True),
+    ("MÜNCHEN.EXAMPLE.:9000", True),
+    ("ported.example:8443", True),
+    ("PORTED.example.:8443", True),
+    ("sub.ported.example:8443", True),
+    ("ported.example", False),
+    ("ported.example:9000", False),
 ]
 URLS = [  # hosts met in URLs, as the inbox and the workers look them up (authority_of)
-    ("https://user@EVIL.example.:443/users/x#main-key", True), ("https://Sub.Bücher.Example./users/x", True),
-    ("http://ported.example.:8443/inbox", True), ("https://ported.example/inbox", False),
+    ("https://user@EVIL.example.:443/users/x#main-key", True),
+    ("https://Sub.Bücher.Example./users/x", True),
+    ("http://ported.example.:8443/inbox", True),
+    ("https://ported.example/inbox", False),
 ]
 
 
 async def test_a_rule_matches_every_spelling_of_its_domain_and_its_subdomains(database):
     from activitypub.origins import authority_of
     from node.services.errors import InvalidInput
+
     for typed in RULES:
         await federation_policy.set_policy(database, None, typed, "suspend")
     assert sorted(p.domain for p in await federation_policy.policies(database)) == sorted(RULES.values())
@@ -156,22 +190,43 @@ async def test_an_allow_list_and_a_media_rule_match_every_spelling_too(database)
     await federation_policy.set_policy(database, None, "Good.Example.", "allow")
     await federation_policy.set_policy(database, None, "bücher.example", "allow", reject_media=True)
     policy = federation_policy.snapshot(database)
-    allowed = {host: await policy.allows(host) for host in (
-        "good.example", "GOOD.example.", "sub.good.example:8443", "xn--bcher-kva.example", "other.example")}
-    assert allowed == {"good.example": True, "GOOD.example.": True, "sub.good.example:8443": True,
-                       "xn--bcher-kva.example": True, "other.example": False}
-    media = {host: await policy.accepts_media(host) for host in (
-        "good.example", "xn--bcher-kva.example", "Cdn.Bücher.Example.", "cdn.xn--bcher-kva.example:8443")}
-    assert media == {"good.example": True, "xn--bcher-kva.example": False, "Cdn.Bücher.Example.": False,
-                     "cdn.xn--bcher-kva.example:8443": False}
+    allowed = {
+        host: await policy.allows(host)
+        for host in ("good.example", "GOOD.example.", "sub.good.example:8443", "xn--bcher-kva.example", "other.example")
+    }
+    assert allowed == {
+        "good.example": True,
+        "GOOD.example.": True,
+        "sub.good.example:8443": True,
+        "xn--bcher-kva.example": True,
+        "other.example": False,
+    }
+    media = {
+        host: await policy.accepts_media(host)
+        for host in ("good.example", "xn--bcher-kva.example", "Cdn.Bücher.Example.", "cdn.xn--bcher-kva.example:8443")
+    }
+    assert media == {
+        "good.example": True,
+        "xn--bcher-kva.example": False,
+        "Cdn.Bücher.Example.": False,
+        "cdn.xn--bcher-kva.example:8443": False,
+    }
 
 
 async def test_suspending_a_domain_removes_the_accounts_of_its_subdomains_on_any_port(database):
     async with database.write() as session:
-        for n, domain in enumerate(("evil.example", "sub.evil.example:8443", "evil.example:8443",
-                                    "evil.example.org", "notevil.example")):
-            session.add(Member(username=f"m{n}", username_key=f"m{n}", domain=domain, local=False,
-                               actor_url=f"https://{domain}/users/m{n}"))
+        for n, domain in enumerate(
+            ("evil.example", "sub.evil.example:8443", "evil.example:8443", "evil.example.org", "notevil.example")
+        ):
+            session.add(
+                Member(
+                    username=f"m{n}",
+                    username_key=f"m{n}",
+                    domain=domain,
+                    local=False,
+                    actor_url=f"https://{domain}/users/m{n}",
+                )
+            )
     await federation_policy.set_policy(database, None, "EVIL.example.", "suspend")
     async with database.read() as session:
         left = set(await session.scalars(select(Member.domain).where(Member.local.is_(False))))

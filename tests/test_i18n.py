@@ -1,4 +1,5 @@
 """French and English: the member's setting wins, then the visitor's choice, then Accept-Language."""
+
 from node.i18n import choose_language, parse_accept_language
 
 from .support import log_in, make_member, post_form

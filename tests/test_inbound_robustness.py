@@ -1,6 +1,7 @@
 """Received activities that the protocol allows never crash or mislead the node: mentions are read from the
 Mention tags, lists of types are understood, duplicate keys are refused, a burst from one server is slowed down
 before it costs key fetches, and a refusal by the database is never recorded as success."""
+
 import dataclasses
 import json
 
@@ -22,8 +23,14 @@ from .testrig import restart_node
 
 async def ask_as_claire(node):
     claire = await make_member(node.db, "claire")
-    question = await questions.ask(node.db, claire, title="Which glue for outdoor oak?",
-                                   body="A garden bench, rain and sun all year.", tags="menuiserie", base_url=node.base)
+    question = await questions.ask(
+        node.db,
+        claire,
+        title="Which glue for outdoor oak?",
+        body="A garden bench, rain and sun all year.",
+        tags="menuiserie",
+        base_url=node.base,
+    )
     return claire, question
 
 
@@ -52,9 +59,14 @@ async def test_a_remote_mention_notifies_the_member_its_href_designates_not_the_
     claire, question = await ask_as_claire(node)
     alice, bob = await make_member(node.db, "alice"), await make_member(node.db, "bob")
     bob_url = f"{node.base}/users/bob"
-    lure = reply(mastodon, node, question, 1,
-                 f'<p><a href="{bob_url}" class="u-url mention">@alice</a> hide glue, warmed.</p>',
-                 [{"type": "Mention", "href": bob_url, "name": "@alice"}])
+    lure = reply(
+        mastodon,
+        node,
+        question,
+        1,
+        f'<p><a href="{bob_url}" class="u-url mention">@alice</a> hide glue, warmed.</p>',
+        [{"type": "Mention", "href": bob_url, "name": "@alice"}],
+    )
     assert await mastodon.post(f"{node.base}/inbox", lure) == 202
     plain = reply(mastodon, node, question, 2, "<p>@alice what do you think? Epoxy for the joints.</p>", [])
     assert await mastodon.post(f"{node.base}/inbox", plain) == 202
@@ -64,7 +76,9 @@ async def test_a_remote_mention_notifies_the_member_its_href_designates_not_the_
     assert await mentions_of(node, alice) == 0  # the text's "@alice", linked or plain, designates nobody
     assert await count(node.db, Notification, Notification.kind == "mention") == 1
     async with node.db.read() as session:
-        stored = list(await session.scalars(select(Answer).where(Answer.question_id == question.id).order_by(Answer.id)))
+        stored = list(
+            await session.scalars(select(Answer).where(Answer.question_id == question.id).order_by(Answer.id))
+        )
     assert [a.ap_id for a in stored] == [lure["object"]["id"], plain["object"]["id"]]
     assert f'href="{bob_url}"' in stored[0].body_html  # shown as sent: the link goes where the tag says
 
@@ -74,9 +88,17 @@ async def test_types_given_as_lists_are_read_as_their_first_understood_type(worl
     claire, question = await ask_as_claire(node)
     bob = await make_member(node.db, "bob")
     bob_url = f"{node.base}/users/bob"
-    activity = reply(mastodon, node, question, 3, f'<p><a href="{bob_url}">@bob</a> resorcinol, as boat builders do.</p>',
-                     [{"type": ["Mention", "Link"], "href": bob_url, "name": "@bob"},
-                      {"type": ["Hashtag"], "href": f"{mastodon.base}/tags/oak", "name": "#oak"}])
+    activity = reply(
+        mastodon,
+        node,
+        question,
+        3,
+        f'<p><a href="{bob_url}">@bob</a> resorcinol, as boat builders do.</p>',
+        [
+            {"type": ["Mention", "Link"], "href": bob_url, "name": "@bob"},
+            {"type": ["Hashtag"], "href": f"{mastodon.base}/tags/oak", "name": "#oak"},
+        ],
+    )
     activity["type"] = ["Create", "Activity"]
     activity["object"]["type"] = ["Note", "Article"]
     assert await mastodon.post(f"{node.base}/inbox", activity) == 202
@@ -97,8 +119,13 @@ async def test_types_given_as_lists_are_read_as_their_first_understood_type(worl
 async def test_an_unknown_list_of_types_is_recorded_and_ignored(world):
     node, mastodon = world
     await ask_as_claire(node)
-    activity = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{mastodon.base}/users/alice#moves/1",
-                "type": ["Move", 7], "actor": f"{mastodon.base}/users/alice", "object": f"{mastodon.base}/users/alice"}
+    activity = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{mastodon.base}/users/alice#moves/1",
+        "type": ["Move", 7],
+        "actor": f"{mastodon.base}/users/alice",
+        "object": f"{mastodon.base}/users/alice",
+    }
     assert await mastodon.post(f"{node.base}/inbox", activity) == 202
     assert (await inbox_item(node, activity["id"])).activity_type == "Move"
     await process_due(node.fed)
@@ -121,8 +148,14 @@ async def test_a_body_with_a_duplicated_key_is_refused_and_stores_nothing(world)
 
 async def post_signed(mastodon: FakeMastodon, url: str, activity: dict, key_id: str) -> tuple[int, dict]:
     body = json.dumps(activity).encode()
-    headers = sign_headers("POST", url, {"Content-Type": "application/activity+json"}, body, key_id,
-                           load_private_key(mastodon.keys.private_pem))
+    headers = sign_headers(
+        "POST",
+        url,
+        {"Content-Type": "application/activity+json"},
+        body,
+        key_id,
+        load_private_key(mastodon.keys.private_pem),
+    )
     async with aiohttp.ClientSession() as session:
         async with session.post(url, data=body, headers=headers) as response:
             return response.status, dict(response.headers)
@@ -133,16 +166,25 @@ async def test_a_burst_from_one_server_gets_429_before_any_key_fetch_and_stores_
     node.config = dataclasses.replace(node.config, inbox_rate_per_domain=1)  # 1 a second, bursts of 4
     await restart_node(node)
     claire, question = await ask_as_claire(node)
-    like = {"@context": "https://www.w3.org/ns/activitystreams", "type": "Like", "actor": f"{mastodon.base}/users/alice",
-            "object": f"{node.base}/questions/{question.id}"}
+    like = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Like",
+        "actor": f"{mastodon.base}/users/alice",
+        "object": f"{node.base}/questions/{question.id}",
+    }
     inbox, alice_key = f"{node.base}/inbox", f"{mastodon.base}/users/alice#main-key"
-    taken = [await post_signed(mastodon, inbox, {**like, "id": f"{like['actor']}#likes/{n}"}, alice_key)
-             for n in range(4)]
+    taken = [
+        await post_signed(mastodon, inbox, {**like, "id": f"{like['actor']}#likes/{n}"}, alice_key) for n in range(4)
+    ]
     assert [status for status, _ in taken] == [202] * 4
     asked = mastodon.requests  # alice's actor, fetched for the first
     # Keys nobody has fetched yet: without the limit, each would cost a request to the sender's server.
-    refused = [await post_signed(mastodon, inbox, {**like, "id": f"{like['actor']}#likes/{n}"},
-                                 f"{mastodon.base}/users/nobody{n}#main-key") for n in range(4, 10)]
+    refused = [
+        await post_signed(
+            mastodon, inbox, {**like, "id": f"{like['actor']}#likes/{n}"}, f"{mastodon.base}/users/nobody{n}#main-key"
+        )
+        for n in range(4, 10)
+    ]
     refused.append(await post_signed(mastodon, inbox, {**like, "id": f"{like['actor']}#likes/10"}, alice_key))
     assert [status for status, _ in refused] == [429] * 7
     assert all(int(headers["Retry-After"]) >= 1 for _, headers in refused)
@@ -169,17 +211,24 @@ async def refuse_inserts(node, table: str, column: str, value: str) -> None:
     """Make the database refuse one row, as a constraint of its own would (a trigger raising)."""
     async with node.db.write() as session:
         if node.db.is_sqlite:
-            await session.execute(text(
-                f"CREATE TRIGGER refuse_row BEFORE INSERT ON {table} WHEN NEW.{column} = '{value}' "
-                "BEGIN SELECT RAISE(ABORT, 'row refused by the test'); END"))
+            await session.execute(
+                text(
+                    f"CREATE TRIGGER refuse_row BEFORE INSERT ON {table} WHEN NEW.{column} = '{value}' "
+                    "BEGIN SELECT RAISE(ABORT, 'row refused by the test'); END"
+                )
+            )
         else:
-            await session.execute(text(
-                "CREATE FUNCTION refuse_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"IF NEW.{column} = '{value}' THEN "
-                "RAISE EXCEPTION 'row refused by the test' USING ERRCODE = 'check_violation'; END IF; "
-                "RETURN NEW; END $$"))
-            await session.execute(text(
-                f"CREATE TRIGGER refuse_row BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_row()"))
+            await session.execute(
+                text(
+                    "CREATE FUNCTION refuse_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    f"IF NEW.{column} = '{value}' THEN "
+                    "RAISE EXCEPTION 'row refused by the test' USING ERRCODE = 'check_violation'; END IF; "
+                    "RETURN NEW; END $$"
+                )
+            )
+            await session.execute(
+                text(f"CREATE TRIGGER refuse_row BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_row()")
+            )
 
 
 async def accept_inserts_again(node, table: str) -> None:
@@ -215,9 +264,14 @@ async def test_a_reply_the_database_refuses_is_retried_not_marked_done(world):
 async def test_a_report_the_database_refuses_is_retried_not_marked_done(world):
     node, mastodon = world
     claire, question = await ask_as_claire(node)
-    flag = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{mastodon.base}/reports/1", "type": "Flag",
-            "actor": f"{mastodon.base}/users/alice", "content": "Spam",
-            "object": [f"{node.base}/users/claire", f"{node.base}/questions/{question.id}"]}
+    flag = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{mastodon.base}/reports/1",
+        "type": "Flag",
+        "actor": f"{mastodon.base}/users/alice",
+        "content": "Spam",
+        "object": [f"{node.base}/users/claire", f"{node.base}/questions/{question.id}"],
+    }
     await refuse_inserts(node, "report", "ap_id", flag["id"])
     assert await mastodon.post(f"{node.base}/inbox", flag) == 202
     await process_due(node.fed)
@@ -234,6 +288,7 @@ async def test_a_report_the_database_refuses_is_retried_not_marked_done(world):
 
 def test_first_type_takes_the_first_type_understood():
     from activitypub.as2 import first_type, types_of
+
     assert first_type({"type": "Note"}, {"Note"}) == "Note"
     assert first_type({"type": ["Note", "Article"]}, {"Article", "Note"}) == "Note"
     assert first_type({"type": ["Emoji", 3, {"x": 1}, "Mention"]}, {"Mention", "Hashtag"}) == "Mention"

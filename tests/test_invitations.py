@@ -1,4 +1,5 @@
 """Joining needs a valid invitation: expiry, uses and unknown codes are refused with nothing stored."""
+
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -15,8 +16,9 @@ async def member_count(db) -> int:
 
 
 async def sign_up(client, code, username="newcomer"):
-    return await post_form(client, "/signup", {"invite": code, "username": username,
-                                               "password": "a long enough password"})
+    return await post_form(
+        client, "/signup", {"invite": code, "username": username, "password": "a long enough password"}
+    )
 
 
 async def test_invited_member_joins_and_shows_who_invited_them(client, database):
@@ -36,8 +38,9 @@ async def test_expired_invitation_is_refused(client, database):
     alice = await make_member(database, "alice")
     invitation = await invitations.create_invitation(database, alice.id, expires_in_days=1)
     async with database.write() as session:
-        await session.execute(update(Invitation).where(Invitation.id == invitation.id).values(
-            expires_at=utcnow() - timedelta(minutes=1)))
+        await session.execute(
+            update(Invitation).where(Invitation.id == invitation.id).values(expires_at=utcnow() - timedelta(minutes=1))
+        )
     before = await member_count(database)
     response = await sign_up(client, invitation.code)
     assert response.status == 403
@@ -86,6 +89,7 @@ async def test_revoked_invitation_is_refused(client, database):
 async def test_member_creates_invitation_from_the_web(client, database):
     await make_member(database, "alice")
     from .support import log_in
+
     await log_in(client, "alice")
     response = await post_form(client, "/invitations", {"max_uses": "3", "expires_in_days": "10", "note": "team"})
     assert response.status == 303

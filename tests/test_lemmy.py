@@ -1,4 +1,5 @@
 """A Lemmy community followed from here: what it announces, shaped as Lemmy 0.19 sends it, over real HTTP."""
+
 import json
 
 import aiohttp
@@ -32,26 +33,58 @@ class FakeLemmy:
             self.community: self._actor(self.community, "Group", "woodworking", "Woodworking"),
             self.bob: self._actor(self.bob, "Person", "bob", "Bob"),
             f"{self.base}/post/1": {
-                "@context": CONTEXT, "type": "Page", "id": f"{self.base}/post/1", "attributedTo": self.bob,
-                "to": [self.community, PUBLIC], "cc": [], "name": "Dovetails by hand or with a jig?",
-                "mediaType": "text/html", "content": "<p>For a first chest of drawers, which would you choose?</p>",
-                "source": {"content": "For a first chest of drawers, which would you choose?",
-                           "mediaType": "text/markdown"},
-                "attachment": [], "commentsEnabled": True, "sensitive": False, "published": "2026-11-30T10:00:00Z",
-                "language": {"identifier": "en", "name": "English"}, "audience": self.community},
+                "@context": CONTEXT,
+                "type": "Page",
+                "id": f"{self.base}/post/1",
+                "attributedTo": self.bob,
+                "to": [self.community, PUBLIC],
+                "cc": [],
+                "name": "Dovetails by hand or with a jig?",
+                "mediaType": "text/html",
+                "content": "<p>For a first chest of drawers, which would you choose?</p>",
+                "source": {
+                    "content": "For a first chest of drawers, which would you choose?",
+                    "mediaType": "text/markdown",
+                },
+                "attachment": [],
+                "commentsEnabled": True,
+                "sensitive": False,
+                "published": "2026-11-30T10:00:00Z",
+                "language": {"identifier": "en", "name": "English"},
+                "audience": self.community,
+            },
             f"{self.base}/comment/1": {
-                "@context": CONTEXT, "type": "Note", "id": f"{self.base}/comment/1", "attributedTo": self.bob,
-                "to": [PUBLIC], "cc": [self.community], "inReplyTo": f"{self.base}/post/1",
-                "mediaType": "text/html", "content": "<p>By hand: the jig comes later.</p>",
-                "published": "2026-11-30T10:05:00Z", "audience": self.community},
+                "@context": CONTEXT,
+                "type": "Note",
+                "id": f"{self.base}/comment/1",
+                "attributedTo": self.bob,
+                "to": [PUBLIC],
+                "cc": [self.community],
+                "inReplyTo": f"{self.base}/post/1",
+                "mediaType": "text/html",
+                "content": "<p>By hand: the jig comes later.</p>",
+                "published": "2026-11-30T10:05:00Z",
+                "audience": self.community,
+            },
         }
 
     def _actor(self, actor_id: str, kind: str, name: str, display: str) -> dict:
-        return {"@context": CONTEXT, "id": actor_id, "type": kind, "preferredUsername": name, "name": display,
-                "inbox": f"{actor_id}/inbox", "outbox": f"{actor_id}/outbox", "followers": f"{actor_id}/followers",
-                "endpoints": {"sharedInbox": f"{self.base}/inbox"},
-                "publicKey": {"id": f"{actor_id}#main-key", "owner": actor_id,
-                              "publicKeyPem": self.keys[actor_id].public_pem}}
+        return {
+            "@context": CONTEXT,
+            "id": actor_id,
+            "type": kind,
+            "preferredUsername": name,
+            "name": display,
+            "inbox": f"{actor_id}/inbox",
+            "outbox": f"{actor_id}/outbox",
+            "followers": f"{actor_id}/followers",
+            "endpoints": {"sharedInbox": f"{self.base}/inbox"},
+            "publicKey": {
+                "id": f"{actor_id}#main-key",
+                "owner": actor_id,
+                "publicKeyPem": self.keys[actor_id].public_pem,
+            },
+        }
 
     async def start(self):
         async def document(request):
@@ -72,21 +105,40 @@ class FakeLemmy:
 
     async def send(self, url: str, activity: dict, signer: str) -> int:
         body = json.dumps(activity).encode()
-        headers = sign_headers("POST", url, {"Content-Type": "application/activity+json"}, body,
-                               f"{signer}#main-key", load_private_key(self.keys[signer].private_pem))
+        headers = sign_headers(
+            "POST",
+            url,
+            {"Content-Type": "application/activity+json"},
+            body,
+            f"{signer}#main-key",
+            load_private_key(self.keys[signer].private_pem),
+        )
         async with aiohttp.ClientSession() as session:
             async with session.post(url, data=body, headers=headers) as response:
                 return response.status
 
     def announce(self, number: int, inner: dict) -> dict:
         """The community passing an activity on, as Lemmy wraps everything it relays."""
-        return {"@context": CONTEXT, "actor": self.community, "to": [PUBLIC], "cc": [f"{self.community}/followers"],
-                "type": "Announce", "id": f"{self.base}/activities/announce/{number}", "object": inner}
+        return {
+            "@context": CONTEXT,
+            "actor": self.community,
+            "to": [PUBLIC],
+            "cc": [f"{self.community}/followers"],
+            "type": "Announce",
+            "id": f"{self.base}/activities/announce/{number}",
+            "object": inner,
+        }
 
     def create(self, number: int, object_id: str, **changes) -> dict:
-        return {"actor": self.bob, "to": [PUBLIC], "cc": [self.community], "type": "Create",
-                "id": f"{self.base}/activities/create/{number}", "audience": self.community,
-                "object": {**self.documents[object_id], **changes}}
+        return {
+            "actor": self.bob,
+            "to": [PUBLIC],
+            "cc": [self.community],
+            "type": "Create",
+            "id": f"{self.base}/activities/create/{number}",
+            "audience": self.community,
+            "object": {**self.documents[object_id], **changes},
+        }
 
 
 @pytest.fixture
@@ -106,8 +158,14 @@ async def test_a_followed_lemmy_community_brings_its_posts_and_comments(lemmy_wo
     await follows.follow_member(node.db, claire, community)
     await drain([node])
     follow = next(a for a in lemmy.received if a["type"] == "Follow")
-    accept = {"@context": CONTEXT, "actor": lemmy.community, "to": [f"{node.base}/users/claire"],
-              "object": follow, "type": "Accept", "id": f"{lemmy.base}/activities/accept/1"}
+    accept = {
+        "@context": CONTEXT,
+        "actor": lemmy.community,
+        "to": [f"{node.base}/users/claire"],
+        "object": follow,
+        "type": "Accept",
+        "id": f"{lemmy.base}/activities/accept/1",
+    }
     assert await lemmy.send(f"{node.base}/users/claire/inbox", accept, lemmy.community) == 202
     await drain([node])
     assert await one(node.db, select(MemberFollow.state).where(MemberFollow.followed_id == community.id)) == "accepted"
@@ -117,8 +175,10 @@ async def test_a_followed_lemmy_community_brings_its_posts_and_comments(lemmy_wo
     assert await lemmy.send(f"{node.base}/inbox", post, lemmy.community) == 202
     comment = lemmy.announce(2, lemmy.create(2, f"{lemmy.base}/comment/1"))
     assert await lemmy.send(f"{node.base}/inbox", comment, lemmy.community) == 202
-    vote = lemmy.announce(3, {"actor": lemmy.bob, "type": "Like", "id": f"{lemmy.base}/activities/like/1",
-                              "object": f"{lemmy.base}/post/1"})
+    vote = lemmy.announce(
+        3,
+        {"actor": lemmy.bob, "type": "Like", "id": f"{lemmy.base}/activities/like/1", "object": f"{lemmy.base}/post/1"},
+    )
     assert await lemmy.send(f"{node.base}/inbox", vote, lemmy.community) == 202
     await drain([node])
     discussion = await one(node.db, select(Question).where(Question.ap_id == f"{lemmy.base}/post/1"))
@@ -132,11 +192,22 @@ async def test_a_followed_lemmy_community_brings_its_posts_and_comments(lemmy_wo
 
     # Edits and deletions relayed by the community count as the author's server shows them.
     lemmy.documents[f"{lemmy.base}/post/1"]["content"] = "<p>Edited: a chest of four drawers.</p>"
-    edit = lemmy.announce(5, {**lemmy.create(5, f"{lemmy.base}/post/1", content="<p>Forged edit</p>"),
-                              "type": "Update", "id": f"{lemmy.base}/activities/update/5"})
+    edit = lemmy.announce(
+        5,
+        {
+            **lemmy.create(5, f"{lemmy.base}/post/1", content="<p>Forged edit</p>"),
+            "type": "Update",
+            "id": f"{lemmy.base}/activities/update/5",
+        },
+    )
     assert await lemmy.send(f"{node.base}/inbox", edit, lemmy.community) == 202
-    claimed_deleted = {"actor": lemmy.bob, "type": "Delete", "id": f"{lemmy.base}/activities/delete/6",
-                       "object": f"{lemmy.base}/post/1", "to": [PUBLIC]}
+    claimed_deleted = {
+        "actor": lemmy.bob,
+        "type": "Delete",
+        "id": f"{lemmy.base}/activities/delete/6",
+        "object": f"{lemmy.base}/post/1",
+        "to": [PUBLIC],
+    }
     assert await lemmy.send(f"{node.base}/inbox", lemmy.announce(6, claimed_deleted), lemmy.community) == 202
     del lemmy.documents[f"{lemmy.base}/comment/1"]  # bob deleted his comment: his server answers 404
     deleted = {**claimed_deleted, "id": f"{lemmy.base}/activities/delete/7", "object": f"{lemmy.base}/comment/1"}
@@ -150,8 +221,11 @@ async def test_a_followed_lemmy_community_brings_its_posts_and_comments(lemmy_wo
     # Announces from a community nobody here follows are not shown.
     await follows.unfollow_member(node.db, claire, community)
     await drain([node])
-    lemmy.documents[f"{lemmy.base}/post/2"] = {**lemmy.documents[f"{lemmy.base}/post/1"], "id": f"{lemmy.base}/post/2",
-                                               "name": "Unfollowed by then"}
+    lemmy.documents[f"{lemmy.base}/post/2"] = {
+        **lemmy.documents[f"{lemmy.base}/post/1"],
+        "id": f"{lemmy.base}/post/2",
+        "name": "Unfollowed by then",
+    }
     later = lemmy.announce(4, lemmy.create(4, f"{lemmy.base}/post/2"))
     assert await lemmy.send(f"{node.base}/inbox", later, lemmy.community) == 202
     await drain([node])

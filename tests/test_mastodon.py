@@ -1,6 +1,7 @@
 """Payloads shaped like a real Mastodon server's, posted signed to a node's inbox over real HTTP."""
+
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -41,8 +42,9 @@ class FakeMastodon:
 
     async def start(self):
         async def actor(request):
-            return web.json_response(self.actor_document or self.load("actor.json"),
-                                     content_type="application/activity+json")
+            return web.json_response(
+                self.actor_document or self.load("actor.json"), content_type="application/activity+json"
+            )
 
         async def inbox(request):
             self.received.append(await request.json())
@@ -59,12 +61,27 @@ class FakeMastodon:
         app.router.add_post("/inbox", inbox)
         self.runner = await serve_on_loopback(app, self.port)
 
-    async def post(self, url: str, activity: dict | bytes, *, key=None, key_id=None, now=None,
-                   after_signing: dict | None = None, body_override: bytes | None = None) -> int:
+    async def post(
+        self,
+        url: str,
+        activity: dict | bytes,
+        *,
+        key=None,
+        key_id=None,
+        now=None,
+        after_signing: dict | None = None,
+        body_override: bytes | None = None,
+    ) -> int:
         body = activity if isinstance(activity, bytes) else json.dumps(activity).encode()
-        signed = sign_headers("POST", url, {"Content-Type": "application/activity+json"}, body,
-                              key_id or f"{self.base}/users/alice#main-key", key or load_private_key(self.keys.private_pem),
-                              now=now)
+        signed = sign_headers(
+            "POST",
+            url,
+            {"Content-Type": "application/activity+json"},
+            body,
+            key_id or f"{self.base}/users/alice#main-key",
+            key or load_private_key(self.keys.private_pem),
+            now=now,
+        )
         signed.update(after_signing or {})
         async with aiohttp.ClientSession() as session:
             async with session.post(url, data=body_override or body, headers=signed) as response:
@@ -104,9 +121,14 @@ async def test_mastodon_follow_is_accepted_and_undo_removes_it(world):
 async def test_mastodon_reply_to_question_becomes_answer_then_update_like_and_delete(world):
     node, mastodon = world
     claire = await make_member(node.db, "claire")
-    question = await questions.ask(node.db, claire, title="Which glue for outdoor oak?",
-                                   body="A garden bench, rain and sun all year.", tags="menuiserie",
-                                   base_url=node.base)
+    question = await questions.ask(
+        node.db,
+        claire,
+        title="Which glue for outdoor oak?",
+        body="A garden bench, rain and sun all year.",
+        tags="menuiserie",
+        base_url=node.base,
+    )
     mastodon.replacements["/questions/42"] = f"/questions/{question.id}"
     assert await mastodon.post(f"{node.base}/inbox", mastodon.load("create_note_reply.json")) == 202
     await drain([node])
@@ -120,8 +142,7 @@ async def test_mastodon_reply_to_question_becomes_answer_then_update_like_and_de
     assert remote == 1
 
     # A Like of an answer by a local member is an upvote; Undo retracts it.
-    mine = await answers.post_answer(node.db, claire, question.id, "Polyurethane glue, clamped for a day.",
-                                     node.base)
+    mine = await answers.post_answer(node.db, claire, question.id, "Polyurethane glue, clamped for a day.", node.base)
     mastodon.replacements["/answers/7"] = f"/answers/{mine.id}"
     assert await mastodon.post(f"{node.base}/inbox", mastodon.load("like.json")) == 202
     await drain([node])
@@ -150,9 +171,14 @@ async def answers_score(node, answer_id: int) -> int:
 async def test_mastodon_actor_update_and_hostile_html(world):
     node, mastodon = world
     claire = await make_member(node.db, "claire")
-    question = await questions.ask(node.db, claire, title="Which glue for outdoor oak?",
-                                   body="A garden bench, rain and sun all year.", tags="menuiserie",
-                                   base_url=node.base)
+    question = await questions.ask(
+        node.db,
+        claire,
+        title="Which glue for outdoor oak?",
+        body="A garden bench, rain and sun all year.",
+        tags="menuiserie",
+        base_url=node.base,
+    )
     mastodon.replacements["/questions/42"] = f"/questions/{question.id}"
     assert await mastodon.post(f"{node.base}/inbox", mastodon.load("create_note_reply_xss.json")) == 202
     await drain([node])
@@ -183,7 +209,7 @@ async def test_inbox_refuses_bad_signatures_and_stores_nothing(world):
     inbox = f"{node.base}/inbox"
     good = mastodon.load("create_note_toplevel.json")
     body = json.dumps(good).encode()
-    old = datetime.now(timezone.utc) - timedelta(hours=13)
+    old = datetime.now(UTC) - timedelta(hours=13)
     other_key = load_private_key(generate_key_pair().private_pem)
     foreign = json.loads(json.dumps(good))
     foreign["object"]["id"] = "http://127.0.0.2:1/notes/1"
@@ -209,35 +235,66 @@ async def test_a_forwarded_reply_is_believed_only_as_its_authors_server_serves_i
     becomes an answer with the content its author's server serves, whatever the forwarded copy said."""
     node, mastodon = world
     claire = await make_member(node.db, "claire")
-    question = await questions.ask(node.db, claire, title="Which glue for outdoor oak?",
-                                   body="A garden bench, rain and sun all year.", tags="menuiserie",
-                                   base_url=node.base)
+    question = await questions.ask(
+        node.db,
+        claire,
+        title="Which glue for outdoor oak?",
+        body="A garden bench, rain and sun all year.",
+        tags="menuiserie",
+        base_url=node.base,
+    )
     third = web.Application()  # dave's own server, which the forwarding server is not
     port = free_port()
     dave = f"http://127.0.0.1:{port}/users/dave"
-    note = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{dave}/statuses/1", "type": "Note",
-            "attributedTo": dave, "inReplyTo": f"{node.base}/questions/{question.id}",
-            "to": ["https://www.w3.org/ns/activitystreams#Public"], "content": "<p>Resorcinol glue, as boat builders do.</p>"}
-    actor = {**mastodon.load("actor.json"), "id": dave, "preferredUsername": "dave", "inbox": f"{dave}/inbox",
-             "publicKey": {"id": f"{dave}#main-key", "owner": dave, "publicKeyPem": generate_key_pair().public_pem}}
+    note = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{dave}/statuses/1",
+        "type": "Note",
+        "attributedTo": dave,
+        "inReplyTo": f"{node.base}/questions/{question.id}",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "content": "<p>Resorcinol glue, as boat builders do.</p>",
+    }
+    actor = {
+        **mastodon.load("actor.json"),
+        "id": dave,
+        "preferredUsername": "dave",
+        "inbox": f"{dave}/inbox",
+        "publicKey": {"id": f"{dave}#main-key", "owner": dave, "publicKeyPem": generate_key_pair().public_pem},
+    }
     actor.pop("endpoints", None)
+
     async def serve_actor(request):
         return web.json_response(actor, content_type="application/activity+json")
 
     async def serve_note(request):
         return web.json_response(note, content_type="application/activity+json")
+
     third.router.add_get("/users/dave", serve_actor)
     third.router.add_get("/users/dave/statuses/1", serve_note)
     runner = await serve_on_loopback(third, port)
     try:
-        forwarded = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{dave}/statuses/1/activity",
-                     "type": "Create", "actor": dave, "object": {**note, "content": "<p>Forged: use wallpaper paste.</p>"}}
+        forwarded = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{dave}/statuses/1/activity",
+            "type": "Create",
+            "actor": dave,
+            "object": {**note, "content": "<p>Forged: use wallpaper paste.</p>"},
+        }
         assert await mastodon.post(f"{node.base}/inbox", forwarded) == 202
-        like = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{dave}#likes/1", "type": "Like",
-                "actor": dave, "object": f"{node.base}/questions/{question.id}"}
+        like = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{dave}#likes/1",
+            "type": "Like",
+            "actor": dave,
+            "object": f"{node.base}/questions/{question.id}",
+        }
         assert await mastodon.post(f"{node.base}/inbox", like) == 401  # only a Create can be checked at its source
-        toplevel = {**forwarded, "id": f"{dave}/statuses/2/activity",
-                    "object": {**note, "id": f"{dave}/statuses/2", "inReplyTo": None}}
+        toplevel = {
+            **forwarded,
+            "id": f"{dave}/statuses/2/activity",
+            "object": {**note, "id": f"{dave}/statuses/2", "inReplyTo": None},
+        }
         assert await mastodon.post(f"{node.base}/inbox", toplevel) == 401  # another actor's key: not a reply here
         assert await count(node.db, InboxItem) == 1  # only the forwarded reply was stored
         await drain([node])

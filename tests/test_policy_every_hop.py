@@ -1,6 +1,7 @@
 """The federation policy holds for every host the node talks to, not only the first URL it is given: each
 redirect hop, key and actor fetches, avatars (the picture's host), and a storm of badly signed requests does not
 become a storm of key fetches. Stand-in servers on loopback ports count every request they receive."""
+
 import asyncio
 import io
 import json
@@ -46,16 +47,19 @@ class StandIn:
     def document(self, path: str, document: dict, content_type: str = AS2) -> None:
         async def serve(request):
             return web.Response(text=json.dumps(document), content_type=None, headers={"Content-Type": content_type})
+
         self.app.router.add_get(path, serve)
 
     def redirect(self, path: str, to: str) -> None:
         async def serve(request):
             raise web.HTTPFound(to)
+
         self.app.router.add_get(path, serve)
 
     def picture(self, path: str) -> None:
         async def serve(request):
             return web.Response(body=png(), content_type="image/png")
+
         self.app.router.add_get(path, serve)
 
     async def start(self) -> None:
@@ -69,9 +73,14 @@ def png() -> bytes:
 
 
 def actor(url: str, name: str, public_pem: str, icon: str | None = None) -> dict:
-    document = {"@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-                "id": url, "type": "Person", "preferredUsername": name, "inbox": f"{url}/inbox",
-                "publicKey": {"id": f"{url}#main-key", "owner": url, "publicKeyPem": public_pem}}
+    document = {
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "id": url,
+        "type": "Person",
+        "preferredUsername": name,
+        "inbox": f"{url}/inbox",
+        "publicKey": {"id": f"{url}#main-key", "owner": url, "publicKeyPem": public_pem},
+    }
     if icon:
         document["icon"] = {"type": "Image", "mediaType": "image/png", "url": icon}
     return document
@@ -108,8 +117,11 @@ async def test_an_actor_redirected_into_a_refused_server_is_neither_requested_th
     node, allowed, refused = world
     keys = generate_key_pair()
     eve_here, eve_there = f"{allowed.base}/users/eve", f"{refused.base}/users/eve"
-    allowed.document("/.well-known/webfinger", {"subject": f"acct:eve@{allowed.authority}", "links": [
-        {"rel": "self", "type": AS2, "href": eve_here}]}, "application/jrd+json")
+    allowed.document(
+        "/.well-known/webfinger",
+        {"subject": f"acct:eve@{allowed.authority}", "links": [{"rel": "self", "type": AS2, "href": eve_here}]},
+        "application/jrd+json",
+    )
     allowed.redirect("/users/eve", eve_there)
     refused.document("/users/eve", actor(eve_there, "eve", keys.public_pem))
     await allowed.start()
@@ -122,12 +134,18 @@ async def test_an_actor_redirected_into_a_refused_server_is_neither_requested_th
     with pytest.raises(NotFound):
         await get_actor(node.fed, eve_here)
     # A signed Follow whose key id redirects there: the key is not found, the request refused, nothing stored.
-    follow = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{eve_here}#follows/1", "type": "Follow",
-              "actor": eve_here, "object": f"{node.base}/users/claire"}
+    follow = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{eve_here}#follows/1",
+        "type": "Follow",
+        "actor": eve_here,
+        "object": f"{node.base}/users/claire",
+    }
     body = json.dumps(follow).encode()
     inbox = f"{node.base}/users/claire/inbox"
-    headers = sign_headers("POST", inbox, {"Content-Type": AS2}, body, f"{eve_here}#main-key",
-                           load_private_key(keys.private_pem))
+    headers = sign_headers(
+        "POST", inbox, {"Content-Type": AS2}, body, f"{eve_here}#main-key", load_private_key(keys.private_pem)
+    )
     async with aiohttp.ClientSession() as session:
         async with session.post(inbox, data=body, headers=headers) as response:
             assert response.status == 401
@@ -143,26 +161,49 @@ async def test_a_forwarded_reply_whose_object_redirects_into_a_refused_server_is
     node, dave_server, refused = world
     forwarder = FakeMastodon()  # an allowed server passing on dave's reply, as Mastodon does
     claire = await make_member(node.db, "claire")
-    question = await questions.ask(node.db, claire, title="Which glue for outdoor oak?",
-                                   body="A garden bench, rain and sun all year.", tags="menuiserie",
-                                   base_url=node.base)
+    question = await questions.ask(
+        node.db,
+        claire,
+        title="Which glue for outdoor oak?",
+        body="A garden bench, rain and sun all year.",
+        tags="menuiserie",
+        base_url=node.base,
+    )
     in_reply_to = f"{node.base}/questions/{question.id}"
     dave = f"{dave_server.base}/users/dave"
     dave_server.document("/users/dave", actor(dave, "dave", generate_key_pair().public_pem))
     dave_server.redirect("/users/dave/statuses/1", f"{refused.base}/notes/1")
-    refused.document("/notes/1", {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{refused.base}/notes/1",
-                                  "type": "Note", "attributedTo": dave, "inReplyTo": in_reply_to,
-                                  "content": "<p>Words served by the refused server.</p>"})
+    refused.document(
+        "/notes/1",
+        {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{refused.base}/notes/1",
+            "type": "Note",
+            "attributedTo": dave,
+            "inReplyTo": in_reply_to,
+            "content": "<p>Words served by the refused server.</p>",
+        },
+    )
     await dave_server.start()
     await refused.start()
     await forwarder.start()
     try:
         forwarder.replacements["https://skiller.example"] = node.base
         await refuse(node, refused, how, dave_server.authority, f"127.0.0.1:{forwarder.port}")
-        note = {"id": f"{dave}/statuses/1", "type": "Note", "attributedTo": dave, "inReplyTo": in_reply_to,
-                "content": "<p>Words of the forwarded copy.</p>"}
-        forwarded = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{dave}/statuses/1/activity",
-                     "type": "Create", "actor": dave, "object": note}
+        note = {
+            "id": f"{dave}/statuses/1",
+            "type": "Note",
+            "attributedTo": dave,
+            "inReplyTo": in_reply_to,
+            "content": "<p>Words of the forwarded copy.</p>",
+        }
+        forwarded = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{dave}/statuses/1/activity",
+            "type": "Create",
+            "actor": dave,
+            "object": note,
+        }
         assert await forwarder.post(f"{node.base}/inbox", forwarded) == 202
         await drain([node])
     finally:
@@ -181,8 +222,11 @@ async def test_a_forwarded_reply_whose_object_redirects_into_a_refused_server_is
 async def test_an_avatar_on_a_server_whose_media_is_rejected_is_never_requested(world):
     node, allowed, media_refused = world
     keys = generate_key_pair()
-    icons = {"direct": f"{media_refused.base}/avatar.png", "hop": f"{allowed.base}/hop.png",
-             "fine": f"{allowed.base}/avatar.png"}
+    icons = {
+        "direct": f"{media_refused.base}/avatar.png",
+        "hop": f"{allowed.base}/hop.png",
+        "fine": f"{allowed.base}/avatar.png",
+    }
     for name, icon in icons.items():
         allowed.document(f"/users/{name}", actor(f"{allowed.base}/users/{name}", name, keys.public_pem, icon))
     allowed.redirect("/hop.png", f"{media_refused.base}/avatar.png")
@@ -200,15 +244,17 @@ async def test_an_avatar_on_a_server_whose_media_is_rejected_is_never_requested(
     assert media_refused.requests == []
     assert allowed.requests.count("/hop.png") == 1 and allowed.requests.count("/avatar.png") == 1
     async with node.db.read() as session:
-        avatars = dict((await session.execute(select(Member.username, Member.avatar).where(
-            Member.local.is_(False)))).all())
+        avatars = dict(
+            (await session.execute(select(Member.username, Member.avatar).where(Member.local.is_(False)))).all()
+        )
     assert avatars["direct"] == "" and avatars["hop"] == "" and avatars["fine"]
     stored = [path.name for path in Path(node.config.media_dir).rglob("*") if path.is_file()]
     assert stored == [Path(avatars["fine"]).name]  # the allowed picture only
 
 
 async def test_bad_signatures_under_a_known_key_cause_one_key_fetch_and_a_rotated_key_is_taken_later(
-        tmp_path, sqlite_template, backend):
+    tmp_path, sqlite_template, backend
+):
     nodes = await start_nodes(tmp_path, sqlite_template, 1, backend)
     node = nodes[0]
     mastodon = FakeMastodon()
@@ -220,6 +266,7 @@ async def test_bad_signatures_under_a_known_key_cause_one_key_fetch_and_a_rotate
 
         def follow(n: int) -> dict:
             return {**mastodon.load("follow.json"), "id": f"{mastodon.base}/follows/{n}"}
+
         # A new server's first deliveries, side by side: one fetch of the key serves them all.
         assert await asyncio.gather(*(mastodon.post(inbox, follow(n)) for n in range(5))) == [202] * 5
         assert mastodon.requests == 1  # the actor, for its key

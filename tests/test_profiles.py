@@ -1,4 +1,5 @@
 """Profiles, avatars, skills and endorsements as members see them."""
+
 import io
 from pathlib import Path
 
@@ -7,10 +8,13 @@ from sqlalchemy import func, select
 
 from node.models import Endorsement, Member, MemberSkill
 
+from .support import log_in, make_member, post_form
+
 
 def html_elements(html: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """Every element a browser would build from `html`, with its attributes."""
     from html.parser import HTMLParser
+
     found = []
 
     class Collector(HTMLParser):
@@ -20,18 +24,27 @@ def html_elements(html: str) -> list[tuple[str, list[tuple[str, str]]]]:
     Collector().feed(html)
     return found
 
-from .support import log_in, make_member, post_form
-
 
 async def test_bio_is_rendered_from_markdown_without_scripts_styles_or_javascript_links(client, database):
     await make_member(database, "alice")
     await log_in(client, "alice")
-    bio = ("**Carpenter** for 20 years <script>alert('x')</script> <style>body{display:none}</style>\n\n"
-           "[click](javascript:alert(1)) <a href=\"javascript:alert(2)\" onclick=\"steal()\">x</a> "
-           "<img src=x onerror=alert(3)> [site](https://example.org)")
-    response = await post_form(client, "/settings/profile", {
-        "display_name": "Alice Martin", "headline": "Menuisière", "organization": "Atelier Bois",
-        "location": "Lyon", "bio": bio, "links": "https://alice.example.org"})
+    bio = (
+        "**Carpenter** for 20 years <script>alert('x')</script> <style>body{display:none}</style>\n\n"
+        '[click](javascript:alert(1)) <a href="javascript:alert(2)" onclick="steal()">x</a> '
+        "<img src=x onerror=alert(3)> [site](https://example.org)"
+    )
+    response = await post_form(
+        client,
+        "/settings/profile",
+        {
+            "display_name": "Alice Martin",
+            "headline": "Menuisière",
+            "organization": "Atelier Bois",
+            "location": "Lyon",
+            "bio": bio,
+            "links": "https://alice.example.org",
+        },
+    )
     assert response.status == 303
     page = await (await client.get("/users/alice")).text()
     bio_html = page.split('<section class="bio">')[1].split("</section>")[0]
@@ -39,8 +52,12 @@ async def test_bio_is_rendered_from_markdown_without_scripts_styles_or_javascrip
     elements = html_elements(bio_html)
     assert not [tag for tag, _ in elements if tag in ("script", "style", "img")]
     assert not [name for _, attrs in elements for name, _ in attrs if name.startswith("on")]
-    assert not [value for _, attrs in elements for name, value in attrs
-                if name in ("href", "src") and not value.startswith("https://")]
+    assert not [
+        value
+        for _, attrs in elements
+        for name, value in attrs
+        if name in ("href", "src") and not value.startswith("https://")
+    ]
     assert '<a href="https://example.org" rel="nofollow noopener ugc">site</a>' in bio_html
     assert "Menuisière" in page and "Atelier Bois" in page and "https://alice.example.org" in page
 
@@ -48,12 +65,24 @@ async def test_bio_is_rendered_from_markdown_without_scripts_styles_or_javascrip
 async def test_profile_form_errors_are_clear_and_store_nothing(client, database):
     await make_member(database, "alice")
     await log_in(client, "alice")
-    response = await post_form(client, "/settings/profile", {
-        "display_name": "Alice", "headline": "x" * 121, "organization": "", "location": "", "bio": "", "links": ""})
+    response = await post_form(
+        client,
+        "/settings/profile",
+        {"display_name": "Alice", "headline": "x" * 121, "organization": "", "location": "", "bio": "", "links": ""},
+    )
     assert response.status == 400 and "at most 120 characters" in await response.text()
-    response = await post_form(client, "/settings/profile", {
-        "display_name": "Alice", "headline": "", "organization": "", "location": "", "bio": "",
-        "links": "javascript:alert(1)"})
+    response = await post_form(
+        client,
+        "/settings/profile",
+        {
+            "display_name": "Alice",
+            "headline": "",
+            "organization": "",
+            "location": "",
+            "bio": "",
+            "links": "javascript:alert(1)",
+        },
+    )
     assert response.status == 400 and "Links start with https://" in await response.text()
     async with database.read() as session:
         alice = await session.scalar(select(Member).where(Member.username == "alice"))
@@ -68,7 +97,9 @@ def png(width=600, height=300) -> bytes:
 
 async def upload(client, filename: str, data: bytes, content_type: str):
     from aiohttp import FormData
+
     from .support import csrf_token
+
     form = FormData()
     form.add_field("csrf_token", await csrf_token(client, "/settings/profile"))
     form.add_field("avatar", data, filename=filename, content_type=content_type)
@@ -98,8 +129,9 @@ async def test_avatar_that_is_not_an_image_is_refused(client, database):
     response = await upload(client, "evil.png", b"<?php system($_GET['c']); ?>", "image/png")
     assert response.status == 400
     assert "not an image we can read" in await response.text()
-    svg = await upload(client, "x.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-                       "image/svg+xml")
+    svg = await upload(
+        client, "x.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "image/svg+xml"
+    )
     assert svg.status == 400
     async with database.read() as session:
         assert (await session.scalar(select(Member).where(Member.username == "alice"))).avatar == ""
@@ -152,6 +184,7 @@ async def test_endorsements_once_per_member_never_self_and_withdrawable(client, 
 
 async def test_directory_filters_by_skill_and_skill_page_ranks_by_endorsements(client, database, aiohttp_client):
     from node.services import skills
+
     alice = await make_member(database, "alice")
     bob = await make_member(database, "bob")
     carol = await make_member(database, "carol")

@@ -1,4 +1,5 @@
 """Questions and answers: asking, answering, voting, accepting, editing, deleting."""
+
 import re
 
 from sqlalchemy import func, select
@@ -11,8 +12,9 @@ from .support import log_in, make_member, post_form
 BASE = "http://127.0.0.1:8080"
 
 
-async def ask(db, author, title="How do I glue oak veneer?", body="I tried contact cement and it lifted.",
-              tags="menuiserie"):
+async def ask(
+    db, author, title="How do I glue oak veneer?", body="I tried contact cement and it lifted.", tags="menuiserie"
+):
     return await questions.ask(db, author, title=title, body=body, tags=tags, base_url=BASE)
 
 
@@ -71,9 +73,15 @@ async def test_editing_keeps_the_history(client, database):
     alice = await make_member(database, "alice")
     question = await ask(database, alice)
     await log_in(client, "alice")
-    response = await post_form(client, f"/questions/{question.id}/edit", {
-        "title": "How do I glue oak veneer on MDF?", "body": "Contact cement lifted after a week.",
-        "tags": "menuiserie collage"})
+    response = await post_form(
+        client,
+        f"/questions/{question.id}/edit",
+        {
+            "title": "How do I glue oak veneer on MDF?",
+            "body": "Contact cement lifted after a week.",
+            "tags": "menuiserie collage",
+        },
+    )
     assert response.status == 303
     history = await (await client.get(f"/questions/{question.id}/revisions")).text()
     assert "How do I glue oak veneer?" in history and "How do I glue oak veneer on MDF?" in history
@@ -89,8 +97,11 @@ async def test_someone_else_cannot_edit_or_delete(client, database):
     await make_member(database, "mallory")
     question = await ask(database, alice)
     await log_in(client, "mallory")
-    edit = await post_form(client, f"/questions/{question.id}/edit", {
-        "title": "Hijacked title here", "body": "Something else entirely.", "tags": "spam"})
+    edit = await post_form(
+        client,
+        f"/questions/{question.id}/edit",
+        {"title": "Hijacked title here", "body": "Something else entirely.", "tags": "spam"},
+    )
     assert edit.status == 403
     delete = await post_form(client, f"/questions/{question.id}/delete")
     assert delete.status == 403
@@ -143,21 +154,26 @@ async def test_empty_answer_and_comment_are_refused(client, database):
         assert await session.scalar(select(func.count()).select_from(Answer)) == 0
 
 
-XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
 async def test_xss_in_title_body_comment_and_tags_is_neutralized(client, database):
     from .test_profiles import html_elements
-    alice = await make_member(database, "alice")
+
+    await make_member(database, "alice")
     await log_in(client, "alice")
-    response = await post_form(client, "/questions", {
-        "title": f"Title {XSS}", "body": f"Body {XSS} [x](javascript:alert(3))", "tags": "python"})
+    response = await post_form(
+        client,
+        "/questions",
+        {"title": f"Title {XSS}", "body": f"Body {XSS} [x](javascript:alert(3))", "tags": "python"},
+    )
     assert response.status == 303
     location = response.headers["Location"]
     qid = int(location.rsplit("/", 1)[1])
     await post_form(client, f"{location}/comments", {"body": f"Comment {XSS} [y](javascript:alert(4))"})
-    bad_tag = await post_form(client, "/questions", {"title": "Another good title", "body": "A long enough body.",
-                                                     "tags": "<script>"})
+    bad_tag = await post_form(
+        client, "/questions", {"title": "Another good title", "body": "A long enough body.", "tags": "<script>"}
+    )
     assert bad_tag.status == 400
     page = await (await client.get(f"/questions/{qid}")).text()
     main = page.split('<main id="main">')[1]
@@ -178,7 +194,9 @@ async def test_ids_out_of_range_are_404_not_500(client, database):
     assert (await post_form(client, f"/questions/{huge}/vote", {"value": "up"})).status == 404
 
 
-async def test_deleted_question_history_and_edit_form_are_gone_and_edit_is_for_the_author(client, database, aiohttp_client):
+async def test_deleted_question_history_and_edit_form_are_gone_and_edit_is_for_the_author(
+    client, database, aiohttp_client
+):
     alice = await make_member(database, "alice")
     await make_member(database, "bob")
     question = await ask(database, alice)

@@ -1,4 +1,5 @@
 """The work queues on each database: claiming due rows, leases, and sending to a real receiver."""
+
 import aiohttp
 from aiohttp import web
 from sqlalchemy import select, update
@@ -27,10 +28,12 @@ async def test_deliveries_are_claimed_once_sent_and_recorded(database, config):
     try:
         async with database.write() as session:
             for n in range(5):
-                await deliveries.enqueue(session, {"id": f"http://x/a/{n}", "type": "Note"}, author.id,
-                                         [f"http://127.0.0.1:{port}/inbox"])
-            await deliveries.enqueue(session, {"id": "http://x/a/0", "type": "Note"}, author.id,
-                                     [f"http://127.0.0.1:{port}/inbox"])  # queued twice: kept once
+                await deliveries.enqueue(
+                    session, {"id": f"http://x/a/{n}", "type": "Note"}, author.id, [f"http://127.0.0.1:{port}/inbox"]
+                )
+            await deliveries.enqueue(
+                session, {"id": "http://x/a/0", "type": "Note"}, author.id, [f"http://127.0.0.1:{port}/inbox"]
+            )  # queued twice: kept once
         first = await deliveries.claim(fed, limit=3)
         second = await deliveries.claim(fed, limit=10)
         assert len(first) == 3 and len(second) == 2  # a claimed row is leased, not claimed again
@@ -52,8 +55,14 @@ async def test_deliveries_are_claimed_once_sent_and_recorded(database, config):
 async def test_inbox_items_are_processed_once_and_unknown_types_recorded(database, config):
     fed = Federation(config, database)
     async with database.write() as session:
-        session.add(InboxItem(activity_id="http://x/act/1", activity_type="Travel", signer="http://x/users/u",
-                              payload='{"type": "Travel", "actor": "http://x/users/u", "id": "http://x/act/1"}'))
+        session.add(
+            InboxItem(
+                activity_id="http://x/act/1",
+                activity_type="Travel",
+                signer="http://x/users/u",
+                payload='{"type": "Travel", "actor": "http://x/users/u", "id": "http://x/act/1"}',
+            )
+        )
     async with aiohttp.ClientSession() as http:
         fed.client = GuardedClient(http, allow_http=True, allow_private_addresses=True)
         assert await inbox_queue.process_due(fed) == 1
@@ -76,18 +85,35 @@ async def test_finished_work_older_than_the_retention_is_removed_and_pending_wor
     async with database.write() as session:
         for name in ("old-done", "old-failed", "old-pending", "new-done"):
             await deliveries.enqueue(session, {"id": f"https://here/a/{name}"}, None, [f"https://{name}.example/inbox"])
-        for name, state, at in (("old-done", "done", old), ("old-failed", "failed", old),
-                                ("old-pending", "pending", old), ("new-done", "done", utcnow())):
-            await session.execute(update(Delivery).where(Delivery.domain == f"{name}.example").values(
-                state=state, created_at=at))
-            await session.execute(update(OutgoingActivity).where(
-                OutgoingActivity.activity_id == f"https://here/a/{name}").values(created_at=at))
-            session.add(InboxItem(activity_id=f"https://there/a/{name}", signer="https://there/users/u",
-                                  payload="{}", state=state, received_at=at))
+        for name, state, at in (
+            ("old-done", "done", old),
+            ("old-failed", "failed", old),
+            ("old-pending", "pending", old),
+            ("new-done", "done", utcnow()),
+        ):
+            await session.execute(
+                update(Delivery).where(Delivery.domain == f"{name}.example").values(state=state, created_at=at)
+            )
+            await session.execute(
+                update(OutgoingActivity)
+                .where(OutgoingActivity.activity_id == f"https://here/a/{name}")
+                .values(created_at=at)
+            )
+            session.add(
+                InboxItem(
+                    activity_id=f"https://there/a/{name}",
+                    signer="https://there/users/u",
+                    payload="{}",
+                    state=state,
+                    received_at=at,
+                )
+            )
     assert await purge_finished(fed) == 6  # two deliveries, their two activities, two inbox items
     async with database.read() as session:
         assert set(await session.scalars(select(Delivery.domain))) == {"old-pending.example", "new-done.example"}
         assert await session.scalar(select(func.count()).select_from(OutgoingActivity)) == 2
         assert set(await session.scalars(select(InboxItem.activity_id))) == {
-            "https://there/a/old-pending", "https://there/a/new-done"}
+            "https://there/a/old-pending",
+            "https://there/a/new-done",
+        }
     assert await purge_finished(fed) == 0

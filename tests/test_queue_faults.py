@@ -1,6 +1,7 @@
 """The delivery queue under faults: late outcomes, cancellations, hung and broken receivers, dead workers and a
 database that goes away. Stand-in receivers count only what they acknowledged, so "done" can be checked
 against requests that really arrived."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,7 @@ from activitypub.client import GuardedClient
 from node.db import Database
 from node.federation import claims, deliveries
 from node.federation.context import Federation
-from node.models import Delivery, MemberFollow, Member, OutgoingActivity, utcnow
+from node.models import Delivery, Member, MemberFollow, OutgoingActivity, utcnow
 from node.services import federation_policy, queue_admin
 from node.workers import run_forever
 
@@ -93,6 +94,7 @@ class Closer:
             self.connections += 1
             await reader.read(64)
             writer.transport.abort()
+
         self.server = await asyncio.start_server(close_early, "127.0.0.1", self.port)
         return self
 
@@ -103,8 +105,9 @@ class Closer:
 async def _queue(db: Database, inbox: str, prefix: str, count: int, sender_id: int, **values) -> None:
     async with db.write() as session:
         for n in range(count):
-            await deliveries.enqueue(session, {"id": f"https://here.example/{prefix}/{n}", "type": "Note"}, sender_id,
-                                     [inbox])
+            await deliveries.enqueue(
+                session, {"id": f"https://here.example/{prefix}/{n}", "type": "Note"}, sender_id, [inbox]
+            )
     if values:
         async with db.write() as session:
             await session.execute(update(Delivery).where(Delivery.inbox_url == inbox).values(**values))
@@ -113,14 +116,24 @@ async def _queue(db: Database, inbox: str, prefix: str, count: int, sender_id: i
 async def _rows(db: Database) -> list[tuple[str, str, str, str]]:
     """(activity id, inbox, state, last error) of every delivery."""
     async with db.read() as session:
-        return list((await session.execute(
-            select(OutgoingActivity.activity_id, Delivery.inbox_url, Delivery.state, Delivery.last_error)
-            .join(OutgoingActivity, OutgoingActivity.id == Delivery.activity_ref))).all())
+        return list(
+            (
+                await session.execute(
+                    select(OutgoingActivity.activity_id, Delivery.inbox_url, Delivery.state, Delivery.last_error).join(
+                        OutgoingActivity, OutgoingActivity.id == Delivery.activity_ref
+                    )
+                )
+            ).all()
+        )
 
 
 async def _state_of(db: Database, activity_id: str) -> str | None:
-    return await one(db, select(Delivery.state).join(OutgoingActivity, OutgoingActivity.id == Delivery.activity_ref)
-                     .where(OutgoingActivity.activity_id == activity_id))
+    return await one(
+        db,
+        select(Delivery.state)
+        .join(OutgoingActivity, OutgoingActivity.id == Delivery.activity_ref)
+        .where(OutgoingActivity.activity_id == activity_id),
+    )
 
 
 async def _eventually(condition, what: str, timeout: float = 10.0) -> None:
@@ -140,8 +153,13 @@ async def http():
 
 def _federation(config, database, http, total: float = 30) -> Federation:
     fed = Federation(config, database)
-    fed.client = GuardedClient(http, allow_http=True, allow_private_addresses=True, allow_host=fed.policy.allows,
-                               timeout=aiohttp.ClientTimeout(total=total, connect=5))  # as runtime.outbound_client
+    fed.client = GuardedClient(
+        http,
+        allow_http=True,
+        allow_private_addresses=True,
+        allow_host=fed.policy.allows,
+        timeout=aiohttp.ClientTimeout(total=total, connect=5),
+    )  # as runtime.outbound_client
     return fed
 
 
@@ -192,6 +210,7 @@ async def test_each_outcome_is_recorded_when_its_own_request_ends(database, conf
 
         async def fast_recorded() -> bool:
             return await _state_of(database, "https://here.example/fast/0") == "done"
+
         await _eventually(fast_recorded, "the fast delivery to be recorded while the other is in flight")
         assert await _state_of(database, "https://here.example/held/0") == "pending"
         held.release.set()
@@ -215,8 +234,9 @@ async def test_a_hung_server_holds_back_neither_other_deliveries_nor_received_ac
     try:
         await _queue(a.db, hung.inbox, "to-hung", 10, alice.id)  # queued first, claimed first
         async with a.db.write() as session:
-            await deliveries.enqueue(session, {"id": "https://here.example/to-all", "type": "Note"}, alice.id,
-                                     [s.inbox for s in healthy])
+            await deliveries.enqueue(
+                session, {"id": "https://here.example/to-all", "type": "Note"}, alice.id, [s.inbox for s in healthy]
+            )
         workers = asyncio.create_task(run_forever(a.fed, idle_sleep=0.2))
         await asyncio.wait_for(hung.in_hand.wait(), 10)
 
@@ -226,11 +246,15 @@ async def test_a_hung_server_holds_back_neither_other_deliveries_nor_received_ac
 
         async def applied() -> bool:
             bob_on_a = await one(a.db, select(Member.id).where(Member.username == "bob", Member.domain == b.domain))
-            return bob_on_a is not None and await one(a.db, select(MemberFollow.state).where(
-                MemberFollow.follower_id == bob_on_a)) == "accepted"
+            return (
+                bob_on_a is not None
+                and await one(a.db, select(MemberFollow.state).where(MemberFollow.follower_id == bob_on_a))
+                == "accepted"
+            )
 
         async def delivered() -> bool:
             return all(s.acknowledged["https://here.example/to-all"] == 1 for s in healthy)
+
         await _eventually(applied, "the Follow to be applied while a delivery hangs")
         await _eventually(delivered, "the healthy servers' deliveries while one server hangs")
         assert not hung.acknowledged and len(hung.seen) <= deliveries.PER_DOMAIN  # one server's slots, no more
@@ -256,8 +280,9 @@ async def _own_connections(database: Database) -> tuple[Database, str]:
         return database, ""
     schema = await one(database, text("SELECT current_schema()"))
     name = f"faults-{uuid.uuid4().hex[:8]}"
-    return Database(database.url, connect_args={"server_settings": {"search_path": schema,
-                                                                   "application_name": name}}), name
+    return Database(
+        database.url, connect_args={"server_settings": {"search_path": schema, "application_name": name}}
+    ), name
 
 
 async def test_every_delivery_is_accounted_for_under_faults(database, config, http):
@@ -283,9 +308,11 @@ async def test_every_delivery_is_accounted_for_under_faults(database, config, ht
     orphaned = await deliveries.claim(dead)
     assert {row.inbox_url for row in orphaned} >= {ok.inbox}
     async with db.write() as session:  # the rest of the dead worker's claim is handed back as it would have been
-        await session.execute(update(Delivery).where(Delivery.claimed_by == dead.worker_name,
-                                                     Delivery.inbox_url != ok.inbox)
-                              .values(claim_token="", claimed_by="", next_attempt_at=utcnow()))
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.claimed_by == dead.worker_name, Delivery.inbox_url != ok.inbox)
+            .values(claim_token="", claimed_by="", next_attempt_at=utcnow())
+        )
     await claims.take_back_dead_claims(fed)
 
     dispatcher = asyncio.create_task(deliveries.Dispatcher(fed).run(idle_sleep=0.1))
@@ -299,14 +326,18 @@ async def test_every_delivery_is_accounted_for_under_faults(database, config, ht
                 suspended_at = time.monotonic()
             if not cut and sum(ok.acknowledged.values()) >= 3:
                 async with database.engine.connect() as conn:  # the database "restarts" under the worker
-                    await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                            "WHERE application_name = :name"), {"name": connection_name})
+                    await conn.execute(
+                        text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+                        {"name": connection_name},
+                    )
                 cut = True
             try:  # retries come due at once instead of after their backoff
                 async with db.write() as session:
-                    await session.execute(update(Delivery).where(Delivery.state == "pending",
-                                                                 Delivery.claim_token == "")
-                                          .values(next_attempt_at=utcnow()))
+                    await session.execute(
+                        update(Delivery)
+                        .where(Delivery.state == "pending", Delivery.claim_token == "")
+                        .values(next_attempt_at=utcnow())
+                    )
                 states = {state for _, _, state, _ in await _rows(db)}
             except Exception:  # noqa: BLE001 - the database coming back
                 states = {"pending"}

@@ -1,4 +1,5 @@
 """Full-text search: stemming in French and English, ranking, snippets and filters."""
+
 from node.services import answers, questions, search
 
 from .support import make_member
@@ -12,8 +13,13 @@ async def ask(db, author, title, body, tags="divers"):
 
 async def test_french_question_is_found_by_a_stemmed_word(client, database):
     alice = await make_member(database, "alice")
-    await ask(database, alice, "Quelles chaussures de sécurité pour un atelier ?",
-              "Nos menuisiers se plaignent des chaussures actuelles.", tags="securite")
+    await ask(
+        database,
+        alice,
+        "Quelles chaussures de sécurité pour un atelier ?",
+        "Nos menuisiers se plaignent des chaussures actuelles.",
+        tags="securite",
+    )
     await ask(database, alice, "Unrelated spreadsheet question", "Pivot tables in a shared workbook.")
     page = await (await client.get("/search?q=chaussure")).text()  # singular finds the plural
     assert "Quelles chaussures de sécurité" in page and "Unrelated spreadsheet" not in page
@@ -27,8 +33,12 @@ async def test_french_question_is_found_by_a_stemmed_word(client, database):
 async def test_exact_title_match_ranks_first(database):
     alice = await make_member(database, "alice")
     for i in range(3):
-        await ask(database, alice, f"Notes on invoicing practice {i}",
-                  "Invoice payment terms late payment invoice reminders invoice invoice.")
+        await ask(
+            database,
+            alice,
+            f"Notes on invoicing practice {i}",
+            "Invoice payment terms late payment invoice reminders invoice invoice.",
+        )
     exact = await ask(database, alice, "Late payment", "What can a freelancer do about it?")
     hits, total = await search.search(database, "late payment")
     assert total == 4
@@ -39,8 +49,9 @@ async def test_answers_are_searched_and_filters_apply(client, database):
     alice = await make_member(database, "alice")
     bob = await make_member(database, "bob")
     answered = await ask(database, alice, "Heating a small workshop", "Wood stove or heat pump?", tags="chauffage")
-    open_q = await ask(database, alice, "Insulating a workshop roof", "Which insulation for a heat pump?",
-                       tags="isolation")
+    open_q = await ask(
+        database, alice, "Insulating a workshop roof", "Which insulation for a heat pump?", tags="isolation"
+    )
     await answers.post_answer(database, bob, answered.id, "A heat pump with underfloor loops.", BASE)
     hits, _ = await search.search(database, "underfloor")
     assert [h.question.id for h in hits] == [answered.id] and hits[0].answer_id is not None

@@ -1,4 +1,5 @@
 """Every page tells the browser what it may load and frame, not to guess types, and (over https) to stay on https."""
+
 import re
 
 from node.web.app import create_app
@@ -67,7 +68,9 @@ async def test_activitypub_json_and_metrics_are_not_sniffed(client, database):
 
 async def test_inbox_answers_carry_only_the_constant_header(client, database):
     await make_member(database, "alice")
-    response = await client.post("/users/alice/inbox", data=b"{}", headers={"Content-Type": "application/activity+json"})
+    response = await client.post(
+        "/users/alice/inbox", data=b"{}", headers={"Content-Type": "application/activity+json"}
+    )
     assert 400 <= response.status < 500
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
@@ -75,6 +78,7 @@ async def test_inbox_answers_carry_only_the_constant_header(client, database):
 def test_templates_have_no_inline_script_or_style():
     """The policy refuses them: an inline style or script would silently not apply."""
     from pathlib import Path
+
     templates = Path(__file__).resolve().parents[1] / "templates"
     for path in templates.rglob("*.html"):
         source = path.read_text()

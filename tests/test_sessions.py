@@ -1,5 +1,6 @@
 """Sessions end on the server: a copied cookie stops working after logout, "log out everywhere", a password
 change, a suspension or a deletion."""
+
 import re
 from datetime import timedelta
 
@@ -34,8 +35,9 @@ async def signed_in(client, cookie: str | None = None) -> bool:
 
 
 async def session_count(database, member_id: int) -> int:
-    return await one(database, select(func.count()).select_from(MemberSession)
-                     .where(MemberSession.member_id == member_id))
+    return await one(
+        database, select(func.count()).select_from(MemberSession).where(MemberSession.member_id == member_id)
+    )
 
 
 async def test_a_cookie_copied_before_logout_is_signed_out_after_it(client, database, aiohttp_client):
@@ -77,8 +79,9 @@ async def test_password_change_ends_the_other_browser_and_keeps_this_one(client,
     await log_in(client, "alice")
     before_change, replay = session_cookie(client), await thief(aiohttp_client, client)
 
-    changed = await post_form(client, "/settings/password", {"current_password": PASSWORD,
-                                                             "new_password": "another long one"})
+    changed = await post_form(
+        client, "/settings/password", {"current_password": PASSWORD, "new_password": "another long one"}
+    )
     assert changed.status == 303
     assert await signed_in(client)
     assert not await signed_in(other)
@@ -143,7 +146,9 @@ async def test_a_session_unseen_for_its_whole_lifetime_has_ended(client, databas
     await make_member(database, "alice")
     await log_in(client, "alice")
     async with database.write() as session:
-        await session.execute(update(MemberSession).values(last_seen_at=utcnow() - sessions.LIFETIME - timedelta(hours=1)))
+        await session.execute(
+            update(MemberSession).values(last_seen_at=utcnow() - sessions.LIFETIME - timedelta(hours=1))
+        )
     assert not await signed_in(client)
 
 

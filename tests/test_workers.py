@@ -1,5 +1,6 @@
 """Several worker processes on one PostgreSQL database: nothing lost, nothing sent twice while they live,
 and the jobs of a worker killed mid-batch delivered by the others once its lease runs out."""
+
 import asyncio
 import os
 import shutil
@@ -48,17 +49,36 @@ class Receivers:
 
 
 async def queue(db: Database, sender_id: int, receivers: Receivers, prefix: str, count: int) -> None:
-    await queue_distinct_deliveries(db, sender_id, [f"http://127.0.0.1:{port}/inbox" for port in receivers.ports],
-                                    f"http://sender.test/{prefix}", count)
+    await queue_distinct_deliveries(
+        db,
+        sender_id,
+        [f"http://127.0.0.1:{port}/inbox" for port in receivers.ports],
+        f"http://sender.test/{prefix}",
+        count,
+    )
 
 
 def start_workers(url: str, count: int, lease: int, *options: str) -> list[subprocess.Popen]:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SKILLER_")},
-           "SKILLER_DATABASE_URL": url, "SKILLER_SECRET_KEY": "w" * 40, "SKILLER_ALLOW_HTTP": "true",
-           "SKILLER_ALLOW_PRIVATE_ADDRESSES": "true", "SKILLER_BASE_URL": "http://127.0.0.1:9",
-           "SKILLER_CONFIG": "/nonexistent.toml", "SKILLER_WORKER_LEASE_SECONDS": str(lease)}
-    return [subprocess.Popen([sys.executable, "-m", "node.cli", "worker", *options], cwd=ROOT, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SKILLER_")},
+        "SKILLER_DATABASE_URL": url,
+        "SKILLER_SECRET_KEY": "w" * 40,
+        "SKILLER_ALLOW_HTTP": "true",
+        "SKILLER_ALLOW_PRIVATE_ADDRESSES": "true",
+        "SKILLER_BASE_URL": "http://127.0.0.1:9",
+        "SKILLER_CONFIG": "/nonexistent.toml",
+        "SKILLER_WORKER_LEASE_SECONDS": str(lease),
+    }
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "node.cli", "worker", *options],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(count)
+    ]
 
 
 def kill_all(workers: list[subprocess.Popen]) -> None:
@@ -79,6 +99,7 @@ async def wait_for(condition, timeout: float, what: str):
 
 async def test_three_workers_deliver_everything_once_and_recover_a_killed_workers_batch(empty_postgres_database):
     from node.db import upgrade_database
+
     url = empty_postgres_database
     await upgrade_database(url)
     db = Database(url)
@@ -91,7 +112,9 @@ async def test_three_workers_deliver_everything_once_and_recover_a_killed_worker
 
         async def states():
             async with db.read() as session:
-                return dict((await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all())
+                return dict(
+                    (await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all()
+                )
 
         workers = start_workers(url, 3, lease=300)
         await wait_for(lambda: _done(states, 5000), 240, "5,000 deliveries")
@@ -108,8 +131,14 @@ async def test_three_workers_deliver_everything_once_and_recover_a_killed_worker
 
         async def claimed():
             async with db.read() as session:
-                return (await session.scalar(select(func.count()).select_from(Delivery).where(
-                    Delivery.state == "pending", Delivery.attempts > 0))) or 0
+                return (
+                    await session.scalar(
+                        select(func.count())
+                        .select_from(Delivery)
+                        .where(Delivery.state == "pending", Delivery.attempts > 0)
+                    )
+                ) or 0
+
         await wait_for(lambda: _positive(claimed), 60, "a claimed batch")
         workers[0].kill()  # SIGKILL mid-batch: no chance to hand anything back
         await wait_for(lambda: _done(states, 5600), 240, "the killed worker's deliveries")
@@ -141,6 +170,7 @@ async def test_a_worker_process_serves_its_own_delivery_metrics(sqlite_template,
     workers = start_workers(database.url, 1, 300, "--metrics-port", str(port))
     try:
         async with aiohttp.ClientSession() as http:
+
             async def scraped() -> str:
                 try:
                     async with http.get(f"http://127.0.0.1:{port}/metrics") as response:
@@ -150,6 +180,7 @@ async def test_a_worker_process_serves_its_own_delivery_metrics(sqlite_template,
 
             async def counted() -> bool:
                 return 'skiller_deliveries_total{outcome="ok"} 3.0' in await scraped()
+
             await wait_for(counted, 60, "the worker's metrics to count three deliveries")
             assert 'skiller_queue_depth{queue="deliveries"} 0.0' in await scraped()
         assert sum(receivers.received.values()) == 3
@@ -162,10 +193,12 @@ async def test_a_worker_process_serves_its_own_delivery_metrics(sqlite_template,
 
 
 async def test_a_restarted_worker_takes_back_what_its_killed_predecessor_held_without_waiting_the_lease(
-        empty_postgres_database):
+    empty_postgres_database,
+):
     """kill -9 of a worker holding claims, then a new worker on the same host: the claims are taken back at
     once (the lease is 300 s), every delivery is done, and each was acknowledged by its receiver."""
     from node.db import upgrade_database
+
     url = empty_postgres_database
     await upgrade_database(url)
     db = Database(url)
@@ -179,8 +212,14 @@ async def test_a_restarted_worker_takes_back_what_its_killed_predecessor_held_wi
 
         async def held():
             async with db.read() as session:
-                return (await session.scalar(select(func.count()).select_from(Delivery).where(
-                    Delivery.state == "pending", Delivery.claim_token != ""))) or 0
+                return (
+                    await session.scalar(
+                        select(func.count())
+                        .select_from(Delivery)
+                        .where(Delivery.state == "pending", Delivery.claim_token != "")
+                    )
+                ) or 0
+
         await wait_for(lambda: _positive(held), 60, "the first worker's claims")
         workers[0].kill()
         workers[0].wait(10)
@@ -188,7 +227,10 @@ async def test_a_restarted_worker_takes_back_what_its_killed_predecessor_held_wi
 
         async def states():
             async with db.read() as session:
-                return dict((await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all())
+                return dict(
+                    (await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all()
+                )
+
         # well before the 300 s lease: taken back when the new worker started
         await wait_for(lambda: _done(states, 40), 120, "the killed worker's deliveries")
         assert len([key for key in receivers.received if "/held/" in key]) == 40

@@ -1,4 +1,5 @@
 """Several real nodes on 127.0.0.1 ports, each with its own database, federating over real signed HTTP."""
+
 from __future__ import annotations
 
 import os
@@ -43,6 +44,7 @@ async def _postgres_database(name: str) -> str:
     """A new, migrated PostgreSQL database for one node (dropped by stop_nodes)."""
     from node.config import normalize_database_url
     from node.db import create_engine, upgrade_database
+
     server = normalize_database_url(os.environ["SKILLER_TEST_POSTGRES_URL"])
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
@@ -56,6 +58,7 @@ async def _postgres_database(name: str) -> str:
 async def _drop_postgres_database(url: str) -> None:
     from node.config import normalize_database_url
     from node.db import create_engine
+
     admin = create_engine(normalize_database_url(os.environ["SKILLER_TEST_POSTGRES_URL"]), isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
         await conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
@@ -76,8 +79,9 @@ async def start_nodes(tmp_path: Path, sqlite_template: Path, count: int, backend
         else:
             shutil.copy(sqlite_template, folder / "skiller.db")
             db = Database(f"sqlite+aiosqlite:///{folder / 'skiller.db'}")
-        config = make_config(folder, db.url, base_url=f"http://127.0.0.1:{port}", instance_name=f"Node {name}",
-                             port=port)
+        config = make_config(
+            folder, db.url, base_url=f"http://127.0.0.1:{port}", instance_name=f"Node {name}", port=port
+        )
         node = Node(name, config.base_url, db, None, None, config)
         await _serve(node)
         nodes.append(node)

@@ -7,7 +7,8 @@ of transport and address policy.
 from __future__ import annotations
 
 import re
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 FetchJSON = Callable[[str], Awaitable[dict[str, Any]]]

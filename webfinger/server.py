@@ -6,7 +6,8 @@ The application answers ``lookup(resource)``; this module only speaks the protoc
 from __future__ import annotations
 
 import re
-from typing import Any, Awaitable, Callable, Iterable, Optional
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import quoteattr
 
@@ -19,7 +20,7 @@ PROFILE_PAGE_REL = "http://webfinger.net/rel/profile-page"
 # RFC 7033 §5: WebFinger resources are public, so any web page may read them.
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
 
-Lookup = Callable[[str], Awaitable[Optional[dict[str, Any]]]]
+Lookup = Callable[[str], Awaitable[dict[str, Any] | None]]
 
 _ACCOUNT = re.compile(r"@?([^\s@/?#]+)@([^\s@/?#]+)")
 
@@ -92,8 +93,9 @@ def host_meta_handler(base_url: str) -> Callable[[web.Request], Awaitable[web.St
     async def host_meta(request: web.Request) -> web.StreamResponse:
         """Answer host-meta as XRD, or as JRD for clients asking for JSON."""
         if "json" in request.headers.get("Accept", "") and "xml" not in request.headers.get("Accept", ""):
-            return web.json_response({"links": [{"rel": "lrdd", "template": template}]},
-                                     content_type=JRD_JSON, headers=CORS_HEADERS)
+            return web.json_response(
+                {"links": [{"rel": "lrdd", "template": template}]}, content_type=JRD_JSON, headers=CORS_HEADERS
+            )
         return web.Response(text=xml, content_type=XRD_XML, headers=CORS_HEADERS)
 
     return host_meta

@@ -1,4 +1,5 @@
 """Load the demo community through the same services members use, so every page is consistent."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,7 +30,8 @@ async def load_demo(db: Database, base_url: str, question_count: int = 200, seed
     password_hash = await hash_password_async(DEMO_PASSWORD)
     keys = await asyncio.to_thread(lambda: [generate_key_pair() for _ in PEOPLE])
     return await db.in_one_transaction(
-        lambda tx: _load(tx, base_url, question_count, random.Random(seed), password_hash, keys))
+        lambda tx: _load(tx, base_url, question_count, random.Random(seed), password_hash, keys)
+    )
 
 
 async def _refuse_if_loaded(db: Database) -> None:
@@ -38,28 +40,40 @@ async def _refuse_if_loaded(db: Database) -> None:
             raise Conflict("The demo community is already loaded.")
 
 
-async def _add_member(db: Database, username: str, name: str, language: str, password_hash: str,
-                      keys: KeyPair) -> Member:
+async def _add_member(
+    db: Database, username: str, name: str, language: str, password_hash: str, keys: KeyPair
+) -> Member:
     """What accounts.create_member stores, with the password hash and keys made beforehand."""
     async with db.write() as session:
-        member = Member(username=username, username_key=accounts.username_key(username), password_hash=password_hash,
-                        language=language, display_name=name, private_key_pem=keys.private_pem,
-                        public_key_pem=keys.public_pem)
+        member = Member(
+            username=username,
+            username_key=accounts.username_key(username),
+            password_hash=password_hash,
+            language=language,
+            display_name=name,
+            private_key_pem=keys.private_pem,
+            public_key_pem=keys.public_pem,
+        )
         session.add(member)
         await session.flush()
         return member
 
 
-async def _load(db: Database, base_url: str, question_count: int, rng: random.Random, password_hash: str,
-                keys: list[KeyPair]) -> dict[str, int]:
+async def _load(
+    db: Database, base_url: str, question_count: int, rng: random.Random, password_hash: str, keys: list[KeyPair]
+) -> dict[str, int]:
     await _refuse_if_loaded(db)  # again inside the transaction: two demos started together load once
     members: dict[str, Member] = {}
-    for (username, name, headline, org, city, language, skill_names), key_pair in zip(PEOPLE, keys):
+    for (username, name, headline, org, city, language, skill_names), key_pair in zip(PEOPLE, keys, strict=True):
         member = await _add_member(db, username, name, language, password_hash, key_pair)
-        bio = (f"{headline} à {city}. J'aime partager ce que j'ai appris sur le terrain." if language == "fr"
-               else f"{headline} in {city}. Happy to share what I learned on the job.")
-        await profiles.update_profile(db, member.id, display_name=name, headline=headline, organization=org,
-                                      location=city, bio=bio, links=[])
+        bio = (
+            f"{headline} à {city}. J'aime partager ce que j'ai appris sur le terrain."
+            if language == "fr"
+            else f"{headline} in {city}. Happy to share what I learned on the job."
+        )
+        await profiles.update_profile(
+            db, member.id, display_name=name, headline=headline, organization=org, location=city, bio=bio, links=[]
+        )
         for skill in skill_names:
             await skills.add_skill(db, member.id, skill.replace("-", " "), rng.randint(2, 4), rng.randint(1, 20))
         members[username] = member
@@ -87,28 +101,36 @@ async def _load(db: Database, base_url: str, question_count: int, rng: random.Ra
         # A second tag from the skills people in this trade also have (menuiserie → finitions-bois).
         related = sorted({s for p in PEOPLE if skill in p[6] for s in p[6] if s != skill})
         tags = [skill, rng.choice(related)] if related else [skill]
-        question = await questions.ask(db, asker, title=title + variant, body=body, tags=tags,
-                                       base_url=base_url, language=language)
+        question = await questions.ask(
+            db, asker, title=title + variant, body=body, tags=tags, base_url=base_url, language=language
+        )
         answerers = {m.id: m for m in experts_by_skill.get(skill, []) + rng.sample(people, 3) if m.id != asker.id}
         posted = []
-        for answerer in list(answerers.values())[:rng.randint(0, 4)]:
+        for answerer in list(answerers.values())[: rng.randint(0, 4)]:
             text = rng.choice(ANSWERS[language])
             posted.append(await answers.post_answer(db, answerer, question.id, text, base_url))
         for voter in rng.sample(people, rng.randint(0, 6)):
-            for target_type, target_id, author_id in [("question", question.id, asker.id)] + \
-                    [("answer", a.id, a.author_id) for a in posted]:
+            for target_type, target_id, author_id in [("question", question.id, asker.id)] + [
+                ("answer", a.id, a.author_id) for a in posted
+            ]:
                 if voter.id != author_id and rng.random() < 0.5:
                     await votes.set_vote(db, voter, target_type, target_id, 1 if rng.random() < 0.85 else -1)
         if posted and rng.random() < 0.6:
             await answers.accept_answer(db, asker, rng.choice(posted).id)
         if posted and rng.random() < 0.5:
             commenter = rng.choice(people)
-            await comments.add_comment(db, commenter, answer_id=posted[0].id,
-                                       body=f"@{asker.username} " + rng.choice(COMMENTS[language]), base_url=base_url)
+            await comments.add_comment(
+                db,
+                commenter,
+                answer_id=posted[0].id,
+                body=f"@{asker.username} " + rng.choice(COMMENTS[language]),
+                base_url=base_url,
+            )
     for language, title, body, tags in DISCUSSIONS:
         author = members["camille"] if language == "fr" else members["sarah"]
-        await questions.ask(db, author, kind="discussion", title=title, body=body, tags=tags, base_url=base_url,
-                            language=language)
+        await questions.ask(
+            db, author, kind="discussion", title=title, body=body, tags=tags, base_url=base_url, language=language
+        )
     async with db.read() as session:
         total = await session.scalar(select(func.count()).select_from(Question))
     return {"members": len(people), "questions": total}

@@ -1,4 +1,5 @@
 """Remote actors: fetched through the guarded client, kept as members with `local = false`."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +16,7 @@ from webfinger.client import WebFingerError, resolve_handle
 
 from ..models import Member, MemberSkill, utcnow
 from ..sanitize import clean_html
-from ..services.errors import InvalidInput, N_, NotFound
+from ..services.errors import N_, InvalidInput, NotFound
 from ..services.skills import get_or_create_skill, normalize_skill
 from .context import Federation
 from .keys import instance_signer
@@ -47,16 +48,31 @@ async def store_actor(fed: Federation, document: dict) -> Member:
     username = _text(document.get("preferredUsername"), 64) or actor_id.rstrip("/").rsplit("/", 1)[-1][:64]
     endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
     fields = {
-        "username": username, "username_key": username.lower(), "domain": authority_of(actor_id), "local": False,
-        "display_name": _text(document.get("name"), 100), "bio_html": clean_html(_text(document.get("summary"), 20_000)),
-        "actor_url": actor_id, "key_id": key.get("id", ""), "public_key_pem": key.get("publicKeyPem", ""),
-        "inbox_url": _text(document.get("inbox"), 500), "followers_url": _text(document.get("followers"), 500),
-        "shared_inbox_url": _text(endpoints.get("sharedInbox"), 500), "profile_url": _web_link(document.get("url")),
-        "approve_followers": bool(document.get("manuallyApprovesFollowers")), "fetched_at": utcnow(),
+        "username": username,
+        "username_key": username.lower(),
+        "domain": authority_of(actor_id),
+        "local": False,
+        "display_name": _text(document.get("name"), 100),
+        "bio_html": clean_html(_text(document.get("summary"), 20_000)),
+        "actor_url": actor_id,
+        "key_id": key.get("id", ""),
+        "public_key_pem": key.get("publicKeyPem", ""),
+        "inbox_url": _text(document.get("inbox"), 500),
+        "followers_url": _text(document.get("followers"), 500),
+        "shared_inbox_url": _text(endpoints.get("sharedInbox"), 500),
+        "profile_url": _web_link(document.get("url")),
+        "approve_followers": bool(document.get("manuallyApprovesFollowers")),
+        "fetched_at": utcnow(),
         "avatar_source": _icon_url(document.get("icon")),
     }
-    headline = next((_text(a.get("value"), 120) for a in as_list(document.get("attachment"))
-                     if isinstance(a, dict) and a.get("name") in ("Trade", "Métier", "Headline")), "")
+    headline = next(
+        (
+            _text(a.get("value"), 120)
+            for a in as_list(document.get("attachment"))
+            if isinstance(a, dict) and a.get("name") in ("Trade", "Métier", "Headline")
+        ),
+        "",
+    )
     # Two requests may bring the same new account at once (PostgreSQL runs them side by side):
     # the loser of the insert race simply updates the row the winner made.
     for attempt in range(2):
@@ -72,8 +88,9 @@ async def _upsert_actor(fed: Federation, actor_id: str, fields: dict, headline: 
     async with fed.db.write() as session:
         member = await session.scalar(select(Member).where(Member.actor_url == actor_id))
         if member is None:
-            member = await session.scalar(select(Member).where(Member.username_key == fields["username_key"],
-                                                               Member.domain == fields["domain"]))
+            member = await session.scalar(
+                select(Member).where(Member.username_key == fields["username_key"], Member.domain == fields["domain"])
+            )
         if member is None:
             member = Member(**fields)
         else:
@@ -92,14 +109,20 @@ async def _store_skills(session, member: Member, document: dict) -> None:
     found: dict[str, tuple[int, int, int]] = {}
     for item in as_list(document.get("skills"))[:50]:
         if isinstance(item, dict) and isinstance(item.get("name"), str):
-            found.setdefault(item["name"], (LEVELS.get(item.get("level"), 2), _int(item.get("years")),
-                                            _int(item.get("endorsements"))))
+            found.setdefault(
+                item["name"],
+                (LEVELS.get(item.get("level"), 2), _int(item.get("years")), _int(item.get("endorsements"))),
+            )
     for tag in as_list(document.get("tag"))[:50]:
-        if isinstance(tag, dict) and first_type(tag, {"Hashtag", "Mention", "Emoji"}) == "Hashtag" \
-                and isinstance(tag.get("name"), str):
+        if (
+            isinstance(tag, dict)
+            and first_type(tag, {"Hashtag", "Mention", "Emoji"}) == "Hashtag"
+            and isinstance(tag.get("name"), str)
+        ):
             found.setdefault(tag["name"].lstrip("#"), (2, 0, 0))
-    owned = {ms.skill_id: ms for ms in await session.scalars(select(MemberSkill).where(
-        MemberSkill.member_id == member.id))}
+    owned = {
+        ms.skill_id: ms for ms in await session.scalars(select(MemberSkill).where(MemberSkill.member_id == member.id))
+    }
     kept: set[int] = set()
     for label, (level, years, endorsements) in found.items():
         try:
@@ -111,13 +134,18 @@ async def _store_skills(session, member: Member, document: dict) -> None:
             continue  # two spellings of one skill
         row = owned.setdefault(skill.id, MemberSkill(member_id=member.id, skill_id=skill.id))
         # Updated in place: endorsements given here to a listed skill survive a refresh of the profile.
-        row.level, row.years, row.endorsement_count = level, min(years, 70), max(endorsements, row.endorsement_count or 0)
+        row.level, row.years, row.endorsement_count = (
+            level,
+            min(years, 70),
+            max(endorsements, row.endorsement_count or 0),
+        )
         session.add(row)
         kept.add(skill.id)
     gone = [skill_id for skill_id in owned if skill_id not in kept]
     if gone:
-        await session.execute(delete(MemberSkill).where(MemberSkill.member_id == member.id,
-                                                        MemberSkill.skill_id.in_(gone)))
+        await session.execute(
+            delete(MemberSkill).where(MemberSkill.member_id == member.id, MemberSkill.skill_id.in_(gone))
+        )
 
 
 def _web_link(value) -> str:
@@ -146,15 +174,20 @@ def _int(value) -> int:
 async def describe_instance(fed: Federation, domain: str) -> None:
     """Learn which software a newly met server runs (NodeInfo), for the known-instances page. Best effort."""
     from ..models import Instance
+
     async with fed.db.read() as session:
         known = await session.get(Instance, domain)
     if known is not None and known.software:
         return
     try:
         links = await fed.client.get_json(f"{fed.scheme}://{domain}/.well-known/nodeinfo")
-        href = next(link["href"] for link in as_list(links.get("links"))
-                    if isinstance(link, dict) and str(link.get("rel", "")).startswith("http://nodeinfo.diaspora.software/ns/schema/")
-                    and isinstance(link.get("href"), str))
+        href = next(
+            link["href"]
+            for link in as_list(links.get("links"))
+            if isinstance(link, dict)
+            and str(link.get("rel", "")).startswith("http://nodeinfo.diaspora.software/ns/schema/")
+            and isinstance(link.get("href"), str)
+        )
         if authority_of(href) != domain:
             return
         software = (await fed.client.get_json(href)).get("software") or {}
@@ -238,9 +271,14 @@ async def find_by_handle(fed: Federation, handle: str) -> Member:
     try:
         actor_id = await resolve_handle(handle, fed.client.get_json, scheme=fed.scheme)
     except ValueError as exc:
-        raise InvalidInput(N_("Write an address like @name@example.org ({reason})."), field="handle",
-                           reason=str(exc)) from None
+        raise InvalidInput(
+            N_("Write an address like @name@example.org ({reason})."), field="handle", reason=str(exc)
+        ) from None
     except (WebFingerError, FetchError) as exc:
-        raise NotFound(N_("Could not find {handle}: {reason}"), field="handle", handle=handle,
-                       reason=getattr(exc, "message", str(exc))) from None
+        raise NotFound(
+            N_("Could not find {handle}: {reason}"),
+            field="handle",
+            handle=handle,
+            reason=getattr(exc, "message", str(exc)),
+        ) from None
     return await get_actor(fed, actor_id, refresh=True)

@@ -1,6 +1,7 @@
 """Claims a dead process left behind. Rows carry who claimed them (`claimed_by`: host and process id). A process
 that starts takes back at once what dead processes of its host held (and anything under its own id, left by an
 earlier process that had it), instead of letting it wait out the lease; other hosts' claims wait for the lease."""
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,14 @@ async def take_back_dead_claims(fed: Federation) -> int:
     """Make due again the pending rows held by this host's dead processes and under this process's own name (a
     previous holder of its id); returns how many. Call it before this process claims anything."""
     host = fed.worker_name.rsplit(":", 1)[0]
-    holders = union(*(select(model.claimed_by).where(model.state == "pending",
-                                                     model.claimed_by.startswith(host + ":", autoescape=True))
-                      for model in QUEUES))
+    holders = union(
+        *(
+            select(model.claimed_by).where(
+                model.state == "pending", model.claimed_by.startswith(host + ":", autoescape=True)
+            )
+            for model in QUEUES
+        )
+    )
 
     def take_back(session) -> int:
         dead = []
@@ -40,16 +46,29 @@ async def take_back_dead_claims(fed: Federation) -> int:
         if not dead:
             return 0
         now = utcnow()
-        return sum(session.execute(update(model).where(model.state == "pending", model.claimed_by.in_(dead))
-                                   .values(next_attempt_at=now, claim_token="", claimed_by="")).rowcount
-                   for model in QUEUES)
+        return sum(
+            session.execute(
+                update(model)
+                .where(model.state == "pending", model.claimed_by.in_(dead))
+                .values(next_attempt_at=now, claim_token="", claimed_by="")
+            ).rowcount
+            for model in QUEUES
+        )
+
     return await fed.db.run_write(take_back)
 
 
 async def give_back_own_claims(fed: Federation) -> int:
     """On the way out: what this process still holds is due again at once."""
+
     def give_back(session) -> int:
-        return sum(session.execute(update(model).where(model.state == "pending", model.claimed_by == fed.worker_name)
-                                   .values(next_attempt_at=utcnow(), claim_token="", claimed_by="")).rowcount
-                   for model in QUEUES)
+        return sum(
+            session.execute(
+                update(model)
+                .where(model.state == "pending", model.claimed_by == fed.worker_name)
+                .values(next_attempt_at=utcnow(), claim_token="", claimed_by="")
+            ).rowcount
+            for model in QUEUES
+        )
+
     return await fed.db.run_write(give_back)

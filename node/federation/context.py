@@ -1,4 +1,5 @@
 """What the federation glue needs from the running instance: its config, database, and outbound client."""
+
 from __future__ import annotations
 
 import os
@@ -36,6 +37,7 @@ class Federation:
         from ..observability import Metrics
         from .inbox_writer import InboxWriter
         from .keys import KeyFetchLimit
+
         self.keys_lock = asyncio.Lock()  # the instance key pair is made once
         self.inbox_writer = InboxWriter(self.db)
         self.metrics = self.metrics or Metrics()
@@ -54,6 +56,7 @@ class Federation:
     @cached_property
     def policy(self):
         from ..services.federation_policy import snapshot
+
         return snapshot(self.db)
 
     def cached_key(self, key_id: str) -> tuple[str, str] | None:

@@ -5,6 +5,7 @@ row released, cancelled or claimed again meanwhile is never marked by a late wor
 as its request ends (group-committed with those that end at the same time), and no destination holds back
 another: at most PER_DOMAIN requests to one server are claimed or in flight in a process.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,7 +39,7 @@ BACKLOG = 500  # rows claimed ahead of free slots
 
 def backoff(attempts: int) -> timedelta:
     """Mastodon's retry curve: attempts⁴ + 15 s + jitter growing with the attempt."""
-    return timedelta(seconds=attempts ** 4 + 15 + random.randint(0, 30) * (attempts + 1))
+    return timedelta(seconds=attempts**4 + 15 + random.randint(0, 30) * (attempts + 1))
 
 
 def inbox_of(member: Member) -> str:
@@ -51,12 +52,27 @@ async def enqueue(session, activity: dict, sender_id: int | None, inboxes: list[
     if not inboxes:
         return
     now = utcnow()
-    await insert_ignoring_duplicates(session, OutgoingActivity, [
-        {"activity_id": activity["id"], "payload": json.dumps(activity, separators=(",", ":")), "created_at": now}])
+    await insert_ignoring_duplicates(
+        session,
+        OutgoingActivity,
+        [{"activity_id": activity["id"], "payload": json.dumps(activity, separators=(",", ":")), "created_at": now}],
+    )
     ref = await session.scalar(select(OutgoingActivity.id).where(OutgoingActivity.activity_id == activity["id"]))
-    await insert_ignoring_duplicates(session, Delivery, [
-        {"activity_ref": ref, "inbox_url": inbox, "domain": authority_of(inbox), "sender_id": sender_id,
-         "next_attempt_at": now, "created_at": now} for inbox in inboxes])
+    await insert_ignoring_duplicates(
+        session,
+        Delivery,
+        [
+            {
+                "activity_ref": ref,
+                "inbox_url": inbox,
+                "domain": authority_of(inbox),
+                "sender_id": sender_id,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for inbox in inboxes
+        ],
+    )
 
 
 @dataclass
@@ -71,8 +87,9 @@ class Claimed:
     body: bytes = b""
 
 
-async def claim(fed: Federation, limit: int = BACKLOG, held: Counter | None = None,
-                per_domain: int = PER_DOMAIN) -> list[Claimed]:
+async def claim(
+    fed: Federation, limit: int = BACKLOG, held: Counter | None = None, per_domain: int = PER_DOMAIN
+) -> list[Claimed]:
     """Take due rows under a new token; their next attempt moves a lease ahead, so a dead worker's rows come
     back later. `held`: rows per domain this process already holds; a domain at `per_domain` is skipped."""
     held = held if held is not None else Counter()
@@ -80,10 +97,17 @@ async def claim(fed: Federation, limit: int = BACKLOG, held: Counter | None = No
     full = [domain for domain, n in held.items() if n >= per_domain]
     # Instances unavailable for days are skipped (their rows wait) until they contact us again.
     unavailable = select(Instance.domain).where(Instance.failure_days >= UNAVAILABLE_AFTER_DAYS)
-    due = (select(Delivery.id, Delivery.domain).where(
-        Delivery.state == "pending", Delivery.next_attempt_at <= now, Delivery.domain.not_in(unavailable),
-        *([Delivery.domain.not_in(full)] if full else []))
-        .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
+    due = (
+        select(Delivery.id, Delivery.domain)
+        .where(
+            Delivery.state == "pending",
+            Delivery.next_attempt_at <= now,
+            Delivery.domain.not_in(unavailable),
+            *([Delivery.domain.not_in(full)] if full else []),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
     if not fed.db.is_sqlite:
         due = due.with_for_update(of=Delivery, skip_locked=True)
     token = fed.new_claim_token()
@@ -97,19 +121,40 @@ async def claim(fed: Federation, limit: int = BACKLOG, held: Counter | None = No
                 chosen.append(row_id)
         if not chosen:
             return []
-        batch = [Claimed(*row, token=token) for row in session.execute(
-            update(Delivery).where(Delivery.id.in_(chosen))
-            .values(next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
-                    attempts=Delivery.attempts + 1, claim_token=token, claimed_by=fed.worker_name)
-            .returning(Delivery.id, Delivery.inbox_url, Delivery.domain, Delivery.activity_ref, Delivery.sender_id,
-                       Delivery.attempts)).all()]
+        batch = [
+            Claimed(*row, token=token)
+            for row in session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(chosen))
+                .values(
+                    next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
+                    attempts=Delivery.attempts + 1,
+                    claim_token=token,
+                    claimed_by=fed.worker_name,
+                )
+                .returning(
+                    Delivery.id,
+                    Delivery.inbox_url,
+                    Delivery.domain,
+                    Delivery.activity_ref,
+                    Delivery.sender_id,
+                    Delivery.attempts,
+                )
+            ).all()
+        ]
         # a batch is mostly one activity to many inboxes: each body is read once
-        bodies = {ref: payload.encode() for ref, payload in session.execute(
-            select(OutgoingActivity.id, OutgoingActivity.payload).where(
-                OutgoingActivity.id.in_({row.activity_ref for row in batch}))).all()}
+        bodies = {
+            ref: payload.encode()
+            for ref, payload in session.execute(
+                select(OutgoingActivity.id, OutgoingActivity.payload).where(
+                    OutgoingActivity.id.in_({row.activity_ref for row in batch})
+                )
+            ).all()
+        }
         for row in batch:
             row.body = bodies[row.activity_ref]
         return batch
+
     return await fed.db.run_write(claim_rows)
 
 
@@ -152,6 +197,7 @@ async def send(fed: Federation, batch: list[Claimed], concurrency: int = CONCURR
     async def one(row: Claimed) -> None:
         async with slots:
             recorder.add(await post(fed, row, signers.get(row.sender_id)))
+
     await asyncio.gather(*(one(row) for row in batch))
     await recorder.drain()
     return recorder.delivered, recorder.failed
@@ -192,7 +238,7 @@ class OutcomeRecorder:
                     self.delivered += delivered
                     self.failed += failed
                     break
-                except Exception:  # noqa: BLE001 - kept and written again; the lease covers a process that dies
+                except Exception:
                     if delay is None:
                         log.exception("could not record %d delivery outcomes", len(batch))
                         break
@@ -216,31 +262,56 @@ async def _record(fed: Federation, results: list[Outcome]) -> tuple[int, int]:
             by_token.setdefault(row.token, []).append(row.id)
         for token, ids in by_token.items():  # the common case, one statement per claim
             # A row cancelled while its request was in flight was delivered all the same: say so.
-            session.execute(update(Delivery).where(
-                Delivery.id.in_(ids), Delivery.claim_token == token, Delivery.state.in_(("pending", "cancelled")))
-                .values(
-                state="done", delivered_at=now, last_status=200, last_error="", claim_token=""))
+            session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id.in_(ids), Delivery.claim_token == token, Delivery.state.in_(("pending", "cancelled"))
+                )
+                .values(state="done", delivered_at=now, last_status=200, last_error="", claim_token="")
+            )
         for row, status, error in failures:
             if status == 410:  # the account is gone: nothing more is sent to it
-                session.execute(update(Member).where(Member.inbox_url == row.inbox_url, Member.local.is_(False))
-                                .values(suspended=True))
+                session.execute(
+                    update(Member)
+                    .where(Member.inbox_url == row.inbox_url, Member.local.is_(False))
+                    .values(suspended=True)
+                )
             if status == REFUSED:
                 state = "cancelled"
-            elif (400 <= status < 500 and status not in FINAL_4XX_EXCEPT) or row.attempts >= MAX_ATTEMPTS \
-                    or status == FORBIDDEN:
+            elif (
+                (400 <= status < 500 and status not in FINAL_4XX_EXCEPT)
+                or row.attempts >= MAX_ATTEMPTS
+                or status == FORBIDDEN
+            ):
                 state = "failed"
             else:
                 state = "pending"
-            session.execute(update(Delivery).where(owned(row)).values(
-                state=state, next_attempt_at=now + backoff(row.attempts), last_status=max(status, 0),
-                last_error=error or f"HTTP {status}", claim_token=""))
+            session.execute(
+                update(Delivery)
+                .where(owned(row))
+                .values(
+                    state=state,
+                    next_attempt_at=now + backoff(row.attempts),
+                    last_status=max(status, 0),
+                    last_error=error or f"HTTP {status}",
+                    claim_token="",
+                )
+            )
         _record_successes(session, succeeded_domains, now)
         _record_failures(session, failed_domains - succeeded_domains, now)
+
     await fed.db.run_write(record)
     fed.metrics.deliveries.labels("ok").inc(len(delivered))
     for _, status, _ in failures:
-        fed.metrics.deliveries.labels("refused_by_policy" if status == REFUSED else "forbidden" if status == FORBIDDEN
-                                      else "connection_error" if status == 0 else f"http_{status // 100}xx").inc()
+        fed.metrics.deliveries.labels(
+            "refused_by_policy"
+            if status == REFUSED
+            else "forbidden"
+            if status == FORBIDDEN
+            else "connection_error"
+            if status == 0
+            else f"http_{status // 100}xx"
+        ).inc()
     return len(delivered), len(failures)
 
 
@@ -252,17 +323,36 @@ def _record_successes(session, domains: set[str], now) -> None:
     last success is shown to admins, not used for decisions): a batch to healthy servers costs one SELECT."""
     if not domains:
         return
-    healthy = set(session.scalars(select(Instance.domain).where(
-        Instance.domain.in_(domains), Instance.consecutive_failures == 0, Instance.failure_days == 0,
-        Instance.last_success_at >= now - HEALTH_REFRESH)))
+    healthy = set(
+        session.scalars(
+            select(Instance.domain).where(
+                Instance.domain.in_(domains),
+                Instance.consecutive_failures == 0,
+                Instance.failure_days == 0,
+                Instance.last_success_at >= now - HEALTH_REFRESH,
+            )
+        )
+    )
     if not domains - healthy:
         return
     session.execute(
         dialect_insert(session.get_bind().dialect.name, Instance).on_conflict_do_update(
             index_elements=[Instance.__table__.c.domain],
-            set_={"last_success_at": now, "consecutive_failures": 0, "failure_days": 0}),
-        [{"domain": domain, "software": "", "version": "", "last_success_at": now, "consecutive_failures": 0,
-          "failure_days": 0, "created_at": now} for domain in sorted(domains - healthy)])
+            set_={"last_success_at": now, "consecutive_failures": 0, "failure_days": 0},
+        ),
+        [
+            {
+                "domain": domain,
+                "software": "",
+                "version": "",
+                "last_success_at": now,
+                "consecutive_failures": 0,
+                "failure_days": 0,
+                "created_at": now,
+            }
+            for domain in sorted(domains - healthy)
+        ],
+    )
 
 
 def _record_failures(session, domains: set[str], now) -> None:
@@ -281,8 +371,11 @@ def _record_failures(session, domains: set[str], now) -> None:
 
 async def mark_reachable(session, domain: str) -> None:
     """An instance that talks to us is up again: its waiting deliveries resume."""
-    await session.execute(update(Instance).where(Instance.domain == domain, Instance.failure_days > 0)
-                          .values(failure_days=0, consecutive_failures=0))
+    await session.execute(
+        update(Instance)
+        .where(Instance.domain == domain, Instance.failure_days > 0)
+        .values(failure_days=0, consecutive_failures=0)
+    )
 
 
 def instance_state(instance: Instance) -> str:
@@ -319,8 +412,9 @@ class Dispatcher:
     """The delivery worker of a running process: keeps up to CONCURRENCY requests in flight and claims more as
     they end, so a slow or hung server costs only its own slots (at most PER_DOMAIN), never a whole batch."""
 
-    def __init__(self, fed: Federation, concurrency: int = CONCURRENCY, per_domain: int = PER_DOMAIN,
-                 backlog: int = BACKLOG) -> None:
+    def __init__(
+        self, fed: Federation, concurrency: int = CONCURRENCY, per_domain: int = PER_DOMAIN, backlog: int = BACKLOG
+    ) -> None:
         self.fed = fed
         self.per_domain, self.backlog = per_domain, backlog
         self.slots = asyncio.Semaphore(concurrency)
@@ -339,13 +433,13 @@ class Dispatcher:
                         found = await self._claim_and_start()
                     except asyncio.CancelledError:
                         raise
-                    except Exception:  # noqa: BLE001 - the database away: requests in flight carry on
+                    except Exception:
                         log.exception("claiming deliveries failed")
                 if not found:
                     self.ended.clear()
                     try:  # idle: poll again later, or as soon as a full domain has room again
                         await asyncio.wait_for(self.ended.wait(), idle_sleep)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         pass
         finally:
             await asyncio.shield(self._stop())
@@ -395,10 +489,12 @@ async def release(fed: Federation, batch: list[Claimed]) -> None:
 
     def give_back(session) -> None:
         for token, ids in by_token.items():
-            session.execute(update(Delivery).where(Delivery.id.in_(ids), Delivery.claim_token == token,
-                                                   Delivery.state == "pending")
-                            .values(next_attempt_at=utcnow(), attempts=Delivery.attempts - 1, claim_token="",
-                                    claimed_by=""))
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), Delivery.claim_token == token, Delivery.state == "pending")
+                .values(next_attempt_at=utcnow(), attempts=Delivery.attempts - 1, claim_token="", claimed_by="")
+            )
+
     await fed.db.run_write(give_back)
 
 

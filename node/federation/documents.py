@@ -1,4 +1,5 @@
 """The AS2 documents this instance serves: actors, objects, collections, WebFinger and NodeInfo answers."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -11,22 +12,27 @@ from .. import __version__, uris
 from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Skill
 from ..services import instance_settings, skills
 from ..services.errors import N_, NotFound, ServiceError
+from . import to_as2
+from .context import Federation
+from .keys import ensure_member_keys, instance_keys
 
 
 class Gone(ServiceError):
     status = 410
-from . import to_as2
-from .context import Federation
-from .keys import ensure_member_keys, instance_keys
+
 
 PAGE_SIZE = 20
 
 
 async def _local_member(fed: Federation, username: str) -> Member:
     async with fed.db.write() as session:  # write: an old account may get its key pair now
-        member = await session.scalar(select(Member).where(
-            Member.username_key == username.lower(), Member.domain == "",
-            Member.suspended.is_(False) | Member.deleted_at.is_not(None)))
+        member = await session.scalar(
+            select(Member).where(
+                Member.username_key == username.lower(),
+                Member.domain == "",
+                Member.suspended.is_(False) | Member.deleted_at.is_not(None),
+            )
+        )
         if member is None:
             raise NotFound(N_("No member is called {username}."), username=username)
         return await ensure_member_keys(session, member)
@@ -44,11 +50,18 @@ async def skill(fed: Federation, username: str, name: str) -> dict:
     found = next((s for s in await skills.skills_of(fed.db, member.id) if s.name == name), None)
     if found is None:
         raise NotFound(N_("This member does not list the skill {skill}."), skill=name)
-    return to_as2.with_context({
-        "id": uris.skill_object_id(fed.base_url, member.username, found.name), "type": "Skill",
-        "name": found.label, "attributedTo": uris.actor_id(fed.base_url, member.username),
-        "level": to_as2.LEVEL_NAMES.get(found.level, ""), "years": found.years,
-        "endorsements": found.endorsements, "url": uris.tag_id(fed.base_url, found.name)})
+    return to_as2.with_context(
+        {
+            "id": uris.skill_object_id(fed.base_url, member.username, found.name),
+            "type": "Skill",
+            "name": found.label,
+            "attributedTo": uris.actor_id(fed.base_url, member.username),
+            "level": to_as2.LEVEL_NAMES.get(found.level, ""),
+            "years": found.years,
+            "endorsements": found.endorsements,
+            "url": uris.tag_id(fed.base_url, found.name),
+        }
+    )
 
 
 async def application_actor(fed: Federation) -> dict:
@@ -59,11 +72,18 @@ async def application_actor(fed: Federation) -> dict:
 
 async def question(fed: Federation, question_id: int) -> dict:
     async with fed.db.read() as session:
-        row = (await session.execute(select(Question, Member).join(Member, Member.id == Question.author_id)
-                                     .where(Question.id == question_id, Question.ap_id.is_(None)))).first()
+        row = (
+            await session.execute(
+                select(Question, Member)
+                .join(Member, Member.id == Question.author_id)
+                .where(Question.id == question_id, Question.ap_id.is_(None))
+            )
+        ).first()
         if row is None or row[0].deleted_at is not None:
             raise NotFound(N_("This question does not exist or was deleted."))
-        tags = list(await session.scalars(select(Skill).join(QuestionTag).where(QuestionTag.question_id == question_id)))
+        tags = list(
+            await session.scalars(select(Skill).join(QuestionTag).where(QuestionTag.question_id == question_id))
+        )
         accepted = await session.get(Answer, row[0].accepted_answer_id) if row[0].accepted_answer_id else None
     accepted_id = to_as2.object_url(fed.base_url, "answer", accepted) if accepted else None
     return to_as2.with_context(to_as2.question_object(fed.base_url, row[0], row[1], tags, accepted_id))
@@ -94,17 +114,29 @@ async def comment(fed: Federation, comment_id: int) -> dict:
 
 async def followers(fed: Federation, username: str, page: int | None, following: bool = False) -> dict:
     member = await _local_member(fed, username)
-    mine, theirs = (MemberFollow.follower_id, MemberFollow.followed_id) if following else \
-        (MemberFollow.followed_id, MemberFollow.follower_id)
-    base = select(Member).join(MemberFollow, theirs == Member.id).where(mine == member.id,
-                                                                        MemberFollow.state == "accepted")
+    mine, theirs = (
+        (MemberFollow.follower_id, MemberFollow.followed_id)
+        if following
+        else (MemberFollow.followed_id, MemberFollow.follower_id)
+    )
+    base = (
+        select(Member)
+        .join(MemberFollow, theirs == Member.id)
+        .where(mine == member.id, MemberFollow.state == "accepted")
+    )
     async with fed.db.read() as session:
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        items = [] if page is None else list(await session.scalars(
-            base.order_by(MemberFollow.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        items = (
+            []
+            if page is None
+            else list(
+                await session.scalars(
+                    base.order_by(MemberFollow.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+                )
+            )
+        )
     collection_id = uris.actor_id(fed.base_url, member.username) + ("/following" if following else "/followers")
-    return to_as2.collection(collection_id, total, page,
-                             [to_as2.actor_url(fed.base_url, m) for m in items], PAGE_SIZE)
+    return to_as2.collection(collection_id, total, page, [to_as2.actor_url(fed.base_url, m) for m in items], PAGE_SIZE)
 
 
 async def outbox(fed: Federation, username: str, page: int | None) -> dict:
@@ -113,17 +145,42 @@ async def outbox(fed: Federation, username: str, page: int | None) -> dict:
     base = select(Question).where(Question.author_id == member.id, Question.deleted_at.is_(None))
     async with fed.db.read() as session:
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        found = [] if page is None else list(await session.scalars(
-            base.order_by(Question.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        found = (
+            []
+            if page is None
+            else list(
+                await session.scalars(
+                    base.order_by(Question.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+                )
+            )
+        )
         tags = {}
-        for qid, skill in (await session.execute(select(QuestionTag.question_id, Skill).join(Skill).where(
-                QuestionTag.question_id.in_([q.id for q in found])))).all() if found else []:
+        for qid, skill in (
+            (
+                await session.execute(
+                    select(QuestionTag.question_id, Skill)
+                    .join(Skill)
+                    .where(QuestionTag.question_id.in_([q.id for q in found]))
+                )
+            ).all()
+            if found
+            else []
+        ):
             tags.setdefault(qid, []).append(skill)
     items = []
     for q in found:
         obj = to_as2.question_object(fed.base_url, q, member, tags.get(q.id, []))
-        items.append(activity("Create", obj["attributedTo"], obj, id=obj["id"] + "#create", to=obj["to"],
-                              cc=obj["cc"], published=q.created_at))
+        items.append(
+            activity(
+                "Create",
+                obj["attributedTo"],
+                obj,
+                id=obj["id"] + "#create",
+                to=obj["to"],
+                cc=obj["cc"],
+                published=q.created_at,
+            )
+        )
     return to_as2.collection(uris.actor_id(fed.base_url, member.username) + "/outbox", total, page, items, PAGE_SIZE)
 
 
@@ -135,7 +192,7 @@ async def webfinger(fed: Federation, resource: str) -> dict | None:
         if host.lower() != domain.lower():
             return None
     elif resource.startswith(fed.base_url + "/users/"):
-        name = resource[len(fed.base_url + "/users/"):]
+        name = resource[len(fed.base_url + "/users/") :]
     elif resource == uris.instance_actor_id(fed.base_url):
         name = uris.INSTANCE_ACTOR_NAME
     else:
@@ -153,15 +210,41 @@ async def webfinger(fed: Federation, resource: str) -> dict | None:
 
 async def nodeinfo(fed: Federation) -> dict:
     async with fed.db.read() as session:
-        users = await session.scalar(select(func.count()).select_from(Member).where(
-            Member.local.is_(True), Member.suspended.is_(False))) or 0
-        posts = await session.scalar(select(func.count()).select_from(Question).where(
-            Question.ap_id.is_(None), Question.deleted_at.is_(None))) or 0
-        posts += await session.scalar(select(func.count()).select_from(Answer).where(
-            Answer.ap_id.is_(None), Answer.deleted_at.is_(None))) or 0
+        users = (
+            await session.scalar(
+                select(func.count()).select_from(Member).where(Member.local.is_(True), Member.suspended.is_(False))
+            )
+            or 0
+        )
+        posts = (
+            await session.scalar(
+                select(func.count())
+                .select_from(Question)
+                .where(Question.ap_id.is_(None), Question.deleted_at.is_(None))
+            )
+            or 0
+        )
+        posts += (
+            await session.scalar(
+                select(func.count()).select_from(Answer).where(Answer.ap_id.is_(None), Answer.deleted_at.is_(None))
+            )
+            or 0
+        )
     site = await instance_settings.current(fed.db, fed.config)
     return nodeinfo_document(
-        software_name="skiller", software_version=__version__, users_total=users, active_month=users,
-        active_halfyear=users, local_posts=posts, open_registrations=site.registration_mode == "open",
-        metadata={"nodeName": site.name, "nodeDescription": site.description, "registrationMode": site.registration_mode,
-                  "defaultLanguage": site.default_language, "contact": site.contact, "rules": site.rules})
+        software_name="skiller",
+        software_version=__version__,
+        users_total=users,
+        active_month=users,
+        active_halfyear=users,
+        local_posts=posts,
+        open_registrations=site.registration_mode == "open",
+        metadata={
+            "nodeName": site.name,
+            "nodeDescription": site.description,
+            "registrationMode": site.registration_mode,
+            "defaultLanguage": site.default_language,
+            "contact": site.contact,
+            "rules": site.rules,
+        },
+    )

@@ -1,5 +1,6 @@
 """Finished federation work is kept a while (the administration pages show it), then removed: the queues'
 tables stay the size of the work in flight instead of growing with every question sent or received."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,16 +18,21 @@ async def purge_finished(fed: Federation) -> int:
     `retention_days`; returns how many rows went. Pending work is never touched."""
     cutoff = utcnow() - timedelta(days=fed.config.retention_days)
     finished = {
-        Delivery: select(Delivery.id).where(Delivery.state.in_(("done", "failed", "cancelled")), Delivery.created_at < cutoff),
+        Delivery: select(Delivery.id).where(
+            Delivery.state.in_(("done", "failed", "cancelled")), Delivery.created_at < cutoff
+        ),
         InboxItem: select(InboxItem.id).where(InboxItem.state.in_(("done", "failed")), InboxItem.received_at < cutoff),
         OutgoingActivity: select(OutgoingActivity.id).where(
-            OutgoingActivity.created_at < cutoff, ~exists().where(Delivery.activity_ref == OutgoingActivity.id)),
+            OutgoingActivity.created_at < cutoff, ~exists().where(Delivery.activity_ref == OutgoingActivity.id)
+        ),
     }
     removed = 0
     for model, old in finished.items():  # deliveries first: their activities can go once they have
         while True:
             ids = old.limit(CHUNK).scalar_subquery()
-            count = await fed.db.run_write(lambda session: session.execute(delete(model).where(model.id.in_(ids))).rowcount)
+            count = await fed.db.run_write(
+                lambda session, model=model, ids=ids: session.execute(delete(model).where(model.id.in_(ids))).rowcount
+            )
             removed += count
             if count < CHUNK:
                 break

@@ -3,6 +3,7 @@
 Handlers are keyed by activity type (and, for Create/Update, by object type); each is idempotent, so an
 item whose processing was interrupted is simply applied again.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,12 +21,12 @@ from activitypub.inbox import InboxError, read_signed_activity
 from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
 
+from ..db import insert_ignoring_duplicates
 from ..models import Answer, Comment, Member, MemberFollow, Question, Report, Tombstone, utcnow
 from ..services import answers, comments, follows, questions, skills, users_admin, votes
 from ..services.errors import ServiceError
 from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, public_key_for
 from .context import Federation
-from ..db import insert_ignoring_duplicates
 from .deliveries import mark_reachable
 
 log = logging.getLogger("skiller.inbox")
@@ -48,11 +49,17 @@ async def receive(fed: Federation, request: web.Request) -> None:
         # deliveries (senders retry on 429), while a burst can no longer cost fetches and verifications.
         wait = limit.take(domain) if limit is not None else 0.0
         if wait:  # Retry-After tells the sender when to come back
-            raise InboxError(429, "too many activities from your server; retry later",
-                             {"Retry-After": str(max(1, math.ceil(wait)))})
+            raise InboxError(
+                429, "too many activities from your server; retry later", {"Retry-After": str(max(1, math.ceil(wait)))}
+            )
 
-    signed = await read_signed_activity(request, lambda key_id, refresh: public_key_for(fed, key_id, refresh),
-                                        MAX_INBOX_BYTES, check_sender=allowed_sender, allow_forwarded=True)
+    signed = await read_signed_activity(
+        request,
+        lambda key_id, refresh: public_key_for(fed, key_id, refresh),
+        MAX_INBOX_BYTES,
+        check_sender=allowed_sender,
+        allow_forwarded=True,
+    )
     activity = cap_lists(signed.activity)
     activity_id, actor = activity.get("id"), id_of(activity.get("actor"))
     kind = first_type(activity, HANDLERS)  # as the worker will read it: the checks below see the same type
@@ -62,23 +69,40 @@ async def receive(fed: Federation, request: web.Request) -> None:
         # Create of a reply to a post here is taken, and the worker believes only the object as fetched from
         # its author's own server; anything else signed with another actor's key is refused.
         embedded = activity.get("object")
-        if kind != "Create" or not isinstance(actor, str) or not isinstance(embedded, dict) \
-                or await find_post(fed, id_of(embedded.get("inReplyTo"))) is None:
-            raise InboxError(401, "the activity's actor is not the signer (only forwarded replies to posts here "
-                                  "are taken)")
+        if (
+            kind != "Create"
+            or not isinstance(actor, str)
+            or not isinstance(embedded, dict)
+            or await find_post(fed, id_of(embedded.get("inReplyTo"))) is None
+        ):
+            raise InboxError(
+                401, "the activity's actor is not the signer (only forwarded replies to posts here are taken)"
+            )
         if not await fed.policy.allows(authority_of(actor)):
             raise InboxError(403, "this server does not federate with the activity's server")
         origin = actor
     if not isinstance(activity_id, str) or not same_origin(activity_id, origin):
         raise InboxError(401, "the activity id is not on its actor's server")
     embedded = activity.get("object")
-    if kind in ("Create", "Update") and isinstance(embedded, dict) and not (
-            isinstance(embedded.get("id"), str) and same_origin(embedded["id"], origin)):
+    if (
+        kind in ("Create", "Update")
+        and isinstance(embedded, dict)
+        and not (isinstance(embedded.get("id"), str) and same_origin(embedded["id"], origin))
+    ):
         raise InboxError(401, "the object is not on its actor's server")
-    await fed.inbox_writer.store({
-        "activity_id": activity_id, "activity_type": (kind or next(iter(types_of(activity)), ""))[:40],
-        "signer": signed.signer, "payload": _text_of(signed.body), "state": "pending", "attempts": 0,
-        "next_attempt_at": utcnow(), "error": "", "received_at": utcnow()})
+    await fed.inbox_writer.store(
+        {
+            "activity_id": activity_id,
+            "activity_type": (kind or next(iter(types_of(activity)), ""))[:40],
+            "signer": signed.signer,
+            "payload": _text_of(signed.body),
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": utcnow(),
+            "error": "",
+            "received_at": utcnow(),
+        }
+    )
 
 
 def _text_of(body: bytes) -> str:
@@ -111,8 +135,11 @@ async def _as_fetched_from_origin(fed: Federation, activity: dict, actor_id: str
     """A Create or Update passed on by another server, its object replaced by the object as its author's
     server serves it."""
     object_id = id_of(activity.get("object"))
-    if first_type(activity, HANDLERS) not in ("Create", "Update") or not isinstance(object_id, str) \
-            or not same_origin(object_id, actor_id):
+    if (
+        first_type(activity, HANDLERS) not in ("Create", "Update")
+        or not isinstance(object_id, str)
+        or not same_origin(object_id, actor_id)
+    ):
         raise Ignored("a passed-on activity must be a Create or Update of an object on its author's server")
     try:
         obj = await fetch(fed, object_id)  # its id must be the URL fetched: a copy only its origin vouches for
@@ -146,7 +173,7 @@ def local_target(fed: Federation, url: str | None) -> tuple[str, str] | None:
     """("users"|"questions"|"answers"|"comments", key) for one of our URLs."""
     if not url or not url.startswith(fed.base_url + "/"):
         return None
-    match = LOCAL_PATH.match(url[len(fed.base_url):])
+    match = LOCAL_PATH.match(url[len(fed.base_url) :])
     return (match.group(1), match.group(2)) if match else None
 
 
@@ -171,11 +198,15 @@ async def find_local_member(fed: Federation, url: str | None) -> Member | None:
     if not target or target[0] != "users":
         return None
     async with fed.db.read() as session:
-        return await session.scalar(select(Member).where(Member.username_key == target[1].lower(),
-                                                         Member.domain == "", Member.suspended.is_(False)))
+        return await session.scalar(
+            select(Member).where(
+                Member.username_key == target[1].lower(), Member.domain == "", Member.suspended.is_(False)
+            )
+        )
 
 
 # --- handlers ---------------------------------------------------------------------------------------
+
 
 async def on_follow(fed: Federation, signer: Member, activity: dict) -> None:
     followed = await find_local_member(fed, id_of(activity.get("object")))
@@ -188,9 +219,12 @@ async def on_accept_or_reject(fed: Federation, signer: Member, activity: dict) -
     follow = activity.get("object")
     follow_id = id_of(follow)
     async with fed.db.read() as session:
-        row = await session.scalar(select(MemberFollow).where(
-            MemberFollow.followed_id == signer.id, MemberFollow.activity_id.in_(
-                [follow_id, follow_id.rsplit("/", 1)[-1] if follow_id else ""])))
+        row = await session.scalar(
+            select(MemberFollow).where(
+                MemberFollow.followed_id == signer.id,
+                MemberFollow.activity_id.in_([follow_id, follow_id.rsplit("/", 1)[-1] if follow_id else ""]),
+            )
+        )
         if row is None and isinstance(follow, dict):  # some servers answer with their own copy of the Follow
             follower = await find_local_member(fed, id_of(follow.get("actor")))
             row = await session.get(MemberFollow, (follower.id, signer.id)) if follower else None
@@ -236,9 +270,10 @@ SKILL_PATH = re.compile(r"^/users/([^/?#]+)/skills/([^/?#]+)$")
 def local_skill(fed: Federation, url: str | None) -> tuple[str, str] | None:
     """(username, skill) for one of our members' skill objects."""
     from urllib.parse import unquote
+
     if not url or not url.startswith(fed.base_url + "/"):
         return None
-    match = SKILL_PATH.match(url[len(fed.base_url):])
+    match = SKILL_PATH.match(url[len(fed.base_url) :])
     return (unquote(match.group(1)), unquote(match.group(2))) if match else None
 
 
@@ -257,13 +292,21 @@ async def on_vote(fed: Federation, signer: Member, activity: dict) -> None:
     post = await find_post(fed, id_of(activity.get("object")))
     if not isinstance(post, (Question, Answer)):
         raise Ignored("vote on something that is not a question or an answer here")
-    await votes.set_vote(fed.db, signer, "question" if isinstance(post, Question) else "answer", post.id,
-                         1 if activity["type"] == "Like" else -1)
+    await votes.set_vote(
+        fed.db,
+        signer,
+        "question" if isinstance(post, Question) else "answer",
+        post.id,
+        1 if activity["type"] == "Like" else -1,
+    )
 
 
 def _hashtags(obj: dict) -> list[str]:
-    return [t["name"].lstrip("#") for t in as_list(obj.get("tag"))
-            if first_type(t, TAG_TYPES) == "Hashtag" and isinstance(t.get("name"), str)]
+    return [
+        t["name"].lstrip("#")
+        for t in as_list(obj.get("tag"))
+        if first_type(t, TAG_TYPES) == "Hashtag" and isinstance(t.get("name"), str)
+    ]
 
 
 def _mention_hrefs(obj: dict) -> list[str]:
@@ -293,22 +336,48 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
     base, mentions = fed.base_url, _mention_hrefs(obj)
     try:
         if isinstance(parent, Question):
-            await answers.post_answer(fed.db, signer, parent.id, "", base, html=content, ap_id=object_id,
-                                      mentions=mentions)
+            await answers.post_answer(
+                fed.db, signer, parent.id, "", base, html=content, ap_id=object_id, mentions=mentions
+            )
         elif isinstance(parent, Answer):
-            await comments.add_comment(fed.db, signer, answer_id=parent.id, body="", base_url=base, html=content,
-                                       ap_id=object_id, mentions=mentions)
+            await comments.add_comment(
+                fed.db,
+                signer,
+                answer_id=parent.id,
+                body="",
+                base_url=base,
+                html=content,
+                ap_id=object_id,
+                mentions=mentions,
+            )
         elif isinstance(parent, Comment):  # a reply to a comment joins the same thread
-            await comments.add_comment(fed.db, signer, answer_id=parent.answer_id,
-                                       question_id=None if parent.answer_id else parent.question_id,
-                                       body="", base_url=base, html=content, ap_id=object_id, mentions=mentions)
+            await comments.add_comment(
+                fed.db,
+                signer,
+                answer_id=parent.answer_id,
+                question_id=None if parent.answer_id else parent.question_id,
+                body="",
+                base_url=base,
+                html=content,
+                ap_id=object_id,
+                mentions=mentions,
+            )
         elif obj.get("inReplyTo"):
             raise Ignored("reply to something we do not have")
         elif shared_by_followed or await _followed_here(fed, signer) or await _mentions_someone_here(fed, obj):
             title = obj.get("name") if isinstance(obj.get("name"), str) else ""
-            await questions.ask(fed.db, signer, title=title, body="", tags=_hashtags(obj)[:5], base_url=base,
-                                kind="question" if kind == "Question" else "discussion", html=content,
-                                ap_id=object_id, mentions=mentions)
+            await questions.ask(
+                fed.db,
+                signer,
+                title=title,
+                body="",
+                tags=_hashtags(obj)[:5],
+                base_url=base,
+                kind="question" if kind == "Question" else "discussion",
+                html=content,
+                ap_id=object_id,
+                mentions=mentions,
+            )
         else:
             raise Ignored("a post from someone nobody here follows")
     except IntegrityError:
@@ -327,8 +396,14 @@ async def _mentions_someone_here(fed: Federation, obj: dict) -> bool:
 
 async def _followed_here(fed: Federation, member: Member) -> bool:
     async with fed.db.read() as session:
-        return await session.scalar(select(MemberFollow.follower_id).where(
-            MemberFollow.followed_id == member.id, MemberFollow.state == "accepted").limit(1)) is not None
+        return (
+            await session.scalar(
+                select(MemberFollow.follower_id)
+                .where(MemberFollow.followed_id == member.id, MemberFollow.state == "accepted")
+                .limit(1)
+            )
+            is not None
+        )
 
 
 async def on_update(fed: Federation, signer: Member, activity: dict) -> None:
@@ -351,8 +426,16 @@ async def on_update(fed: Federation, signer: Member, activity: dict) -> None:
     if isinstance(post, Question):
         if content:
             title = obj.get("name") if isinstance(obj.get("name"), str) else ""
-            await questions.edit_question(fed.db, signer, post.id, title=title, body="", tags=_hashtags(obj)[:5],
-                                          base_url=fed.base_url, html=content)
+            await questions.edit_question(
+                fed.db,
+                signer,
+                post.id,
+                title=title,
+                body="",
+                tags=_hashtags(obj)[:5],
+                base_url=fed.base_url,
+                html=content,
+            )
         await _sync_accepted_answer(fed, signer, post, id_of(obj.get("acceptedAnswer")))
     elif isinstance(post, Answer) and content:
         await answers.edit_answer(fed.db, signer, post.id, "", fed.base_url, html=content)
@@ -436,6 +519,7 @@ async def on_flag(fed: Federation, signer: Member, activity: dict) -> None:
     """A report from another server about someone here (or their content) becomes a report here."""
     from ..models import DomainPolicy
     from ..services import reports
+
     async with fed.db.read() as session:
         policy = await session.get(DomainPolicy, signer.domain)
     if policy is not None and policy.reject_reports:
@@ -454,8 +538,14 @@ async def on_flag(fed: Federation, signer: Member, activity: dict) -> None:
     if target is None:
         raise Ignored("a report about nobody here")
     try:
-        await reports.file_report(fed.db, None, target[0], target[1],
-                                  f"[{signer.domain}] {reason or 'no reason given'}"[:2000], ap_id=activity["id"])
+        await reports.file_report(
+            fed.db,
+            None,
+            target[0],
+            target[1],
+            f"[{signer.domain}] {reason or 'no reason given'}"[:2000],
+            ap_id=activity["id"],
+        )
     except IntegrityError:
         # The same Flag twice is done; any other refusal by the database must be retried or recorded.
         async with fed.db.read() as session:
@@ -466,7 +556,15 @@ async def on_flag(fed: Federation, signer: Member, activity: dict) -> None:
 
 HANDLERS = {
     "Flag": on_flag,
-    "Follow": on_follow, "Accept": on_accept_or_reject, "Reject": on_accept_or_reject, "Undo": on_undo,
-    "Like": on_vote, "Dislike": on_vote, "Create": on_create, "Update": on_update, "Delete": on_delete,
-    "Block": on_block, "Announce": on_announce,
+    "Follow": on_follow,
+    "Accept": on_accept_or_reject,
+    "Reject": on_accept_or_reject,
+    "Undo": on_undo,
+    "Like": on_vote,
+    "Dislike": on_vote,
+    "Create": on_create,
+    "Update": on_update,
+    "Delete": on_delete,
+    "Block": on_block,
+    "Announce": on_announce,
 }

@@ -4,6 +4,7 @@ Items from one server are applied in the order received, one at a time; servers 
 an activity whose application waits on a slow server (fetching an object, an actor, NodeInfo) holds back only
 that server's later activities. An outcome is written only where the row still carries the claim's token.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,8 +35,12 @@ Item = tuple[int, str, str, int, str]  # id, signer, payload, attempts, claim to
 async def claim(fed: Federation, busy: set[str] = frozenset(), limit: int = BATCH) -> dict[str, list[Item]]:
     """Due items by their signer's server, oldest first, leaving out servers whose earlier items are in hand."""
     now = utcnow()
-    due = (select(InboxItem.id, InboxItem.signer).where(InboxItem.state == "pending", InboxItem.next_attempt_at <= now)
-           .order_by(InboxItem.id).limit(limit))
+    due = (
+        select(InboxItem.id, InboxItem.signer)
+        .where(InboxItem.state == "pending", InboxItem.next_attempt_at <= now)
+        .order_by(InboxItem.id)
+        .limit(limit)
+    )
     if not fed.db.is_sqlite:
         due = due.with_for_update(skip_locked=True)
     token = fed.new_claim_token()
@@ -45,13 +50,22 @@ async def claim(fed: Federation, busy: set[str] = frozenset(), limit: int = BATC
         if not chosen:
             return {}
         by_server: dict[str, list[Item]] = defaultdict(list)
-        for row in sorted(session.execute(
-                update(InboxItem).where(InboxItem.id.in_(chosen))
-                .values(next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
-                        attempts=InboxItem.attempts + 1, claim_token=token, claimed_by=fed.worker_name)
-                .returning(InboxItem.id, InboxItem.signer, InboxItem.payload, InboxItem.attempts)).all()):
+        for row in sorted(
+            session.execute(
+                update(InboxItem)
+                .where(InboxItem.id.in_(chosen))
+                .values(
+                    next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
+                    attempts=InboxItem.attempts + 1,
+                    claim_token=token,
+                    claimed_by=fed.worker_name,
+                )
+                .returning(InboxItem.id, InboxItem.signer, InboxItem.payload, InboxItem.attempts)
+            ).all()
+        ):
             by_server[authority_of(row[1])].append((*row, token))
         return dict(by_server)
+
     return await fed.db.run_write(claim_rows)
 
 
@@ -68,16 +82,25 @@ async def apply_item(fed: Federation, item: Item) -> None:
         error, outcome = str(exc)[:1000], "ignored"
     except ServiceError as exc:
         state, error, outcome = "failed", f"refused: {exc}"[:1000], "refused"
-    except Exception as exc:  # noqa: BLE001 - recorded on the row and retried
+    except Exception as exc:
         log.exception("inbox item %s failed", item_id)
         state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
         error, outcome = f"{type(exc).__name__}: {exc}"[:1000], "error"
     fed.metrics.inbox.labels(kind, outcome).inc()
     now = utcnow()
-    await fed.db.run_write(lambda session: session.execute(
-        update(InboxItem).where(InboxItem.id == item_id, InboxItem.claim_token == token, InboxItem.state == "pending")
-        .values(state=state, error=error, processed_at=now if state != "pending" else None, claim_token="",
-                next_attempt_at=now + timedelta(seconds=30 * attempts ** 2))))
+    await fed.db.run_write(
+        lambda session: session.execute(
+            update(InboxItem)
+            .where(InboxItem.id == item_id, InboxItem.claim_token == token, InboxItem.state == "pending")
+            .values(
+                state=state,
+                error=error,
+                processed_at=now if state != "pending" else None,
+                claim_token="",
+                next_attempt_at=now + timedelta(seconds=30 * attempts**2),
+            )
+        )
+    )
 
 
 async def apply_in_order(fed: Federation, items: list[Item]) -> None:
@@ -93,6 +116,7 @@ async def process_due(fed: Federation, limit: int = BATCH) -> int:
     async def one_server(items: list[Item]) -> None:
         async with slots:
             await apply_in_order(fed, items)
+
     await asyncio.gather(*(one_server(items) for items in by_server.values()))
     return sum(len(items) for items in by_server.values())
 
@@ -106,6 +130,7 @@ async def run(fed: Federation, idle_sleep: float = 1.0) -> None:
     def done(server: str) -> None:
         busy.pop(server, None)
         ended.set()
+
     try:
         while True:
             found = {}
@@ -118,7 +143,7 @@ async def run(fed: Federation, idle_sleep: float = 1.0) -> None:
                 ended.clear()
                 try:
                     await asyncio.wait_for(ended.wait(), idle_sleep)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
     finally:
         for task in busy.values():

@@ -1,11 +1,13 @@
 """Key pairs: one per local member (made with the account) and one for the instance actor; and how often
 remote keys may be fetched."""
+
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import OrderedDict
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -46,8 +48,9 @@ async def _load_or_create_instance_keys(fed: Federation) -> tuple[str, str]:
         pair = generate_key_pair()
         try:
             async with fed.db.write() as session:
-                session.add_all([Setting(key=names[0], value=pair.private_pem),
-                                 Setting(key=names[1], value=pair.public_pem)])
+                session.add_all(
+                    [Setting(key=names[0], value=pair.private_pem), Setting(key=names[1], value=pair.public_pem)]
+                )
         except IntegrityError:
             pass  # another process made them first: use theirs
         async with fed.db.read() as session:
@@ -104,5 +107,6 @@ class KeyFetchLimit:
             self._running.pop(key_id, None)
             if not future.cancelled():
                 future.exception()  # retrieved here too, in case every caller gave up waiting
+
         running.add_done_callback(finished)
         return running

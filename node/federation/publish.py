@@ -1,4 +1,5 @@
 """Local actions → activities: runs before each write commits and queues the deliveries it implies."""
+
 from __future__ import annotations
 
 import secrets
@@ -25,16 +26,26 @@ def install(fed: Federation) -> None:
             actor = await session.get(Member, data["actor_id"])
             if actor is not None and (actor.local or kind == "follow_requested"):
                 await handler(fed, session, actor, data)
+
     fed.db.before_commit.append(publish)
 
 
 async def follower_inboxes(session, member: Member) -> list[str]:
     """Inboxes of the member's remote followers, shared inboxes counted once (by the database)."""
     inbox = func.coalesce(func.nullif(Member.shared_inbox_url, ""), Member.inbox_url)
-    return list(await session.scalars(
-        select(inbox).distinct().join(MemberFollow, MemberFollow.follower_id == Member.id).where(
-            MemberFollow.followed_id == member.id, MemberFollow.state == "accepted", Member.local.is_(False),
-            Member.suspended.is_(False))))
+    return list(
+        await session.scalars(
+            select(inbox)
+            .distinct()
+            .join(MemberFollow, MemberFollow.follower_id == Member.id)
+            .where(
+                MemberFollow.followed_id == member.id,
+                MemberFollow.state == "accepted",
+                Member.local.is_(False),
+                Member.suspended.is_(False),
+            )
+        )
+    )
 
 
 def _remote_inboxes(*members: Member | None) -> list[str]:
@@ -42,18 +53,31 @@ def _remote_inboxes(*members: Member | None) -> list[str]:
 
 
 def _wrap(fed: Federation, kind: str, actor: Member, obj: dict, suffix: str) -> dict:
-    return to_as2.with_context(activity(kind, to_as2.actor_url(fed.base_url, actor), obj,
-                                        id=f"{obj['id']}#{suffix}", to=obj.get("to", [AS_PUBLIC]),
-                                        cc=obj.get("cc", []), published=utcnow()))
+    return to_as2.with_context(
+        activity(
+            kind,
+            to_as2.actor_url(fed.base_url, actor),
+            obj,
+            id=f"{obj['id']}#{suffix}",
+            to=obj.get("to", [AS_PUBLIC]),
+            cc=obj.get("cc", []),
+            published=utcnow(),
+        )
+    )
 
 
 async def _question_document(fed, session, question: Question, author: Member) -> dict:
     tags = list(await session.scalars(select(Skill).join(QuestionTag).where(QuestionTag.question_id == question.id)))
     accepted = await session.get(Answer, question.accepted_answer_id) if question.accepted_answer_id else None
     mentioned = await mentioned_members(session, question.body_md, fed.config.domain)
-    return to_as2.question_object(fed.base_url, question, author, tags,
-                                  to_as2.object_url(fed.base_url, "answer", accepted) if accepted else None,
-                                  mentioned)
+    return to_as2.question_object(
+        fed.base_url,
+        question,
+        author,
+        tags,
+        to_as2.object_url(fed.base_url, "answer", accepted) if accepted else None,
+        mentioned,
+    )
 
 
 async def _question_event(fed: Federation, session, actor: Member, data: dict) -> None:
@@ -80,9 +104,16 @@ async def _question_deleted(fed: Federation, session, actor: Member, data: dict)
     if question.ap_id is not None:
         return
     obj_id = to_as2.object_url(fed.base_url, "question", question)
-    message = to_as2.with_context(activity("Delete", to_as2.actor_url(fed.base_url, actor),
-                                           tombstone(obj_id, "Question", utcnow()), id=obj_id + "#delete",
-                                           to=[AS_PUBLIC], cc=[to_as2.followers_url(fed.base_url, author)]))
+    message = to_as2.with_context(
+        activity(
+            "Delete",
+            to_as2.actor_url(fed.base_url, actor),
+            tombstone(obj_id, "Question", utcnow()),
+            id=obj_id + "#delete",
+            to=[AS_PUBLIC],
+            cc=[to_as2.followers_url(fed.base_url, author)],
+        )
+    )
     await enqueue(session, message, actor.id, await follower_inboxes(session, author))
 
 
@@ -96,8 +127,16 @@ async def _answer_event(fed: Federation, session, actor: Member, data: dict) -> 
     obj = to_as2.answer_note(fed.base_url, answer, question, question_author, author, mentioned)
     recipients = await follower_inboxes(session, author) + _remote_inboxes(question_author, *mentioned)
     if data["kind"] == "answer_deleted":
-        message = to_as2.with_context(activity("Delete", obj["attributedTo"], tombstone(obj["id"], "Note", utcnow()),
-                                               id=obj["id"] + "#delete", to=[AS_PUBLIC], cc=obj["cc"]))
+        message = to_as2.with_context(
+            activity(
+                "Delete",
+                obj["attributedTo"],
+                tombstone(obj["id"], "Note", utcnow()),
+                id=obj["id"] + "#delete",
+                to=[AS_PUBLIC],
+                cc=obj["cc"],
+            )
+        )
     elif data["kind"] == "answer_created":
         message = _wrap(fed, "Create", actor, obj, "create")
     else:
@@ -119,8 +158,16 @@ async def _comment_event(fed: Federation, session, actor: Member, data: dict) ->
     obj = to_as2.comment_note(fed.base_url, comment, parent_id, parent_author, question, author, mentioned)
     recipients = await follower_inboxes(session, author) + _remote_inboxes(parent_author, question_author, *mentioned)
     if data["kind"] == "comment_deleted":
-        message = to_as2.with_context(activity("Delete", obj["attributedTo"], tombstone(obj["id"], "Note", utcnow()),
-                                               id=obj["id"] + "#delete", to=[AS_PUBLIC], cc=obj["cc"]))
+        message = to_as2.with_context(
+            activity(
+                "Delete",
+                obj["attributedTo"],
+                tombstone(obj["id"], "Note", utcnow()),
+                id=obj["id"] + "#delete",
+                to=[AS_PUBLIC],
+                cc=obj["cc"],
+            )
+        )
     else:
         message = _wrap(fed, "Create", actor, obj, "create")
     await enqueue(session, message, actor.id, recipients)
@@ -138,8 +185,15 @@ async def _vote_set(fed: Federation, session, actor: Member, data: dict) -> None
     kinds = {1: "Like", -1: "Dislike"}
 
     def vote_activity(value: int) -> dict:
-        return activity(kinds[value], actor_id, target, id=uris.activity_id(
-            fed.base_url, "vote", f"{actor.id}-{data['target_type']}-{post.id}-{secrets.token_hex(6)}"))
+        return activity(
+            kinds[value],
+            actor_id,
+            target,
+            id=uris.activity_id(
+                fed.base_url, "vote", f"{actor.id}-{data['target_type']}-{post.id}-{secrets.token_hex(6)}"
+            ),
+        )
+
     messages = []
     if data["previous"]:
         undone = vote_activity(data["previous"])
@@ -167,8 +221,9 @@ async def _follow_requested(fed: Federation, session, actor: Member, data: dict)
         return
     if followed.local:
         return
-    message = activity("Follow", to_as2.actor_url(fed.base_url, actor), followed.actor_url,
-                       id=_follow_id(fed, follow.activity_id))
+    message = activity(
+        "Follow", to_as2.actor_url(fed.base_url, actor), followed.actor_url, id=_follow_id(fed, follow.activity_id)
+    )
     await enqueue(session, to_as2.with_context(message), actor.id, [followed.inbox_url])
 
 
@@ -182,13 +237,18 @@ async def _follow_undone(fed: Federation, session, actor: Member, data: dict) ->
     await enqueue(session, to_as2.with_context(message), actor.id, [followed.inbox_url])
 
 
-async def send_follow_answer(fed: Federation, session, followed: Member, follower: Member, follow_id: str,
-                             accepted: bool) -> None:
+async def send_follow_answer(
+    fed: Federation, session, followed: Member, follower: Member, follow_id: str, accepted: bool
+) -> None:
     """Accept or Reject a remote Follow of a local member (the Follow is embedded, as Mastodon expects)."""
     actor_id = to_as2.actor_url(fed.base_url, followed)
     follow = activity("Follow", follower.actor_url, actor_id, id=follow_id)
-    message = activity("Accept" if accepted else "Reject", actor_id, follow,
-                       id=uris.activity_id(fed.base_url, "accept" if accepted else "reject", follow_id))
+    message = activity(
+        "Accept" if accepted else "Reject",
+        actor_id,
+        follow,
+        id=uris.activity_id(fed.base_url, "accept" if accepted else "reject", follow_id),
+    )
     await enqueue(session, to_as2.with_context(message), followed.id, [follower.inbox_url])
 
 
@@ -201,6 +261,7 @@ async def _follow_answered(fed: Federation, session, actor: Member, data: dict) 
 async def _report_forwarded(fed: Federation, session, actor: Member, data: dict) -> None:
     """A report about someone elsewhere goes to their server as a Flag, from the instance (not the reporter)."""
     from ..models import Report
+
     report = await session.get(Report, data["report_id"])
     author = await session.get(Member, report.target_member_id)
     if author is None or author.local:
@@ -211,8 +272,13 @@ async def _report_forwarded(fed: Federation, session, actor: Member, data: dict)
         post = await session.get(model, report.target_id)
         if post is not None and post.ap_id:
             objects.append(post.ap_id)
-    message = activity("Flag", uris.instance_actor_id(fed.base_url), objects,
-                       id=uris.activity_id(fed.base_url, "flag", str(report.id)), content=report.reason)
+    message = activity(
+        "Flag",
+        uris.instance_actor_id(fed.base_url),
+        objects,
+        id=uris.activity_id(fed.base_url, "flag", str(report.id)),
+        content=report.reason,
+    )
     await enqueue(session, to_as2.with_context(message), None, [inbox_of(author)])
 
 
@@ -220,8 +286,13 @@ async def _account_deleted(fed: Federation, session, actor: Member, data: dict) 
     """Tell every server that knows the account (its followers', and every shared inbox we know)."""
     actor_id = to_as2.actor_url(fed.base_url, actor)
     inboxes = await follower_inboxes(session, actor)
-    inboxes += list(await session.scalars(select(Member.shared_inbox_url).distinct().where(
-        Member.local.is_(False), Member.shared_inbox_url != "", Member.suspended.is_(False))))
+    inboxes += list(
+        await session.scalars(
+            select(Member.shared_inbox_url)
+            .distinct()
+            .where(Member.local.is_(False), Member.shared_inbox_url != "", Member.suspended.is_(False))
+        )
+    )
     message = activity("Delete", actor_id, actor_id, id=actor_id + "#delete", to=[AS_PUBLIC])
     await enqueue(session, to_as2.with_context(message), actor.id, inboxes)
 
@@ -232,10 +303,15 @@ async def _endorsement_set(fed: Federation, session, actor: Member, data: dict) 
     if member is None or member.local:
         return
     from urllib.parse import quote
+
     actor_id = to_as2.actor_url(fed.base_url, actor)
     skill_object = f"{member.actor_url}/skills/{quote(data['skill'])}"
-    like = activity("Like", actor_id, skill_object, id=uris.activity_id(
-        fed.base_url, "endorse", f"{actor.id}-{member.id}-{data['skill']}-{secrets.token_hex(4)}"))
+    like = activity(
+        "Like",
+        actor_id,
+        skill_object,
+        id=uris.activity_id(fed.base_url, "endorse", f"{actor.id}-{member.id}-{data['skill']}-{secrets.token_hex(4)}"),
+    )
     message = like if data["endorsed"] else activity("Undo", actor_id, like, id=like["id"] + "#undo")
     await enqueue(session, to_as2.with_context(message), actor.id, [member.inbox_url])
 
@@ -243,6 +319,7 @@ async def _endorsement_set(fed: Federation, session, actor: Member, data: dict) 
 async def _profile_updated(fed: Federation, session, actor: Member, data: dict) -> None:
     """A changed profile (name, trade, bio, avatar, skills): followers' servers get an Update of the Person."""
     from ..services.skills import skills_in
+
     person = to_as2.person(fed.base_url, actor, await skills_in(session, actor.id))
     person.pop("@context", None)
     actor_id = person["id"]

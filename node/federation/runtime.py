@@ -1,10 +1,11 @@
 """The outbound HTTP client and the workers, set up the same way by `skiller serve` and `skiller worker`."""
+
 from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from aiohttp import ClientSession, web
 
@@ -28,12 +29,14 @@ async def outbound_client(fed: Federation) -> AsyncIterator[None]:
     """One HTTP session per process, guarded, reused for every fetch and delivery; the federation policy is
     asked about every host before a request goes there (each redirect hop too)."""
     config = fed.config
-    session = ClientSession(connector=guarded_connector(config.allow_private_addresses),
-                            timeout=DEFAULT_TIMEOUT)
-    fed.client = GuardedClient(session, allow_http=config.allow_http,
-                               allow_private_addresses=config.allow_private_addresses,
-                               user_agent=f"Skiller/{__version__} (+{config.base_url})",
-                               allow_host=fed.policy.allows)
+    session = ClientSession(connector=guarded_connector(config.allow_private_addresses), timeout=DEFAULT_TIMEOUT)
+    fed.client = GuardedClient(
+        session,
+        allow_http=config.allow_http,
+        allow_private_addresses=config.allow_private_addresses,
+        user_agent=f"Skiller/{__version__} (+{config.base_url})",
+        allow_host=fed.policy.allows,
+    )
     try:
         yield
     finally:
@@ -49,6 +52,7 @@ async def metrics_server(fed: Federation, host: str, port: int) -> AsyncIterator
 
     async def metrics(request: web.Request) -> web.Response:
         return web.Response(body=await fed.metrics.render(fed.db), content_type="text/plain", charset="utf-8")
+
     app = web.Application()
     app.router.add_get("/metrics", metrics)
     runner = web.AppRunner(app, access_log=None)

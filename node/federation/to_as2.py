@@ -1,4 +1,5 @@
 """Domain → ActivityStreams: how members, questions, answers and comments look to other servers."""
+
 from __future__ import annotations
 
 import html
@@ -12,14 +13,16 @@ from ..services.skills import SkillView
 
 SKILLER_NS = "https://skiller-node.org/ns#"
 # Our own terms; Mastodon and Lemmy ignore them, Skiller peers read them.
-CONTEXT = default_context({
-    "skiller": SKILLER_NS,
-    "skills": {"@id": "skiller:skills", "@container": "@list"},
-    "Skill": "skiller:Skill",
-    "level": "skiller:level",
-    "years": "skiller:years",
-    "endorsements": "skiller:endorsements",
-})
+CONTEXT = default_context(
+    {
+        "skiller": SKILLER_NS,
+        "skills": {"@id": "skiller:skills", "@container": "@list"},
+        "Skill": "skiller:Skill",
+        "level": "skiller:level",
+        "years": "skiller:years",
+        "endorsements": "skiller:endorsements",
+    }
+)
 LEVEL_NAMES = {1: "beginner", 2: "intermediate", 3: "advanced", 4: "expert"}
 
 
@@ -41,8 +44,15 @@ def object_url(base: str, kind: str, row) -> str:
 def person(base: str, member: Member, skills: list[SkillView]) -> dict:
     """A member as a `Person`: Mastodon shows the PropertyValue fields and featured hashtags."""
     actor = uris.actor_id(base, member.username)
-    fields = [(name, value) for name, value in (("Trade", member.headline), ("Organization", member.organization),
-                                                ("Location", member.location)) if value]
+    fields = [
+        (name, value)
+        for name, value in (
+            ("Trade", member.headline),
+            ("Organization", member.organization),
+            ("Location", member.location),
+        )
+        if value
+    ]
     if skills:
         fields.append(("Skills", ", ".join(s.label for s in skills[:5])))
     document = {
@@ -58,30 +68,50 @@ def person(base: str, member: Member, skills: list[SkillView]) -> dict:
         "followers": actor + "/followers",
         "following": actor + "/following",
         "endpoints": {"sharedInbox": uris.absolute(base, "/inbox")},
-        "publicKey": {"id": uris.key_id(base, member.username), "owner": actor,
-                      "publicKeyPem": member.public_key_pem},
+        "publicKey": {"id": uris.key_id(base, member.username), "owner": actor, "publicKeyPem": member.public_key_pem},
         "manuallyApprovesFollowers": member.approve_followers,
         "discoverable": True,
         "indexable": True,
         "published": format_datetime(member.created_at),
         "attachment": [property_value(name, html.escape(value)) for name, value in fields],
         "tag": [hashtag(s.name, uris.tag_id(base, s.name)) for s in skills],
-        "skills": [{"type": "Skill", "id": uris.skill_object_id(base, member.username, s.name), "name": s.label,
-                    "level": LEVEL_NAMES.get(s.level, ""), "years": s.years, "endorsements": s.endorsements,
-                    "url": uris.tag_id(base, s.name)} for s in skills],
+        "skills": [
+            {
+                "type": "Skill",
+                "id": uris.skill_object_id(base, member.username, s.name),
+                "name": s.label,
+                "level": LEVEL_NAMES.get(s.level, ""),
+                "years": s.years,
+                "endorsements": s.endorsements,
+                "url": uris.tag_id(base, s.name),
+            }
+            for s in skills
+        ],
     }
     if member.avatar:
-        document["icon"] = {"type": "Image", "mediaType": "image/webp",
-                            "url": uris.absolute(base, uris.media(member.avatar))}
+        document["icon"] = {
+            "type": "Image",
+            "mediaType": "image/webp",
+            "url": uris.absolute(base, uris.media(member.avatar)),
+        }
     return document
 
 
 def instance_actor(base: str, name: str, public_key_pem: str) -> dict:
     actor = uris.instance_actor_id(base)
-    return {"@context": CONTEXT, "id": actor, "type": "Application", "preferredUsername": uris.INSTANCE_ACTOR_NAME,
-            "name": name, "inbox": actor + "/inbox", "outbox": actor + "/outbox", "url": base + "/",
-            "endpoints": {"sharedInbox": uris.absolute(base, "/inbox")}, "manuallyApprovesFollowers": True,
-            "publicKey": {"id": actor + "#main-key", "owner": actor, "publicKeyPem": public_key_pem}}
+    return {
+        "@context": CONTEXT,
+        "id": actor,
+        "type": "Application",
+        "preferredUsername": uris.INSTANCE_ACTOR_NAME,
+        "name": name,
+        "inbox": actor + "/inbox",
+        "outbox": actor + "/outbox",
+        "url": base + "/",
+        "endpoints": {"sharedInbox": uris.absolute(base, "/inbox")},
+        "manuallyApprovesFollowers": True,
+        "publicKey": {"id": actor + "#main-key", "owner": actor, "publicKeyPem": public_key_pem},
+    }
 
 
 def _audience(base: str, author: Member, extra: list[str]) -> dict:
@@ -90,28 +120,39 @@ def _audience(base: str, author: Member, extra: list[str]) -> dict:
 
 
 def _mention_tags(base: str, mentioned: list[Member]) -> list[dict]:
-    return [mention(actor_url(base, m), "@" + (m.handle if not m.local else f"{m.username}@{uris_host(base)}"))
-            for m in mentioned]
+    return [
+        mention(actor_url(base, m), "@" + (m.handle if not m.local else f"{m.username}@{uris_host(base)}"))
+        for m in mentioned
+    ]
 
 
 def uris_host(base: str) -> str:
     return base.split("://", 1)[1]
 
 
-def question_object(base: str, question: Question, author: Member, tags: list[Skill],
-                    accepted_answer: str | None = None, mentioned: list[Member] = ()) -> dict:
+def question_object(
+    base: str,
+    question: Question,
+    author: Member,
+    tags: list[Skill],
+    accepted_answer: str | None = None,
+    mentioned: list[Member] = (),
+) -> dict:
     """A question as a `Question` without oneOf/anyOf (Mastodon shows it as a post, not a poll);
     a discussion post as an `Article`. Mastodon ignores `name`, so `content` starts with the title."""
     qid = object_url(base, "question", question)
-    hashtags = " ".join(f'<a href="{uris.tag_id(base, t.name)}" class="mention hashtag" rel="tag">#<span>'
-                        f'{html.escape(t.name)}</span></a>' for t in tags)
+    hashtags = " ".join(
+        f'<a href="{uris.tag_id(base, t.name)}" class="mention hashtag" rel="tag">#<span>'
+        f"{html.escape(t.name)}</span></a>"
+        for t in tags
+    )
     document = {
         "id": qid,
         "type": "Question" if question.kind == "question" else "Article",
         "attributedTo": actor_url(base, author),
         "name": question.title,
         "content": f"<p><strong>{html.escape(question.title)}</strong></p>{question.body_html}"
-                   + (f"<p>{hashtags}</p>" if hashtags else ""),
+        + (f"<p>{hashtags}</p>" if hashtags else ""),
         "source": {"content": question.body_md, "mediaType": "text/markdown"},
         "url": qid,
         "context": qid,
@@ -131,19 +172,27 @@ def question_object(base: str, question: Question, author: Member, tags: list[Sk
 
 def _excerpt(body_html: str, length: int = 280) -> str:
     from ..services.search import plain_text
+
     text = " ".join(plain_text(body_html).split())
     return html.escape(text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + "…")
 
 
-def answer_note(base: str, answer: Answer, question: Question, question_author: Member, author: Member,
-                mentioned: list[Member]) -> dict:
+def answer_note(
+    base: str, answer: Answer, question: Question, question_author: Member, author: Member, mentioned: list[Member]
+) -> dict:
     qid = object_url(base, "question", question)
     aid = object_url(base, "answer", answer)
     document = {
-        "id": aid, "type": "Note", "attributedTo": actor_url(base, author), "inReplyTo": qid,
-        "content": answer.body_html, "source": {"content": answer.body_md, "mediaType": "text/markdown"},
+        "id": aid,
+        "type": "Note",
+        "attributedTo": actor_url(base, author),
+        "inReplyTo": qid,
+        "content": answer.body_html,
+        "source": {"content": answer.body_md, "mediaType": "text/markdown"},
         "url": uris.absolute(base, f"/questions/{question.id}#answer-{answer.id}") if answer.ap_id is None else aid,
-        "context": qid, "published": format_datetime(answer.created_at), "sensitive": False,
+        "context": qid,
+        "published": format_datetime(answer.created_at),
+        "sensitive": False,
         "tag": _mention_tags(base, mentioned),
         **_audience(base, author, [actor_url(base, question_author)] + [actor_url(base, m) for m in mentioned]),
     }
@@ -152,14 +201,27 @@ def answer_note(base: str, answer: Answer, question: Question, question_author: 
     return document
 
 
-def comment_note(base: str, comment: Comment, parent_id: str, parent_author: Member, question: Question,
-                 author: Member, mentioned: list[Member]) -> dict:
+def comment_note(
+    base: str,
+    comment: Comment,
+    parent_id: str,
+    parent_author: Member,
+    question: Question,
+    author: Member,
+    mentioned: list[Member],
+) -> dict:
     cid = object_url(base, "comment", comment)
     return {
-        "id": cid, "type": "Note", "attributedTo": actor_url(base, author), "inReplyTo": parent_id,
-        "content": comment.body_html, "source": {"content": comment.body, "mediaType": "text/markdown"},
-        "url": cid, "context": object_url(base, "question", question),
-        "published": format_datetime(comment.created_at), "sensitive": False,
+        "id": cid,
+        "type": "Note",
+        "attributedTo": actor_url(base, author),
+        "inReplyTo": parent_id,
+        "content": comment.body_html,
+        "source": {"content": comment.body, "mediaType": "text/markdown"},
+        "url": cid,
+        "context": object_url(base, "question", question),
+        "published": format_datetime(comment.created_at),
+        "sensitive": False,
         "tag": _mention_tags(base, mentioned),
         **_audience(base, author, [actor_url(base, parent_author)] + [actor_url(base, m) for m in mentioned]),
     }
@@ -171,8 +233,12 @@ def collection(collection_id: str, total: int, page: int | None, items: list, pa
         return {"@context": CONTEXT, **ordered_collection(collection_id, total, first=f"{collection_id}?page=1")}
     next_page = f"{collection_id}?page={page + 1}" if page * page_size < total else None
     prev_page = f"{collection_id}?page={page - 1}" if page > 1 else None
-    return {"@context": CONTEXT, **ordered_collection_page(f"{collection_id}?page={page}", collection_id, items,
-                                                           next=next_page, prev=prev_page, total_items=total)}
+    return {
+        "@context": CONTEXT,
+        **ordered_collection_page(
+            f"{collection_id}?page={page}", collection_id, items, next=next_page, prev=prev_page, total_items=total
+        ),
+    }
 
 
 def with_context(document: dict) -> dict:

@@ -1,15 +1,48 @@
 """Data model: import every table here so Alembic and the app see one metadata."""
-from .base import metadata, utcnow
+
 from .accounts import ROLES, Invitation, InvitationRequest, LoginFailure, Member, MemberSession
-from .skills import LEVELS, Endorsement, MemberSkill, Skill
-from .qa import KINDS, Answer, Comment, Question, QuestionTag, Revision, Vote
-from .social import NOTIFICATION_KINDS, MemberFollow, Notification, TagFollow
-from .search import SearchDocument
+from .base import metadata, utcnow
 from .federation import Delivery, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
 from .moderation import POLICY_ACTIONS, REPORT_TARGETS, AuditEntry, DomainPolicy, Report
+from .qa import KINDS, Answer, Comment, Question, QuestionTag, Revision, Vote
+from .search import SearchDocument
+from .skills import LEVELS, Endorsement, MemberSkill, Skill
+from .social import NOTIFICATION_KINDS, MemberFollow, Notification, TagFollow
 
-__all__ = ["metadata", "utcnow", "ROLES", "Invitation", "InvitationRequest", "LoginFailure", "Member", "MemberSession",
-           "LEVELS", "Endorsement", "MemberSkill", "Skill", "KINDS", "Answer", "Comment", "Question",
-           "QuestionTag", "Revision", "Vote", "NOTIFICATION_KINDS", "MemberFollow", "Notification", "TagFollow",
-           "SearchDocument", "Delivery", "InboxItem", "Instance", "OutgoingActivity", "Setting", "Tombstone", "POLICY_ACTIONS",
-           "REPORT_TARGETS", "AuditEntry", "DomainPolicy", "Report"]
+__all__ = [
+    "metadata",
+    "utcnow",
+    "ROLES",
+    "Invitation",
+    "InvitationRequest",
+    "LoginFailure",
+    "Member",
+    "MemberSession",
+    "LEVELS",
+    "Endorsement",
+    "MemberSkill",
+    "Skill",
+    "KINDS",
+    "Answer",
+    "Comment",
+    "Question",
+    "QuestionTag",
+    "Revision",
+    "Vote",
+    "NOTIFICATION_KINDS",
+    "MemberFollow",
+    "Notification",
+    "TagFollow",
+    "SearchDocument",
+    "Delivery",
+    "InboxItem",
+    "Instance",
+    "OutgoingActivity",
+    "Setting",
+    "Tombstone",
+    "POLICY_ACTIONS",
+    "REPORT_TARGETS",
+    "AuditEntry",
+    "DomainPolicy",
+    "Report",
+]

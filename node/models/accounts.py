@@ -1,6 +1,6 @@
 """Members (local and, later, remote), invitations and login throttling."""
+
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -14,7 +14,7 @@ class Member(SQLModel, table=True):
     __tablename__ = "member"
     __table_args__ = (UniqueConstraint("username_key", "domain", name="uq_member_username_domain"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64)
     # Lower-cased username: uniqueness is case-insensitive on every database.
     username_key: str = Field(max_length=64, index=True)
@@ -33,27 +33,27 @@ class Member(SQLModel, table=True):
     password_hash: str = Field(default="", max_length=255)
     language: str = Field(default="", max_length=8)
     role: str = Field(default="member", max_length=16)
-    invited_by_id: Optional[int] = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    invited_by_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     # No foreign key: invitations reference their creator, and invitations are revoked, never deleted.
-    invitation_id: Optional[int] = Field(default=None, index=True)
+    invitation_id: int | None = Field(default=None, index=True)
     suspended: bool = Field(default=False)
     # Silenced: can still read and write, but what they post is hidden from people who do not follow them.
     silenced: bool = Field(default=False)
     # A deleted account keeps its row (username and keys: its Delete must still be signed), nothing else.
-    deleted_at: Optional[datetime] = None
+    deleted_at: datetime | None = None
     reputation: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
     # Federation: a local member's key pair; a remote member's actor document, as last fetched.
     private_key_pem: str = Field(default="")
     public_key_pem: str = Field(default="")
     approve_followers: bool = Field(default=False)
-    actor_url: Optional[str] = Field(default=None, max_length=500, unique=True, index=True)
+    actor_url: str | None = Field(default=None, max_length=500, unique=True, index=True)
     key_id: str = Field(default="", max_length=500, index=True)
     profile_url: str = Field(default="", max_length=500)
     inbox_url: str = Field(default="", max_length=500)
     shared_inbox_url: str = Field(default="", max_length=500)
     followers_url: str = Field(default="", max_length=500)
-    fetched_at: Optional[datetime] = None
+    fetched_at: datetime | None = None
     # A remote account's avatar: the icon its actor names, and the icon last fetched (or tried) into
     # `avatar`; a worker fetches when the two differ.
     avatar_source: str = Field(default="", max_length=500)
@@ -75,22 +75,23 @@ class Member(SQLModel, table=True):
 class Invitation(SQLModel, table=True):
     __tablename__ = "invitation"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True)
-    created_by_id: Optional[int] = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
+    created_by_id: int | None = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
     note: str = Field(default="", max_length=200)
     max_uses: int = Field(default=1)
     uses: int = Field(default=0)
-    expires_at: Optional[datetime] = None
-    revoked_at: Optional[datetime] = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class InvitationRequest(SQLModel, table=True):
     """A visitor asking to join; admins answer with an invitation."""
+
     __tablename__ = "invitation_request"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100)
     email: str = Field(max_length=254)
     message: str = Field(default="", max_length=1000)
@@ -100,9 +101,10 @@ class InvitationRequest(SQLModel, table=True):
 
 class LoginFailure(SQLModel, table=True):
     """Failed logins, counted per username and per address to throttle guessing."""
+
     __tablename__ = "login_failure"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=300, index=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
@@ -110,6 +112,7 @@ class LoginFailure(SQLModel, table=True):
 class MemberSession(SQLModel, table=True):
     """A signed-in browser. The cookie carries a random token; only its hash is stored, and a session ends
     (logout, "log out everywhere", password change, suspension) by deleting its row."""
+
     __tablename__ = "member_session"
 
     token_hash: str = Field(primary_key=True, max_length=64)

@@ -1,5 +1,6 @@
 """Shared pieces of the data model."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from sqlmodel import SQLModel
 
@@ -16,4 +17,4 @@ metadata = SQLModel.metadata
 
 def utcnow() -> datetime:
     """Aware UTC; sqlmodel's UTCDateTime columns store and return it as UTC on every database."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -1,6 +1,6 @@
 """Federation state: inbox items and deliveries as rows moved forward by workers, known instances, tombstones."""
+
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -12,6 +12,7 @@ STATES = ("pending", "done", "failed", "cancelled")  # cancelled: stopped by thi
 
 class Setting(SQLModel, table=True):
     """Instance-wide values kept in the database (the instance actor's keys, later the admin's settings)."""
+
     __tablename__ = "setting"
 
     key: str = Field(primary_key=True, max_length=100)
@@ -20,10 +21,11 @@ class Setting(SQLModel, table=True):
 
 class InboxItem(SQLModel, table=True):
     """An activity received and verified, waiting to be applied (or applied: the state says)."""
+
     __tablename__ = "inbox_item"
     __table_args__ = (Index("ix_inbox_item_due", "state", "next_attempt_at"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     activity_id: str = Field(max_length=500, unique=True)
     activity_type: str = Field(default="", max_length=40)
     signer: str = Field(max_length=500)  # the actor whose key signed the request
@@ -37,14 +39,15 @@ class InboxItem(SQLModel, table=True):
     claimed_by: str = Field(default="", max_length=100)  # the worker process (name) holding the claim
     error: str = Field(default="", max_length=1000)
     received_at: datetime = Field(default_factory=utcnow)
-    processed_at: Optional[datetime] = None
+    processed_at: datetime | None = None
 
 
 class OutgoingActivity(SQLModel, table=True):
     """An activity this instance sends, stored once however many inboxes it goes to."""
+
     __tablename__ = "outgoing_activity"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     activity_id: str = Field(max_length=500, unique=True)
     payload: str  # the exact JSON body to sign and send
     created_at: datetime = Field(default_factory=utcnow)
@@ -56,15 +59,18 @@ class Delivery(SQLModel, table=True):
     Rows stay small (the activity lives in `outgoing_activity`): claiming and completing a batch rewrites
     rows, and a question to 10,000 followers would otherwise copy its body into each of them.
     """
-    __tablename__ = "delivery"
-    __table_args__ = (UniqueConstraint("activity_ref", "inbox_url", name="uq_delivery_once"),
-                      Index("ix_delivery_due", "state", "next_attempt_at"))
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("activity_ref", "inbox_url", name="uq_delivery_once"),
+        Index("ix_delivery_due", "state", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
     activity_ref: int = Field(foreign_key="outgoing_activity.id", ondelete="CASCADE")
     inbox_url: str = Field(max_length=500)
     domain: str = Field(max_length=255, index=True)
-    sender_id: Optional[int] = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
+    sender_id: int | None = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
     state: str = Field(default="pending", max_length=16)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow)
@@ -75,18 +81,19 @@ class Delivery(SQLModel, table=True):
     claimed_by: str = Field(default="", max_length=100)  # the worker process (name) holding the claim
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
-    delivered_at: Optional[datetime] = None
+    delivered_at: datetime | None = None
 
 
 class Instance(SQLModel, table=True):
     """A remote server we talk to, and how that is going."""
+
     __tablename__ = "instance"
 
     domain: str = Field(primary_key=True, max_length=255)
     software: str = Field(default="", max_length=100)
     version: str = Field(default="", max_length=100)
-    last_success_at: Optional[datetime] = None
-    last_failure_at: Optional[datetime] = None
+    last_success_at: datetime | None = None
+    last_failure_at: datetime | None = None
     consecutive_failures: int = Field(default=0)
     # Distinct days with failures since the last success: "unavailable" needs several of them.
     failure_days: int = Field(default=0)
@@ -95,6 +102,7 @@ class Instance(SQLModel, table=True):
 
 class Tombstone(SQLModel, table=True):
     """A remote object deleted (possibly before we saw it): it must not appear later."""
+
     __tablename__ = "tombstone"
 
     ap_id: str = Field(primary_key=True, max_length=500)

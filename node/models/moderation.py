@@ -1,6 +1,6 @@
 """Federation policy per domain, moderation reports, and the audit log of what staff did."""
+
 from datetime import datetime
-from typing import Optional
 
 from sqlmodel import Field, SQLModel
 
@@ -12,6 +12,7 @@ REPORT_TARGETS = ("question", "answer", "comment", "member")
 
 class DomainPolicy(SQLModel, table=True):
     """What this instance does with one remote domain (allow-listed, suspended or limited)."""
+
     __tablename__ = "domain_policy"
 
     domain: str = Field(primary_key=True, max_length=255)
@@ -27,28 +28,29 @@ class DomainPolicy(SQLModel, table=True):
 class Report(SQLModel, table=True):
     __tablename__ = "report"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     # Empty for a report that came from another server (a Flag).
-    reporter_id: Optional[int] = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    reporter_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     target_type: str = Field(max_length=16)
     target_id: int
-    target_member_id: Optional[int] = Field(default=None, foreign_key="member.id", ondelete="CASCADE", index=True)
+    target_member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="CASCADE", index=True)
     reason: str = Field(max_length=2000)
     state: str = Field(default="open", max_length=16, index=True)
     forwarded: bool = Field(default=False)
-    ap_id: Optional[str] = Field(default=None, max_length=500, unique=True)
+    ap_id: str | None = Field(default=None, max_length=500, unique=True)
     resolution: str = Field(default="", max_length=2000)
-    resolved_by_id: Optional[int] = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    resolved_by_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
-    resolved_at: Optional[datetime] = None
+    resolved_at: datetime | None = None
 
 
 class AuditEntry(SQLModel, table=True):
     """Who did what, when and why: every administrator and moderator action."""
+
     __tablename__ = "audit_entry"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    actor_id: Optional[int] = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     actor_name: str = Field(default="", max_length=100)  # kept when the account is gone; "cli" for the console
     action: str = Field(max_length=60)
     target: str = Field(default="", max_length=500)

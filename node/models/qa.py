@@ -1,6 +1,6 @@
 """Questions (and discussion posts), answers, comments, revisions and votes."""
+
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -14,7 +14,7 @@ class Question(SQLModel, table=True):
     __tablename__ = "question"
     __table_args__ = (Index("ix_question_activity", "deleted_at", "last_activity_at"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(default="question", max_length=16)
     author_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
     title: str = Field(max_length=300)
@@ -25,13 +25,13 @@ class Question(SQLModel, table=True):
     answer_count: int = Field(default=0)
     view_count: int = Field(default=0)
     # No foreign key: answers reference their question; the service keeps this consistent.
-    accepted_answer_id: Optional[int] = Field(default=None)
+    accepted_answer_id: int | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, index=True)
-    edited_at: Optional[datetime] = None
+    edited_at: datetime | None = None
     last_activity_at: datetime = Field(default_factory=utcnow)
-    deleted_at: Optional[datetime] = None
+    deleted_at: datetime | None = None
     # The ActivityPub id of a question that came from another instance.
-    ap_id: Optional[str] = Field(default=None, max_length=500, unique=True)
+    ap_id: str | None = Field(default=None, max_length=500, unique=True)
 
 
 class QuestionTag(SQLModel, table=True):
@@ -44,40 +44,41 @@ class QuestionTag(SQLModel, table=True):
 class Answer(SQLModel, table=True):
     __tablename__ = "answer"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     question_id: int = Field(foreign_key="question.id", ondelete="CASCADE", index=True)
     author_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
     body_md: str = Field(default="")
     body_html: str = Field(default="")
     score: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
-    edited_at: Optional[datetime] = None
-    deleted_at: Optional[datetime] = None
-    ap_id: Optional[str] = Field(default=None, max_length=500, unique=True)
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+    ap_id: str | None = Field(default=None, max_length=500, unique=True)
 
 
 class Comment(SQLModel, table=True):
     __tablename__ = "comment"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     question_id: int = Field(foreign_key="question.id", ondelete="CASCADE", index=True)
     # Set when the comment is on an answer rather than on the question itself.
-    answer_id: Optional[int] = Field(default=None, foreign_key="answer.id", ondelete="CASCADE", index=True)
+    answer_id: int | None = Field(default=None, foreign_key="answer.id", ondelete="CASCADE", index=True)
     author_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
     body: str = Field(max_length=1000)
     body_html: str = Field(default="")
     created_at: datetime = Field(default_factory=utcnow)
-    deleted_at: Optional[datetime] = None
-    ap_id: Optional[str] = Field(default=None, max_length=500, unique=True)
+    deleted_at: datetime | None = None
+    ap_id: str | None = Field(default=None, max_length=500, unique=True)
 
 
 class Revision(SQLModel, table=True):
     """The text of a question or answer as it was before each edit (and as first written)."""
+
     __tablename__ = "revision"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    question_id: Optional[int] = Field(default=None, foreign_key="question.id", ondelete="CASCADE", index=True)
-    answer_id: Optional[int] = Field(default=None, foreign_key="answer.id", ondelete="CASCADE", index=True)
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int | None = Field(default=None, foreign_key="question.id", ondelete="CASCADE", index=True)
+    answer_id: int | None = Field(default=None, foreign_key="answer.id", ondelete="CASCADE", index=True)
     editor_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
     title: str = Field(default="", max_length=300)
     body_md: str = Field(default="")
@@ -87,10 +88,12 @@ class Revision(SQLModel, table=True):
 
 class Vote(SQLModel, table=True):
     __tablename__ = "vote"
-    __table_args__ = (UniqueConstraint("member_id", "target_type", "target_id", name="uq_vote_once"),
-                      Index("ix_vote_target", "target_type", "target_id"))
+    __table_args__ = (
+        UniqueConstraint("member_id", "target_type", "target_id", name="uq_vote_once"),
+        Index("ix_vote_target", "target_type", "target_id"),
+    )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
     target_type: str = Field(max_length=16)  # "question" or "answer"
     target_id: int

@@ -1,6 +1,6 @@
 """Following members and tags, and notifications."""
+
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -34,13 +34,13 @@ class Notification(SQLModel, table=True):
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_unread", "member_id", "read_at"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
     kind: str = Field(max_length=16)
-    actor_id: Optional[int] = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
-    question_id: Optional[int] = Field(default=None, foreign_key="question.id", ondelete="CASCADE")
-    answer_id: Optional[int] = Field(default=None, foreign_key="answer.id", ondelete="CASCADE")
-    comment_id: Optional[int] = Field(default=None, foreign_key="comment.id", ondelete="CASCADE")
-    skill_id: Optional[int] = Field(default=None, foreign_key="skill.id", ondelete="CASCADE")
+    actor_id: int | None = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
+    question_id: int | None = Field(default=None, foreign_key="question.id", ondelete="CASCADE")
+    answer_id: int | None = Field(default=None, foreign_key="answer.id", ondelete="CASCADE")
+    comment_id: int | None = Field(default=None, foreign_key="comment.id", ondelete="CASCADE")
+    skill_id: int | None = Field(default=None, foreign_key="skill.id", ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow)
-    read_at: Optional[datetime] = None
+    read_at: datetime | None = None

@@ -1,4 +1,5 @@
 """Accounts: usernames, sign-up through invitations, login with throttling, account settings."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,22 +12,24 @@ from activitypub.keys import generate_key_pair
 
 from ..config import LANGUAGES
 from ..db import Database
-from ..models import Invitation, LoginFailure, Member, ROLES, utcnow
-from .errors import Conflict, Forbidden, InvalidInput, N_, NotFound, TooManyRequests
+from ..models import ROLES, Invitation, LoginFailure, Member, utcnow
 from . import sessions
+from .errors import N_, Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from .invitations import usable_invitation
 from .passwords import MIN_LENGTH, hash_password_async, verify_password_async
 
 # Mastodon's shape, so handles work across the fediverse: letters, digits, _ and inner . or -.
 USERNAME_RE = re.compile(r"^[a-z0-9_]([a-z0-9_.-]{0,28}[a-z0-9_])?$", re.IGNORECASE)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-RESERVED_USERNAMES = frozenset("""
+RESERVED_USERNAMES = frozenset(
+    """
 about abuse account accounts actor admin administrator admins answers api apps auth comments contact
 feed followers following help home hostmaster inbox info instance invitations invite login logout me
 media members moderator moderators mod nodeinfo notifications null outbox postmaster privacy questions
 root search security settings signup skiller skills static staff support system tags terms undefined
 users webmaster well-known www instance.actor
-""".split())
+""".split()
+)
 
 
 def username_key(username: str) -> str:
@@ -38,8 +41,7 @@ def check_username(username: str, allow_reserved: bool = False) -> str:
     if not username:
         raise InvalidInput(N_("Choose a username."), field="username")
     if not USERNAME_RE.match(username):
-        raise InvalidInput(N_("A username has 1 to 30 letters, digits or _ (and . or - inside)."),
-                           field="username")
+        raise InvalidInput(N_("A username has 1 to 30 letters, digits or _ (and . or - inside)."), field="username")
     if not allow_reserved and username_key(username) in RESERVED_USERNAMES:
         raise InvalidInput(N_("The username {username} is reserved."), field="username", username=username)
     return username
@@ -60,14 +62,24 @@ def check_email(email: str) -> str:
 
 
 async def _ensure_username_free(session, username: str) -> None:
-    taken = await session.scalar(select(Member.id).where(
-        Member.username_key == username_key(username), Member.domain == ""))
+    taken = await session.scalar(
+        select(Member.id).where(Member.username_key == username_key(username), Member.domain == "")
+    )
     if taken:
         raise Conflict(N_("The username {username} is already taken."), field="username", username=username)
 
 
-async def create_member(db: Database, username: str, password: str, *, email: str = "", role: str = "member",
-                        language: str = "", display_name: str = "", allow_reserved: bool = False) -> Member:
+async def create_member(
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    email: str = "",
+    role: str = "member",
+    language: str = "",
+    display_name: str = "",
+    allow_reserved: bool = False,
+) -> Member:
     """Create a local member directly (administrators and the CLI)."""
     username = check_username(username, allow_reserved)
     check_password(password)
@@ -77,17 +89,31 @@ async def create_member(db: Database, username: str, password: str, *, email: st
     password_hash, keys = await hash_password_async(password), await asyncio.to_thread(generate_key_pair)
     async with db.write() as session:
         await _ensure_username_free(session, username)
-        member = Member(username=username, username_key=username_key(username), email=email,
-                        password_hash=password_hash, role=role, language=language,
-                        display_name=display_name.strip()[:100] or username,
-                        private_key_pem=keys.private_pem, public_key_pem=keys.public_pem)
+        member = Member(
+            username=username,
+            username_key=username_key(username),
+            email=email,
+            password_hash=password_hash,
+            role=role,
+            language=language,
+            display_name=display_name.strip()[:100] or username,
+            private_key_pem=keys.private_pem,
+            public_key_pem=keys.public_pem,
+        )
         session.add(member)
         await session.flush()
         return member
 
 
-async def signup(db: Database, code: str, username: str, password: str, email: str = "",
-                 language: str = "", registration_mode: str = "invite") -> Member:
+async def signup(
+    db: Database,
+    code: str,
+    username: str,
+    password: str,
+    email: str = "",
+    language: str = "",
+    registration_mode: str = "invite",
+) -> Member:
     """Join with an invitation (or without one when registrations are open)."""
     if registration_mode == "closed":
         raise Forbidden(N_("This instance is not accepting new members."))
@@ -101,9 +127,16 @@ async def signup(db: Database, code: str, username: str, password: str, email: s
         if code or registration_mode == "invite":
             invitation = await usable_invitation(session, code, for_update=True)
         await _ensure_username_free(session, username)
-        member = Member(username=username, username_key=username_key(username), email=email,
-                        password_hash=password_hash, language=language if language in LANGUAGES else "",
-                        display_name=username, private_key_pem=keys.private_pem, public_key_pem=keys.public_pem)
+        member = Member(
+            username=username,
+            username_key=username_key(username),
+            email=email,
+            password_hash=password_hash,
+            language=language if language in LANGUAGES else "",
+            display_name=username,
+            private_key_pem=keys.private_pem,
+            public_key_pem=keys.public_pem,
+        )
         if invitation is not None:
             invitation.uses += 1
             member.invitation_id = invitation.id
@@ -114,8 +147,9 @@ async def signup(db: Database, code: str, username: str, password: str, email: s
         return member
 
 
-async def authenticate(db: Database, username: str, password: str, address: str, *,
-                       max_attempts: int, window_seconds: int) -> Member:
+async def authenticate(
+    db: Database, username: str, password: str, address: str, *, max_attempts: int, window_seconds: int
+) -> Member:
     """Check a login; failures are counted per username and per address and refused past the limit."""
     keys = [f"user:{username_key(username)}", f"addr:{address}"]
     since = utcnow() - timedelta(seconds=window_seconds)
@@ -128,11 +162,18 @@ async def authenticate(db: Database, username: str, password: str, address: str,
         await session.execute(delete(LoginFailure).where(LoginFailure.created_at < since))
         session.add_all(LoginFailure(key=key) for key in keys)
         await session.flush()
-        counts = dict((await session.execute(
-            select(LoginFailure.key, func.count()).where(LoginFailure.key.in_(keys), LoginFailure.created_at >= since)
-            .group_by(LoginFailure.key))).all())
-        member = await session.scalar(select(Member).where(
-            Member.username_key == username_key(username), Member.domain == ""))
+        counts = dict(
+            (
+                await session.execute(
+                    select(LoginFailure.key, func.count())
+                    .where(LoginFailure.key.in_(keys), LoginFailure.created_at >= since)
+                    .group_by(LoginFailure.key)
+                )
+            ).all()
+        )
+        member = await session.scalar(
+            select(Member).where(Member.username_key == username_key(username), Member.domain == "")
+        )
     # One address may mistype several accounts (a shared office), so it gets a larger allowance.
     if counts.get(keys[0], 0) > max_attempts or counts.get(keys[1], 0) > 4 * max_attempts:
         raise TooManyRequests(N_("Too many failed logins. Try again in a few minutes."))
@@ -142,15 +183,21 @@ async def authenticate(db: Database, username: str, password: str, address: str,
         raise Forbidden(N_("This account is suspended."))
     async with db.write() as session:
         await session.execute(delete(LoginFailure).where(LoginFailure.key.in_(keys[:1])))
-        await session.execute(delete(LoginFailure).where(LoginFailure.id.in_(
-            select(LoginFailure.id).where(LoginFailure.key == keys[1]).order_by(LoginFailure.id.desc()).limit(1))))
+        await session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.id.in_(
+                    select(LoginFailure.id).where(LoginFailure.key == keys[1]).order_by(LoginFailure.id.desc()).limit(1)
+                )
+            )
+        )
     return member
 
 
 async def get_local_member(db: Database, username: str) -> Member:
     async with db.read() as session:
-        member = await session.scalar(select(Member).where(
-            Member.username_key == username_key(username), Member.domain == ""))
+        member = await session.scalar(
+            select(Member).where(Member.username_key == username_key(username), Member.domain == "")
+        )
     if member is None:
         raise NotFound(N_("No member is called {username}."), username=username)
     return member
@@ -160,8 +207,9 @@ async def get_member_by_handle(db: Database, handle: str) -> Member:
     """A local member by username, or a remote one by `name@domain`."""
     name, _, domain = handle.lstrip("@").partition("@")
     async with db.read() as session:
-        member = await session.scalar(select(Member).where(
-            Member.username_key == username_key(name), Member.domain == domain.lower()))
+        member = await session.scalar(
+            select(Member).where(Member.username_key == username_key(name), Member.domain == domain.lower())
+        )
     if member is None:
         raise NotFound(N_("No member is called {username}."), username=handle)
     return member
@@ -171,8 +219,9 @@ async def get_member(db: Database, member_id: int) -> Member | None:
     return await db.run_read(lambda session: session.get(Member, member_id))
 
 
-async def update_settings(db: Database, member_id: int, *, language: str, email: str,
-                          approve_followers: bool | None = None) -> Member:
+async def update_settings(
+    db: Database, member_id: int, *, language: str, email: str, approve_followers: bool | None = None
+) -> Member:
     if language not in ("",) + LANGUAGES:
         raise InvalidInput(N_("Unknown language."), field="language")
     email = check_email(email)
@@ -205,5 +254,9 @@ async def change_password(db: Database, member_id: int, current: str, new: str, 
 
 async def count_admins(db: Database) -> int:
     async with db.read() as session:
-        return await session.scalar(select(func.count()).select_from(Member).where(
-            Member.role == "admin", Member.local.is_(True))) or 0
+        return (
+            await session.scalar(
+                select(func.count()).select_from(Member).where(Member.role == "admin", Member.local.is_(True))
+            )
+            or 0
+        )

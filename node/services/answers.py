@@ -1,7 +1,8 @@
 """Answers: post, edit with history, delete, and acceptance by the asker."""
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select, update
 
@@ -9,8 +10,8 @@ from ..db import Database
 from ..models import Answer, Member, Question, Revision, Vote, utcnow
 from . import events, reputation, search
 from .content import check_body, remote_body, render_with_mentions
+from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
-from .errors import Forbidden, InvalidInput, N_, NotFound
 from .notifications import notify
 
 
@@ -21,8 +22,17 @@ async def _open_question(session, question_id: int) -> Question:
     return question
 
 
-async def post_answer(db: Database, author: Member, question_id: int, body: str, base_url: str, *,
-                      html: str | None = None, ap_id: str | None = None, mentions: Iterable[str] = ()) -> Answer:
+async def post_answer(
+    db: Database,
+    author: Member,
+    question_id: int,
+    body: str,
+    base_url: str,
+    *,
+    html: str | None = None,
+    ap_id: str | None = None,
+    mentions: Iterable[str] = (),
+) -> Answer:
     """Answer a question; an answer from another server comes as `html` with its `ap_id`, and `mentions`: the
     actor URLs its Mention tags designate (whom it mentions; its text is not read for @names)."""
     if html is not None:
@@ -39,8 +49,11 @@ async def post_answer(db: Database, author: Member, question_id: int, body: str,
         session.add(answer)
         await session.flush()
         session.add(Revision(answer_id=answer.id, editor_id=author.id, body_md=body))
-        await session.execute(update(Question).where(Question.id == question.id).values(
-            answer_count=Question.answer_count + 1, last_activity_at=utcnow()))
+        await session.execute(
+            update(Question)
+            .where(Question.id == question.id)
+            .values(answer_count=Question.answer_count + 1, last_activity_at=utcnow())
+        )
         notify(session, question.author_id, "answer", author.id, question_id=question.id, answer_id=answer.id)
         for member in (m for m in mentioned if m.local):  # others are told by their server
             if member.id != question.author_id:
@@ -59,8 +72,9 @@ async def _editable_answer(session, actor: Member, answer_id: int) -> Answer:
     return answer
 
 
-async def edit_answer(db: Database, editor: Member, answer_id: int, body: str, base_url: str, *,
-                      html: str | None = None) -> Answer:
+async def edit_answer(
+    db: Database, editor: Member, answer_id: int, body: str, base_url: str, *, html: str | None = None
+) -> Answer:
     if html is not None:
         body, body_html = remote_body(html, base_url)
     else:
@@ -84,8 +98,11 @@ async def delete_answer(db: Database, actor: Member, answer_id: int) -> int:
         answer = await _editable_answer(session, actor, answer_id)
         answer.deleted_at = utcnow()
         session.add(answer)
-        votes = (await session.execute(select(Vote.value).where(
-            Vote.target_type == "answer", Vote.target_id == answer.id))).scalars().all()
+        votes = (
+            (await session.execute(select(Vote.value).where(Vote.target_type == "answer", Vote.target_id == answer.id)))
+            .scalars()
+            .all()
+        )
         await reputation.add(session, answer.author_id, -sum(reputation.vote_points("answer", v) for v in votes))
         question = await session.get(Question, answer.question_id)
         if question.accepted_answer_id == answer.id:

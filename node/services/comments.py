@@ -1,20 +1,30 @@
 """Comments on questions and answers: short text with links and @mentions."""
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..db import Database
 from ..models import Answer, Comment, Member, Question, utcnow
 from . import events
 from .content import COMMENT_MAX, check_comment, remote_body, render_with_mentions
+from .errors import N_, Forbidden, NotFound
 from .mentions import members_at
-from .errors import Forbidden, N_, NotFound
 from .notifications import notify
 
 
-async def add_comment(db: Database, author: Member, *, question_id: int | None = None,
-                      answer_id: int | None = None, body: str, base_url: str, html: str | None = None,
-                      ap_id: str | None = None, mentions: Iterable[str] = ()) -> Comment:
+async def add_comment(
+    db: Database,
+    author: Member,
+    *,
+    question_id: int | None = None,
+    answer_id: int | None = None,
+    body: str,
+    base_url: str,
+    html: str | None = None,
+    ap_id: str | None = None,
+    mentions: Iterable[str] = (),
+) -> Comment:
     """Comment on a question, or on an answer when `answer_id` is given (`html`, `ap_id` and `mentions`, the
     actor URLs of its Mention tags: from elsewhere, see post_answer)."""
     if html is not None:
@@ -32,15 +42,28 @@ async def add_comment(db: Database, author: Member, *, question_id: int | None =
             body_html, mentioned = await render_with_mentions(session, body, base_url, inline=True)
         else:
             mentioned = await members_at(session, mentions, base_url)
-        comment = Comment(question_id=question.id, answer_id=answer.id if answer else None, author_id=author.id,
-                          body=body[:1000], body_html=body_html, ap_id=ap_id)
+        comment = Comment(
+            question_id=question.id,
+            answer_id=answer.id if answer else None,
+            author_id=author.id,
+            body=body[:1000],
+            body_html=body_html,
+            ap_id=ap_id,
+        )
         session.add(comment)
         question.last_activity_at = utcnow()
         session.add(question)
         await session.flush()
         target_author = answer.author_id if answer else question.author_id
-        notify(session, target_author, "comment", author.id, question_id=question.id,
-               answer_id=answer.id if answer else None, comment_id=comment.id)
+        notify(
+            session,
+            target_author,
+            "comment",
+            author.id,
+            question_id=question.id,
+            answer_id=answer.id if answer else None,
+            comment_id=comment.id,
+        )
         for member in (m for m in mentioned if m.local):  # others are told by their server
             if member.id != target_author:
                 notify(session, member.id, "mention", author.id, question_id=question.id, comment_id=comment.id)

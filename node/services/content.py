@@ -1,8 +1,9 @@
 """Checks and rendering shared by questions, answers and comments."""
+
 from __future__ import annotations
 
 from ..sanitize import clean_html, render_inline_markdown, render_markdown
-from .errors import InvalidInput, N_
+from .errors import N_, InvalidInput
 from .mentions import domain_of, link_mentions, mentioned_members
 
 TITLE_MIN, TITLE_MAX = 8, 200
@@ -39,6 +40,7 @@ def check_comment(body: str) -> str:
 def remote_body(html: str, base_url: str, max_length: int = BODY_MAX) -> tuple[str, str]:
     """(plain text, sanitized HTML) of content received from another server."""
     from .search import plain_text
+
     if len(html) > 4 * max_length:
         raise InvalidInput(N_("The text is too long ({n} characters at most)."), field="body", n=max_length)
     cleaned = clean_html(html, base_url.rstrip("/") + "/")
@@ -51,7 +53,7 @@ def remote_body(html: str, base_url: str, max_length: int = BODY_MAX) -> tuple[s
 def remote_title(title: str, text: str) -> str:
     """A remote post's title: its `name`, else the start of its text (Mastodon posts have no title)."""
     title = " ".join((title or "").split()) or text
-    return title if len(title) <= TITLE_MAX else title[:TITLE_MAX - 1].rsplit(" ", 1)[0] + "…"
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rsplit(" ", 1)[0] + "…"
 
 
 async def render_with_mentions(session, source: str, base_url: str, inline: bool = False):

@@ -1,4 +1,5 @@
 """The one error type services raise; the web layer maps it to a status and a translated message."""
+
 from __future__ import annotations
 
 

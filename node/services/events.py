@@ -3,6 +3,7 @@
 Services record events; they do not know who listens. The federation glue registers itself as a
 before-commit hook of the database and turns the events of local members into deliveries.
 """
+
 from __future__ import annotations
 
 

@@ -4,6 +4,7 @@ open (default): everyone but suspended domains; blocklist: the same, said explic
 federation"): only allow-listed domains. A suspended domain is refused at every door and its cached
 accounts and content are removed; a limited one is hidden from people who do not follow its accounts.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,7 @@ from activitypub.origins import authority_of, normalize_authority
 from ..db import Database
 from ..models import POLICY_ACTIONS, Delivery, DomainPolicy, Member, Setting, utcnow
 from . import audit, reputation
-from .errors import InvalidInput, N_, NotFound
+from .errors import N_, InvalidInput, NotFound
 
 MODES = ("open", "allowlist", "blocklist")
 MODE_KEY = "federation_mode"
@@ -67,11 +68,14 @@ class PolicySnapshot:
                 return
             async with self.db.read() as session:
                 self.mode = await session.scalar(select(Setting.value).where(Setting.key == MODE_KEY)) or "open"
-                rows = (await session.execute(select(DomainPolicy.domain, DomainPolicy.action,
-                                                     DomainPolicy.reject_media))).all()
+                rows = (
+                    await session.execute(select(DomainPolicy.domain, DomainPolicy.action, DomainPolicy.reject_media))
+                ).all()
             # Normalized again on load: rules stored before names were normalized still match.
             self.actions = {normalize_authority(domain): action for domain, action, _ in rows}
-            self.media_rejected = {normalize_authority(domain): True for domain, _, reject_media in rows if reject_media}
+            self.media_rejected = {
+                normalize_authority(domain): True for domain, _, reject_media in rows if reject_media
+            }
             self.loaded_at = time.monotonic()
 
     async def allows(self, domain: str) -> bool:
@@ -119,8 +123,12 @@ def _covering(table: dict, domain: str):
 def on_domain(column, domain: str):
     """SQL for "the authority in `column` is covered by a rule for `domain`", as _covering matches it: the domain,
     its subdomains, and (for a rule without a port) the same names on any port."""
-    return ((column == domain) | column.endswith("." + domain) | column.startswith(domain + ":")
-            | column.contains("." + domain + ":"))
+    return (
+        (column == domain)
+        | column.endswith("." + domain)
+        | column.startswith(domain + ":")
+        | column.contains("." + domain + ":")
+    )
 
 
 def snapshot(db: Database) -> PolicySnapshot:
@@ -151,8 +159,17 @@ async def policies(db: Database) -> list[DomainPolicy]:
         return list(await session.scalars(select(DomainPolicy).order_by(DomainPolicy.domain)))
 
 
-async def set_policy(db: Database, actor: Member | None, domain: str, action: str, *, reject_media: bool = False,
-                     reject_reports: bool = False, private_comment: str = "", public_comment: str = "") -> DomainPolicy:
+async def set_policy(
+    db: Database,
+    actor: Member | None,
+    domain: str,
+    action: str,
+    *,
+    reject_media: bool = False,
+    reject_reports: bool = False,
+    private_comment: str = "",
+    public_comment: str = "",
+) -> DomainPolicy:
     """Allow, suspend or limit a domain. Suspending removes its cached accounts (and with them their
     posts, follows and votes here) and drops what was queued for it."""
     domain = normalize_domain(domain)
@@ -169,21 +186,36 @@ async def set_policy(db: Database, actor: Member | None, domain: str, action: st
         its_accounts = Member.local.is_(False) & on_domain(Member.domain, domain)
         # Their avatars, and any picture served from this domain, are decided again by the media worker: dropped
         # if media is now rejected, fetched if not. (The pattern may catch a few more; they are just fetched again.)
-        pictures_here = or_(*(func.lower(Member.avatar_source).contains(f"{before}{domain}{after}")
-                              for before in ("://", ".") for after in ("/", ":")))
-        await session.execute(update(Member).where(its_accounts | (Member.local.is_(False) & pictures_here))
-                              .values(avatar_fetched_from=""))
+        pictures_here = or_(
+            *(
+                func.lower(Member.avatar_source).contains(f"{before}{domain}{after}")
+                for before in ("://", ".")
+                for after in ("/", ":")
+            )
+        )
+        await session.execute(
+            update(Member)
+            .where(its_accounts | (Member.local.is_(False) & pictures_here))
+            .values(avatar_fetched_from="")
+        )
         if action == "suspend":
             removed = (await session.execute(delete(Member).where(its_accounts))).rowcount
             # Marked, never deleted: a worker may hold some of these rows in flight; if one of them was in fact
             # delivered, its outcome (same claim token) still says so. Nothing else is sent to them.
-            await session.execute(update(Delivery).where(
-                Delivery.state == "pending", on_domain(Delivery.domain, domain))
-                .values(state="cancelled", last_error="cancelled: the domain was suspended"))
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.state == "pending", on_domain(Delivery.domain, domain))
+                .values(state="cancelled", last_error="cancelled: the domain was suspended")
+            )
             if removed:
                 await reputation.recount(session)  # their votes, endorsements and questions went with them
-        audit.record(session, actor, f"federation.{action}", domain,
-                     private_comment + (f" ({removed} cached accounts removed)" if removed else ""))
+        audit.record(
+            session,
+            actor,
+            f"federation.{action}",
+            domain,
+            private_comment + (f" ({removed} cached accounts removed)" if removed else ""),
+        )
     snapshot(db).invalidate()
     return policy
 
@@ -206,8 +238,16 @@ def export_csv(rows: list[DomainPolicy]) -> str:
     writer.writerow(MASTODON_CSV_HEADER)
     for p in rows:
         if p.action in ("suspend", "limit"):
-            writer.writerow([p.domain, "suspend" if p.action == "suspend" else "silence",
-                             str(p.reject_media).lower(), str(p.reject_reports).lower(), p.public_comment, "false"])
+            writer.writerow(
+                [
+                    p.domain,
+                    "suspend" if p.action == "suspend" else "silence",
+                    str(p.reject_media).lower(),
+                    str(p.reject_reports).lower(),
+                    p.public_comment,
+                    "false",
+                ]
+            )
     return out.getvalue()
 
 
@@ -225,7 +265,14 @@ async def import_csv(db: Database, actor: Member | None, text: str) -> int:
             raise InvalidInput(N_("Line {n}: the severity is suspend, silence or noop."), field="csv", n=number)
         if action is None:
             continue
-        await set_policy(db, actor, row[0], action, reject_media=row[2].strip().lower() == "true",
-                         reject_reports=row[3].strip().lower() == "true", public_comment=row[4].strip())
+        await set_policy(
+            db,
+            actor,
+            row[0],
+            action,
+            reject_media=row[2].strip().lower() == "true",
+            reject_reports=row[3].strip().lower() == "true",
+            public_comment=row[4].strip(),
+        )
         applied += 1
     return applied

@@ -1,4 +1,5 @@
 """Following members (here or on other servers) and tags."""
+
 from __future__ import annotations
 
 import secrets
@@ -8,7 +9,7 @@ from sqlalchemy import delete, func, select
 from ..db import Database
 from ..models import Member, MemberFollow, Skill, TagFollow
 from . import events
-from .errors import InvalidInput, N_, NotFound
+from .errors import N_, InvalidInput, NotFound
 from .notifications import notify
 
 
@@ -23,18 +24,31 @@ async def follow_member(db: Database, follower: Member, followed: Member, *, act
             if activity_id and existing.activity_id != activity_id:  # a remote server re-sent its Follow
                 existing.activity_id = activity_id
                 session.add(existing)
-                events.record(session, "follow_requested", follower_id=follower.id, followed_id=followed.id,
-                              actor_id=follower.id, state=existing.state)
+                events.record(
+                    session,
+                    "follow_requested",
+                    follower_id=follower.id,
+                    followed_id=followed.id,
+                    actor_id=follower.id,
+                    state=existing.state,
+                )
             return existing.state
         state = "pending" if (not followed.local or followed.approve_followers) else "accepted"
         if not activity_id and follower.local and not followed.local:
             activity_id = f"follow-{follower.id}-{followed.id}-{secrets.token_hex(6)}"
-        session.add(MemberFollow(follower_id=follower.id, followed_id=followed.id, state=state,
-                                 activity_id=activity_id))
+        session.add(
+            MemberFollow(follower_id=follower.id, followed_id=followed.id, state=state, activity_id=activity_id)
+        )
         if state == "accepted":
             notify(session, followed.id, "follower", follower.id)
-        events.record(session, "follow_requested", follower_id=follower.id, followed_id=followed.id,
-                      actor_id=follower.id, state=state)
+        events.record(
+            session,
+            "follow_requested",
+            follower_id=follower.id,
+            followed_id=followed.id,
+            actor_id=follower.id,
+            state=state,
+        )
         return state
 
 
@@ -44,8 +58,14 @@ async def unfollow_member(db: Database, follower: Member, followed: Member) -> N
         if follow is None:
             return
         await session.delete(follow)
-        events.record(session, "follow_undone", follower_id=follower.id, followed_id=followed.id,
-                      activity_id=follow.activity_id, actor_id=follower.id)
+        events.record(
+            session,
+            "follow_undone",
+            follower_id=follower.id,
+            followed_id=followed.id,
+            activity_id=follow.activity_id,
+            actor_id=follower.id,
+        )
 
 
 async def answer_follow_request(db: Database, member: Member, follower_id: int, accept: bool) -> None:
@@ -60,8 +80,15 @@ async def answer_follow_request(db: Database, member: Member, follower_id: int, 
             notify(session, member.id, "follower", follower_id)
         else:
             await session.delete(follow)
-        events.record(session, "follow_answered", follower_id=follower_id, followed_id=member.id,
-                      activity_id=follow.activity_id, accepted=accept, actor_id=member.id)
+        events.record(
+            session,
+            "follow_answered",
+            follower_id=follower_id,
+            followed_id=member.id,
+            activity_id=follow.activity_id,
+            accepted=accept,
+            actor_id=member.id,
+        )
 
 
 async def follow_accepted_remotely(db: Database, follower_id: int, followed_id: int, accepted: bool) -> None:
@@ -79,9 +106,13 @@ async def follow_accepted_remotely(db: Database, follower_id: int, followed_id: 
 
 async def pending_followers(db: Database, member_id: int) -> list[Member]:
     async with db.read() as session:
-        return list(await session.scalars(select(Member).join(MemberFollow, MemberFollow.follower_id == Member.id)
-                                          .where(MemberFollow.followed_id == member_id,
-                                                 MemberFollow.state == "pending")))
+        return list(
+            await session.scalars(
+                select(Member)
+                .join(MemberFollow, MemberFollow.follower_id == Member.id)
+                .where(MemberFollow.followed_id == member_id, MemberFollow.state == "pending")
+            )
+        )
 
 
 async def follow_tag(db: Database, member: Member, skill: Skill) -> None:
@@ -113,14 +144,29 @@ async def follows_tag(db: Database, member_id: int, skill_id: int) -> bool:
 async def follow_counts(db: Database, member_id: int) -> tuple[int, int]:
     """(followers, following), accepted follows only"""
     async with db.read() as session:
-        followers = await session.scalar(select(func.count()).select_from(MemberFollow).where(
-            MemberFollow.followed_id == member_id, MemberFollow.state == "accepted")) or 0
-        following = await session.scalar(select(func.count()).select_from(MemberFollow).where(
-            MemberFollow.follower_id == member_id, MemberFollow.state == "accepted")) or 0
+        followers = (
+            await session.scalar(
+                select(func.count())
+                .select_from(MemberFollow)
+                .where(MemberFollow.followed_id == member_id, MemberFollow.state == "accepted")
+            )
+            or 0
+        )
+        following = (
+            await session.scalar(
+                select(func.count())
+                .select_from(MemberFollow)
+                .where(MemberFollow.follower_id == member_id, MemberFollow.state == "accepted")
+            )
+            or 0
+        )
     return followers, following
 
 
 async def followed_tags(db: Database, member_id: int) -> list[Skill]:
     async with db.read() as session:
-        return list(await session.scalars(select(Skill).join(TagFollow).where(TagFollow.member_id == member_id)
-                                          .order_by(Skill.name)))
+        return list(
+            await session.scalars(
+                select(Skill).join(TagFollow).where(TagFollow.member_id == member_id).order_by(Skill.name)
+            )
+        )

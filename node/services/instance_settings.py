@@ -4,6 +4,7 @@ default language, registration mode, and whether the list of moderated servers i
 The configuration file gives the starting values; what the administrator saves is kept in the database
 and wins. Every process re-reads it within a few seconds.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +17,7 @@ from ..config import LANGUAGES, REGISTRATION_MODES, Config
 from ..db import Database
 from ..models import Member, Setting
 from . import audit
-from .errors import InvalidInput, N_
+from .errors import N_, InvalidInput
 
 PREFIX = "site."
 TTL = 5.0
@@ -34,8 +35,9 @@ class SiteSettings:
 
 
 def defaults(config: Config) -> SiteSettings:
-    return SiteSettings(name=config.instance_name, default_language=config.default_language,
-                        registration_mode=config.registration_mode)
+    return SiteSettings(
+        name=config.instance_name, default_language=config.default_language, registration_mode=config.registration_mode
+    )
 
 
 def _cache(db: Database) -> dict:
@@ -50,13 +52,17 @@ async def current(db: Database, config: Config) -> SiteSettings:
         async with cache["lock"]:  # one reload, however many requests arrive at once
             if time.monotonic() - cache["at"] > TTL:
                 async with db.read() as session:
-                    rows = (await session.execute(select(Setting.key, Setting.value).where(
-                        Setting.key.startswith(PREFIX)))).all()
-                cache["values"], cache["at"] = {k[len(PREFIX):]: v for k, v in rows}, time.monotonic()
+                    rows = (
+                        await session.execute(select(Setting.key, Setting.value).where(Setting.key.startswith(PREFIX)))
+                    ).all()
+                cache["values"], cache["at"] = {k[len(PREFIX) :]: v for k, v in rows}, time.monotonic()
     site = defaults(config)
     stored = cache["values"]
-    changes = {f.name: (stored[f.name] == "true" if f.type in (bool, "bool") else stored[f.name])
-               for f in fields(SiteSettings) if f.name in stored}
+    changes = {
+        f.name: (stored[f.name] == "true" if f.type in (bool, "bool") else stored[f.name])
+        for f in fields(SiteSettings)
+        if f.name in stored
+    }
     return replace(site, **changes)
 
 

@@ -1,4 +1,5 @@
 """Known instances: every server we have accounts from or deliver to, and how federation with it goes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,29 +33,62 @@ class KnownInstance:
         return "failing" if self.consecutive_failures else "ok"
 
 
-SORTS = {"domain": lambda i: i.domain, "members": lambda i: -i.members, "followers": lambda i: -i.followers_here,
-         "failures": lambda i: -i.consecutive_failures,
-         "last_success": lambda i: -(i.last_success_at.timestamp() if i.last_success_at else 0)}
+SORTS = {
+    "domain": lambda i: i.domain,
+    "members": lambda i: -i.members,
+    "followers": lambda i: -i.followers_here,
+    "failures": lambda i: -i.consecutive_failures,
+    "last_success": lambda i: -(i.last_success_at.timestamp() if i.last_success_at else 0),
+}
 
 
-async def known_instances(db: Database, *, query: str = "", state: str = "", sort: str = "domain") -> list[KnownInstance]:
+async def known_instances(
+    db: Database, *, query: str = "", state: str = "", sort: str = "domain"
+) -> list[KnownInstance]:
     async with db.read() as session:
-        members = dict((await session.execute(select(Member.domain, func.count()).where(
-            Member.local.is_(False)).group_by(Member.domain))).all())
-        followers = dict((await session.execute(
-            select(Member.domain, func.count()).join(MemberFollow, MemberFollow.follower_id == Member.id)
-            .where(Member.local.is_(False), MemberFollow.state == "accepted").group_by(Member.domain))).all())
-        pending = dict((await session.execute(select(Delivery.domain, func.count()).where(
-            Delivery.state == "pending").group_by(Delivery.domain))).all())
+        members = dict(
+            (
+                await session.execute(
+                    select(Member.domain, func.count()).where(Member.local.is_(False)).group_by(Member.domain)
+                )
+            ).all()
+        )
+        followers = dict(
+            (
+                await session.execute(
+                    select(Member.domain, func.count())
+                    .join(MemberFollow, MemberFollow.follower_id == Member.id)
+                    .where(Member.local.is_(False), MemberFollow.state == "accepted")
+                    .group_by(Member.domain)
+                )
+            ).all()
+        )
+        pending = dict(
+            (
+                await session.execute(
+                    select(Delivery.domain, func.count()).where(Delivery.state == "pending").group_by(Delivery.domain)
+                )
+            ).all()
+        )
         health = {i.domain: i for i in await session.scalars(select(Instance))}
         policies = dict((await session.execute(select(DomainPolicy.domain, DomainPolicy.action))).all())
     found = []
     for domain in set(members) | set(health) | set(policies):
         h = health.get(domain)
-        found.append(KnownInstance(domain, h.software if h else "", h.version if h else "", members.get(domain, 0),
-                                   followers.get(domain, 0), h.last_success_at if h else None,
-                                   h.consecutive_failures if h else 0, h.failure_days if h else 0,
-                                   pending.get(domain, 0), policies.get(domain, "")))
+        found.append(
+            KnownInstance(
+                domain,
+                h.software if h else "",
+                h.version if h else "",
+                members.get(domain, 0),
+                followers.get(domain, 0),
+                h.last_success_at if h else None,
+                h.consecutive_failures if h else 0,
+                h.failure_days if h else 0,
+                pending.get(domain, 0),
+                policies.get(domain, ""),
+            )
+        )
     if query:
         found = [i for i in found if query.lower() in i.domain]
     if state:

@@ -1,4 +1,5 @@
 """Invitations: who may join, how many times, until when; and requests to be invited."""
+
 from __future__ import annotations
 
 import secrets
@@ -8,14 +9,15 @@ from sqlalchemy import select
 
 from ..db import Database
 from ..models import Invitation, InvitationRequest, Member, utcnow
-from .errors import Forbidden, InvalidInput, N_, NotFound
+from .errors import N_, Forbidden, InvalidInput, NotFound
 
 MAX_USES = 100
 MAX_DAYS = 365
 
 
-async def create_invitation(db: Database, creator_id: int | None, *, max_uses: int = 1,
-                            expires_in_days: int | None = 7, note: str = "") -> Invitation:
+async def create_invitation(
+    db: Database, creator_id: int | None, *, max_uses: int = 1, expires_in_days: int | None = 7, note: str = ""
+) -> Invitation:
     if not 1 <= max_uses <= MAX_USES:
         raise InvalidInput(N_("An invitation can be used 1 to {n} times."), field="max_uses", n=MAX_USES)
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_DAYS:
@@ -23,8 +25,12 @@ async def create_invitation(db: Database, creator_id: int | None, *, max_uses: i
     if len(note) > 200:
         raise InvalidInput(N_("The note is too long (200 characters at most)."), field="note")
     invitation = Invitation(
-        code=secrets.token_urlsafe(12), created_by_id=creator_id, max_uses=max_uses, note=note.strip(),
-        expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None)
+        code=secrets.token_urlsafe(12),
+        created_by_id=creator_id,
+        max_uses=max_uses,
+        note=note.strip(),
+        expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
     async with db.write() as session:
         session.add(invitation)
     return invitation
@@ -76,6 +82,7 @@ async def revoke_invitation(db: Database, actor: Member, code: str) -> None:
         session.add(invitation)
         if invitation.created_by_id != actor.id:  # an administrator acting on someone else's invitation
             from . import audit
+
             audit.record(session, actor, "invitations.revoke", code)
 
 
@@ -86,8 +93,9 @@ async def invitations_of(db: Database, member: Member, everyone: bool = False) -
         if not everyone:
             query = query.where(Invitation.created_by_id == member.id)
         invitations = list(await session.scalars(query))
-        joined = list(await session.scalars(select(Member).where(
-            Member.invitation_id.in_([i.id for i in invitations]))))
+        joined = list(
+            await session.scalars(select(Member).where(Member.invitation_id.in_([i.id for i in invitations])))
+        )
     by_invitation: dict[int, list[Member]] = {}
     for m in joined:
         by_invitation.setdefault(m.invitation_id, []).append(m)
@@ -111,8 +119,14 @@ async def request_invitation(db: Database, name: str, email: str, message: str) 
 
 async def pending_requests(db: Database, limit: int = 100) -> list[InvitationRequest]:
     async with db.read() as session:
-        return list(await session.scalars(select(InvitationRequest).where(
-            InvitationRequest.handled.is_(False)).order_by(InvitationRequest.created_at).limit(limit)))
+        return list(
+            await session.scalars(
+                select(InvitationRequest)
+                .where(InvitationRequest.handled.is_(False))
+                .order_by(InvitationRequest.created_at)
+                .limit(limit)
+            )
+        )
 
 
 async def mark_request_handled(db: Database, actor: Member, request_id: int) -> None:

@@ -5,10 +5,11 @@
 here only: a post from another server says whom it mentions in its Mention tags, by actor URL, and its
 text, written by that server, may name anyone (see `members_at`).
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import unquote
 
 from sqlalchemy import and_, or_, select
@@ -19,7 +20,9 @@ from ..models import Member
 # @name or @name@domain[:port], not inside an e-mail address or a URL path.
 MENTION_RE = re.compile(
     r"(?<![\w@/.])@([a-z0-9_](?:[a-z0-9_.-]{0,28}[a-z0-9_])?)"
-    r"(?:@((?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d{1,5})?|[a-z0-9-]+:\d{1,5}))?(?![\w@])", re.IGNORECASE)
+    r"(?:@((?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d{1,5})?|[a-z0-9-]+:\d{1,5}))?(?![\w@])",
+    re.IGNORECASE,
+)
 CODE_RE = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
 MAX_MENTIONS = 20
 
@@ -43,9 +46,14 @@ async def mentioned_members(session, text: str, own_domain: str = "") -> list[Me
     handles = [(name, "" if domain == own_domain.lower() else domain) for name, domain in mentioned_handles(text)]
     if not handles:
         return []
-    return list(await session.scalars(select(Member).where(
-        or_(*(and_(Member.username_key == name, Member.domain == domain) for name, domain in handles)),
-        Member.suspended.is_(False))))
+    return list(
+        await session.scalars(
+            select(Member).where(
+                or_(*(and_(Member.username_key == name, Member.domain == domain) for name, domain in handles)),
+                Member.suspended.is_(False),
+            )
+        )
+    )
 
 
 def link_mentions(markdown: str, members: list[Member], base_url: str) -> str:
@@ -71,10 +79,16 @@ def link_mentions(markdown: str, members: list[Member], base_url: str) -> str:
 async def members_at(session, actor_urls: Iterable[str], base_url: str) -> list[Member]:
     """The members here whose actor URL is one of `actor_urls` (a remote post's Mention hrefs), not suspended."""
     prefix = uris.actor_id(base_url, "")
-    names = {unquote(url[len(prefix):]).lower() for url in list(actor_urls)[:MAX_MENTIONS]
-             if isinstance(url, str) and url.startswith(prefix)}
+    names = {
+        unquote(url[len(prefix) :]).lower()
+        for url in list(actor_urls)[:MAX_MENTIONS]
+        if isinstance(url, str) and url.startswith(prefix)
+    }
     if not names:
         return []
     # Case-insensitive, as usernames are (and as a Follow's object is matched).
-    return list(await session.scalars(select(Member).where(
-        Member.username_key.in_(names), Member.domain == "", Member.suspended.is_(False))))
+    return list(
+        await session.scalars(
+            select(Member).where(Member.username_key.in_(names), Member.domain == "", Member.suspended.is_(False))
+        )
+    )

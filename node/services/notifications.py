@@ -1,4 +1,5 @@
 """Notifications: what happened that a member should know about."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,8 +19,16 @@ def notify(session, member_id: int, kind: str, actor_id: int | None, **refs: int
 
 
 async def unread_count(db: Database, member_id: int) -> int:
-    return await db.run_read(lambda session: session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.member_id == member_id, Notification.read_at.is_(None))) or 0)
+    return await db.run_read(
+        lambda session: (
+            session.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.member_id == member_id, Notification.read_at.is_(None))
+            )
+            or 0
+        )
+    )
 
 
 @dataclass
@@ -33,17 +42,25 @@ class NotificationView:
 async def recent(db: Database, member_id: int, offset: int = 0, limit: int = 30) -> list[NotificationView]:
     actor = aliased(Member)
     async with db.read() as session:
-        rows = (await session.execute(
-            select(Notification, actor, Question, Skill)
-            .outerjoin(actor, actor.id == Notification.actor_id)
-            .outerjoin(Question, Question.id == Notification.question_id)
-            .outerjoin(Skill, Skill.id == Notification.skill_id)
-            .where(Notification.member_id == member_id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc()).offset(offset).limit(limit))).all()
+        rows = (
+            await session.execute(
+                select(Notification, actor, Question, Skill)
+                .outerjoin(actor, actor.id == Notification.actor_id)
+                .outerjoin(Question, Question.id == Notification.question_id)
+                .outerjoin(Skill, Skill.id == Notification.skill_id)
+                .where(Notification.member_id == member_id)
+                .order_by(Notification.created_at.desc(), Notification.id.desc())
+                .offset(offset)
+                .limit(limit)
+            )
+        ).all()
     return [NotificationView(*row) for row in rows]
 
 
 async def mark_all_read(db: Database, member_id: int) -> None:
     async with db.write() as session:
-        await session.execute(update(Notification).where(
-            Notification.member_id == member_id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+        await session.execute(
+            update(Notification)
+            .where(Notification.member_id == member_id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )

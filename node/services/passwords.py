@@ -1,4 +1,5 @@
 """Password hashing with Argon2id (memory-hard)."""
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -13,11 +14,13 @@ def hash_password(password: str) -> str:
 async def hash_password_async(password: str) -> str:
     """Argon2 takes about a quarter of a second on purpose: never on the event loop."""
     import asyncio
+
     return await asyncio.to_thread(_hasher.hash, password)
 
 
 async def verify_password_async(password_hash: str, password: str) -> bool:
     import asyncio
+
     return await asyncio.to_thread(verify_password, password_hash, password)
 
 

@@ -1,4 +1,5 @@
 """Profiles: what a member shows of themselves, and the members directory."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
@@ -7,7 +8,7 @@ from ..db import Database
 from ..models import Member, MemberSkill, Skill
 from ..sanitize import render_markdown
 from . import events
-from .errors import InvalidInput, N_
+from .errors import N_, InvalidInput
 
 MAX_LINKS = 5
 LIMITS = {"display_name": 100, "headline": 120, "organization": 120, "location": 120}
@@ -24,10 +25,23 @@ def _check_links(links: list[str]) -> list[str]:
     return clean
 
 
-async def update_profile(db: Database, member_id: int, *, display_name: str, headline: str, organization: str,
-                         location: str, bio: str, links: list[str]) -> Member:
-    fields = {"display_name": display_name.strip(), "headline": headline.strip(),
-              "organization": organization.strip(), "location": location.strip()}
+async def update_profile(
+    db: Database,
+    member_id: int,
+    *,
+    display_name: str,
+    headline: str,
+    organization: str,
+    location: str,
+    bio: str,
+    links: list[str],
+) -> Member:
+    fields = {
+        "display_name": display_name.strip(),
+        "headline": headline.strip(),
+        "organization": organization.strip(),
+        "location": location.strip(),
+    }
     for name, value in fields.items():
         if len(value) > LIMITS[name]:
             raise InvalidInput(N_("This field has at most {n} characters."), field=name, n=LIMITS[name])
@@ -55,19 +69,26 @@ async def set_avatar(db: Database, member_id: int, filename: str) -> str:
         return previous
 
 
-async def directory(db: Database, *, skill: str = "", query: str = "", offset: int = 0,
-                    limit: int = 30) -> tuple[list[Member], int]:
+async def directory(
+    db: Database, *, skill: str = "", query: str = "", offset: int = 0, limit: int = 30
+) -> tuple[list[Member], int]:
     """Local members, optionally with a skill or matching a name; newest first."""
     conditions = [Member.local.is_(True), Member.suspended.is_(False)]
     if query:
         like = f"%{query.lower()}%"
-        conditions.append(or_(func.lower(Member.display_name).like(like), Member.username_key.like(like),
-                              func.lower(Member.headline).like(like)))
+        conditions.append(
+            or_(
+                func.lower(Member.display_name).like(like),
+                Member.username_key.like(like),
+                func.lower(Member.headline).like(like),
+            )
+        )
     base = select(Member).where(*conditions)
     if skill:
         base = base.join(MemberSkill, MemberSkill.member_id == Member.id).join(Skill).where(Skill.name == skill)
     async with db.read() as session:
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        members = list(await session.scalars(base.order_by(Member.created_at.desc(), Member.id.desc())
-                                             .offset(offset).limit(limit)))
+        members = list(
+            await session.scalars(base.order_by(Member.created_at.desc(), Member.id.desc()).offset(offset).limit(limit))
+        )
     return members, total

@@ -1,18 +1,31 @@
 """Questions and discussion posts: ask, edit with history, delete, list, and the question page."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from sqlalchemy import and_, exists, func, or_, select, update
 
 from ..db import Database
-from ..models import (KINDS, Answer, Comment, Member, MemberFollow, Question, QuestionTag, Revision, Skill,
-                      TagFollow, Vote, utcnow)
+from ..models import (
+    KINDS,
+    Answer,
+    Comment,
+    Member,
+    MemberFollow,
+    Question,
+    QuestionTag,
+    Revision,
+    Skill,
+    TagFollow,
+    Vote,
+    utcnow,
+)
 from . import events, reputation, search
 from .content import check_body, check_title, remote_body, remote_title, render_with_mentions
+from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
-from .errors import Forbidden, InvalidInput, N_, NotFound
 from .notifications import notify
 from .skills import get_or_create_skill, normalize_skill
 
@@ -41,9 +54,20 @@ async def _set_tags(session, question_id: int, names: list[str]) -> None:
         session.add(QuestionTag(question_id=question_id, skill_id=skill.id))
 
 
-async def ask(db: Database, author: Member, *, title: str, body: str, tags: str | list[str], base_url: str,
-              kind: str = "question", language: str = "", html: str | None = None,
-              ap_id: str | None = None, mentions: Iterable[str] = ()) -> Question:
+async def ask(
+    db: Database,
+    author: Member,
+    *,
+    title: str,
+    body: str,
+    tags: str | list[str],
+    base_url: str,
+    kind: str = "question",
+    language: str = "",
+    html: str | None = None,
+    ap_id: str | None = None,
+    mentions: Iterable[str] = (),
+) -> Question:
     """Post a question (or a discussion post); its tags are skills, created when new.
 
     A post received from another server comes as sanitized-on-the-way-in `html` with its `ap_id`, and
@@ -64,13 +88,21 @@ async def ask(db: Database, author: Member, *, title: str, body: str, tags: str 
             body_html, mentioned = await render_with_mentions(session, body, base_url)
         else:
             mentioned = await members_at(session, mentions, base_url)
-        question = Question(kind=kind, author_id=author.id, title=title, body_md=body, body_html=body_html,
-                            language=language or author.language, ap_id=ap_id)
+        question = Question(
+            kind=kind,
+            author_id=author.id,
+            title=title,
+            body_md=body,
+            body_html=body_html,
+            language=language or author.language,
+            ap_id=ap_id,
+        )
         session.add(question)
         await session.flush()
         await _set_tags(session, question.id, names)
-        session.add(Revision(question_id=question.id, editor_id=author.id, title=title, body_md=body,
-                             tags=" ".join(names)))
+        session.add(
+            Revision(question_id=question.id, editor_id=author.id, title=title, body_md=body, tags=" ".join(names))
+        )
         for member in (m for m in mentioned if m.local):  # others are told by their server
             notify(session, member.id, "mention", author.id, question_id=question.id)
         await search.index_question(session, question)
@@ -94,8 +126,17 @@ async def _editable_question(session, actor: Member, question_id: int) -> Questi
     return question
 
 
-async def edit_question(db: Database, editor: Member, question_id: int, *, title: str, body: str,
-                        tags: str | list[str], base_url: str, html: str | None = None) -> Question:
+async def edit_question(
+    db: Database,
+    editor: Member,
+    question_id: int,
+    *,
+    title: str,
+    body: str,
+    tags: str | list[str],
+    base_url: str,
+    html: str | None = None,
+) -> Question:
     if html is not None:
         body, body_html = remote_body(html, base_url)
         title = remote_title(title, body)
@@ -113,8 +154,9 @@ async def edit_question(db: Database, editor: Member, question_id: int, *, title
         question.edited_at = question.last_activity_at = utcnow()
         session.add(question)
         await _set_tags(session, question.id, names)
-        session.add(Revision(question_id=question.id, editor_id=editor.id, title=title, body_md=body,
-                             tags=" ".join(names)))
+        session.add(
+            Revision(question_id=question.id, editor_id=editor.id, title=title, body_md=body, tags=" ".join(names))
+        )
         await search.index_question(session, question)
         events.record(session, "question_updated", question_id=question.id, actor_id=editor.id)
         return question
@@ -125,8 +167,15 @@ async def delete_question(db: Database, actor: Member, question_id: int) -> None
     async with db.write() as session:
         question = await _editable_question(session, actor, question_id)
         question.deleted_at = utcnow()
-        votes = (await session.execute(select(Vote.value).where(
-            Vote.target_type == "question", Vote.target_id == question.id))).scalars().all()
+        votes = (
+            (
+                await session.execute(
+                    select(Vote.value).where(Vote.target_type == "question", Vote.target_id == question.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
         await reputation.add(session, question.author_id, -sum(reputation.vote_points("question", v) for v in votes))
         if question.accepted_answer_id:
             await session.refresh(question)
@@ -172,6 +221,7 @@ async def question_page(db: Database, question_id: int, viewer: Member | None) -
 @dataclass(frozen=True)
 class Author:
     """What a page shows of a post's author."""
+
     id: int
     username: str
     display_name: str
@@ -188,8 +238,14 @@ class Author:
         return f"{self.username}@{self.domain}" if self.domain else self.username
 
 
-AUTHOR = (Member.id.label("author_id"), Member.username, Member.display_name, Member.avatar, Member.reputation,
-          Member.domain)
+AUTHOR = (
+    Member.id.label("author_id"),
+    Member.username,
+    Member.display_name,
+    Member.avatar,
+    Member.reputation,
+    Member.domain,
+)
 
 
 def _author(row) -> Author:
@@ -202,36 +258,62 @@ COMMENT_ROW = (Comment.id, Comment.answer_id, Comment.body_html, Comment.created
 
 
 def _load_question_page(session, question_id: int, viewer: Member | None) -> QuestionPage:
-    row = session.execute(select(Question, Member).join(Member, Member.id == Question.author_id)
-                          .where(Question.id == question_id)).first()
+    row = session.execute(
+        select(Question, Member).join(Member, Member.id == Question.author_id).where(Question.id == question_id)
+    ).first()
     if row is None:
         raise NotFound(N_("This question does not exist."))
     question, author = row
-    tags = list(session.scalars(select(Skill).join(QuestionTag).where(
-        QuestionTag.question_id == question_id).order_by(Skill.name)))
+    tags = list(
+        session.scalars(
+            select(Skill).join(QuestionTag).where(QuestionTag.question_id == question_id).order_by(Skill.name)
+        )
+    )
     accepted_first = (Answer.id == (question.accepted_answer_id or -1)).desc()
     answers = session.execute(
-        select(*ANSWER_ROW, *AUTHOR).join(Member, Member.id == Answer.author_id)
+        select(*ANSWER_ROW, *AUTHOR)
+        .join(Member, Member.id == Answer.author_id)
         .where(Answer.question_id == question_id, Answer.deleted_at.is_(None))
-        .order_by(accepted_first, Answer.score.desc(), Answer.created_at, Answer.id)).all()
+        .order_by(accepted_first, Answer.score.desc(), Answer.created_at, Answer.id)
+    ).all()
     comments = session.execute(
-        select(*COMMENT_ROW, *AUTHOR).join(Member, Member.id == Comment.author_id)
+        select(*COMMENT_ROW, *AUTHOR)
+        .join(Member, Member.id == Comment.author_id)
         .where(Comment.question_id == question_id, Comment.deleted_at.is_(None))
-        .order_by(Comment.created_at, Comment.id)).all()
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
     votes: dict[tuple[str, int], int] = {}
     if viewer is not None:
-        targets = or_(and_(Vote.target_type == "question", Vote.target_id == question_id),
-                      and_(Vote.target_type == "answer", Vote.target_id.in_([a.id for a in answers])))
-        votes = {(t, i): v for t, i, v in session.execute(
-            select(Vote.target_type, Vote.target_id, Vote.value).where(Vote.member_id == viewer.id, targets)).all()}
+        targets = or_(
+            and_(Vote.target_type == "question", Vote.target_id == question_id),
+            and_(Vote.target_type == "answer", Vote.target_id.in_([a.id for a in answers])),
+        )
+        votes = {
+            (t, i): v
+            for t, i, v in session.execute(
+                select(Vote.target_type, Vote.target_id, Vote.value).where(Vote.member_id == viewer.id, targets)
+            ).all()
+        }
     by_answer: dict[int | None, list[CommentView]] = {}
     for comment in comments:
         by_answer.setdefault(comment.answer_id, []).append(CommentView(comment, _author(comment)))
     return QuestionPage(
-        question, author, tags,
-        [AnswerView(a, _author(a), a.id == question.accepted_answer_id, votes.get(("answer", a.id), 0),
-                    by_answer.get(a.id, [])) for a in answers],
-        by_answer.get(None, []), votes.get(("question", question_id), 0))
+        question,
+        author,
+        tags,
+        [
+            AnswerView(
+                a,
+                _author(a),
+                a.id == question.accepted_answer_id,
+                votes.get(("answer", a.id), 0),
+                by_answer.get(a.id, []),
+            )
+            for a in answers
+        ],
+        by_answer.get(None, []),
+        votes.get(("question", question_id), 0),
+    )
 
 
 async def record_views(db: Database, counts: dict[int, int]) -> None:
@@ -240,8 +322,9 @@ async def record_views(db: Database, counts: dict[int, int]) -> None:
         return
     async with db.write() as session:
         for question_id, n in counts.items():
-            await session.execute(update(Question).where(Question.id == question_id).values(
-                view_count=Question.view_count + n))
+            await session.execute(
+                update(Question).where(Question.id == question_id).values(view_count=Question.view_count + n)
+            )
 
 
 async def revisions(db: Database, question_id: int) -> tuple[Question, list[tuple[Revision, Member]]]:
@@ -249,9 +332,14 @@ async def revisions(db: Database, question_id: int) -> tuple[Question, list[tupl
         question = await session.get(Question, question_id)
         if question is None or question.deleted_at is not None:
             raise NotFound(N_("This question does not exist or was deleted."))
-        rows = (await session.execute(select(Revision, Member).join(Member, Member.id == Revision.editor_id)
-                                      .where(Revision.question_id == question_id)
-                                      .order_by(Revision.created_at.desc(), Revision.id.desc()))).all()
+        rows = (
+            await session.execute(
+                select(Revision, Member)
+                .join(Member, Member.id == Revision.editor_id)
+                .where(Revision.question_id == question_id)
+                .order_by(Revision.created_at.desc(), Revision.id.desc())
+            )
+        ).all()
     return question, [(r, m) for r, m in rows]
 
 
@@ -264,8 +352,18 @@ class QuestionSummary:
 
 async def _with_tags(session, rows) -> list[QuestionSummary]:
     ids = [q.id for q, _ in rows]
-    tag_rows = (await session.execute(select(QuestionTag.question_id, Skill).join(Skill).where(
-        QuestionTag.question_id.in_(ids)).order_by(Skill.name))).all() if ids else []
+    tag_rows = (
+        (
+            await session.execute(
+                select(QuestionTag.question_id, Skill)
+                .join(Skill)
+                .where(QuestionTag.question_id.in_(ids))
+                .order_by(Skill.name)
+            )
+        ).all()
+        if ids
+        else []
+    )
     by_question: dict[int, list[Skill]] = {}
     for qid, skill in tag_rows:
         by_question.setdefault(qid, []).append(skill)
@@ -276,6 +374,7 @@ async def visible_to(db: Database, viewer_id: int | None):
     """Who may appear in public lists: not silenced members nor accounts of limited servers, unless the
     viewer follows them."""
     from .federation_policy import on_domain, snapshot
+
     limited = await snapshot(db).limited_domains()
     hidden = Member.silenced.is_(True)
     for domain in limited:  # a limited server's subdomains and other ports too, as the policy matches them
@@ -286,48 +385,80 @@ async def visible_to(db: Database, viewer_id: int | None):
     return ~hidden | Member.id.in_(followed) | (Member.id == viewer_id)
 
 
-async def list_questions(db: Database, *, tab: str = "newest", tag: str = "", author_id: int | None = None,
-                         offset: int = 0, limit: int = 20, viewer_id: int | None = None) -> tuple[list[QuestionSummary], int]:
+async def list_questions(
+    db: Database,
+    *,
+    tab: str = "newest",
+    tag: str = "",
+    author_id: int | None = None,
+    offset: int = 0,
+    limit: int = 20,
+    viewer_id: int | None = None,
+) -> tuple[list[QuestionSummary], int]:
     """Newest, active or unanswered questions, optionally for one tag or one author."""
-    base = (select(Question, Member).join(Member, Member.id == Question.author_id)
-            .where(Question.deleted_at.is_(None), Member.suspended.is_(False)))
+    base = (
+        select(Question, Member)
+        .join(Member, Member.id == Question.author_id)
+        .where(Question.deleted_at.is_(None), Member.suspended.is_(False))
+    )
     if author_id is None:
         base = base.where(await visible_to(db, viewer_id))
     if tag:
-        base = base.where(exists().where(QuestionTag.question_id == Question.id, QuestionTag.skill_id == Skill.id,
-                                         Skill.name == tag))
+        base = base.where(
+            exists().where(QuestionTag.question_id == Question.id, QuestionTag.skill_id == Skill.id, Skill.name == tag)
+        )
     if author_id is not None:
         base = base.where(Question.author_id == author_id)
     if tab == "unanswered":
         base = base.where(Question.kind == "question", Question.answer_count == 0)
     order = {"active": Question.last_activity_at.desc(), "votes": Question.score.desc()}.get(
-        tab, Question.created_at.desc())
+        tab, Question.created_at.desc()
+    )
     async with db.read() as session:
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
         rows = (await session.execute(base.order_by(order, Question.id.desc()).offset(offset).limit(limit))).all()
         return await _with_tags(session, rows), total
 
 
-async def home_feed(db: Database, member: Member, offset: int = 0, limit: int = 20) -> tuple[list[QuestionSummary], int]:
+async def home_feed(
+    db: Database, member: Member, offset: int = 0, limit: int = 20
+) -> tuple[list[QuestionSummary], int]:
     """Questions by the members and in the tags a member follows, most recently active first."""
     followed_authors = select(MemberFollow.followed_id).where(MemberFollow.follower_id == member.id)
-    followed_tags = select(QuestionTag.question_id).join(TagFollow, TagFollow.skill_id == QuestionTag.skill_id).where(
-        TagFollow.member_id == member.id)
-    base = (select(Question, Member).join(Member, Member.id == Question.author_id)
-            .where(Question.deleted_at.is_(None), Member.suspended.is_(False),
-                   or_(Question.author_id.in_(followed_authors), Question.id.in_(followed_tags)),
-                   await visible_to(db, member.id)))
+    followed_tags = (
+        select(QuestionTag.question_id)
+        .join(TagFollow, TagFollow.skill_id == QuestionTag.skill_id)
+        .where(TagFollow.member_id == member.id)
+    )
+    base = (
+        select(Question, Member)
+        .join(Member, Member.id == Question.author_id)
+        .where(
+            Question.deleted_at.is_(None),
+            Member.suspended.is_(False),
+            or_(Question.author_id.in_(followed_authors), Question.id.in_(followed_tags)),
+            await visible_to(db, member.id),
+        )
+    )
     async with db.read() as session:
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        rows = (await session.execute(base.order_by(Question.last_activity_at.desc(), Question.id.desc())
-                                      .offset(offset).limit(limit))).all()
+        rows = (
+            await session.execute(
+                base.order_by(Question.last_activity_at.desc(), Question.id.desc()).offset(offset).limit(limit)
+            )
+        ).all()
         return await _with_tags(session, rows), total
 
 
 async def answers_by(db: Database, author_id: int, limit: int = 10) -> list[tuple[Answer, Question]]:
     async with db.read() as session:
-        rows = (await session.execute(
-            select(Answer, Question).join(Question, Question.id == Answer.question_id)
-            .where(Answer.author_id == author_id, Answer.deleted_at.is_(None), Question.deleted_at.is_(None))
-            .order_by(Answer.score.desc(), Answer.created_at.desc()).limit(limit))).all()
+        rows = (
+            await session.execute(
+                select(Answer, Question)
+                .join(Question, Question.id == Answer.question_id)
+                .where(Answer.author_id == author_id, Answer.deleted_at.is_(None), Question.deleted_at.is_(None))
+                .order_by(Answer.score.desc(), Answer.created_at.desc())
+                .limit(limit)
+            )
+        ).all()
     return [(a, q) for a, q in rows]

@@ -1,4 +1,5 @@
 """The delivery queue as an administrator sees it: counts per instance, retry now, drop."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,9 +23,13 @@ class QueueRow:
 
 async def status(db: Database) -> list[QueueRow]:
     async with db.read() as session:
-        rows = (await session.execute(
-            select(Delivery.domain, Delivery.state, func.count(), func.min(Delivery.created_at))
-            .where(Delivery.state.in_(("pending", "failed"))).group_by(Delivery.domain, Delivery.state))).all()
+        rows = (
+            await session.execute(
+                select(Delivery.domain, Delivery.state, func.count(), func.min(Delivery.created_at))
+                .where(Delivery.state.in_(("pending", "failed")))
+                .group_by(Delivery.domain, Delivery.state)
+            )
+        ).all()
     by_domain: dict[str, QueueRow] = {}
     for domain, state, n, oldest in rows:
         row = by_domain.setdefault(domain, QueueRow(domain, 0, 0, None))
@@ -42,8 +47,13 @@ async def retry(db: Database, actor: Member | None, domain: str = "") -> int:
         condition = condition & (Delivery.domain == normalize_domain(domain))
     async with db.write() as session:
         # A row in flight loses its claim: its late outcome is not written, and it is sent again.
-        count = (await session.execute(update(Delivery).where(condition).values(
-            state="pending", next_attempt_at=utcnow(), attempts=0, claim_token=""))).rowcount
+        count = (
+            await session.execute(
+                update(Delivery)
+                .where(condition)
+                .values(state="pending", next_attempt_at=utcnow(), attempts=0, claim_token="")
+            )
+        ).rowcount
         audit.record(session, actor, "queue.retry", domain or "all", f"{count} deliveries")
     return count
 
@@ -56,7 +66,12 @@ async def drop(db: Database, actor: Member | None, domain: str = "") -> int:
     async with db.write() as session:
         # Marked, never deleted under a worker that may hold some of these rows (one in flight that was in fact
         # delivered is recorded as done by its claim).
-        count = (await session.execute(update(Delivery).where(condition).values(
-            state="cancelled", last_error="cancelled: dropped by an administrator"))).rowcount
+        count = (
+            await session.execute(
+                update(Delivery)
+                .where(condition)
+                .values(state="cancelled", last_error="cancelled: dropped by an administrator")
+            )
+        ).rowcount
         audit.record(session, actor, "queue.drop", domain or "all", f"{count} deliveries")
     return count

@@ -1,4 +1,5 @@
 """Moderation reports: members report content or profiles; moderators act and resolve; reports travel as Flags."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from ..db import Database
 from ..models import REPORT_TARGETS, Answer, Comment, Member, Question, Report, utcnow
 from . import answers, audit, comments, events, questions, users_admin
-from .errors import Forbidden, InvalidInput, N_, NotFound
+from .errors import N_, Forbidden, InvalidInput, NotFound
 
 TARGET_MODELS = {"question": Question, "answer": Answer, "comment": Comment, "member": Member}
 ACTIONS = ("none", "remove", "silence", "suspend")
@@ -28,8 +29,16 @@ async def _target_member_id(session, target_type: str, target_id: int) -> int:
     return target.id if target_type == "member" else target.author_id
 
 
-async def file_report(db: Database, reporter: Member | None, target_type: str, target_id: int, reason: str, *,
-                      forward: bool = False, ap_id: str | None = None) -> Report:
+async def file_report(
+    db: Database,
+    reporter: Member | None,
+    target_type: str,
+    target_id: int,
+    reason: str,
+    *,
+    forward: bool = False,
+    ap_id: str | None = None,
+) -> Report:
     """Report a question, answer, comment or profile. `forward` also tells the author's own server."""
     if target_type not in REPORT_TARGETS:
         raise InvalidInput(N_("Unknown kind of report."), field="target_type")
@@ -38,13 +47,21 @@ async def file_report(db: Database, reporter: Member | None, target_type: str, t
         raise InvalidInput(N_("Say what is wrong (2000 characters at most)."), field="reason")
     async with db.write() as session:
         member_id = await _target_member_id(session, target_type, target_id)
-        report = Report(reporter_id=reporter.id if reporter else None, target_type=target_type, target_id=target_id,
-                        target_member_id=member_id, reason=reason, forwarded=forward, ap_id=ap_id)
+        report = Report(
+            reporter_id=reporter.id if reporter else None,
+            target_type=target_type,
+            target_id=target_id,
+            target_member_id=member_id,
+            reason=reason,
+            forwarded=forward,
+            ap_id=ap_id,
+        )
         session.add(report)
         await session.flush()
         if forward:
-            events.record(session, "report_forwarded", report_id=report.id,
-                          actor_id=reporter.id if reporter else member_id)
+            events.record(
+                session, "report_forwarded", report_id=report.id, actor_id=reporter.id if reporter else member_id
+            )
         return report
 
 
@@ -59,9 +76,13 @@ class ReportView:
 
 async def open_reports(db: Database, state: str = "open", limit: int = 100) -> list[ReportView]:
     from .search import plain_text
+
     async with db.read() as session:
-        reports = list(await session.scalars(select(Report).where(Report.state == state)
-                                             .order_by(Report.created_at.desc()).limit(limit)))
+        reports = list(
+            await session.scalars(
+                select(Report).where(Report.state == state).order_by(Report.created_at.desc()).limit(limit)
+            )
+        )
         views = []
         for r in reports:
             target = await session.get(TARGET_MODELS[r.target_type], r.target_id)
@@ -90,14 +111,22 @@ async def resolve(db: Database, moderator: Member, report_id: int, action: str, 
     if report is None or report.state != "open":
         raise NotFound(N_("This report does not exist or is already resolved."))
     if action == "remove" and report.target_type != "member":
-        remover = {"question": questions.delete_question, "answer": answers.delete_answer,
-                   "comment": comments.delete_comment}[report.target_type]
+        remover = {
+            "question": questions.delete_question,
+            "answer": answers.delete_answer,
+            "comment": comments.delete_comment,
+        }[report.target_type]
         await remover(db, moderator, report.target_id)
     elif action in ("silence", "suspend") and author is not None:
         change = users_admin.set_silenced if action == "silence" else users_admin.set_suspended
         await change(db, moderator, author.handle, True, note)
     async with db.write() as session:
         report = await session.get(Report, report_id)
-        report.state, report.resolution, report.resolved_by_id, report.resolved_at = "resolved", note, moderator.id, utcnow()
+        report.state, report.resolution, report.resolved_by_id, report.resolved_at = (
+            "resolved",
+            note,
+            moderator.id,
+            utcnow(),
+        )
         session.add(report)
         audit.record(session, moderator, f"reports.resolve.{action}", f"report {report_id}", note)

@@ -6,6 +6,7 @@ Rules (also in the README):
 - a peer endorsement of one of your skills +5;
 - votes on a deleted post, and the acceptance of a deleted answer, no longer count.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import case, func, select, update
@@ -14,9 +15,13 @@ from ..db import Database
 from ..models import Answer, Endorsement, Member, MemberSkill, Question, Vote
 
 POINTS = {
-    ("question", 1): 5, ("question", -1): -2,
-    ("answer", 1): 10, ("answer", -1): -2,
-    "accepted": 15, "accepter": 2, "endorsement": 5,
+    ("question", 1): 5,
+    ("question", -1): -2,
+    ("answer", 1): 10,
+    ("answer", -1): -2,
+    "accepted": 15,
+    "accepter": 2,
+    "endorsement": 5,
 }
 
 
@@ -39,8 +44,9 @@ async def apply_acceptance(session, answerer_id: int, asker_id: int, sign: int =
 async def add(session, member_id: int, points: int) -> None:
     """Apply a change in the caller's transaction, so points move together with the fact that earns them."""
     if points:
-        await session.execute(update(Member).where(Member.id == member_id).values(
-            reputation=Member.reputation + points))
+        await session.execute(
+            update(Member).where(Member.id == member_id).values(reputation=Member.reputation + points)
+        )
 
 
 def _vote_sum(target_type: str):
@@ -55,23 +61,45 @@ async def compute_all(session) -> dict[int, int]:
         for member_id, points in rows:
             totals[member_id] = totals.get(member_id, 0) + int(points or 0)
 
-    credit((await session.execute(
-        select(Question.author_id, _vote_sum("question")).join(
-            Vote, (Vote.target_type == "question") & (Vote.target_id == Question.id))
-        .where(Question.deleted_at.is_(None)).group_by(Question.author_id))).all())
-    credit((await session.execute(
-        select(Answer.author_id, _vote_sum("answer")).join(
-            Vote, (Vote.target_type == "answer") & (Vote.target_id == Answer.id))
-        .where(Answer.deleted_at.is_(None)).group_by(Answer.author_id))).all())
-    accepted = (await session.execute(
-        select(Answer.author_id, Question.author_id).join(Question, Question.accepted_answer_id == Answer.id)
-        .where(Answer.deleted_at.is_(None)))).all()
+    credit(
+        (
+            await session.execute(
+                select(Question.author_id, _vote_sum("question"))
+                .join(Vote, (Vote.target_type == "question") & (Vote.target_id == Question.id))
+                .where(Question.deleted_at.is_(None))
+                .group_by(Question.author_id)
+            )
+        ).all()
+    )
+    credit(
+        (
+            await session.execute(
+                select(Answer.author_id, _vote_sum("answer"))
+                .join(Vote, (Vote.target_type == "answer") & (Vote.target_id == Answer.id))
+                .where(Answer.deleted_at.is_(None))
+                .group_by(Answer.author_id)
+            )
+        ).all()
+    )
+    accepted = (
+        await session.execute(
+            select(Answer.author_id, Question.author_id)
+            .join(Question, Question.accepted_answer_id == Answer.id)
+            .where(Answer.deleted_at.is_(None))
+        )
+    ).all()
     for answerer, asker in accepted:
         for member_id, points in acceptance_points(answerer, asker).items():
             totals[member_id] = totals.get(member_id, 0) + points
-    credit((await session.execute(
-        select(MemberSkill.member_id, func.count(Endorsement.id) * POINTS["endorsement"])
-        .join(Endorsement, Endorsement.member_skill_id == MemberSkill.id).group_by(MemberSkill.member_id))).all())
+    credit(
+        (
+            await session.execute(
+                select(MemberSkill.member_id, func.count(Endorsement.id) * POINTS["endorsement"])
+                .join(Endorsement, Endorsement.member_skill_id == MemberSkill.id)
+                .group_by(MemberSkill.member_id)
+            )
+        ).all()
+    )
     return totals
 
 
@@ -79,25 +107,48 @@ async def recount(session) -> None:
     """Recompute every stored count (scores, answer counts, endorsement counts, accepted answers) and
     reputation from the facts, in the caller's transaction: needed after rows vanish in bulk (a
     suspended server's accounts, a deleted remote account) without going through the services."""
+
     def vote_total(kind: str, id_column):
-        return (select(func.coalesce(func.sum(Vote.value), 0))
-                .where(Vote.target_type == kind, Vote.target_id == id_column).scalar_subquery())
+        return (
+            select(func.coalesce(func.sum(Vote.value), 0))
+            .where(Vote.target_type == kind, Vote.target_id == id_column)
+            .scalar_subquery()
+        )
+
     await session.execute(update(Answer).values(score=vote_total("answer", Answer.id)))
-    live_answers = (select(func.count()).select_from(Answer)
-                    .where(Answer.question_id == Question.id, Answer.deleted_at.is_(None)).scalar_subquery())
+    live_answers = (
+        select(func.count())
+        .select_from(Answer)
+        .where(Answer.question_id == Question.id, Answer.deleted_at.is_(None))
+        .scalar_subquery()
+    )
     await session.execute(update(Question).values(score=vote_total("question", Question.id), answer_count=live_answers))
-    await session.execute(update(Question).where(Question.accepted_answer_id.is_not(None), ~Question.accepted_answer_id.in_(
-        select(Answer.id).where(Answer.deleted_at.is_(None)))).values(accepted_answer_id=None))
-    await session.execute(update(MemberSkill).values(endorsement_count=(
-        select(func.count()).select_from(Endorsement).where(Endorsement.member_skill_id == MemberSkill.id)
-        .scalar_subquery())))
+    await session.execute(
+        update(Question)
+        .where(
+            Question.accepted_answer_id.is_not(None),
+            ~Question.accepted_answer_id.in_(select(Answer.id).where(Answer.deleted_at.is_(None))),
+        )
+        .values(accepted_answer_id=None)
+    )
+    await session.execute(
+        update(MemberSkill).values(
+            endorsement_count=(
+                select(func.count())
+                .select_from(Endorsement)
+                .where(Endorsement.member_skill_id == MemberSkill.id)
+                .scalar_subquery()
+            )
+        )
+    )
     await _store(session, await compute_all(session))
 
 
 async def _store(session, totals: dict[int, int]) -> int:
     current = dict((await session.execute(select(Member.id, Member.reputation))).all())
-    changed = {member_id: totals.get(member_id, 0) for member_id, value in current.items()
-               if totals.get(member_id, 0) != value}
+    changed = {
+        member_id: totals.get(member_id, 0) for member_id, value in current.items() if totals.get(member_id, 0) != value
+    }
     for member_id, value in changed.items():
         await session.execute(update(Member).where(Member.id == member_id).values(reputation=value))
     return len(changed)

@@ -3,6 +3,7 @@
 Words are stemmed here, in French and in English (Snowball), and accents folded, so both databases
 index the same terms: "développeurs" finds "développement", "chaussure" finds "chaussures".
 """
+
 from __future__ import annotations
 
 import html
@@ -23,8 +24,10 @@ _stemmers = {lang: snowballstemmer.stemmer(lang) for lang in ("french", "english
 MAX_QUERY_WORDS = 12
 MAX_CANDIDATES = 300  # results are the best 300 matching documents, ranked by the database
 SEARCH_FTS = table("search_fts", column("rowid"))  # the SQLite FTS5 table, created by the migration
-PG_VECTOR = ("setweight(to_tsvector('simple', search_document.title_terms), 'A') || "
-             "setweight(to_tsvector('simple', search_document.body_terms), 'B')")
+PG_VECTOR = (
+    "setweight(to_tsvector('simple', search_document.title_terms), 'A') || "
+    "setweight(to_tsvector('simple', search_document.body_terms), 'B')"
+)
 
 
 def _fold(word: str) -> str:
@@ -61,9 +64,12 @@ async def index_answer(session, answer: Answer) -> None:
 
 
 async def _upsert(session, question_id: int, answer_id: int | None, title_terms: str, body_terms: str) -> None:
-    document = await session.scalar(select(SearchDocument).where(
-        SearchDocument.question_id == question_id,
-        SearchDocument.answer_id.is_(None) if answer_id is None else SearchDocument.answer_id == answer_id))
+    document = await session.scalar(
+        select(SearchDocument).where(
+            SearchDocument.question_id == question_id,
+            SearchDocument.answer_id.is_(None) if answer_id is None else SearchDocument.answer_id == answer_id,
+        )
+    )
     if document is None:
         document = SearchDocument(question_id=question_id, answer_id=answer_id)
     document.title_terms, document.body_terms = title_terms, body_terms
@@ -96,8 +102,16 @@ class SearchHit:
     answer_id: int | None
 
 
-async def search(db: Database, query: str, *, tag: str = "", answered: str = "", offset: int = 0,
-                 limit: int = 20, viewer_id: int | None = None) -> tuple[list[SearchHit], int]:
+async def search(
+    db: Database,
+    query: str,
+    *,
+    tag: str = "",
+    answered: str = "",
+    offset: int = 0,
+    limit: int = 20,
+    viewer_id: int | None = None,
+) -> tuple[list[SearchHit], int]:
     """Questions matching `query` (in their title, body or answers), best first, with a snippet each."""
     groups = query_groups(query)
     if not groups:
@@ -108,27 +122,57 @@ async def search(db: Database, query: str, *, tag: str = "", answered: str = "",
         for qid, aid in await _ranked_documents(session, db.is_sqlite, groups):
             best.setdefault(qid, (len(best), aid))
         from .questions import visible_to
-        conditions = [Question.id.in_(list(best)), Question.deleted_at.is_(None), Member.suspended.is_(False),
-                      await visible_to(db, viewer_id)]
+
+        conditions = [
+            Question.id.in_(list(best)),
+            Question.deleted_at.is_(None),
+            Member.suspended.is_(False),
+            await visible_to(db, viewer_id),
+        ]
         if tag:
             conditions.append(Question.id.in_(select(QuestionTag.question_id).join(Skill).where(Skill.name == tag)))
         if answered == "yes":
             conditions.append(Question.answer_count > 0)
         elif answered == "no":
             conditions.append(Question.answer_count == 0)
-        survivors = (await session.execute(select(Question.id, Question.title, Question.score)
-                                           .join(Member, Member.id == Question.author_id)
-                                           .where(*conditions))).all() if best else []
+        survivors = (
+            (
+                await session.execute(
+                    select(Question.id, Question.title, Question.score)
+                    .join(Member, Member.id == Question.author_id)
+                    .where(*conditions)
+                )
+            ).all()
+            if best
+            else []
+        )
         exact = query.strip().lower()
         survivors.sort(key=lambda r: (r.title.lower() != exact, best[r.id][0], -r.score, -r.id))
         total = len(survivors)
-        page_ids = [r.id for r in survivors[offset:offset + limit]]
-        loaded = {q.id: (q, m) for q, m in (await session.execute(
-            select(Question, Member).join(Member, Member.id == Question.author_id)
-            .where(Question.id.in_(page_ids)))).all()} if page_ids else {}
+        page_ids = [r.id for r in survivors[offset : offset + limit]]
+        loaded = (
+            {
+                q.id: (q, m)
+                for q, m in (
+                    await session.execute(
+                        select(Question, Member)
+                        .join(Member, Member.id == Question.author_id)
+                        .where(Question.id.in_(page_ids))
+                    )
+                ).all()
+            }
+            if page_ids
+            else {}
+        )
         rows = [(*loaded[qid], best[qid][1]) for qid in page_ids]
-        answers = {a.id: a for a in await session.scalars(select(Answer).where(
-            Answer.id.in_([aid for _, _, aid in rows if aid])))} if page_ids else {}
+        answers = (
+            {
+                a.id: a
+                for a in await session.scalars(select(Answer).where(Answer.id.in_([aid for _, _, aid in rows if aid])))
+            }
+            if page_ids
+            else {}
+        )
     hits = []
     for question, author, aid in rows:
         source = plain_text(question.body_html)
@@ -143,20 +187,40 @@ async def _ranked_documents(session, is_sqlite: bool, groups) -> list[tuple[int,
     if is_sqlite:
         match = " AND ".join("(" + " OR ".join(f'"{s}"' for s in group) + ")" for group in groups)
         # Rank inside FTS5 alone (bm25 is lower for better matches; the title weighs ten times the body).
-        ids = list(await session.scalars(
-            select(SEARCH_FTS.c.rowid).where(text("search_fts MATCH :match").bindparams(match=match))
-            .order_by(text("bm25(search_fts, 10.0, 1.0)")).limit(MAX_CANDIDATES)))
+        ids = list(
+            await session.scalars(
+                select(SEARCH_FTS.c.rowid)
+                .where(text("search_fts MATCH :match").bindparams(match=match))
+                .order_by(text("bm25(search_fts, 10.0, 1.0)"))
+                .limit(MAX_CANDIDATES)
+            )
+        )
         position = {doc_id: i for i, doc_id in enumerate(ids)}
-        docs = (await session.execute(select(SearchDocument.id, SearchDocument.question_id, SearchDocument.answer_id)
-                                      .where(SearchDocument.id.in_(ids)))).all() if ids else []
+        docs = (
+            (
+                await session.execute(
+                    select(SearchDocument.id, SearchDocument.question_id, SearchDocument.answer_id).where(
+                        SearchDocument.id.in_(ids)
+                    )
+                )
+            ).all()
+            if ids
+            else []
+        )
         return [(qid, aid) for _, qid, aid in sorted(docs, key=lambda d: position[d.id])]
     tsquery = " & ".join("(" + " | ".join(group) + ")" for group in groups)
     vector = literal_column(PG_VECTOR)
-    return [(qid, aid) for qid, aid in (await session.execute(
-        select(SearchDocument.question_id, SearchDocument.answer_id)
-        .where(text(f"({PG_VECTOR}) @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery))
-        .order_by(func.ts_rank(vector, func.to_tsquery("simple", tsquery)).desc(), SearchDocument.id)
-        .limit(MAX_CANDIDATES))).all()]
+    return [
+        (qid, aid)
+        for qid, aid in (
+            await session.execute(
+                select(SearchDocument.question_id, SearchDocument.answer_id)
+                .where(text(f"({PG_VECTOR}) @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery))
+                .order_by(func.ts_rank(vector, func.to_tsquery("simple", tsquery)).desc(), SearchDocument.id)
+                .limit(MAX_CANDIDATES)
+            )
+        ).all()
+    ]
 
 
 def _contains(text_: str, groups) -> bool:
@@ -172,11 +236,11 @@ def snippet(source: str, groups: list[tuple[str, ...]], width: int = 220) -> str
     start = max(0, (first.start() if first else 0) - width // 3)
     if start:
         start = source.find(" ", start) + 1 or start
-    excerpt = source[start:start + width]
+    excerpt = source[start : start + width]
     out, last = [], 0
     for word in WORD_RE.finditer(excerpt):
         if set(word_stems(word.group())) & wanted:
-            out.append(html.escape(excerpt[last:word.start()]))
+            out.append(html.escape(excerpt[last : word.start()]))
             out.append(f"<mark>{html.escape(word.group())}</mark>")
             last = word.end()
     out.append(html.escape(excerpt[last:]))

@@ -1,6 +1,7 @@
 """Signed-in browsers. The cookie carries a random token and the database the token's hash: a session
 ends on the server (logout, "log out everywhere", a password change, a suspension) by deleting its row,
 so a copied cookie stops working at the same moment as the original."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,6 +29,7 @@ def token_hash(token: str) -> str:
 @dataclass(frozen=True)
 class BrowserSession:
     """A signed-in browser as its member sees it in the settings."""
+
     user_agent: str
     created_at: datetime
     last_seen_at: datetime
@@ -38,8 +40,15 @@ def add_session(session, member_id: int, user_agent: str) -> str:
     """Add a session inside the caller's transaction; returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(MemberSession(token_hash=token_hash(token), member_id=member_id, created_at=now, last_seen_at=now,
-                              user_agent=user_agent[:USER_AGENT_LENGTH]))
+    session.add(
+        MemberSession(
+            token_hash=token_hash(token),
+            member_id=member_id,
+            created_at=now,
+            last_seen_at=now,
+            user_agent=user_agent[:USER_AGENT_LENGTH],
+        )
+    )
     return token
 
 
@@ -56,8 +65,11 @@ async def start_session(db: Database, member_id: int, user_agent: str, replacing
         if replacing:
             await session.execute(delete(MemberSession).where(MemberSession.token_hash == token_hash(replacing)))
         # Browsers that went away without logging out: pruned here rather than by a worker.
-        await session.execute(delete(MemberSession).where(MemberSession.member_id == member_id,
-                                                          MemberSession.last_seen_at < utcnow() - LIFETIME))
+        await session.execute(
+            delete(MemberSession).where(
+                MemberSession.member_id == member_id, MemberSession.last_seen_at < utcnow() - LIFETIME
+            )
+        )
         return add_session(session, member_id, user_agent)
 
 
@@ -69,8 +81,10 @@ async def signed_in_member(db: Database, member_id: int, token: str) -> Member |
 
     def read(session):
         return session.execute(
-            select(Member, MemberSession.last_seen_at).join(MemberSession, MemberSession.member_id == Member.id)
-            .where(MemberSession.token_hash == hashed, Member.id == member_id)).first()
+            select(Member, MemberSession.last_seen_at)
+            .join(MemberSession, MemberSession.member_id == Member.id)
+            .where(MemberSession.token_hash == hashed, Member.id == member_id)
+        ).first()
 
     row = await db.run_read(read)
     if row is None:
@@ -80,8 +94,11 @@ async def signed_in_member(db: Database, member_id: int, token: str) -> Member |
     if member.suspended or member.deleted_at is not None or now - last_seen > LIFETIME:
         return None
     if now - last_seen > TOUCH_EVERY:
-        await db.run_write(lambda session: session.execute(
-            update(MemberSession).where(MemberSession.token_hash == hashed).values(last_seen_at=now)))
+        await db.run_write(
+            lambda session: session.execute(
+                update(MemberSession).where(MemberSession.token_hash == hashed).values(last_seen_at=now)
+            )
+        )
     return member
 
 
@@ -103,7 +120,9 @@ async def sessions_of(db: Database, member_id: int, current_token: str = "") -> 
     current = token_hash(current_token) if current_token else ""
     since = utcnow() - LIFETIME
     async with db.read() as session:
-        rows = await session.scalars(select(MemberSession).where(
-            MemberSession.member_id == member_id, MemberSession.last_seen_at >= since)
-            .order_by(MemberSession.last_seen_at.desc(), MemberSession.created_at.desc()))
+        rows = await session.scalars(
+            select(MemberSession)
+            .where(MemberSession.member_id == member_id, MemberSession.last_seen_at >= since)
+            .order_by(MemberSession.last_seen_at.desc(), MemberSession.created_at.desc())
+        )
         return [BrowserSession(r.user_agent, r.created_at, r.last_seen_at, r.token_hash == current) for r in rows]

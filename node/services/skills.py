@@ -1,4 +1,5 @@
 """Skills: one vocabulary with question tags; members' skills and peer endorsements."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from sqlalchemy import delete, func, select, update
 from ..db import Database, insert_ignoring_duplicates
 from ..models import LEVELS, Endorsement, Member, MemberSkill, Skill, utcnow
 from . import events, reputation
-from .errors import Conflict, Forbidden, InvalidInput, N_, NotFound
+from .errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from .notifications import notify
 
 MAX_SKILLS = 50
@@ -22,8 +23,7 @@ def normalize_skill(label: str) -> str:
     text = unicodedata.normalize("NFKC", label).strip().lower().lstrip("#")
     text = re.sub(r"\s+", "-", text)
     if not text or len(text) > 50 or not _SKILL_RE.match(text):
-        raise InvalidInput(N_("A skill or tag has 1 to 50 letters, digits, or + # . - characters."),
-                           field="skill")
+        raise InvalidInput(N_("A skill or tag has 1 to 50 letters, digits, or + # . - characters."), field="skill")
     return text
 
 
@@ -32,8 +32,11 @@ async def get_or_create_skill(session, label: str) -> Skill:
     skill = await session.scalar(select(Skill).where(Skill.name == name))
     if skill is None:
         # Two members may bring the same new tag at once: the second insert is a no-op, and both read it.
-        await insert_ignoring_duplicates(session, Skill, [{
-            "name": name, "label": re.sub(r"\s+", " ", label.strip().lstrip("#"))[:50], "created_at": utcnow()}])
+        await insert_ignoring_duplicates(
+            session,
+            Skill,
+            [{"name": name, "label": re.sub(r"\s+", " ", label.strip().lstrip("#"))[:50], "created_at": utcnow()}],
+        )
         skill = await session.scalar(select(Skill).where(Skill.name == name))
     return skill
 
@@ -51,11 +54,13 @@ async def add_skill(db: Database, member_id: int, label: str, level: int, years:
     _check_level_years(level, years)
     async with db.write() as session:
         skill = await get_or_create_skill(session, label)
-        owned = await session.scalar(select(MemberSkill).where(
-            MemberSkill.member_id == member_id, MemberSkill.skill_id == skill.id))
+        owned = await session.scalar(
+            select(MemberSkill).where(MemberSkill.member_id == member_id, MemberSkill.skill_id == skill.id)
+        )
         if owned is None:
-            count = await session.scalar(select(func.count()).select_from(MemberSkill).where(
-                MemberSkill.member_id == member_id))
+            count = await session.scalar(
+                select(func.count()).select_from(MemberSkill).where(MemberSkill.member_id == member_id)
+            )
             if count >= MAX_SKILLS:
                 raise InvalidInput(N_("A profile shows at most {n} skills."), field="skill", n=MAX_SKILLS)
             owned = MemberSkill(member_id=member_id, skill_id=skill.id)
@@ -76,8 +81,9 @@ async def remove_skill(db: Database, member_id: int, skill_name: str) -> None:
 
 
 async def _member_skill(session, member_id: int, skill_name: str) -> MemberSkill:
-    owned = await session.scalar(select(MemberSkill).join(Skill).where(
-        MemberSkill.member_id == member_id, Skill.name == skill_name))
+    owned = await session.scalar(
+        select(MemberSkill).join(Skill).where(MemberSkill.member_id == member_id, Skill.name == skill_name)
+    )
     if owned is None:
         raise NotFound(N_("This member does not list the skill {skill}."), skill=skill_name)
     return owned
@@ -89,32 +95,44 @@ async def endorse(db: Database, endorser: Member, member_id: int, skill_name: st
         raise Forbidden(N_("You cannot endorse your own skills."))
     async with db.write() as session:
         owned = await _member_skill(session, member_id, skill_name)
-        exists = await session.scalar(select(Endorsement.id).where(
-            Endorsement.member_skill_id == owned.id, Endorsement.endorser_id == endorser.id))
+        exists = await session.scalar(
+            select(Endorsement.id).where(
+                Endorsement.member_skill_id == owned.id, Endorsement.endorser_id == endorser.id
+            )
+        )
         if exists:
             raise Conflict(N_("You have already endorsed this skill."))
         session.add(Endorsement(member_skill_id=owned.id, endorser_id=endorser.id))
-        await session.execute(update(MemberSkill).where(MemberSkill.id == owned.id).values(
-            endorsement_count=MemberSkill.endorsement_count + 1))
+        await session.execute(
+            update(MemberSkill)
+            .where(MemberSkill.id == owned.id)
+            .values(endorsement_count=MemberSkill.endorsement_count + 1)
+        )
         await reputation.add(session, member_id, reputation.POINTS["endorsement"])
         notify(session, member_id, "endorsement", endorser.id, skill_id=owned.skill_id)
-        events.record(session, "endorsement_set", actor_id=endorser.id, member_id=member_id, skill=skill_name,
-                      endorsed=True)
+        events.record(
+            session, "endorsement_set", actor_id=endorser.id, member_id=member_id, skill=skill_name, endorsed=True
+        )
         return owned.endorsement_count + 1
 
 
 async def withdraw_endorsement(db: Database, endorser: Member, member_id: int, skill_name: str) -> None:
     async with db.write() as session:
         owned = await _member_skill(session, member_id, skill_name)
-        result = await session.execute(delete(Endorsement).where(
-            Endorsement.member_skill_id == owned.id, Endorsement.endorser_id == endorser.id))
+        result = await session.execute(
+            delete(Endorsement).where(Endorsement.member_skill_id == owned.id, Endorsement.endorser_id == endorser.id)
+        )
         if result.rowcount == 0:
             raise NotFound(N_("You had not endorsed this skill."))
-        await session.execute(update(MemberSkill).where(MemberSkill.id == owned.id).values(
-            endorsement_count=MemberSkill.endorsement_count - 1))
+        await session.execute(
+            update(MemberSkill)
+            .where(MemberSkill.id == owned.id)
+            .values(endorsement_count=MemberSkill.endorsement_count - 1)
+        )
         await reputation.add(session, member_id, -reputation.POINTS["endorsement"])
-        events.record(session, "endorsement_set", actor_id=endorser.id, member_id=member_id, skill=skill_name,
-                      endorsed=False)
+        events.record(
+            session, "endorsement_set", actor_id=endorser.id, member_id=member_id, skill=skill_name, endorsed=False
+        )
 
 
 @dataclass
@@ -136,19 +154,37 @@ async def skills_of(db: Database, member_id: int, viewer_id: int | None = None) 
 
 async def skills_in(session, member_id: int, viewer_id: int | None = None) -> list[SkillView]:
     """skills_of within a unit of work that is already open (it sees what that unit changed)."""
-    rows = (await session.execute(
-        select(MemberSkill, Skill).join(Skill).where(MemberSkill.member_id == member_id)
-        .order_by(MemberSkill.endorsement_count.desc(), MemberSkill.level.desc(), Skill.name))).all()
-    endorsers = (await session.execute(
-        select(Endorsement.member_skill_id, Member).join(Member, Member.id == Endorsement.endorser_id)
-        .where(Endorsement.member_skill_id.in_([ms.id for ms, _ in rows]))
-        .order_by(Endorsement.created_at))).all()
+    rows = (
+        await session.execute(
+            select(MemberSkill, Skill)
+            .join(Skill)
+            .where(MemberSkill.member_id == member_id)
+            .order_by(MemberSkill.endorsement_count.desc(), MemberSkill.level.desc(), Skill.name)
+        )
+    ).all()
+    endorsers = (
+        await session.execute(
+            select(Endorsement.member_skill_id, Member)
+            .join(Member, Member.id == Endorsement.endorser_id)
+            .where(Endorsement.member_skill_id.in_([ms.id for ms, _ in rows]))
+            .order_by(Endorsement.created_at)
+        )
+    ).all()
     by_skill: dict[int, list[Member]] = {}
     for ms_id, member in endorsers:
         by_skill.setdefault(ms_id, []).append(member)
-    return [SkillView(s.name, s.label, ms.level, ms.years, ms.endorsement_count, by_skill.get(ms.id, []),
-                      any(m.id == viewer_id for m in by_skill.get(ms.id, [])))
-            for ms, s in rows]
+    return [
+        SkillView(
+            s.name,
+            s.label,
+            ms.level,
+            ms.years,
+            ms.endorsement_count,
+            by_skill.get(ms.id, []),
+            any(m.id == viewer_id for m in by_skill.get(ms.id, [])),
+        )
+        for ms, s in rows
+    ]
 
 
 async def get_skill(db: Database, name: str) -> Skill:
@@ -180,30 +216,45 @@ async def experts(db: Database, skill: Skill, offset: int = 0, limit: int = 30) 
     """Members ranked for a skill by endorsements of it and answers accepted in questions tagged with it."""
     from ..models import Answer, Question, QuestionTag
 
-    accepted = (select(Answer.author_id.label("member_id"), func.count().label("n"))
-                .join(Question, Question.accepted_answer_id == Answer.id)
-                .join(QuestionTag, QuestionTag.question_id == Question.id)
-                .where(QuestionTag.skill_id == skill.id, Answer.deleted_at.is_(None), Question.deleted_at.is_(None))
-                .group_by(Answer.author_id).subquery())
+    accepted = (
+        select(Answer.author_id.label("member_id"), func.count().label("n"))
+        .join(Question, Question.accepted_answer_id == Answer.id)
+        .join(QuestionTag, QuestionTag.question_id == Question.id)
+        .where(QuestionTag.skill_id == skill.id, Answer.deleted_at.is_(None), Question.deleted_at.is_(None))
+        .group_by(Answer.author_id)
+        .subquery()
+    )
     owned = select(MemberSkill).where(MemberSkill.skill_id == skill.id).subquery()
     endorsements = func.coalesce(owned.c.endorsement_count, 0)
     accepted_n = func.coalesce(accepted.c.n, 0)
-    query = (select(Member, endorsements, accepted_n, func.coalesce(owned.c.level, 0), func.coalesce(owned.c.years, 0))
-             .outerjoin(owned, owned.c.member_id == Member.id).outerjoin(accepted, accepted.c.member_id == Member.id)
-             .where(Member.suspended.is_(False), (owned.c.id.is_not(None)) | (accepted.c.n.is_not(None)))
-             .order_by((endorsements + ACCEPTED_ANSWER_WEIGHT * accepted_n).desc(),
-                       func.coalesce(owned.c.level, 0).desc(), func.coalesce(owned.c.years, 0).desc(),
-                       Member.username_key)
-             .offset(offset).limit(limit))
+    query = (
+        select(Member, endorsements, accepted_n, func.coalesce(owned.c.level, 0), func.coalesce(owned.c.years, 0))
+        .outerjoin(owned, owned.c.member_id == Member.id)
+        .outerjoin(accepted, accepted.c.member_id == Member.id)
+        .where(Member.suspended.is_(False), (owned.c.id.is_not(None)) | (accepted.c.n.is_not(None)))
+        .order_by(
+            (endorsements + ACCEPTED_ANSWER_WEIGHT * accepted_n).desc(),
+            func.coalesce(owned.c.level, 0).desc(),
+            func.coalesce(owned.c.years, 0).desc(),
+            Member.username_key,
+        )
+        .offset(offset)
+        .limit(limit)
+    )
     async with db.read() as session:
         return [Expert(*row) for row in (await session.execute(query)).all()]
 
 
 async def popular_skills(db: Database, limit: int = 100, prefix: str = "", offset: int = 0) -> list[tuple[Skill, int]]:
     async with db.read() as session:
-        query = (select(Skill, func.count(MemberSkill.id).label("n")).outerjoin(MemberSkill)
-                 .group_by(Skill.id).order_by(func.count(MemberSkill.id).desc(), Skill.name)
-                 .offset(offset).limit(limit))
+        query = (
+            select(Skill, func.count(MemberSkill.id).label("n"))
+            .outerjoin(MemberSkill)
+            .group_by(Skill.id)
+            .order_by(func.count(MemberSkill.id).desc(), Skill.name)
+            .offset(offset)
+            .limit(limit)
+        )
         if prefix:
             query = query.where(Skill.name.startswith(prefix.lower()))
         return [(s, n) for s, n in (await session.execute(query)).all()]

@@ -1,4 +1,5 @@
 """Members as administrators manage them: list and search, roles, suspension (which signs them out)."""
+
 from __future__ import annotations
 
 from sqlalchemy import delete, func, or_, select, update
@@ -6,28 +7,37 @@ from sqlalchemy import delete, func, or_, select, update
 from ..db import Database
 from ..models import ROLES, Answer, Comment, Member, MemberFollow, Question, SearchDocument, TagFollow, utcnow
 from . import audit, events, sessions
-from .errors import Forbidden, InvalidInput, N_, NotFound
+from .errors import N_, Forbidden, InvalidInput, NotFound
 
 
-async def list_members(db: Database, query: str = "", local_only: bool = True, offset: int = 0,
-                       limit: int = 50) -> tuple[list[Member], int]:
+async def list_members(
+    db: Database, query: str = "", local_only: bool = True, offset: int = 0, limit: int = 50
+) -> tuple[list[Member], int]:
     conditions = [Member.local.is_(True)] if local_only else []
     if query:
         like = f"%{query.lower()}%"
-        conditions.append(or_(Member.username_key.like(like), func.lower(Member.display_name).like(like),
-                              func.lower(Member.email).like(like), Member.domain.like(like)))
+        conditions.append(
+            or_(
+                Member.username_key.like(like),
+                func.lower(Member.display_name).like(like),
+                func.lower(Member.email).like(like),
+                Member.domain.like(like),
+            )
+        )
     base = select(Member).where(*conditions)
     async with db.read() as session:
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        rows = list(await session.scalars(base.order_by(Member.created_at.desc(), Member.id.desc())
-                                          .offset(offset).limit(limit)))
+        rows = list(
+            await session.scalars(base.order_by(Member.created_at.desc(), Member.id.desc()).offset(offset).limit(limit))
+        )
     return rows, total
 
 
 async def _target(session, handle: str) -> Member:
     name, _, domain = handle.lstrip("@").partition("@")
-    member = await session.scalar(select(Member).where(Member.username_key == name.lower(),
-                                                       Member.domain == domain.lower()))
+    member = await session.scalar(
+        select(Member).where(Member.username_key == name.lower(), Member.domain == domain.lower())
+    )
     if member is None:
         raise NotFound(N_("No member is called {username}."), username=handle)
     return member
@@ -67,14 +77,24 @@ async def delete_account(db: Database, actor: Member | None, handle: str, reason
         events.record(session, "account_deleted", actor_id=member.id)
         now = utcnow()
         for model in (Question, Answer, Comment):
-            await session.execute(update(model).where(model.author_id == member.id, model.deleted_at.is_(None))
-                                  .values(deleted_at=now))
+            await session.execute(
+                update(model).where(model.author_id == member.id, model.deleted_at.is_(None)).values(deleted_at=now)
+            )
         question_ids = select(Question.id).where(Question.author_id == member.id)
         await session.execute(delete(SearchDocument).where(SearchDocument.question_id.in_(question_ids)))
         await session.execute(delete(TagFollow).where(TagFollow.member_id == member.id))
         await session.execute(delete(MemberFollow).where(MemberFollow.follower_id == member.id))
-        for name in ("display_name", "headline", "organization", "location", "bio_md", "bio_html", "avatar",
-                     "email", "password_hash"):
+        for name in (
+            "display_name",
+            "headline",
+            "organization",
+            "location",
+            "bio_md",
+            "bio_html",
+            "avatar",
+            "email",
+            "password_hash",
+        ):
             setattr(member, name, "")
         member.links, member.suspended, member.deleted_at = [], True, now
         session.add(member)
@@ -85,6 +105,7 @@ async def delete_account(db: Database, actor: Member | None, handle: str, reason
 async def remove_remote_account(db: Database, member_id: int) -> None:
     """A remote account was deleted on its server: its cached copy, posts and follows go."""
     from . import reputation
+
     async with db.write() as session:
         await session.execute(delete(Member).where(Member.id == member_id, Member.local.is_(False)))
         await reputation.recount(session)

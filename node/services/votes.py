@@ -1,4 +1,5 @@
 """Votes on questions and answers: one per member, changeable, retractable, never on one's own post."""
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -6,7 +7,7 @@ from sqlalchemy import select, update
 from ..db import Database
 from ..models import Answer, Member, Question, Vote
 from . import events, reputation
-from .errors import Forbidden, InvalidInput, N_, NotFound
+from .errors import N_, Forbidden, InvalidInput, NotFound
 
 TARGETS = {"question": Question, "answer": Answer}
 
@@ -22,8 +23,9 @@ async def set_vote(db: Database, voter: Member, target_type: str, target_id: int
             raise NotFound(N_("This post does not exist or was deleted."))
         if post.author_id == voter.id:
             raise Forbidden(N_("You cannot vote on your own post."))
-        vote = await session.scalar(select(Vote).where(
-            Vote.member_id == voter.id, Vote.target_type == target_type, Vote.target_id == target_id))
+        vote = await session.scalar(
+            select(Vote).where(Vote.member_id == voter.id, Vote.target_type == target_type, Vote.target_id == target_id)
+        )
         previous = vote.value if vote else 0
         if value == previous:
             return post.score
@@ -37,6 +39,13 @@ async def set_vote(db: Database, voter: Member, target_type: str, target_id: int
         delta_points = reputation.vote_points(target_type, value) - reputation.vote_points(target_type, previous)
         await reputation.add(session, post.author_id, delta_points)
         await session.execute(update(model).where(model.id == target_id).values(score=model.score + value - previous))
-        events.record(session, "vote_set", actor_id=voter.id, target_type=target_type, target_id=target_id,
-                      value=value, previous=previous)
+        events.record(
+            session,
+            "vote_set",
+            actor_id=voter.id,
+            target_type=target_type,
+            target_id=target_id,
+            value=value,
+            previous=previous,
+        )
         return post.score + value - previous

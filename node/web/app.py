@@ -1,4 +1,5 @@
 """The aiohttp application factory."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,9 +10,9 @@ from aiohttp import web
 from aiohttp_session import session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
+from .. import workers
 from ..config import Config
 from ..db import Database
-from .. import workers
 from ..federation.runtime import create_federation, outbound_client
 from .keys import CONFIG, DB, FEDERATION, SECURITY_HEADERS, TEMPLATES, VIEWS
 from .middleware import context_middleware, csrf_middleware, error_middleware, observe_middleware
@@ -26,14 +27,27 @@ MAX_REQUEST_BYTES = 3 * 1024 * 1024  # the avatar limit plus form overhead
 
 def _cookie_storage(config: Config) -> EncryptedCookieStorage:
     key = hashlib.sha256(b"session:" + config.secret_key.encode()).digest()  # 32 raw bytes: a Fernet key
-    return EncryptedCookieStorage(key, cookie_name="skiller_session", httponly=True, samesite="Lax",
-                                  secure=config.base_url.startswith("https://"), max_age=30 * 86400)
+    return EncryptedCookieStorage(
+        key,
+        cookie_name="skiller_session",
+        httponly=True,
+        samesite="Lax",
+        secure=config.base_url.startswith("https://"),
+        max_age=30 * 86400,
+    )
 
 
 def create_app(config: Config, database: Database | None = None) -> web.Application:
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[
-        observe_middleware, session_middleware(_cookie_storage(config)), context_middleware, error_middleware,
-        csrf_middleware])
+    app = web.Application(
+        client_max_size=MAX_REQUEST_BYTES,
+        middlewares=[
+            observe_middleware,
+            session_middleware(_cookie_storage(config)),
+            context_middleware,
+            error_middleware,
+            csrf_middleware,
+        ],
+    )
     app[CONFIG] = config
     app[TEMPLATES] = create_environment()
     app[SECURITY_HEADERS] = security_headers(config)

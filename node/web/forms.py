@@ -1,7 +1,8 @@
 """Reading form fields: small converters that turn bad input into a clear, field-specific error."""
+
 from __future__ import annotations
 
-from ..services.errors import InvalidInput, N_
+from ..services.errors import N_, InvalidInput
 
 
 def text(form, name: str, max_length: int = 10_000) -> str:
@@ -32,6 +33,7 @@ def integer(form, name: str, default: int | None = None) -> int:
 def path_id(raw: str) -> int:
     """An id from a URL: a 404 for anything that cannot be one, before it reaches the database."""
     from aiohttp import web
+
     if not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= MAX_INT:
         raise web.HTTPNotFound()
     return int(raw)

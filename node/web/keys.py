@@ -1,4 +1,5 @@
 """Typed keys for what the application shares between handlers."""
+
 from aiohttp import web
 from jinja2 import Environment
 

@@ -1,19 +1,20 @@
 """Cross-cutting request handling: who is asking and in which language, CSRF, error pages, security headers."""
+
 from __future__ import annotations
 
 import hmac
 import itertools
 import json
 import logging
-import time
 import secrets
+import time
 
 from aiohttp import web
 from aiohttp_session import get_session
 
 from .. import i18n
 from ..services import instance_settings, notifications, sessions
-from ..services.errors import Forbidden, N_, ServiceError
+from ..services.errors import N_, Forbidden, ServiceError
 from .keys import CONFIG, CSRF_TOKEN, DB, FEDERATION, FLASHES, MEMBER, REQUEST_ID, SECURITY_HEADERS, SITE, UNREAD
 from .render import render, translate_error
 from .security import NOSNIFF
@@ -38,7 +39,9 @@ _request_numbers = itertools.count(1)
 @web.middleware
 async def observe_middleware(request: web.Request, handler):
     """Request ids, one structured access log line per request, and the latency histogram."""
-    request[REQUEST_ID] = request.headers.get("X-Request-Id", "")[:64] or f"{_REQUEST_PREFIX}{next(_request_numbers):08x}"
+    request[REQUEST_ID] = (
+        request.headers.get("X-Request-Id", "")[:64] or f"{_REQUEST_PREFIX}{next(_request_numbers):08x}"
+    )
     started = time.perf_counter()
     status = 500
     headers = request.app[SECURITY_HEADERS]
@@ -60,11 +63,21 @@ async def observe_middleware(request: web.Request, handler):
     finally:
         elapsed = time.perf_counter() - started
         resource = request.match_info.route.resource
-        request.app[FEDERATION].metrics.observe_request(request.method, resource.canonical if resource else "-",
-                                                        elapsed)
+        request.app[FEDERATION].metrics.observe_request(
+            request.method, resource.canonical if resource else "-", elapsed
+        )
         if request.app[CONFIG].access_log:
-            access_log.info(json.dumps({"request_id": request[REQUEST_ID], "method": request.method,
-                                        "path": request.path, "status": status, "ms": round(elapsed * 1000, 1)}))
+            access_log.info(
+                json.dumps(
+                    {
+                        "request_id": request[REQUEST_ID],
+                        "method": request.method,
+                        "path": request.path,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 1),
+                    }
+                )
+            )
 
 
 def _add_headers(response: web.StreamResponse, headers) -> None:
@@ -86,9 +99,14 @@ async def context_middleware(request: web.Request, handler):
     request[MEMBER] = member
     site = request[SITE] = await instance_settings.current(request.app[DB], config)
     request[UNREAD] = await notifications.unread_count(request.app[DB], member.id) if member else 0
-    i18n.set_language(i18n.choose_language(
-        member.language if member else "", request.cookies.get(LANGUAGE_COOKIE, ""),
-        request.headers.get("Accept-Language", ""), site.default_language))
+    i18n.set_language(
+        i18n.choose_language(
+            member.language if member else "",
+            request.cookies.get(LANGUAGE_COOKIE, ""),
+            request.headers.get("Accept-Language", ""),
+            site.default_language,
+        )
+    )
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
     request[CSRF_TOKEN] = session["csrf"]
@@ -114,19 +132,29 @@ async def error_middleware(request: web.Request, handler):
     try:
         return await handler(request)
     except ServiceError as exc:
-        return render(request, "error.html", {"message": translate_error(exc), "status": exc.status},
-                      status=exc.status)
+        return render(request, "error.html", {"message": translate_error(exc), "status": exc.status}, status=exc.status)
     except web.HTTPException as exc:
         if exc.status in (404, 405, 413) and not exc.text.startswith("{"):
-            messages = {404: N_("This page does not exist."), 405: N_("This action is not allowed here."),
-                        413: N_("What you sent is too large.")}
-            return render(request, "error.html", {"message": i18n.gettext(messages[exc.status]),
-                                                  "status": exc.status}, status=exc.status)
+            messages = {
+                404: N_("This page does not exist."),
+                405: N_("This action is not allowed here."),
+                413: N_("What you sent is too large."),
+            }
+            return render(
+                request,
+                "error.html",
+                {"message": i18n.gettext(messages[exc.status]), "status": exc.status},
+                status=exc.status,
+            )
         raise
     except Exception:
         log.exception("request %s failed", request.get(REQUEST_ID))
-        return render(request, "error.html", {"message": i18n.gettext(N_("Something went wrong on our side.")),
-                                              "status": 500}, status=500)
+        return render(
+            request,
+            "error.html",
+            {"message": i18n.gettext(N_("Something went wrong on our side.")), "status": 500},
+            status=500,
+        )
 
 
 async def flash(request: web.Request, message: str) -> None:

@@ -1,4 +1,5 @@
 """Templates: one autoescaping jinja2 environment with the current request's language."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,8 +15,13 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
 def create_environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
-                             extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters.update(when=i18n.format_when, day=i18n.format_day, number=i18n.format_number)
     env.globals.update(uris=uris, current_language=i18n.current_language)
@@ -32,9 +38,16 @@ def render(request: web.Request, template: str, context: dict | None = None, sta
     env = request.app[TEMPLATES]
     config = request.app[CONFIG]
     page = env.get_template(template).render(
-        request=request, config=config, me=request.get(MEMBER), csrf_token=request.get(CSRF_TOKEN, ""),
-        flashes=request.get(FLASHES, []), unread=request.get(UNREAD, 0), path=request.path_qs,
-        site=request.get(SITE) or instance_settings.defaults(config), **(context or {}))
+        request=request,
+        config=config,
+        me=request.get(MEMBER),
+        csrf_token=request.get(CSRF_TOKEN, ""),
+        flashes=request.get(FLASHES, []),
+        unread=request.get(UNREAD, 0),
+        path=request.path_qs,
+        site=request.get(SITE) or instance_settings.defaults(config),
+        **(context or {}),
+    )
     return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
 
 

@@ -1,17 +1,20 @@
 """Security headers sent with every page: what the browser may load, frame, send and remember."""
+
 from __future__ import annotations
 
 from ..config import Config
 
 # Pages use no script and no inline style: anything else that runs or styles a page was injected.
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'",
-    "img-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "img-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
 NOSNIFF = ("X-Content-Type-Options", "nosniff")
 
 

@@ -1,4 +1,5 @@
 """Question page views, counted in memory and written in batches so that reading a page costs no write."""
+
 from __future__ import annotations
 
 import asyncio

@@ -93,7 +93,7 @@ def build_app():
         try:
             verify_request(request.method, request.raw_path, request.headers, b"", KEYS.public_pem)
         except SignatureError as exc:
-            raise web.HTTPUnauthorized(text=exc.message)
+            raise web.HTTPUnauthorized(text=exc.message) from None
         return as2_response({"id": str(request.url), "type": "Person"})
 
     async def inbox(request):
@@ -101,7 +101,7 @@ def build_app():
         try:
             verify_request(request.method, request.raw_path, request.headers, body, KEYS.public_pem)
         except SignatureError as exc:
-            raise web.HTTPUnauthorized(text=exc.message)
+            raise web.HTTPUnauthorized(text=exc.message) from None
         return web.Response(status=202)
 
     app = web.Application(middlewares=[count])
@@ -140,7 +140,9 @@ async def open_client():
     sessions = []
 
     async def make(connector=None, **options):
-        session = aiohttp.ClientSession(connector=connector or guarded_connector(options.get("allow_private_addresses", False)))
+        session = aiohttp.ClientSession(
+            connector=connector or guarded_connector(options.get("allow_private_addresses", False))
+        )
         sessions.append(session)
         return GuardedClient(session, **options)
 
@@ -162,8 +164,10 @@ class FakeResolver(aiohttp.abc.AbstractResolver):
         self.table = table
 
     async def resolve(self, host, port=0, family=socket.AF_INET):
-        return [{"hostname": host, "host": address, "port": port, "family": socket.AF_INET, "proto": 0, "flags": 0}
-                for address in self.table[host]]
+        return [
+            {"hostname": host, "host": address, "port": port, "family": socket.AF_INET, "proto": 0, "flags": 0}
+            for address in self.table[host]
+        ]
 
     async def close(self):
         pass
@@ -225,7 +229,9 @@ async def test_get_json_reads_plain_json_without_id_check(server, dev_client):
 # --- address and scheme guards --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]", "0.0.0.0", "[::1]", "[::]", "2130706433"])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]", "0.0.0.0", "[::1]", "[::]", "2130706433"]
+)
 async def test_private_addresses_are_refused(server, open_client, host):
     client = await open_client(allow_http=True)
     with pytest.raises(ForbiddenURL):
@@ -242,7 +248,9 @@ async def test_http_is_refused_unless_allowed(server, open_client):
     assert server.app[HITS] == []
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org/actor", "file:///etc/passwd", "https://user:pw@example.org/", "not a url"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org/actor", "file:///etc/passwd", "https://user:pw@example.org/", "not a url"]
+)
 async def test_odd_urls_are_refused(dev_client, url):
     with pytest.raises(ForbiddenURL):
         await dev_client.fetch_json(url)
@@ -256,8 +264,9 @@ async def test_session_without_guarded_connector_is_refused():
 
 
 async def test_resolver_refuses_names_with_any_private_address():
-    resolver = PublicAddressResolver(FakeResolver({"mixed.test": ["93.184.216.34", "10.1.2.3"],
-                                                   "public.test": ["93.184.216.34"]}))
+    resolver = PublicAddressResolver(
+        FakeResolver({"mixed.test": ["93.184.216.34", "10.1.2.3"], "public.test": ["93.184.216.34"]})
+    )
     assert (await resolver.resolve("public.test"))[0]["host"] == "93.184.216.34"
     with pytest.raises(OSError, match="10.1.2.3"):
         await resolver.resolve("mixed.test")
@@ -267,8 +276,15 @@ async def test_resolver_refuses_names_with_any_private_address():
 
 
 @pytest.mark.usefixtures("loopback_counts_as_public")
-@pytest.mark.parametrize("target", ["http://10.0.0.1/actor", "http://169.254.169.254/latest/meta-data/",
-                                    "http://[::ffff:10.0.0.1]/", "http://private.test:{port}/actor"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://10.0.0.1/actor",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::ffff:10.0.0.1]/",
+        "http://private.test:{port}/actor",
+    ],
+)
 async def test_redirect_to_a_private_address_is_refused(server, open_client, target):
     resolver = PublicAddressResolver(FakeResolver({"private.test": ["192.168.1.10"]}))
     client = await open_client(aiohttp.TCPConnector(resolver=resolver), allow_http=True)
@@ -357,6 +373,7 @@ def host_check(refused: set[str]):
     async def allow_host(host: str) -> bool:
         asked.append(host)
         return host not in refused
+
     return allow_host, asked
 
 
@@ -371,9 +388,12 @@ async def test_allow_host_is_asked_for_the_first_url_and_every_redirect_hop(serv
     assert document["type"] == "Person" and asked == [authority(server)]
 
     into_refused = str(server.make_url("/redirect").with_query(to=str(other_server.make_url("/actor"))))
-    for fetch in (client.fetch_json(into_refused), client.get_json(into_refused),
-                  client.fetch_media(into_refused, ("image/",), 10_000),
-                  client.fetch_json(str(other_server.make_url("/actor")))):
+    for fetch in (
+        client.fetch_json(into_refused),
+        client.get_json(into_refused),
+        client.fetch_media(into_refused, ("image/",), 10_000),
+        client.fetch_json(str(other_server.make_url("/actor"))),
+    ):
         with pytest.raises(RefusedHost) as caught:
             await fetch
         assert caught.value.host == authority(other_server)
@@ -406,25 +426,30 @@ async def test_fetch_media_checks_the_pictures_host_and_every_hop_with_its_own_r
     assert asked == [authority(server), authority(other_server), authority(server), authority(other_server)]
 
 
-@pytest.mark.parametrize("written, seen", [
-    ("Sub.Evil.Example.", "sub.evil.example"),
-    ("EVIL.EXAMPLE", "evil.example"),
-    ("bücher.example", "xn--bcher-kva.example"),
-    ("BÜCHER.Example.", "xn--bcher-kva.example"),
-    ("xn--bcher-kva.example", "xn--bcher-kva.example"),
-])
+@pytest.mark.parametrize(
+    "written, seen",
+    [
+        ("Sub.Evil.Example.", "sub.evil.example"),
+        ("EVIL.EXAMPLE", "evil.example"),
+        ("bücher.example", "xn--bcher-kva.example"),
+        ("BÜCHER.Example.", "xn--bcher-kva.example"),
+        ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+    ],
+)
 async def test_allow_host_sees_hosts_in_normal_form_port_kept(server, open_client, written, seen):
     names = ["sub.evil.example", "evil.example", "xn--bcher-kva.example"]
     resolver = FakeResolver({name + dot: ["127.0.0.1"] for name in names for dot in ("", ".")})
     allow_host, asked = host_check(set())
-    client = await open_client(aiohttp.TCPConnector(resolver=resolver), allow_http=True,
-                               allow_private_addresses=True, allow_host=allow_host)
+    client = await open_client(
+        aiohttp.TCPConnector(resolver=resolver), allow_http=True, allow_private_addresses=True, allow_host=allow_host
+    )
     url = f"http://{written}:{server.port}/typed?type=application/json"
     assert await client.get_json(url)  # real HTTP, through the name
     assert asked == [f"{seen}:{server.port}"]
     refusing, _ = host_check({f"{seen}:{server.port}"})
-    strict = await open_client(aiohttp.TCPConnector(resolver=resolver), allow_http=True,
-                               allow_private_addresses=True, allow_host=refusing)
+    strict = await open_client(
+        aiohttp.TCPConnector(resolver=resolver), allow_http=True, allow_private_addresses=True, allow_host=refusing
+    )
     with pytest.raises(RefusedHost):
         await strict.get_json(url)
     assert server.app[HITS] == ["/typed?type=application/json"]

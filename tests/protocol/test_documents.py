@@ -1,6 +1,6 @@
 """AS2 builders, collections and NodeInfo documents."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -21,7 +21,7 @@ from activitypub.as2 import (
 from activitypub.collections import ordered_collection, ordered_collection_page
 from activitypub.nodeinfo import NODEINFO_21_SCHEMA, nodeinfo_document, nodeinfo_links
 
-WHEN = datetime(2025, 3, 1, 12, 30, 5, 123456, tzinfo=timezone.utc)
+WHEN = datetime(2025, 3, 1, 12, 30, 5, 123456, tzinfo=UTC)
 
 
 def test_default_context_has_as2_security_and_extension_terms():
@@ -61,17 +61,34 @@ def test_followers_only_is_not_public():
 
 
 def test_activity_builder():
-    built = activity("Create", "https://a.example/users/alice", {"type": "Question"}, id="https://a.example/c/1",
-                     to=[AS_PUBLIC], cc=["https://a.example/users/alice/followers"], published=WHEN)
-    assert built == {"id": "https://a.example/c/1", "type": "Create", "actor": "https://a.example/users/alice",
-                     "object": {"type": "Question"}, "to": [AS_PUBLIC],
-                     "cc": ["https://a.example/users/alice/followers"], "published": "2025-03-01T12:30:05Z"}
+    built = activity(
+        "Create",
+        "https://a.example/users/alice",
+        {"type": "Question"},
+        id="https://a.example/c/1",
+        to=[AS_PUBLIC],
+        cc=["https://a.example/users/alice/followers"],
+        published=WHEN,
+    )
+    assert built == {
+        "id": "https://a.example/c/1",
+        "type": "Create",
+        "actor": "https://a.example/users/alice",
+        "object": {"type": "Question"},
+        "to": [AS_PUBLIC],
+        "cc": ["https://a.example/users/alice/followers"],
+        "published": "2025-03-01T12:30:05Z",
+    }
     assert "to" not in activity("Follow", "https://a.example/u", "https://b.example/u", id="https://a.example/f/1")
 
 
 def test_small_builders():
     assert tombstone("https://a.example/q/1", "Question", WHEN) == {
-        "id": "https://a.example/q/1", "type": "Tombstone", "formerType": "Question", "deleted": "2025-03-01T12:30:05Z"}
+        "id": "https://a.example/q/1",
+        "type": "Tombstone",
+        "formerType": "Question",
+        "deleted": "2025-03-01T12:30:05Z",
+    }
     assert hashtag("#python", "https://a.example/tags/python")["name"] == "#python"
     assert hashtag("python", "https://a.example/tags/python")["name"] == "#python"
     assert mention("https://b.example/users/bob", "bob@b.example")["name"] == "@bob@b.example"
@@ -84,8 +101,12 @@ def test_naive_datetimes_are_taken_as_utc():
 
 def test_ordered_collection_with_first_page():
     collection = ordered_collection("https://a.example/u/followers", 42, first="https://a.example/u/followers?page=1")
-    assert collection == {"id": "https://a.example/u/followers", "type": "OrderedCollection", "totalItems": 42,
-                          "first": "https://a.example/u/followers?page=1"}
+    assert collection == {
+        "id": "https://a.example/u/followers",
+        "type": "OrderedCollection",
+        "totalItems": 42,
+        "first": "https://a.example/u/followers?page=1",
+    }
 
 
 def test_ordered_collection_with_inline_items():
@@ -94,19 +115,37 @@ def test_ordered_collection_with_inline_items():
 
 
 def test_ordered_collection_page_links():
-    page = ordered_collection_page("https://a.example/o?page=2", "https://a.example/o", ["x"],
-                                   next="https://a.example/o?page=3", prev="https://a.example/o?page=1")
-    assert page == {"id": "https://a.example/o?page=2", "type": "OrderedCollectionPage", "partOf": "https://a.example/o",
-                    "next": "https://a.example/o?page=3", "prev": "https://a.example/o?page=1", "orderedItems": ["x"]}
+    page = ordered_collection_page(
+        "https://a.example/o?page=2",
+        "https://a.example/o",
+        ["x"],
+        next="https://a.example/o?page=3",
+        prev="https://a.example/o?page=1",
+    )
+    assert page == {
+        "id": "https://a.example/o?page=2",
+        "type": "OrderedCollectionPage",
+        "partOf": "https://a.example/o",
+        "next": "https://a.example/o?page=3",
+        "prev": "https://a.example/o?page=1",
+        "orderedItems": ["x"],
+    }
     last = ordered_collection_page("https://a.example/o?page=3", "https://a.example/o", [])
     assert "next" not in last and last["orderedItems"] == []
 
 
 def test_nodeinfo_document():
-    document = nodeinfo_document(software_name="skiller", software_version="0.1.0",
-                                 repository="https://code.example/skiller", users_total=10, active_month=5,
-                                 active_halfyear=8, local_posts=100, open_registrations=False,
-                                 metadata={"nodeName": "Skills"})
+    document = nodeinfo_document(
+        software_name="skiller",
+        software_version="0.1.0",
+        repository="https://code.example/skiller",
+        users_total=10,
+        active_month=5,
+        active_halfyear=8,
+        local_posts=100,
+        open_registrations=False,
+        metadata={"nodeName": "Skills"},
+    )
     assert document["version"] == "2.1"
     assert document["software"] == {"name": "skiller", "version": "0.1.0", "repository": "https://code.example/skiller"}
     assert document["protocols"] == ["activitypub"]
@@ -117,10 +156,18 @@ def test_nodeinfo_document():
 @pytest.mark.parametrize("name", ["Skiller", "skiller node", "", "skillér"])
 def test_nodeinfo_software_name_follows_the_schema(name):
     with pytest.raises(ValueError):
-        nodeinfo_document(software_name=name, software_version="1", users_total=0, active_month=0,
-                          active_halfyear=0, local_posts=0, open_registrations=True)
+        nodeinfo_document(
+            software_name=name,
+            software_version="1",
+            users_total=0,
+            active_month=0,
+            active_halfyear=0,
+            local_posts=0,
+            open_registrations=True,
+        )
 
 
 def test_nodeinfo_links():
     assert nodeinfo_links("https://a.example/nodeinfo/2.1") == {
-        "links": [{"rel": NODEINFO_21_SCHEMA, "href": "https://a.example/nodeinfo/2.1"}]}
+        "links": [{"rel": NODEINFO_21_SCHEMA, "href": "https://a.example/nodeinfo/2.1"}]
+    }

@@ -1,7 +1,7 @@
 """read_signed_activity behind a tiny aiohttp inbox."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
@@ -22,8 +22,12 @@ SCHEME = web.AppKey("scheme", dict)
 
 
 def follow(actor=BOB):
-    return {"id": "https://remote.example/activities/1", "type": "Follow", "actor": actor,
-            "object": "https://local.example/users/alice"}
+    return {
+        "id": "https://remote.example/activities/1",
+        "type": "Follow",
+        "actor": actor,
+        "object": "https://local.example/users/alice",
+    }
 
 
 def build_app():
@@ -47,8 +51,9 @@ def build_app():
 
     async def inbox(request):
         try:
-            activity, signer, _body = await read_signed_activity(request, get_public_key, check_sender=check_sender,
-                                                          public_scheme=app[SCHEME]["public"])
+            activity, signer, _body = await read_signed_activity(
+                request, get_public_key, check_sender=check_sender, public_scheme=app[SCHEME]["public"]
+            )
         except InboxError as exc:
             return web.Response(status=exc.status, text=exc.message)
         return web.json_response({"type": activity["type"], "signer": signer}, status=202)
@@ -96,16 +101,19 @@ async def test_chunked_oversize_body_is_413(client):
     assert response.status == 413
 
 
-@pytest.mark.parametrize("body", [
-    b"not json",
-    b"[1, 2]",
-    b'{"actor": NaN}',
-    b'{"n": 1e999}',
-    b'{"n": ' + b"9" * 5000 + b"}",
-    b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-    b'{"a": ' + b"[" * 100 + b"]" * 100 + b"}",
-    b'{"type": "Follow"}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[1, 2]",
+        b'{"actor": NaN}',
+        b'{"n": 1e999}',
+        b'{"n": ' + b"9" * 5000 + b"}",
+        b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"a": ' + b"[" * 100 + b"]" * 100 + b"}",
+        b'{"type": "Follow"}',
+    ],
+)
 async def test_bad_json_is_400(client, body):
     response = await post(client, body)
     assert response.status == 400
@@ -124,7 +132,7 @@ async def test_tampered_digest_is_401_without_fetching_a_key(client):
 
 
 async def test_stale_request_is_401_without_fetching_a_key(client):
-    response = await post(client, follow(), now=datetime.now(timezone.utc) - timedelta(hours=13))
+    response = await post(client, follow(), now=datetime.now(UTC) - timedelta(hours=13))
     assert response.status == 401
     assert "too long ago" in await response.text()
     assert calls(client) == []
@@ -179,7 +187,9 @@ async def test_embedded_actor_object_is_accepted(client):
 async def post_rfc9421(client, body, private_pem=KEYS.private_pem, url=None):
     body = json.dumps(body).encode()
     url = url or str(client.make_url("/inbox"))
-    headers = sign_message_request("POST", url, {"Content-Type": "application/activity+json"}, body, BOB_KEY, private_pem)
+    headers = sign_message_request(
+        "POST", url, {"Content-Type": "application/activity+json"}, body, BOB_KEY, private_pem
+    )
     return await client.post("/inbox", data=body, headers=headers)
 
 

@@ -28,7 +28,10 @@ def test_loading_is_cached_by_pem():
 def test_pkcs1_keys_load():
     assert load_private_key((FIXTURES / "cavage_test_private.pem").read_text()).key_size == 1024
     public = load_public_key((FIXTURES / "cavage_test_public.pem").read_text())
-    assert public.public_numbers() == load_private_key((FIXTURES / "cavage_test_private.pem").read_text()).public_key().public_numbers()
+    assert (
+        public.public_numbers()
+        == load_private_key((FIXTURES / "cavage_test_private.pem").read_text()).public_key().public_numbers()
+    )
 
 
 @pytest.mark.parametrize("pem", ["", "garbage", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", "clé"])

@@ -2,7 +2,7 @@
 
 import base64
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -37,13 +37,13 @@ B2_HEADERS = {
     "Host": "example.com",
     "Date": "Tue, 20 Apr 2021 02:07:55 GMT",
     "Content-Type": "application/json",
-    "Content-Digest": "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:",
+    "Content-Digest": "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:",  # noqa: E501 - the RFC's example, as printed
     "Content-Length": "18",
 }
 B26_HEADERS = {
     **B2_HEADERS,
     "Signature-Input": 'sig-b26=("date" "@method" "@path" "@authority" "content-type" "content-length")'
-                       ';created=1618884473;keyid="test-key-ed25519"',
+    ';created=1618884473;keyid="test-key-ed25519"',
     "Signature": "sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:",
 }
 B26_BASE = (
@@ -57,9 +57,9 @@ B26_BASE = (
     ';created=1618884473;keyid="test-key-ed25519"'
 )
 B2_BODY = b'{"hello": "world"}'
-B2_TIME = datetime(2021, 4, 20, 2, 7, 55, tzinfo=timezone.utc)
+B2_TIME = datetime(2021, 4, 20, 2, 7, 55, tzinfo=UTC)
 
-NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 INBOX = "https://remote.example/users/bob/inbox"
 BODY = b'{"type": "Create", "actor": "https://fedify.example/users/alice"}'
 
@@ -70,8 +70,16 @@ def keys():
 
 
 def signed(keys, body=BODY, now=NOW, **kwargs):
-    return sign_message_request("POST", INBOX, {"Content-Type": "application/activity+json"}, body,
-                                "https://fedify.example/users/alice#main-key", keys.private_pem, now=now, **kwargs)
+    return sign_message_request(
+        "POST",
+        INBOX,
+        {"Content-Type": "application/activity+json"},
+        body,
+        "https://fedify.example/users/alice#main-key",
+        keys.private_pem,
+        now=now,
+        **kwargs,
+    )
 
 
 def verify(headers, public_pem, body=BODY, uri=INBOX, now=NOW):
@@ -83,8 +91,12 @@ def verify(headers, public_pem, body=BODY, uri=INBOX, now=NOW):
 
 def test_b26_signature_base_matches_the_rfc():
     parsed = parse_message_signature(B26_HEADERS)
-    assert (parsed.label, parsed.key_id, parsed.created, parsed.algorithm) == \
-        ("sig-b26", "test-key-ed25519", 1618884473, None)
+    assert (parsed.label, parsed.key_id, parsed.created, parsed.algorithm) == (
+        "sig-b26",
+        "test-key-ed25519",
+        1618884473,
+        None,
+    )
     assert build_signature_base("POST", B2_URI, B26_HEADERS, parsed.components, parsed.params_text) == B26_BASE
 
 
@@ -115,7 +127,8 @@ def test_b26_is_refused_as_an_inbox_post_because_the_body_is_not_covered():
 def test_fedify_shaped_post_round_trips(keys):
     headers = signed(keys)
     assert headers["Signature-Input"].startswith(
-        'sig1=("@method" "@target-uri" "@authority" "host" "date" "content-digest");alg="rsa-v1_5-sha256";')
+        'sig1=("@method" "@target-uri" "@authority" "host" "date" "content-digest");alg="rsa-v1_5-sha256";'
+    )
     assert headers["Content-Digest"] == content_digest(BODY)
     parsed = verify(headers, keys.public_pem)
     assert parsed.key_id == "https://fedify.example/users/alice#main-key"
@@ -143,12 +156,18 @@ def test_sha512_content_digest_is_accepted(keys):
     def sha512(body):
         return "sha-512=:" + base64.b64encode(hashlib.sha512(body).digest()).decode() + ":"
 
-    headers = sign_message_request("POST", INBOX, {"Content-Digest": sha512(BODY)}, BODY, "k", keys.private_pem, now=NOW)
+    headers = sign_message_request(
+        "POST", INBOX, {"Content-Digest": sha512(BODY)}, BODY, "k", keys.private_pem, now=NOW
+    )
     verify(headers, keys.public_pem)
-    headers = sign_message_request("POST", INBOX, {"Content-Digest": sha512(b"x")}, BODY, "k", keys.private_pem, now=NOW)
+    headers = sign_message_request(
+        "POST", INBOX, {"Content-Digest": sha512(b"x")}, BODY, "k", keys.private_pem, now=NOW
+    )
     with pytest.raises(BadDigest):
         verify(headers, keys.public_pem)
-    headers = sign_message_request("POST", INBOX, {"Content-Digest": "md5=:AAAA:"}, BODY, "k", keys.private_pem, now=NOW)
+    headers = sign_message_request(
+        "POST", INBOX, {"Content-Digest": "md5=:AAAA:"}, BODY, "k", keys.private_pem, now=NOW
+    )
     with pytest.raises(BadDigest, match="sha-256 or sha-512"):
         verify(headers, keys.public_pem)
 
@@ -160,8 +179,11 @@ def test_content_digest_must_be_covered(keys):
 
 
 def test_method_and_target_must_be_covered(keys):
-    for components in (("@target-uri", "content-digest"), ("@method", "content-digest"),
-                       ("@method", "@path", "content-digest")):
+    for components in (
+        ("@target-uri", "content-digest"),
+        ("@method", "content-digest"),
+        ("@method", "@path", "content-digest"),
+    ):
         with pytest.raises(MissingHeader, match="target"):
             verify(signed(keys, components=components), keys.public_pem)
 
@@ -210,30 +232,37 @@ def test_signature_by_another_key_is_refused(keys):
         verify(signed(generate_key_pair()), keys.public_pem)
 
 
-@pytest.mark.parametrize("uri", ["https://other.example/users/bob/inbox", "https://remote.example/inbox",
-                                 "http://remote.example/users/bob/inbox"])
+@pytest.mark.parametrize(
+    "uri",
+    ["https://other.example/users/bob/inbox", "https://remote.example/inbox", "http://remote.example/users/bob/inbox"],
+)
 def test_replay_to_another_target_is_refused(keys, uri):
     with pytest.raises(BadSignature):
         verify(signed(keys), keys.public_pem, uri=uri)
 
 
-@pytest.mark.parametrize("signature_input, signature", [
-    ('sig1=("@method");created=1;keyid="k"', "sig2=:AAAA:"),
-    ('sig1=("@method");created=1;keyid="k"', "sig1=:not base64!:"),
-    ('sig1=("@method");created=1', "sig1=:AAAA:"),
-    ('sig1=("@method" "@query-param";name="a");created=1;keyid="k"', "sig1=:AAAA:"),
-    ('sig1="@method";created=1;keyid="k"', "sig1=:AAAA:"),
-    ('sig1=("@method");created=soon;keyid="k"', "sig1=:AAAA:"),
-    ("garbage", "sig1=:AAAA:"),
-])
+@pytest.mark.parametrize(
+    "signature_input, signature",
+    [
+        ('sig1=("@method");created=1;keyid="k"', "sig2=:AAAA:"),
+        ('sig1=("@method");created=1;keyid="k"', "sig1=:not base64!:"),
+        ('sig1=("@method");created=1', "sig1=:AAAA:"),
+        ('sig1=("@method" "@query-param";name="a");created=1;keyid="k"', "sig1=:AAAA:"),
+        ('sig1="@method";created=1;keyid="k"', "sig1=:AAAA:"),
+        ('sig1=("@method");created=soon;keyid="k"', "sig1=:AAAA:"),
+        ("garbage", "sig1=:AAAA:"),
+    ],
+)
 def test_malformed_headers_are_refused(signature_input, signature):
     with pytest.raises(MalformedSignature):
         parse_message_signature({"Signature-Input": signature_input, "Signature": signature})
 
 
 def test_first_complete_label_is_used():
-    headers = {"Signature-Input": 'a=("@method");created=1;keyid="ka", b=("@method");created=2;keyid="kb"',
-               "Signature": "b=:AAAA:"}
+    headers = {
+        "Signature-Input": 'a=("@method");created=1;keyid="ka", b=("@method");created=2;keyid="kb"',
+        "Signature": "b=:AAAA:",
+    }
     assert parse_message_signature(headers).key_id == "kb"
 
 

@@ -13,25 +13,28 @@ def test_object_is_parsed():
     assert parse_json_object('{"name": "caf\\u00e9"}') == {"name": "café"}
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"", "invalid JSON"),
-    (b"{", "invalid JSON"),
-    (b"\xff\xfe{", "invalid JSON"),
-    (b"[]", "must be an object"),
-    (b'"text"', "must be an object"),
-    (b"null", "must be an object"),
-    (b'{"a": NaN}', "NaN"),
-    (b'{"a": Infinity}', "Infinity"),
-    (b'{"a": -Infinity}', "Infinity"),
-    (b'{"a": 1e400}', "out of range"),
-    (b'{"a": ' + b"1" * 5000 + b"}", "invalid JSON"),
-    (b'{"a": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "nested too deeply"),
-    (b'{"a": ' + b'{"a": ' * 70 + b"1" + b"}" * 70 + b"}", "nested too deeply"),
-    (b'{"id": "https://a.example/1", "type": "Note", "id": "https://b.example/2"}', "duplicate key"),
-    (b'{"object": {"content": "hi", "content": "bye"}}', "duplicate key"),
-    (b'{"tag": [{"type": "Mention", "href": "x", "href": "y"}]}', "duplicate key"),
-    ('{"caf\u00e9": 1, "café": 2}'.encode(), "duplicate key"),  # the same key once unescaped
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "invalid JSON"),
+        (b"{", "invalid JSON"),
+        (b"\xff\xfe{", "invalid JSON"),
+        (b"[]", "must be an object"),
+        (b'"text"', "must be an object"),
+        (b"null", "must be an object"),
+        (b'{"a": NaN}', "NaN"),
+        (b'{"a": Infinity}', "Infinity"),
+        (b'{"a": -Infinity}', "Infinity"),
+        (b'{"a": 1e400}', "out of range"),
+        (b'{"a": ' + b"1" * 5000 + b"}", "invalid JSON"),
+        (b'{"a": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "nested too deeply"),
+        (b'{"a": ' + b'{"a": ' * 70 + b"1" + b"}" * 70 + b"}", "nested too deeply"),
+        (b'{"id": "https://a.example/1", "type": "Note", "id": "https://b.example/2"}', "duplicate key"),
+        (b'{"object": {"content": "hi", "content": "bye"}}', "duplicate key"),
+        (b'{"tag": [{"type": "Mention", "href": "x", "href": "y"}]}', "duplicate key"),
+        ('{"caf\u00e9": 1, "café": 2}'.encode(), "duplicate key"),  # the same key once unescaped
+    ],
+)
 def test_hostile_json_is_refused(data, reason):
     with pytest.raises(InvalidJSON, match=reason) as caught:
         parse_json_object(data)
@@ -40,7 +43,10 @@ def test_hostile_json_is_refused(data, reason):
 
 def test_keys_repeated_in_different_objects_are_fine():
     assert parse_json_object(b'{"id": "a", "object": {"id": "b"}, "tag": [{"id": "c"}, {"id": "d"}]}') == {
-        "id": "a", "object": {"id": "b"}, "tag": [{"id": "c"}, {"id": "d"}]}
+        "id": "a",
+        "object": {"id": "b"},
+        "tag": [{"id": "c"}, {"id": "d"}],
+    }
 
 
 async def test_a_fetched_document_with_a_duplicate_key_is_refused(unused_tcp_port):
@@ -50,6 +56,7 @@ async def test_a_fetched_document_with_a_duplicate_key_is_refused(unused_tcp_por
     async def note(request):
         body = f'{{"id": "{url}", "type": "Note", "content": "kept", "content": "shown"}}'
         return web.Response(text=body, content_type="application/activity+json")
+
     app = web.Application()
     app.router.add_get("/notes/1", note)
     runner = web.AppRunner(app)
@@ -77,8 +84,12 @@ def test_capped_list():
 
 
 def test_cap_lists_caps_activity_and_embedded_object():
-    activity = {"type": "Create", "to": [str(n) for n in range(900)], "cc": "x",
-                "object": {"type": "Note", "tag": [{"type": "Hashtag"}] * 900, "content": "hi"}}
+    activity = {
+        "type": "Create",
+        "to": [str(n) for n in range(900)],
+        "cc": "x",
+        "object": {"type": "Note", "tag": [{"type": "Hashtag"}] * 900, "content": "hi"},
+    }
     capped = cap_lists(activity, limit=500)
     assert len(capped["to"]) == 500 and capped["cc"] == ["x"]
     assert len(capped["object"]["tag"]) == 500 and capped["object"]["content"] == "hi"

@@ -2,7 +2,7 @@
 
 import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,10 +34,10 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "http_signatures"
 VECTORS = json.loads((FIXTURES / "cavage_appendix_c.json").read_text())
 TEST_PRIVATE = (FIXTURES / "cavage_test_private.pem").read_text()
 TEST_PUBLIC = (FIXTURES / "cavage_test_public.pem").read_text()
-VECTOR_DATE = datetime(2014, 1, 5, 21, 31, 40, tzinfo=timezone.utc)
+VECTOR_DATE = datetime(2014, 1, 5, 21, 31, 40, tzinfo=UTC)
 PUBLISHED = ["C.1", "C.2", "C.3"]
 
-NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 INBOX = "https://remote.example/users/bob/inbox"
 BODY = b'{"type": "Create", "actor": "https://local.example/users/alice"}'
 
@@ -57,8 +57,9 @@ def vector_headers(case):
 
 
 def signed_post(key_pair, body=BODY, now=NOW, **kwargs):
-    return sign_headers("POST", INBOX, {}, body, "https://local.example/users/alice#main-key",
-                        key_pair.private_pem, now=now, **kwargs)
+    return sign_headers(
+        "POST", INBOX, {}, body, "https://local.example/users/alice#main-key", key_pair.private_pem, now=now, **kwargs
+    )
 
 
 # --- Appendix C test vectors ---------------------------------------------------------------
@@ -84,8 +85,16 @@ def test_published_signature_verifies_with_published_key(case):
 def test_sign_headers_reproduces_published_signature(case):
     vector = VECTORS["cases"][case]
     given = {name: value for name, value in VECTORS["headers"].items() if name in ("Content-Type", "Content-Length")}
-    signed = sign_headers(VECTORS["method"], VECTORS["url"], given, VECTORS["body"].encode(), "Test",
-                          TEST_PRIVATE, now=VECTOR_DATE, signed_headers=vector["headers"])
+    signed = sign_headers(
+        VECTORS["method"],
+        VECTORS["url"],
+        given,
+        VECTORS["body"].encode(),
+        "Test",
+        TEST_PRIVATE,
+        now=VECTOR_DATE,
+        signed_headers=vector["headers"],
+    )
     assert signed["Date"] == VECTORS["headers"]["Date"]
     assert signed["Digest"] == VECTORS["headers"]["Digest"]
     published = parse_signature_header(vector["signature_header"])
@@ -96,8 +105,9 @@ def test_sign_headers_reproduces_published_signature(case):
 
 def test_all_headers_vector_passes_full_verification_in_2014():
     headers = vector_headers("C.3")
-    parsed = verify_request("POST", VECTORS["path"], headers, VECTORS["body"].encode(), TEST_PUBLIC,
-                            now=VECTOR_DATE + timedelta(minutes=5))
+    parsed = verify_request(
+        "POST", VECTORS["path"], headers, VECTORS["body"].encode(), TEST_PUBLIC, now=VECTOR_DATE + timedelta(minutes=5)
+    )
     assert parsed.key_id == "Test"
 
 
@@ -109,8 +119,9 @@ def test_all_headers_vector_is_stale_today():
 @pytest.mark.parametrize("case, reason", [("C.1", "(request-target)"), ("C.2", "digest")])
 def test_weaker_vectors_are_refused_on_post_like_mastodon(case, reason):
     with pytest.raises(MissingHeader, match=reason):
-        verify_request("POST", VECTORS["path"], vector_headers(case), VECTORS["body"].encode(), TEST_PUBLIC,
-                       now=VECTOR_DATE)
+        verify_request(
+            "POST", VECTORS["path"], vector_headers(case), VECTORS["body"].encode(), TEST_PUBLIC, now=VECTOR_DATE
+        )
 
 
 def test_draft_12_all_headers_text_is_inconsistent():
@@ -118,13 +129,20 @@ def test_draft_12_all_headers_text_is_inconsistent():
     vector = VECTORS["cases"]["C.3 as printed in draft-12"]
     parsed = parse_signature_header(vector["signature_header"])
     assert (parsed.created, parsed.expires) == (1402170695, 1402170699)
-    signing_string = build_signing_string(VECTORS["method"], VECTORS["path"], VECTORS["headers"],
-                                          parsed.headers, parsed.created, parsed.expires)
+    signing_string = build_signing_string(
+        VECTORS["method"], VECTORS["path"], VECTORS["headers"], parsed.headers, parsed.created, parsed.expires
+    )
     with pytest.raises(BadSignature):
         verify_signature(signing_string, parsed.signature, TEST_PUBLIC, "rsa-sha256")
     with pytest.raises(MalformedSignature, match="not allowed with rsa-sha256"):
-        verify_request("POST", VECTORS["path"], {**VECTORS["headers"], "Signature": vector["signature_header"]},
-                       VECTORS["body"].encode(), TEST_PUBLIC, now=VECTOR_DATE)
+        verify_request(
+            "POST",
+            VECTORS["path"],
+            {**VECTORS["headers"], "Signature": vector["signature_header"]},
+            VECTORS["body"].encode(),
+            TEST_PUBLIC,
+            now=VECTOR_DATE,
+        )
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -151,17 +169,20 @@ def test_signature_is_read_from_authorization_header_too():
     assert parsed.key_id == "k"
 
 
-@pytest.mark.parametrize("value", [
-    "",
-    "garbage",
-    'keyId="k"',
-    'signature="AAAA"',
-    'keyId="k",signature="not base64!"',
-    'keyId="k",keyId="j",signature="AAAA"',
-    'keyId="k",signature="AAAA",created=soon',
-    'keyId="k,signature="AAAA"',
-    'keyId="k",signature="AAAA",headers=""',
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "garbage",
+        'keyId="k"',
+        'signature="AAAA"',
+        'keyId="k",signature="not base64!"',
+        'keyId="k",keyId="j",signature="AAAA"',
+        'keyId="k",signature="AAAA",created=soon',
+        'keyId="k,signature="AAAA"',
+        'keyId="k",signature="AAAA",headers=""',
+    ],
+)
 def test_malformed_headers_are_refused(value):
     with pytest.raises(MalformedSignature):
         parse_signature_header(value)
@@ -186,7 +207,9 @@ def test_signed_post_round_trips(key_pair):
 
 def test_signed_get_round_trips(key_pair):
     url = "https://remote.example:8443/users/bob/outbox?page=2"
-    headers = sign_headers("GET", url, {"Accept": "application/activity+json"}, None, "k", key_pair.private_pem, now=NOW)
+    headers = sign_headers(
+        "GET", url, {"Accept": "application/activity+json"}, None, "k", key_pair.private_pem, now=NOW
+    )
     assert headers["Host"] == "remote.example:8443" and "Digest" not in headers
     assert 'headers="(request-target) host date"' in headers["Signature"]
     verify_request("GET", "/users/bob/outbox?page=2", headers, b"", key_pair.public_pem, now=NOW)
@@ -227,11 +250,13 @@ def test_date_window_is_twelve_hours_back_and_one_ahead(key_pair):
     for offset in (timedelta(hours=11, minutes=59), timedelta(minutes=-59)):
         verify_request("POST", "/users/bob/inbox", headers, BODY, key_pair.public_pem, now=NOW + offset)
     with pytest.raises(StaleDate):
-        verify_request("POST", "/users/bob/inbox", headers, BODY, key_pair.public_pem,
-                       now=NOW + timedelta(hours=12, seconds=1))
+        verify_request(
+            "POST", "/users/bob/inbox", headers, BODY, key_pair.public_pem, now=NOW + timedelta(hours=12, seconds=1)
+        )
     with pytest.raises(FutureDate):
-        verify_request("POST", "/users/bob/inbox", headers, BODY, key_pair.public_pem,
-                       now=NOW - timedelta(hours=1, seconds=1))
+        verify_request(
+            "POST", "/users/bob/inbox", headers, BODY, key_pair.public_pem, now=NOW - timedelta(hours=1, seconds=1)
+        )
 
 
 def test_missing_date_is_refused(key_pair):
@@ -260,8 +285,9 @@ def test_request_target_must_be_signed(key_pair):
 
 
 def test_get_must_sign_host(key_pair):
-    headers = sign_headers("GET", INBOX, {}, None, "k", key_pair.private_pem, now=NOW,
-                           signed_headers=("(request-target)", "date"))
+    headers = sign_headers(
+        "GET", INBOX, {}, None, "k", key_pair.private_pem, now=NOW, signed_headers=("(request-target)", "date")
+    )
     with pytest.raises(MissingHeader, match="host"):
         verify_request("GET", "/users/bob/inbox", headers, b"", key_pair.public_pem, now=NOW)
 
@@ -313,7 +339,9 @@ def test_query_less_request_target_is_accepted_like_mastodon(key_pair):
 
 
 def test_repeated_headers_are_joined_in_the_signing_string():
-    headers = CIMultiDict([("Host", "a.example"), ("Cache-Control", "max-age=60"), ("cache-control", " must-revalidate ")])
+    headers = CIMultiDict(
+        [("Host", "a.example"), ("Cache-Control", "max-age=60"), ("cache-control", " must-revalidate ")]
+    )
     built = build_signing_string("GET", "/", headers, ["host", "cache-control"])
     assert built == "host: a.example\ncache-control: max-age=60, must-revalidate"
 
@@ -325,8 +353,11 @@ def test_unreadable_public_key_is_a_bad_signature(key_pair):
 
 def test_ed25519_keys_sign_and_verify_as_hs2019():
     private = ed25519.Ed25519PrivateKey.generate()
-    public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     headers = sign_headers("POST", INBOX, {}, BODY, "k", private, now=NOW)
     assert 'algorithm="hs2019"' in headers["Signature"]
     verify_request("POST", "/users/bob/inbox", headers, BODY, public_pem, now=NOW)

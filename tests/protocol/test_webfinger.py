@@ -21,8 +21,12 @@ def build_app():
         app[LOOKUPS].append(resource)
         domain = app[DOMAIN]["name"]
         if resource in (f"acct:alice@{domain}", "https://local.example/users/alice"):
-            return jrd(f"acct:alice@{domain}", ["https://local.example/users/alice"],
-                       "https://local.example/users/alice", "https://local.example/@alice")
+            return jrd(
+                f"acct:alice@{domain}",
+                ["https://local.example/users/alice"],
+                "https://local.example/users/alice",
+                "https://local.example/@alice",
+            )
         return None
 
     app.router.add_get("/.well-known/webfinger", webfinger_handler(lookup))
@@ -45,8 +49,11 @@ async def test_acct_resource_answers_jrd(client):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     document = await response.json(content_type=None)
     assert document["subject"] == "acct:alice@local.example"
-    assert {"rel": "self", "type": "application/activity+json", "href": "https://local.example/users/alice"} \
-        in document["links"]
+    assert {
+        "rel": "self",
+        "type": "application/activity+json",
+        "href": "https://local.example/users/alice",
+    } in document["links"]
     assert any(link["rel"] == "http://webfinger.net/rel/profile-page" for link in document["links"])
 
 
@@ -67,9 +74,20 @@ async def test_rel_parameter_filters_links(client):
     assert [link["rel"] for link in links] == ["self"]
 
 
-@pytest.mark.parametrize("query", ["", "?resource=", "?resource=alice", "?resource=acct:", "?resource=acct:@local.example",
-                                   "?resource=acct:alice@", "?resource=ftp://local.example/x", "?resource=https://",
-                                   "?resource=acct:a@b@c"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?resource=",
+        "?resource=alice",
+        "?resource=acct:",
+        "?resource=acct:@local.example",
+        "?resource=acct:alice@",
+        "?resource=ftp://local.example/x",
+        "?resource=https://",
+        "?resource=acct:a@b@c",
+    ],
+)
 async def test_missing_or_malformed_resource_is_400(client, query):
     response = await client.get("/.well-known/webfinger" + query)
     assert response.status == 400
@@ -101,8 +119,10 @@ def test_normalize_resource():
 # --- handles --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("handle", ["@alice@Example.ORG", "alice@example.org", "acct:alice@example.org", " @alice@example.org ",
-                                    "!alice@example.org"])  # the threadiverse writes communities with "!"
+@pytest.mark.parametrize(
+    "handle",
+    ["@alice@Example.ORG", "alice@example.org", "acct:alice@example.org", " @alice@example.org ", "!alice@example.org"],
+)  # the threadiverse writes communities with "!"
 def test_parse_handle_forms(handle):
     assert parse_handle(handle) == ("alice", "example.org")
 
@@ -112,25 +132,30 @@ def test_parse_handle_keeps_port_and_encodes_idn():
     assert parse_handle("bob@bücher.example") == ("bob", "xn--bcher-kva.example")
 
 
-@pytest.mark.parametrize("handle, reason", [
-    ("alice", "not a handle"),
-    ("@alice", "not a handle"),
-    ("@alice@", "not a handle"),
-    ("@@example.org", "not a handle"),
-    ("a@b@c", "more than two"),
-    ("al ice@example.org", "user name"),
-    ("alice@exa mple.org", "domain"),
-    ("alice@example.org/path", "domain"),
-    ("alice@exa..mple.org", "domain"),
-])
+@pytest.mark.parametrize(
+    "handle, reason",
+    [
+        ("alice", "not a handle"),
+        ("@alice", "not a handle"),
+        ("@alice@", "not a handle"),
+        ("@@example.org", "not a handle"),
+        ("a@b@c", "more than two"),
+        ("al ice@example.org", "user name"),
+        ("alice@exa mple.org", "domain"),
+        ("alice@example.org/path", "domain"),
+        ("alice@exa..mple.org", "domain"),
+    ],
+)
 def test_parse_handle_refuses_malformed_input(handle, reason):
     with pytest.raises(ValueError, match=reason):
         parse_handle(handle)
 
 
 def test_webfinger_url():
-    assert webfinger_url("alice", "example.org") == \
-        "https://example.org/.well-known/webfinger?resource=acct:alice@example.org"
+    assert (
+        webfinger_url("alice", "example.org")
+        == "https://example.org/.well-known/webfinger?resource=acct:alice@example.org"
+    )
 
 
 async def test_resolve_handle_uses_https_and_returns_the_self_link():
@@ -138,23 +163,35 @@ async def test_resolve_handle_uses_https_and_returns_the_self_link():
 
     async def fetch(url):
         asked.append(url)
-        return {"links": [
-            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": "https://example.org/@alice"},
-            {"rel": "self", "type": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
-             "href": "https://example.org/users/alice"},
-        ]}
+        return {
+            "links": [
+                {
+                    "rel": "http://webfinger.net/rel/profile-page",
+                    "type": "text/html",
+                    "href": "https://example.org/@alice",
+                },
+                {
+                    "rel": "self",
+                    "type": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+                    "href": "https://example.org/users/alice",
+                },
+            ]
+        }
 
     assert await resolve_handle("@alice@example.org", fetch) == "https://example.org/users/alice"
     assert asked == ["https://example.org/.well-known/webfinger?resource=acct:alice@example.org"]
 
 
-@pytest.mark.parametrize("document", [
-    {},
-    {"links": "nope"},
-    {"links": [{"rel": "self", "type": "text/html", "href": "https://example.org/@alice"}]},
-    {"links": [{"rel": "self", "type": "application/activity+json", "href": "javascript:alert(1)"}]},
-    {"links": [{"rel": "self", "type": "application/ld+json", "href": "https://example.org/users/alice"}]},
-])
+@pytest.mark.parametrize(
+    "document",
+    [
+        {},
+        {"links": "nope"},
+        {"links": [{"rel": "self", "type": "text/html", "href": "https://example.org/@alice"}]},
+        {"links": [{"rel": "self", "type": "application/activity+json", "href": "javascript:alert(1)"}]},
+        {"links": [{"rel": "self", "type": "application/ld+json", "href": "https://example.org/users/alice"}]},
+    ],
+)
 def test_answers_without_an_actor_link_are_refused(document):
     with pytest.raises(WebFingerError):
         actor_link(document)
@@ -166,8 +203,10 @@ async def test_resolve_handle_over_http_with_the_guarded_client(aiohttp_server):
     server.app[DOMAIN]["name"] = domain
     async with aiohttp.ClientSession(connector=guarded_connector(allow_private_addresses=True)) as session:
         client = GuardedClient(session, allow_http=True, allow_private_addresses=True)
-        assert await resolve_handle(f"@alice@{domain}", client.get_json, scheme="http") == \
-            "https://local.example/users/alice"
+        assert (
+            await resolve_handle(f"@alice@{domain}", client.get_json, scheme="http")
+            == "https://local.example/users/alice"
+        )
         with pytest.raises(HTTPStatusError) as caught:
             await resolve_handle(f"@nobody@{domain}", client.get_json, scheme="http")
         assert caught.value.status == 404

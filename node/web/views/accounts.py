@@ -1,4 +1,5 @@
 """Login, logout, sign-up by invitation, invitation requests and account settings."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -44,8 +45,11 @@ async def _sign_in(request: web.Request, member_id: int, token: str) -> None:
 
 async def _start_session(request: web.Request, member) -> None:
     previous = (await get_session(request)).get("token", "")
-    await _sign_in(request, member.id, await sessions.start_session(
-        request.app[DB], member.id, _user_agent(request), replacing=previous))
+    await _sign_in(
+        request,
+        member.id,
+        await sessions.start_session(request.app[DB], member.id, _user_agent(request), replacing=previous),
+    )
 
 
 @routes.get("/login")
@@ -60,8 +64,13 @@ async def login(request: web.Request) -> web.Response:
     username, target = text(form, "username", 64), _safe_next(text(form, "next", 500) or "/")
     try:
         member = await accounts.authenticate(
-            request.app[DB], username, text(form, "password", 1024), client_address(request, config),
-            max_attempts=config.login_attempts, window_seconds=config.login_window_seconds)
+            request.app[DB],
+            username,
+            text(form, "password", 1024),
+            client_address(request, config),
+            max_attempts=config.login_attempts,
+            window_seconds=config.login_window_seconds,
+        )
     except ServiceError as exc:
         return form_error(request, "login.html", exc, {"username": username, "next": target})
     await _start_session(request, member)
@@ -86,8 +95,11 @@ async def signup_form(request: web.Request) -> web.Response:
     if code or mode == "invite":
         try:
             invitation = await invitations.check_invitation(request.app[DB], code)
-            context["inviter"] = await accounts.get_member(request.app[DB], invitation.created_by_id) \
-                if invitation.created_by_id else None
+            context["inviter"] = (
+                await accounts.get_member(request.app[DB], invitation.created_by_id)
+                if invitation.created_by_id
+                else None
+            )
         except ServiceError as exc:
             return form_error(request, "signup.html", exc, {**context, "invalid_invite": True})
     return render(request, "signup.html", context)
@@ -96,12 +108,22 @@ async def signup_form(request: web.Request) -> web.Response:
 @routes.post("/signup")
 async def signup(request: web.Request) -> web.Response:
     form = await request.post()
-    values = {"code": text(form, "invite", 100), "username": text(form, "username", 64).strip(),
-              "email": text(form, "email", 254), "mode": request[SITE].registration_mode}
+    values = {
+        "code": text(form, "invite", 100),
+        "username": text(form, "username", 64).strip(),
+        "email": text(form, "email", 254),
+        "mode": request[SITE].registration_mode,
+    }
     try:
         member = await accounts.signup(
-            request.app[DB], values["code"], values["username"], text(form, "password", 1024),
-            email=values["email"], language=i18n.current_language(), registration_mode=values["mode"])
+            request.app[DB],
+            values["code"],
+            values["username"],
+            text(form, "password", 1024),
+            email=values["email"],
+            language=i18n.current_language(),
+            registration_mode=values["mode"],
+        )
     except ServiceError as exc:
         return form_error(request, "signup.html", exc, values)
     await _start_session(request, member)
@@ -117,8 +139,11 @@ async def request_invitation_form(request: web.Request) -> web.Response:
 @routes.post("/request-invitation")
 async def request_invitation(request: web.Request) -> web.Response:
     form = await request.post()
-    values = {"name": text(form, "name", 200), "email": text(form, "email", 300),
-              "message": text(form, "message", 2000)}
+    values = {
+        "name": text(form, "name", 200),
+        "email": text(form, "email", 300),
+        "message": text(form, "message", 2000),
+    }
     try:
         await invitations.request_invitation(request.app[DB], **values)
     except ServiceError as exc:
@@ -129,16 +154,19 @@ async def request_invitation(request: web.Request) -> web.Response:
 @routes.get("/invitations")
 async def invitations_page(request: web.Request) -> web.Response:
     member = require_member(request)
-    db = request.app[DB]
     return render(request, "invitations.html", await _invitations_context(request, member))
 
 
 async def _invitations_context(request: web.Request, member) -> dict:
     db = request.app[DB]
-    return {"invitations": [(i, invitations.invitation_state(i), joined)
-                            for i, joined in await invitations.invitations_of(db, member, everyone=member.is_admin)],
-            "requests": await invitations.pending_requests(db) if member.is_admin else [],
-            "base_url": request.app[CONFIG].base_url}
+    return {
+        "invitations": [
+            (i, invitations.invitation_state(i), joined)
+            for i, joined in await invitations.invitations_of(db, member, everyone=member.is_admin)
+        ],
+        "requests": await invitations.pending_requests(db) if member.is_admin else [],
+        "base_url": request.app[CONFIG].base_url,
+    }
 
 
 @routes.post("/invitations")
@@ -147,8 +175,12 @@ async def create_invitation(request: web.Request) -> web.Response:
     form = await request.post()
     try:
         invitation = await invitations.create_invitation(
-            request.app[DB], member.id, max_uses=integer(form, "max_uses", 1),
-            expires_in_days=integer(form, "expires_in_days", 7), note=text(form, "note", 500))
+            request.app[DB],
+            member.id,
+            max_uses=integer(form, "max_uses", 1),
+            expires_in_days=integer(form, "expires_in_days", 7),
+            note=text(form, "note", 500),
+        )
     except ServiceError as exc:
         return form_error(request, "invitations.html", exc, await _invitations_context(request, member))
     await flash(request, i18n.gettext(N_("Invitation created: share the link below.")))
@@ -172,10 +204,15 @@ async def revoke_invitation(request: web.Request) -> web.Response:
 
 async def _settings_context(request: web.Request, member, **values) -> dict:
     token = (await get_session(request)).get("token", "")
-    return {"languages": LANGUAGES, "email": member.email, "language": member.language,
-            "approve_followers": member.approve_followers,
-            "requests": await follows.pending_followers(request.app[DB], member.id),
-            "browsers": await sessions.sessions_of(request.app[DB], member.id, token), **values}
+    return {
+        "languages": LANGUAGES,
+        "email": member.email,
+        "language": member.language,
+        "approve_followers": member.approve_followers,
+        "requests": await follows.pending_followers(request.app[DB], member.id),
+        "browsers": await sessions.sessions_of(request.app[DB], member.id, token),
+        **values,
+    }
 
 
 @routes.get("/settings")
@@ -190,8 +227,9 @@ async def update_settings(request: web.Request) -> web.Response:
     form = await request.post()
     values = {"language": text(form, "language", 8), "email": text(form, "email", 300)}
     try:
-        await accounts.update_settings(request.app[DB], member.id, **values,
-                                       approve_followers=form.get("approve_followers") == "on")
+        await accounts.update_settings(
+            request.app[DB], member.id, **values, approve_followers=form.get("approve_followers") == "on"
+        )
     except ServiceError as exc:
         return form_error(request, "settings.html", exc, await _settings_context(request, member, **values))
     if values["language"]:
@@ -205,8 +243,13 @@ async def change_password(request: web.Request) -> web.Response:
     member = require_member(request)
     form = await request.post()
     try:
-        token = await accounts.change_password(request.app[DB], member.id, text(form, "current_password", 1024),
-                                               text(form, "new_password", 1024), _user_agent(request))
+        token = await accounts.change_password(
+            request.app[DB],
+            member.id,
+            text(form, "current_password", 1024),
+            text(form, "new_password", 1024),
+            _user_agent(request),
+        )
     except ServiceError as exc:
         return form_error(request, "settings.html", exc, await _settings_context(request, member))
     await _sign_in(request, member.id, token)
@@ -229,8 +272,9 @@ async def answer_follow_request(request: web.Request) -> web.Response:
     decision = request.match_info["decision"]
     if decision not in ("accept", "refuse"):
         raise web.HTTPNotFound()
-    await follows.answer_follow_request(request.app[DB], member, path_id(request.match_info["id"]),
-                                        decision == "accept")
+    await follows.answer_follow_request(
+        request.app[DB], member, path_id(request.match_info["id"]), decision == "accept"
+    )
     raise web.HTTPSeeOther("/settings#followers")
 
 

@@ -1,4 +1,5 @@
 """The administration area: federation policy, known instances, delivery queue, members, audit log."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -8,7 +9,7 @@ from ...config import LANGUAGES, REGISTRATION_MODES
 from ...services import audit, federation_policy, instance_settings, instances, queue_admin, users_admin
 from ...services.errors import N_, ServiceError
 from ..forms import page_number, text
-from ..keys import CONFIG, DB, SITE
+from ..keys import DB, SITE
 from ..middleware import flash, require_admin
 from ..render import form_error, render
 
@@ -23,8 +24,12 @@ async def admin_home(request: web.Request) -> web.Response:
 
 async def _federation_context(request: web.Request, **extra) -> dict:
     db = request.app[DB]
-    return {"mode": await federation_policy.get_mode(db), "policies": await federation_policy.policies(db),
-            "modes": federation_policy.MODES, **extra}
+    return {
+        "mode": await federation_policy.get_mode(db),
+        "policies": await federation_policy.policies(db),
+        "modes": federation_policy.MODES,
+        **extra,
+    }
 
 
 @routes.get("/admin/federation")
@@ -52,9 +57,15 @@ async def set_policy(request: web.Request) -> web.Response:
     values = {"domain": text(form, "domain", 300), "action": text(form, "action", 20)}
     try:
         await federation_policy.set_policy(
-            request.app[DB], admin, values["domain"], values["action"], reject_media=form.get("reject_media") == "on",
-            reject_reports=form.get("reject_reports") == "on", private_comment=text(form, "private_comment", 1000),
-            public_comment=text(form, "public_comment", 1000))
+            request.app[DB],
+            admin,
+            values["domain"],
+            values["action"],
+            reject_media=form.get("reject_media") == "on",
+            reject_reports=form.get("reject_reports") == "on",
+            private_comment=text(form, "private_comment", 1000),
+            public_comment=text(form, "public_comment", 1000),
+        )
     except ServiceError as exc:
         return form_error(request, "admin/federation.html", exc, await _federation_context(request, form=values))
     await flash(request, i18n.gettext(N_("Rule saved for {domain}.")).format(domain=values["domain"].strip().lower()))
@@ -86,8 +97,9 @@ async def import_policies(request: web.Request) -> web.Response:
 async def export_policies(request: web.Request) -> web.Response:
     require_admin(request)
     body = federation_policy.export_csv(await federation_policy.policies(request.app[DB]))
-    return web.Response(text=body, content_type="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="domain_blocks.csv"'})
+    return web.Response(
+        text=body, content_type="text/csv", headers={"Content-Disposition": 'attachment; filename="domain_blocks.csv"'}
+    )
 
 
 @routes.get("/admin/instances")
@@ -95,8 +107,11 @@ async def instances_page(request: web.Request) -> web.Response:
     require_admin(request)
     query, state, sort = (request.query.get(k, "")[:100] for k in ("q", "state", "sort"))
     found = await instances.known_instances(request.app[DB], query=query, state=state, sort=sort or "domain")
-    return render(request, "admin/instances.html", {"instances": found, "q": query, "state": state,
-                                                    "sort": sort or "domain", "sorts": list(instances.SORTS)})
+    return render(
+        request,
+        "admin/instances.html",
+        {"instances": found, "q": query, "state": state, "sort": sort or "domain", "sorts": list(instances.SORTS)},
+    )
 
 
 @routes.get("/admin/queue")
@@ -122,10 +137,14 @@ async def users_page(request: web.Request) -> web.Response:
     require_admin(request)
     page = page_number(request.query)
     query = request.query.get("q", "")[:100]
-    members, total = await users_admin.list_members(request.app[DB], query, local_only=request.query.get("remote") != "1",
-                                                    offset=(page - 1) * 50, limit=50)
+    members, total = await users_admin.list_members(
+        request.app[DB], query, local_only=request.query.get("remote") != "1", offset=(page - 1) * 50, limit=50
+    )
     from .directory import pagination
-    return render(request, "admin/users.html", {"members": members, "q": query, "pagination": pagination(page, total, 50)})
+
+    return render(
+        request, "admin/users.html", {"members": members, "q": query, "pagination": pagination(page, total, 50)}
+    )
 
 
 @routes.post("/admin/users/{handle}/{action}")
@@ -159,23 +178,29 @@ async def audit_page(request: web.Request) -> web.Response:
 @routes.get("/admin/settings")
 async def settings_page(request: web.Request) -> web.Response:
     require_admin(request)
-    return render(request, "admin/settings.html", {"values": request[SITE], "languages": LANGUAGES,
-                                                   "modes": REGISTRATION_MODES})
+    return render(
+        request, "admin/settings.html", {"values": request[SITE], "languages": LANGUAGES, "modes": REGISTRATION_MODES}
+    )
 
 
 @routes.post("/admin/settings")
 async def save_settings(request: web.Request) -> web.Response:
     admin = require_admin(request)
     form = await request.post()
-    values = {"name": text(form, "name", 200), "description": text(form, "description", 5000),
-              "rules": text(form, "rules", 10_000), "contact": text(form, "contact", 500),
-              "default_language": text(form, "default_language", 8),
-              "registration_mode": text(form, "registration_mode", 20),
-              "public_domain_list": form.get("public_domain_list") == "on"}
+    values = {
+        "name": text(form, "name", 200),
+        "description": text(form, "description", 5000),
+        "rules": text(form, "rules", 10_000),
+        "contact": text(form, "contact", 500),
+        "default_language": text(form, "default_language", 8),
+        "registration_mode": text(form, "registration_mode", 20),
+        "public_domain_list": form.get("public_domain_list") == "on",
+    }
     try:
         await instance_settings.save(request.app[DB], admin, **values)
     except ServiceError as exc:
-        return form_error(request, "admin/settings.html", exc, {"values": values, "languages": LANGUAGES,
-                                                                "modes": REGISTRATION_MODES})
+        return form_error(
+            request, "admin/settings.html", exc, {"values": values, "languages": LANGUAGES, "modes": REGISTRATION_MODES}
+        )
     await flash(request, i18n.gettext(N_("Instance settings saved.")))
     raise web.HTTPSeeOther("/admin/settings")

@@ -1,4 +1,5 @@
 """Discovery: the landing page, the members directory, skills and skill pages."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -6,7 +7,7 @@ from aiohttp import web
 from ...services import follows, profiles, questions, skills
 from ...services.errors import ServiceError
 from ..forms import page_number
-from ..keys import CONFIG, DB, MEMBER, SITE
+from ..keys import DB, MEMBER, SITE
 from ..render import render
 
 routes = web.RouteTableDef()
@@ -15,8 +16,13 @@ PAGE_SIZE = 30
 
 def pagination(page: int, total: int, size: int = PAGE_SIZE) -> dict:
     pages = max(1, -(-total // size))
-    return {"page": page, "pages": pages, "total": total,
-            "prev": page - 1 if page > 1 else None, "next": page + 1 if page < pages else None}
+    return {
+        "page": page,
+        "pages": pages,
+        "total": total,
+        "prev": page - 1 if page > 1 else None,
+        "next": page + 1 if page < pages else None,
+    }
 
 
 @routes.get("/")
@@ -24,8 +30,11 @@ async def home(request: web.Request) -> web.Response:
     db = request.app[DB]
     if request.get(MEMBER) is None:
         members, total = await profiles.directory(db, limit=6)
-        return render(request, "landing.html", {"members": members, "total": total,
-                                                "skills": await skills.popular_skills(db, limit=12)})
+        return render(
+            request,
+            "landing.html",
+            {"members": members, "total": total, "skills": await skills.popular_skills(db, limit=12)},
+        )
     member = request[MEMBER]
     tab = request.query.get("tab", "feed")
     page = page_number(request.query)
@@ -35,12 +44,20 @@ async def home(request: web.Request) -> web.Response:
             tab = "newest"
     if tab != "feed":
         tab = tab if tab in ("newest", "unanswered") else "newest"
-        items, total = await questions.list_questions(db, tab=tab, offset=(page - 1) * 20, limit=20,
-                                                      viewer_id=member.id)
-    return render(request, "home.html", {
-        "items": items, "tab": tab, "pagination": pagination(page, total, 20),
-        "skills": await skills.popular_skills(db, limit=20),
-        "followed_tags": await follows.followed_tags(db, member.id)})
+        items, total = await questions.list_questions(
+            db, tab=tab, offset=(page - 1) * 20, limit=20, viewer_id=member.id
+        )
+    return render(
+        request,
+        "home.html",
+        {
+            "items": items,
+            "tab": tab,
+            "pagination": pagination(page, total, 20),
+            "skills": await skills.popular_skills(db, limit=20),
+            "followed_tags": await follows.followed_tags(db, member.id),
+        },
+    )
 
 
 @routes.get("/members")
@@ -54,11 +71,20 @@ async def members_page(request: web.Request) -> web.Response:
             skill = skills.normalize_skill(skill)
         except ServiceError:
             skill = ""
-    members, total = await profiles.directory(db, skill=skill, query=query,
-                                              offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    return render(request, "members.html", {"members": members, "skill": skill, "q": query,
-                                            "pagination": pagination(page, total),
-                                            "skills": await skills.popular_skills(db, limit=30)})
+    members, total = await profiles.directory(
+        db, skill=skill, query=query, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    return render(
+        request,
+        "members.html",
+        {
+            "members": members,
+            "skill": skill,
+            "q": query,
+            "pagination": pagination(page, total),
+            "skills": await skills.popular_skills(db, limit=30),
+        },
+    )
 
 
 @routes.get("/tags")
@@ -76,19 +102,33 @@ async def tag_page(request: web.Request) -> web.Response:
     tab = request.query.get("tab", "newest")
     tab = tab if tab in ("newest", "active", "unanswered", "votes") else "newest"
     member = request.get(MEMBER)
-    items, total = await questions.list_questions(db, tab=tab, tag=skill.name, offset=(page - 1) * 20, limit=20,
-                                                  viewer_id=member.id if member else None)
-    return render(request, "tag.html", {
-        "skill": skill, "experts": await skills.experts(db, skill, limit=10), "items": items, "tab": tab,
-        "pagination": pagination(page, total, 20),
-        "following": bool(member) and await follows.follows_tag(db, member.id, skill.id)})
+    items, total = await questions.list_questions(
+        db, tab=tab, tag=skill.name, offset=(page - 1) * 20, limit=20, viewer_id=member.id if member else None
+    )
+    return render(
+        request,
+        "tag.html",
+        {
+            "skill": skill,
+            "experts": await skills.experts(db, skill, limit=10),
+            "items": items,
+            "tab": tab,
+            "pagination": pagination(page, total, 20),
+            "following": bool(member) and await follows.follows_tag(db, member.id, skill.id),
+        },
+    )
 
 
 @routes.get("/about")
 async def about(request: web.Request) -> web.Response:
     from ...services import federation_policy
+
     site = request[SITE]
-    moderated = [p for p in await federation_policy.policies(request.app[DB]) if p.action in ("suspend", "limit")] \
-        if site.public_domain_list else []
-    return render(request, "about.html", {"moderated": moderated,
-                                          "mode": await federation_policy.get_mode(request.app[DB])})
+    moderated = (
+        [p for p in await federation_policy.policies(request.app[DB]) if p.action in ("suspend", "limit")]
+        if site.public_domain_list
+        else []
+    )
+    return render(
+        request, "about.html", {"moderated": moderated, "mode": await federation_policy.get_mode(request.app[DB])}
+    )

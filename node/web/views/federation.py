@@ -1,14 +1,15 @@
 """ActivityPub and discovery endpoints: inboxes, the instance actor, collections, WebFinger, NodeInfo."""
-from __future__ import annotations
 
-from aiohttp import web
+from __future__ import annotations
 
 import re
 
+from aiohttp import web
+
 from activitypub.inbox import InboxError
-from activitypub.origins import authority_of
 from activitypub.media_types import ACTIVITY_JSON, wants_as2
 from activitypub.nodeinfo import nodeinfo_links
+from activitypub.origins import authority_of
 from webfinger.server import host_meta_handler, webfinger_handler
 
 from ...federation import documents, inbound
@@ -54,8 +55,12 @@ async def healthz(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     fed = request.app[FEDERATION]
-    return web.Response(body=await fed.metrics.render(fed.db), content_type="text/plain", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
+    return web.Response(
+        body=await fed.metrics.render(fed.db),
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @routes.get("/actor")
@@ -79,15 +84,20 @@ async def skill_object(request: web.Request) -> web.Response:
 
 @routes.get("/users/{username}/outbox")
 async def outbox(request: web.Request) -> web.Response:
-    return as2_response(await documents.outbox(request.app[FEDERATION], request.match_info["username"],
-                                               _page(request)))
+    return as2_response(await documents.outbox(request.app[FEDERATION], request.match_info["username"], _page(request)))
 
 
 @routes.get("/users/{username}/followers")
 @routes.get("/users/{username}/following")
 async def follow_collections(request: web.Request) -> web.Response:
-    return as2_response(await documents.followers(request.app[FEDERATION], request.match_info["username"],
-                                                  _page(request), following=request.path.endswith("/following")))
+    return as2_response(
+        await documents.followers(
+            request.app[FEDERATION],
+            request.match_info["username"],
+            _page(request),
+            following=request.path.endswith("/following"),
+        )
+    )
 
 
 @routes.get("/.well-known/nodeinfo")
@@ -99,8 +109,10 @@ async def nodeinfo_index(request: web.Request) -> web.Response:
 @routes.get("/nodeinfo/2.1")
 async def nodeinfo(request: web.Request) -> web.Response:
     return web.json_response(
-        await documents.nodeinfo(request.app[FEDERATION]), headers={"Access-Control-Allow-Origin": "*"},
-        content_type="application/json")
+        await documents.nodeinfo(request.app[FEDERATION]),
+        headers={"Access-Control-Allow-Origin": "*"},
+        content_type="application/json",
+    )
 
 
 def add_discovery_routes(app: web.Application) -> None:

@@ -1,4 +1,5 @@
 """Profiles: viewing a member, editing one's own profile, avatar and skills, endorsing others."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,15 +8,15 @@ from aiohttp import web
 
 from ... import i18n, uris
 from ...avatars import avatar_path, delete_avatar, process_avatar, store_avatar
+from ...federation import documents
 from ...models import LEVELS
 from ...services import accounts, follows, invitations, profiles, questions, skills
-from ...services.errors import InvalidInput, N_, ServiceError
+from ...services.errors import N_, InvalidInput, ServiceError
 from ..forms import integer, text
-from ...federation import documents
 from ..keys import CONFIG, DB, FEDERATION, MEMBER
-from .federation import as2_response, wants_activity_json
 from ..middleware import flash, require_member
 from ..render import form_error, render
+from .federation import as2_response, wants_activity_json
 
 routes = web.RouteTableDef()
 
@@ -27,8 +28,14 @@ async def avatar_file(request: web.Request) -> web.StreamResponse:
     path = avatar_path(request.app[CONFIG].media_dir, request.match_info["name"])
     if path is None:
         raise web.HTTPNotFound()
-    return web.FileResponse(path, headers={"Content-Type": "image/webp", "X-Content-Type-Options": "nosniff",
-                                           "Cache-Control": "public, max-age=31536000, immutable"})
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": "image/webp",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "public, max-age=31536000, immutable",
+        },
+    )
 
 
 @routes.get("/users/{username}")
@@ -39,16 +46,24 @@ async def profile_page(request: web.Request) -> web.Response:
     member = await accounts.get_member_by_handle(db, request.match_info["username"])
     viewer = request.get(MEMBER)
     asked, asked_total = await questions.list_questions(db, author_id=member.id, limit=10)
-    return render(request, "profile.html", {
-        "member": member, "skills": await skills.skills_of(db, member.id, viewer.id if viewer else None),
-        "inviter": await invitations.inviter_of(db, member), "asked": asked, "asked_total": asked_total,
-        "answered": await questions.answers_by(db, member.id), "counts": await follows.follow_counts(db, member.id),
-        "following": await follows.follow_state(db, viewer.id, member.id) if viewer else None})
+    return render(
+        request,
+        "profile.html",
+        {
+            "member": member,
+            "skills": await skills.skills_of(db, member.id, viewer.id if viewer else None),
+            "inviter": await invitations.inviter_of(db, member),
+            "asked": asked,
+            "asked_total": asked_total,
+            "answered": await questions.answers_by(db, member.id),
+            "counts": await follows.follow_counts(db, member.id),
+            "following": await follows.follow_state(db, viewer.id, member.id) if viewer else None,
+        },
+    )
 
 
 async def _edit_context(request: web.Request, member, **extra) -> dict:
-    return {"member": member, "skills": await skills.skills_of(request.app[DB], member.id),
-            "levels": LEVELS, **extra}
+    return {"member": member, "skills": await skills.skills_of(request.app[DB], member.id), "levels": LEVELS, **extra}
 
 
 @routes.get("/settings/profile")
@@ -63,10 +78,15 @@ async def update_profile(request: web.Request) -> web.Response:
     form = await request.post()
     try:
         await profiles.update_profile(
-            request.app[DB], member.id, display_name=text(form, "display_name", 200),
-            headline=text(form, "headline", 200), organization=text(form, "organization", 200),
-            location=text(form, "location", 200), bio=text(form, "bio", 10_000),
-            links=text(form, "links", 2000).splitlines())
+            request.app[DB],
+            member.id,
+            display_name=text(form, "display_name", 200),
+            headline=text(form, "headline", 200),
+            organization=text(form, "organization", 200),
+            location=text(form, "location", 200),
+            bio=text(form, "bio", 10_000),
+            links=text(form, "links", 2000).splitlines(),
+        )
     except ServiceError as exc:
         for name in ("display_name", "headline", "organization", "location"):
             setattr(member, name, str(form.get(name, ""))[:200])
@@ -100,11 +120,16 @@ async def add_skill(request: web.Request) -> web.Response:
     member = require_member(request)
     form = await request.post()
     try:
-        await skills.add_skill(request.app[DB], member.id, text(form, "skill", 100),
-                               integer(form, "level", 2), integer(form, "years", 0))
+        await skills.add_skill(
+            request.app[DB], member.id, text(form, "skill", 100), integer(form, "level", 2), integer(form, "years", 0)
+        )
     except ServiceError as exc:
-        return form_error(request, "profile_edit.html", exc, await _edit_context(
-            request, member, skill_value=str(form.get("skill", ""))[:100]))
+        return form_error(
+            request,
+            "profile_edit.html",
+            exc,
+            await _edit_context(request, member, skill_value=str(form.get("skill", ""))[:100]),
+        )
     raise web.HTTPSeeOther("/settings/profile#skills")
 
 

@@ -1,18 +1,19 @@
 """Questions, answers, comments and votes."""
+
 from __future__ import annotations
 
 from aiohttp import web
 
 from ... import i18n
+from ...federation import documents
 from ...services import accounts, answers, comments, questions, votes
 from ...services.errors import N_, ServiceError
 from ..forms import page_number, path_id, text
-from ...federation import documents
 from ..keys import CONFIG, DB, FEDERATION, MEMBER, VIEWS
-from .federation import as2_response, wants_activity_json
 from ..middleware import flash, require_member
 from ..render import form_error, render
 from .directory import pagination
+from .federation import as2_response, wants_activity_json
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 20
@@ -32,29 +33,43 @@ async def question_list(request: web.Request) -> web.Response:
     if request.query.get("author"):
         author = await accounts.get_member_by_handle(request.app[DB], request.query["author"])
     viewer = request.get(MEMBER)
-    items, total = await questions.list_questions(request.app[DB], tab=tab, offset=(page - 1) * PAGE_SIZE,
-                                                  limit=PAGE_SIZE, author_id=author.id if author else None,
-                                                  viewer_id=viewer.id if viewer else None)
-    return render(request, "questions.html", {"items": items, "tab": tab, "author": author,
-                                              "pagination": pagination(page, total, PAGE_SIZE)})
+    items, total = await questions.list_questions(
+        request.app[DB],
+        tab=tab,
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        author_id=author.id if author else None,
+        viewer_id=viewer.id if viewer else None,
+    )
+    return render(
+        request,
+        "questions.html",
+        {"items": items, "tab": tab, "author": author, "pagination": pagination(page, total, PAGE_SIZE)},
+    )
 
 
 @routes.get("/questions/new")
 async def ask_form(request: web.Request) -> web.Response:
     require_member(request)
-    return render(request, "ask.html", {"kind": request.query.get("kind", "question"),
-                                        "tags": request.query.get("tag", "")})
+    return render(
+        request, "ask.html", {"kind": request.query.get("kind", "question"), "tags": request.query.get("tag", "")}
+    )
 
 
 @routes.post("/questions")
 async def ask(request: web.Request) -> web.Response:
     member = require_member(request)
     form = await request.post()
-    values = {"title": text(form, "title", 1000), "body": text(form, "body", 100_000),
-              "tags": text(form, "tags", 1000), "kind": text(form, "kind", 20) or "question"}
+    values = {
+        "title": text(form, "title", 1000),
+        "body": text(form, "body", 100_000),
+        "tags": text(form, "tags", 1000),
+        "kind": text(form, "kind", 20) or "question",
+    }
     try:
-        question = await questions.ask(request.app[DB], member, base_url=request.app[CONFIG].base_url,
-                                       language=i18n.current_language(), **values)
+        question = await questions.ask(
+            request.app[DB], member, base_url=request.app[CONFIG].base_url, language=i18n.current_language(), **values
+        )
     except ServiceError as exc:
         return form_error(request, "ask.html", exc, values)
     raise web.HTTPSeeOther(f"/questions/{question.id}")
@@ -83,8 +98,17 @@ async def edit_question_form(request: web.Request) -> web.Response:
     context = await _page_context(request, _id(request))
     q = context["q"]
     questions.check_can_edit(member, q)
-    return render(request, "ask.html", {"editing": q, "title": q.title, "body": q.body_md, "kind": q.kind,
-                                        "tags": " ".join(t.name for t in context["page"].tags)})
+    return render(
+        request,
+        "ask.html",
+        {
+            "editing": q,
+            "title": q.title,
+            "body": q.body_md,
+            "kind": q.kind,
+            "tags": " ".join(t.name for t in context["page"].tags),
+        },
+    )
 
 
 @routes.post("/questions/{id}/edit")
@@ -94,8 +118,9 @@ async def edit_question(request: web.Request) -> web.Response:
     form = await request.post()
     values = {"title": text(form, "title", 1000), "body": text(form, "body", 100_000), "tags": text(form, "tags", 1000)}
     try:
-        await questions.edit_question(request.app[DB], member, question_id,
-                                      base_url=request.app[CONFIG].base_url, **values)
+        await questions.edit_question(
+            request.app[DB], member, question_id, base_url=request.app[CONFIG].base_url, **values
+        )
     except ServiceError as exc:
         context = await _page_context(request, question_id)
         return form_error(request, "ask.html", exc, {"editing": context["q"], "kind": context["q"].kind, **values})
@@ -125,8 +150,9 @@ async def post_answer(request: web.Request) -> web.Response:
     try:
         answer = await answers.post_answer(request.app[DB], member, question_id, body, request.app[CONFIG].base_url)
     except ServiceError as exc:
-        return form_error(request, "question.html", exc, {**await _page_context(request, question_id),
-                                                           "answer_body": body})
+        return form_error(
+            request, "question.html", exc, {**await _page_context(request, question_id), "answer_body": body}
+        )
     raise web.HTTPSeeOther(f"/questions/{question_id}#answer-{answer.id}")
 
 
@@ -139,13 +165,23 @@ async def add_comment(request: web.Request) -> web.Response:
     answer_id = _id(request, "answer_id") if "answer_id" in request.match_info else None
     question_id = None if answer_id else _id(request)
     try:
-        comment = await comments.add_comment(request.app[DB], member, question_id=question_id, answer_id=answer_id,
-                                             body=body, base_url=request.app[CONFIG].base_url)
+        comment = await comments.add_comment(
+            request.app[DB],
+            member,
+            question_id=question_id,
+            answer_id=answer_id,
+            body=body,
+            base_url=request.app[CONFIG].base_url,
+        )
     except ServiceError as exc:
         if question_id is None:
             question_id = (await answers.get_answer(request.app[DB], answer_id)).question_id
-        return form_error(request, "question.html", exc, {**await _page_context(request, question_id),
-                                                           "comment_body": body, "comment_target": answer_id})
+        return form_error(
+            request,
+            "question.html",
+            exc,
+            {**await _page_context(request, question_id), "comment_body": body, "comment_target": answer_id},
+        )
     raise web.HTTPSeeOther(f"/questions/{comment.question_id}#comment-{comment.id}")
 
 

@@ -1,4 +1,5 @@
 """Following, notifications, search and finding experts."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -81,22 +82,36 @@ async def search_page(request: web.Request) -> web.Response:
     answered = answered if answered in ("yes", "no") else ""
     page = page_number(request.query)
     viewer = request.get(MEMBER)
-    hits, total = await search.search(request.app[DB], query, tag=tag, answered=answered,
-                                      offset=(page - 1) * 20, limit=20, viewer_id=viewer.id if viewer else None)
-    return render(request, "search.html", {"query": query, "tag": tag, "answered": answered, "hits": hits,
-                                           "pagination": pagination(page, total, 20)})
+    hits, total = await search.search(
+        request.app[DB],
+        query,
+        tag=tag,
+        answered=answered,
+        offset=(page - 1) * 20,
+        limit=20,
+        viewer_id=viewer.id if viewer else None,
+    )
+    return render(
+        request,
+        "search.html",
+        {"query": query, "tag": tag, "answered": answered, "hits": hits, "pagination": pagination(page, total, 20)},
+    )
 
 
 @routes.get("/experts")
 async def experts_page(request: web.Request) -> web.Response:
     db = request.app[DB]
     name = request.query.get("skill", "").strip()
-    context: dict = {"skill_query": name[:50], "experts": [], "skill": None,
-                     "popular": await skills.popular_skills(db, limit=30)}
+    context: dict = {
+        "skill_query": name[:50],
+        "experts": [],
+        "skill": None,
+        "popular": await skills.popular_skills(db, limit=30),
+    }
     if name:
         try:
             context["skill"] = await skills.get_skill(db, skills.normalize_skill(name))
             context["experts"] = await skills.experts(db, context["skill"], limit=50)
-        except ServiceError as exc:
+        except ServiceError:
             context["not_found"] = True
     return render(request, "experts.html", context)
