@@ -256,6 +256,7 @@ def cmd_federation(args) -> None:
 
 
 def cmd_queue(args) -> None:
+    from .jobs import DELIVERIES
     from .services import queue_admin
 
     config = _config(args)
@@ -263,10 +264,12 @@ def cmd_queue(args) -> None:
     async def work(db) -> str:
         if args.queue_command == "status":
             rows = await queue_admin.status(db)
-            lines = [f"{'instance':40} {'pending':>8} {'failed':>7}  oldest pending"]
+            states = [state.name for state in DELIVERIES.listed]
+            lines = [f"{'instance':40} " + " ".join(f"{s:>9}" for s in states) + "  oldest pending"]
             for row in rows:
-                lines.append(f"{row.domain:40} {row.pending:8} {row.failed:7}  {row.oldest_pending or '-'}")
-            lines.append(f"{'total':40} {sum(r.pending for r in rows):8} {sum(r.failed for r in rows):7}")
+                counts = " ".join(f"{row.counts[s]:9}" for s in states)
+                lines.append(f"{row.domain:40} {counts}  {row.oldest_pending or '-'}")
+            lines.append(f"{'total':40} " + " ".join(f"{sum(r.counts[s] for r in rows):9}" for s in states))
             return "\n".join(lines)
         if args.queue_command == "retry":
             return f"{await queue_admin.retry(db, None, args.domain or '')} deliveries due now"
@@ -395,7 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     queue = commands.add_parser("queue", help="the delivery queue")
     queue_commands = queue.add_subparsers(dest="queue_command", required=True, metavar="ACTION")
-    queue_commands.add_parser("status", help="pending and failed deliveries per instance").set_defaults(func=cmd_queue)
+    queue_commands.add_parser(
+        "status", help="deliveries per instance in each waiting or unsuccessful state"
+    ).set_defaults(func=cmd_queue)
     for name, text in (("retry", "make waiting deliveries due now"), ("drop", "give up waiting deliveries")):
         p = queue_commands.add_parser(name, help=text)
         p.add_argument("--domain", help="only this instance")

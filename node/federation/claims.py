@@ -8,10 +8,11 @@ import os
 
 from sqlalchemy import select, union, update
 
-from ..models import Delivery, InboxItem, utcnow
+from ..jobs import PENDING, QUEUES
+from ..models import utcnow
 from .context import Federation
 
-QUEUES = (Delivery, InboxItem)
+MODELS = tuple(queue.model for queue in QUEUES)
 
 
 def _alive(pid: int) -> bool:
@@ -31,9 +32,9 @@ async def take_back_dead_claims(fed: Federation) -> int:
     holders = union(
         *(
             select(model.claimed_by).where(
-                model.state == "pending", model.claimed_by.startswith(host + ":", autoescape=True)
+                model.state == PENDING, model.claimed_by.startswith(host + ":", autoescape=True)
             )
-            for model in QUEUES
+            for model in MODELS
         )
     )
 
@@ -49,10 +50,10 @@ async def take_back_dead_claims(fed: Federation) -> int:
         return sum(
             session.execute(
                 update(model)
-                .where(model.state == "pending", model.claimed_by.in_(dead))
+                .where(model.state == PENDING, model.claimed_by.in_(dead))
                 .values(next_attempt_at=now, claim_token="", claimed_by="")
             ).rowcount
-            for model in QUEUES
+            for model in MODELS
         )
 
     return await fed.db.run_write(take_back)
@@ -65,10 +66,10 @@ async def give_back_own_claims(fed: Federation) -> int:
         return sum(
             session.execute(
                 update(model)
-                .where(model.state == "pending", model.claimed_by == fed.worker_name)
+                .where(model.state == PENDING, model.claimed_by == fed.worker_name)
                 .values(next_attempt_at=utcnow(), claim_token="", claimed_by="")
             ).rowcount
-            for model in QUEUES
+            for model in MODELS
         )
 
     return await fed.db.run_write(give_back)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, exists, select
 
+from ..jobs import DELIVERIES, INBOX
 from ..models import Delivery, InboxItem, OutgoingActivity, utcnow
 from .context import Federation
 
@@ -18,10 +19,8 @@ async def purge_finished(fed: Federation) -> int:
     `retention_days`; returns how many rows went. Pending work is never touched."""
     cutoff = utcnow() - timedelta(days=fed.config.retention_days)
     finished = {
-        Delivery: select(Delivery.id).where(
-            Delivery.state.in_(("done", "failed", "cancelled")), Delivery.created_at < cutoff
-        ),
-        InboxItem: select(InboxItem.id).where(InboxItem.state.in_(("done", "failed")), InboxItem.received_at < cutoff),
+        Delivery: select(Delivery.id).where(Delivery.state.in_(DELIVERIES.finished), Delivery.created_at < cutoff),
+        InboxItem: select(InboxItem.id).where(InboxItem.state.in_(INBOX.finished), InboxItem.received_at < cutoff),
         OutgoingActivity: select(OutgoingActivity.id).where(
             OutgoingActivity.created_at < cutoff, ~exists().where(Delivery.activity_ref == OutgoingActivity.id)
         ),

@@ -7,8 +7,6 @@ from sqlmodel import Field, SQLModel
 
 from .base import utcnow
 
-STATES = ("pending", "done", "failed", "cancelled")  # cancelled: stopped by this instance's policy, never sent
-
 
 class Setting(SQLModel, table=True):
     """Instance-wide values kept in the database (the instance actor's keys, later the admin's settings)."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from ..db import Database
+from ..jobs import DELIVERIES, PENDING
 from ..models import Delivery, Member, utcnow
 from . import audit
 from .federation_policy import normalize_domain
@@ -16,33 +17,33 @@ from .federation_policy import normalize_domain
 @dataclass
 class QueueRow:
     domain: str
-    pending: int
-    failed: int
+    counts: dict[str, int]  # per listed state of jobs.DELIVERIES
     oldest_pending: datetime | None
 
 
 async def status(db: Database) -> list[QueueRow]:
+    """Deliveries per instance, counted in each state the queue declares as listed (jobs.DELIVERIES)."""
+    listed = [state.name for state in DELIVERIES.listed]
     async with db.read() as session:
         rows = (
             await session.execute(
                 select(Delivery.domain, Delivery.state, func.count(), func.min(Delivery.created_at))
-                .where(Delivery.state.in_(("pending", "failed")))
+                .where(Delivery.state.in_(listed))
                 .group_by(Delivery.domain, Delivery.state)
             )
         ).all()
     by_domain: dict[str, QueueRow] = {}
     for domain, state, n, oldest in rows:
-        row = by_domain.setdefault(domain, QueueRow(domain, 0, 0, None))
-        if state == "pending":
-            row.pending, row.oldest_pending = n, oldest
-        else:
-            row.failed = n
-    return sorted(by_domain.values(), key=lambda r: (-r.pending, -r.failed, r.domain))
+        row = by_domain.setdefault(domain, QueueRow(domain, dict.fromkeys(listed, 0), None))
+        row.counts[state] = n
+        if state == PENDING:
+            row.oldest_pending = oldest
+    return sorted(by_domain.values(), key=lambda r: ([-r.counts[s] for s in listed], r.domain))
 
 
 async def retry(db: Database, actor: Member | None, domain: str = "") -> int:
     """Make pending (and failed) deliveries due now, for one instance or all; returns how many."""
-    condition = Delivery.state.in_(("pending", "failed"))
+    condition = Delivery.state.in_(DELIVERIES.sources_of(PENDING))
     if domain:
         condition = condition & (Delivery.domain == normalize_domain(domain))
     async with db.write() as session:
@@ -51,7 +52,7 @@ async def retry(db: Database, actor: Member | None, domain: str = "") -> int:
             await session.execute(
                 update(Delivery)
                 .where(condition)
-                .values(state="pending", next_attempt_at=utcnow(), attempts=0, claim_token="")
+                .values(state=PENDING, next_attempt_at=utcnow(), attempts=0, claim_token="")
             )
         ).rowcount
         audit.record(session, actor, "queue.retry", domain or "all", f"{count} deliveries")
@@ -60,7 +61,7 @@ async def retry(db: Database, actor: Member | None, domain: str = "") -> int:
 
 async def drop(db: Database, actor: Member | None, domain: str = "") -> int:
     """Give up on what is waiting for one instance (or all); returns how many deliveries were dropped."""
-    condition = Delivery.state.in_(("pending", "failed"))
+    condition = Delivery.state.in_(DELIVERIES.sources_of("cancelled"))
     if domain:
         condition = condition & (Delivery.domain == normalize_domain(domain))
     async with db.write() as session:

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from ... import i18n
 from ...config import LANGUAGES, REGISTRATION_MODES
+from ...jobs import DELIVERIES
 from ...services import audit, federation_policy, instance_settings, instances, queue_admin, users_admin
 from ...services.errors import N_, ServiceError
 from ..forms import page_number, text
@@ -117,7 +118,8 @@ async def instances_page(request: web.Request) -> web.Response:
 @routes.get("/admin/queue")
 async def queue_page(request: web.Request) -> web.Response:
     require_admin(request)
-    return render(request, "admin/queue.html", {"rows": await queue_admin.status(request.app[DB])})
+    rows = await queue_admin.status(request.app[DB])
+    return render(request, "admin/queue.html", {"rows": rows, "states": DELIVERIES.listed})
 
 
 @routes.post("/admin/queue/{action}")

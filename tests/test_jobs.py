@@ -1,0 +1,51 @@
+"""The queues' states are declared once (node/jobs.py) and read by the queue status of the CLI and the admin page."""
+
+import pytest
+
+from node import jobs
+from node.federation import deliveries
+from node.models import Delivery
+from node.services import queue_admin
+
+from .support import log_in, make_member, post_form
+from .test_cli import run
+
+
+def test_a_queue_declaration_is_checked_when_it_is_made():
+    waiting = jobs.State("pending", "Pending", False, True, "")
+    done = jobs.State("done", "Done", True, False, "")
+    lost = jobs.State("lost", "Lost", True, False, "")
+    with pytest.raises(AssertionError, match="unreachable"):
+        jobs.Queue("q", Delivery, (waiting, done, lost), {"pending": {"done": "worker"}})
+    with pytest.raises(AssertionError, match="dead end"):
+        jobs.Queue("q", Delivery, (waiting, done), {"pending": {"pending": "retried forever"}})
+    with pytest.raises(AssertionError, match="initial state must be waiting"):
+        jobs.Queue("q", Delivery, (done, waiting), {"done": {"pending": "x"}})
+    assert jobs.DELIVERIES.finished == ("done", "failed", "cancelled") and jobs.INBOX.waiting == ("pending",)
+
+
+async def test_the_queue_page_and_status_show_every_listed_state(client, database):
+    await make_member(database, "ada", role="admin")
+    async with database.write() as session:
+        for n in range(3):
+            await deliveries.enqueue(session, {"id": f"https://here/a/{n}"}, None, ["https://slow.example/inbox"])
+    await queue_admin.drop(database, None, "slow.example")
+    async with database.write() as session:
+        await deliveries.enqueue(session, {"id": "https://here/a/9"}, None, ["https://slow.example/inbox"])
+    rows = await queue_admin.status(database)
+    assert [(r.domain, r.counts) for r in rows] == [("slow.example", {"pending": 1, "failed": 0, "cancelled": 3})]
+
+    await log_in(client, "ada")
+    page = await (await client.get("/admin/queue")).text()
+    header = page.split("<thead>")[1].split("</thead>")[0]
+    assert [label in header for label in ("Pending", "Failed", "Cancelled")] == [True, True, True]
+    row = page.split("<td>slow.example</td>")[1].split("</tr>")[0]
+    assert "<td>1</td><td>0</td><td>3</td>" in row
+    assert (await post_form(client, "/admin/queue/retry", {"domain": "slow.example"})).status == 303
+    assert [r.counts for r in await queue_admin.status(database)] == [{"pending": 1, "failed": 0, "cancelled": 3}]
+
+
+def test_skiller_queue_status_prints_a_column_per_listed_state(tmp_path):
+    run(tmp_path, "init", "--non-interactive")
+    out = run(tmp_path, "queue", "status").stdout
+    assert out.splitlines()[0].split()[:4] == ["instance", "pending", "failed", "cancelled"]
