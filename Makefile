@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test demo messages
+.PHONY: run test test-quick check demo messages
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Skiller node needs Python 3.11 or newer."; exit 1; }
@@ -18,6 +18,16 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
+
+# The edit–test loop: SQLite only, no browser, no tests that start other processes (under a minute).
+test-quick: $(VENV)/.installed
+	env -u SKILLER_TEST_POSTGRES_URL -u CI $(BIN)/python -m pytest -q -m "not browser and not slow" -n auto
+
+# Lint, format and types, as CI checks them.
+check: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 demo: $(VENV)/.installed
 	$(BIN)/skiller init --non-interactive

@@ -20,6 +20,18 @@ POSTGRES_URL = os.environ.get("SKILLER_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
+# Tests that drive separate processes (the CLI, worker processes, benchmarks, packaging, deployment checks): left
+# out of `make test-quick`, the edit–test loop; `make test` runs everything.
+SLOW_MODULES = {"test_cli", "test_cli_concurrency", "test_bench", "test_workers", "test_deploy", "test_packaging",
+                "test_db_copy"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_configure(config):
     if os.environ.get("CI") and not POSTGRES_URL:
         raise pytest.UsageError("CI must run the PostgreSQL tests: set SKILLER_TEST_POSTGRES_URL")
