@@ -7,7 +7,6 @@ import io
 from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
@@ -16,8 +15,8 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 from .config import LANGUAGES
+from .resources import LOCALE_DIR
 
-LOCALE_DIR = Path(__file__).parent / "locale"
 _language: ContextVar[str] = ContextVar("language", default="en")
 
 

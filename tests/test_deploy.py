@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -103,3 +104,25 @@ def test_example_production_configuration_is_valid_and_says_https():
     config = load_config(DEPLOY / "skiller.example.toml", env={})
     assert config.base_url.startswith("https://") and config.trust_forwarded_for
     assert config.database_url.startswith("postgresql") and config.worker_metrics_port
+
+
+def test_guides_and_image_install_the_wheel_into_opt_skiller_venv():
+    for name in ("INSTALL.md", "UPGRADE.md", "Containerfile"):
+        text = (DEPLOY / name).read_text()
+        assert "install -e" not in text, f"{name} still installs an editable checkout"
+    assert "python -m build" in (DEPLOY / "INSTALL.md").read_text()
+    assert "/opt/skiller/.venv/bin/pip install dist/skiller_node-" in (DEPLOY / "INSTALL.md").read_text()
+    container = (DEPLOY / "Containerfile").read_text()
+    assert "python -m build --wheel" in container and "/opt/skiller/.venv/bin/pip install" in container
+
+
+def test_nginx_serves_the_static_files_of_the_installed_package():
+    from node import resources
+
+    site = (DEPLOY / "nginx" / "skiller.conf").read_text()
+    alias = re.search(r"location /static/ \{\s*alias (\S+);", site)
+    assert alias, "the site has no /static/ location"
+    installed = re.fullmatch(r"/opt/skiller/\.venv/lib/python3\.\d+/site-packages/(.+)/", alias.group(1))
+    assert installed, alias.group(1)
+    assert installed.group(1) == resources.STATIC_DIR.relative_to(resources.PACKAGE_DIR.parent).as_posix()
+    assert (resources.STATIC_DIR / "style.css").is_file()

@@ -14,6 +14,7 @@ from .. import workers
 from ..config import Config
 from ..db import Database
 from ..federation.runtime import create_federation, outbound_client
+from ..resources import STATIC_DIR
 from .keys import CONFIG, DB, FEDERATION, SECURITY_HEADERS, TEMPLATES, VIEWS
 from .middleware import context_middleware, csrf_middleware, error_middleware, observe_middleware
 from .render import create_environment
@@ -21,7 +22,6 @@ from .security import security_headers
 from .views import accounts, admin, directory, federation, moderation, profiles, questions, social
 from .views_counter import ViewCounter
 
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 MAX_REQUEST_BYTES = 3 * 1024 * 1024  # the avatar limit plus form overhead
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import jinja2
 from aiohttp import web
 
 from .. import i18n, uris
+from ..resources import TEMPLATE_DIR
 from ..services import instance_settings
 from .keys import CONFIG, CSRF_TOKEN, FLASHES, MEMBER, SITE, TEMPLATES, UNREAD
-
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
 def create_environment() -> jinja2.Environment:
@@ -22,7 +19,7 @@ def create_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]  # by the i18n extension
     env.filters.update(when=i18n.format_when, day=i18n.format_day, number=i18n.format_number)
     env.globals.update(uris=uris, current_language=i18n.current_language)
     return env
