@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from functools import lru_cache
 
@@ -95,3 +96,12 @@ def render_markdown(source: str, local_prefix: str = "") -> str:
 def render_inline_markdown(source: str, local_prefix: str = "") -> str:
     """One paragraph of Markdown (emphasis, code, links) for comments."""
     return clean_html(_markdown.renderInline(source), local_prefix)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(html: str) -> str:
+    """The text of stored (already sanitized) HTML: tags become spaces, entities characters. For search terms,
+    excerpts and summaries, never for display as HTML."""
+    return html_lib.unescape(_TAG.sub(" ", html))

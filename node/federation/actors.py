@@ -14,7 +14,7 @@ from activitypub.client import FetchError
 from activitypub.origins import authority_of, same_origin
 from webfinger.client import WebFingerError, resolve_handle
 
-from ..models import Member, MemberSkill, utcnow
+from ..models import Instance, Member, MemberSkill, utcnow
 from ..sanitize import clean_html
 from ..services.errors import N_, InvalidInput, NotFound
 from ..services.skills import get_or_create_skill, normalize_skill
@@ -173,8 +173,6 @@ def _int(value) -> int:
 
 async def describe_instance(fed: Federation, domain: str) -> None:
     """Learn which software a newly met server runs (NodeInfo), for the known-instances page. Best effort."""
-    from ..models import Instance
-
     async with fed.db.read() as session:
         known = await session.get(Instance, domain)
     if known is not None and known.software:
@@ -225,7 +223,7 @@ async def get_actor(fed: Federation, actor_id: str, refresh: bool = False) -> Me
 async def public_key_for(fed: Federation, key_id: str, refresh: bool) -> tuple[str, str] | None:
     """The (owner, PEM) of a remote key, for inbox verification. Fetched when unknown, or again on `refresh` (a
     signature did not verify: the key may have been rotated), but at most once per key id per interval, and
-    once for all the requests that ask meanwhile (keys.KeyFetchLimit); within the interval, what is known is
+    once for all the requests that ask meanwhile (key_fetches.KeyFetchLimit); within the interval, what is known is
     the answer."""
     if not refresh:
         known = fed.cached_key(key_id) or await _stored_key(fed, key_id)
@@ -248,7 +246,7 @@ async def _fetch_key(fed: Federation, key_id: str) -> tuple[str, str] | None:
     except (FetchError, InvalidInput) as exc:
         log.info("no key for %s: %s", key_id, exc)
         return None
-    if member.key_id != key_id:
+    if member.key_id != key_id or member.actor_url is None:
         return None
     fed.cache_key(key_id, (member.actor_url, member.public_key_pem))
     return member.actor_url, member.public_key_pem

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import os
+import secrets
 import socket
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from activitypub.client import GuardedClient
+from activitypub.inbox import SenderRateLimit
 
 from ..config import Config
 from ..db import Database
+from ..observability import Metrics
+from ..services.federation_policy import PolicySnapshot, snapshot
+from .inbox_writer import InboxWriter
+from .key_fetches import KeyFetchLimit
 
 
 @dataclass
@@ -22,25 +30,14 @@ class Federation:
     instance_keys: tuple[str, str] | None = None  # (private PEM, public PEM), loaded on first use
     # Remote public keys by key id: verifying an inbox POST must not cost a database read each time.
     key_cache: OrderedDict = field(default_factory=OrderedDict)
-    inbox_writer: object = None
-    metrics: object = None  # node.observability.Metrics
+    inbox_writer: InboxWriter = field(init=False)
+    metrics: Metrics = field(default_factory=Metrics)
 
     worker_name: str = ""  # who holds this process's claims: host and process id (see claims.py)
 
     def __post_init__(self) -> None:
-        import asyncio
-        import itertools
-        import secrets
-
-        from activitypub.inbox import SenderRateLimit
-
-        from ..observability import Metrics
-        from .inbox_writer import InboxWriter
-        from .keys import KeyFetchLimit
-
         self.keys_lock = asyncio.Lock()  # the instance key pair is made once
         self.inbox_writer = InboxWriter(self.db)
-        self.metrics = self.metrics or Metrics()
         # Per process, in memory: remote key fetches (one per key id per interval) and inbox POSTs per server.
         self.key_fetch_limit = KeyFetchLimit()
         rate = self.config.inbox_rate_per_domain
@@ -54,9 +51,7 @@ class Federation:
         return f"{self._process_token}-{next(self._claims)}"
 
     @cached_property
-    def policy(self):
-        from ..services.federation_policy import snapshot
-
+    def policy(self) -> PolicySnapshot:
         return snapshot(self.db)
 
     def cached_key(self, key_id: str) -> tuple[str, str] | None:

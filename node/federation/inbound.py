@@ -22,8 +22,8 @@ from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
 
 from ..db import insert_ignoring_duplicates
-from ..models import Answer, Comment, Member, MemberFollow, Question, Report, Tombstone, utcnow
-from ..services import answers, comments, follows, questions, skills, users_admin, votes
+from ..models import Answer, Comment, DomainPolicy, Member, MemberFollow, Question, Report, Tombstone, utcnow
+from ..services import answers, comments, follows, questions, reports, skills, users_admin, votes
 from ..services.errors import ServiceError
 from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, public_key_for
 from .context import Federation
@@ -248,8 +248,8 @@ async def on_undo(fed: Federation, signer: Member, activity: dict) -> None:
         if current is not None and current.activity_id and id_of(undone) not in (None, current.activity_id):
             raise Ignored("Undo of an earlier Follow")
         await follows.unfollow_member(fed.db, signer, followed)
-    elif kind == "Like" and local_skill(fed, id_of(undone.get("object"))):
-        username, skill = local_skill(fed, id_of(undone.get("object")))
+    elif kind == "Like" and (endorsed := local_skill(fed, id_of(undone.get("object")))):
+        username, skill = endorsed
         member = await find_local_member(fed, f"{fed.base_url}/users/{username}")
         if member is not None:
             try:
@@ -324,7 +324,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
     """A post or a reply. `shared_by_followed`: announced by a community someone here follows (Lemmy)."""
     obj = activity.get("object")
     kind = first_type(obj, POST_TYPES)
-    if kind is None:
+    if kind is None or not isinstance(obj, dict):
         raise Ignored("Create of something that is not a post")
     object_id = obj["id"]
     if id_of(obj.get("attributedTo")) != signer.actor_url:
@@ -494,7 +494,7 @@ async def on_announce(fed: Federation, signer: Member, activity: dict) -> None:
     inner = activity.get("object")
     kind = first_type(inner, HANDLERS)
     author_id = id_of(inner.get("actor")) if isinstance(inner, dict) else None
-    if kind not in ("Create", "Update", "Delete") or not isinstance(author_id, str):
+    if kind not in ("Create", "Update", "Delete") or not isinstance(inner, dict) or not isinstance(author_id, str):
         raise Ignored("boosts are recorded, not shown")
     inner = {**inner, "type": kind}
     if kind == "Delete":
@@ -517,9 +517,6 @@ async def on_announce(fed: Federation, signer: Member, activity: dict) -> None:
 
 async def on_flag(fed: Federation, signer: Member, activity: dict) -> None:
     """A report from another server about someone here (or their content) becomes a report here."""
-    from ..models import DomainPolicy
-    from ..services import reports
-
     async with fed.db.read() as session:
         policy = await session.get(DomainPolicy, signer.domain)
     if policy is not None and policy.reject_reports:

@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from activitypub.as2 import AS_PUBLIC, activity, tombstone
 
 from .. import uris
-from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Skill, utcnow
+from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Report, Skill, utcnow
 from ..services import events
 from ..services.mentions import mentioned_members
+from ..services.skills import skills_in
 from . import to_as2
 from .context import Federation
 from .deliveries import enqueue, inbox_of
@@ -260,8 +261,6 @@ async def _follow_answered(fed: Federation, session, actor: Member, data: dict) 
 
 async def _report_forwarded(fed: Federation, session, actor: Member, data: dict) -> None:
     """A report about someone elsewhere goes to their server as a Flag, from the instance (not the reporter)."""
-    from ..models import Report
-
     report = await session.get(Report, data["report_id"])
     author = await session.get(Member, report.target_member_id)
     if author is None or author.local:
@@ -318,8 +317,6 @@ async def _endorsement_set(fed: Federation, session, actor: Member, data: dict) 
 
 async def _profile_updated(fed: Federation, session, actor: Member, data: dict) -> None:
     """A changed profile (name, trade, bio, avatar, skills): followers' servers get an Update of the Person."""
-    from ..services.skills import skills_in
-
     person = to_as2.person(fed.base_url, actor, await skills_in(session, actor.id))
     person.pop("@context", None)
     actor_id = person["id"]

@@ -1,17 +1,15 @@
-"""The outbound HTTP client and the workers, set up the same way by `skiller serve` and `skiller worker`."""
+"""The federation context and its outbound HTTP client, set up the same way by `skiller serve` and `skiller worker`."""
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
 from activitypub.client import DEFAULT_TIMEOUT, GuardedClient, guarded_connector
 
-from .. import __version__, workers
+from .. import __version__
 from ..config import Config
 from ..db import Database
 from . import publish
@@ -41,42 +39,3 @@ async def outbound_client(fed: Federation) -> AsyncIterator[None]:
         yield
     finally:
         await session.close()
-
-
-@asynccontextmanager
-async def metrics_server(fed: Federation, host: str, port: int) -> AsyncIterator[None]:
-    """GET /metrics for this worker process (nothing when `port` is 0)."""
-    if not port:
-        yield
-        return
-
-    async def metrics(request: web.Request) -> web.Response:
-        return web.Response(body=await fed.metrics.render(fed.db), content_type="text/plain", charset="utf-8")
-
-    app = web.Application()
-    app.router.add_get("/metrics", metrics)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    try:
-        yield
-    finally:
-        await runner.cleanup()
-
-
-async def run_worker_process(config: Config) -> None:
-    """`skiller worker`: until SIGTERM or SIGINT, which let the batch in hand go back to the queue."""
-    db = Database(config.database_url)
-    fed = create_federation(config, db)
-    loop = asyncio.get_running_loop()
-    try:
-        async with outbound_client(fed), metrics_server(fed, config.host, config.worker_metrics_port):
-            task = asyncio.create_task(workers.run_forever(fed))
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, task.cancel)
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-    finally:
-        await db.close()

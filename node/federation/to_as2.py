@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from activitypub.as2 import AS_PUBLIC, default_context, format_datetime, hashtag, mention, property_value
 from activitypub.collections import ordered_collection, ordered_collection_page
 
 from .. import uris
 from ..models import Answer, Comment, Member, Question, Skill
+from ..sanitize import plain_text
 from ..services.skills import SkillView
 
 SKILLER_NS = "https://skiller-node.org/ns#"
@@ -27,7 +29,9 @@ LEVEL_NAMES = {1: "beginner", 2: "intermediate", 3: "advanced", 4: "expert"}
 
 
 def actor_url(base: str, member: Member) -> str:
-    return member.actor_url if not member.local else uris.actor_id(base, member.username)
+    if member.local:
+        return uris.actor_id(base, member.username)
+    return member.actor_url or ""
 
 
 def followers_url(base: str, member: Member) -> str:
@@ -136,7 +140,7 @@ def question_object(
     author: Member,
     tags: list[Skill],
     accepted_answer: str | None = None,
-    mentioned: list[Member] = (),
+    mentioned: Sequence[Member] = (),
 ) -> dict:
     """A question as a `Question` without oneOf/anyOf (Mastodon shows it as a post, not a poll);
     a discussion post as an `Article`. Mastodon ignores `name`, so `content` starts with the title."""
@@ -171,8 +175,6 @@ def question_object(
 
 
 def _excerpt(body_html: str, length: int = 280) -> str:
-    from ..services.search import plain_text
-
     text = " ".join(plain_text(body_html).split())
     return html.escape(text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + "…")
 

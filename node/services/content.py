@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..sanitize import clean_html, render_inline_markdown, render_markdown
+from ..sanitize import clean_html, plain_text, render_inline_markdown, render_markdown
 from .errors import N_, InvalidInput
 from .mentions import domain_of, link_mentions, mentioned_members
 
@@ -39,8 +39,6 @@ def check_comment(body: str) -> str:
 
 def remote_body(html: str, base_url: str, max_length: int = BODY_MAX) -> tuple[str, str]:
     """(plain text, sanitized HTML) of content received from another server."""
-    from .search import plain_text
-
     if len(html) > 4 * max_length:
         raise InvalidInput(N_("The text is too long ({n} characters at most)."), field="body", n=max_length)
     cleaned = clean_html(html, base_url.rstrip("/") + "/")

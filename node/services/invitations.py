@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from ..db import Database
 from ..models import Invitation, InvitationRequest, Member, utcnow
+from . import audit
+from .account_fields import check_email
 from .errors import N_, Forbidden, InvalidInput, NotFound
 
 MAX_USES = 100
@@ -81,8 +83,6 @@ async def revoke_invitation(db: Database, actor: Member, code: str) -> None:
         invitation.revoked_at = invitation.revoked_at or utcnow()
         session.add(invitation)
         if invitation.created_by_id != actor.id:  # an administrator acting on someone else's invitation
-            from . import audit
-
             audit.record(session, actor, "invitations.revoke", code)
 
 
@@ -103,8 +103,6 @@ async def invitations_of(db: Database, member: Member, everyone: bool = False) -
 
 
 async def request_invitation(db: Database, name: str, email: str, message: str) -> None:
-    from .accounts import check_email
-
     name, message = name.strip(), message.strip()
     if not name or len(name) > 100:
         raise InvalidInput(N_("Tell us your name (100 characters at most)."), field="name")

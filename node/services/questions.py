@@ -28,6 +28,7 @@ from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
 from .notifications import notify
 from .skills import get_or_create_skill, normalize_skill
+from .visibility import visible_to
 
 MAX_TAGS = 5
 
@@ -368,21 +369,6 @@ async def _with_tags(session, rows) -> list[QuestionSummary]:
     for qid, skill in tag_rows:
         by_question.setdefault(qid, []).append(skill)
     return [QuestionSummary(q, m, by_question.get(q.id, [])) for q, m in rows]
-
-
-async def visible_to(db: Database, viewer_id: int | None):
-    """Who may appear in public lists: not silenced members nor accounts of limited servers, unless the
-    viewer follows them."""
-    from .federation_policy import on_domain, snapshot
-
-    limited = await snapshot(db).limited_domains()
-    hidden = Member.silenced.is_(True)
-    for domain in limited:  # a limited server's subdomains and other ports too, as the policy matches them
-        hidden = hidden | (Member.local.is_(False) & on_domain(Member.domain, domain))
-    if viewer_id is None:
-        return ~hidden
-    followed = select(MemberFollow.followed_id).where(MemberFollow.follower_id == viewer_id)
-    return ~hidden | Member.id.in_(followed) | (Member.id == viewer_id)
 
 
 async def list_questions(

@@ -8,10 +8,16 @@ from sqlalchemy import select
 
 from ..db import Database
 from ..models import REPORT_TARGETS, Answer, Comment, Member, Question, Report, utcnow
+from ..sanitize import plain_text
 from . import answers, audit, comments, events, questions, users_admin
 from .errors import N_, Forbidden, InvalidInput, NotFound
 
-TARGET_MODELS = {"question": Question, "answer": Answer, "comment": Comment, "member": Member}
+TARGET_MODELS: dict[str, type[Question] | type[Answer] | type[Comment] | type[Member]] = {
+    "question": Question,
+    "answer": Answer,
+    "comment": Comment,
+    "member": Member,
+}
 ACTIONS = ("none", "remove", "silence", "suspend")
 
 
@@ -75,8 +81,6 @@ class ReportView:
 
 
 async def open_reports(db: Database, state: str = "open", limit: int = 100) -> list[ReportView]:
-    from .search import plain_text
-
     async with db.read() as session:
         reports = list(
             await session.scalars(

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
-from sqlalchemy import and_, column, delete, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, column, delete, func, literal_column, select, table, text
 
 from ..db import Database
 from ..models import Answer, Member, Question, QuestionTag, SearchDocument, Skill
+from ..sanitize import plain_text
+from .visibility import visible_to
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
-TAG_RE = re.compile(r"<[^>]+>")
 _stemmers = {lang: snowballstemmer.stemmer(lang) for lang in ("french", "english")}
 MAX_QUERY_WORDS = 12
 MAX_CANDIDATES = 300  # results are the best 300 matching documents, ranked by the database
@@ -51,10 +52,6 @@ def terms(text_: str) -> str:
     return " ".join(seen)
 
 
-def plain_text(html_: str) -> str:
-    return html.unescape(TAG_RE.sub(" ", html_))
-
-
 async def index_question(session, question: Question) -> None:
     await _upsert(session, question.id, None, terms(question.title), terms(plain_text(question.body_html)))
 
@@ -78,10 +75,10 @@ async def _upsert(session, question_id: int, answer_id: int | None, title_terms:
 
 async def unindex(session, question_id: int, answer_id: int | None = None) -> None:
     """Remove a deleted answer, or a deleted question with all its answers, from the index."""
-    condition = SearchDocument.question_id == question_id
+    conditions = [SearchDocument.question_id == question_id]
     if answer_id is not None:
-        condition = and_(condition, SearchDocument.answer_id == answer_id)
-    await session.execute(delete(SearchDocument).where(condition))
+        conditions.append(SearchDocument.answer_id == answer_id)
+    await session.execute(delete(SearchDocument).where(*conditions))
 
 
 def query_groups(query: str) -> list[tuple[str, ...]]:
@@ -121,8 +118,6 @@ async def search(
         best: dict[int, tuple[int, int | None]] = {}
         for qid, aid in await _ranked_documents(session, db.is_sqlite, groups):
             best.setdefault(qid, (len(best), aid))
-        from .questions import visible_to
-
         conditions = [
             Question.id.in_(list(best)),
             Question.deleted_at.is_(None),
@@ -209,7 +204,7 @@ async def _ranked_documents(session, is_sqlite: bool, groups) -> list[tuple[int,
         )
         return [(qid, aid) for _, qid, aid in sorted(docs, key=lambda d: position[d.id])]
     tsquery = " & ".join("(" + " | ".join(group) + ")" for group in groups)
-    vector = literal_column(PG_VECTOR)
+    vector: ColumnElement[str] = literal_column(PG_VECTOR)
     return [
         (qid, aid)
         for qid, aid in (

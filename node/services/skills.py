@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 
 from ..db import Database, insert_ignoring_duplicates
-from ..models import LEVELS, Endorsement, Member, MemberSkill, Skill, utcnow
+from ..models import LEVELS, Answer, Endorsement, Member, MemberSkill, Question, QuestionTag, Skill, utcnow
 from . import events, reputation
 from .errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from .notifications import notify
@@ -61,7 +61,7 @@ async def add_skill(db: Database, member_id: int, label: str, level: int, years:
             count = await session.scalar(
                 select(func.count()).select_from(MemberSkill).where(MemberSkill.member_id == member_id)
             )
-            if count >= MAX_SKILLS:
+            if (count or 0) >= MAX_SKILLS:
                 raise InvalidInput(N_("A profile shows at most {n} skills."), field="skill", n=MAX_SKILLS)
             owned = MemberSkill(member_id=member_id, skill_id=skill.id)
         owned.level, owned.years = level, years
@@ -214,8 +214,6 @@ ACCEPTED_ANSWER_WEIGHT = 3
 
 async def experts(db: Database, skill: Skill, offset: int = 0, limit: int = 30) -> list[Expert]:
     """Members ranked for a skill by endorsements of it and answers accepted in questions tagged with it."""
-    from ..models import Answer, Question, QuestionTag
-
     accepted = (
         select(Answer.author_id.label("member_id"), func.count().label("n"))
         .join(Question, Question.accepted_answer_id == Answer.id)

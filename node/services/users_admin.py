@@ -6,7 +6,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from ..db import Database
 from ..models import ROLES, Answer, Comment, Member, MemberFollow, Question, SearchDocument, TagFollow, utcnow
-from . import audit, events, sessions
+from . import audit, events, reputation, sessions
 from .errors import N_, Forbidden, InvalidInput, NotFound
 
 
@@ -104,8 +104,6 @@ async def delete_account(db: Database, actor: Member | None, handle: str, reason
 
 async def remove_remote_account(db: Database, member_id: int) -> None:
     """A remote account was deleted on its server: its cached copy, posts and follows go."""
-    from . import reputation
-
     async with db.write() as session:
         await session.execute(delete(Member).where(Member.id == member_id, Member.local.is_(False)))
         await reputation.recount(session)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ...services import follows, profiles, questions, skills
+from ...services import federation_policy, follows, profiles, questions, skills
 from ...services.errors import ServiceError
 from ..forms import page_number
 from ..keys import DB, MEMBER, SITE
@@ -28,14 +28,14 @@ def pagination(page: int, total: int, size: int = PAGE_SIZE) -> dict:
 @routes.get("/")
 async def home(request: web.Request) -> web.Response:
     db = request.app[DB]
-    if request.get(MEMBER) is None:
+    member = request.get(MEMBER)
+    if member is None:
         members, total = await profiles.directory(db, limit=6)
         return render(
             request,
             "landing.html",
             {"members": members, "total": total, "skills": await skills.popular_skills(db, limit=12)},
         )
-    member = request[MEMBER]
     tab = request.query.get("tab", "feed")
     page = page_number(request.query)
     if tab == "feed":
@@ -114,15 +114,13 @@ async def tag_page(request: web.Request) -> web.Response:
             "items": items,
             "tab": tab,
             "pagination": pagination(page, total, 20),
-            "following": bool(member) and await follows.follows_tag(db, member.id, skill.id),
+            "following": member is not None and await follows.follows_tag(db, member.id, skill.id),
         },
     )
 
 
 @routes.get("/about")
 async def about(request: web.Request) -> web.Response:
-    from ...services import federation_policy
-
     site = request[SITE]
     moderated = (
         [p for p in await federation_policy.policies(request.app[DB]) if p.action in ("suspend", "limit")]
