@@ -32,8 +32,8 @@ def process_avatar(data: bytes, max_bytes: int) -> bytes:
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.seek(0)
-            image = ImageOps.exif_transpose(image).convert("RGBA")
-            square = ImageOps.fit(image, (SIZE, SIZE), Image.Resampling.LANCZOS)
+            upright = ImageOps.exif_transpose(image).convert("RGBA")
+            square = ImageOps.fit(upright, (SIZE, SIZE), Image.Resampling.LANCZOS)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise InvalidInput(N_("This file is not an image we can read."), field="avatar") from None
     out = io.BytesIO()

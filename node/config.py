@@ -71,10 +71,10 @@ def _coerce(name: str, kind: type, raw: object) -> object:
             return False
         raise ConfigError(f"{name}: expected true or false, got {raw!r}")
     if kind is int:
-        if isinstance(raw, bool):
+        if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
             raise ConfigError(f"{name}: expected an integer, got {raw!r}")
         try:
-            return int(raw)  # type: ignore[arg-type]
+            return int(raw)
         except (TypeError, ValueError):
             raise ConfigError(f"{name}: expected an integer, got {raw!r}") from None
     if not isinstance(raw, (str, int, float)):
@@ -135,7 +135,7 @@ def load_config(
             values.update(tomllib.loads(path.read_text("utf-8")))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    kinds = {f.name: f.type for f in fields(Config)}
+    kinds = {f.name: str(f.type) for f in fields(Config)}  # annotations are strings (postponed evaluation)
     types = {"str": str, "int": int, "bool": bool}
     unknown = sorted(set(values) - set(kinds))
     if unknown:

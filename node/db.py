@@ -119,12 +119,12 @@ class Database:
 
     async def run_read(self, work: Callable[[Session], T]) -> T:
         """Run `work(session)`, a function of plain blocking ORM reads, without blocking the event loop."""
-        if self._sync_sessions is None:
+        if (sync_sessions := self._sync_sessions) is None:
             async with self._sessions() as session:
                 return await session.run_sync(work)
 
         def in_thread() -> T:
-            with self._sync_sessions() as session:
+            with sync_sessions() as session:
                 return work(session)
 
         return await asyncio.to_thread(in_thread)
@@ -136,15 +136,15 @@ class Database:
         hooks. On SQLite the whole transaction is one hop to a thread under the write lock (through
         aiosqlite each statement, BEGIN and COMMIT would be a hop of its own).
         """
-        if self._sync_sessions is None:
+        if (sync_sessions := self._sync_write_sessions) is None or (write_lock := self._write_lock) is None:
             async with self._write_sessions() as session, session.begin():
                 return await session.run_sync(work)
 
         def in_thread() -> T:
-            with self._sync_write_sessions() as session, session.begin():
+            with sync_sessions() as session, session.begin():
                 return work(session)
 
-        async with self._write_lock:
+        async with write_lock:
             return await asyncio.to_thread(in_thread)
 
     async def insert_rows(self, model, rows: list[dict]) -> None:

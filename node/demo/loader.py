@@ -133,4 +133,4 @@ async def _load(
         )
     async with db.read() as session:
         total = await session.scalar(select(func.count()).select_from(Question))
-    return {"members": len(people), "questions": total}
+    return {"members": len(people), "questions": total or 0}

@@ -154,7 +154,7 @@ async def outbox(fed: Federation, username: str, page: int | None) -> dict:
                 )
             )
         )
-        tags = {}
+        tags: dict[int, list[Skill]] = {}
         for qid, skill in (
             (
                 await session.execute(

@@ -14,7 +14,7 @@ class Member(SQLModel, table=True):
     __tablename__ = "member"
     __table_args__ = (UniqueConstraint("username_key", "domain", name="uq_member_username_domain"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     username: str = Field(max_length=64)
     # Lower-cased username: uniqueness is case-insensitive on every database.
     username_key: str = Field(max_length=64, index=True)
@@ -75,7 +75,7 @@ class Member(SQLModel, table=True):
 class Invitation(SQLModel, table=True):
     __tablename__ = "invitation"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=64, unique=True)
     created_by_id: int | None = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
     note: str = Field(default="", max_length=200)
@@ -91,7 +91,7 @@ class InvitationRequest(SQLModel, table=True):
 
     __tablename__ = "invitation_request"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str = Field(max_length=100)
     email: str = Field(max_length=254)
     message: str = Field(default="", max_length=1000)
@@ -104,7 +104,7 @@ class LoginFailure(SQLModel, table=True):
 
     __tablename__ = "login_failure"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     key: str = Field(max_length=300, index=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
 

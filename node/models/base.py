@@ -14,6 +14,11 @@ SQLModel.metadata.naming_convention = {
 }
 metadata = SQLModel.metadata
 
+# Surrogate keys are declared `id: int = Field(default=None, primary_key=True)`: the database gives the value when
+# the row is flushed, and every row code reads (loaded, or flushed before use) has one. Declaring `int | None`
+# instead would make each `member.id` handed on look possibly absent. The column is the same either way (a primary
+# key is never nullable).
+
 
 def utcnow() -> datetime:
     """Aware UTC; sqlmodel's UTCDateTime columns store and return it as UTC on every database."""

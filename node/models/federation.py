@@ -23,7 +23,7 @@ class InboxItem(SQLModel, table=True):
     __tablename__ = "inbox_item"
     __table_args__ = (Index("ix_inbox_item_due", "state", "next_attempt_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     activity_id: str = Field(max_length=500, unique=True)
     activity_type: str = Field(default="", max_length=40)
     signer: str = Field(max_length=500)  # the actor whose key signed the request
@@ -45,7 +45,7 @@ class OutgoingActivity(SQLModel, table=True):
 
     __tablename__ = "outgoing_activity"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     activity_id: str = Field(max_length=500, unique=True)
     payload: str  # the exact JSON body to sign and send
     created_at: datetime = Field(default_factory=utcnow)
@@ -64,7 +64,7 @@ class Delivery(SQLModel, table=True):
         Index("ix_delivery_due", "state", "next_attempt_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     activity_ref: int = Field(foreign_key="outgoing_activity.id", ondelete="CASCADE")
     inbox_url: str = Field(max_length=500)
     domain: str = Field(max_length=255, index=True)

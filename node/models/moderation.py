@@ -28,7 +28,7 @@ class DomainPolicy(SQLModel, table=True):
 class Report(SQLModel, table=True):
     __tablename__ = "report"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     # Empty for a report that came from another server (a Flag).
     reporter_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     target_type: str = Field(max_length=16)
@@ -49,7 +49,7 @@ class AuditEntry(SQLModel, table=True):
 
     __tablename__ = "audit_entry"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     actor_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
     actor_name: str = Field(default="", max_length=100)  # kept when the account is gone; "cli" for the console
     action: str = Field(max_length=60)

@@ -14,7 +14,7 @@ class Question(SQLModel, table=True):
     __tablename__ = "question"
     __table_args__ = (Index("ix_question_activity", "deleted_at", "last_activity_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(default="question", max_length=16)
     author_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
     title: str = Field(max_length=300)
@@ -44,7 +44,7 @@ class QuestionTag(SQLModel, table=True):
 class Answer(SQLModel, table=True):
     __tablename__ = "answer"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     question_id: int = Field(foreign_key="question.id", ondelete="CASCADE", index=True)
     author_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
     body_md: str = Field(default="")
@@ -59,7 +59,7 @@ class Answer(SQLModel, table=True):
 class Comment(SQLModel, table=True):
     __tablename__ = "comment"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     question_id: int = Field(foreign_key="question.id", ondelete="CASCADE", index=True)
     # Set when the comment is on an answer rather than on the question itself.
     answer_id: int | None = Field(default=None, foreign_key="answer.id", ondelete="CASCADE", index=True)
@@ -76,7 +76,7 @@ class Revision(SQLModel, table=True):
 
     __tablename__ = "revision"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     question_id: int | None = Field(default=None, foreign_key="question.id", ondelete="CASCADE", index=True)
     answer_id: int | None = Field(default=None, foreign_key="answer.id", ondelete="CASCADE", index=True)
     editor_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
@@ -93,7 +93,7 @@ class Vote(SQLModel, table=True):
         Index("ix_vote_target", "target_type", "target_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
     target_type: str = Field(max_length=16)  # "question" or "answer"
     target_id: int

@@ -11,7 +11,7 @@ class SearchDocument(SQLModel, table=True):
     __tablename__ = "search_document"
     __table_args__ = (UniqueConstraint("question_id", "answer_id", name="uq_search_document_target"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     question_id: int = Field(foreign_key="question.id", ondelete="CASCADE", index=True)
     answer_id: int | None = Field(default=None, foreign_key="answer.id", ondelete="CASCADE")
     title_terms: str = Field(default="")

@@ -13,7 +13,7 @@ LEVELS = (1, 2, 3, 4)  # beginner, intermediate, advanced, expert
 class Skill(SQLModel, table=True):
     __tablename__ = "skill"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str = Field(max_length=50, unique=True)  # normalized: the tag string
     label: str = Field(max_length=50)
     created_at: datetime = Field(default_factory=utcnow)
@@ -23,7 +23,7 @@ class MemberSkill(SQLModel, table=True):
     __tablename__ = "member_skill"
     __table_args__ = (UniqueConstraint("member_id", "skill_id", name="uq_member_skill_member_skill"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
     skill_id: int = Field(foreign_key="skill.id", ondelete="CASCADE", index=True)
     level: int = Field(default=2)
@@ -36,7 +36,7 @@ class Endorsement(SQLModel, table=True):
     __tablename__ = "endorsement"
     __table_args__ = (UniqueConstraint("member_skill_id", "endorser_id", name="uq_endorsement_once"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_skill_id: int = Field(foreign_key="member_skill.id", ondelete="CASCADE", index=True)
     endorser_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
     created_at: datetime = Field(default_factory=utcnow)

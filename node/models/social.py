@@ -34,7 +34,7 @@ class Notification(SQLModel, table=True):
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_unread", "member_id", "read_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", ondelete="CASCADE")
     kind: str = Field(max_length=16)
     actor_id: int | None = Field(default=None, foreign_key="member.id", ondelete="CASCADE")

@@ -46,14 +46,14 @@ async def known_instances(
     db: Database, *, query: str = "", state: str = "", sort: str = "domain"
 ) -> list[KnownInstance]:
     async with db.read() as session:
-        members = dict(
+        members: dict[str, int] = dict(
             (
                 await session.execute(
                     select(Member.domain, func.count()).where(Member.local.is_(False)).group_by(Member.domain)
                 )
             ).all()
         )
-        followers = dict(
+        followers: dict[str, int] = dict(
             (
                 await session.execute(
                     select(Member.domain, func.count())
@@ -63,7 +63,7 @@ async def known_instances(
                 )
             ).all()
         )
-        pending = dict(
+        pending: dict[str, int] = dict(
             (
                 await session.execute(
                     select(Delivery.domain, func.count()).where(Delivery.state == "pending").group_by(Delivery.domain)
@@ -71,7 +71,7 @@ async def known_instances(
             ).all()
         )
         health = {i.domain: i for i in await session.scalars(select(Instance))}
-        policies = dict((await session.execute(select(DomainPolicy.domain, DomainPolicy.action))).all())
+        policies: dict[str, str] = dict((await session.execute(select(DomainPolicy.domain, DomainPolicy.action))).all())
     found = []
     for domain in set(members) | set(health) | set(policies):
         h = health.get(domain)

@@ -8,7 +8,7 @@ from ..db import Database
 from ..models import Member, MemberSkill, Skill
 from ..sanitize import render_markdown
 from . import events
-from .errors import N_, InvalidInput
+from .errors import N_, InvalidInput, NotFound
 
 MAX_LINKS = 5
 LIMITS = {"display_name": 100, "headline": 120, "organization": 120, "location": 120}
@@ -51,6 +51,8 @@ async def update_profile(
     bio_html = render_markdown(bio) if bio.strip() else ""
     async with db.write() as session:
         member = await session.get(Member, member_id)
+        if member is None:
+            raise NotFound(N_("This member does not exist."))
         for name, value in fields.items():
             setattr(member, name, value)
         member.bio_md, member.bio_html, member.links = bio, bio_html, clean_links

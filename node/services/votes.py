@@ -9,7 +9,7 @@ from ..models import Answer, Member, Question, Vote
 from . import events, reputation
 from .errors import N_, Forbidden, InvalidInput, NotFound
 
-TARGETS = {"question": Question, "answer": Answer}
+TARGETS: dict[str, type[Question] | type[Answer]] = {"question": Question, "answer": Answer}
 
 
 async def set_vote(db: Database, voter: Member, target_type: str, target_id: int, value: int) -> int:

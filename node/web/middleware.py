@@ -134,7 +134,7 @@ async def error_middleware(request: web.Request, handler):
     except ServiceError as exc:
         return render(request, "error.html", {"message": translate_error(exc), "status": exc.status}, status=exc.status)
     except web.HTTPException as exc:
-        if exc.status in (404, 405, 413) and not exc.text.startswith("{"):
+        if exc.status in (404, 405, 413) and not (exc.text or "").startswith("{"):
             messages = {
                 404: N_("This page does not exist."),
                 405: N_("This action is not allowed here."),

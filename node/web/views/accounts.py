@@ -89,7 +89,7 @@ async def logout(request: web.Request) -> web.Response:
 async def signup_form(request: web.Request) -> web.Response:
     code = request.query.get("invite", "")
     mode = request[SITE].registration_mode
-    context = {"code": code, "mode": mode}
+    context: dict[str, object] = {"code": code, "mode": mode}
     if mode == "closed":
         return render(request, "signup.html", {**context, "closed": True}, status=403)
     if code or mode == "invite":

@@ -103,7 +103,7 @@ async def upload_avatar(request: web.Request) -> web.Response:
     form = await request.post()
     upload = form.get("avatar")
     try:
-        if upload is None or isinstance(upload, str):
+        if not isinstance(upload, web.FileField):
             raise InvalidInput(N_("Choose an image file."), field="avatar")
         data = upload.file.read(config.avatar_max_bytes + 1)
         image = await asyncio.to_thread(process_avatar, data, config.avatar_max_bytes)

@@ -174,13 +174,16 @@ async def add_comment(request: web.Request) -> web.Response:
             base_url=request.app[CONFIG].base_url,
         )
     except ServiceError as exc:
-        if question_id is None:
-            question_id = (await answers.get_answer(request.app[DB], answer_id)).question_id
+        on_question = (
+            (await answers.get_answer(request.app[DB], answer_id)).question_id
+            if answer_id is not None
+            else _id(request)
+        )
         return form_error(
             request,
             "question.html",
             exc,
-            {**await _page_context(request, question_id), "comment_body": body, "comment_target": answer_id},
+            {**await _page_context(request, on_question), "comment_body": body, "comment_target": answer_id},
         )
     raise web.HTTPSeeOther(f"/questions/{comment.question_id}#comment-{comment.id}")
 
