@@ -39,7 +39,7 @@ async def _head_revision() -> str:
 
     from .db import alembic_config
 
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
 
 
 async def _create_first_admin(db) -> tuple[str, str] | None:
@@ -94,9 +94,10 @@ def cmd_serve(args) -> None:
 
     from .web.app import create_app
 
-    config = load_config(
-        args.config, **({"port": args.port} if args.port else {}), **({"workers": False} if args.no_workers else {})
-    )
+    overrides: dict[str, object] = {"port": args.port} if args.port else {}
+    if args.no_workers:
+        overrides["workers"] = False
+    config = load_config(args.config, None, **overrides)
     _with_database(config, None)  # checks the schema before listening
     db = Database(config.database_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -106,9 +107,9 @@ def cmd_serve(args) -> None:
 
 def cmd_worker(args) -> None:
     """Apply received activities and send deliveries, beside web processes started with --no-workers."""
-    from .federation.runtime import run_worker_process
+    from .worker_process import run_worker_process
 
-    config = load_config(args.config, **({"worker_metrics_port": args.metrics_port} if args.metrics_port else {}))
+    config = load_config(args.config, None, **({"worker_metrics_port": args.metrics_port} if args.metrics_port else {}))
     _with_database(config, None)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     metrics = (

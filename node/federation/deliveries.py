@@ -122,7 +122,7 @@ async def claim(
         if not chosen:
             return []
         batch = [
-            Claimed(*row, token=token)
+            Claimed(row.id, row.inbox_url, row.domain, row.activity_ref, row.sender_id, row.attempts, token)
             for row in session.execute(
                 update(Delivery)
                 .where(Delivery.id.in_(chosen))
@@ -158,7 +158,7 @@ async def claim(
     return await fed.db.run_write(claim_rows)
 
 
-async def _signers(fed: Federation, sender_ids: set[int]) -> dict[int | None, Signer]:
+async def _signers(fed: Federation, sender_ids: set[int | None]) -> dict[int | None, Signer]:
     """Who signs for each sender of a batch (None: the instance actor); members since deleted are absent."""
     signers: dict[int | None, Signer] = {}
     if None in sender_ids:

@@ -4,6 +4,7 @@ tables stay the size of the work in flight instead of growing with every questio
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import delete, exists, select
 
@@ -29,10 +30,13 @@ async def purge_finished(fed: Federation) -> int:
     for model, old in finished.items():  # deliveries first: their activities can go once they have
         while True:
             ids = old.limit(CHUNK).scalar_subquery()
-            count = await fed.db.run_write(
-                lambda session, model=model, ids=ids: session.execute(delete(model).where(model.id.in_(ids))).rowcount
-            )
+            statement = delete(model).where(model.id.in_(ids))
+            count = await fed.db.run_write(partial(_row_count, statement))
             removed += count
             if count < CHUNK:
                 break
     return removed
+
+
+def _row_count(statement, session) -> int:
+    return session.execute(statement).rowcount

@@ -11,7 +11,9 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import select, update
 
@@ -32,7 +34,7 @@ BATCH = 200
 Item = tuple[int, str, str, int, str]  # id, signer, payload, attempts, claim token
 
 
-async def claim(fed: Federation, busy: set[str] = frozenset(), limit: int = BATCH) -> dict[str, list[Item]]:
+async def claim(fed: Federation, busy: Collection[str] = frozenset(), limit: int = BATCH) -> dict[str, list[Item]]:
     """Due items by their signer's server, oldest first, leaving out servers whose earlier items are in hand."""
     now = utcnow()
     due = (
@@ -127,7 +129,7 @@ async def run(fed: Federation, idle_sleep: float = 1.0) -> None:
     busy: dict[str, asyncio.Task] = {}
     ended = asyncio.Event()
 
-    def done(server: str) -> None:
+    def done(server: str, _task: asyncio.Task) -> None:
         busy.pop(server, None)
         ended.set()
 
@@ -138,7 +140,7 @@ async def run(fed: Federation, idle_sleep: float = 1.0) -> None:
                 found = await claim(fed, set(busy))
                 for server, items in found.items():
                     busy[server] = task = asyncio.create_task(apply_in_order(fed, items))
-                    task.add_done_callback(lambda _, server=server: done(server))
+                    task.add_done_callback(partial(done, server))
             if not found:
                 ended.clear()
                 try:

@@ -85,7 +85,11 @@ async def import_policies(request: web.Request) -> web.Response:
     admin = require_admin(request)
     form = await request.post()
     upload = form.get("csv")
-    content = upload.file.read(1_000_000).decode("utf-8", "replace") if hasattr(upload, "file") else str(upload or "")
+    content = (
+        upload.file.read(1_000_000).decode("utf-8", "replace")
+        if isinstance(upload, web.FileField)
+        else str(upload or "")
+    )
     try:
         applied = await federation_policy.import_csv(request.app[DB], admin, content)
     except ServiceError as exc:
