@@ -22,8 +22,15 @@ BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 # Tests that drive separate processes (the CLI, worker processes, benchmarks, packaging, deployment checks): left
 # out of `make test-quick`, the edit–test loop; `make test` runs everything.
-SLOW_MODULES = {"test_cli", "test_cli_concurrency", "test_bench", "test_workers", "test_deploy", "test_packaging",
-                "test_db_copy"}
+SLOW_MODULES = {
+    "test_cli",
+    "test_cli_concurrency",
+    "test_bench",
+    "test_workers",
+    "test_deploy",
+    "test_packaging",
+    "test_db_copy",
+}
 
 
 def pytest_collection_modifyitems(config, items):
