@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import Delivery, InboxItem
+from .models import Delivery, InboxItem, MailMessage
 from .services.errors import N_
 
 
@@ -123,4 +123,21 @@ DELIVERIES = Queue(
     corrections=(("cancelled", "done"),),
 )
 
-QUEUES = (INBOX, DELIVERIES)
+MAIL = Queue(
+    "mail",
+    MailMessage,
+    (
+        State(PENDING, N_("Pending"), False, True, "to be handed to the SMTP server (or written to the mail folder)"),
+        State("done", N_("Sent"), True, False, "accepted by the SMTP server, or written to the mail folder"),
+        State("failed", N_("Failed"), True, True, "refused by the SMTP server for good, or every attempt failed"),
+    ),
+    {
+        PENDING: {
+            "done": "mailer: accepted",
+            "failed": "mailer: a permanent refusal (5xx) or the last attempt",
+            PENDING: "mailer: a temporary failure, retried with backoff",
+        },
+    },
+)
+
+QUEUES = (INBOX, DELIVERIES, MAIL)

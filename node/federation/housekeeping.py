@@ -8,8 +8,8 @@ from functools import partial
 
 from sqlalchemy import delete, exists, select
 
-from ..jobs import DELIVERIES, INBOX
-from ..models import Delivery, InboxItem, OutgoingActivity, utcnow
+from ..jobs import DELIVERIES, INBOX, MAIL
+from ..models import Delivery, InboxItem, MailMessage, OutgoingActivity, utcnow
 from .context import Federation
 
 CHUNK = 5_000  # rows per transaction: a long-idle instance's first purge must not hold the writer for long
@@ -22,6 +22,9 @@ async def purge_finished(fed: Federation) -> int:
     finished = {
         Delivery: select(Delivery.id).where(Delivery.state.in_(DELIVERIES.finished), Delivery.created_at < cutoff),
         InboxItem: select(InboxItem.id).where(InboxItem.state.in_(INBOX.finished), InboxItem.received_at < cutoff),
+        MailMessage: select(MailMessage.id).where(
+            MailMessage.state.in_(MAIL.finished), MailMessage.created_at < cutoff
+        ),
         OutgoingActivity: select(OutgoingActivity.id).where(
             OutgoingActivity.created_at < cutoff, ~exists().where(Delivery.activity_ref == OutgoingActivity.id)
         ),

@@ -1,8 +1,19 @@
 """Data model: import every table here so Alembic and the app see one metadata."""
 
-from .accounts import ROLES, Invitation, InvitationRequest, LoginFailure, Member, MemberSession
+from .accounts import (
+    ROLES,
+    AccountToken,
+    Invitation,
+    InvitationRequest,
+    LoginFailure,
+    Member,
+    MemberSession,
+    RecoveryCode,
+    SsoIdentity,
+)
 from .base import metadata, utcnow
 from .federation import Delivery, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
+from .mail import MailMessage
 from .moderation import POLICY_ACTIONS, REPORT_TARGETS, AuditEntry, DomainPolicy, Report
 from .qa import KINDS, Answer, Comment, Question, QuestionTag, Revision, Vote
 from .search import SearchDocument
@@ -18,6 +29,10 @@ __all__ = [
     "LoginFailure",
     "Member",
     "MemberSession",
+    "AccountToken",
+    "RecoveryCode",
+    "SsoIdentity",
+    "MailMessage",
     "LEVELS",
     "Endorsement",
     "MemberSkill",

@@ -58,6 +58,14 @@ class Member(SQLModel, table=True):
     # `avatar`; a worker fetches when the two differ.
     avatar_source: str = Field(default="", max_length=500)
     avatar_fetched_from: str = Field(default="", max_length=500)
+    # Mail: the address was proven by a link sent to it; which notification mails the member wants
+    # ({"mention": true, …}, absent keys: the default) and a digest ("", "daily" or "weekly").
+    email_verified: bool = Field(default=False)
+    mail_prefs: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    digest: str = Field(default="", max_length=8)
+    digest_sent_at: datetime | None = None
+    # Two-factor authentication: the TOTP secret (base32; empty when off).
+    totp_secret: str = Field(default="", max_length=64)
 
     @property
     def handle(self) -> str:
@@ -84,6 +92,7 @@ class Invitation(SQLModel, table=True):
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    email: str = Field(default="", max_length=254)  # sent to this address (empty: a link to hand out)
 
 
 class InvitationRequest(SQLModel, table=True):
@@ -120,3 +129,42 @@ class MemberSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
     user_agent: str = Field(default="", max_length=300)
+
+
+class AccountToken(SQLModel, table=True):
+    """A single-use link mailed to a member (password reset, e-mail verification): only its hash is stored."""
+
+    __tablename__ = "account_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
+    purpose: str = Field(max_length=32)  # "password_reset", "verify_email"
+    email: str = Field(default="", max_length=254)  # the address being verified
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A one-time code that replaces the second factor when the authenticator is lost (hash only)."""
+
+    __tablename__ = "recovery_code"
+
+    id: int = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = None
+
+
+class SsoIdentity(SQLModel, table=True):
+    """A member's account at a company's OpenID provider (provider name and the ID token's `sub`)."""
+
+    __tablename__ = "sso_identity"
+    __table_args__ = (UniqueConstraint("provider", "subject", name="uq_sso_identity_subject"),)
+
+    id: int = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=64)
+    subject: str = Field(max_length=255)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
+    email: str = Field(default="", max_length=254)
+    created_at: datetime = Field(default_factory=utcnow)
