@@ -50,6 +50,13 @@ class Config:
     trust_forwarded_for: bool = False
     # One JSON line per request; off by default because nginx already keeps an access log in production.
     access_log: bool = False
+    # Outgoing mail (invitations, password resets, address checks, notifications), sent by the workers.
+    # smtp_url: smtp://user:password@host:587 (STARTTLS when the server offers it), smtps://user:password@host:465
+    # (TLS from the start), smtp://host:25 (plain); empty: each mail is written as an .eml file into mail_dir.
+    smtp_url: str = ""
+    # The From of every mail; empty: "<instance_name> <noreply@domain of base_url>".
+    mail_from: str = ""
+    mail_dir: str = "mail"
 
     @property
     def domain(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from . import mailer
 from .federation import claims, deliveries, housekeeping, inbox_queue, media
 from .federation.context import Federation
 
@@ -19,7 +20,10 @@ PURGE_EVERY = 3600.0  # seconds between removals of finished work
 async def run_once(fed: Federation) -> int:
     """One round of every worker, finished before it returns (tests run this); how much work it found."""
     return (
-        await inbox_queue.process_due(fed) + await deliveries.deliver_due(fed) + await media.fetch_remote_avatars(fed)
+        await inbox_queue.process_due(fed)
+        + await deliveries.deliver_due(fed)
+        + await media.fetch_remote_avatars(fed)
+        + await mailer.send_due(fed)
     )
 
 
@@ -54,6 +58,7 @@ async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
             ("inbox", lambda: inbox_queue.run(fed, idle_sleep)),
             ("delivery", lambda: deliveries.Dispatcher(fed).run(idle_sleep)),
             ("media", avatars),
+            ("mail", lambda: mailer.run(fed, idle_sleep)),
             ("housekeeping", purge),
         )
     ]
