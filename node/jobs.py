@@ -34,6 +34,7 @@ class Queue:
     # Corrections of a finished row, not work: e.g. a delivery cancelled while its request was in flight that was
     # in fact acknowledged becomes done.
     corrections: tuple[tuple[str, str], ...] = ()
+    since: str = "created_at"  # the column saying when a row entered the queue (its age, for /healthz)
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.states]
@@ -97,6 +98,7 @@ INBOX = Queue(
             PENDING: "inbox_queue.apply_item: an error, retried later",
         },
     },
+    since="received_at",
 )
 
 DELIVERIES = Queue(

@@ -8,7 +8,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from sqlalchemy import func, select, text
 
 from .db import Database
-from .models import Delivery, InboxItem, utcnow
+from .jobs import QUEUES
+from .models import utcnow
 
 
 class Metrics:
@@ -58,19 +59,16 @@ def _age(oldest: datetime | None) -> float:
 
 
 async def queue_lag(db: Database) -> dict[str, tuple[int, float]]:
-    """{"deliveries": (pending rows, oldest age in seconds), "inbox": (…)}"""
+    """{"inbox": (waiting rows, oldest age in seconds), "deliveries": (…), "mail": (…)}: every declared queue."""
+    lag = {}
     async with db.read() as session:
-        deliveries = (
-            await session.execute(
-                select(func.count(), func.min(Delivery.created_at)).where(Delivery.state == "pending")
-            )
-        ).one()
-        inbox = (
-            await session.execute(
-                select(func.count(), func.min(InboxItem.received_at)).where(InboxItem.state == "pending")
-            )
-        ).one()
-    return {"deliveries": (deliveries[0], _age(deliveries[1])), "inbox": (inbox[0], _age(inbox[1]))}
+        for queue in QUEUES:
+            since = getattr(queue.model, queue.since)
+            count, oldest = (
+                await session.execute(select(func.count(), func.min(since)).where(queue.model.state.in_(queue.waiting)))
+            ).one()
+            lag[queue.name] = (count, _age(oldest))
+    return lag
 
 
 async def health(db: Database, max_lag_seconds: float = 3600) -> tuple[bool, dict]:

@@ -49,3 +49,25 @@ def test_skiller_queue_status_prints_a_column_per_listed_state(tmp_path):
     run(tmp_path, "init", "--non-interactive")
     out = run(tmp_path, "queue", "status").stdout
     assert out.splitlines()[0].split()[:4] == ["instance", "pending", "failed", "cancelled"]
+
+
+async def test_healthz_watches_every_declared_queue_including_mail(client, database):
+    from datetime import timedelta
+
+    from node.models import MailMessage, utcnow
+
+    body = await (await client.get("/healthz")).json()
+    assert set(body["queues"]) == {queue.name for queue in jobs.QUEUES} == {"inbox", "deliveries", "mail"}
+    async with database.write() as session:  # a mail waiting for two hours: the instance is not healthy
+        session.add(
+            MailMessage(
+                to_address="a@example.org",
+                kind="test",
+                subject="s",
+                body_text="t",
+                body_html="h",
+                created_at=utcnow() - timedelta(hours=2),
+            )
+        )
+    stuck = await client.get("/healthz")
+    assert stuck.status == 503 and (await stuck.json())["queues"]["mail"]["pending"] == 1
