@@ -301,6 +301,21 @@ def cmd_users(args) -> None:
     print(_with_database(config, work, one_transaction=args.users_command != "list"))
 
 
+def cmd_set_password(args) -> None:
+    from .services import accounts
+
+    config = _config(args)
+    password = args.password
+    if password is None:
+        if not sys.stdin.isatty():
+            raise CommandError("--password is required when not run interactively")
+        password = getpass.getpass("New password: ")
+        if getpass.getpass("Again: ") != password:
+            raise CommandError("the two passwords differ")
+    member = _with_database(config, lambda db: accounts.set_password(db, args.username, password), one_transaction=True)
+    print(f"{member.handle}: password set; every session of the account ended")
+
+
 def cmd_db_copy(args) -> None:
     from .config import normalize_database_url
     from .db_copy import CopyError, copy_database
@@ -417,6 +432,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--undo", action="store_true")
     p.add_argument("--reason", default="")
     p.set_defaults(func=cmd_users)
+    p = users_commands.add_parser("set-password", help="set a local member's password (ends their sessions)")
+    p.add_argument("username")
+    p.add_argument("--password", help="prompted for twice when not given")
+    p.set_defaults(func=cmd_set_password)
     p = users_commands.add_parser("role", help="set a member's role")
     p.add_argument("username")
     p.add_argument("role", choices=("member", "moderator", "admin"))

@@ -174,3 +174,157 @@ async def test_without_smtp_url_mail_is_written_to_the_mail_folder(tmp_path, dat
     assert "http://127.0.0.1:8080/verify/abc" in parts(message)[0]
     [row] = await mail_rows(database)
     assert row.state == "done"
+
+
+@pytest.fixture
+async def mail_client(aiohttp_client, mail_config, database):
+    from node.web.app import create_app
+
+    return await aiohttp_client(create_app(mail_config, database))
+
+
+async def member_named(database, username: str):
+    from node.models import Member
+
+    async with database.read() as session:
+        return (await session.execute(select(Member).where(Member.username == username))).scalar_one()
+
+
+async def test_invitations_by_email_lead_to_accounts_with_verified_addresses(
+    mail_client, aiohttp_client, mail_config, database, smtp
+):
+    from node.models import Invitation
+
+    from .support import log_in, make_member, post_form
+
+    await make_member(database, "alice", language="fr", display_name="Alice Martin")
+    await log_in(mail_client, "alice")
+    refused = await post_form(mail_client, "/invitations/email", {"emails": "ok@example.org, not-an-address\nbad@"})
+    page = await refused.text()
+    assert refused.status == 400 and "not-an-address" in page and "bad@" in page and "ok@example.org" in page
+    too_many = ", ".join(f"p{n}@example.org" for n in range(51))
+    assert (await post_form(mail_client, "/invitations/email", {"emails": too_many})).status == 400
+    async with database.read() as session:
+        assert (await session.execute(select(Invitation))).first() is None  # nothing for a refused list
+    sent = await post_form(
+        mail_client, "/invitations/email", {"emails": "bob@example.org\ncarol@example.org, Bob@example.org"}
+    )
+    assert sent.status == 303
+    await send_mail_now(mail_config, database)
+    assert sorted(m["To"] for m in smtp.received) == ["bob@example.org", "carol@example.org"]
+    to_bob = next(m for m in smtp.received if m["To"] == "bob@example.org")
+    assert to_bob["Subject"] == "Alice Martin vous invite à rejoindre Skiller"  # the inviter's language
+    link = link_in(to_bob, "/signup")
+    async with database.read() as session:
+        invitations = list((await session.execute(select(Invitation))).scalars())
+    assert sorted(i.email for i in invitations) == ["bob@example.org", "carol@example.org"]
+    assert all(i.max_uses == 1 and i.created_by_id is not None for i in invitations)
+
+    visitor = await aiohttp_client(mail_client.server)
+    path = "/" + link.split("/", 3)[3]
+    form = await (await visitor.get(path)).text()
+    assert 'value="bob@example.org"' in form
+    code = path.split("invite=")[1]
+    joined = await post_form(
+        visitor,
+        "/signup",
+        {"invite": code, "username": "bob", "email": "bob@example.org", "password": "correct horse battery"},
+    )
+    assert joined.status == 303
+    bob = await member_named(database, "bob")
+    assert bob.email == "bob@example.org" and bob.email_verified and bob.invited_by_id is not None
+    await send_mail_now(mail_config, database)
+    assert len(smtp.received) == 2  # no confirmation mail: the invitation proved the address
+    again = await post_form(
+        visitor, "/signup", {"invite": code, "username": "bob2", "password": "correct horse battery"}
+    )
+    assert again.status == 403  # single use
+
+
+async def test_signup_with_another_address_is_verified_by_the_link(mail_client, mail_config, database, smtp):
+    from node.services import invitations
+
+    from .support import post_form
+
+    invitation = await invitations.create_invitation(database, None)
+    joined = await post_form(
+        mail_client,
+        "/signup",
+        {
+            "invite": invitation.code,
+            "username": "dana",
+            "email": "dana@example.org",
+            "password": "correct horse battery",
+        },
+    )
+    assert joined.status == 303
+    assert not (await member_named(database, "dana")).email_verified
+    page = await (await mail_client.get("/settings")).text()
+    assert "E-mail address not verified" in page and "/settings/email/verify" in page
+    await send_mail_now(mail_config, database)
+    message = smtp.only()
+    assert message["To"] == "dana@example.org" and message["Subject"] == "Confirm your e-mail address for Skiller"
+    path = "/" + link_in(message, "/verify-email/").split("/", 3)[3]
+    opened = await mail_client.get(path, allow_redirects=False)
+    assert opened.status == 303
+    assert (await member_named(database, "dana")).email_verified
+    assert "E-mail address confirmed" in await (await mail_client.get("/settings")).text()
+    assert (await mail_client.get(path, allow_redirects=False)).status == 403  # single use
+
+
+async def test_changing_the_address_needs_a_new_confirmation_and_resending_is_throttled(
+    mail_client, mail_config, database, smtp
+):
+    from .support import log_in, make_member, post_form
+
+    await make_member(database, "erin", email="erin@example.org")
+    await log_in(mail_client, "erin")
+    saved = await post_form(mail_client, "/settings", {"language": "", "email": "erin@work.example"})
+    assert saved.status == 303
+    erin = await member_named(database, "erin")
+    assert erin.email == "erin@work.example" and not erin.email_verified
+    for _ in range(2):
+        assert (await post_form(mail_client, "/settings/email/verify")).status == 303
+    throttled = await post_form(mail_client, "/settings/email/verify")
+    assert throttled.status == 429
+    await send_mail_now(mail_config, database)
+    assert [m["To"] for m in smtp.received] == ["erin@work.example"] * 3
+    # An old link for the previous address does not verify the new one.
+    first = "/" + link_in(smtp.received[0], "/verify-email/").split("/", 3)[3]
+    refused = await post_form(mail_client, "/settings", {"language": "", "email": "erin@example.org"})
+    assert refused.status == 429  # a change would mail a fourth link this hour
+    async with database.write() as session:
+        erin = await session.get(type(erin), erin.id)
+        erin.email = "erin@example.org"
+    assert (await mail_client.get(first, allow_redirects=False)).status == 403
+    assert not (await member_named(database, "erin")).email_verified
+
+
+async def test_invitation_request_notifies_and_mails_administrators_and_moderators(
+    mail_client, mail_config, database, smtp
+):
+    from node.models import Notification
+
+    from .support import log_in, make_member, post_form
+
+    admin = await make_member(database, "chief", role="admin", email="chief@example.org", language="fr")
+    moderator = await make_member(database, "moira", role="moderator", email="moira@example.org")
+    await make_member(database, "plain", email="plain@example.org")
+    sent = await post_form(
+        mail_client,
+        "/request-invitation",
+        {"name": "Gil Durand", "email": "gil@example.org", "message": "Welder, 20 years"},
+    )
+    assert sent.status == 200
+    async with database.read() as session:
+        notified = sorted((n.member_id, n.kind) for n in (await session.execute(select(Notification))).scalars())
+    assert notified == sorted([(admin.id, "invite_request"), (moderator.id, "invite_request")])
+    await send_mail_now(mail_config, database)
+    by_address = {m["To"]: m for m in smtp.received}
+    assert sorted(by_address) == ["chief@example.org", "moira@example.org"]
+    assert by_address["chief@example.org"]["Subject"] == "Demande d’invitation de gil@example.org"
+    text, _html = parts(by_address["moira@example.org"])
+    assert "Gil Durand (gil@example.org)" in text and "Welder, 20 years" in text
+    await log_in(mail_client, "chief")
+    page = await (await mail_client.get("/notifications")).text()
+    assert "Quelqu’un a demandé une invitation" in page and "/invitations#requests" in page

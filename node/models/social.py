@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from .base import utcnow
 
-NOTIFICATION_KINDS = ("answer", "comment", "mention", "accepted", "endorsement", "follower")
+NOTIFICATION_KINDS = ("answer", "comment", "mention", "accepted", "endorsement", "follower", "invite_request")
 
 
 class MemberFollow(SQLModel, table=True):

@@ -14,8 +14,10 @@ from ..db import Database
 from ..models import ROLES, Invitation, LoginFailure, Member, utcnow
 from . import sessions
 from .account_fields import check_email, check_password, check_username, username_key
+from .email_verification import queue_verification, same_address
 from .errors import N_, Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from .invitations import usable_invitation
+from .mail import MailSite
 from .passwords import hash_password_async, verify_password_async
 
 
@@ -71,8 +73,10 @@ async def signup(
     email: str = "",
     language: str = "",
     registration_mode: str = "invite",
+    site: MailSite | None = None,
 ) -> Member:
-    """Join with an invitation (or without one when registrations are open)."""
+    """Join with an invitation (or without one when registrations are open). An address the invitation was
+    mailed to is verified already; any other is sent a verification link (with `site`)."""
     if registration_mode == "closed":
         raise Forbidden(N_("This instance is not accepting new members."))
     username = check_username(username)
@@ -99,9 +103,12 @@ async def signup(
             invitation.uses += 1
             member.invitation_id = invitation.id
             member.invited_by_id = invitation.created_by_id
+            member.email_verified = bool(email and invitation.email and same_address(email, invitation.email))
             session.add(invitation)
         session.add(member)
         await session.flush()
+        if email and not member.email_verified and site is not None:
+            await queue_verification(session, member, site)
         return member
 
 
@@ -117,7 +124,13 @@ async def authenticate(
         if not db.is_sqlite:  # SQLite writes one at a time already; PostgreSQL needs the keys locked
             for key in sorted(keys):
                 await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
-        await session.execute(delete(LoginFailure).where(LoginFailure.created_at < since))
+        # Only login keys: the table also counts other things over longer windows (password reset requests).
+        await session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.created_at < since,
+                LoginFailure.key.startswith("user:") | LoginFailure.key.startswith("addr:"),
+            )
+        )
         session.add_all(LoginFailure(key=key) for key in keys)
         await session.flush()
         counts: dict[str, int] = dict(
@@ -178,8 +191,15 @@ async def get_member(db: Database, member_id: int) -> Member | None:
 
 
 async def update_settings(
-    db: Database, member_id: int, *, language: str, email: str, approve_followers: bool | None = None
+    db: Database,
+    member_id: int,
+    *,
+    language: str,
+    email: str,
+    approve_followers: bool | None = None,
+    site: MailSite | None = None,
 ) -> Member:
+    """Save the settings; a new e-mail address is unverified until the link mailed to it (with `site`) is opened."""
     if language not in ("",) + LANGUAGES:
         raise InvalidInput(N_("Unknown language."), field="language")
     email = check_email(email)
@@ -188,7 +208,12 @@ async def update_settings(
         if member is None:
             raise NotFound(N_("This member does not exist."))
         member.language = language
+        changed = not same_address(member.email, email)
         member.email = email
+        if changed:
+            member.email_verified = False
+            if email and site is not None:
+                await queue_verification(session, member, site)
         if approve_followers is not None:
             member.approve_followers = approve_followers
         session.add(member)
@@ -210,6 +235,22 @@ async def change_password(db: Database, member_id: int, current: str, new: str, 
         session.add(member)
         await sessions.end_all_in(session, member_id)
         return sessions.add_session(session, member_id, user_agent)
+
+
+async def set_password(db: Database, username: str, password: str) -> Member:
+    """An administrator sets a local member's password (the CLI): every session of the member ends."""
+    check_password(password)
+    password_hash = await hash_password_async(password)
+    async with db.write() as session:
+        member = await session.scalar(
+            select(Member).where(Member.username_key == username_key(username), Member.domain == "")
+        )
+        if member is None:
+            raise NotFound(N_("No member is called {username}."), username=username)
+        member.password_hash = password_hash
+        session.add(member)
+        await sessions.end_all_in(session, member.id)
+        return member
 
 
 async def count_admins(db: Database) -> int:

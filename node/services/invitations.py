@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -11,10 +12,15 @@ from ..db import Database
 from ..models import Invitation, InvitationRequest, Member, utcnow
 from . import audit
 from .account_fields import check_email
-from .errors import N_, Forbidden, InvalidInput, NotFound
+from .errors import N_, Forbidden, InvalidInput, NotFound, ServiceError
+from .mail import MailSite, queue_mail
+from .notifications import notify_staff
 
 MAX_USES = 100
 MAX_DAYS = 365
+MAX_ADDRESSES = 50  # invitations mailed at once
+MAILED_DAYS = 14
+INVITATION_REQUEST = "invite_request"  # the notification kind
 
 
 async def create_invitation(
@@ -36,6 +42,65 @@ async def create_invitation(
     async with db.write() as session:
         session.add(invitation)
     return invitation
+
+
+def parse_addresses(raw: str) -> list[str]:
+    """The addresses of a pasted list (one a line, or separated by commas or semicolons), each checked, without
+    repeats; a list with any bad address is refused whole, naming them."""
+    addresses: list[str] = []
+    bad: list[str] = []
+    for item in re.split(r"[\s,;]+", raw):
+        item = item.strip().strip("<>")
+        if not item:
+            continue
+        try:
+            address = check_email(item)
+        except ServiceError:
+            bad.append(item)
+            continue
+        if address.lower() not in (a.lower() for a in addresses):
+            addresses.append(address)
+    if bad:
+        raise InvalidInput(
+            N_("These addresses do not look right: {addresses}. Nothing was sent."),
+            field="emails",
+            addresses=", ".join(bad[:20]) + (" …" if len(bad) > 20 else ""),
+        )
+    if not addresses:
+        raise InvalidInput(N_("Enter at least one e-mail address."), field="emails")
+    if len(addresses) > MAX_ADDRESSES:
+        raise InvalidInput(N_("At most {n} addresses at once. Nothing was sent."), field="emails", n=MAX_ADDRESSES)
+    return addresses
+
+
+async def invite_by_email(
+    db: Database, inviter: Member, raw_addresses: str, *, language: str, site: MailSite
+) -> list[Invitation]:
+    """One single-use invitation per address, each mailed (in the inviter's language) with its sign-up link."""
+    addresses = parse_addresses(raw_addresses)
+    expires_at = utcnow() + timedelta(days=MAILED_DAYS)
+    made = []
+    async with db.write() as session:
+        for address in addresses:
+            invitation = Invitation(
+                code=secrets.token_urlsafe(12), created_by_id=inviter.id, email=address, expires_at=expires_at
+            )
+            session.add(invitation)
+            made.append(invitation)
+            await queue_mail(
+                session,
+                to=address,
+                kind="invitation",
+                template="invitation",
+                context={
+                    "inviter_name": inviter.display_name or inviter.username,
+                    "site_name": site.name,
+                    "link": site.link(f"/signup?invite={invitation.code}"),
+                    "expires_at": expires_at,
+                },
+                language=language,
+            )
+    return made
 
 
 def invitation_state(invitation: Invitation) -> str:
@@ -102,7 +167,8 @@ async def invitations_of(db: Database, member: Member, everyone: bool = False) -
     return [(i, by_invitation.get(i.id, [])) for i in invitations]
 
 
-async def request_invitation(db: Database, name: str, email: str, message: str) -> None:
+async def request_invitation(db: Database, name: str, email: str, message: str, site: MailSite) -> None:
+    """Store the request; every administrator and moderator is notified and mailed."""
     name, message = name.strip(), message.strip()
     if not name or len(name) > 100:
         raise InvalidInput(N_("Tell us your name (100 characters at most)."), field="name")
@@ -113,6 +179,23 @@ async def request_invitation(db: Database, name: str, email: str, message: str) 
         raise InvalidInput(N_("The message is too long (1000 characters at most)."), field="message")
     async with db.write() as session:
         session.add(InvitationRequest(name=name, email=email, message=message))
+        for staff in await notify_staff(session, INVITATION_REQUEST):
+            if staff.email:
+                await queue_mail(
+                    session,
+                    to=staff.email,
+                    kind="invitation_request",
+                    template="invitation_request",
+                    context={
+                        "name": name,
+                        "email": email,
+                        "message": message,
+                        "site_name": site.name,
+                        "link": site.link("/invitations#requests"),
+                    },
+                    language=site.language_of(staff),
+                    member_id=staff.id,
+                )
 
 
 async def pending_requests(db: Database, limit: int = 100) -> list[InvitationRequest]:

@@ -14,6 +14,7 @@ With an `unsubscribe_url`, the mail carries `List-Unsubscribe: <url>` and, for o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import jinja2
@@ -93,3 +94,19 @@ async def queue_mail(
             headers=unsubscribe_headers(unsubscribe_url),
         )
     )
+
+
+@dataclass(frozen=True)
+class MailSite:
+    """What a mail needs to know about the instance: its public URL, its name, the language of members who chose
+    none. The web layer builds it from the configuration and the site settings."""
+
+    base_url: str
+    name: str = "Skiller"
+    default_language: str = "en"
+
+    def link(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path
+
+    def language_of(self, member) -> str:
+        return member.language or self.default_language

@@ -18,6 +18,21 @@ def notify(session, member_id: int, kind: str, actor_id: int | None, **refs: int
     session.add(Notification(member_id=member_id, kind=kind, actor_id=actor_id, **refs))
 
 
+async def notify_staff(session, kind: str) -> list[Member]:
+    """Notify every active local administrator and moderator (an invitation request) in the caller's
+    transaction; returns them (to mail them too)."""
+    staff = list(
+        await session.scalars(
+            select(Member).where(
+                Member.domain == "", Member.role.in_(("admin", "moderator")), Member.suspended.is_(False)
+            )
+        )
+    )
+    for member in staff:
+        session.add(Notification(member_id=member.id, kind=kind))
+    return staff
+
+
 async def unread_count(db: Database, member_id: int) -> int:
     return await db.run_read(
         lambda session: (

@@ -20,6 +20,7 @@ from .middleware import context_middleware, csrf_middleware, error_middleware, o
 from .render import create_environment
 from .security import security_headers
 from .views import accounts, admin, directory, federation, moderation, profiles, questions, social
+from .views import recovery as recovery_views
 from .views_counter import ViewCounter
 
 MAX_REQUEST_BYTES = 3 * 1024 * 1024  # the avatar limit plus form overhead
@@ -84,6 +85,7 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     for module in (federation, directory, accounts, profiles, questions, social, admin, moderation):
         app.router.add_routes(module.routes)
     federation.add_discovery_routes(app)
+    app.router.add_routes(recovery_views.routes)
     app.router.add_static("/static", STATIC_DIR)
     Path(config.media_dir).mkdir(parents=True, exist_ok=True)  # avatars are served by views.profiles
     return app

@@ -9,8 +9,9 @@ from aiohttp_session import get_session, new_session
 
 from ... import i18n
 from ...config import LANGUAGES
-from ...services import accounts, follows, invitations, sessions
+from ...services import accounts, email_verification, follows, invitations, sessions
 from ...services.errors import N_, ServiceError
+from ...services.mail import MailSite
 from ..forms import integer, path_id, text
 from ..keys import CONFIG, DB, MEMBER, SITE
 from ..middleware import LANGUAGE_COOKIE, flash, require_member
@@ -35,6 +36,12 @@ def _safe_next(target: str) -> str:
 
 def _user_agent(request: web.Request) -> str:
     return request.headers.get("User-Agent", "")
+
+
+def mail_site(request: web.Request) -> MailSite:
+    """The instance as mails show it: its public URL and the name and default language the administrator set."""
+    site = request[SITE]
+    return MailSite(request.app[CONFIG].base_url, site.name, site.default_language)
 
 
 async def _sign_in(request: web.Request, member_id: int, token: str) -> None:
@@ -95,6 +102,7 @@ async def signup_form(request: web.Request) -> web.Response:
     if code or mode == "invite":
         try:
             invitation = await invitations.check_invitation(request.app[DB], code)
+            context["email"] = invitation.email  # mailed to that address: it is the member's, already verified
             context["inviter"] = (
                 await accounts.get_member(request.app[DB], invitation.created_by_id)
                 if invitation.created_by_id
@@ -123,6 +131,7 @@ async def signup(request: web.Request) -> web.Response:
             email=values["email"],
             language=i18n.current_language(),
             registration_mode=values["mode"],
+            site=mail_site(request),
         )
     except ServiceError as exc:
         return form_error(request, "signup.html", exc, values)
@@ -145,7 +154,7 @@ async def request_invitation(request: web.Request) -> web.Response:
         "message": text(form, "message", 2000),
     }
     try:
-        await invitations.request_invitation(request.app[DB], **values)
+        await invitations.request_invitation(request.app[DB], **values, site=mail_site(request))
     except ServiceError as exc:
         return form_error(request, "request_invitation.html", exc, values)
     return render(request, "request_invitation.html", {"sent": True})
@@ -187,6 +196,23 @@ async def create_invitation(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/invitations#invite-{invitation.code}")
 
 
+@routes.post("/invitations/email")
+async def invite_by_email(request: web.Request) -> web.Response:
+    member = require_member(request)
+    form = await request.post()
+    emails = text(form, "emails", 20_000)
+    try:
+        sent = await invitations.invite_by_email(
+            request.app[DB], member, emails, language=i18n.current_language(), site=mail_site(request)
+        )
+    except ServiceError as exc:
+        context = await _invitations_context(request, member)
+        return form_error(request, "invitations.html", exc, {**context, "emails": emails})
+    message = i18n.ngettext("Invitation sent to %(n)d address.", "Invitations sent to %(n)d addresses.", len(sent))
+    await flash(request, message % {"n": len(sent)})
+    raise web.HTTPSeeOther("/invitations")
+
+
 @routes.post("/invitations/requests/{id}/handled")
 async def invitation_request_handled(request: web.Request) -> web.Response:
     member = require_member(request)
@@ -207,6 +233,7 @@ async def _settings_context(request: web.Request, member, **values) -> dict:
     return {
         "languages": LANGUAGES,
         "email": member.email,
+        "email_verified": member.email_verified,
         "language": member.language,
         "approve_followers": member.approve_followers,
         "requests": await follows.pending_followers(request.app[DB], member.id),
@@ -228,13 +255,28 @@ async def update_settings(request: web.Request) -> web.Response:
     values = {"language": text(form, "language", 8), "email": text(form, "email", 300)}
     try:
         await accounts.update_settings(
-            request.app[DB], member.id, **values, approve_followers=form.get("approve_followers") == "on"
+            request.app[DB],
+            member.id,
+            **values,
+            approve_followers=form.get("approve_followers") == "on",
+            site=mail_site(request),
         )
     except ServiceError as exc:
         return form_error(request, "settings.html", exc, await _settings_context(request, member, **values))
     if values["language"]:
         i18n.set_language(values["language"])
     await flash(request, i18n.gettext(N_("Settings saved.")))
+    raise web.HTTPSeeOther("/settings")
+
+
+@routes.post("/settings/email/verify")
+async def resend_verification(request: web.Request) -> web.Response:
+    member = require_member(request)
+    try:
+        await email_verification.resend(request.app[DB], member.id, mail_site(request))
+    except ServiceError as exc:
+        return form_error(request, "settings.html", exc, await _settings_context(request, member))
+    await flash(request, i18n.gettext(N_("A confirmation link is on its way to %(email)s.")) % {"email": member.email})
     raise web.HTTPSeeOther("/settings")
 
 
