@@ -50,6 +50,8 @@ class Config:
     trust_forwarded_for: bool = False
     # One JSON line per request; off by default because nginx already keeps an access log in production.
     access_log: bool = False
+    # Administrators must turn on two-factor authentication: one without it is sent to its setup after login.
+    require_two_factor_for_admins: bool = False
     # Outgoing mail (invitations, password resets, address checks, notifications), sent by the workers.
     # smtp_url: smtp://user:password@host:587 (STARTTLS when the server offers it), smtps://user:password@host:465
     # (TLS from the start), smtp://host:25 (plain); empty: each mail is written as an .eml file into mail_dir.

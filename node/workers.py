@@ -12,9 +12,11 @@ import logging
 from . import mailer
 from .federation import claims, deliveries, housekeeping, inbox_queue, media
 from .federation.context import Federation
+from .services import digests
 
 log = logging.getLogger("skiller.workers")
 PURGE_EVERY = 3600.0  # seconds between removals of finished work
+DIGEST_EVERY = 300.0  # seconds between looks for digests due
 
 
 async def run_once(fed: Federation) -> int:
@@ -23,6 +25,7 @@ async def run_once(fed: Federation) -> int:
         await inbox_queue.process_due(fed)
         + await deliveries.deliver_due(fed)
         + await media.fetch_remote_avatars(fed)
+        + await digests.send_due_digests(fed.db, fed.config)  # before the mailer: its mails go in this round
         + await mailer.send_due(fed)
     )
 
@@ -59,6 +62,7 @@ async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
             ("delivery", lambda: deliveries.Dispatcher(fed).run(idle_sleep)),
             ("media", avatars),
             ("mail", lambda: mailer.run(fed, idle_sleep)),
+            ("digest", lambda: digests.digest_round(fed.db, fed.config, DIGEST_EVERY)),
             ("housekeeping", purge),
         )
     ]

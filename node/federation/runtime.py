@@ -12,6 +12,7 @@ from activitypub.client import DEFAULT_TIMEOUT, GuardedClient, guarded_connector
 from .. import __version__
 from ..config import Config
 from ..db import Database
+from ..services import notifications
 from . import publish
 from .context import Federation
 
@@ -19,6 +20,7 @@ from .context import Federation
 def create_federation(config: Config, db: Database) -> Federation:
     fed = Federation(config, db)
     publish.install(fed)
+    notifications.install_mail(db, config)
     return fed
 
 

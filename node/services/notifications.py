@@ -7,15 +7,86 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
+from .. import uris
+from ..config import Config
 from ..db import Database
 from ..models import Member, Notification, Question, Skill, utcnow
+from . import mail
+from .mail_preferences import MAIL_KINDS, site_for_mail, unsubscribe_url, wants_mail
+
+TO_MAIL = "notifications_to_mail"  # session.info: this unit of work's notifications that may be mailed
 
 
 def notify(session, member_id: int, kind: str, actor_id: int | None, **refs: int | None) -> None:
-    """Queue a notification in the caller's transaction; nobody is notified of their own action."""
+    """Queue a notification in the caller's transaction; nobody is notified of their own action. Those of the
+    mailed kinds are mailed too, in the same transaction, to members who want it (install_mail)."""
     if member_id is None or member_id == actor_id:
         return
-    session.add(Notification(member_id=member_id, kind=kind, actor_id=actor_id, **refs))
+    notification = Notification(member_id=member_id, kind=kind, actor_id=actor_id, **refs)
+    session.add(notification)
+    if kind in MAIL_KINDS:
+        session.info.setdefault(TO_MAIL, []).append(notification)
+
+
+def install_mail(db: Database, config: Config) -> None:
+    """Mail notifications as their transaction commits: a before-commit hook, because notify() is called deep
+    inside services that know neither the instance's address nor its secret key (the unsubscribe links)."""
+
+    if getattr(db, "notification_mails_installed", False):  # one hook per database, however many contexts
+        return
+
+    async def mail_notifications(session) -> None:
+        await queue_notification_mails(session, config)
+
+    db.before_commit.append(mail_notifications)
+    db.notification_mails_installed = True
+
+
+async def _by_id(session, model, ids: set) -> dict:
+    ids.discard(None)
+    return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+
+
+async def queue_notification_mails(session, config: Config) -> None:
+    """Queue a mail for each notification of this unit of work that its member wants by mail."""
+    pending = [n for n in session.info.pop(TO_MAIL, []) if n in session]  # not those of a rolled-back savepoint
+    if not pending:
+        return
+    members = await _by_id(session, Member, {n.member_id for n in pending})
+    pending = [n for n in pending if n.member_id in members and wants_mail(members[n.member_id], n.kind)]
+    if not pending:
+        return
+    actors = await _by_id(session, Member, {n.actor_id for n in pending})
+    questions = await _by_id(session, Question, {n.question_id for n in pending})
+    skills = await _by_id(session, Skill, {n.skill_id for n in pending})
+    site_name, default_language = await site_for_mail(session, config)
+    base = config.base_url.rstrip("/")
+    for n in pending:
+        member, actor = members[n.member_id], actors.get(n.actor_id)
+        question, skill = questions.get(n.question_id), skills.get(n.skill_id)
+        if question is not None:
+            link = f"{base}/questions/{question.id}" + (f"#answer-{n.answer_id}" if n.answer_id else "")
+        else:
+            link = uris.absolute(base, uris.profile(member.username))
+        await mail.queue_mail(
+            session,
+            to=member.email,
+            kind="notification",
+            template="notification",
+            context={
+                "site_name": site_name,
+                "name": member.name,
+                "kind": n.kind,
+                "actor": actor.name if actor is not None else "",
+                "title": question.title if question is not None else "",
+                "skill": skill.label if skill is not None else "",
+                "link": link,
+                "settings_url": f"{base}/settings#mail",
+            },
+            language=member.language or default_language,
+            member_id=member.id,
+            unsubscribe_url=unsubscribe_url(config.base_url, config.secret_key, member.id, n.kind),
+        )
 
 
 async def notify_staff(session, kind: str) -> list[Member]:

@@ -20,6 +20,8 @@ from .middleware import context_middleware, csrf_middleware, error_middleware, o
 from .render import create_environment
 from .security import security_headers
 from .views import accounts, admin, directory, federation, moderation, profiles, questions, social
+from .views import two_factor as two_factor_views
+from .views import unsubscribe as unsubscribe_views
 from .views import recovery as recovery_views
 from .views_counter import ViewCounter
 
@@ -85,6 +87,8 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     for module in (federation, directory, accounts, profiles, questions, social, admin, moderation):
         app.router.add_routes(module.routes)
     federation.add_discovery_routes(app)
+    app.router.add_routes(two_factor_views.routes)
+    app.router.add_routes(unsubscribe_views.routes)
     app.router.add_routes(recovery_views.routes)
     app.router.add_static("/static", STATIC_DIR)
     Path(config.media_dir).mkdir(parents=True, exist_ok=True)  # avatars are served by views.profiles

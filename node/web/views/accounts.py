@@ -9,7 +9,7 @@ from aiohttp_session import get_session, new_session
 
 from ... import i18n
 from ...config import LANGUAGES
-from ...services import accounts, email_verification, follows, invitations, sessions
+from ...services import accounts, email_verification, follows, invitations, mail_preferences, sessions, two_factor
 from ...services.errors import N_, ServiceError
 from ...services.mail import MailSite
 from ..forms import integer, path_id, text
@@ -80,8 +80,12 @@ async def login(request: web.Request) -> web.Response:
         )
     except ServiceError as exc:
         return form_error(request, "login.html", exc, {"username": username, "next": target})
-    await _start_session(request, member)
-    raise web.HTTPSeeOther(target)
+    step = two_factor.login_step(member, target, required_for_admins=config.require_two_factor_for_admins)
+    if step.pending is not None:  # not signed in yet: /login/two-factor asks for the code
+        (await get_session(request))[two_factor.PENDING_KEY] = step.pending
+    else:
+        await _start_session(request, member)
+    raise web.HTTPSeeOther(step.redirect)
 
 
 @routes.post("/logout")
@@ -238,6 +242,8 @@ async def _settings_context(request: web.Request, member, **values) -> dict:
         "approve_followers": member.approve_followers,
         "requests": await follows.pending_followers(request.app[DB], member.id),
         "browsers": await sessions.sessions_of(request.app[DB], member.id, token),
+        "mail_prefs": mail_preferences.preferences(member),
+        "digest": member.digest,
         **values,
     }
 
@@ -278,6 +284,23 @@ async def resend_verification(request: web.Request) -> web.Response:
         return form_error(request, "settings.html", exc, await _settings_context(request, member))
     await flash(request, i18n.gettext(N_("A confirmation link is on its way to %(email)s.")) % {"email": member.email})
     raise web.HTTPSeeOther("/settings")
+
+
+@routes.post("/settings/mail")
+async def update_mail_preferences(request: web.Request) -> web.Response:
+    member = require_member(request)
+    form = await request.post()
+    try:
+        await mail_preferences.update_preferences(
+            request.app[DB],
+            member.id,
+            {kind for kind in mail_preferences.MAIL_KINDS if form.get(f"mail_{kind}") == "on"},
+            text(form, "digest", 10),
+        )
+    except ServiceError as exc:
+        return form_error(request, "settings.html", exc, await _settings_context(request, member))
+    await flash(request, i18n.gettext(N_("Mail preferences saved.")))
+    raise web.HTTPSeeOther("/settings#mail")
 
 
 @routes.post("/settings/password")
