@@ -316,6 +316,22 @@ def cmd_set_password(args) -> None:
     print(f"{member.handle}: password set; every session of the account ended")
 
 
+def cmd_export(args) -> None:
+    from functools import partial
+
+    from .federation.documents import export_documents
+    from .services import export
+
+    config = _config(args)
+
+    async def work(db) -> str:
+        with open(args.to, "wb") as out:
+            count = await export.instance_archive(db, config, partial(export_documents, config.base_url, db), out)
+        return f"Exported the instance settings, the federation policy and {count} member(s) to {args.to}"
+
+    print(_with_database(config, work))
+
+
 def cmd_db_copy(args) -> None:
     from .config import normalize_database_url
     from .db_copy import CopyError, copy_database
@@ -441,6 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("role", choices=("member", "moderator", "admin"))
     p.add_argument("--reason", default="")
     p.set_defaults(func=cmd_users)
+
+    p = commands.add_parser("export", help="write the whole instance's data as one zip (a folder per member)")
+    p.add_argument("--to", required=True, metavar="FILE", help="the zip file to write")
+    p.set_defaults(func=cmd_export)
 
     db = commands.add_parser("db", help="database schema and copies")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")

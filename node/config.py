@@ -28,6 +28,8 @@ class Config:
     instance_name: str = "Skiller"
     default_language: str = "en"
     registration_mode: str = "invite"
+    # Private mode at start (the administrator can switch it on the admin settings page): reading needs a login.
+    private_mode: bool = False
     media_dir: str = "media"
     allow_http: bool = False
     allow_private_addresses: bool = False

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import func, select
 
 from activitypub.as2 import activity
+from activitypub.message_signatures import check_message_request, uses_message_signatures, verify_message_request
 from activitypub.nodeinfo import nodeinfo_document
+from activitypub.origins import authority_of, same_origin
+from activitypub.signatures import BadSignature, SignatureError, check_request, verify_checked
 from webfinger.server import jrd
 
 from .. import __version__, uris
+from ..db import Database
 from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Skill
 from ..services import instance_settings, skills
 from ..services.errors import N_, NotFound, ServiceError
 from . import to_as2
+from .actors import public_key_for
 from .context import Federation
 from .keys import ensure_member_keys, instance_keys
 
@@ -42,7 +49,11 @@ async def actor(fed: Federation, username: str) -> dict:
     member = await _local_member(fed, username)
     if member.deleted_at is not None:
         raise Gone(N_("This account was deleted."))
-    return to_as2.person(fed.base_url, member, await skills.skills_of(fed.db, member.id))
+    person = to_as2.person(fed.base_url, member, await skills.skills_of(fed.db, member.id))
+    if (await instance_settings.current(fed.db, fed.config)).private_mode:
+        # Only allow-listed servers read it: they must neither list nor index it for anyone else.
+        person["discoverable"] = person["indexable"] = False
+    return person
 
 
 async def skill(fed: Federation, username: str, name: str) -> dict:
@@ -79,8 +90,10 @@ async def question(fed: Federation, question_id: int) -> dict:
                 .where(Question.id == question_id, Question.ap_id.is_(None))
             )
         ).first()
-        if row is None or row[0].deleted_at is not None:
+        if row is None:
             raise NotFound(N_("This question does not exist or was deleted."))
+        if row[0].deleted_at is not None:
+            raise Gone(N_("This question was deleted."))
         tags = list(
             await session.scalars(select(Skill).join(QuestionTag).where(QuestionTag.question_id == question_id))
         )
@@ -92,8 +105,10 @@ async def question(fed: Federation, question_id: int) -> dict:
 async def answer(fed: Federation, answer_id: int) -> dict:
     async with fed.db.read() as session:
         found = await session.get(Answer, answer_id)
-        if found is None or found.deleted_at is not None or found.ap_id is not None:
+        if found is None or found.ap_id is not None:
             raise NotFound(N_("This answer does not exist or was deleted."))
+        if found.deleted_at is not None:
+            raise Gone(N_("This answer was deleted."))
         q = await session.get(Question, found.question_id)
         q_author, author = await session.get(Member, q.author_id), await session.get(Member, found.author_id)
     return to_as2.with_context(to_as2.answer_note(fed.base_url, found, q, q_author, author, []))
@@ -102,8 +117,10 @@ async def answer(fed: Federation, answer_id: int) -> dict:
 async def comment(fed: Federation, comment_id: int) -> dict:
     async with fed.db.read() as session:
         found = await session.get(Comment, comment_id)
-        if found is None or found.deleted_at is not None or found.ap_id is not None:
+        if found is None or found.ap_id is not None:
             raise NotFound(N_("This comment does not exist or was deleted."))
+        if found.deleted_at is not None:
+            raise Gone(N_("This comment was deleted."))
         q = await session.get(Question, found.question_id)
         parent = await session.get(Answer, found.answer_id) if found.answer_id else q
         parent_author = await session.get(Member, parent.author_id)
@@ -231,6 +248,19 @@ async def nodeinfo(fed: Federation) -> dict:
             or 0
         )
     site = await instance_settings.current(fed.db, fed.config)
+    if site.private_mode:  # allow-listed servers only read it: still no counts nor description
+        document = nodeinfo_document(
+            software_name="skiller",
+            software_version=__version__,
+            users_total=0,
+            active_month=0,
+            active_halfyear=0,
+            local_posts=0,
+            open_registrations=False,
+            metadata={"nodeName": site.name, "private": True},
+        )
+        document["usage"] = {"users": {}}
+        return document
     return nodeinfo_document(
         software_name="skiller",
         software_version=__version__,
@@ -248,3 +278,113 @@ async def nodeinfo(fed: Federation) -> dict:
             "rules": site.rules,
         },
     )
+
+
+async def partner_fetch(
+    fed: Federation, method: str, target_uri: str, raw_path: str, headers: Mapping[str, str]
+) -> str:
+    """The domain of the allow-listed server that signed this GET, or "" when it is not one: unsigned, signed
+    by a server the policy does not list (refused before any key fetch), or a signature that does not verify
+    (draft-cavage or RFC 9421, with the key looked up as for the inbox: cached, then fetched once more)."""
+    if method not in ("GET", "HEAD") or not ("Signature" in headers or "Signature-Input" in headers):
+        return ""
+    rfc9421 = uses_message_signatures(headers)
+    try:
+        if rfc9421:
+            key_id = check_message_request(method, target_uri, headers, None).key_id
+        else:
+            parsed = check_request(method, raw_path, headers, None)
+            key_id = parsed.key_id
+    except SignatureError:
+        return ""
+    domain = authority_of(key_id)
+    policy = fed.policy
+    if not domain or not await policy.allows(domain) or policy.mode != "allowlist":
+        return ""
+    for refresh in (False, True):
+        found = await public_key_for(fed, key_id, refresh)
+        if found is None:
+            return ""
+        owner, public_pem = found
+        try:
+            if rfc9421:
+                verify_message_request(method, target_uri, headers, None, public_pem)
+            else:
+                verify_checked(method, raw_path, headers, parsed, public_pem)
+            break
+        except BadSignature:
+            if refresh:
+                return ""
+        except SignatureError:
+            return ""
+    return domain if same_origin(key_id, owner) else ""
+
+
+async def export_documents(base_url: str, db: Database, member: Member) -> tuple[dict, dict]:
+    """A member's actor and everything they wrote here (questions, answers, comments, deleted ones left out) as
+    an OrderedCollection of Create activities, rendered as this node serves them: for a data export."""
+    base = base_url.rstrip("/")
+    async with db.read() as session:
+        asked = list(
+            await session.scalars(
+                select(Question)
+                .where(Question.author_id == member.id, Question.deleted_at.is_(None), Question.ap_id.is_(None))
+                .order_by(Question.created_at, Question.id)
+            )
+        )
+        tags: dict[int, list[Skill]] = {}
+        for question_id, skill in (
+            await session.execute(
+                select(QuestionTag.question_id, Skill)
+                .join(Skill)
+                .where(QuestionTag.question_id.in_([q.id for q in asked]))
+            )
+        ).all():
+            tags.setdefault(question_id, []).append(skill)
+        answered = (
+            await session.execute(
+                select(Answer, Question)
+                .join(Question, Question.id == Answer.question_id)
+                .where(Answer.author_id == member.id, Answer.deleted_at.is_(None), Answer.ap_id.is_(None))
+                .order_by(Answer.created_at, Answer.id)
+            )
+        ).all()
+        commented = (
+            await session.execute(
+                select(Comment, Question)
+                .join(Question, Question.id == Comment.question_id)
+                .where(Comment.author_id == member.id, Comment.deleted_at.is_(None), Comment.ap_id.is_(None))
+                .order_by(Comment.created_at, Comment.id)
+            )
+        ).all()
+        people: dict[int, Member] = {member.id: member}
+
+        async def person(member_id: int) -> Member:
+            if member_id not in people:
+                found = await session.get(Member, member_id)
+                if found is None:
+                    raise NotFound(N_("This member does not exist."))
+                people[member_id] = found
+            return people[member_id]
+
+        objects: list[tuple[dict, object]] = []
+        for q in asked:
+            objects.append((to_as2.question_object(base, q, member, tags.get(q.id, [])), q.created_at))
+        for a, q in answered:
+            note = to_as2.answer_note(base, a, q, await person(q.author_id), member, [])
+            objects.append((note, a.created_at))
+        for c, q in commented:
+            parent = await session.get(Answer, c.answer_id) if c.answer_id else q
+            parent_id = to_as2.object_url(base, "answer" if c.answer_id else "question", parent)
+            note = to_as2.comment_note(base, c, parent_id, await person(parent.author_id), q, member, [])
+            objects.append((note, c.created_at))
+        member_skills = await skills.skills_in(session, member.id)
+    items = [
+        activity("Create", obj["attributedTo"], obj, id=obj["id"] + "#create", to=obj["to"], cc=obj["cc"], published=at)
+        for obj, at in objects
+    ]
+    outbox_id = uris.actor_id(base, member.username) + "/outbox"
+    outbox_document = to_as2.with_context(
+        {"id": outbox_id, "type": "OrderedCollection", "totalItems": len(items), "orderedItems": items}
+    )
+    return to_as2.person(base, member, member_skills), outbox_document

@@ -1,5 +1,6 @@
 """What an administrator sets about the instance from the web: name, description, rules, contact,
-default language, registration mode, and whether the list of moderated servers is public.
+default language, registration mode, whether the list of moderated servers is public, and private mode
+(reading needs a login; other servers see nothing unless allow-listed).
 
 The configuration file gives the starting values; what the administrator saves is kept in the database
 and wins. Every process re-reads it within a few seconds.
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from ..config import LANGUAGES, REGISTRATION_MODES, Config
 from ..db import Database
 from ..models import Member, Setting
-from . import audit
+from . import audit, federation_policy
 from .errors import N_, InvalidInput
 
 PREFIX = "site."
@@ -32,11 +33,15 @@ class SiteSettings:
     default_language: str = "en"
     registration_mode: str = "invite"
     public_domain_list: bool = False
+    private_mode: bool = False
 
 
 def defaults(config: Config) -> SiteSettings:
     return SiteSettings(
-        name=config.instance_name, default_language=config.default_language, registration_mode=config.registration_mode
+        name=config.instance_name,
+        default_language=config.default_language,
+        registration_mode=config.registration_mode,
+        private_mode=config.private_mode,
     )
 
 
@@ -85,3 +90,20 @@ async def save(db: Database, actor: Member | None, **values) -> None:
             session.add(setting)
         audit.record(session, actor, "instance.settings", ", ".join(sorted(values)))
     _cache(db)["at"] = 0.0
+
+
+async def set_private_mode(db: Database, actor: Member | None, private: bool, reason: str = "") -> None:
+    """Switch private mode on or off. On, federation is limited to the allow-list in the same transaction:
+    a private instance talks only to the servers the administrator listed (their signed requests still read
+    actors and posts). Off, the federation mode stays as it is: the administrator opens it deliberately."""
+    async with db.write() as session:
+        setting = await session.get(Setting, PREFIX + "private_mode") or Setting(key=PREFIX + "private_mode")
+        setting.value = "true" if private else "false"
+        session.add(setting)
+        if private:
+            mode = await session.get(Setting, federation_policy.MODE_KEY) or Setting(key=federation_policy.MODE_KEY)
+            mode.value = "allowlist"
+            session.add(mode)
+        audit.record(session, actor, "instance.private_mode", "on" if private else "off", reason)
+    _cache(db)["at"] = 0.0
+    federation_policy.snapshot(db).invalidate()

@@ -65,23 +65,57 @@ async def set_silenced(db: Database, actor: Member | None, handle: str, silenced
         return member
 
 
-async def delete_account(db: Database, actor: Member | None, handle: str, reason: str = "") -> None:
-    """Delete a local account: its posts leave every page, its profile is emptied, it can no longer log in,
-    and other servers are told (a Delete of the actor). The row stays, empty, to keep the name taken."""
+async def delete_account(
+    db: Database,
+    actor: Member | None,
+    handle: str,
+    reason: str = "",
+    *,
+    keep_posts: bool = False,
+    by_member: bool = False,
+) -> None:
+    """Delete a local account: its profile is emptied, it can no longer log in, its sessions end, and other
+    servers are told (a Delete of each removed post, then of the actor). Its posts leave every page (each
+    answering 410), or with `keep_posts` stay, shown as a deleted member's. The row stays, empty, to keep the
+    name taken (and its key: the Deletes are signed with it). A member deleting their own account passes
+    themselves as `actor` with `by_member` (lifecycle.delete_own_account, which checks the password first)."""
     async with db.write() as session:
         member = await _target(session, handle)
         if not member.local or member.deleted_at is not None:
             raise InvalidInput(N_("Only an existing account of this instance can be deleted."))
-        if actor is not None and member.id == actor.id:
+        own = actor is not None and member.id == actor.id
+        if own != by_member:
             raise Forbidden(N_("Ask another administrator to delete your own account."))
-        events.record(session, "account_deleted", actor_id=member.id)
-        now = utcnow()
-        for model in (Question, Answer, Comment):
-            await session.execute(
-                update(model).where(model.author_id == member.id, model.deleted_at.is_(None)).values(deleted_at=now)
+        if own and member.is_admin:
+            admins = await session.scalar(
+                select(func.count())
+                .select_from(Member)
+                .where(Member.role == "admin", Member.local.is_(True), Member.deleted_at.is_(None))
             )
-        question_ids = select(Question.id).where(Question.author_id == member.id)
-        await session.execute(delete(SearchDocument).where(SearchDocument.question_id.in_(question_ids)))
+            if (admins or 0) <= 1:
+                raise Forbidden(N_("You are the only administrator: make another member administrator first."))
+        now = utcnow()
+        if not keep_posts:
+            for model, kind, key in (
+                (Comment, "comment_deleted", "comment_id"),
+                (Answer, "answer_deleted", "answer_id"),
+                (Question, "question_deleted", "question_id"),
+            ):
+                ids = list(
+                    await session.scalars(
+                        select(model.id).where(
+                            model.author_id == member.id, model.deleted_at.is_(None), model.ap_id.is_(None)
+                        )
+                    )
+                )
+                for post_id in ids:  # other servers remove each post (Delete with a Tombstone)
+                    events.record(session, kind, actor_id=member.id, **{key: post_id})
+                await session.execute(
+                    update(model).where(model.author_id == member.id, model.deleted_at.is_(None)).values(deleted_at=now)
+                )
+            question_ids = select(Question.id).where(Question.author_id == member.id)
+            await session.execute(delete(SearchDocument).where(SearchDocument.question_id.in_(question_ids)))
+        events.record(session, "account_deleted", actor_id=member.id)
         await session.execute(delete(TagFollow).where(TagFollow.member_id == member.id))
         await session.execute(delete(MemberFollow).where(MemberFollow.follower_id == member.id))
         for name in (
@@ -94,9 +128,11 @@ async def delete_account(db: Database, actor: Member | None, handle: str, reason
             "avatar",
             "email",
             "password_hash",
+            "totp_secret",
         ):
             setattr(member, name, "")
         member.links, member.suspended, member.deleted_at = [], True, now
+        member.email_verified, member.mail_prefs, member.digest = False, {}, ""
         session.add(member)
         await sessions.end_all_in(session, member.id)
         audit.record(session, actor, "users.delete", member.handle, reason)

@@ -20,6 +20,7 @@ from .middleware import context_middleware, csrf_middleware, error_middleware, o
 from .render import create_environment
 from .security import security_headers
 from .views import accounts, admin, directory, federation, moderation, profiles, questions, social
+from .views import lifecycle as lifecycle_views
 from .views import two_factor as two_factor_views
 from .views import unsubscribe as unsubscribe_views
 from .views import recovery as recovery_views
@@ -86,6 +87,7 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     app.cleanup_ctx.append(federate)
     for module in (federation, directory, accounts, profiles, questions, social, admin, moderation):
         app.router.add_routes(module.routes)
+    app.router.add_routes(lifecycle_views.routes)
     federation.add_discovery_routes(app)
     app.router.add_routes(two_factor_views.routes)
     app.router.add_routes(unsubscribe_views.routes)

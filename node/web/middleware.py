@@ -8,12 +8,16 @@ import json
 import logging
 import secrets
 import time
+from urllib.parse import urlencode
 
 from aiohttp import web
 from aiohttp_session import get_session
 
+from activitypub.media_types import wants_as2
+
 from .. import i18n
-from ..services import instance_settings, notifications, sessions
+from ..federation import documents
+from ..services import instance_settings, invitations, notifications, sessions
 from ..services.errors import N_, Forbidden, ServiceError
 from .keys import CONFIG, CSRF_TOKEN, DB, FEDERATION, FLASHES, MEMBER, REQUEST_ID, SECURITY_HEADERS, SITE, UNREAD
 from .render import render, translate_error
@@ -98,6 +102,8 @@ async def context_middleware(request: web.Request, handler):
             session.invalidate()
     request[MEMBER] = member
     site = request[SITE] = await instance_settings.current(request.app[DB], config)
+    if site.private_mode and member is None:
+        await _private_mode_gate(request)
     request[UNREAD] = await notifications.unread_count(request.app[DB], member.id) if member else 0
     i18n.set_language(
         i18n.choose_language(
@@ -114,6 +120,60 @@ async def context_middleware(request: web.Request, handler):
     response = await handler(request)
     response.headers.setdefault("Content-Language", i18n.current_language())
     return response
+
+
+# Private mode: what visitors and other servers may still reach. Pages to get in (log in, sign up with an
+# invitation, ask for one, reset a password, unsubscribe, single sign-on), static files, health and metrics, the
+# instance actor (its key verifies our signed requests). Everything else needs a member, or for AS2 documents an
+# allow-listed server's signed GET.
+PRIVATE_OPEN_PATHS = frozenset(
+    ("/login", "/logout", "/request-invitation", "/language", "/healthz", "/metrics", "/actor")
+)
+PRIVATE_OPEN_PREFIXES = ("/static/", "/password/", "/unsubscribe/", "/login/")
+# Routes that answer AS2 (or discovery JSON) only, and routes that answer AS2 to an AS2 Accept header.
+AS2_ROUTES = frozenset(
+    (
+        "/users/{username}/outbox",
+        "/users/{username}/followers",
+        "/users/{username}/following",
+        "/users/{username}/skills/{skill}",
+        "/.well-known/webfinger",
+        "/.well-known/host-meta",
+        "/.well-known/nodeinfo",
+        "/nodeinfo/2.1",
+    )
+)
+AS2_OR_HTML_ROUTES = frozenset(("/users/{username}", "/questions/{id}", "/answers/{id}", "/comments/{id}"))
+
+
+async def _private_mode_gate(request: web.Request) -> None:
+    """Let a visitor's request through only where private mode allows it; raise the refusal otherwise: a
+    login redirect for pages, 401 for AS2 and discovery documents unless an allow-listed server signed the GET."""
+    path = request.path
+    if path in PRIVATE_OPEN_PATHS or path.startswith(PRIVATE_OPEN_PREFIXES):
+        return
+    if path == "/signup":  # with an invitation that can still be used
+        code = request.query.get("invite", "")
+        if request.method == "POST":
+            code = str((await request.post()).get("invite", ""))
+        try:
+            await invitations.check_invitation(request.app[DB], code)
+            return
+        except ServiceError:
+            pass
+    resource = request.match_info.route.resource
+    canonical = resource.canonical if resource else ""
+    if canonical in AS2_ROUTES or (canonical in AS2_OR_HTML_ROUTES and wants_as2(request.headers.get("Accept", ""))):
+        fed = request.app[FEDERATION]
+        target = f"{fed.scheme}://{request.host}{request.raw_path}"
+        if await documents.partner_fetch(fed, request.method, target, request.raw_path, request.headers):
+            return
+        raise web.HTTPUnauthorized(
+            text=json.dumps({"error": "this instance is private"}),
+            content_type="application/json",
+            headers={"Vary": "Accept"},
+        )
+    raise web.HTTPFound("/login?" + urlencode({"next": request.path_qs}))
 
 
 @web.middleware

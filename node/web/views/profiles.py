@@ -9,6 +9,7 @@ from aiohttp import web
 from ... import i18n, uris
 from ...avatars import avatar_path, delete_avatar, process_avatar, store_avatar
 from ...federation import documents
+from ...federation.documents import Gone
 from ...models import LEVELS
 from ...services import accounts, follows, invitations, profiles, questions, skills
 from ...services.errors import N_, InvalidInput, ServiceError
@@ -44,6 +45,8 @@ async def profile_page(request: web.Request) -> web.Response:
     if wants_activity_json(request):
         return as2_response(await documents.actor(request.app[FEDERATION], request.match_info["username"]))
     member = await accounts.get_member_by_handle(db, request.match_info["username"])
+    if member.deleted_at is not None:  # however it was deleted: nothing of the account is shown any more
+        raise Gone(N_("This account was deleted."))
     viewer = request.get(MEMBER)
     asked, asked_total = await questions.list_questions(db, author_id=member.id, limit=10)
     return render(

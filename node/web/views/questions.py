@@ -6,7 +6,8 @@ from aiohttp import web
 
 from ... import i18n
 from ...federation import documents
-from ...services import accounts, answers, comments, questions, votes
+from ...federation.documents import Gone
+from ...services import accounts, answers, comments, lifecycle, questions, votes
 from ...services.errors import N_, ServiceError
 from ..forms import page_number, path_id, text
 from ..keys import CONFIG, DB, FEDERATION, MEMBER, VIEWS
@@ -86,10 +87,34 @@ async def question_page(request: web.Request) -> web.Response:
     if wants_activity_json(request):
         return as2_response(await documents.question(request.app[FEDERATION], question_id))
     context = await _page_context(request, question_id)
+    await _show_deleted_authors(request, context["page"])
     viewer = request.get(MEMBER)
     if context["q"].deleted_at is None and (viewer is None or viewer.id != context["q"].author_id):
         request.app[VIEWS].count(question_id)
     return render(request, "question.html", context, status=410 if context["q"].deleted_at else 200)
+
+
+async def _show_deleted_authors(request: web.Request, page) -> None:
+    """Posts kept by a member who deleted their account stay, under "deleted member" instead of a name."""
+    authors = [page.author] + [a.author for a in page.answers]
+    authors += [c.author for c in page.comments] + [c.author for a in page.answers for c in a.comments]
+    deleted = await lifecycle.deleted_accounts(request.app[DB], {author.id for author in authors})
+    if not deleted:
+        return
+    label = i18n.gettext(N_("deleted member"))
+
+    def anonymous(author):
+        if author.id not in deleted:
+            return author
+        return questions.Author(author.id, author.username, label, "", 0, author.domain)
+
+    page.author = anonymous(page.author)
+    for answer in page.answers:
+        answer.author = anonymous(answer.author)
+        for comment in answer.comments:
+            comment.author = anonymous(comment.author)
+    for comment in page.comments:
+        comment.author = anonymous(comment.author)
 
 
 @routes.get("/questions/{id}/edit")
@@ -213,6 +238,8 @@ async def answer_link(request: web.Request) -> web.Response:
     if wants_activity_json(request):
         return as2_response(await documents.answer(request.app[FEDERATION], _id(request)))
     answer = await answers.get_answer(request.app[DB], _id(request))
+    if answer.deleted_at is not None:
+        raise Gone(N_("This answer was deleted."))
     raise web.HTTPSeeOther(f"/questions/{answer.question_id}#answer-{answer.id}")
 
 
@@ -257,6 +284,8 @@ async def comment_link(request: web.Request) -> web.Response:
     if wants_activity_json(request):
         return as2_response(await documents.comment(request.app[FEDERATION], _id(request)))
     comment = await comments.get_comment(request.app[DB], _id(request))
+    if comment.deleted_at is not None:
+        raise Gone(N_("This comment was deleted."))
     raise web.HTTPSeeOther(f"/questions/{comment.question_id}#comment-{comment.id}")
 
 

@@ -1,0 +1,43 @@
+"""A member's own account: deleting it (after the password), and which authors on a page are deleted accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from ..db import Database
+from ..models import Member
+from . import users_admin
+from .errors import N_, InvalidInput, NotFound
+from .passwords import verify_password_async
+
+POST_CHOICES = ("keep", "remove")
+
+
+async def delete_own_account(db: Database, member_id: int, password: str, posts: str) -> None:
+    """Delete the member's account once their password is confirmed. `posts`: "keep" leaves their questions,
+    answers and comments on the pages under a deleted member's name; "remove" deletes them too (other servers
+    are told of each). The deletion itself is the administrators' (users_admin.delete_account): one way."""
+    if posts not in POST_CHOICES:
+        raise InvalidInput(N_("Choose what happens to your questions and answers."), field="posts")
+    async with db.read() as session:
+        member = await session.get(Member, member_id)
+    if member is None or member.deleted_at is not None:
+        raise NotFound(N_("This member does not exist."))
+    if not password or not await verify_password_async(member.password_hash, password):
+        raise InvalidInput(N_("The password is wrong."), field="password")
+    await users_admin.delete_account(
+        db, member, member.handle, "deleted by the member", keep_posts=posts == "keep", by_member=True
+    )
+
+
+async def deleted_accounts(db: Database, member_ids: set[int]) -> set[int]:
+    """Which of these members are deleted accounts (their posts kept show them as a deleted member)."""
+    if not member_ids:
+        return set()
+    async with db.read() as session:
+        return set(
+            await session.scalars(
+                select(col(Member.id)).where(col(Member.id).in_(member_ids), col(Member.deleted_at).is_not(None))
+            )
+        )
