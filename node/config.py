@@ -19,6 +19,85 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class OidcProvider:
+    """A company's OpenID Connect provider, one [[oidc]] table of the configuration file."""
+
+    name: str  # a short id, in the login URLs: /login/sso/<name>
+    label: str  # the login button's text
+    issuer: str
+    client_id: str
+    client_secret: str = ""
+    scopes: str = "openid email profile"
+    # Who gets an account on first login: a verified e-mail in one of these domains, or one of these groups in
+    # the claim named group_claim.
+    allowed_domains: tuple[str, ...] = ()
+    allowed_groups: tuple[str, ...] = ()
+    group_claim: str = "groups"
+    # The provider is the company's directory: its e-mail addresses in allowed_domains count as verified even
+    # without email_verified (Entra ID sends none), and a login links to the local member with that address
+    # even if the member never confirmed it.
+    trust_email: bool = False
+    # Hosts besides the issuer's that its discovery document may send us to (Google's token endpoint and keys
+    # live on googleapis.com); nothing else is ever requested.
+    endpoint_hosts: tuple[str, ...] = ()
+
+
+OIDC_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _oidc_providers(raw: object) -> tuple[OidcProvider, ...]:
+    """The [[oidc]] tables as providers; each error names its key (oidc[1].issuer)."""
+    if isinstance(raw, tuple) and all(isinstance(p, OidcProvider) for p in raw):
+        return raw
+    if not isinstance(raw, list) or not all(isinstance(table, dict) for table in raw):
+        raise ConfigError("oidc: expected a list of tables ([[oidc]] sections)")
+    known = {f.name: str(f.type) for f in fields(OidcProvider)}
+    providers = []
+    for n, table in enumerate(raw):
+        values: dict[str, object] = {}
+        for key, value in table.items():
+            where = f"oidc[{n}].{key}"
+            if key not in known:
+                raise ConfigError(f"{where}: unknown key (expected one of {', '.join(known)})")
+            if known[key].startswith("tuple"):
+                items = [value] if isinstance(value, str) else value
+                if not isinstance(items, list) or not all(isinstance(item, str) and item for item in items):
+                    raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+                if key == "allowed_domains":
+                    items = [item.strip().lstrip("@").lower() for item in items]
+                values[key] = tuple(items)
+            else:
+                values[key] = _coerce(where, bool if known[key] == "bool" else str, value)
+        for key in ("name", "issuer", "client_id"):
+            if not values.get(key):
+                raise ConfigError(f"oidc[{n}].{key}: required")
+        name = str(values["name"])
+        if not set(name) <= OIDC_NAME_CHARACTERS or len(name) > 32:
+            raise ConfigError(f"oidc[{n}].name: lower-case letters, digits, - and _ (at most 32), got {name!r}")
+        if "openid" not in str(values.get("scopes", "openid")).split():
+            raise ConfigError(f"oidc[{n}].scopes: must include openid")
+        values["issuer"] = str(values["issuer"]).rstrip("/")
+        values.setdefault("label", name)
+        providers.append(OidcProvider(**values))  # type: ignore[arg-type]
+    names = [p.name for p in providers]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"oidc: two providers are named {name!r}")
+    return tuple(providers)
+
+
+def _validate_oidc(cfg: Config) -> None:
+    for n, provider in enumerate(cfg.oidc):
+        parts = urlsplit(provider.issuer)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"oidc[{n}].issuer: expected https://host[/path], got {provider.issuer!r}")
+        if parts.scheme == "http" and not cfg.allow_http:
+            raise ConfigError(f"oidc[{n}].issuer: http is only allowed with allow_http = true (tests)")
+    if cfg.sso_only and not cfg.oidc:
+        raise ConfigError("sso_only: needs at least one [[oidc]] provider")
+
+
+@dataclass(frozen=True)
 class Config:
     base_url: str = "http://127.0.0.1:8080"
     host: str = "127.0.0.1"
@@ -61,6 +140,10 @@ class Config:
     # The From of every mail; empty: "<instance_name> <noreply@domain of base_url>".
     mail_from: str = ""
     mail_dir: str = "mail"
+    # Single sign-on: the company's OpenID providers ([[oidc]] tables, see OidcProvider), and sso_only to turn
+    # password logins off for everyone but administrators (the break-glass way in when the provider is down).
+    oidc: tuple[OidcProvider, ...] = ()
+    sso_only: bool = False
 
     @property
     def domain(self) -> str:
@@ -120,6 +203,7 @@ def _validate(cfg: Config) -> None:
         raise ConfigError(f"inbox_rate_per_domain: expected 0 (no limit) or more, got {cfg.inbox_rate_per_domain}")
     if cfg.retention_days < 1:
         raise ConfigError(f"retention_days: expected at least 1, got {cfg.retention_days}")
+    _validate_oidc(cfg)
 
 
 def normalize_database_url(url: str) -> str:
@@ -146,7 +230,9 @@ def load_config(
             values.update(tomllib.loads(path.read_text("utf-8")))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    kinds = {f.name: str(f.type) for f in fields(Config)}  # annotations are strings (postponed evaluation)
+    from_file, from_caller = values.pop("oidc", []), overrides.pop("oidc", None)
+    oidc = _oidc_providers(from_file if from_caller is None else from_caller)  # tables, not one value
+    kinds = {f.name: str(f.type) for f in fields(Config) if f.name != "oidc"}  # annotations are strings
     types = {"str": str, "int": int, "bool": bool}
     unknown = sorted(set(values) - set(kinds))
     if unknown:
@@ -158,7 +244,7 @@ def load_config(
     coerced = {name: _coerce(name, types[kinds[name]], raw) for name, raw in values.items()}
     if "database_url" in coerced:
         coerced["database_url"] = normalize_database_url(str(coerced["database_url"]))
-    cfg = Config(**coerced)  # type: ignore[arg-type]
+    cfg = Config(**coerced, oidc=oidc)  # type: ignore[arg-type]
     _validate(cfg)
     return cfg
 
