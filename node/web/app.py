@@ -21,9 +21,9 @@ from .render import create_environment
 from .security import security_headers
 from .views import accounts, admin, directory, federation, moderation, profiles, questions, social, sso
 from .views import lifecycle as lifecycle_views
+from .views import recovery as recovery_views
 from .views import two_factor as two_factor_views
 from .views import unsubscribe as unsubscribe_views
-from .views import recovery as recovery_views
 from .views_counter import ViewCounter
 
 MAX_REQUEST_BYTES = 3 * 1024 * 1024  # the avatar limit plus form overhead
@@ -90,9 +90,9 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
         app.router.add_routes(module.routes)
     app.router.add_routes(lifecycle_views.routes)
     federation.add_discovery_routes(app)
+    app.router.add_routes(recovery_views.routes)
     app.router.add_routes(two_factor_views.routes)
     app.router.add_routes(unsubscribe_views.routes)
-    app.router.add_routes(recovery_views.routes)
     app.router.add_static("/static", STATIC_DIR)
     Path(config.media_dir).mkdir(parents=True, exist_ok=True)  # avatars are served by views.profiles
     return app
