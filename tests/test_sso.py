@@ -22,12 +22,12 @@ from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import func, select
 
 from node.config import ConfigError, load_config
-from node.models import Member, SsoIdentity
+from node.models import AccountToken, Member, SsoIdentity
 from node.services import sso
 from node.services.oidc import SsoFailed, validate_id_token
 from node.web.app import create_app
 
-from .support import free_port, log_in, make_config, make_member, one
+from .support import PASSWORD, free_port, log_in, make_config, make_member, one, post_form
 from .test_browser import browser  # noqa: F401  (the fixture)
 
 OIDC_DIR = Path(__file__).resolve().parent / "oidc"
@@ -334,7 +334,18 @@ async def test_sso_only_hides_passwords_from_everyone_but_administrators(aiohttp
     assert 'href="/login/sso/acme?next=/"' in login and "Log in with Acme Corp" in login
     assert ('name="password"' in login) is not sso_only
     assert 'name="password"' in await (await client.get("/login?admin=1")).text()  # the administrators' way in
-    await log_in(client, "dora")
-    assert ("Change password" in await (await client.get("/settings")).text()) is not sso_only
     assert sso.password_login_allowed(config, member) is not sso_only
     assert sso.password_login_allowed(config, admin)
+    if sso_only:  # refused by the server, not only hidden: a member's password does not sign in
+        refused = await post_form(client, "/login", {"username": "dora", "password": PASSWORD})
+        assert refused.status == 403 and "company account" in await refused.text()
+        assert (await client.get("/settings", allow_redirects=False)).status in (302, 303)
+        forgot = await post_form(client, "/password/forgot", {"identifier": "dora"})
+        assert forgot.status == 200
+        async with database.read() as session:  # nothing mailed, no reset link made
+            assert await session.scalar(select(func.count()).select_from(AccountToken)) == 0
+        await log_in(client, "root_admin")
+        assert "Change password" not in await (await client.get("/settings")).text()
+    else:
+        await log_in(client, "dora")
+        assert "Change password" in await (await client.get("/settings")).text()

@@ -9,7 +9,7 @@ from aiohttp_session import get_session, new_session
 
 from ... import i18n
 from ...config import LANGUAGES
-from ...services import accounts, email_verification, follows, invitations, mail_preferences, sessions, two_factor
+from ...services import accounts, email_verification, follows, invitations, mail_preferences, sessions, sso, two_factor
 from ...services.errors import N_, ServiceError
 from ...services.mail import MailSite
 from ..forms import integer, path_id, text
@@ -78,6 +78,7 @@ async def login(request: web.Request) -> web.Response:
             max_attempts=config.login_attempts,
             window_seconds=config.login_window_seconds,
         )
+        sso.check_password_login(config, member)  # with sso_only, passwords are the administrators' way in only
     except ServiceError as exc:
         return form_error(request, "login.html", exc, {"username": username, "next": target})
     step = two_factor.login_step(member, target, required_for_admins=config.require_two_factor_for_admins)
@@ -308,6 +309,7 @@ async def change_password(request: web.Request) -> web.Response:
     member = require_member(request)
     form = await request.post()
     try:
+        sso.check_password_login(request.app[CONFIG], member)
         token = await accounts.change_password(
             request.app[DB],
             member.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ... import i18n
-from ...services import email_verification, password_reset
+from ...services import email_verification, password_reset, sso
 from ...services.errors import N_, ServiceError
 from ..forms import text
 from ..keys import CONFIG, DB, MEMBER
@@ -25,6 +25,8 @@ async def forgot_form(request: web.Request) -> web.Response:
 async def forgot(request: web.Request) -> web.Response:
     form = await request.post()
     identifier = text(form, "identifier", 300)
+    if request.app[CONFIG].sso_only:  # passwords are off: nothing is mailed, and the answer is the same
+        return render(request, "password_forgot.html", {"sent": True})
     try:
         await password_reset.request_reset(
             request.app[DB], identifier, client_address(request, request.app[CONFIG]), mail_site(request)
@@ -47,6 +49,8 @@ async def reset_form(request: web.Request) -> web.Response:
 async def reset(request: web.Request) -> web.Response:
     form = await request.post()
     try:
+        member = await password_reset.check_token(request.app[DB], request.match_info["token"])
+        sso.check_password_login(request.app[CONFIG], member)
         await password_reset.reset_password(request.app[DB], request.match_info["token"], text(form, "password", 1024))
     except ServiceError as exc:
         return form_error(request, "password_reset.html", exc, {"invalid": exc.field != "password"})
