@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 
+import pytest
 from sqlalchemy import func, select
 
 from node.models import Member, MemberSession, Question
@@ -199,3 +200,25 @@ async def test_skiller_export_writes_the_instance_zip(database, tmp_path):
     outbox = json.loads(archive.read("members/alice/outbox.json"))
     assert outbox["orderedItems"][0]["object"]["name"] == "Exported by the CLI"
     assert outbox["orderedItems"][0]["actor"] == "https://q.example/users/alice"
+
+
+async def test_an_account_without_a_password_is_deleted_after_typing_its_username(database):
+    """Accounts made by single sign-on have no password: their owner confirms with the username instead."""
+    from sqlalchemy import update as sql_update
+
+    from node.models import Member
+    from node.services import lifecycle
+    from node.services.errors import InvalidInput
+
+    member = await make_member(database, "sso_user")
+    async with database.write() as session:
+        await session.execute(sql_update(Member).where(Member.id == member.id).values(password_hash=""))
+    with pytest.raises(InvalidInput):
+        await lifecycle.delete_own_account(database, member.id, "", "keep")
+    with pytest.raises(InvalidInput):
+        await lifecycle.delete_own_account(database, member.id, "someone_else", "keep")
+    async with database.read() as session:
+        assert (await session.get(Member, member.id)).deleted_at is None
+    await lifecycle.delete_own_account(database, member.id, "SSO_User ", "keep")
+    async with database.read() as session:
+        assert (await session.get(Member, member.id)).deleted_at is not None
