@@ -15,9 +15,11 @@ POST_CHOICES = ("keep", "remove")
 
 
 async def delete_own_account(db: Database, member_id: int, password: str, posts: str) -> None:
-    """Delete the member's account once their password (their username, for an account without one) confirms it. `posts`: "keep" leaves their questions,
-    answers and comments on the pages under a deleted member's name; "remove" deletes them too (other servers
-    are told of each). The deletion itself is the administrators' (users_admin.delete_account): one way."""
+    """Delete the member's account once their password (the username, for an account without one) confirms it.
+
+    `posts`: "keep" leaves their questions, answers and comments on the pages under a deleted member's name;
+    "remove" deletes them too (other servers are told of each). The deletion itself is the administrators'
+    (users_admin.delete_account): one way."""
     if posts not in POST_CHOICES:
         raise InvalidInput(N_("Choose what happens to your questions and answers."), field="posts")
     async with db.read() as session:
