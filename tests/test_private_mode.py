@@ -151,3 +151,17 @@ async def test_allow_listed_server_follows_and_receives_while_others_are_refused
     # What the partner reads of NodeInfo: no counts, no description.
     nodeinfo = await b.fed.client.get_json(f"{a.base}/nodeinfo/2.1", signer=await actors.instance_signer(b.fed))
     assert nodeinfo["usage"] == {"users": {}} and "nodeDescription" not in nodeinfo["metadata"]
+
+
+async def test_private_mode_keeps_federation_on_the_allow_list(database):
+    from node.services import federation_policy, instance_settings
+    from node.services.errors import InvalidInput
+
+    await instance_settings.set_private_mode(database, None, True)
+    assert await federation_policy.get_mode(database) == "allowlist"
+    with pytest.raises(InvalidInput):
+        await federation_policy.set_mode(database, None, "open")
+    assert await federation_policy.get_mode(database) == "allowlist"  # nothing changed
+    await instance_settings.set_private_mode(database, None, False)
+    await federation_policy.set_mode(database, None, "open")
+    assert await federation_policy.get_mode(database) == "open"

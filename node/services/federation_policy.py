@@ -24,6 +24,7 @@ from .errors import N_, InvalidInput, NotFound
 
 MODES = ("open", "allowlist", "blocklist")
 MODE_KEY = "federation_mode"
+PRIVATE_MODE_KEY = "site.private_mode"  # written by instance_settings: a private instance federates by allow-list
 SHOW_KEY = "federation_public_list"
 MASTODON_CSV_HEADER = ["#domain", "#severity", "#reject_media", "#reject_reports", "#public_comment", "#obfuscate"]
 
@@ -147,6 +148,11 @@ async def set_mode(db: Database, actor: Member | None, mode: str, reason: str = 
     if mode not in MODES:
         raise InvalidInput(N_("The federation mode is open, allowlist or blocklist."), field="mode")
     async with db.write() as session:
+        private = await session.get(Setting, PRIVATE_MODE_KEY)
+        if mode != "allowlist" and private is not None and private.value == "true":
+            raise InvalidInput(
+                N_("Private mode keeps federation to the allow-list: turn private mode off first."), field="mode"
+            )
         setting = await session.get(Setting, MODE_KEY) or Setting(key=MODE_KEY)
         setting.value = mode
         session.add(setting)

@@ -97,7 +97,8 @@ async def set_private_mode(db: Database, actor: Member | None, private: bool, re
     a private instance talks only to the servers the administrator listed (their signed requests still read
     actors and posts). Off, the federation mode stays as it is: the administrator opens it deliberately."""
     async with db.write() as session:
-        setting = await session.get(Setting, PREFIX + "private_mode") or Setting(key=PREFIX + "private_mode")
+        key = federation_policy.PRIVATE_MODE_KEY
+        setting = await session.get(Setting, key) or Setting(key=key)
         setting.value = "true" if private else "false"
         session.add(setting)
         if private:
