@@ -222,3 +222,21 @@ async def test_an_account_without_a_password_is_deleted_after_typing_its_usernam
     await lifecycle.delete_own_account(database, member.id, "SSO_User ", "keep")
     async with database.read() as session:
         assert (await session.get(Member, member.id)).deleted_at is not None
+
+
+async def test_removing_my_posts_updates_answer_counts_and_the_askers_reputation(database):
+    from node.services import lifecycle
+
+    alice = await make_member(database, "alice")
+    bob = await make_member(database, "bob")
+    asked = await questions.ask(
+        database, bob, title="Which glue for oak?", body="Outdoor use.", tags="carpentry", base_url="http://x"
+    )
+    answer = await answers.post_answer(database, alice, asked.id, "Polyurethane glue, clamped overnight.", "http://x")
+    await answers.accept_answer(database, bob, answer.id)
+    before = await one(database, select(Member.reputation).where(Member.id == bob.id))
+    assert before > 0 and await one(database, select(Question.answer_count).where(Question.id == asked.id)) == 1
+    await lifecycle.delete_own_account(database, alice.id, PASSWORD, "remove")
+    assert await one(database, select(Question.answer_count).where(Question.id == asked.id)) == 0
+    assert await one(database, select(Question.accepted_answer_id).where(Question.id == asked.id)) is None
+    assert await one(database, select(Member.reputation).where(Member.id == bob.id)) < before  # the +2 went

@@ -115,6 +115,8 @@ async def delete_account(
                 )
             question_ids = select(Question.id).where(Question.author_id == member.id)
             await session.execute(delete(SearchDocument).where(SearchDocument.question_id.in_(question_ids)))
+            # Answer counts, accepted answers and the reputation others earned from these posts follow them.
+            await reputation.recount(session)
         events.record(session, "account_deleted", actor_id=member.id)
         await session.execute(delete(TagFollow).where(TagFollow.member_id == member.id))
         await session.execute(delete(MemberFollow).where(MemberFollow.follower_id == member.id))
