@@ -10,7 +10,7 @@ import time
 import pyotp
 from sqlalchemy import func, select
 
-from node.models import Member, RecoveryCode
+from node.models import Member, RecoveryCode, Setting
 from node.web.app import create_app
 
 from .support import PASSWORD, log_in, make_config, make_member, one, post_form
@@ -144,3 +144,8 @@ async def test_administrators_without_two_factor_are_sent_to_its_setup(aiohttp_c
     assert response.status == 303 and response.headers["Location"] == "/settings/two-factor"
     page = await (await client.get("/settings/two-factor")).text()
     assert "Administrators of this instance must turn on two-factor authentication." in page
+    refused = await client.get("/admin/federation", allow_redirects=False)  # the administration waits for it
+    assert refused.status == 303 and refused.headers["Location"] == "/settings/two-factor"
+    assert (await post_form(client, "/admin/federation/mode", {"mode": "allowlist"})).status == 303
+    async with database.read() as session:
+        assert await session.scalar(select(Setting.value).where(Setting.key == "federation_mode")) is None

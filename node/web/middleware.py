@@ -235,4 +235,6 @@ def require_admin(request: web.Request):
     member = require_member(request)
     if not member.is_admin:
         raise Forbidden(N_("Only administrators can do this."))
+    if request.app[CONFIG].require_two_factor_for_admins and not member.totp_secret:
+        raise web.HTTPSeeOther("/settings/two-factor")  # administration waits until the second factor is on
     return member
