@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 
 import pytest
 from sqlalchemy import select
 
+from node.db import Database
 from node.models import AccountToken, Member
 from node.services import accounts
 from node.services.errors import ServiceError
@@ -142,10 +144,11 @@ async def test_set_password_from_the_command_line_ends_sessions(tmp_path, databa
         assert (await session.execute(select(Member).where(Member.username == "erin"))).scalar_one().password_hash
 
 
-async def test_set_password_command(tmp_path, database, backend):
-    """The real command, as an administrator runs it (the same on both databases: SQLite only)."""
-    if backend != "sqlite":
-        pytest.skip("one run of the command is enough")
+async def test_set_password_command(tmp_path, sqlite_template):
+    """The real command, as an administrator runs it on the server (once, on SQLite: the command is the same
+    service call on both databases)."""
+    shutil.copy(sqlite_template, tmp_path / "skiller.db")
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'skiller.db'}")
     await make_member(database, "frank")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKILLER_")} | {
         "SKILLER_DATABASE_URL": database.url,
@@ -172,3 +175,4 @@ async def test_set_password_command(tmp_path, database, backend):
     assert "frank" in out.decode()
     member = await accounts.authenticate(database, "frank", NEW_PASSWORD, "x", max_attempts=5, window_seconds=60)
     assert member.username == "frank"
+    await database.close()
