@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select
 
 from activitypub.keys import generate_key_pair
 
 from ..config import LANGUAGES
 from ..db import Database
-from ..models import ROLES, Invitation, LoginFailure, Member, utcnow
-from . import sessions
+from ..models import ROLES, Invitation, Member
+from . import sessions, throttle
 from .account_fields import check_email, check_password, check_username, username_key
 from .email_verification import queue_verification, same_address
 from .errors import N_, Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
@@ -117,31 +117,9 @@ async def authenticate(
 ) -> Member:
     """Check a login; failures are counted per username and per address and refused past the limit."""
     keys = [f"user:{username_key(username)}", f"addr:{address}"]
-    since = utcnow() - timedelta(seconds=window_seconds)
-    # The attempt is counted before the password is checked, in one transaction with the count: parallel
-    # guesses cannot all slip under the limit. A successful login takes its own attempt back.
+    # Counted before the password is checked (throttle.py); a successful login takes its own attempt back.
     async with db.write() as session:
-        if not db.is_sqlite:  # SQLite writes one at a time already; PostgreSQL needs the keys locked
-            for key in sorted(keys):
-                await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
-        # Only login keys: the table also counts other things over longer windows (password reset requests).
-        await session.execute(
-            delete(LoginFailure).where(
-                LoginFailure.created_at < since,
-                LoginFailure.key.startswith("user:") | LoginFailure.key.startswith("addr:"),
-            )
-        )
-        session.add_all(LoginFailure(key=key) for key in keys)
-        await session.flush()
-        counts: dict[str, int] = dict(
-            (
-                await session.execute(
-                    select(LoginFailure.key, func.count())
-                    .where(LoginFailure.key.in_(keys), LoginFailure.created_at >= since)
-                    .group_by(LoginFailure.key)
-                )
-            ).all()
-        )
+        counts = await throttle.count_attempt(session, keys, timedelta(seconds=window_seconds))
         member = await session.scalar(
             select(Member).where(Member.username_key == username_key(username), Member.domain == "")
         )
@@ -153,14 +131,7 @@ async def authenticate(
     if member.suspended:
         raise Forbidden(N_("This account is suspended."))
     async with db.write() as session:
-        await session.execute(delete(LoginFailure).where(LoginFailure.key.in_(keys[:1])))
-        await session.execute(
-            delete(LoginFailure).where(
-                LoginFailure.id.in_(
-                    select(LoginFailure.id).where(LoginFailure.key == keys[1]).order_by(LoginFailure.id.desc()).limit(1)
-                )
-            )
-        )
+        await throttle.take_back(session, keys[0], keys[1])
     return member
 
 

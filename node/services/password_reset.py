@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import delete, func, or_, select
 
 from ..db import Database
 from ..models import AccountToken, LoginFailure, Member, utcnow
-from . import account_tokens, sessions
+from . import account_tokens, sessions, throttle
 from .account_fields import check_password, username_key
 from .account_tokens import PASSWORD_RESET
 from .email_verification import same_address
@@ -24,25 +24,6 @@ PER_NAME = 3
 PER_CLIENT = 10
 WINDOW = timedelta(hours=1)
 KEY_PREFIX = "reset:"
-
-
-async def _count_request(session, db: Database, keys: list[str]) -> dict[str, int]:
-    """Record this request under each key and return the counts within the window (this one included)."""
-    if not db.is_sqlite:  # as for logins: parallel requests must not all slip under the limit
-        for key in sorted(keys):
-            await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
-    since = utcnow() - WINDOW
-    await session.execute(
-        delete(LoginFailure).where(LoginFailure.key.startswith(KEY_PREFIX), LoginFailure.created_at < since)
-    )
-    session.add_all(LoginFailure(key=key) for key in keys)
-    await session.flush()
-    rows = await session.execute(
-        select(LoginFailure.key, func.count())
-        .where(LoginFailure.key.in_(keys), LoginFailure.created_at >= since)
-        .group_by(LoginFailure.key)
-    )
-    return dict(rows.all())
 
 
 async def _account_named(session, identifier: str) -> Member | None:
@@ -65,7 +46,7 @@ async def request_reset(db: Database, identifier: str, client: str, site: MailSi
         raise InvalidInput(N_("Enter your username or your e-mail address."), field="identifier")
     name_key, client_key = f"{KEY_PREFIX}name:{identifier.lower()}", f"{KEY_PREFIX}client:{client}"
     async with db.write() as session:
-        counts = await _count_request(session, db, [name_key, client_key])
+        counts = await throttle.count_attempt(session, [name_key, client_key], WINDOW)
         refused = counts.get(name_key, 0) > PER_NAME or counts.get(client_key, 0) > PER_CLIENT
         member = None if refused else await _account_named(session, identifier)
         if (

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pyotp
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..db import Database
-from ..models import AccountToken, LoginFailure, Member, RecoveryCode, utcnow
+from ..models import AccountToken, Member, RecoveryCode, utcnow
+from . import throttle
 from .errors import N_, Forbidden, InvalidInput, NotFound, TooManyRequests
 from .passwords import verify_password_async
 
@@ -219,23 +220,8 @@ async def verify_login(
     in one transaction with the count, as passwords are (accounts.authenticate); a right code takes its own
     attempt back."""
     keys = [f"2fa:{member_id}", f"addr:{address}"]
-    since = utcnow() - timedelta(seconds=window_seconds)
     async with db.write() as session:
-        if not db.is_sqlite:  # as in accounts.authenticate: parallel guesses wait for each other's count
-            for key in sorted(keys):
-                await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
-        await session.execute(delete(LoginFailure).where(LoginFailure.created_at < since))
-        session.add_all(LoginFailure(key=key) for key in keys)
-        await session.flush()
-        counts: dict[str, int] = dict(
-            (
-                await session.execute(
-                    select(LoginFailure.key, func.count())
-                    .where(LoginFailure.key.in_(keys), LoginFailure.created_at >= since)
-                    .group_by(LoginFailure.key)
-                )
-            ).all()
-        )
+        counts = await throttle.count_attempt(session, keys, timedelta(seconds=window_seconds))
     if counts.get(keys[0], 0) > max_attempts or counts.get(keys[1], 0) > 4 * max_attempts:
         raise TooManyRequests(N_("Too many wrong codes. Try again in a few minutes."))
     async with db.write() as session:
@@ -244,12 +230,5 @@ async def verify_login(
             raise Forbidden(N_("Log in again."))
         if not await _check_code(session, member, code):
             raise InvalidInput(N_("This code is not valid."), field="code")
-        await session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
-        await session.execute(
-            delete(LoginFailure).where(
-                LoginFailure.id.in_(
-                    select(LoginFailure.id).where(LoginFailure.key == keys[1]).order_by(LoginFailure.id.desc()).limit(1)
-                )
-            )
-        )
+        await throttle.take_back(session, keys[0], keys[1])
         return member
