@@ -271,6 +271,9 @@ def cmd_queue(args) -> None:
                 counts = " ".join(f"{row.counts[s]:9}" for s in states)
                 lines.append(f"{row.domain:40} {counts}  {row.oldest_pending or '-'}")
             lines.append(f"{'total':40} " + " ".join(f"{sum(r.counts[s] for r in rows):9}" for s in states))
+            lines.append("")
+            for queue, by_state in await queue_admin.totals(db):  # every queue: activities received, deliveries, mail
+                lines.append(f"{queue.name:12} " + ", ".join(f"{name} {n}" for name, n in by_state.items()))
             return "\n".join(lines)
         if args.queue_command == "retry":
             return f"{await queue_admin.retry(db, None, args.domain or '')} deliveries due now"

@@ -37,10 +37,12 @@ async def test_the_queue_page_and_status_show_every_listed_state(client, databas
 
     await log_in(client, "ada")
     page = await (await client.get("/admin/queue")).text()
-    header = page.split("<thead>")[1].split("</thead>")[0]
+    header = page.split("Deliveries per instance")[1].split("</thead>")[0]
     assert [label in header for label in ("Pending", "Failed", "Cancelled")] == [True, True, True]
     row = page.split("<td>slow.example</td>")[1].split("</tr>")[0]
     assert "<td>1</td><td>0</td><td>3</td>" in row
+    queues = page.split('id="queues"')[1].split("</table>")[0]
+    assert "<td>mail</td>" in queues and "Cancelled: 3" in queues and "<td>inbox</td>" in queues
     assert (await post_form(client, "/admin/queue/retry", {"domain": "slow.example"})).status == 303
     assert [r.counts for r in await queue_admin.status(database)] == [{"pending": 1, "failed": 0, "cancelled": 3}]
 
@@ -49,6 +51,7 @@ def test_skiller_queue_status_prints_a_column_per_listed_state(tmp_path):
     run(tmp_path, "init", "--non-interactive")
     out = run(tmp_path, "queue", "status").stdout
     assert out.splitlines()[0].split()[:4] == ["instance", "pending", "failed", "cancelled"]
+    assert "mail         pending 0, done 0, failed 0" in out and "inbox " in out  # every queue, by state
 
 
 async def test_healthz_watches_every_declared_queue_including_mail(client, database):

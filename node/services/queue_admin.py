@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from ..db import Database
-from ..jobs import DELIVERIES, PENDING
+from ..jobs import DELIVERIES, PENDING, QUEUES, Queue
 from ..models import Delivery, Member, utcnow
 from . import audit
 from .federation_policy import normalize_domain
@@ -39,6 +39,18 @@ async def status(db: Database) -> list[QueueRow]:
         if state == PENDING:
             row.oldest_pending = oldest
     return sorted(by_domain.values(), key=lambda r: ([-r.counts[s] for s in listed], r.domain))
+
+
+async def totals(db: Database) -> list[tuple[Queue, dict[str, int]]]:
+    """Every declared queue (received activities, deliveries, mail) with its rows counted per state."""
+    found = []
+    async with db.read() as session:
+        for queue in QUEUES:
+            counts = dict(
+                (await session.execute(select(queue.model.state, func.count()).group_by(queue.model.state))).all()
+            )
+            found.append((queue, {state.name: counts.get(state.name, 0) for state in queue.states}))
+    return found
 
 
 async def retry(db: Database, actor: Member | None, domain: str = "") -> int:

@@ -123,7 +123,8 @@ async def instances_page(request: web.Request) -> web.Response:
 async def queue_page(request: web.Request) -> web.Response:
     require_admin(request)
     rows = await queue_admin.status(request.app[DB])
-    return render(request, "admin/queue.html", {"rows": rows, "states": DELIVERIES.listed})
+    totals = await queue_admin.totals(request.app[DB])
+    return render(request, "admin/queue.html", {"rows": rows, "states": DELIVERIES.listed, "totals": totals})
 
 
 @routes.post("/admin/queue/{action}")
