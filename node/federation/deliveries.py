@@ -475,8 +475,11 @@ class Dispatcher:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        await self.recorder.drain()
-        await release(self.fed, list(self.rows.values()))
+        try:
+            await self.recorder.drain()
+            await release(self.fed, list(self.rows.values()))
+        except Exception:  # stopping goes on: what is left is given back by workers.run_forever
+            log.exception("could not hand back the deliveries in hand")
 
 
 async def release(fed: Federation, batch: list[Claimed]) -> None:
