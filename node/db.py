@@ -241,6 +241,26 @@ def is_busy_error(exc: DBAPIError) -> bool:
     return getattr(orig, "sqlstate", None) in ("40001", "40P01")  # serialization failure, deadlock
 
 
+_AFTER_COMMIT = "skiller_after_commit"
+
+
+def after_commit(session, callback: Callable[[], None]) -> None:
+    """Call `callback()` once the session's transaction has committed (never if it rolls back). It may run in a
+    worker thread (the blocking units of work on SQLite): callbacks must be thread-safe."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, ()):
+        callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_commit(session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
 def dialect_insert(dialect: str, model):
     """INSERT into `model`'s bare table with the database's ON CONFLICT clauses (SQLite or PostgreSQL).
 

@@ -46,6 +46,32 @@ class Federation:
         # Claim tokens: unique per claim, and per process (a restarted process never reuses one).
         self._claims = itertools.count(1)
         self._process_token = secrets.token_hex(6)
+        # Worker loops wait on these between polls: work queued in this process wakes them at once.
+        self._wakeups: dict[str, asyncio.Event] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.inbox_writer.on_stored = lambda: self.wake("inbox")
+
+    def wakeup(self, queue: str) -> asyncio.Event:
+        """The event a queue's worker loop waits on between polls (set when work was queued in this process)."""
+        if queue not in self._wakeups:
+            self._wakeups[queue] = asyncio.Event()
+            self._loop = asyncio.get_running_loop()
+        return self._wakeups[queue]
+
+    def wake(self, queue: str) -> None:
+        """Work was committed for `queue`: its loop claims now instead of at its next poll. Thread-safe (called
+        after commits that may happen in a worker thread); nothing happens when no loop of this process waits."""
+        event, loop = self._wakeups.get(queue), self._loop
+        if event is None or loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            event.set()
+        else:
+            loop.call_soon_threadsafe(event.set)
 
     def new_claim_token(self) -> str:
         return f"{self._process_token}-{next(self._claims)}"

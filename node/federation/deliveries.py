@@ -425,9 +425,12 @@ class Dispatcher:
         self.ended = asyncio.Event()
 
     async def run(self, idle_sleep: float = 1.0) -> None:
+        # Woken by a full domain getting room, and by deliveries queued in this process (publish, after commit).
+        self.ended = self.fed.wakeup("deliveries")
         try:
             while True:
                 found = 0
+                self.ended.clear()  # before claiming: a wake during the claim is not lost
                 if len(self.rows) <= self.backlog // 2:  # claim in chunks, not one row per free slot
                     try:
                         found = await self._claim_and_start()
@@ -436,8 +439,7 @@ class Dispatcher:
                     except Exception:
                         log.exception("claiming deliveries failed")
                 if not found:
-                    self.ended.clear()
-                    try:  # idle: poll again later, or as soon as a full domain has room again
+                    try:  # idle: poll again later, or as soon as there is something to claim
                         await asyncio.wait_for(self.ended.wait(), idle_sleep)
                     except TimeoutError:
                         pass

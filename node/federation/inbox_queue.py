@@ -127,7 +127,7 @@ async def run(fed: Federation, idle_sleep: float = 1.0) -> None:
     """The inbox worker of a running process: claims while fewer than SERVERS_AT_ONCE servers' items are in
     hand. Stopping cancels what is in hand; the process's claims are then given back (see claims.py)."""
     busy: dict[str, asyncio.Task] = {}
-    ended = asyncio.Event()
+    ended = fed.wakeup("inbox")  # also set when the inbox stores new activities in this process
 
     def done(server: str, _task: asyncio.Task) -> None:
         busy.pop(server, None)
@@ -136,13 +136,13 @@ async def run(fed: Federation, idle_sleep: float = 1.0) -> None:
     try:
         while True:
             found = {}
+            ended.clear()  # before claiming: a wake during the claim is not lost
             if len(busy) < SERVERS_AT_ONCE:
                 found = await claim(fed, set(busy))
                 for server, items in found.items():
                     busy[server] = task = asyncio.create_task(apply_in_order(fed, items))
                     task.add_done_callback(partial(done, server))
             if not found:
-                ended.clear()
                 try:
                     await asyncio.wait_for(ended.wait(), idle_sleep)
                 except TimeoutError:

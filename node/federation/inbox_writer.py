@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from ..db import Database
 from ..models import InboxItem
@@ -21,6 +22,7 @@ class InboxWriter:
         self.db = db
         self.pending: list[tuple[dict, asyncio.Future]] = []
         self.flushing: asyncio.Task | None = None
+        self.on_stored: Callable[[], None] = lambda: None  # after each committed batch: the inbox worker wakes
 
     async def store(self, row: dict) -> None:
         """Return once `row` is committed (or raise what the commit raised)."""
@@ -42,6 +44,7 @@ class InboxWriter:
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            self.on_stored()
             for _, future in batch:
                 if not future.done():
                     future.set_result(None)
