@@ -32,8 +32,7 @@ from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from activitypub.client import GuardedClient, guarded_connector
-from activitypub.keys import load_private_key
-from activitypub.signatures import sign_headers
+from bench.bare_signing import load_key, signed_post_headers
 from bench.common import free_ports
 from node.config import load_config
 from node.db import Database, upgrade_database
@@ -60,13 +59,13 @@ async def bare_fanout(
     session: aiohttp.ClientSession, body: bytes, inboxes: list[str], key_id: str, private_pem: str
 ) -> float:
     """The floor: sign and POST each request, `CONCURRENCY` at a time; returns seconds."""
-    key = load_private_key(private_pem)
+    key = load_key(private_pem)
     semaphore = asyncio.Semaphore(CONCURRENCY)
     began = time.perf_counter()
 
     async def deliver(inbox: str):
         async with semaphore:
-            headers = sign_headers("POST", inbox, {"Content-Type": "application/activity+json"}, body, key_id, key)
+            headers = signed_post_headers(inbox, body, key_id, key)
             async with session.post(inbox, data=body, headers=headers) as response:
                 await response.read()
                 assert response.status == 202
