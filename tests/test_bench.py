@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("inbox.py", ["--requests", "300", "--seconds", "0.5", "--concurrency", "8", "--rounds", "2"]),
         ("fanout.py", ["--instances", "5", "--followers", "40", "--rounds", "2"]),
         ("hol.py", ["--healthy", "5", "--rounds", "1"]),
-    ("latency.py", ["--rounds", "3"]),
+        ("latency.py", ["--rounds", "3"]),
     ],
 )
 def test_benchmark_script_runs_and_prints_its_ratio(script, args):
