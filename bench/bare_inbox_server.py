@@ -3,11 +3,14 @@
 It uses none of the project's code — only aiohttp and cryptography, in the few lines below — so that a cost of
 ours cannot hide in the ratio by being shared with the baseline. It checks what the node's inbox checks before
 storing: the body size, the Digest (SHA-256), the Date window (12 hours back, 1 hour ahead) and the
-draft-cavage RSA-SHA256 signature over the signed headers, with the public key parsed once.
+draft-cavage RSA-SHA256 signature over the signed headers, with the senders' public keys parsed once at start.
+
+Usage: bare_inbox_server.py PORT KEYS_JSON  (KEYS_JSON: a file of {keyId: public key PEM})
 """
 
 import base64
 import hashlib
+import json
 import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -21,8 +24,9 @@ MAX_BODY = 1_000_000
 
 
 def main() -> None:
-    port, public_pem = int(sys.argv[1]), sys.argv[2]
-    key = serialization.load_pem_public_key(public_pem.encode())
+    port, keys_file = int(sys.argv[1]), sys.argv[2]
+    with open(keys_file) as file:
+        keys = {key_id: serialization.load_pem_public_key(pem.encode()) for key_id, pem in json.load(file).items()}
 
     def refuse(reason: str) -> web.Response:
         return web.Response(status=401, text=reason)
@@ -37,6 +41,9 @@ def main() -> None:
             fields[name] = value.strip('"')
         if "signature" not in fields or "headers" not in fields:
             return refuse("no signature")
+        key = keys.get(fields.get("keyId", ""))
+        if key is None:
+            return refuse("unknown key")
         digest = "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
         if request.headers.get("Digest") != digest:
             return refuse("digest")

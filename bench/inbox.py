@@ -1,26 +1,29 @@
-"""Inbox throughput: signed Create activities per second through the node's whole inbox path
-(size cap, JSON, signature and digest verified, row committed, 202) versus a bare aiohttp handler that
-checks the same requests (size, Digest, Date window, RSA signature) in a few lines on `cryptography` alone,
-none of the project's code (bench/bare_inbox_server.py), measured in the same run; prints both and the ratio.
-The CPU per request of each server is printed too: while the load client sets the pace (a server core below
-~90 % busy), the requests/s ratio says less than the CPU ratio.
+"""Inbox throughput and latency: unique pre-signed Create activities replayed by wrk to the node's inbox (size cap,
+JSON, policy, rate limit, signature, Digest, Date window, origins, row committed, 202) and to a bare aiohttp
+handler that checks the same requests (size, Digest, Date window, RSA signature) in a few lines on
+`cryptography` alone, none of the project's code (bench/bare_inbox_server.py); prints both and the ratio.
 
-The two servers are measured in alternating rounds (bare, node, bare, node, …) and the ratio is the median
-of the rounds' ratios, so that a neighbour's load on the machine falls on both alike. Each server runs on
-its own core while the load client runs on the other.
+Requests are signed before the clock starts (bench/signed_requests.py: four senders whose keys the node already
+has, each activity unique) and replayed by wrk (bench/replay.lua), each sent once per run, from its own core
+(taskset -c 1) while the server under load is alone on the other (taskset -c 0); wrk's own core use is printed
+to show it is not the bottleneck. The servers are measured in alternating rounds (bare, node, bare, …) and the
+ratio is the median of the rounds' ratios, so that a neighbour's load on the machine falls on both alike.
 
-Usage: .venv/bin/python bench/inbox.py [--seconds 10] [--rounds 10] [--concurrency 64]
+A run is invalid, and the script exits non-zero, when an answer is not 2xx, a socket fails, or the node did not
+store every activity it answered 202 for.
+
+Usage: flock /tmp/bench.lock .venv/bin/python bench/inbox.py [--seconds 2] [--rounds 5] [--requests 60000]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import json
-import multiprocessing
 import os
+import resource
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -28,72 +31,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from activitypub.keys import generate_key_pair, load_private_key
-from activitypub.signatures import sign_headers
 from bench.common import free_port, wait_until_up
-from node.db import Database, upgrade_database
-from node.models import InboxItem, Member
+from bench.signed_requests import make_senders, register_senders, sign_requests, write_public_keys, write_requests
 
-SENDER = "http://127.0.0.1:9/users/sender"
-_private = None
-
-
-def _init_signer(private_pem: str) -> None:
-    global _private
-    _private = load_private_key(private_pem)
-
-
-def _signed(args: tuple[str, int]) -> tuple[bytes, dict]:
-    inbox_url, number = args
-    activity = {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "type": "Create",
-        "actor": SENDER,
-        "id": f"{SENDER}/activities/{number}",
-        "to": ["https://www.w3.org/ns/activitystreams#Public"],
-        "object": {
-            "id": f"{SENDER}/notes/{number}",
-            "type": "Note",
-            "attributedTo": SENDER,
-            "content": f"<p>Note number {number}: " + "lorem ipsum " * 40 + "</p>",
-        },
-    }
-    body = json.dumps(activity).encode()
-    headers = sign_headers(
-        "POST", inbox_url, {"Content-Type": "application/activity+json"}, body, SENDER + "#main-key", _private
-    )
-    return body, headers
-
-
-def sign_many(private_pem: str, inbox_url: str, start: int, count: int) -> list[tuple[bytes, dict]]:
-    with multiprocessing.Pool(os.cpu_count() or 1, initializer=_init_signer, initargs=(private_pem,)) as pool:
-        return pool.map(_signed, [(inbox_url, n) for n in range(start, start + count)], chunksize=200)
-
-
-async def post_all(url: str, requests, seconds: float, concurrency: int) -> tuple[float, int]:
-    """Send pre-signed requests for `seconds` (or until they run out); returns (requests/s, non-2xx count)."""
-    done = errors = 0
-    queue = iter(requests)
-    began = time.monotonic()
-    stop = began + seconds
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def worker():
-            nonlocal done, errors
-            for body, headers in queue:
-                if time.monotonic() >= stop:
-                    return
-                async with session.post(url, data=body, headers=headers) as response:
-                    await response.read()
-                    done += 1
-                    errors += response.status >= 300
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return done / (time.monotonic() - began), errors
+REPLAY = Path(__file__).with_name("replay.lua")
+RATIO_GOAL, P99_GOAL_MS = 0.7, 50.0
+SERVER_CORE, LOAD_CORE = "0", "1"
+PINNED = shutil.which("taskset") is not None and (os.cpu_count() or 1) > 1
 
 
 def cpu_seconds(pid: int) -> float:
@@ -102,56 +47,70 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-PINNED = shutil.which("taskset") is not None and (os.cpu_count() or 1) > 1
+def pinned(cpu: str, cmd: list[str]) -> list[str]:
+    return ["taskset", "-c", cpu, *cmd] if PINNED else cmd
 
 
-def start(cmd: list[str], env: dict, cwd: Path) -> subprocess.Popen:
-    pin = ["taskset", "-c", "1"] if PINNED else []
-    return subprocess.Popen(pin + cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def replay(url: str, requests_file: Path, first: int, count: int, args, server_pid: int) -> dict:
+    """One wrk run; wrk's summary line plus the server's and wrk's CPU seconds."""
+    cmd = pinned(
+        LOAD_CORE,
+        ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "10s", "--latency"]
+        + ["-s", str(REPLAY), url, "--", str(requests_file), str(first), str(count), str(args.threads)],
+    )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = cpu_seconds(server_pid)
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    server_cpu = cpu_seconds(server_pid) - server_cpu
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("replay: ")]
+    if result.returncode != 0 or not lines:
+        sys.exit(f"wrk failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
+    run = json.loads(lines[-1].removeprefix("replay: "))
+    seconds = run["duration_us"] / 1e6
+    run["rate"] = run["completed"] / seconds
+    run["server_busy"] = server_cpu / seconds
+    run["server_us"] = server_cpu / max(1, run["completed"]) * 1e6
+    run["wrk_busy"] = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / seconds
+    return run
 
 
-async def main() -> None:
+def describe(run: dict) -> str:
+    return f"{run['rate']:,.0f}/s p50 {run['p50_us'] / 1000:.1f} ms p99 {run['p99_us'] / 1000:.1f} ms"
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="per server, over all rounds")
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--seconds", type=int, default=2, help="each wrk run (whole seconds)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--senders", type=int, default=4)
     parser.add_argument(
         "--requests",
         type=int,
         default=60_000,
-        help="distinct pre-signed activities for the node (the bare handler reuses a share)",
+        help="unique signed activities: the node's rounds share them out, each sent once (about 1 ms each to sign)",
     )
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="skiller-bench-inbox-"))
-    url = f"sqlite+aiosqlite:///{work / 'bench.db'}"
-    keys = generate_key_pair()
-    await upgrade_database(url)
-    db = Database(url)
-    async with db.write() as session:  # the sender is already known, as after its first activity
-        session.add(
-            Member(
-                username="sender",
-                username_key="sender",
-                domain="127.0.0.1:9",
-                local=False,
-                actor_url=SENDER,
-                key_id=SENDER + "#main-key",
-                public_key_pem=keys.public_pem,
-                inbox_url=SENDER + "/inbox",
-                links=[],
-            )
-        )
-    await db.close()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: this benchmark replays its requests with wrk (Debian: apt-get install wrk)")
 
+    work = Path(tempfile.mkdtemp(prefix="skiller-bench-inbox-"))
+    database = work / "bench.db"
+    url = f"sqlite+aiosqlite:///{database}"
     node_port, bare_port = free_port(), free_port()
     node_inbox, bare_inbox = f"http://127.0.0.1:{node_port}/inbox", f"http://127.0.0.1:{bare_port}/inbox"
+    from node.db import upgrade_database
+
+    senders = make_senders(args.senders)
+    asyncio.run(upgrade_database(url))
+    asyncio.run(register_senders(url, senders))
     began = time.monotonic()
-    node_requests = sign_many(keys.private_pem, node_inbox, 0, args.requests)
-    # The bare handler keeps nothing, so repeating a request costs it the same as a new one.
-    bare_requests = sign_many(keys.private_pem, bare_inbox, 0, max(1, args.requests // 4))
-    print(f"signed {len(node_requests) + len(bare_requests):,} requests in {time.monotonic() - began:.1f} s")
-    if PINNED:
-        os.sched_setaffinity(0, {0})  # the load client stays off the servers' core
+    requests_file, keys_file = work / "requests.bin", work / "keys.json"
+    write_requests(requests_file, sign_requests(senders, node_inbox, args.requests), node_inbox)
+    write_public_keys(keys_file, senders)
+    print(f"signed {args.requests:,} unique requests from {len(senders)} senders in {time.monotonic() - began:.1f} s")
 
     env = {
         **os.environ,
@@ -164,69 +123,92 @@ async def main() -> None:
         "SKILLER_WORKERS": "false",
         "SKILLER_MEDIA_DIR": str(work / "media"),
         "SKILLER_CONFIG": str(work / "none.toml"),
-        # One sender, thousands a second: the limit stays on the path (its cost is measured) but never refuses.
+        # Thousands a second from four servers: the limit stays on the path (its cost is measured) but never refuses.
         "SKILLER_INBOX_RATE_PER_DOMAIN": "1000000",
     }
-    node = start([sys.executable, "-m", "node.cli", "serve"], env, work)
-    bare = start(
-        [sys.executable, str(Path(__file__).with_name("bare_inbox_server.py")), str(bare_port), keys.public_pem],
-        env,
-        work,
+    quiet = {"env": env, "cwd": work, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    node = subprocess.Popen(pinned(SERVER_CORE, [sys.executable, "-m", "node.cli", "serve"]), **quiet)  # type: ignore[call-overload]
+    bare = subprocess.Popen(  # type: ignore[call-overload]
+        pinned(
+            SERVER_CORE,
+            [sys.executable, str(Path(__file__).with_name("bare_inbox_server.py")), str(bare_port), str(keys_file)],
+        ),
+        **quiet,
     )
+    if PINNED:
+        os.sched_setaffinity(0, {int(LOAD_CORE)})  # this script waits on wrk's core, off the servers'
+    failures = []
     try:
-        await wait_until_up(f"http://127.0.0.1:{node_port}/nodeinfo/2.1")
-        await wait_until_up(f"http://127.0.0.1:{bare_port}/")
-        round_seconds = args.seconds / args.rounds
-        node_queue = iter(node_requests)
-        bare_rates, node_rates, node_errors, bare_errors = [], [], 0, 0
-        busy = {node.pid: [0.0, 0.0, 0.0], bare.pid: [0.0, 0.0, 0.0]}  # CPU s, wall s, requests while loaded
-        for _ in range(args.rounds):
-            for server, inbox, requests, rates in (
-                (bare, bare_inbox, itertools.cycle(bare_requests), bare_rates),
-                (node, node_inbox, node_queue, node_rates),
-            ):
-                cpu, wall = cpu_seconds(server.pid), time.monotonic()
-                rate, errors = await post_all(inbox, requests, round_seconds, args.concurrency)
-                busy[server.pid][0] += cpu_seconds(server.pid) - cpu
-                busy[server.pid][1] += time.monotonic() - wall
-                busy[server.pid][2] += rate * (time.monotonic() - wall)
-                rates.append(rate)
-                if server is node:
-                    node_errors += errors
-                else:
-                    bare_errors += errors
-        ratio = statistics.median(n / b for n, b in zip(node_rates, bare_rates, strict=True))
-        node_rate, bare_rate = statistics.median(node_rates), statistics.median(bare_rates)
-        db = Database(url)
-        async with db.read() as session:
-            from sqlalchemy import func, select
-
-            stored = await session.scalar(select(func.count()).select_from(InboxItem))
-        await db.close()
-        load = {pid: cpu / wall for pid, (cpu, wall, _) in busy.items()}
-        per_request = {pid: cpu / max(1.0, done) * 1e6 for pid, (cpu, _, done) in busy.items()}
-        print(
-            f"server core busy while loaded: node {load[node.pid]:.0%}, bare {load[bare.pid]:.0%} "
-            f"(below ~90 % the load client, not the server, set the pace); CPU per request: node "
-            f"{per_request[node.pid]:.0f} µs, bare {per_request[bare.pid]:.0f} µs "
-            f"(ratio {per_request[bare.pid] / per_request[node.pid]:.2f})"
-        )
-        print(
-            f"rounds: node {', '.join(f'{r:,.0f}' for r in node_rates)}/s; "
-            f"bare {', '.join(f'{r:,.0f}' for r in bare_rates)}/s"
-        )
-        print(
-            f"inbox, signed Create activities: node {node_rate:,.0f}/s (verify + persist, {stored:,} rows stored), "
-            f"bare verify-only handler {bare_rate:,.0f}/s (medians), ratio {ratio:.2f} (goal >= 0.5)"
-        )
-        if node_errors or bare_errors:
-            print(f"non-2xx answers: node {node_errors}, bare {bare_errors}")
+        asyncio.run(wait_until_up(f"http://127.0.0.1:{node_port}/nodeinfo/2.1"))
+        asyncio.run(wait_until_up(f"http://127.0.0.1:{bare_port}/"))
+        node_runs, bare_runs, cursor = [], [], 0
+        for number in range(args.rounds):
+            # The bare handler keeps nothing: any window of the file, unique within the run, will do.
+            bare_runs.append(
+                replay(bare_inbox, requests_file, number * args.requests // args.rounds, args.requests, args, bare.pid)
+            )
+            if cursor >= args.requests:
+                sys.exit(f"the node used up the {args.requests:,} requests before round {number + 1}: raise --requests")
+            # The node stores each activity: every run gets requests never sent before.
+            node_runs.append(replay(node_inbox, requests_file, cursor, args.requests - cursor, args, node.pid))
+            cursor += node_runs[-1]["consumed"]
+            print(f"round {number + 1}: bare {describe(bare_runs[-1])} | node {describe(node_runs[-1])}")
+        time.sleep(0.5)  # requests in flight when wrk stopped are still being answered
+        with sqlite3.connect(database) as connection:
+            stored = connection.execute("SELECT count(*) FROM inbox_item").fetchone()[0]
     finally:
         for process in (node, bare):
             process.terminate()
             process.wait(10)
         shutil.rmtree(work, ignore_errors=True)
 
+    for name, runs in (("node", node_runs), ("bare", bare_runs)):
+        non2xx, socket_errors = sum(r["non2xx"] for r in runs), sum(r["socket_errors"] + r["timeouts"] for r in runs)
+        if non2xx or socket_errors:
+            failures.append(f"{name}: {non2xx} answers other than 2xx, {socket_errors} socket errors or timeouts")
+    accepted, sent = sum(r["accepted"] for r in node_runs), sum(r["sent"] for r in node_runs)
+    # Answers still in flight when a run ends are not counted, though their rows may be stored.
+    if not accepted <= stored <= sent:
+        failures.append(f"node stored {stored:,} rows for {accepted:,} answered 202 and {sent:,} sent")
+    print(f"node stored {stored:,} inbox_item rows for {accepted:,} answered 202 ({sent:,} sent)")
+
+    def busy(runs: list[dict], key: str) -> str:
+        return f"{statistics.median(r[key] for r in runs):.0%}"
+
+    print(
+        f"server core busy while loaded: node {busy(node_runs, 'server_busy')}, bare {busy(bare_runs, 'server_busy')}; "
+        f"CPU per request: node {statistics.median(r['server_us'] for r in node_runs):.0f} µs, "
+        f"bare {statistics.median(r['server_us'] for r in bare_runs):.0f} µs"
+    )
+    wrk_busy = max(r["wrk_busy"] for r in node_runs + bare_runs)
+    print(
+        f"wrk's core busy at most {wrk_busy:.0%} (medians: node runs {busy(node_runs, 'wrk_busy')}, bare runs "
+        f"{busy(bare_runs, 'wrk_busy')}): "
+        + ("the load generator is not the bottleneck" if wrk_busy < 0.8 else "the load generator may set the pace")
+    )
+    exhausted = [i + 1 for i, r in enumerate(node_runs + bare_runs) if r["exhausted"]]
+    if exhausted:
+        print("some runs used up their requests before the end (figures are lower bounds): raise --requests")
+    ratio = statistics.median(n["rate"] / b["rate"] for n, b in zip(node_runs, bare_runs, strict=True))
+    node_rate, bare_rate = (
+        statistics.median(r["rate"] for r in node_runs),
+        statistics.median(r["rate"] for r in bare_runs),
+    )
+    p50 = statistics.median(r["p50_us"] for r in node_runs) / 1000
+    p99 = statistics.median(r["p99_us"] for r in node_runs) / 1000
+    worst = max(r["p99_us"] for r in node_runs) / 1000
+    print(
+        f"inbox, signed Create activities (wrk -c {args.connections}, server alone on its core): node "
+        f"{node_rate:,.0f}/s (verify + store), bare verify-only handler {bare_rate:,.0f}/s (medians), "
+        f"ratio {ratio:.2f} (goal >= {RATIO_GOAL}: {'met' if ratio >= RATIO_GOAL else 'not met'})"
+    )
+    print(
+        f"node latency at c={args.connections}: p50 {p50:.1f} ms, p99 {p99:.1f} ms (medians of rounds; worst round "
+        f"p99 {worst:.1f} ms) (goal p99 <= {P99_GOAL_MS:.0f} ms: {'met' if p99 <= P99_GOAL_MS else 'not met'})"
+    )
+    if failures:
+        sys.exit("invalid run: " + "; ".join(failures))
+
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
     "script, args",
     [
         ("qa_page.py", ["--questions", "400", "--seconds", "0.5"]),
-        ("inbox.py", ["--requests", "300", "--seconds", "0.5", "--concurrency", "8", "--rounds", "2"]),
+        ("inbox.py", ["--requests", "2000", "--seconds", "1", "--rounds", "1", "--connections", "8"]),
         ("fanout.py", ["--instances", "5", "--followers", "40", "--rounds", "2"]),
         ("hol.py", ["--healthy", "5", "--rounds", "1"]),
         ("latency.py", ["--rounds", "3"]),
