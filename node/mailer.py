@@ -9,6 +9,7 @@ MAX_ATTEMPTS. As in the inbox queue, an outcome is written only where the row st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from dataclasses import dataclass
@@ -221,7 +222,10 @@ async def send_due(fed: Federation, limit: int = BATCH) -> int:
 
 
 async def run(fed: Federation, idle_sleep: float = 1.0) -> None:
-    """The mailer of a running process: sends while there is mail due, then waits a little."""
+    """The mailer of a running process: sends while there is mail due, then waits for mail queued or a poll."""
+    queued = fed.wakeup("mail")
     while True:
+        queued.clear()  # before looking: mail queued during the round is not missed
         if not await send_due(fed):
-            await asyncio.sleep(idle_sleep)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(queued.wait(), idle_sleep)
