@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -70,8 +70,15 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # Work queued by a write transaction wakes the workers once it commits (see `queued`): which tables hold
+        # a queue's rows, and who hears of it in this process (called after the commit, from any thread).
+        self.queue_tables: dict[str, str] = {}
+        self.on_queued: list[Callable[[set[str]], None]] = []
         self._write_sessions = async_sessionmaker(
-            self.engine.execution_options(**{WRITES: True}), class_=AsyncSession, expire_on_commit=False
+            self.engine.execution_options(**{WRITES: True}),
+            class_=AsyncSession,
+            expire_on_commit=False,
+            info={_DATABASE: self},
         )
         # SQLite has one writer: serializing write transactions in-process avoids "database is locked".
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
@@ -87,7 +94,7 @@ class Database:
             _tune_sqlite(sync_engine)
             self._sync_sessions = sessionmaker(sync_engine, expire_on_commit=False)
             self._sync_write_sessions = sessionmaker(
-                sync_engine.execution_options(**{WRITES: True}), expire_on_commit=False
+                sync_engine.execution_options(**{WRITES: True}), expire_on_commit=False, info={_DATABASE: self}
             )
 
     @property
@@ -242,6 +249,9 @@ def is_busy_error(exc: DBAPIError) -> bool:
 
 
 _AFTER_COMMIT = "skiller_after_commit"
+_QUEUED = "skiller_queued"
+_DATABASE = "skiller_database"  # in the info of write sessions: the Database they belong to
+NOTIFY_PREFIX = "skiller_"  # PostgreSQL channel of a queue: skiller_<queue>
 
 
 def after_commit(session, callback: Callable[[], None]) -> None:
@@ -250,15 +260,61 @@ def after_commit(session, callback: Callable[[], None]) -> None:
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
+def queued(session, queue: str) -> None:
+    """Work for `queue` was written in this transaction: its workers hear of it once the transaction commits, in
+    this process through Database.on_queued and, on PostgreSQL, in every process by NOTIFY skiller_<queue>.
+
+    Rows inserted into a table of Database.queue_tables are noted here by themselves, whichever code path wrote
+    them (ORM objects, bulk or Core INSERTs)."""
+    session.info.setdefault(_QUEUED, set()).add(queue)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_inserted_rows(state) -> None:
+    if state.is_insert and (db := state.session.info.get(_DATABASE)) is not None:
+        table = getattr(state.statement, "table", None)
+        if table is not None and (queue := db.queue_tables.get(table.name)):
+            queued(state.session, queue)
+
+
+@event.listens_for(Session, "before_flush")
+def _note_added_rows(session, _context, _instances) -> None:
+    if session.new and (db := session.info.get(_DATABASE)) is not None and db.queue_tables:
+        for obj in session.new:
+            if queue := db.queue_tables.get(getattr(obj, "__tablename__", "")):
+                queued(session, queue)
+
+
+@event.listens_for(Session, "before_commit")
+def _notify_queued(session) -> None:
+    # Savepoints (Database.in_one_transaction) announce nothing: only the outer commit makes the work visible.
+    db = session.info.get(_DATABASE)
+    if db is None or session.in_nested_transaction():
+        return
+    if session.new:
+        session.flush()  # the commit would flush them after this hook: note their rows now
+    if (queues := session.info.get(_QUEUED)) and not db.is_sqlite:
+        # In the transaction, coalesced to one NOTIFY per queue: PostgreSQL delivers it at commit, never after a
+        # rollback, and it costs one statement instead of a connection of its own after the commit.
+        session.execute(select(*(func.pg_notify(NOTIFY_PREFIX + queue, "") for queue in sorted(queues))))
+
+
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session) -> None:
+    if session.in_nested_transaction():
+        return
     for callback in session.info.pop(_AFTER_COMMIT, ()):
         callback()
+    queues = session.info.pop(_QUEUED, None)
+    if queues and (db := session.info.get(_DATABASE)) is not None:
+        for hear in db.on_queued:
+            hear(queues)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_commit(session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
+    session.info.pop(_QUEUED, None)
 
 
 def dialect_insert(dialect: str, model):

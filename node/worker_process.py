@@ -38,14 +38,15 @@ async def metrics_server(fed: Federation, host: str, port: int) -> AsyncIterator
         await runner.cleanup()
 
 
-async def run_worker_process(config: Config) -> None:
-    """`skiller worker`: until SIGTERM or SIGINT, which let the batch in hand go back to the queue."""
+async def run_worker_process(config: Config, idle_sleep: float = 1.0) -> None:
+    """`skiller worker`: until SIGTERM or SIGINT, which let the batch in hand go back to the queue. Idle queues
+    are polled every `idle_sleep` seconds, besides being woken when work is queued (workers.run_forever)."""
     db = Database(config.database_url)
     fed = create_federation(config, db)
     loop = asyncio.get_running_loop()
     try:
         async with outbound_client(fed), metrics_server(fed, config.host, config.worker_metrics_port):
-            task = asyncio.create_task(workers.run_forever(fed))
+            task = asyncio.create_task(workers.run_forever(fed, idle_sleep))
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, task.cancel)
             try:

@@ -10,7 +10,7 @@ import asyncio
 import logging
 
 from . import mailer
-from .federation import claims, deliveries, housekeeping, inbox_queue, media
+from .federation import claims, deliveries, housekeeping, inbox_queue, media, wakeups
 from .federation.context import Federation
 from .services import digests
 
@@ -43,8 +43,9 @@ async def _forever(name: str, work, idle_sleep: float) -> None:
 
 
 async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
-    """Every worker of a running process, until cancelled. What dead processes of this host held is due again
-    at once; on the way out, what is in hand goes back."""
+    """Every worker of a running process, until cancelled; `idle_sleep` is how often an idle queue is polled, the
+    safety net under the wake-ups (work queued in this process, and on PostgreSQL in any process). What dead
+    processes of this host held is due again at once; on the way out, what is in hand goes back."""
     await claims.take_back_dead_claims(fed)
 
     async def avatars() -> None:
@@ -66,6 +67,8 @@ async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
             ("housekeeping", purge),
         )
     ]
+    if not fed.db.is_sqlite:  # other processes' work wakes these loops too (see federation/wakeups.py)
+        loops.append(asyncio.create_task(_forever("wake-up", lambda: wakeups.listen(fed.db, fed.wake), idle_sleep)))
     try:
         await asyncio.gather(*loops)
     finally:

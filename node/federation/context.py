@@ -18,6 +18,7 @@ from ..config import Config
 from ..db import Database
 from ..observability import Metrics
 from ..services.federation_policy import PolicySnapshot, snapshot
+from . import wakeups
 from .inbox_writer import InboxWriter
 from .key_fetches import KeyFetchLimit
 
@@ -46,9 +47,11 @@ class Federation:
         # Claim tokens: unique per claim, and per process (a restarted process never reuses one).
         self._claims = itertools.count(1)
         self._process_token = secrets.token_hex(6)
-        # Worker loops wait on these between polls: work queued in this process wakes them at once.
+        # Worker loops wait on these between polls: work committed in this process wakes them at once (other
+        # processes' work too on PostgreSQL, through wakeups.listen).
         self._wakeups: dict[str, asyncio.Event] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        wakeups.install(self.db, self.wake)
         self.inbox_writer.on_stored = lambda: self.wake("inbox")
 
     def wakeup(self, queue: str) -> asyncio.Event:

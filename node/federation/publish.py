@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from activitypub.as2 import AS_PUBLIC, activity, tombstone
 
 from .. import uris
-from ..db import after_commit
 from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Report, Skill, utcnow
 from ..services import events
 from ..services.mentions import mentioned_members
@@ -27,8 +26,7 @@ def install(fed: Federation) -> None:
                 continue
             actor = await session.get(Member, data["actor_id"])
             if actor is not None and (actor.local or kind == "follow_requested"):
-                await handler(fed, session, actor, data)
-                after_commit(session, lambda: fed.wake("deliveries"))  # sent now, not at the next poll
+                await handler(fed, session, actor, data)  # its delivery rows wake the workers (db.queued)
 
     fed.db.before_commit.append(publish)
 

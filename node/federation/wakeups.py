@@ -1,0 +1,84 @@
+"""Waking the workers of other processes on PostgreSQL: LISTEN on each queue's channel.
+
+A transaction that queues work (a delivery, a received activity, a mail) sends NOTIFY skiller_<queue> as it
+commits (node/db.py, `queued`). Each process running workers holds one connection of its own listening on those
+channels and wakes the matching loop, so a web process's work is taken by a worker process at once instead of at
+its next poll. Polling stays: it is the safety net while this connection is down, and after a notification lost.
+On SQLite every worker runs in the process that queued the work: Database.on_queued wakes it directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+
+import asyncpg  # type: ignore[import-untyped]
+
+from ..db import NOTIFY_PREFIX, Database
+from ..jobs import QUEUES
+
+log = logging.getLogger("skiller.wakeups")
+
+# The tables holding each queue's rows: a row inserted there is work for that queue's workers.
+QUEUE_TABLES = {queue.model.__tablename__: queue.name for queue in QUEUES}  # type: ignore[attr-defined]
+KEEPALIVE = 30.0  # seconds between checks that the listening connection still answers
+RETRY_FIRST, RETRY_MOST = 0.5, 30.0  # seconds before connecting again, doubling up to the most
+
+
+def install(db: Database, wake: Callable[[str], None]) -> None:
+    """Work committed through `db` in this process calls `wake(queue)` after the commit."""
+    db.queue_tables.update(QUEUE_TABLES)
+
+    def heard(queues: set[str]) -> None:
+        for queue in queues:
+            wake(queue)
+
+    db.on_queued.append(heard)
+
+
+def _connect_args(db: Database) -> dict:
+    """asyncpg's own arguments for the engine's URL (host, port, user, password, database, ssl)."""
+    _, params = db.engine.dialect.create_connect_args(db.engine.url)
+    return {k: v for k, v in params.items() if not k.startswith(("prepared_statement", "async_creator"))}
+
+
+async def listen(
+    db: Database,
+    wake: Callable[[str], None],
+    queues: Iterable[str] = QUEUE_TABLES.values(),
+    keepalive: float = KEEPALIVE,
+    retry_first: float = RETRY_FIRST,
+    retry_most: float = RETRY_MOST,
+) -> None:
+    """Until cancelled: `wake(queue)` for each NOTIFY on a queue's channel. A lost connection is opened again,
+    waiting longer after each failure in a row."""
+    queues = list(queues)
+    retry = retry_first
+    while True:
+        try:
+            await _listen_until_lost(db, wake, queues, keepalive)
+            retry = retry_first  # it was listening: the first wait again
+            log.warning("the connection listening for queued work was lost: polling only until it is back")
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+            log.warning("cannot listen for queued work (%s): polling only, trying again in %.1f s", exc, retry)
+        await asyncio.sleep(retry)
+        retry = min(retry * 2, retry_most)
+
+
+async def _listen_until_lost(db: Database, wake: Callable[[str], None], queues: list[str], keepalive: float) -> None:
+    lost = asyncio.Event()
+    conn = await asyncpg.connect(**_connect_args(db))
+    try:
+        conn.add_termination_listener(lambda _conn: lost.set())
+        for queue in queues:
+            await conn.add_listener(NOTIFY_PREFIX + queue, lambda *_args, queue=queue: wake(queue))
+        for queue in queues:  # work may have been queued while nobody listened
+            wake(queue)
+        while not lost.is_set():
+            try:
+                await asyncio.wait_for(lost.wait(), keepalive)
+            except TimeoutError:  # a connection dropped silently answers no query: check it now and then
+                await asyncio.wait_for(conn.fetchval("SELECT 1"), keepalive)
+    finally:
+        conn.terminate()
