@@ -40,7 +40,10 @@ def install(db: Database, wake: Callable[[str], None]) -> None:
 def _connect_args(db: Database) -> dict:
     """asyncpg's own arguments for the engine's URL (host, port, user, password, database, ssl)."""
     _, params = db.engine.dialect.create_connect_args(db.engine.url)
-    return {k: v for k, v in params.items() if not k.startswith(("prepared_statement", "async_creator"))}
+    params = {k: v for k, v in params.items() if not k.startswith(("prepared_statement", "async_creator"))}
+    # Named, so an administrator tells it from the pool's connections in pg_stat_activity.
+    params["server_settings"] = {**params.get("server_settings", {}), "application_name": "skiller wake-ups"}
+    return params
 
 
 async def listen(
