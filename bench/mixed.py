@@ -13,8 +13,8 @@ Prints GET p50/p99 idle and under load with the p99 ratio (goal <= 2.5), and the
 the reads with their ratio (goal >= 0.5). Each figure is the median over the rounds, so a neighbour's load
 on the machine falls on the phases alike.
 
-Usage: flock /tmp/bench.lock .venv/bin/python bench/mixed.py [--seconds 4] [--rounds 3] [--questions 3000] [--get-rate 50]
-       [--connections 32] [--workers]
+Usage: flock /tmp/bench.lock .venv/bin/python bench/mixed.py [--seconds 4] [--rounds 3] [--questions 3000]
+       [--get-rate 50] [--connections 50] [--workers]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -115,6 +116,30 @@ async def replay(base: str, file: Path, first: int, count: int, seconds: float, 
     return summary
 
 
+METRIC = re.compile(r'^skiller_http_request_seconds_(sum|count)\{method="GET",route="([^"]+)"\} (\S+)$', re.M)
+
+
+async def handler_time(base: str) -> tuple[float, float]:
+    """(seconds, requests) the node spent in its GET handlers so far, from its /metrics (the time from the
+    first middleware to the response; what a request waits before that is the event loop's queue)."""
+    async with aiohttp.ClientSession() as session, session.get(base + "/metrics") as response:
+        text = await response.text()
+    totals = {"sum": 0.0, "count": 0.0}
+    for kind, route, value in METRIC.findall(text):
+        if route in ("/questions/{id}", "/users/{username}"):
+            totals[kind] += float(value)
+    return totals["sum"], totals["count"]
+
+
+async def timed_gets(base: str, paths: list[tuple[str, dict]], rate: float, seconds: float) -> dict[str, list]:
+    """paced_gets, plus the mean time the node spent in the handlers under "server" (ms, one value)."""
+    before = await handler_time(base)
+    latencies = await paced_gets(base, paths, rate, seconds)
+    after = await handler_time(base)
+    latencies["server"] = [(after[0] - before[0]) * 1000 / max(1.0, after[1] - before[1])]
+    return latencies
+
+
 def p(values: list[float], fraction: float) -> float:
     return percentile(values, fraction) if values else float("nan")
 
@@ -131,6 +156,8 @@ async def main() -> None:
     parser.add_argument("--inbox-rate", type=float, default=2000.0, help="the most the inbox may take, per second")
     parser.add_argument("--workers", action="store_true", help="serve with its background workers applying them")
     args = parser.parse_args()
+    if args.seconds < 2:
+        parser.error("--seconds: at least 2 (the GETs under load start after wrk and stop before it)")
 
     work = Path(tempfile.mkdtemp(prefix="skiller-bench-mixed-"))
     url = f"sqlite+aiosqlite:///{work / 'bench.db'}"
@@ -193,7 +220,7 @@ async def main() -> None:
         with_reads: list[dict] = []
         next_record = 0
         for _ in range(args.rounds):
-            idle.append(await paced_gets(base, paths, args.get_rate, args.seconds))
+            idle.append(await timed_gets(base, paths, args.get_rate, args.seconds))
             alone.append(
                 await replay(base, work / "requests.bin", next_record, per_phase, args.seconds, args.connections)
             )
@@ -202,13 +229,14 @@ async def main() -> None:
                 replay(base, work / "requests.bin", next_record, per_phase, args.seconds, args.connections)
             )
             await asyncio.sleep(0.5)  # wrk has started and the inbox is saturated before the first GET
-            loaded.append(await paced_gets(base, paths, args.get_rate, args.seconds - 1.0))
+            loaded.append(await timed_gets(base, paths, args.get_rate, args.seconds - 1.0))
             with_reads.append(await wrk)
             next_record += per_phase
 
         def figure(rounds: list[dict], kind: str | None, fraction: float) -> float:
             return statistics.median(
-                p([v for k, values in r.items() if kind in (None, k) for v in values], fraction) for r in rounds
+                p([v for k, values in r.items() if kind in (None, k) and k != "server" for v in values], fraction)
+                for r in rounds
             )
 
         for kind in ("question", "actor"):
@@ -216,6 +244,20 @@ async def main() -> None:
                 f"GET {kind:8}: idle p50 {figure(idle, kind, 0.5):.1f} ms, p99 {figure(idle, kind, 0.99):.1f} ms; "
                 f"under inbox load p50 {figure(loaded, kind, 0.5):.1f} ms, p99 {figure(loaded, kind, 0.99):.1f} ms"
             )
+        mean = {
+            name: (
+                statistics.median(statistics.mean(v for k, vs in r.items() if k != "server" for v in vs) for r in rs),
+                statistics.median(r["server"][0] for r in rs),
+            )
+            for name, rs in (("idle", idle), ("under load", loaded))
+        }
+        print(
+            "GET mean latency, in the handlers / waiting before them: "
+            + "; ".join(
+                f"{name} {total:.1f} ms = {inside:.1f} / {total - inside:.1f} ms"
+                for name, (total, inside) in mean.items()
+            )
+        )
         idle_p99, loaded_p99 = figure(idle, None, 0.99), figure(loaded, None, 0.99)
         get_ratio = loaded_p99 / idle_p99
         rate_alone = statistics.median(r["rate"] for r in alone)

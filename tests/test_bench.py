@@ -17,6 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
         ("fanout.py", ["--instances", "5", "--followers", "40", "--rounds", "2"]),
         ("hol.py", ["--healthy", "5", "--rounds", "1"]),
         ("latency.py", ["--rounds", "3"]),
+        (
+            "mixed.py",
+            ["--seconds", "2", "--rounds", "1", "--questions", "200", "--inbox-rate", "400", "--get-rate", "20"],
+        ),
+        ("soak.py", ["--seconds", "5", "--questions", "100"]),
     ],
 )
 def test_benchmark_script_runs_and_prints_its_ratio(script, args):
