@@ -96,6 +96,15 @@ class Database:
             self._sync_write_sessions = sessionmaker(
                 sync_engine.execution_options(**{WRITES: True}), expire_on_commit=False, info={_DATABASE: self}
             )
+        for engine in (self.engine.sync_engine, self._sync_engine):
+            if engine is not None:
+                event.listen(engine, "before_execute", self._note_queued_rows)
+
+    def _note_queued_rows(self, connection, statement, *_args) -> None:
+        """An INSERT into a queue's table, in a write session's transaction: its workers are woken at commit."""
+        if getattr(statement, "is_insert", False) and (marks := connection.info.get(_QUEUED)) is not None:
+            if queue := self.queue_tables.get(getattr(statement.table, "name", "")):
+                marks.add(queue)
 
     @property
     def is_sqlite(self) -> bool:
@@ -264,25 +273,15 @@ def queued(session, queue: str) -> None:
     """Work for `queue` was written in this transaction: its workers hear of it once the transaction commits, in
     this process through Database.on_queued and, on PostgreSQL, in every process by NOTIFY skiller_<queue>.
 
-    Rows inserted into a table of Database.queue_tables are noted here by themselves, whichever code path wrote
-    them (ORM objects, bulk or Core INSERTs)."""
+    Rows inserted into a table of Database.queue_tables are noted by themselves, whichever path wrote them (ORM
+    objects, bulk or Core INSERTs through the session or its connection): see Database._note_queued_rows."""
     session.info.setdefault(_QUEUED, set()).add(queue)
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _note_inserted_rows(state) -> None:
-    if state.is_insert and (db := state.session.info.get(_DATABASE)) is not None:
-        table = getattr(state.statement, "table", None)
-        if table is not None and (queue := db.queue_tables.get(table.name)):
-            queued(state.session, queue)
-
-
-@event.listens_for(Session, "before_flush")
-def _note_added_rows(session, _context, _instances) -> None:
-    if session.new and (db := session.info.get(_DATABASE)) is not None and db.queue_tables:
-        for obj in session.new:
-            if queue := db.queue_tables.get(getattr(obj, "__tablename__", "")):
-                queued(session, queue)
+@event.listens_for(Session, "after_begin")
+def _watch_connection(session, _transaction, connection) -> None:
+    # The statements run on this connection from now on note their queue rows in this session's set.
+    connection.info[_QUEUED] = session.info.setdefault(_QUEUED, set()) if _DATABASE in session.info else None
 
 
 @event.listens_for(Session, "before_commit")
@@ -313,8 +312,9 @@ def _run_after_commit(session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_commit(session) -> None:
-    session.info.pop(_AFTER_COMMIT, None)
-    session.info.pop(_QUEUED, None)
+    if not session.in_nested_transaction():  # a savepoint rolled back: what the transaction did before it stays
+        session.info.pop(_AFTER_COMMIT, None)
+        session.info.pop(_QUEUED, None)
 
 
 def dialect_insert(dialect: str, model):
