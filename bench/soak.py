@@ -2,7 +2,7 @@
 
 For `--seconds` (60 by default), on one SQLite file:
 - `skiller serve` with its background workers, and a separate `skiller worker` process claiming the same queues;
-- readers GET question pages, the question list, profiles, search;
+- readers GET question pages, the question list, profiles, search, actor and question documents (AS2);
 - signed-in members write through the web (asking, answering, voting; with the session's CSRF token);
 - remote servers POST signed Create activities to /inbox (half of them replies to questions here, which the
   workers turn into answers);
@@ -47,6 +47,7 @@ PASSWORD = "a long enough password"
 WRITERS = 3
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 SKILLER = [sys.executable, "-m", "node.cli"]
+AS2 = {"Accept": "application/activity+json"}
 
 
 class Tally:
@@ -89,16 +90,18 @@ async def reader(base: str, questions: int, stop: float, tally: Tally, seed: int
     rng = random.Random(seed)
     async with client() as session:
         while time.monotonic() < stop:
-            path = rng.choice(
+            path, headers = rng.choice(
                 [
-                    f"/questions/{rng.randint(1, questions)}",
-                    "/questions",
-                    "/",
-                    f"/users/user{rng.randint(0, 199)}",
-                    "/search?q=timber+oak",
+                    (f"/questions/{rng.randint(1, questions)}", {}),
+                    ("/questions", {}),
+                    ("/", {}),
+                    (f"/users/user{rng.randint(0, 199)}", {}),
+                    ("/search?q=timber+oak", {}),
+                    (f"/users/writer{rng.randint(0, WRITERS - 1)}", AS2),  # what other servers fetch
+                    (f"/questions/{rng.randint(1, questions)}", AS2),
                 ]
             )
-            await tally.http("page read", lambda p=path: session.get(base + p))
+            await tally.http("page read", lambda p=path, h=headers: session.get(base + p, headers=h))
             await asyncio.sleep(0.01)
 
 
