@@ -1,89 +1,118 @@
-"""Latency a member feels: from asking a question to the request arriving at a follower's server.
+"""Latency a member feels, with the workers woken when work is queued (their once-a-second poll is the safety net).
 
-A node (web app and its real worker loops, polling once a second when idle, as `skiller serve` does) has an author
-followed from a loopback receiver. Each round asks a question and times the moment the receiver gets the Create
-(node). The baseline, in the same run and alternating with it, is a bare client that signs and posts the same
-body to the same receiver at once: what the queue, its claim and its worker add shows as the difference.
-Prints p50 and p99 of both and the ratio of medians (goal: node p50 <= 20 ms, p99 <= 100 ms).
+(a) answer → follower: from the POST of the answer form (a member signed in, with the form's CSRF token) to the
+    Create arriving at the answerer's follower, a loopback server;
+(b) received → visible: from the 202 of a signed Create (a reply to a local question) POSTed to the node's inbox to
+    the answer showing on the question page, polled every millisecond, nothing subtracted.
 
-Usage: .venv/bin/python bench/latency.py [--rounds 100]
+The node runs as in production: on SQLite `skiller serve`, its workers in the web process; with --postgres, on a
+PostgreSQL database of its own, `skiller serve --no-workers` and separate `skiller worker` processes, woken across
+processes by LISTEN/NOTIFY. Baselines, in the same run and alternating with the node's rounds, contain none of the
+project's code: for (a) a bare client signing and posting an activity to the same follower's server
+(bench/bare_signing.py), for (b) the round trip of the same kind of signed POST to a bare inbox that checks it
+(bench/bare_inbox_server.py). Prints p50 and p99 of each, the ratios of medians, and the goal for (a) and (b) on
+each database: p50 <= 20 ms, p99 <= 100 ms.
+
+Usage: flock /tmp/bench.lock .venv/bin/python bench/latency.py [--rounds 100]
+           [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--worker-processes 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import re
 import shutil
-import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bare_signing import load_key, signed_post_headers
-from bench.common import free_port
-from node.config import load_config
-from node.db import Database, upgrade_database
-from node.models import Member, MemberFollow, utcnow
-from node.services import accounts, questions
-from node.web.app import create_app
-from node.web.keys import FEDERATION
-from node.workers import run_forever
+from bench.common import free_port, median, percentile, wait_until_up
+from bench.signed_requests import Sender, make_senders, register_senders, write_public_keys
+
+ROOT = Path(__file__).resolve().parents[1]
+P50_GOAL, P99_GOAL = 20.0, 100.0
+PASSWORD = "a long enough password"
+POLL_EVERY = 0.001  # seconds between two looks at the question page
+WARMUP = 2  # first rounds, not counted: connections, caches and the key of the reply's sender
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+MARK = re.compile(r"latency-mark-\d+-[0-9a-f]+")
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+@dataclass
+class Figures:
+    answer_node: list[float] = field(default_factory=list)  # (a) ms
+    answer_bare: list[float] = field(default_factory=list)
+    visible_node: list[float] = field(default_factory=list)  # (b) ms, from the 202
+    inbox_post_node: list[float] = field(default_factory=list)  # (b) the node's POST → 202, for information
+    inbox_post_bare: list[float] = field(default_factory=list)
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=100)
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="skiller-bench-latency-"))
-    arrived: dict[str, float] = {}
-    waiting: dict[str, asyncio.Future] = {}
+class Follower:
+    """The answerer's follower: a loopback server noting when each activity arrives (by the mark it carries)."""
 
-    async def inbox(request: web.Request) -> web.Response:
-        body = await request.json()
-        arrived[body["id"]] = time.perf_counter()
-        if body["id"] in waiting and not waiting[body["id"]].done():
-            waiting[body["id"]].set_result(None)
-        return web.Response(status=202)
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.arrived: dict[str, float] = {}
+        self.waiting: dict[str, asyncio.Future] = {}
 
-    receiver_port, port = free_port(), free_port()
-    receiver = web.Application()
-    receiver.router.add_post("/inbox", inbox)
-    receiver_runner = web.AppRunner(receiver, access_log=None)
-    await receiver_runner.setup()
-    await web.TCPSite(receiver_runner, "127.0.0.1", receiver_port).start()
-    runner = None
+    async def start(self) -> web.AppRunner:
+        async def inbox(request: web.Request) -> web.Response:
+            body = await request.read()
+            now = time.perf_counter()
+            found = MARK.search(body.decode("utf-8", "replace"))
+            if found:
+                self.arrived.setdefault(found.group(0), now)
+                future = self.waiting.get(found.group(0))
+                if future is not None and not future.done():
+                    future.set_result(None)
+            return web.Response(status=202)
+
+        app = web.Application()
+        app.router.add_post("/inbox", inbox)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", self.port).start()
+        return runner
+
+    async def arrival(self, mark: str, timeout: float = 30) -> float:
+        if mark not in self.arrived:
+            self.waiting[mark] = asyncio.get_running_loop().create_future()
+            await asyncio.wait_for(self.waiting[mark], timeout)
+        return self.arrived[mark]
+
+
+async def prepare(url: str, follower: Follower, sender: Sender, rounds: int) -> tuple[int, list[int]]:
+    """Members, the follower, the sender of replies, questions: set up before the node starts (not timed)."""
+    from sqlalchemy import insert, update
+
+    from node.db import Database, upgrade_database
+    from node.models import Member, MemberFollow, utcnow
+    from node.services import accounts, questions
+
+    await upgrade_database(url)
+    await register_senders(url, [sender])
+    db = Database(url)
     try:
-        url = f"sqlite+aiosqlite:///{work / 'bench.db'}"
-        await upgrade_database(url)
-        base = f"http://127.0.0.1:{port}"
-        config = load_config(
-            work / "none.toml",
-            env={},
-            base_url=base,
-            database_url=url,
-            port=port,
-            secret_key="l" * 40,
-            allow_http=True,
-            allow_private_addresses=True,
-            media_dir=str(work / "media"),
-            workers=False,
-        )
-        db = Database(url)
-        author = await accounts.create_member(db, "author", "a long password", display_name="Author")
-        domain, now = f"127.0.0.1:{receiver_port}", utcnow()
+        async with db.write() as session:  # described lately, as a server that often writes here: not fetched again
+            await session.execute(update(Member).where(Member.actor_url == sender.actor).values(fetched_at=utcnow()))
+        author = await accounts.create_member(db, "author", PASSWORD, display_name="Author")
+        asker = await accounts.create_member(db, "asker", PASSWORD, display_name="Asker")
+        domain, now = f"127.0.0.1:{follower.port}", utcnow()
         async with db.write() as session:
-            follower = (
+            follower_id = (
                 await session.execute(
                     insert(Member).returning(Member.id),
                     [
@@ -105,7 +134,7 @@ async def main() -> None:
                 insert(MemberFollow),
                 [
                     {
-                        "follower_id": follower,
+                        "follower_id": follower_id,
                         "followed_id": author.id,
                         "state": "accepted",
                         "activity_id": "",
@@ -113,55 +142,242 @@ async def main() -> None:
                     }
                 ],
             )
-        app = create_app(config, db)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        workers = asyncio.create_task(run_forever(app[FEDERATION], idle_sleep=1.0))  # as skiller serve
-        await asyncio.sleep(1.5)
-        node_ms, bare_ms = [], []
-        key = load_key(author.private_key_pem)
-        async with aiohttp.ClientSession() as bare:
-            for number in range(args.rounds + 2):  # the first two rounds warm up and are not counted
-                began = time.perf_counter()
-                question = await questions.ask(
-                    db,
-                    author,
-                    title=f"Latency question number {number}",
-                    body="How fast does this arrive?",
-                    tags="bench",
-                    base_url=base,
-                )
-                activity_id = f"{base}/questions/{question.id}#create"
-                waiting[activity_id] = asyncio.get_running_loop().create_future()
-                if activity_id not in arrived:
-                    await asyncio.wait_for(waiting[activity_id], 30)
-                node = arrived[activity_id] - began
-                body = f'{{"id": "bare-{number}", "type": "Create"}}'.encode()
-                began = time.perf_counter()
-                headers = signed_post_headers(f"http://{domain}/inbox", body, f"{base}/users/author#main-key", key)
-                async with bare.post(f"http://{domain}/inbox", data=body, headers=headers) as response:
-                    await response.read()
-                plain = arrived[f"bare-{number}"] - began
-                if number >= 2:
-                    node_ms.append(node * 1000)
-                    bare_ms.append(plain * 1000)
-                await asyncio.sleep(0.2)  # the workers are idle again, as between two members' actions
-        workers.cancel()
-        await asyncio.gather(workers, return_exceptions=True)
-        print(f"{args.rounds} questions, each to one follower's loopback server; workers poll every 1 s when idle")
-        print(
-            f"node, ask to arrival: p50 {percentile(node_ms, 0.5):.1f} ms, p99 {percentile(node_ms, 0.99):.1f} ms "
-            f"(goal p50 <= 20, p99 <= 100)"
-        )
-        print(f"bare signed POST: p50 {percentile(bare_ms, 0.5):.1f} ms, p99 {percentile(bare_ms, 0.99):.1f} ms")
-        print(f"ratio of medians (bare / node): {statistics.median(bare_ms) / statistics.median(node_ms):.2f}")
-        await db.close()
+        asked = []
+        for number in range(rounds + 1):  # one question answered by the member, one per round for the replies
+            question = await questions.ask(
+                db,
+                asker,
+                title=f"Latency question number {number}",
+                body="How fast does an answer show?",
+                tags="bench",
+                base_url="http://127.0.0.1",
+            )
+            asked.append(question.id)
+        return asked[0], asked[1:]
     finally:
-        if runner is not None:
-            await runner.cleanup()
-        await receiver_runner.cleanup()
+        await db.close()
+
+
+def node_env(url: str, port: int, work: Path) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SKILLER_")},
+        "SKILLER_DATABASE_URL": url,
+        "SKILLER_SECRET_KEY": "l" * 40,
+        "SKILLER_ALLOW_HTTP": "true",
+        "SKILLER_ALLOW_PRIVATE_ADDRESSES": "true",
+        "SKILLER_BASE_URL": f"http://127.0.0.1:{port}",
+        "SKILLER_PORT": str(port),
+        "SKILLER_MEDIA_DIR": str(work / "media"),
+        "SKILLER_CONFIG": str(work / "none.toml"),
+        "SKILLER_INBOX_RATE_PER_DOMAIN": "0",  # one sender, a reply every few hundred milliseconds: never refused
+    }
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("ab") as output:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+
+
+def reply(sender: Sender, base: str, question_id: int, mark: str) -> bytes:
+    note = f"{sender.actor}/notes/{mark}"
+    return json.dumps(
+        {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "type": "Create",
+            "id": f"{note}/activity",
+            "actor": sender.actor,
+            "to": [PUBLIC],
+            "object": {
+                "id": note,
+                "type": "Note",
+                "attributedTo": sender.actor,
+                "inReplyTo": f"{base}/questions/{question_id}",
+                "to": [PUBLIC],
+                "content": f"<p>A reply from afar: {mark}</p>",
+            },
+        }
+    ).encode()
+
+
+async def measure(base: str, bare_inbox: str, follower: Follower, sender: Sender, plan, rounds: int) -> Figures:
+    answered, replied_to = plan
+    figures = Figures()
+    key = load_key(sender.private_pem)
+    run = uuid.uuid4().hex[:8]
+    member = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    anyone = aiohttp.ClientSession()
+    try:
+        async with member.get(f"{base}/login") as response:
+            token = CSRF.search(await response.text()).group(1)  # type: ignore[union-attr]
+        login = {"username": "author", "password": PASSWORD, "csrf_token": token}
+        async with member.post(f"{base}/login", data=login, allow_redirects=False) as response:
+            assert response.status == 303, f"login refused: {response.status}"
+        async with member.get(f"{base}/questions/{answered}") as response:
+            token = CSRF.search(await response.text()).group(1)  # type: ignore[union-attr]
+        for number in range(rounds + WARMUP):
+            counted = number >= WARMUP
+            # (a) the member answers; the Create arrives at the follower's server.
+            mark = f"latency-mark-{number}-{run}a"
+            began = time.perf_counter()
+            form = {"csrf_token": token, "body": f"My answer, {mark}: sand with the grain."}
+            async with member.post(f"{base}/questions/{answered}/answers", data=form, allow_redirects=False) as r:
+                assert r.status == 303, f"the answer was refused: {r.status} {await r.text()}"
+            arrived = await follower.arrival(mark)
+            bare_mark = f"latency-mark-{number}-{run}b"
+            bare_began = time.perf_counter()
+            body = json.dumps({"id": f"http://bare.test/{bare_mark}", "type": "Create", "content": bare_mark}).encode()
+            target = f"http://127.0.0.1:{follower.port}/inbox"
+            headers = signed_post_headers(target, body, f"{base}/users/author#main-key", key)
+            async with anyone.post(target, data=body, headers=headers) as response:
+                await response.read()
+            bare_arrived = await follower.arrival(bare_mark)
+            if counted:
+                figures.answer_node.append((arrived - began) * 1000)
+                figures.answer_bare.append((bare_arrived - bare_began) * 1000)
+
+            # (b) a reply arrives at the node's inbox; from its 202 until the question page shows it.
+            mark = f"latency-mark-{number}-{run}r"
+            question = replied_to[number]
+            body = reply(sender, base, question, mark)
+            headers = signed_post_headers(f"{base}/inbox", body, sender.key_id, key)
+            began = time.perf_counter()
+            async with anyone.post(f"{base}/inbox", data=body, headers=headers) as response:
+                await response.read()
+                assert response.status == 202, f"the inbox refused the reply: {response.status}"
+            accepted = time.perf_counter()
+            while True:
+                async with anyone.get(f"{base}/questions/{question}") as page:
+                    if mark in await page.text():
+                        break
+                await asyncio.sleep(POLL_EVERY)
+            visible = time.perf_counter()
+            bare_body = reply(sender, base, question, mark + "-bare")
+            headers = signed_post_headers(bare_inbox, bare_body, sender.key_id, key)
+            bare_began = time.perf_counter()
+            async with anyone.post(bare_inbox, data=bare_body, headers=headers) as response:
+                await response.read()
+                assert response.status == 202, f"the bare inbox refused: {response.status}"
+            bare_done = time.perf_counter()
+            if counted:
+                figures.visible_node.append((visible - accepted) * 1000)
+                figures.inbox_post_node.append((accepted - began) * 1000)
+                figures.inbox_post_bare.append((bare_done - bare_began) * 1000)
+            await asyncio.sleep(0.2)  # the workers are idle again, as between two members' actions
+    finally:
+        await member.close()
+        await anyone.close()
+    return figures
+
+
+def met(values: list[float]) -> str:
+    ok = percentile(values, 0.5) <= P50_GOAL and percentile(values, 0.99) <= P99_GOAL
+    return f"goal p50 <= {P50_GOAL:.0f} ms, p99 <= {P99_GOAL:.0f} ms: {'met' if ok else 'NOT met'}"
+
+
+def spread(values: list[float]) -> str:
+    return f"p50 {percentile(values, 0.5):.1f} ms, p99 {percentile(values, 0.99):.1f} ms"
+
+
+def report(title: str, figures: Figures) -> None:
+    print(title)
+    a, a_bare = figures.answer_node, figures.answer_bare
+    print(f"  (a) answer POST -> Create at the follower: node {spread(a)}; bare signed POST {spread(a_bare)}")
+    print(f"      ratio of medians (node / bare): {median(a) / median(a_bare):.1f}; {met(a)}")
+    b, b_post, b_bare = figures.visible_node, figures.inbox_post_node, figures.inbox_post_bare
+    print(
+        f"  (b) inbox 202 -> answer on the question page: node {spread(b)} (its POST -> 202: {spread(b_post)}); "
+        f"bare signed POST round trip {spread(b_bare)}"
+    )
+    print(f"      ratio of medians (node / bare): {median(b) / median(b_bare):.1f}; {met(b)}")
+
+
+async def run_case(
+    url: str, worker_processes: int, rounds: int, work: Path, sender: Sender, bare_inbox: str
+) -> Figures:
+    """One node on `url`: set up, started (web and workers), measured, stopped."""
+    follower = Follower()
+    follower_runner = await follower.start()
+    processes: list[subprocess.Popen] = []
+    log = work / f"node-{uuid.uuid4().hex[:6]}.log"
+    try:
+        plan = await prepare(url, follower, sender, rounds + WARMUP)
+        port = free_port()
+        env = node_env(url, port, work)
+        skiller = [sys.executable, "-m", "node.cli"]
+        if worker_processes:
+            processes.append(start([*skiller, "serve", "--no-workers"], env, log))
+            processes += [start([*skiller, "worker"], env, log) for _ in range(worker_processes)]
+        else:
+            processes.append(start([*skiller, "serve"], env, log))
+        base = f"http://127.0.0.1:{port}"
+        await wait_until_up(f"{base}/nodeinfo/2.1")
+        await asyncio.sleep(1.5)  # the workers have looked once and wait: for a wake-up or their next poll
+        return await measure(base, bare_inbox, follower, sender, plan, rounds)
+    except BaseException:
+        print(log.read_text(errors="replace")[-3000:] if log.exists() else "", file=sys.stderr)
+        raise
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(30)
+        await follower_runner.cleanup()
+
+
+async def postgres_database(server: str, name: str, create: bool) -> str:
+    from sqlalchemy import text
+
+    from node.config import normalize_database_url
+    from node.db import create_engine
+
+    server = normalize_database_url(server)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            statement = f'CREATE DATABASE "{name}"' if create else f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+            await conn.execute(text(statement))
+    finally:
+        await admin.dispose()
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--postgres", default="", help="a PostgreSQL server URL: also measure a node on it")
+    parser.add_argument("--worker-processes", type=int, default=2, help="`skiller worker` processes on PostgreSQL")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="skiller-bench-latency-"))
+    [sender] = make_senders(1)
+    keys = work / "keys.json"
+    write_public_keys(keys, [sender])
+    bare_port = free_port()
+    bare = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("bare_inbox_server.py")), str(bare_port), str(keys)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        await wait_until_up(f"http://127.0.0.1:{bare_port}/")
+        bare_inbox = f"http://127.0.0.1:{bare_port}/inbox"
+        url = f"sqlite+aiosqlite:///{work / 'bench.db'}"
+        sqlite = await run_case(url, 0, args.rounds, work, sender, bare_inbox)
+        postgres = None
+        if args.postgres:
+            name = f"bench_latency_{uuid.uuid4().hex[:8]}"
+            url = await postgres_database(args.postgres, name, create=True)
+            try:
+                postgres = await run_case(url, args.worker_processes, args.rounds, work, sender, bare_inbox)
+            finally:
+                await postgres_database(args.postgres, name, create=False)
+    finally:
+        bare.terminate()
+        bare.wait(10)
         shutil.rmtree(work, ignore_errors=True)
+    print(f"{args.rounds} rounds each (after {WARMUP} not counted); idle workers poll once a second")
+    report("SQLite, `skiller serve` (workers in the web process):", sqlite)
+    if postgres is not None:
+        report(f"PostgreSQL, `skiller serve --no-workers` and {args.worker_processes} `skiller worker`:", postgres)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The benchmark scripts still run end to end (tiny sizes: the figures themselves are not judged here)."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# bench/latency.py also runs a node on PostgreSQL (web and worker processes) when there is a server to run it on.
+POSTGRES_URL = os.environ.get("SKILLER_TEST_POSTGRES_URL", "")
+POSTGRES = ["--postgres", POSTGRES_URL, "--worker-processes", "1"] if POSTGRES_URL else []
 
 
 @pytest.mark.parametrize(
@@ -16,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("inbox.py", ["--requests", "2000", "--seconds", "1", "--rounds", "1", "--connections", "8"]),
         ("fanout.py", ["--instances", "5", "--followers", "40", "--rounds", "2"]),
         ("hol.py", ["--healthy", "5", "--rounds", "1"]),
-        ("latency.py", ["--rounds", "3"]),
+        ("latency.py", ["--rounds", "3", *POSTGRES]),
         (
             "mixed.py",
             ["--seconds", "2", "--rounds", "1", "--questions", "200", "--inbox-rate", "400", "--get-rate", "20"],
