@@ -18,10 +18,17 @@ from typing import Any, NamedTuple
 from aiohttp import web
 
 from .as2 import id_of
-from .message_signatures import check_message_request, uses_message_signatures, verify_message_request
+from .message_signatures import check_message_request, verify_message_request
 from .origins import same_origin
 from .safe_json import MAX_JSON_BYTES, InvalidJSON, parse_json_object
-from .signatures import BadSignature, SignatureError, check_request, verify_checked
+from .signatures import (
+    BadSignature,
+    SignatureError,
+    check_parsed,
+    header_values,
+    signature_in_values,
+    verify_checked,
+)
 
 # get_public_key(key_id, refresh) -> (owner actor id, public key PEM) or None when unknown.
 # With refresh=True it must bypass its cache and fetch the key again (key rotation).
@@ -117,14 +124,14 @@ async def read_signed_activity(
     actor = id_of(activity.get("actor"))
     if actor is None:
         raise InboxError(400, "activity has no actor")
-    scheme = public_scheme or request.scheme
-    target = _SignedTarget(request, f"{scheme}://{request.host}{request.raw_path}", body, now)
+    target = _SignedTarget(request, public_scheme, body, now)
     try:
-        key_id = target.check()
+        key_id = target.key_id()
+        if check_sender is not None:  # a refused or throttled sender costs no signature check
+            await check_sender(key_id, activity)
+        target.check()
     except SignatureError as exc:
         raise InboxError(401, exc.message) from None
-    if check_sender is not None:
-        await check_sender(key_id, activity)
     for refresh in (False, True):
         found = await get_public_key(key_id, refresh)
         if found is None:
@@ -148,17 +155,26 @@ async def read_signed_activity(
 class _SignedTarget:
     """The request as either signature scheme sees it; RFC 9421 when Signature-Input is present."""
 
-    def __init__(self, request: web.Request, target_uri: str, body: bytes, now: datetime | None):
-        self.request, self.target_uri, self.body, self.now = request, target_uri, body, now
-        self.rfc9421 = uses_message_signatures(request.headers)
+    def __init__(self, request: web.Request, public_scheme: str | None, body: bytes, now: datetime | None):
+        self.request, self.body, self.now = request, body, now
+        # Headers grouped once, for the scheme, the checks and then the signing string.
+        self.values = header_values(request.headers)
+        self.rfc9421 = "signature-input" in self.values  # as uses_message_signatures() decides
+        if self.rfc9421:  # the URL the sender signed
+            self.target_uri = f"{public_scheme or request.scheme}://{request.host}{request.raw_path}"
 
-    def check(self) -> str:
-        """Run the key-less checks and return the key id."""
+    def key_id(self) -> str:
+        """The key id the request names, its signature parameters read but not checked (RFC 9421: checked too)."""
         request = self.request
         if self.rfc9421:
             return check_message_request(request.method, self.target_uri, request.headers, self.body, self.now).key_id
-        self.parsed = check_request(request.method, request.raw_path, request.headers, self.body, self.now)
+        self.parsed = signature_in_values(self.values)
         return self.parsed.key_id
+
+    def check(self) -> None:
+        """The key-less checks (coverage, Date window, Digest) of what ``key_id`` read."""
+        if not self.rfc9421:
+            check_parsed(self.request.method, self.values, self.parsed, self.body, self.now)
 
     def verify(self, public_pem: str) -> None:
         """Verify the signature with ``public_pem``; raises ``SignatureError``."""
@@ -166,4 +182,6 @@ class _SignedTarget:
         if self.rfc9421:
             verify_message_request(request.method, self.target_uri, request.headers, self.body, public_pem, self.now)
         else:  # check() already ran the key-less checks: only the cryptography is left
-            verify_checked(request.method.upper(), request.raw_path, request.headers, self.parsed, public_pem)
+            verify_checked(
+                request.method.upper(), request.raw_path, request.headers, self.parsed, public_pem, self.values
+            )

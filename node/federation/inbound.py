@@ -60,7 +60,7 @@ async def receive(fed: Federation, request: web.Request) -> None:
         check_sender=allowed_sender,
         allow_forwarded=True,
     )
-    activity = cap_lists(signed.activity)
+    activity = signed.activity  # only read here; the worker caps its lists when it applies it
     activity_id, actor = activity.get("id"), id_of(activity.get("actor"))
     kind = first_type(activity, HANDLERS)  # as the worker will read it: the checks below see the same type
     origin = signed.signer
@@ -91,17 +91,7 @@ async def receive(fed: Federation, request: web.Request) -> None:
     ):
         raise InboxError(401, "the object is not on its actor's server")
     await fed.inbox_writer.store(
-        {
-            "activity_id": activity_id,
-            "activity_type": (kind or next(iter(types_of(activity)), ""))[:40],
-            "signer": signed.signer,
-            "payload": _text_of(signed.body),
-            "state": "pending",
-            "attempts": 0,
-            "next_attempt_at": utcnow(),
-            "error": "",
-            "received_at": utcnow(),
-        }
+        activity_id, (kind or next(iter(types_of(activity)), ""))[:40], signed.signer, _text_of(signed.body)
     )
 
 
