@@ -14,10 +14,11 @@ import base64
 import binascii
 import hashlib
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime, formatdate, parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -281,14 +282,33 @@ def _unfold(value: str) -> str:
     return _OBS_FOLD.sub(" ", value) if "\n" in value else value
 
 
+# The last body digested and the second last dated: a fan-out signs one body for thousands of inboxes, hundreds
+# of times a second. One (key, value) tuple each, replaced whole, so that threads never see a half-updated pair.
+_last_digest: tuple[bytes, str] = (b"", "")
+_last_date: tuple[int, str] = (-1, "")
+
+
 def body_digest(body: bytes) -> str:
     """The ``Digest`` header value for ``body``: ``SHA-256=<base64>``."""
-    return "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
+    global _last_digest
+    last_body, digest = _last_digest
+    if digest and (body is last_body or body == last_body):
+        return digest
+    digest = "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
+    _last_digest = (body, digest)
+    return digest
 
 
 def http_date(moment: datetime | None = None) -> str:
     """An IMF-fixdate (``Sun, 05 Jan 2014 21:31:40 GMT``) for ``moment`` (default: now)."""
-    moment = moment or datetime.now(UTC)
+    global _last_date
+    if moment is None:
+        second, text = _last_date
+        now = int(time.time())
+        if now != second:
+            text = formatdate(now, usegmt=True)
+            _last_date = (now, text)
+        return text
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return format_datetime(moment.astimezone(UTC), usegmt=True)
