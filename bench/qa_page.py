@@ -1,22 +1,22 @@
-"""Question page throughput of the node versus a bare aiohttp + jinja2 handler, and search latency.
+"""Question page throughput of the node versus an independent bare aiohttp + jinja2 handler.
 
-Loads 100,000 questions into a fresh SQLite instance (one of them with 50 answers), then in the same run:
+Loads a community (bench/scale_data.py: 100,000 questions by default, one of them with 50 answers and
+comments) into a fresh SQLite file, or a PostgreSQL database with --postgres URL (dropped and created anew),
+then in the same run:
 - requests/s of that question page served by `skiller serve`;
-- requests/s of a bare aiohttp handler rendering the same template from data held in memory;
-- the ratio (goal ≥ 0.5), and search latency p50/p95 over 100 queries through /search (goal p95 < 50 ms).
+- requests/s of bench/bare_page_server.py: aiohttp + jinja2 rendering a template written for the benchmark
+  (the same page structure and size) from the same data held in memory, with none of the node's code;
+- the ratio (goal >= 0.5).
 
-Question text is drawn from a Zipf-distributed vocabulary (real trade words first, then made-up terms),
-as natural text is; queries are one to three content words from the same distribution.
-
-Usage: .venv/bin/python bench/qa_page.py [--questions 100000] [--seconds 8]
+Usage: .venv/bin/python bench/qa_page.py [--questions 100000] [--seconds 8] [--postgres URL]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -25,138 +25,99 @@ import time
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import insert
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import free_port, median, percentile, requests_per_second, wait_until_up
-from node.db import Database, upgrade_database
-from node.models import Answer, Member, Question, QuestionTag, SearchDocument, Skill, utcnow
-from node.sanitize import render_markdown
-from node.services import search
+from bench.common import free_port, requests_per_second, wait_until_up
+from bench.scale_data import Sizes, drop_postgres_database, load
+from node.db import Database
 
-WORDS_FR = (
-    "atelier bois chêne menuiserie comptabilité facture salarié contrat télétravail levain pain serre "
-    "irrigation soudure inox électricité tableau sécurité formation projet équipe décision client "
-    "logiciel serveur sauvegarde données statistiques enquête traduction relecture"
-).split()
-WORDS_EN = (
-    "workshop timber oak invoice employee contract remote bread greenhouse welding steel wiring safety "
-    "training project team decision customer software server backup data survey translation review "
-    "pricing schedule quality supplier delivery maintenance"
-).split()
-TAGS = [
-    "menuiserie",
-    "comptabilite",
-    "python",
-    "droit-du-travail",
-    "boulangerie",
-    "maraichage",
-    "soudure",
-    "electricite",
-    "gestion-de-projet",
-    "linux",
-    "statistiques",
-    "traduction",
-]
+BENCH = Path(__file__).resolve().parent
 
 
-def vocabulary(words: list[str], size: int = 4000) -> list[str]:
-    """Real trade words first, then made-up technical terms: text follows Zipf's law, so most words are rare."""
-    syllables = "ba ce di fo gu la me ni po ru sa te vi zo que tra plen mor cal dis ver".split()
-    made_up = {"".join(random.Random(i).sample(syllables, 3)) + str(i % 7) for i in range(size * 2)}
-    return words + sorted(made_up)[: size - len(words)]
-
-
-VOCAB = {"fr": vocabulary(WORDS_FR), "en": vocabulary(WORDS_EN)}
-ZIPF = [1 / (rank + 1) ** 1.07 for rank in range(4000)]
-
-
-def sentence(rng: random.Random, language: str, n: int) -> str:
-    return " ".join(rng.choices(VOCAB[language], weights=ZIPF, k=n))
-
-
-def query_words(rng: random.Random) -> str:
-    """What people type: one to three content words (Zipf-distributed, skipping the 20 commonest)."""
-    language = rng.choice(["fr", "en"])
-    return " ".join(rng.choices(VOCAB[language][20:2000], weights=ZIPF[20:2000], k=rng.randint(1, 3)))
-
-
-async def load(db: Database, count: int) -> int:
-    """Bulk-load members, skills and `count` questions (with search documents); returns the big question's id."""
-    rng = random.Random(1)
-    now = utcnow()
-    async with db.write() as session:
-        await session.execute(
-            insert(Member),
-            [
-                {
-                    "username": f"user{i}",
-                    "username_key": f"user{i}",
-                    "display_name": f"User {i}",
-                    "links": [],
-                    "headline": "Professional",
-                    "created_at": now,
-                }
-                for i in range(200)
-            ],
-        )
-        await session.execute(insert(Skill), [{"name": t, "label": t, "created_at": now} for t in TAGS])
-    batch = 5000
-    for start in range(0, count, batch):
-        rows, docs, tags = [], [], []
-        for i in range(start, min(count, start + batch)):
-            language = "fr" if i % 2 else "en"
-            title = sentence(rng, language, 8).capitalize() + " ?"
-            body = sentence(rng, language, 60) + "."
-            rows.append(
-                {
-                    "id": i + 1,
-                    "kind": "question",
-                    "author_id": rng.randint(1, 200),
-                    "title": title,
-                    "body_md": body,
-                    "body_html": f"<p>{body}</p>",
-                    "created_at": now,
-                    "last_activity_at": now,
-                    "score": rng.randint(-2, 30),
-                    "answer_count": 0,
-                    "view_count": 0,
-                    "language": "fr",
-                }
-            )
-            docs.append({"question_id": i + 1, "title_terms": search.terms(title), "body_terms": search.terms(body)})
-            tags.append({"question_id": i + 1, "skill_id": rng.randint(1, len(TAGS))})
-        async with db.write() as session:
-            await session.execute(insert(Question), rows)
-            await session.execute(insert(SearchDocument), docs)
-            await session.execute(insert(QuestionTag), tags)
-    big = count // 2
-    body = (
-        "Here is a detailed answer with **Markdown**, a list:\n\n- first point\n- second point\n\n"
-        "and some `code`. " + sentence(rng, "en", 150)
+def sizes_for(questions: int) -> Sizes:
+    """The full community at 1,000,000 questions; smaller runs keep its proportions."""
+    scale = min(1.0, questions / 1_000_000)
+    return Sizes(
+        questions=questions,
+        members=max(300, int(100_000 * scale)),
+        instances=max(10, int(5_000 * scale)),
+        skills=max(40, min(500, questions // 20)),
     )
-    html = render_markdown(body)  # rendered once, as the service does when content is written
-    async with db.write() as session:
-        await session.execute(
-            insert(Answer),
-            [
-                {
-                    "question_id": big,
-                    "author_id": rng.randint(1, 200),
-                    "body_md": body,
-                    "body_html": html,
-                    "score": rng.randint(0, 20),
-                    "created_at": now,
+
+
+async def page_data(url: str, question_id: int) -> dict:
+    """What the question page shows, read with plain SQL, for the baseline to hold in memory."""
+    db = Database(url)
+    person = "m.display_name AS name, m.username, m.domain, m.avatar, m.reputation"
+    try:
+        async with db.read() as session:
+
+            async def rows(sql: str) -> list[dict]:
+                return [dict(r._mapping) for r in (await session.execute(text(sql), {"id": question_id})).all()]
+
+            def card(row: dict) -> dict:
+                handle = f"{row['username']}@{row['domain']}" if row["domain"] else row["username"]
+                return {"name": row["name"] or row["username"], "handle": handle, "avatar": row["avatar"]} | {
+                    "reputation": row["reputation"]
                 }
-                for _ in range(50)
-            ],
+
+            (q,) = await rows(
+                f"SELECT q.id, q.title, q.body_html, q.score, q.view_count, q.created_at, q.accepted_answer_id, "
+                f"{person} FROM question q JOIN member m ON m.id = q.author_id WHERE q.id = :id"
+            )
+            tags = await rows(
+                "SELECT s.name, s.label FROM skill s JOIN question_tag t ON t.skill_id = s.id "
+                "WHERE t.question_id = :id ORDER BY s.name"
+            )
+            answers = await rows(
+                f"SELECT a.id, a.body_html, a.score, a.created_at, a.edited_at, {person} FROM answer a "
+                "JOIN member m ON m.id = a.author_id WHERE a.question_id = :id AND a.deleted_at IS NULL "
+                "ORDER BY a.score DESC, a.created_at, a.id"
+            )
+            comments = await rows(
+                f"SELECT c.id, c.answer_id, c.body_html, c.created_at, {person} FROM comment c "
+                "JOIN member m ON m.id = c.author_id WHERE c.question_id = :id AND c.deleted_at IS NULL "
+                "ORDER BY c.created_at, c.id"
+            )
+    finally:
+        await db.close()
+    by_answer: dict[int | None, list[dict]] = {}
+    for c in comments:
+        by_answer.setdefault(c["answer_id"], []).append(
+            {"id": c["id"], "body_html": c["body_html"], "created_at": str(c["created_at"]), "author": card(c)}
         )
-        await session.execute(Question.__table__.update().where(Question.id == big).values(answer_count=50))
-    return big
+    return {
+        "q": {
+            "id": q["id"],
+            "title": q["title"],
+            "body_html": q["body_html"],
+            "score": q["score"],
+            "view_count": q["view_count"],
+            "created_at": str(q["created_at"]),
+            "author": card(q),
+            "comments": by_answer.get(None, []),
+        },
+        "tags": tags,
+        "answers": [
+            {
+                "id": a["id"],
+                "body_html": a["body_html"],
+                "score": a["score"],
+                "created_at": str(a["created_at"]),
+                "edited_at": str(a["edited_at"] or ""),
+                "accepted": a["id"] == q["accepted_answer_id"],
+                "author": card(a),
+                "comments": by_answer.get(a["id"], []),
+            }
+            for a in answers
+        ],
+    }
 
 
 def start(cmd: list[str], env: dict, cwd: Path) -> subprocess.Popen:
-    pin = ["taskset", "-c", "1"] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else []
+    """A server process pinned to the second core (the load generator keeps the first)."""
+    pin = ["taskset", "-c", "1"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
     return subprocess.Popen(
         pin + cmd,
         env=env,
@@ -166,74 +127,81 @@ def start(cmd: list[str], env: dict, cwd: Path) -> subprocess.Popen:
     )
 
 
-async def search_latencies(base: str, rng: random.Random, n: int = 100) -> list[float]:
-    latencies = []
-    async with aiohttp.ClientSession() as session:
-        for _ in range(n):
-            query = query_words(rng)
-            began = time.perf_counter()
-            async with session.get(f"{base}/search", params={"q": query}) as response:
-                await response.read()
-                assert response.status == 200
-            latencies.append((time.perf_counter() - began) * 1000)
-    return latencies
+def serve_env(url: str, work: Path, port: int) -> dict:
+    return {
+        **os.environ,
+        "SKILLER_DATABASE_URL": url,
+        "SKILLER_SECRET_KEY": "b" * 40,
+        "SKILLER_ALLOW_HTTP": "true",
+        "SKILLER_BASE_URL": f"http://127.0.0.1:{port}",
+        "SKILLER_PORT": str(port),
+        "SKILLER_MEDIA_DIR": str(work / "media"),
+        "SKILLER_CONFIG": str(work / "none.toml"),
+    }
+
+
+class PageBench:
+    """The node's question page and the bare baseline's, side by side."""
+
+    def __init__(self, url: str, question_id: int, node_url: str, work: Path):
+        self.url, self.question_id, self.node_url, self.work = url, question_id, node_url, work
+        self.bare = None
+
+    async def __aenter__(self) -> PageBench:
+        page_file = self.work / "page.json"
+        page_file.write_text(json.dumps(await page_data(self.url, self.question_id)), encoding="utf-8")
+        port = free_port()
+        self.bare_url = f"http://127.0.0.1:{port}/"
+        self.bare = start(
+            [sys.executable, str(BENCH / "bare_page_server.py"), str(page_file), str(port)], dict(os.environ), BENCH
+        )
+        await wait_until_up(self.bare_url)
+        async with aiohttp.ClientSession() as session:
+            node_html = await (await session.get(f"{self.node_url}/questions/{self.question_id}")).text()
+            bare_html = await (await session.get(self.bare_url)).text()
+        print(f"page size: node {len(node_html) / 1000:.0f} KB, bare {len(bare_html) / 1000:.0f} KB")
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self.bare is not None:
+            self.bare.terminate()
+            self.bare.wait(10)
+
+    async def ratio(self, seconds: float) -> float:
+        bare_rps = await requests_per_second(self.bare_url, seconds)
+        node_rps = await requests_per_second(f"{self.node_url}/questions/{self.question_id}", seconds)
+        ratio = node_rps / bare_rps
+        print(
+            f"question page, 50 answers: node {node_rps:,.0f} req/s, bare aiohttp+jinja2 {bare_rps:,.0f} req/s, "
+            f"ratio {ratio:.2f} (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})"
+        )
+        return ratio
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--postgres", default="", help="a PostgreSQL database URL (dropped and created anew)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="skiller-bench-"))
-    db_path = work / "bench.db"
-    url = f"sqlite+aiosqlite:///{db_path}"
+    url = args.postgres or f"sqlite+aiosqlite:///{work / 'bench.db'}"
     began = time.monotonic()
-    await upgrade_database(url)
-    db = Database(url)
-    big = await load(db, args.questions)
-    await db.close()
-    print(f"loaded {args.questions:,} questions (+50 answers on /questions/{big}) in {time.monotonic() - began:.1f} s")
-
-    node_port, bare_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "SKILLER_DATABASE_URL": url,
-        "SKILLER_SECRET_KEY": "b" * 40,
-        "SKILLER_ALLOW_HTTP": "true",
-        "SKILLER_BASE_URL": f"http://127.0.0.1:{node_port}",
-        "SKILLER_PORT": str(node_port),
-        "SKILLER_MEDIA_DIR": str(work / "media"),
-        "SKILLER_CONFIG": str(work / "none.toml"),
-    }
-    python = sys.executable
-    node = start([python, "-m", "node.cli", "serve"], env, work)
-    bare = start(
-        [python, str(Path(__file__).with_name("bare_page_server.py")), url, str(big), str(bare_port)], env, work
-    )
+    loaded = await load(url, sizes_for(args.questions))
+    print(f"loaded {args.questions:,} questions in {time.monotonic() - began:.0f} s")
+    port = free_port()
+    node = start([sys.executable, "-m", "node.cli", "serve"], serve_env(url, work, port), work)
     try:
-        node_url, bare_url = f"http://127.0.0.1:{node_port}", f"http://127.0.0.1:{bare_port}"
-        await wait_until_up(f"{node_url}/questions/{big}")
-        await wait_until_up(f"{bare_url}/")
-        async with aiohttp.ClientSession() as session:
-            node_html = await (await session.get(f"{node_url}/questions/{big}")).text()
-            bare_html = await (await session.get(f"{bare_url}/")).text()
-        print(f"page size: node {len(node_html) / 1000:.0f} KB, bare {len(bare_html) / 1000:.0f} KB")
-        bare_rps = await requests_per_second(f"{bare_url}/", args.seconds)
-        node_rps = await requests_per_second(f"{node_url}/questions/{big}", args.seconds)
-        print(
-            f"question page, 50 answers: node {node_rps:,.0f} req/s, bare aiohttp+jinja2 {bare_rps:,.0f} req/s, "
-            f"ratio {node_rps / bare_rps:.2f} (goal >= 0.5)"
-        )
-        latencies = await search_latencies(node_url, random.Random(3))
-        print(
-            f"search over {args.questions:,} questions, 100 queries through /search: "
-            f"p50 {median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms (goal p95 < 50 ms)"
-        )
+        node_url = f"http://127.0.0.1:{port}"
+        await wait_until_up(f"{node_url}/questions/{loaded.big_question}")
+        async with PageBench(url, loaded.big_question, node_url, work) as page:
+            await page.ratio(args.seconds)
     finally:
-        for process in (node, bare):
-            process.terminate()
-            process.wait(10)
+        node.terminate()
+        node.wait(10)
         shutil.rmtree(work, ignore_errors=True)
+        if args.postgres:
+            await drop_postgres_database(args.postgres)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,12 @@ KINDS = ("question", "discussion")
 
 class Question(SQLModel, table=True):
     __tablename__ = "question"
-    __table_args__ = (Index("ix_question_activity", "deleted_at", "last_activity_at"),)
+    __table_args__ = (
+        Index("ix_question_activity", "deleted_at", "last_activity_at"),
+        # The home feed reads the most recently active questions first (PostgreSQL does not order by the
+        # second column of ix_question_activity under `deleted_at IS NULL`).
+        Index("ix_question_last_activity", "last_activity_at", "id"),
+    )
 
     id: int = Field(default=None, primary_key=True)
     kind: str = Field(default="question", max_length=16)

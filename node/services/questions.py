@@ -406,34 +406,94 @@ async def list_questions(
         return await _with_tags(session, rows), total
 
 
+FEED_DEPTH = 200  # the home feed shows the 200 most recently active questions it finds (ten pages)
+FEED_WINDOW = 2_000  # looked for first among the 2,000 most recently active questions
+
+
 async def home_feed(
     db: Database, member: Member, offset: int = 0, limit: int = 20
 ) -> tuple[list[QuestionSummary], int]:
-    """Questions by the members and in the tags a member follows, most recently active first."""
-    followed_authors = select(MemberFollow.followed_id).where(MemberFollow.follower_id == member.id)
-    followed_tags = (
-        select(QuestionTag.question_id)
-        .join(TagFollow, TagFollow.skill_id == QuestionTag.skill_id)
-        .where(TagFollow.member_id == member.id)
-    )
-    base = (
-        select(Question, Member)
-        .join(Member, Member.id == Question.author_id)
-        .where(
-            Question.deleted_at.is_(None),
-            Member.suspended.is_(False),
-            or_(Question.author_id.in_(followed_authors), Question.id.in_(followed_tags)),
-            await visible_to(db, member.id),
-        )
-    )
+    """Questions by the members and in the tags a member follows, most recently active first.
+
+    The feed is first looked for among the most recently active questions only (read newest first from
+    ix_question_last_activity): when they hold FEED_DEPTH of them, those are the feed, found in a time that
+    does not grow with the number of questions. Otherwise every question is looked at."""
+    visible = await visible_to(db, member.id)
     async with db.read() as session:
-        total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        rows = (
+        # Followed ids read first and given as lists: as subqueries, PostgreSQL hashed every question of the
+        # followed tags before looking at the first question.
+        followed_authors = list(
+            await session.scalars(select(MemberFollow.followed_id).where(MemberFollow.follower_id == member.id))
+        )
+        followed_tags = list(await session.scalars(select(TagFollow.skill_id).where(TagFollow.member_id == member.id)))
+        if not followed_authors and not followed_tags:
+            return [], 0
+        # The window's questions by followed members or in followed tags, then their authors checked apart:
+        # joining members in the same query let PostgreSQL pick a plan reading every member per question.
+        recent = (
+            select(Question.id, Question.author_id, Question.last_activity_at)
+            .where(Question.deleted_at.is_(None))
+            .order_by(Question.last_activity_at.desc(), Question.id.desc())
+            .limit(FEED_WINDOW)
+            .subquery()
+        )
+        candidates = (
             await session.execute(
-                base.order_by(Question.last_activity_at.desc(), Question.id.desc()).offset(offset).limit(limit)
+                select(recent.c.id, recent.c.author_id)
+                .where(
+                    or_(
+                        recent.c.author_id.in_(followed_authors),
+                        exists().where(QuestionTag.question_id == recent.c.id, QuestionTag.skill_id.in_(followed_tags)),
+                    )
+                )
+                .order_by(recent.c.last_activity_at.desc(), recent.c.id.desc())
             )
         ).all()
-        return await _with_tags(session, rows), total
+        authors = {row.author_id for row in candidates}
+        shown = (
+            set(
+                await session.scalars(
+                    select(Member.id).where(Member.id.in_(authors), Member.suspended.is_(False), visible)
+                )
+            )
+            if authors
+            else set()
+        )
+        found = [row.id for row in candidates if row.author_id in shown][:FEED_DEPTH]
+        if len(found) < FEED_DEPTH:
+            found = list(
+                await session.scalars(
+                    select(Question.id)
+                    .join(Member, Member.id == Question.author_id)
+                    .where(
+                        Question.deleted_at.is_(None),
+                        Member.suspended.is_(False),
+                        or_(
+                            Question.author_id.in_(followed_authors),
+                            exists().where(
+                                QuestionTag.question_id == Question.id, QuestionTag.skill_id.in_(followed_tags)
+                            ),
+                        ),
+                        visible,
+                    )
+                    .order_by(Question.last_activity_at.desc(), Question.id.desc())
+                    .limit(FEED_DEPTH)
+                )
+            )
+        page_ids = found[offset : offset + limit]
+        rows = (
+            (
+                await session.execute(
+                    select(Question, Member)
+                    .join(Member, Member.id == Question.author_id)
+                    .where(Question.id.in_(page_ids))
+                )
+            ).all()
+            if page_ids
+            else []
+        )
+        rows.sort(key=lambda r: page_ids.index(r[0].id))
+        return await _with_tags(session, rows), len(found)
 
 
 async def answers_by(db: Database, author_id: int, limit: int = 10) -> list[tuple[Answer, Question]]:

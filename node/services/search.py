@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
-from sqlalchemy import ColumnElement, column, delete, func, literal_column, select, table, text
+from sqlalchemy import column, delete, func, select, table, text
 
 from ..db import Database
 from ..models import Answer, Member, Question, QuestionTag, SearchDocument, Skill
@@ -24,11 +24,10 @@ WORD_RE = re.compile(r"\w+", re.UNICODE)
 _stemmers = {lang: snowballstemmer.stemmer(lang) for lang in ("french", "english")}
 MAX_QUERY_WORDS = 12
 MAX_CANDIDATES = 300  # results are the best 300 matching documents, ranked by the database
-SEARCH_FTS = table("search_fts", column("rowid"))  # the SQLite FTS5 table, created by the migration
-PG_VECTOR = (
-    "setweight(to_tsvector('simple', search_document.title_terms), 'A') || "
-    "setweight(to_tsvector('simple', search_document.body_terms), 'B')"
-)
+RANKED_WINDOW = 1000  # ranked among the newest 1,000 matching documents (see _ranked_documents)
+# The full-text tables the migrations create: FTS5 on SQLite, stored vectors on PostgreSQL.
+SEARCH_FTS = table("search_fts", column("rowid"))
+PG_FTS = table("search_fts", column("rowid"), column("vector"))
 
 
 def _fold(word: str) -> str:
@@ -178,18 +177,27 @@ async def search(
 
 
 async def _ranked_documents(session, is_sqlite: bool, groups) -> list[tuple[int, int | None]]:
-    """(question id, answer id) of the best matching documents, best first."""
+    """(question id, answer id) of the best matching documents, best first.
+
+    Relevance is ranked among the newest RANKED_WINDOW matching documents: a common word matches a third of
+    a million documents, and ranking them all took far longer than a search may (past the window, newer
+    wins). Both databases find the window from the index alone, newest document id first."""
     if is_sqlite:
-        match = " AND ".join("(" + " OR ".join(f'"{s}"' for s in group) + ")" for group in groups)
-        # Rank inside FTS5 alone (bm25 is lower for better matches; the title weighs ten times the body).
-        ids = list(
-            await session.scalars(
-                select(SEARCH_FTS.c.rowid)
-                .where(text("search_fts MATCH :match").bindparams(match=match))
-                .order_by(text("bm25(search_fts, 10.0, 1.0)"))
-                .limit(MAX_CANDIDATES)
-            )
+        match = text("search_fts MATCH :match").bindparams(
+            match=" AND ".join("(" + " OR ".join(f'"{s}"' for s in group) + ")" for group in groups)
         )
+        floor = await session.scalar(
+            select(SEARCH_FTS.c.rowid)
+            .where(match)
+            .order_by(SEARCH_FTS.c.rowid.desc())
+            .offset(RANKED_WINDOW - 1)
+            .limit(1)
+        )
+        # Rank inside FTS5 alone (bm25 is lower for better matches; the title weighs ten times the body).
+        ranked = select(SEARCH_FTS.c.rowid).where(match)
+        if floor is not None:
+            ranked = ranked.where(SEARCH_FTS.c.rowid >= floor)
+        ids = list(await session.scalars(ranked.order_by(text("bm25(search_fts, 10.0, 1.0)")).limit(MAX_CANDIDATES)))
         position = {doc_id: i for i, doc_id in enumerate(ids)}
         docs = (
             (
@@ -203,15 +211,22 @@ async def _ranked_documents(session, is_sqlite: bool, groups) -> list[tuple[int,
             else []
         )
         return [(qid, aid) for _, qid, aid in sorted(docs, key=lambda d: position[d.id])]
-    tsquery = " & ".join("(" + " | ".join(group) + ")" for group in groups)
-    vector: ColumnElement[str] = literal_column(PG_VECTOR)
+    # PostgreSQL keeps each document's weighted vector in search_fts (kept by a trigger, see migration 0011).
+    tsquery = func.to_tsquery("simple", " & ".join("(" + " | ".join(group) + ")" for group in groups))
+    newest = (
+        select(PG_FTS.c.rowid, PG_FTS.c.vector)
+        .where(PG_FTS.c.vector.op("@@")(tsquery))
+        .order_by(PG_FTS.c.rowid.desc())
+        .limit(RANKED_WINDOW)
+        .subquery()
+    )
     return [
         (qid, aid)
         for qid, aid in (
             await session.execute(
                 select(SearchDocument.question_id, SearchDocument.answer_id)
-                .where(text(f"({PG_VECTOR}) @@ to_tsquery('simple', :tsq)").bindparams(tsq=tsquery))
-                .order_by(func.ts_rank(vector, func.to_tsquery("simple", tsquery)).desc(), SearchDocument.id)
+                .join(newest, newest.c.rowid == SearchDocument.id)
+                .order_by(func.ts_rank(newest.c.vector, tsquery).desc(), SearchDocument.id)
                 .limit(MAX_CANDIDATES)
             )
         ).all()
