@@ -1,24 +1,32 @@
-"""Fan-out: one question to 10,000 followers spread over 500 receiving instances (shared inboxes).
+"""Fan-out: one question to 100,000 followers on 5,000 receiving instances, and the worker's memory.
 
-Measures the time the node's delivery queue takes to drain once the question is asked (claim, sign, post,
-record: deliveries/s), versus a bare aiohttp client that signs and posts the same 500 requests with the same
-concurrency, in the same run; prints both and the ratio (bare time / drain time, goal ≥ 0.8). The time to
-ask the question and queue its 500 deliveries (from 10,000 follows) is printed too, with the ratio of the
-whole (ask + drain). Receivers are 500 loopback ports answering 202.
+Two cases, each one question per round:
+- shared inboxes: the followers' servers have a shared inbox, so a question is one delivery per instance (5,000);
+- personal inboxes: no shared inbox, one delivery per follower (100,000): the memory case.
 
-Both sides are measured warm, as a running worker is: one unmeasured round first (connections to every
-receiver, compiled statements, signing keys loaded), then alternating rounds (node, bare, node, …), each
-with a new question; the ratio is the median of the rounds' ratios. Each side keeps one HTTP session
-across rounds. The receivers run on one core, the node and the bare client on the other.
+For each it prints the time from asking to the delivery rows being committed (goal < 1 s), the time the node's
+worker takes to drain them (claim, sign, post, record) against a bare client that signs (with `cryptography`
+alone, bench/bare_signing.py) and posts the same requests with the same concurrency, in the same run: ratio
+bare time / node time, the median of alternating warm rounds (goal ≥ 0.8); and the worker's resident memory
+(VmRSS) after each round (goal < 300 MB, no growth from round to round).
 
-Usage: .venv/bin/python bench/fanout.py [--instances 500] [--followers 10000] [--rounds 9]
+The node runs in a process of its own (bench/fanout_node.py: the workers exactly as `skiller worker` runs them,
+asking the question too, as `skiller serve` does); the bare client runs in this process; both on one core. The
+receivers (bench/receivers.py) run on the other core: one process answering 202 on one port of 5,000 loopback
+addresses (one host per instance: their own connections, their own domain); its CPU share is printed, to show it
+was not the bottleneck. Every side keeps its HTTP session across rounds. The shared case starts with a warm-up
+round that is not counted (connections, compiled statements, keys); the personal case follows it.
+
+Usage: .venv/bin/python bench/fanout.py [--instances 5000] [--followers 100000] [--rounds 5] [--personal-rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -28,186 +36,260 @@ import time
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from activitypub.client import GuardedClient, guarded_connector
 from bench.bare_signing import load_key, signed_post_headers
-from bench.common import free_ports
-from node.config import load_config
+from bench.common import free_port
+from bench.receivers import instance_address
+from bench.workers import cpu_seconds
 from node.db import Database, upgrade_database
-from node.federation import deliveries, publish
-from node.federation.context import Federation
 from node.models import Delivery, Member, MemberFollow, OutgoingActivity, utcnow
-from node.services import accounts, questions
+from node.services import accounts
 
-CONCURRENCY = 50
-
-
-async def wait_ports(ports: list[int]) -> None:
-    for port in ports:
-        for _ in range(200):
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.close()
-                break
-            except OSError:
-                await asyncio.sleep(0.05)
+CONCURRENCY = 50  # as the node's Dispatcher
+BASE_URL = "http://127.0.0.1:9"
+RSS_GOAL_MB = 300
+GROWTH_TOLERANCE_MB = 5  # allocator noise between rounds, not growth
 
 
 async def bare_fanout(
-    session: aiohttp.ClientSession, body: bytes, inboxes: list[str], key_id: str, private_pem: str
-) -> float:
-    """The floor: sign and POST each request, `CONCURRENCY` at a time; returns seconds."""
-    key = load_key(private_pem)
+    session: aiohttp.ClientSession, body: bytes, inboxes: list[str], private_pem: str
+) -> tuple[float, float]:
+    """The floor: sign and POST each request, `CONCURRENCY` at a time; returns (seconds, CPU seconds)."""
+    key, key_id = load_key(private_pem), f"{BASE_URL}/users/author#main-key"
     semaphore = asyncio.Semaphore(CONCURRENCY)
-    began = time.perf_counter()
 
-    async def deliver(inbox: str):
+    async def deliver(inbox: str) -> None:
         async with semaphore:
             headers = signed_post_headers(inbox, body, key_id, key)
             async with session.post(inbox, data=body, headers=headers) as response:
                 await response.read()
-                assert response.status == 202
+                assert response.status == 202, response.status
 
+    began, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(deliver(inbox) for inbox in inboxes))
-    return time.perf_counter() - began
+    return time.perf_counter() - began, time.process_time() - cpu
 
 
-async def node_fanout(fed: Federation, author, number: int) -> tuple[float, float, str]:
-    """Ask a question and drain the queue; returns (seconds to drain, seconds to ask and queue, activity id)."""
-    began = time.perf_counter()
-    question = await questions.ask(
-        fed.db,
-        author,
-        title=f"Fan-out benchmark question {number}",
-        body="Reaching every follower.",
-        tags="bench",
-        base_url=fed.config.base_url,
+async def populate(db: Database, followers: int, instances: int, port: int) -> None:
+    """`followers` remote members spread evenly over `instances` hosts, all following `author`."""
+    author = await accounts.create_member(db, "author", "a long password", display_name="Author")
+    now = utcnow()
+    async with db.write() as session:
+        for start in range(0, followers, 20_000):
+            rows = []
+            for i in range(start, min(start + 20_000, followers)):
+                host = f"{instance_address(i % instances)}:{port}"
+                rows.append(
+                    {
+                        "username": f"f{i}",
+                        "username_key": f"f{i}",
+                        "domain": host,
+                        "local": False,
+                        "links": [],
+                        "actor_url": f"http://{host}/users/f{i}",
+                        "inbox_url": f"http://{host}/users/f{i}/inbox",
+                        "shared_inbox_url": f"http://{host}/inbox",
+                        "created_at": now,
+                    }
+                )
+            await session.execute(insert(Member), rows)
+        ids = list(await session.scalars(select(Member.id).where(Member.local.is_(False))))
+        follows = [
+            {"follower_id": i, "followed_id": author.id, "state": "accepted", "activity_id": "", "created_at": now}
+            for i in ids
+        ]
+        await session.execute(insert(MemberFollow), follows)
+
+
+class Node:
+    """The worker process (bench/fanout_node.py), asked one question at a time."""
+
+    def __init__(self, url: str, pin: list[str]) -> None:
+        self.process = subprocess.Popen(
+            pin + [sys.executable, str(Path(__file__).with_name("fanout_node.py")), url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    async def ask(self, number: int, expect: int) -> dict:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(json.dumps({"ask": number, "expect": expect}) + "\n")
+        self.process.stdin.flush()
+        line = await asyncio.to_thread(self.process.stdout.readline)
+        if not line:
+            raise RuntimeError("the node's worker process ended")
+        return json.loads(line)
+
+    def stop(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+async def run_case(
+    name: str, db: Database, node: Node, bare_http, receivers: int, expect: int, rounds: int, warm: bool, first: int
+) -> dict:
+    """Alternating rounds (node, then bare on the same inboxes); returns the figures of the measured ones."""
+    async with db.read() as session:
+        private_pem = await session.scalar(select(Member.private_key_pem).where(Member.username == "author"))
+    keys = ("queued", "node", "bare", "rss", "hwm", "rx_node", "rx_bare", "cpu_node", "cpu_bare")
+    figures: dict[str, list[float]] = {k: [] for k in keys}
+    for number in range(first, first + rounds + warm):
+        rx = cpu_seconds(receivers)
+        answer = await node.ask(number, expect)
+        rx_node = (cpu_seconds(receivers) - rx) / answer["drain"]
+        async with db.read() as session:
+            ref, payload = (
+                await session.execute(
+                    select(OutgoingActivity.id, OutgoingActivity.payload).where(
+                        OutgoingActivity.activity_id == answer["activity_id"]
+                    )
+                )
+            ).one()
+            rows = (
+                await session.execute(
+                    select(Delivery.state, Delivery.inbox_url).where(Delivery.activity_ref == ref).order_by(Delivery.id)
+                )
+            ).all()
+        undone = [state for state, _ in rows if state != "done"]
+        assert len(rows) == expect and not undone, f"{len(rows)} deliveries, {len(undone)} not done"
+        rx, idle = cpu_seconds(receivers), cpu_seconds(node.process.pid)
+        bare, bare_cpu = await bare_fanout(bare_http, payload.encode(), [inbox for _, inbox in rows], private_pem)
+        rx_bare = (cpu_seconds(receivers) - rx) / bare
+        idle = (cpu_seconds(node.process.pid) - idle) / bare  # the idle worker's polling, beside the bare client
+        del rows
+        label = "warm-up" if warm and number == first else f"round {number - first + (not warm)}"
+        print(
+            f"  {name} {label}: queued {answer['queued'] * 1000:.0f} ms, node drain {answer['drain']:.2f} s, "
+            f"bare {bare:.2f} s, CPU per delivery node {answer['cpu'] / expect * 1e6:.0f} µs (ask included), bare "
+            f"{bare_cpu / expect * 1e6:.0f} µs, worker VmRSS {answer['VmRSS'] / 1024:.0f} MB "
+            f"(peak {answer['VmHWM'] / 1024:.0f}), "
+            f"receivers CPU {rx_node:.0%} / {rx_bare:.0%} of a core, idle worker {idle:.0%}",
+            flush=True,
+        )
+        if not (warm and number == first):
+            for key, value in zip(
+                figures,
+                (
+                    answer["queued"],
+                    answer["drain"],
+                    bare,
+                    answer["VmRSS"] / 1024,
+                    answer["VmHWM"] / 1024,
+                    rx_node,
+                    rx_bare,
+                    answer["cpu"] / expect,
+                    bare_cpu / expect,
+                ),
+                strict=True,
+            ):
+                figures[key].append(value)
+    return figures
+
+
+def report(name: str, deliveries: int, f: dict) -> bool:
+    queued = statistics.median(f["queued"])
+    ratio = statistics.median(b / n for b, n in zip(f["bare"], f["node"], strict=True))
+    node, bare = statistics.median(f["node"]), statistics.median(f["bare"])
+    growth = f["rss"][-1] - f["rss"][0]
+    met_queue, met_ratio = max(f["queued"]) < 1, ratio >= 0.8
+    met_memory = max(f["hwm"]) < RSS_GOAL_MB and growth <= GROWTH_TOLERANCE_MB
+    print(f"{name}: {deliveries:,} deliveries per question, {len(f['node'])} measured rounds (medians)")
+    print(
+        f"  queued (ask → delivery rows committed) in {queued * 1000:.0f} ms, at most {max(f['queued']) * 1000:.0f} "
+        f"ms (goal < 1000 ms: {'met' if met_queue else 'NOT met'})"
     )
-    queued = time.perf_counter()
-    while await deliveries.deliver_due(fed):
-        pass
-    return time.perf_counter() - queued, queued - began, f"{fed.config.base_url}/questions/{question.id}#create"
+    print(
+        f"  drain: node {node:.2f} s ({deliveries / node:,.0f} deliveries/s), bare signing client {bare:.2f} s "
+        f"({deliveries / bare:,.0f}/s): ratio {ratio:.2f} (goal >= 0.8: {'met' if met_ratio else 'NOT met'})"
+    )
+    print(
+        f"  CPU per delivery: node {statistics.median(f['cpu_node']) * 1e6:.0f} µs (its whole process: asking, "
+        f"queuing, claims, records), bare {statistics.median(f['cpu_bare']) * 1e6:.0f} µs"
+    )
+    print(
+        f"  worker VmRSS after each round: {', '.join(f'{r:.0f}' for r in f['rss'])} MB, peak {max(f['hwm']):.0f} "
+        f"MB, growth first → last round {growth:+.1f} MB (goal < {RSS_GOAL_MB} MB and no growth beyond "
+        f"{GROWTH_TOLERANCE_MB} MB: {'met' if met_memory else 'NOT met'})"
+    )
+    print(
+        f"  receivers (own core) CPU: {max(f['rx_node']):.0%} of a core at most while the node drained, "
+        f"{max(f['rx_bare']):.0%} during the bare client"
+    )
+    return met_queue and met_ratio and met_memory
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--instances", type=int, default=500)
-    parser.add_argument("--followers", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--instances", type=int, default=5000)
+    parser.add_argument("--followers", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5, help="measured rounds with shared inboxes")
+    parser.add_argument("--personal-rounds", type=int, default=3, help="measured rounds without (0: skip)")
     args = parser.parse_args()
+    # Thousands of connections on each side: raise the descriptor limit as far as allowed (children inherit it).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     work = Path(tempfile.mkdtemp(prefix="skiller-bench-fanout-"))
-    ports = free_ports(args.instances)
+    port = free_port()
     pinned = shutil.which("taskset") is not None and (os.cpu_count() or 1) > 1
-    pin = ["taskset", "-c", "1"] if pinned else []
     receivers = subprocess.Popen(
-        pin + [sys.executable, str(Path(__file__).with_name("receivers.py")), *map(str, ports)],
-        stdout=subprocess.DEVNULL,
+        (["taskset", "-c", "1"] if pinned else [])
+        + [sys.executable, str(Path(__file__).with_name("receivers.py")), f"hosts:{args.instances}:{port}"],
+        stdout=subprocess.PIPE,
+        text=True,
     )
+    node = None
     try:
         url = f"sqlite+aiosqlite:///{work / 'bench.db'}"
         await upgrade_database(url)
-        config = load_config(
-            work / "none.toml",
-            env={},
-            base_url="http://127.0.0.1:9",
-            database_url=url,
-            secret_key="b" * 40,
-            allow_http=True,
-            allow_private_addresses=True,
-            media_dir=str(work / "media"),
-            workers=False,
-        )
         db = Database(url)
-        author = await accounts.create_member(db, "author", "a long password", display_name="Author")
-        now = utcnow()
-        async with db.write() as session:
-            await session.execute(
-                insert(Member),
-                [
-                    {
-                        "username": f"f{i}",
-                        "username_key": f"f{i}",
-                        "domain": f"127.0.0.1:{ports[i % len(ports)]}",
-                        "local": False,
-                        "links": [],
-                        "actor_url": f"http://127.0.0.1:{ports[i % len(ports)]}/users/f{i}",
-                        "inbox_url": f"http://127.0.0.1:{ports[i % len(ports)]}/users/f{i}/inbox",
-                        "shared_inbox_url": f"http://127.0.0.1:{ports[i % len(ports)]}/inbox",
-                        "created_at": now,
-                    }
-                    for i in range(args.followers)
-                ],
-            )
-            ids = list(await session.scalars(select(Member.id).where(Member.local.is_(False))))
-            await session.execute(
-                insert(MemberFollow),
-                [
-                    {
-                        "follower_id": i,
-                        "followed_id": author.id,
-                        "state": "accepted",
-                        "activity_id": "",
-                        "created_at": now,
-                    }
-                    for i in ids
-                ],
-            )
-        await wait_ports(ports)
+        await populate(db, args.followers, args.instances, port)
+        assert receivers.stdout and receivers.stdout.readline().strip() == "ready"
         if pinned:
             os.sched_setaffinity(0, {0})  # the node and the bare client share the core the receivers leave free
-
-        fed = Federation(config, db)
-        publish.install(fed)
-        key_id = f"{config.base_url}/users/author#main-key"
-        node_times, bare_times, queue_times = [], [], []
-        async with (
-            aiohttp.ClientSession(connector=guarded_connector(True, limit=CONCURRENCY)) as http,
-            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as bare_http,
-        ):
-            fed.client = GuardedClient(http, allow_http=True, allow_private_addresses=True)
-            for number in range(args.rounds + 1):  # round 0 warms both sides up and is not counted
-                node_seconds, queued, activity_id = await node_fanout(fed, author, number)
-                async with db.read() as session:
-                    rows = (
-                        await session.execute(
-                            select(Delivery.state, OutgoingActivity.payload, Delivery.inbox_url)
-                            .join(OutgoingActivity)
-                            .where(OutgoingActivity.activity_id == activity_id)
-                        )
-                    ).all()
-                assert rows and all(state == "done" for state, _, _ in rows), "the node left deliveries undone"
-                bare_seconds = await bare_fanout(
-                    bare_http, rows[0][1].encode(), [inbox for _, _, inbox in rows], key_id, author.private_key_pem
+        node = Node(url, ["taskset", "-c", "0"] if pinned else [])
+        print(
+            f"{args.followers:,} followers on {args.instances:,} instances (loopback hosts), {CONCURRENCY} requests "
+            f"in flight on each side; SQLite",
+            flush=True,
+        )
+        met = True
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as bare_http:
+            shared = await run_case(
+                "shared inboxes", db, node, bare_http, receivers.pid, args.instances, args.rounds, True, 0
+            )
+            personal = None
+            if args.personal_rounds:
+                async with db.write() as session:
+                    await session.execute(update(Member).where(Member.local.is_(False)).values(shared_inbox_url=""))
+                personal = await run_case(
+                    "personal inboxes",
+                    db,
+                    node,
+                    bare_http,
+                    receivers.pid,
+                    args.followers,
+                    args.personal_rounds,
+                    False,
+                    args.rounds + 1,
                 )
-                if number:
-                    node_times.append(node_seconds)
-                    bare_times.append(bare_seconds)
-                    queue_times.append(queued)
         async with db.read() as session:
             states = dict((await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all())
         await db.close()
-        n = len(rows)
-        node_seconds, bare_seconds = statistics.median(node_times), statistics.median(bare_times)
-        print(
-            f"{args.followers:,} followers on {args.instances} instances → {n} deliveries per question (one per "
-            f"shared inbox), {args.rounds} measured rounds, queue states {states}; queued in "
-            f"{statistics.median(queue_times) * 1000:.0f} ms (median)"
-        )
-        print(
-            f"rounds: node drain {', '.join(f'{t:.2f}' for t in node_times)} s; "
-            f"bare {', '.join(f'{t:.2f}' for t in bare_times)} s"
-        )
-        ratio = statistics.median(b / t for b, t in zip(bare_times, node_times, strict=True))
-        whole = statistics.median(b / (t + q) for b, t, q in zip(bare_times, node_times, queue_times, strict=True))
-        print(f"ask + drain: ratio {whole:.2f} against the bare client")
-        print(
-            f"fan-out: node queue drained in {node_seconds:.2f} s ({n / node_seconds:,.0f} deliveries/s), bare "
-            f"signing client {bare_seconds:.2f} s ({n / bare_seconds:,.0f}/s) (medians), ratio {ratio:.2f} "
-            f"(goal >= 0.8)"
-        )
+        print(f"queue states at the end: {states}")
+        met = report("shared inboxes", args.instances, shared)
+        if personal:
+            met = report("personal inboxes", args.followers, personal) and met
+        print(f"all goals {'met' if met else 'NOT met'}")
     finally:
+        if node is not None:
+            node.stop()
         receivers.terminate()
         receivers.wait(10)
         shutil.rmtree(work, ignore_errors=True)

@@ -18,7 +18,7 @@ POSTGRES = ["--postgres", POSTGRES_URL, "--worker-processes", "1"] if POSTGRES_U
     [
         ("qa_page.py", ["--questions", "400", "--seconds", "0.5"]),
         ("inbox.py", ["--requests", "2000", "--seconds", "1", "--rounds", "1", "--connections", "8"]),
-        ("fanout.py", ["--instances", "5", "--followers", "40", "--rounds", "2"]),
+        ("fanout.py", ["--instances", "5", "--followers", "40", "--rounds", "1", "--personal-rounds", "1"]),
         ("hol.py", ["--healthy", "5", "--rounds", "1"]),
         ("latency.py", ["--rounds", "3", *POSTGRES]),
         (

@@ -16,7 +16,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, String, bindparam, func, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from activitypub.client import FetchError, ForbiddenURL, RefusedHost, Signer
 from activitypub.origins import authority_of
@@ -48,7 +49,7 @@ def inbox_of(member: Member) -> str:
 
 async def enqueue(session, activity: dict, sender_id: int | None, inboxes: list[str]) -> None:
     """Queue `activity` for each distinct inbox, in the caller's transaction (queuing it twice is harmless)."""
-    inboxes = list(dict.fromkeys(i for i in inboxes if i))
+    inboxes = sorted({i for i in inboxes if i})  # in index order: each row lands next to the one before
     if not inboxes:
         return
     now = utcnow()
@@ -58,21 +59,46 @@ async def enqueue(session, activity: dict, sender_id: int | None, inboxes: list[
         [{"activity_id": activity["id"], "payload": json.dumps(activity, separators=(",", ":")), "created_at": now}],
     )
     ref = await session.scalar(select(OutgoingActivity.id).where(OutgoingActivity.activity_id == activity["id"]))
-    await insert_ignoring_duplicates(
-        session,
-        Delivery,
-        [
-            {
-                "activity_ref": ref,
-                "inbox_url": inbox,
-                "domain": authority_of(inbox),
-                "sender_id": sender_id,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for inbox in inboxes
-        ],
-    )
+    await session.execute(_insert_deliveries(session.get_bind().dialect.name, ref, sender_id, now, inboxes))
+
+
+def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, now, inboxes: list[str]):
+    """One INSERT … SELECT of every row from one parameter (a JSON array on SQLite, two arrays on PostgreSQL):
+    a question to 100,000 followers is neither an object nor a set of bound parameters per row, which cost
+    tens of microseconds a row."""
+    domains = [authority_of(inbox) for inbox in inboxes]
+    inbox: ColumnElement
+    domain: ColumnElement
+    if dialect == "sqlite":
+        pairs = func.json_each(json.dumps(list(zip(inboxes, domains, strict=True)))).table_valued("value")
+        inbox, domain = func.json_extract(pairs.c.value, "$[0]"), func.json_extract(pairs.c.value, "$[1]")
+    else:
+        pairs = (
+            func.unnest(bindparam("inboxes", inboxes, ARRAY(String)), bindparam("domains", domains, ARRAY(String)))
+            .table_valued("inbox", "domain")
+            .render_derived()
+        )
+        inbox, domain = pairs.c.inbox, pairs.c.domain
+    columns = Delivery.__table__.c
+    values = {
+        columns.activity_ref: ref,
+        columns.inbox_url: inbox,
+        columns.domain: domain,
+        columns.sender_id: sender_id,
+        columns.state: "pending",
+        columns.attempts: 0,
+        columns.next_attempt_at: now,
+        columns.last_status: 0,
+        columns.claim_token: "",
+        columns.claimed_by: "",
+        columns.last_error: "",
+        columns.created_at: now,
+    }
+    rows = select(
+        *(v if isinstance(v, ColumnElement) else bindparam(None, v, c.type) for c, v in values.items())
+    ).select_from(pairs)
+    # "WHERE true": SQLite would otherwise read the ON CONFLICT as part of the SELECT's join.
+    return dialect_insert(dialect, Delivery).from_select(list(values), rows.where(true())).on_conflict_do_nothing()
 
 
 @dataclass
@@ -209,7 +235,7 @@ class OutcomeRecorder:
     an outcome lost here would be sent again after the lease."""
 
     RETRY_SECONDS = (0.2, 0.5, 1, 2, 5, 10, 15, 30)
-    GATHER_SECONDS = 0.01
+    GATHER_SECONDS = 0.05
 
     def __init__(self, fed: Federation) -> None:
         self.fed = fed
@@ -228,8 +254,8 @@ class OutcomeRecorder:
 
     async def _flush(self) -> None:
         while self.pending:
-            # Outcomes ending within a few milliseconds share the transaction: one per outcome would cost fan-out
-            # a fifth of its speed, while nobody's record waits on a slow request.
+            # Outcomes ending within 50 ms share the transaction: one per outcome would cost fan-out a fifth of its
+            # speed (and one per 10 ms a tenth, at a few outcomes each), while nobody's record waits on a slow request.
             await asyncio.sleep(self.GATHER_SECONDS)
             batch, self.pending = self.pending, []
             for delay in (*self.RETRY_SECONDS, None):

@@ -32,12 +32,12 @@ def install(fed: Federation) -> None:
 
 
 async def follower_inboxes(session, member: Member) -> list[str]:
-    """Inboxes of the member's remote followers, shared inboxes counted once (by the database)."""
+    """Inboxes of the member's remote followers; a shared inbox comes once per follower there (enqueue counts it
+    once: a set does it faster than the database's DISTINCT, which sorts 100,000 rows on disk)."""
     inbox = func.coalesce(func.nullif(Member.shared_inbox_url, ""), Member.inbox_url)
     return list(
         await session.scalars(
             select(inbox)
-            .distinct()
             .join(MemberFollow, MemberFollow.follower_id == Member.id)
             .where(
                 MemberFollow.followed_id == member.id,
