@@ -34,17 +34,75 @@ import time
 from pathlib import Path
 
 import aiohttp
+from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import free_port, percentile, wait_until_up
-from bench.qa_page import load
 from bench.signed_requests import make_senders, register_senders, sign_requests, write_requests
 from node.db import Database, upgrade_database
-from node.services import accounts
+from node.models import Answer, Member, Question, SearchDocument, utcnow
+from node.sanitize import render_markdown
+from node.services import accounts, search
 
 PINNED = shutil.which("taskset") is not None and (os.cpu_count() or 1) > 1
 SERVER_CORE, LOAD_CORE = 0, 1  # as bench/inbox.py
 ACTOR = "alice"
+
+
+WORDS = (
+    "workshop timber oak invoice employee contract remote bread greenhouse welding steel wiring safety training "
+    "project team decision customer software server backup data survey translation review pricing schedule"
+).split()
+
+
+async def load(db: Database, count: int) -> int:
+    """200 members (user0 … user199, no password) and `count` questions, the middle one with 50 answers;
+    returns that question's id."""
+    rng = random.Random(1)
+    now = utcnow()
+
+    def words(n: int) -> str:
+        return " ".join(rng.choices(WORDS, k=n))
+
+    async with db.write() as session:
+        await session.execute(
+            insert(Member),
+            [
+                {"username": f"user{i}", "username_key": f"user{i}", "display_name": f"User {i}", "links": []}
+                for i in range(200)
+            ],
+        )
+        for start in range(0, count, 2000):
+            rows, docs = [], []
+            for i in range(start + 1, min(count, start + 2000) + 1):
+                title, body = words(8).capitalize() + "?", words(60) + "."
+                rows.append(
+                    {
+                        "id": i,
+                        "author_id": rng.randint(1, 200),
+                        "title": title,
+                        "body_md": body,
+                        "body_html": f"<p>{body}</p>",
+                        "created_at": now,
+                        "last_activity_at": now,
+                        "language": "en",
+                    }
+                )
+                docs.append({"question_id": i, "title_terms": search.terms(title), "body_terms": search.terms(body)})
+            await session.execute(insert(Question), rows)
+            await session.execute(insert(SearchDocument), docs)
+        big = max(1, count // 2)
+        body = "A detailed answer with **Markdown**, a list:\n\n- first point\n- second point\n\n" + words(150)
+        html = render_markdown(body)
+        await session.execute(
+            insert(Answer),
+            [
+                {"question_id": big, "author_id": rng.randint(1, 200), "body_md": body, "body_html": html}
+                for _ in range(50)
+            ],
+        )
+        await session.execute(Question.__table__.update().where(Question.id == big).values(answer_count=50))
+    return big
 
 
 def pinned(core: int) -> list[str]:

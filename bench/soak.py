@@ -37,7 +37,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bare_signing import load_key, signed_post_headers
 from bench.common import free_port, wait_until_up
-from bench.qa_page import load
+from bench.mixed import load
 from bench.signed_requests import activity, make_senders, register_senders
 from node.db import Database, upgrade_database
 from node.services import accounts
