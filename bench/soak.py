@@ -163,7 +163,7 @@ async def inbox_poster(base: str, requests: list[tuple[bytes, dict]], rate: floa
         began = time.monotonic()
         for n, (body, headers) in enumerate(requests):
             due = began + n / rate
-            if due >= stop:
+            if max(due, time.monotonic()) >= stop:
                 return
             await asyncio.sleep(max(0.0, due - time.monotonic()))
             response = await tally.http(
