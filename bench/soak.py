@@ -11,7 +11,7 @@ For `--seconds` (60 by default), on one SQLite file:
 
 Counts every error: "database is locked" anywhere (server and worker logs, command output), 5xx answers,
 failed connections, commands exiting non-zero. Prints the operations, the errors and their ratio per 1000
-operations; the goal is zero "database is locked".
+operations; the goal is zero "database is locked". Any error makes the run exit non-zero.
 
 Usage: .venv/bin/python bench/soak.py [--seconds 60]
 """
@@ -328,6 +328,8 @@ async def main() -> None:
         f"ratio {errors * 1000 / operations:.2f} "
         f'errors per 1000 operations; "{LOCKED}" {locked} times (goal 0, {"met" if locked == 0 else "not met"})'
     )
+    if errors:
+        sys.exit(1)  # every refusal is one a member, a remote server or an administrator would have seen
 
 
 if __name__ == "__main__":
