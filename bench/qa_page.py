@@ -30,6 +30,7 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import free_port, requests_per_second, wait_until_up
 from bench.scale_data import Sizes, drop_postgres_database, load
+from node.config import normalize_database_url
 from node.db import Database
 
 BENCH = Path(__file__).resolve().parent
@@ -48,7 +49,7 @@ def sizes_for(questions: int) -> Sizes:
 
 async def page_data(url: str, question_id: int) -> dict:
     """What the question page shows, read with plain SQL, for the baseline to hold in memory."""
-    db = Database(url)
+    db = Database(normalize_database_url(url))
     person = "m.display_name AS name, m.username, m.domain, m.avatar, m.reputation"
     try:
         async with db.read() as session:

@@ -192,7 +192,11 @@ class Writer:
         columns = [c.name for c in table.columns]
         json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
         records = [tuple(json.dumps(r[c]) if c in json_columns else r[c] for c in columns) for r in full]
+        if model is SearchDocument:  # its trigger writes the stored vector (search_fts), as for any document
+            await self.pg.execute("SET session_replication_role = origin")
         await self.pg.copy_records_to_table(table.name, records=records, columns=columns)
+        if model is SearchDocument:
+            await self.pg.execute("SET session_replication_role = replica")
 
     async def finish(self) -> None:
         """PostgreSQL: sequences past the ids given, statistics for the planner."""
@@ -252,6 +256,7 @@ def batched(items: Iterator, size: int) -> Iterator[list]:
 
 async def load(url: str, sizes: Sizes = Sizes(), seed: int = 1) -> Loaded:
     """Create and migrate the database at `url`, then fill it; returns what the benchmarks need."""
+    url = normalize_database_url(url)
     if not url.startswith("sqlite"):
         await recreate_postgres_database(url)
     await upgrade_database(url)
