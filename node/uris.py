@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 
+# A page links the same people and tags many times, and quote() takes its slow path on "@" of remote handles.
+@lru_cache(maxsize=8192)
 def profile(username: str) -> str:
     return f"/users/{quote(username)}"
 
 
+@lru_cache(maxsize=2048)
 def tag(name: str) -> str:
     return f"/tags/{quote(name)}"
 
