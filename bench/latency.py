@@ -55,6 +55,7 @@ PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 class Figures:
     answer_node: list[float] = field(default_factory=list)  # (a) ms
     answer_bare: list[float] = field(default_factory=list)
+    answer_post_node: list[float] = field(default_factory=list)  # (a) the form's POST → 303, for information
     visible_node: list[float] = field(default_factory=list)  # (b) ms, from the 202
     inbox_post_node: list[float] = field(default_factory=list)  # (b) the node's POST → 202, for information
     inbox_post_bare: list[float] = field(default_factory=list)
@@ -99,15 +100,16 @@ async def prepare(url: str, follower: Follower, sender: Sender, rounds: int) -> 
     from sqlalchemy import insert, update
 
     from node.db import Database, upgrade_database
-    from node.models import Member, MemberFollow, utcnow
+    from node.models import Instance, Member, MemberFollow, utcnow
     from node.services import accounts, questions
 
     await upgrade_database(url)
     await register_senders(url, [sender])
     db = Database(url)
     try:
-        async with db.write() as session:  # described lately, as a server that often writes here: not fetched again
+        async with db.write() as session:  # a server that often writes here: described lately, not fetched again
             await session.execute(update(Member).where(Member.actor_url == sender.actor).values(fetched_at=utcnow()))
+            session.add(Instance(domain=sender.domain, software="mastodon", version="4.3.0", last_success_at=utcnow()))
         author = await accounts.create_member(db, "author", PASSWORD, display_name="Author")
         asker = await accounts.create_member(db, "asker", PASSWORD, display_name="Asker")
         domain, now = f"127.0.0.1:{follower.port}", utcnow()
@@ -222,6 +224,7 @@ async def measure(base: str, bare_inbox: str, follower: Follower, sender: Sender
             form = {"csrf_token": token, "body": f"My answer, {mark}: sand with the grain."}
             async with member.post(f"{base}/questions/{answered}/answers", data=form, allow_redirects=False) as r:
                 assert r.status == 303, f"the answer was refused: {r.status} {await r.text()}"
+            answered_at = time.perf_counter()
             arrived = await follower.arrival(mark)
             bare_mark = f"latency-mark-{number}-{run}b"
             bare_began = time.perf_counter()
@@ -233,6 +236,7 @@ async def measure(base: str, bare_inbox: str, follower: Follower, sender: Sender
             bare_arrived = await follower.arrival(bare_mark)
             if counted:
                 figures.answer_node.append((arrived - began) * 1000)
+                figures.answer_post_node.append((answered_at - began) * 1000)
                 figures.answer_bare.append((bare_arrived - bare_began) * 1000)
 
             # (b) a reply arrives at the node's inbox; from its 202 until the question page shows it.
@@ -280,8 +284,11 @@ def spread(values: list[float]) -> str:
 
 def report(title: str, figures: Figures) -> None:
     print(title)
-    a, a_bare = figures.answer_node, figures.answer_bare
-    print(f"  (a) answer POST -> Create at the follower: node {spread(a)}; bare signed POST {spread(a_bare)}")
+    a, a_post, a_bare = figures.answer_node, figures.answer_post_node, figures.answer_bare
+    print(
+        f"  (a) answer POST -> Create at the follower: node {spread(a)} (its POST -> 303: {spread(a_post)}); "
+        f"bare signed POST {spread(a_bare)}"
+    )
     print(f"      ratio of medians (node / bare): {median(a) / median(a_bare):.1f}; {met(a)}")
     b, b_post, b_bare = figures.visible_node, figures.inbox_post_node, figures.inbox_post_bare
     print(
