@@ -257,16 +257,9 @@ def is_busy_error(exc: DBAPIError) -> bool:
     return getattr(orig, "sqlstate", None) in ("40001", "40P01")  # serialization failure, deadlock
 
 
-_AFTER_COMMIT = "skiller_after_commit"
 _QUEUED = "skiller_queued"
 _DATABASE = "skiller_database"  # in the info of write sessions: the Database they belong to
 NOTIFY_PREFIX = "skiller_"  # PostgreSQL channel of a queue: skiller_<queue>
-
-
-def after_commit(session, callback: Callable[[], None]) -> None:
-    """Call `callback()` once the session's transaction has committed (never if it rolls back). It may run in a
-    worker thread (the blocking units of work on SQLite): callbacks must be thread-safe."""
-    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
 def queued(session, queue: str) -> None:
@@ -299,11 +292,9 @@ def _notify_queued(session) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _run_after_commit(session) -> None:
+def _announce_queued(session) -> None:
     if session.in_nested_transaction():
         return
-    for callback in session.info.pop(_AFTER_COMMIT, ()):
-        callback()
     queues = session.info.pop(_QUEUED, None)
     if queues and (db := session.info.get(_DATABASE)) is not None:
         for hear in db.on_queued:
@@ -311,9 +302,8 @@ def _run_after_commit(session) -> None:
 
 
 @event.listens_for(Session, "after_rollback")
-def _forget_after_commit(session) -> None:
+def _forget_queued(session) -> None:
     if not session.in_nested_transaction():  # a savepoint rolled back: what the transaction did before it stays
-        session.info.pop(_AFTER_COMMIT, None)
         session.info.pop(_QUEUED, None)
 
 
