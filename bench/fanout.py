@@ -18,6 +18,7 @@ was not the bottleneck. Every side keeps its HTTP session across rounds. The sha
 round that is not counted (connections, compiled statements, keys); the personal case follows it.
 
 Usage: .venv/bin/python bench/fanout.py [--instances 5000] [--followers 100000] [--rounds 5] [--personal-rounds 3]
+       [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -28,22 +29,25 @@ import json
 import os
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bare_signing import load_key, signed_post_headers
 from bench.common import free_port
 from bench.receivers import instance_address
 from bench.workers import cpu_seconds
-from node.db import Database, upgrade_database
+from node.config import normalize_database_url
+from node.db import Database, create_engine, upgrade_database
 from node.models import Delivery, Member, MemberFollow, OutgoingActivity, utcnow
 from node.services import accounts
 
@@ -167,7 +171,7 @@ async def run_case(
         label = "warm-up" if warm and number == first else f"round {number - first + (not warm)}"
         print(
             f"  {name} {label}: queued {answer['queued'] * 1000:.0f} ms, node drain {answer['drain']:.2f} s, "
-            f"bare {bare:.2f} s, CPU per delivery node {answer['cpu'] / expect * 1e6:.0f} µs (ask included), bare "
+            f"bare {bare:.2f} s, CPU per delivery node {answer['cpu'] / expect * 1e6:.0f} µs, bare "
             f"{bare_cpu / expect * 1e6:.0f} µs, worker VmRSS {answer['VmRSS'] / 1024:.0f} MB "
             f"(peak {answer['VmHWM'] / 1024:.0f}), "
             f"receivers CPU {rx_node:.0%} / {rx_bare:.0%} of a core, idle worker {idle:.0%}",
@@ -210,8 +214,8 @@ def report(name: str, deliveries: int, f: dict) -> bool:
         f"({deliveries / bare:,.0f}/s): ratio {ratio:.2f} (goal >= 0.8: {'met' if met_ratio else 'NOT met'})"
     )
     print(
-        f"  CPU per delivery: node {statistics.median(f['cpu_node']) * 1e6:.0f} µs (its whole process: asking, "
-        f"queuing, claims, records), bare {statistics.median(f['cpu_bare']) * 1e6:.0f} µs"
+        f"  CPU per delivery while draining: node {statistics.median(f['cpu_node']) * 1e6:.0f} µs (its whole process: "
+        f"claims, records, the other workers' polling), bare {statistics.median(f['cpu_bare']) * 1e6:.0f} µs"
     )
     print(
         f"  worker VmRSS after each round: {', '.join(f'{r:.0f}' for r in f['rss'])} MB, peak {max(f['hwm']):.0f} "
@@ -231,7 +235,12 @@ async def main() -> None:
     parser.add_argument("--followers", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5, help="measured rounds with shared inboxes")
     parser.add_argument("--personal-rounds", type=int, default=3, help="measured rounds without (0: skip)")
+    parser.add_argument("--postgres", help="a PostgreSQL server URL (a database bench_fanout_… is made there)")
     args = parser.parse_args()
+    admin, database = None, f"bench_fanout_{uuid.uuid4().hex[:8]}"
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)  # stopped: the finally still cleans up
     # Thousands of connections on each side: raise the descriptor limit as far as allowed (children inherit it).
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -247,6 +256,11 @@ async def main() -> None:
     node = None
     try:
         url = f"sqlite+aiosqlite:///{work / 'bench.db'}"
+        if args.postgres:  # a database of its own, dropped at the end
+            admin = create_engine(normalize_database_url(args.postgres), isolation_level="AUTOCOMMIT")
+            async with admin.connect() as conn:
+                await conn.execute(text(f'CREATE DATABASE "{database}"'))
+            url = normalize_database_url(args.postgres).rsplit("/", 1)[0] + "/" + database
         await upgrade_database(url)
         db = Database(url)
         await populate(db, args.followers, args.instances, port)
@@ -256,7 +270,7 @@ async def main() -> None:
         node = Node(url, ["taskset", "-c", "0"] if pinned else [])
         print(
             f"{args.followers:,} followers on {args.instances:,} instances (loopback hosts), {CONCURRENCY} requests "
-            f"in flight on each side; SQLite",
+            f"in flight on each side; {'PostgreSQL' if args.postgres else 'SQLite'}",
             flush=True,
         )
         met = True
@@ -293,6 +307,10 @@ async def main() -> None:
         receivers.terminate()
         receivers.wait(10)
         shutil.rmtree(work, ignore_errors=True)
+        if admin is not None:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            await admin.dispose()
 
 
 if __name__ == "__main__":

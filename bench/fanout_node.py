@@ -5,7 +5,8 @@ asking of questions, as `skiller serve` does both in one process.
 Reads one JSON command a line on stdin, `{"ask": n, "expect": deliveries}`: asks question n as `author`, then
 waits until that many delivery outcomes are recorded, and answers one JSON line on stdout: seconds from asking
 to the delivery rows committed, seconds from that commit to the last outcome recorded, the activity id, this
-process's CPU seconds and resident memory (VmRSS, VmHWM in kB). Ends at end of input, as a stopped worker does.
+process's CPU seconds during the drain and its resident memory (VmRSS, VmHWM in kB). Ends at end of input, as
+a stopped worker does.
 
 Usage (by bench/fanout.py): fanout_node.py DATABASE_URL
 """
@@ -18,6 +19,7 @@ import json
 import os
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -57,6 +59,10 @@ async def main(url: str) -> None:
 
     # FANOUT_PROFILE=path: the CPU time of the rounds in the event loop, by function (cProfile: slower, for reading)
     profile = cProfile.Profile(time.thread_time) if os.environ.get("FANOUT_PROFILE") else None
+    # FANOUT_TRACEMALLOC=1: the allocations that grew from one round to the next, by line (slower, for reading)
+    if os.environ.get("FANOUT_TRACEMALLOC"):
+        tracemalloc.start()
+    last_snapshot = None
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -67,7 +73,7 @@ async def main(url: str) -> None:
                 command = json.loads(line)
                 if profile is not None:
                     profile.enable()
-                before, cpu = outcomes(), os.times()
+                before = outcomes()
                 began = time.perf_counter()
                 question = await questions.ask(
                     db,
@@ -77,7 +83,7 @@ async def main(url: str) -> None:
                     tags="bench",
                     base_url=config.base_url,
                 )
-                queued = time.perf_counter()
+                queued, cpu_queued = time.perf_counter(), os.times()
                 while outcomes() - before < command["expect"]:
                     await asyncio.sleep(POLL_SECONDS)
                 drained = time.perf_counter()
@@ -89,10 +95,16 @@ async def main(url: str) -> None:
                     "activity_id": f"{config.base_url}/questions/{question.id}#create",
                     "queued": queued - began,
                     "drain": drained - queued,
-                    "cpu": times.user + times.system - cpu.user - cpu.system,
+                    "cpu": times.user + times.system - cpu_queued.user - cpu_queued.system,  # the drain's
                     **memory_kb(),
                 }
                 print(json.dumps(answer), flush=True)
+                if os.environ.get("FANOUT_TRACEMALLOC"):  # what grew since the last round, to stderr
+                    snapshot = tracemalloc.take_snapshot()
+                    if last_snapshot is not None:
+                        for stat in snapshot.compare_to(last_snapshot, "lineno")[:12]:
+                            print(stat, file=sys.stderr)
+                    last_snapshot = snapshot
         finally:
             running.cancel()
             await asyncio.gather(running, return_exceptions=True)

@@ -346,39 +346,27 @@ HEALTH_REFRESH = timedelta(minutes=1)
 
 def _record_successes(session, domains: set[str], now) -> None:
     """Any success resets a domain's health. A domain already healthy is rewritten at most once a minute (its
-    last success is shown to admins, not used for decisions): a batch to healthy servers costs one SELECT."""
+    last success is shown to admins, not used for decisions): a batch to healthy servers costs one SELECT, and
+    one to servers known but not refreshed lately one UPDATE more (a fan-out meets thousands of them a round)."""
     if not domains:
         return
-    healthy = set(
-        session.scalars(
-            select(Instance.domain).where(
-                Instance.domain.in_(domains),
-                Instance.consecutive_failures == 0,
-                Instance.failure_days == 0,
-                Instance.last_success_at >= now - HEALTH_REFRESH,
-            )
+    fresh = (
+        (Instance.consecutive_failures == 0)
+        & (Instance.failure_days == 0)
+        & (Instance.last_success_at >= now - HEALTH_REFRESH)
+    )
+    known = dict(session.execute(select(Instance.domain, fresh).where(Instance.domain.in_(domains))).all())
+    health = {"last_success_at": now, "consecutive_failures": 0, "failure_days": 0}
+    stale = sorted(domain for domain, is_fresh in known.items() if not is_fresh)
+    if stale:
+        session.execute(update(Instance).where(Instance.domain.in_(stale)).values(**health))
+    if new := sorted(domains - known.keys()):  # first contact: inserted (or updated, if another process just did)
+        session.execute(
+            dialect_insert(session.get_bind().dialect.name, Instance).on_conflict_do_update(
+                index_elements=[Instance.__table__.c.domain], set_=health
+            ),
+            [{"domain": domain, "software": "", "version": "", "created_at": now, **health} for domain in new],
         )
-    )
-    if not domains - healthy:
-        return
-    session.execute(
-        dialect_insert(session.get_bind().dialect.name, Instance).on_conflict_do_update(
-            index_elements=[Instance.__table__.c.domain],
-            set_={"last_success_at": now, "consecutive_failures": 0, "failure_days": 0},
-        ),
-        [
-            {
-                "domain": domain,
-                "software": "",
-                "version": "",
-                "last_success_at": now,
-                "consecutive_failures": 0,
-                "failure_days": 0,
-                "created_at": now,
-            }
-            for domain in sorted(domains - healthy)
-        ],
-    )
 
 
 def _record_failures(session, domains: set[str], now) -> None:
