@@ -176,6 +176,13 @@ async def test_blocked_sender_is_refused_before_any_key_fetch(client):
     assert calls(client) == []
 
 
+async def test_blocked_sender_is_told_so_before_its_signature_is_checked(client):
+    client.server.app[BLOCKED].add("remote.example")
+    response = await post(client, follow(), now=datetime.now(UTC) - timedelta(hours=13))
+    assert response.status == 403
+    assert "blocked" in await response.text()
+
+
 async def test_embedded_actor_object_is_accepted(client):
     response = await post(client, follow(actor={"id": BOB, "type": "Person"}))
     assert response.status == 202
