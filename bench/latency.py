@@ -59,6 +59,7 @@ class Figures:
     visible_node: list[float] = field(default_factory=list)  # (b) ms, from the 202
     inbox_post_node: list[float] = field(default_factory=list)  # (b) the node's POST → 202, for information
     inbox_post_bare: list[float] = field(default_factory=list)
+    applied_node: list[float] = field(default_factory=list)  # (b) stored → applied by a worker, the node's clock
 
 
 class Follower:
@@ -295,6 +296,7 @@ def report(title: str, figures: Figures) -> None:
         f"  (b) inbox 202 -> answer on the question page: node {spread(b)} (its POST -> 202: {spread(b_post)}); "
         f"bare signed POST round trip {spread(b_bare)}"
     )
+    print(f"      of which stored -> applied by a worker (the node's clock): {spread(figures.applied_node)}")
     print(f"      ratio of medians (node / bare): {median(b) / median(b_bare):.1f}; {met(b)}")
 
 
@@ -319,7 +321,9 @@ async def run_case(
         base = f"http://127.0.0.1:{port}"
         await wait_until_up(f"{base}/nodeinfo/2.1")
         await asyncio.sleep(1.5)  # the workers have looked once and wait: for a wake-up or their next poll
-        return await measure(base, bare_inbox, follower, sender, plan, rounds)
+        figures = await measure(base, bare_inbox, follower, sender, plan, rounds)
+        figures.applied_node = (await applied_after_stored(url))[WARMUP:]
+        return figures
     except BaseException:
         print(log.read_text(errors="replace")[-3000:] if log.exists() else "", file=sys.stderr)
         raise
@@ -329,6 +333,22 @@ async def run_case(
         for process in processes:
             process.wait(30)
         await follower_runner.cleanup()
+
+
+async def applied_after_stored(url: str) -> list[float]:
+    """Milliseconds from each received activity's commit to its application, as the node recorded them."""
+    from sqlalchemy import select
+
+    from node.db import Database
+    from node.models import InboxItem
+
+    db = Database(url)
+    try:
+        async with db.read() as session:
+            rows = await session.execute(select(InboxItem.received_at, InboxItem.processed_at).order_by(InboxItem.id))
+            return [(done - stored).total_seconds() * 1000 for stored, done in rows if done is not None]
+    finally:
+        await db.close()
 
 
 async def postgres_database(server: str, name: str, create: bool) -> str:
