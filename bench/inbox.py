@@ -175,10 +175,17 @@ def main() -> None:
     def busy(runs: list[dict], key: str) -> str:
         return f"{statistics.median(r[key] for r in runs):.0%}"
 
+    node_us = statistics.median(r["server_us"] for r in node_runs)
+    bare_us = statistics.median(r["server_us"] for r in bare_runs)
+    shared = min(r["server_busy"] for r in node_runs + bare_runs) < 0.9
     print(
-        f"server core busy while loaded: node {busy(node_runs, 'server_busy')}, bare {busy(bare_runs, 'server_busy')}; "
-        f"CPU per request: node {statistics.median(r['server_us'] for r in node_runs):.0f} µs, "
-        f"bare {statistics.median(r['server_us'] for r in bare_runs):.0f} µs"
+        f"server core busy while loaded: node {busy(node_runs, 'server_busy')}, bare {busy(bare_runs, 'server_busy')}"
+        + (
+            " (below 90 %: another process shared the core, the CPU ratio says more than requests/s); "
+            if shared
+            else "; "
+        )
+        + f"CPU per request: node {node_us:.0f} µs, bare {bare_us:.0f} µs (bare/node {bare_us / node_us:.2f})"
     )
     wrk_busy = max(r["wrk_busy"] for r in node_runs + bare_runs)
     print(
