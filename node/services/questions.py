@@ -428,27 +428,35 @@ async def home_feed(
         followed_tags = list(await session.scalars(select(TagFollow.skill_id).where(TagFollow.member_id == member.id)))
         if not followed_authors and not followed_tags:
             return [], 0
-        # The window's questions by followed members or in followed tags, then their authors checked apart:
-        # joining members in the same query let PostgreSQL pick a plan reading every member per question.
-        recent = (
-            select(Question.id, Question.author_id, Question.last_activity_at)
-            .where(Question.deleted_at.is_(None))
-            .order_by(Question.last_activity_at.desc(), Question.id.desc())
-            .limit(FEED_WINDOW)
-            .subquery()
-        )
-        candidates = (
+        # The window's questions, their tags, their authors: each read by its primary key or index and filtered
+        # here. Put together in one query, PostgreSQL hashed every question of the followed tags first, or
+        # read every member per question.
+        window = (
             await session.execute(
-                select(recent.c.id, recent.c.author_id)
-                .where(
-                    or_(
-                        recent.c.author_id.in_(followed_authors),
-                        exists().where(QuestionTag.question_id == recent.c.id, QuestionTag.skill_id.in_(followed_tags)),
-                    )
-                )
-                .order_by(recent.c.last_activity_at.desc(), recent.c.id.desc())
+                select(Question.id, Question.author_id)
+                .where(Question.deleted_at.is_(None))
+                .order_by(Question.last_activity_at.desc(), Question.id.desc())
+                .limit(FEED_WINDOW)
             )
         ).all()
+        tags_followed = set(followed_tags)
+        tagged = (
+            {
+                question_id
+                for question_id, skill_id in (
+                    await session.execute(
+                        select(QuestionTag.question_id, QuestionTag.skill_id).where(
+                            QuestionTag.question_id.in_([row.id for row in window])
+                        )
+                    )
+                ).all()
+                if skill_id in tags_followed
+            }
+            if tags_followed and window
+            else set()
+        )
+        authors_followed = set(followed_authors)
+        candidates = [row for row in window if row.author_id in authors_followed or row.id in tagged]
         authors = {row.author_id for row in candidates}
         shown = (
             set(
