@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from functools import partial
 
@@ -18,13 +19,36 @@ from ..models import InboxItem, utcnow
 
 log = logging.getLogger("skiller.inbox")
 MAX_BATCH = 500
+# Every column an inbox row is inserted with, in this order (the rest take their database defaults).
+COLUMNS = (
+    "activity_id",
+    "activity_type",
+    "signer",
+    "payload",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "claim_token",
+    "claimed_by",
+    "error",
+    "received_at",
+)
 
 
 class InboxWriter:
     def __init__(self, db: Database) -> None:
         self.db = db
+        dialect = db.engine.dialect
         # One Core statement, built once: INSERT … ON CONFLICT DO NOTHING (an activity received twice is stored once).
-        self.statement = dialect_insert(db.engine.dialect.name, InboxItem).on_conflict_do_nothing()
+        self.statement = dialect_insert(dialect.name, InboxItem).on_conflict_do_nothing()
+        # On SQLite the rows go straight to the driver's executemany, as tuples in the SQL SQLAlchemy compiles for
+        # them and with timestamps as their column type stores them: SQLAlchemy's handling of each row's
+        # parameters cost more than SQLite's own insert of the row.
+        compiled = self.statement.compile(dialect=dialect, column_keys=list(COLUMNS))
+        self.driver_sql = (
+            compiled.string if dialect.name == "sqlite" and compiled.positiontup == list(COLUMNS) else None
+        )
+        self.stamp = self.statement.table.c.received_at.type.dialect_impl(dialect).bind_processor(dialect)
         self.pending: list[tuple[tuple[str, str, str, str], asyncio.Future]] = []
         self.flushing: asyncio.Task | None = None
         self.on_stored: Callable[[], None] = lambda: None  # after each committed batch: the inbox worker wakes
@@ -37,31 +61,23 @@ class InboxWriter:
             self.flushing = asyncio.create_task(self._flush())
         await future
 
-    def _insert(self, session: Session, rows: list[dict]) -> None:
-        # On the connection, not the ORM session: the rows are plain values, no objects to track.
-        session.connection().execute(self.statement, rows)
+    def _insert(self, session: Session, batch: list[tuple[str, str, str, str]]) -> None:
+        now = utcnow()  # one moment for the batch: received (and due) when it is committed
+        connection = session.connection()
+        driver = connection.connection.driver_connection
+        if self.driver_sql is not None and isinstance(driver, sqlite3.Connection):
+            stamp = self.stamp(now) if self.stamp else now
+            driver.executemany(self.driver_sql, [(*row, "pending", 0, stamp, "", "", "", stamp) for row in batch])
+            return
+        rows = [dict(zip(COLUMNS, (*row, "pending", 0, now, "", "", "", now), strict=True)) for row in batch]
+        connection.execute(self.statement, rows)  # on the connection: plain values, no ORM objects to track
 
     async def _flush(self) -> None:
         while self.pending:
             await asyncio.sleep(0)  # let the requests already being read join this batch
             batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
-            now = utcnow()  # one moment for the batch: received (and due) when it is committed
-            rows = [
-                {
-                    "activity_id": activity_id,
-                    "activity_type": activity_type,
-                    "signer": signer,
-                    "payload": payload,
-                    "state": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "error": "",
-                    "received_at": now,
-                }
-                for (activity_id, activity_type, signer, payload), _ in batch
-            ]
             try:
-                await self.db.run_write(partial(self._insert, rows=rows))
+                await self.db.run_write(partial(self._insert, batch=[row for row, _ in batch]))
             except Exception as exc:
                 log.exception("could not store %d inbox items", len(batch))
                 for _, future in batch:
