@@ -331,7 +331,10 @@ async def main() -> None:
             f"with reads {statistics.median(r['p99_us'] for r in with_reads) / 1000:.1f} ms"
         )
         if exhausted or refused:
-            print(f"warning: wrk ran out of requests: {exhausted}; non-202 answers or socket errors: {refused}")
+            print(
+                f"warning: wrk ran out of requests: {exhausted} (the inbox rates are then lower bounds: raise "
+                f"--inbox-rate); non-202 answers or socket errors: {refused}"
+            )
         print(
             f"GET p99 ({args.get_rate:.0f}/s, question pages and actor): idle {idle_p99:.1f} ms, "
             f"under a saturated inbox {loaded_p99:.1f} ms, ratio {get_ratio:.2f} (goal <= 2.5, "
