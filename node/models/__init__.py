@@ -19,6 +19,7 @@ from .qa import KINDS, Answer, Comment, Question, QuestionTag, Revision, Vote
 from .search import SearchDocument
 from .skills import LEVELS, Endorsement, MemberSkill, Skill
 from .social import NOTIFICATION_KINDS, MemberFollow, Notification, TagFollow
+from .vocabulary import ALIAS_KINDS, SkillAlias
 
 __all__ = [
     "metadata",
@@ -37,6 +38,8 @@ __all__ = [
     "Endorsement",
     "MemberSkill",
     "Skill",
+    "ALIAS_KINDS",
+    "SkillAlias",
     "KINDS",
     "Answer",
     "Comment",

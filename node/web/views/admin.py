@@ -7,7 +7,15 @@ from aiohttp import web
 from ... import i18n
 from ...config import LANGUAGES, REGISTRATION_MODES
 from ...jobs import DELIVERIES
-from ...services import audit, federation_policy, instance_settings, instances, queue_admin, users_admin
+from ...services import (
+    audit,
+    federation_policy,
+    instance_settings,
+    instances,
+    queue_admin,
+    users_admin,
+    vocabulary,
+)
 from ...services.errors import N_, ServiceError
 from ..forms import page_number, text
 from ..keys import DB, SITE
@@ -172,6 +180,42 @@ async def user_action(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     await actions[action]()
     raise web.HTTPSeeOther("/admin/users")
+
+
+async def _skills_context(request: web.Request, **extra) -> dict:
+    return {"aliases": await vocabulary.aliases(request.app[DB]), **extra}
+
+
+@routes.get("/admin/skills")
+async def skills_page(request: web.Request) -> web.Response:
+    require_admin(request)
+    return render(request, "admin/skills.html", await _skills_context(request))
+
+
+@routes.post("/admin/skills/synonyms")
+@routes.post("/admin/skills/synonyms/remove")
+@routes.post("/admin/skills/merge")
+async def skills_action(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    form = await request.post()
+    values = {name: text(form, name, 100) for name in ("synonym", "skill", "source", "target", "reason")}
+    db = request.app[DB]
+    try:
+        if request.path.endswith("/merge"):
+            target = await vocabulary.merge(db, admin, values["source"], values["target"], values["reason"])
+            message = i18n.gettext(N_("{source} is merged into {target}.")).format(
+                source=values["source"], target=target.label
+            )
+        elif request.path.endswith("/remove"):
+            await vocabulary.remove_synonym(db, admin, values["synonym"])
+            message = i18n.gettext(N_("Synonym removed."))
+        else:
+            await vocabulary.add_synonym(db, admin, values["synonym"], values["skill"])
+            message = i18n.gettext(N_("Synonym added."))
+    except ServiceError as exc:
+        return form_error(request, "admin/skills.html", exc, await _skills_context(request, form=values))
+    await flash(request, message)
+    raise web.HTTPSeeOther("/admin/skills")
 
 
 @routes.get("/admin/audit")

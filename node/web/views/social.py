@@ -60,7 +60,7 @@ async def follow_tag(request: web.Request) -> web.Response:
     skill = await skills.get_skill(db, request.match_info["skill"])
     action = follows.follow_tag if request.path.endswith("/follow") else follows.unfollow_tag
     await action(db, member, skill)
-    raise web.HTTPSeeOther(f"/tags/{skill.name}")
+    raise web.HTTPSeeOther(uris.tag(skill.name))
 
 
 @routes.get("/notifications")
@@ -82,6 +82,11 @@ async def search_page(request: web.Request) -> web.Response:
     answered = answered if answered in ("yes", "no") else ""
     page = page_number(request.query)
     viewer = request.get(MEMBER)
+    if tag:
+        try:
+            tag = (await skills.get_skill(request.app[DB], tag)).name
+        except ServiceError:
+            pass  # no such skill: the search finds nothing tagged with it
     hits, total = await search.search(
         request.app[DB],
         query,
@@ -110,7 +115,7 @@ async def experts_page(request: web.Request) -> web.Response:
     }
     if name:
         try:
-            context["skill"] = await skills.get_skill(db, skills.normalize_skill(name))
+            context["skill"] = await skills.get_skill(db, name)
             context["experts"] = await skills.experts(db, context["skill"], limit=50)
         except ServiceError:
             context["not_found"] = True
