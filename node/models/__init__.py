@@ -12,6 +12,7 @@ from .accounts import (
     SsoIdentity,
 )
 from .base import metadata, utcnow
+from .experts import REQUEST_KINDS, AnswerRequest, DirectoryEntry, DirectoryListing, DirectorySkill
 from .federation import Delivery, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
 from .mail import MailMessage
 from .moderation import POLICY_ACTIONS, REPORT_TARGETS, AuditEntry, DomainPolicy, Report
@@ -40,6 +41,11 @@ __all__ = [
     "Skill",
     "ALIAS_KINDS",
     "SkillAlias",
+    "REQUEST_KINDS",
+    "AnswerRequest",
+    "DirectoryEntry",
+    "DirectoryListing",
+    "DirectorySkill",
     "KINDS",
     "Answer",
     "Comment",

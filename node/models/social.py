@@ -7,7 +7,17 @@ from sqlmodel import Field, SQLModel
 
 from .base import utcnow
 
-NOTIFICATION_KINDS = ("answer", "comment", "mention", "accepted", "endorsement", "follower", "invite_request")
+NOTIFICATION_KINDS = (
+    "answer",
+    "comment",
+    "mention",
+    "accepted",
+    "endorsement",
+    "follower",
+    "invite_request",
+    "asked",
+    "invited",
+)
 
 
 class MemberFollow(SQLModel, table=True):
