@@ -14,7 +14,10 @@ from ..sanitize import plain_text
 from ..services.skills import SkillView
 
 SKILLER_NS = "https://skiller-node.org/ns#"
-# Our own terms; Mastodon and Lemmy ignore them, Skiller peers read them.
+# Every term we send that AS2 and security v1 do not define is declared here, inline in each document: JSON-LD
+# processors (Fedify's among them) drop undeclared terms, and nobody has to fetch anything to read ours. The
+# namespace IRI is a name, the same on every instance, so a Skill means one thing wherever it comes from; the
+# same context is served at /ns (FEDERATION.md). Mastodon and Lemmy ignore our terms, Skiller peers read them.
 CONTEXT = default_context(
     {
         "skiller": SKILLER_NS,
@@ -23,6 +26,11 @@ CONTEXT = default_context(
         "level": "skiller:level",
         "years": "skiller:years",
         "endorsements": "skiller:endorsements",
+        "acceptedAnswers": "skiller:acceptedAnswers",
+        "recentAnswers": "skiller:recentAnswers",
+        "trade": "skiller:trade",
+        "organization": "skiller:organization",
+        "skillDirectory": {"@id": "skiller:skillDirectory", "@type": "@id"},
     }
 )
 LEVEL_NAMES = {1: "beginner", 2: "intermediate", 3: "advanced", 4: "expert"}
