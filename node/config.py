@@ -127,6 +127,9 @@ class Config:
     # Finished federation work (deliveries done or given up, activities applied) is kept this long for the
     # administration pages, then removed by the workers.
     retention_days: int = 14
+    # Questions a member may put to particular people in a day (asked from a profile, or invitations to answer):
+    # each one notifies someone, so a burst is refused with a clear message.
+    answer_requests_per_day: int = 20
     # Behind a reverse proxy (nginx), the client address is the last one it appended to X-Forwarded-For.
     trust_forwarded_for: bool = False
     # One JSON line per request; off by default because nginx already keeps an access log in production.
