@@ -54,6 +54,10 @@ async def observe_middleware(request: web.Request, handler):
         # pages), and they take thousands of requests a second: straight to the view.
         handler = request.match_info.handler
         headers = (NOSNIFF,)  # no browser renders their answers
+    elif request.path == "/ns":
+        # The JSON-LD context is the same for everyone and holds no member data: no session cookie (caches could
+        # not share it) and no private-mode gate.
+        handler = request.match_info.handler
     try:
         response = await handler(request)
         status = response.status
