@@ -9,7 +9,7 @@ from activitypub.as2 import AS_PUBLIC, default_context, format_datetime, hashtag
 from activitypub.collections import ordered_collection, ordered_collection_page
 
 from .. import uris
-from ..models import Answer, Comment, Member, Question, Skill
+from ..models import Answer, Comment, Member, Question, Skill, utcnow
 from ..sanitize import plain_text
 from ..services.skills import SkillView
 
@@ -234,6 +234,27 @@ def comment_note(
         "sensitive": False,
         "tag": _mention_tags(base, mentioned),
         **_audience(base, author, [actor_url(base, parent_author)] + [actor_url(base, m) for m in mentioned]),
+    }
+
+
+def invitation_note(base: str, note_id: str, inviter: Member, invitee: Member, question: Question) -> dict:
+    """An invitation to answer, for someone elsewhere: a Note to them alone, mentioning them (their server
+    notifies them) and linking to the question."""
+    qid = object_url(base, "question", question)
+    href = invitee.profile_url or actor_url(base, invitee)
+    return {
+        "id": note_id,
+        "type": "Note",
+        "attributedTo": actor_url(base, inviter),
+        "content": f'<p><span class="h-card"><a href="{html.escape(href)}" class="u-url mention">@<span>'
+        f"{html.escape(invitee.username)}</span></a></span> {html.escape(inviter.name)} invites you to answer "
+        f'<a href="{html.escape(qid)}">{html.escape(question.title)}</a></p>',
+        "context": qid,
+        "published": format_datetime(utcnow()),
+        "sensitive": False,
+        "tag": _mention_tags(base, [invitee]),
+        "to": [actor_url(base, invitee)],
+        "cc": [],
     }
 
 
