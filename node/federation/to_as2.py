@@ -121,6 +121,7 @@ def instance_actor(base: str, name: str, public_key_pem: str) -> dict:
         "outbox": actor + "/outbox",
         "url": base + "/",
         "endpoints": {"sharedInbox": uris.absolute(base, "/inbox")},
+        "skillDirectory": uris.skill_directory_id(base),
         "manuallyApprovesFollowers": True,
         "publicKey": {"id": actor + "#main-key", "owner": actor, "publicKeyPem": public_key_pem},
     }

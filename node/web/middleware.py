@@ -145,6 +145,7 @@ AS2_ROUTES = frozenset(
         "/.well-known/host-meta",
         "/.well-known/nodeinfo",
         "/nodeinfo/2.1",
+        "/directory",
     )
 )
 AS2_OR_HTML_ROUTES = frozenset(("/users/{username}", "/questions/{id}", "/answers/{id}", "/comments/{id}"))

@@ -12,7 +12,7 @@ from activitypub.nodeinfo import nodeinfo_links
 from activitypub.origins import authority_of
 from webfinger.server import host_meta_handler, webfinger_handler
 
-from ...federation import documents, inbound
+from ...federation import directory, documents, inbound
 from ...observability import health
 from ...services.errors import ServiceError
 from ..keys import FEDERATION
@@ -66,6 +66,16 @@ async def metrics(request: web.Request) -> web.Response:
 @routes.get("/actor")
 async def instance_actor(request: web.Request) -> web.Response:
     return as2_response(await documents.application_actor(request.app[FEDERATION]))
+
+
+@routes.get("/directory")
+async def skill_directory(request: web.Request) -> web.Response:
+    """The skill directory (AS2 only): the collection, or a page with `?page=`; `?since=` for what changed."""
+    since = request.query.get("since", "")
+    if since and directory.instant(since) is None:
+        return web.json_response({"error": "since: expected an RFC 3339 instant"}, status=400)
+    page = request.query.get("page")
+    return as2_response(await directory.collection(request.app[FEDERATION], since, page))
 
 
 def _page(request: web.Request) -> int | None:
