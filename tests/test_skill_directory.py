@@ -211,3 +211,23 @@ async def test_administrators_choose_partners_and_see_how_syncs_went(client, dat
     refused = await post_form(client, "/admin/directory", {"partners": "everyone"})
     assert refused.status == 400
     assert (await listing.settings(database)).partners == "list"
+
+
+async def test_a_private_instance_shows_its_directory_only_to_the_servers_it_allows(tmp_path, sqlite_template):
+    a, b, c = await start_nodes(tmp_path, sqlite_template, 3)
+    try:
+        member = await make_member(b.db, "bea")
+        await skills.add_skill(b.db, member.id, "Menuiserie", 3, 10)
+        await directory.refresh(b.fed)
+        await instance_settings.set_private_mode(b.db, None, True)
+        await federation_policy.set_policy(b.db, None, a.domain, "allow")
+        for reader in (a, c):
+            await listing.save_settings(reader.db, None, default_listed=True, partners="list")
+            await listing.set_partner(reader.db, None, b.domain, True)
+            await directory_sync.sync_all(reader.fed)
+        assert await one(a.db, select(func.count()).select_from(DirectoryEntry)) == 1
+        assert await one(c.db, select(func.count()).select_from(DirectoryEntry)) == 0
+        error = await one(c.db, select(Instance.directory_error).where(Instance.domain == b.domain))
+        assert "401" in error
+    finally:
+        await stop_nodes([a, b, c])

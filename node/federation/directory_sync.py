@@ -28,6 +28,7 @@ from ..services.skills import normalize_skill
 from .actors import LEVELS, fetch
 from .context import Federation
 from .directory import instant
+from .keys import instance_signer
 
 log = logging.getLogger("skiller.directory")
 MARGIN = timedelta(minutes=2)
@@ -165,8 +166,10 @@ async def _store_page(fed: Federation, domain: str, items: list) -> int:
 
 
 async def _directory_url(fed: Federation, domain: str) -> str:
-    """Where the partner publishes its directory (NodeInfo metadata), on its own server."""
-    links = await fed.client.get_json(f"{fed.scheme}://{domain}/.well-known/nodeinfo")
+    """Where the partner publishes its directory (NodeInfo metadata), on its own server. Signed: a private
+    partner answers only the servers it allows."""
+    signer = await instance_signer(fed)
+    links = await fed.client.get_json(f"{fed.scheme}://{domain}/.well-known/nodeinfo", signer=signer)
     hrefs = [
         link["href"]
         for link in as_list(links.get("links"))
@@ -176,7 +179,7 @@ async def _directory_url(fed: Federation, domain: str) -> str:
     ]
     if not hrefs or normalize_authority(authority_of(hrefs[0])) != domain:
         raise FetchError("no NodeInfo on the server itself")
-    metadata = (await fed.client.get_json(hrefs[0])).get("metadata")
+    metadata = (await fed.client.get_json(hrefs[0], signer=signer)).get("metadata")
     url = metadata.get("skillDirectory") if isinstance(metadata, dict) else None
     if not isinstance(url, str) or normalize_authority(authority_of(url)) != domain:
         raise FetchError("this server publishes no skill directory")
