@@ -3,7 +3,7 @@ and questions put to a particular person (asked of them, or an invitation to ans
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from .base import utcnow
@@ -29,6 +29,12 @@ class DirectoryEntry(SQLModel, table=True):
     """A person a partner instance lists in its directory, as last synced from it."""
 
     __tablename__ = "directory_entry"
+    # Expert search by place, trade or employer reads these (services/experts.py).
+    __table_args__ = (
+        Index("ix_directory_entry_location", "location"),
+        Index("ix_directory_entry_trade", "trade"),
+        Index("ix_directory_entry_organization", "organization"),
+    )
 
     id: int = Field(default=None, primary_key=True)
     domain: str = Field(max_length=255, index=True)  # the partner that lists them
@@ -46,6 +52,17 @@ class DirectorySkill(SQLModel, table=True):
     """One skill of a directory entry, with the figures the partner reported for it."""
 
     __tablename__ = "directory_skill"
+    # The experts of one skill in rank order, read by walking this index (services/experts.DIRECTORY_SCORE).
+    __table_args__ = (
+        Index(
+            "ix_directory_skill_rank",
+            "skill",
+            text("(endorsements + 3 * accepted_answers + recent_answers)"),
+            "level",
+            "years",
+            "entry_id",
+        ),
+    )
 
     entry_id: int = Field(foreign_key="directory_entry.id", ondelete="CASCADE", primary_key=True)
     skill: str = Field(max_length=50, primary_key=True, index=True)  # folded like skill.name

@@ -57,6 +57,8 @@ def upgrade() -> None:
         sa.UniqueConstraint('actor_url', name=op.f('uq_directory_entry_actor_url')),
     )
     op.create_index(op.f('ix_directory_entry_domain'), 'directory_entry', ['domain'], unique=False)
+    for column in ('location', 'trade', 'organization'):
+        op.create_index(f'ix_directory_entry_{column}', 'directory_entry', [column], unique=False)
     op.create_table(
         'directory_skill',
         sa.Column('entry_id', sa.Integer(), nullable=False),
@@ -72,6 +74,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('entry_id', 'skill', name=op.f('pk_directory_skill')),
     )
     op.create_index(op.f('ix_directory_skill_skill'), 'directory_skill', ['skill'], unique=False)
+    op.create_index(
+        'ix_directory_skill_rank',
+        'directory_skill',
+        ['skill', sa.text('(endorsements + 3 * accepted_answers + recent_answers)'), 'level', 'years', 'entry_id'],
+        unique=False,
+    )
     op.create_table(
         'answer_request',
         sa.Column('question_id', sa.Integer(), nullable=False),

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from ... import uris
 from ...federation import actors
-from ...services import accounts, follows, notifications, search, skills
+from ...services import accounts, experts, follows, notifications, search, skills
 from ...services.errors import ServiceError
 from ..forms import page_number, text
 from ..keys import DB, FEDERATION, MEMBER, UNREAD
@@ -105,18 +105,19 @@ async def search_page(request: web.Request) -> web.Response:
 
 @routes.get("/experts")
 async def experts_page(request: web.Request) -> web.Response:
+    """People who know a skill, here and across the federation: `?q=` a skill or a sentence, `?skill=` a skill."""
     db = request.app[DB]
-    name = request.query.get("skill", "").strip()
-    context: dict = {
-        "skill_query": name[:50],
-        "experts": [],
-        "skill": None,
-        "popular": await skills.popular_skills(db, limit=30),
-    }
-    if name:
-        try:
-            context["skill"] = await skills.get_skill(db, name)
-            context["experts"] = await skills.experts(db, context["skill"], limit=50)
-        except ServiceError:
-            context["not_found"] = True
+    skill = request.query.get("skill", "").strip()[:50]
+    query = request.query.get("q", "").strip()[:200]
+    viewer = request.get(MEMBER)
+    found = None
+    if skill or query:
+        found = await experts.search_experts(
+            db,
+            query,
+            skill=skill,
+            page=page_number(request.query),
+            viewer_id=viewer.id if viewer else None,
+        )
+    context = {"query": skill or query, "found": found, "popular": await skills.popular_skills(db, limit=30)}
     return render(request, "experts.html", context)
