@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlmodel import col
@@ -23,7 +24,7 @@ from ..services import directory
 from .context import Federation
 from .to_as2 import CONTEXT, LEVEL_NAMES
 
-PAGE_SIZE = 200
+PAGE_SIZE = 500
 
 
 def directory_item(base: str, profile: directory.ListedProfile) -> dict:
@@ -74,26 +75,26 @@ async def refresh(fed: Federation) -> int:
                 )
             ).all()
         }
-    now = utcnow()
-    new: list[dict] = []
-    changed: list[dict] = []
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for profile in profiles:
         item = directory_item(fed.base_url, profile)
         digest = _digest(item)
         if profile.member.id in stored and stored[profile.member.id][0] == digest:
             continue
-        row = {
-            "member_id": profile.member.id,
-            "entry": {**item, "updated": stamp(now)},
-            "digest": digest,
-            "listed": True,
-            "updated_at": now,
-        }
+        row: dict[str, Any] = {"member_id": profile.member.id, "entry": item, "digest": digest, "listed": True}
         (changed if profile.member.id in stored else new).append(row)
     listed_now = {p.member.id for p in profiles}
     gone = [member_id for member_id, (_, listed) in stored.items() if listed and member_id not in listed_now]
     if new or changed or gone:
         async with fed.db.write() as session:
+            # Stamped inside the transaction that writes them: a partner that read up to a stamp never meets a
+            # row committed later with an older one (SQLite writes one at a time; on PostgreSQL two refreshes
+            # at once write the same rows, the later stamp last).
+            now = utcnow()
+            for row in new + changed:
+                row["entry"] = {**row["entry"], "updated": stamp(now)}
+                row["updated_at"] = now
             if new:
                 await session.execute(insert(DirectoryListing), new)
             if changed:

@@ -5,16 +5,16 @@ federation policy still allows. Its directory is found in its NodeInfo metadata 
 the instance's signed GETs through the guarded client, page after page. A directory lists its own members only:
 an entry whose actor lives on another server is skipped, so no server can speak for another's people. The first
 sync reads everything and drops what the partner no longer lists; later ones ask for what changed `since` the
-newest `updated` seen (minus a margin: rows stamped while we read may carry a slightly older time), and remove the
-entries the partner says are gone (Tombstones).
+newest `updated` seen (stamps are exact to the microsecond and taken inside the transaction that writes them), and
+remove the entries the partner says are gone (Tombstones). "Sync now" on the known-instances page reads it all again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlmodel import col
 
 from activitypub.as2 import as_list, first_type, id_of
@@ -27,11 +27,11 @@ from ..services.errors import InvalidInput
 from ..services.skills import normalize_skill
 from .actors import LEVELS, fetch
 from .context import Federation
-from .directory import instant
+from .directory import instant, stamp
 from .keys import instance_signer
 
 log = logging.getLogger("skiller.directory")
-MARGIN = timedelta(minutes=2)
+ENTRIES, SKILLS = DirectoryEntry.__table__, DirectorySkill.__table__
 MAX_PAGES = 10_000
 MAX_SKILLS = 50
 
@@ -142,10 +142,14 @@ async def _store_page(fed: Federation, domain: str, items: list) -> int:
             )
             fresh = [entry for actor, (entry, _) in upserts.items() if actor not in known]
             stale = [{"id": known[actor], **entry} for actor, (entry, _) in upserts.items() if actor in known]
+            # Core statements, run as executemany: the ORM's bulk paths cost more than the database here.
             if stale:
-                await session.execute(update(DirectoryEntry), stale)
+                await session.execute(
+                    update(ENTRIES).where(ENTRIES.c.id == bindparam("entry_id")),
+                    [{"entry_id": row.pop("id"), **row} for row in stale],
+                )
             if fresh:
-                await session.execute(insert(DirectoryEntry), fresh)
+                await session.execute(insert(ENTRIES), fresh)
                 known.update(
                     (
                         await session.execute(
@@ -161,7 +165,7 @@ async def _store_page(fed: Federation, domain: str, items: list) -> int:
                 {"entry_id": known[actor], **skill} for actor, (_, skills) in upserts.items() for skill in skills
             ]
             if skill_rows:
-                await session.execute(insert(DirectorySkill), skill_rows)
+                await session.execute(insert(SKILLS), skill_rows)
     return len(upserts) + len(gone)
 
 
@@ -186,6 +190,13 @@ async def _directory_url(fed: Federation, domain: str) -> str:
     return url
 
 
+async def _page(fed: Federation, domain: str, url) -> dict | None:
+    """A page of the partner's directory, or None past the last one (or a link off the partner's server)."""
+    if not isinstance(url, str) or normalize_authority(authority_of(url)) != domain:
+        return None
+    return await fetch(fed, url)
+
+
 async def sync(fed: Federation, domain: str, full: bool = False) -> int:
     """Sync one partner's directory; returns how many entries changed. Failures are kept on the instance row."""
     async with fed.db.read() as session:
@@ -196,19 +207,24 @@ async def sync(fed: Federation, domain: str, full: bool = False) -> int:
     try:
         url = (instance.directory_url if instance else "") or await _directory_url(fed, domain)
         if newest is not None:
-            url += "?since=" + (newest - MARGIN).strftime("%Y-%m-%dT%H:%M:%SZ")
-        page_url = (await fetch(fed, url)).get("first")
+            url += "?since=" + stamp(newest)
+        page = await _page(fed, domain, (await fetch(fed, url)).get("first"))
         for _ in range(MAX_PAGES):
-            if not isinstance(page_url, str) or normalize_authority(authority_of(page_url)) != domain:
+            if page is None:
                 break
-            page = await fetch(fed, page_url)
-            items = as_list(page.get("orderedItems"))
-            changed += await _store_page(fed, domain, items)
+            # The next page is on its way while this one is stored.
+            following = asyncio.create_task(_page(fed, domain, page.get("next")))
+            try:
+                items = as_list(page.get("orderedItems"))
+                changed += await _store_page(fed, domain, items)
+            except BaseException:
+                following.cancel()
+                raise
             for item in items:
-                stamp = instant(_text(item.get("updated"), 40)) if isinstance(item, dict) else None
-                if stamp is not None and (newest is None or stamp > newest):
-                    newest = stamp
-            page_url = page.get("next")
+                seen_at = instant(_text(item.get("updated"), 40)) if isinstance(item, dict) else None
+                if seen_at is not None and (newest is None or seen_at > newest):
+                    newest = seen_at
+            page = await following
     except FetchError as exc:
         log.info("directory of %s not synced: %s", domain, exc)
         await _record(fed, domain, error=str(exc)[:300])
