@@ -13,13 +13,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlmodel import col
 
 from activitypub.collections import ordered_collection, ordered_collection_page
 
 from .. import uris
-from ..models import DirectoryListing, Member, utcnow
+from ..models import DirectoryListing, Member, metadata, utcnow
 from ..services import directory
 from .context import Federation
 from .to_as2 import CONTEXT, LEVEL_NAMES
@@ -29,19 +29,18 @@ PAGE_SIZE = 500
 
 def directory_item(base: str, profile: directory.ListedProfile) -> dict:
     """A listed member as the directory shows them (without `updated`, which the refresh stamps)."""
-    member = profile.member
-    actor = uris.actor_id(base, member.username)
+    actor = uris.actor_id(base, profile.username)
     item: dict = {
         "type": "Person",
         "id": actor,
-        "name": member.name,
+        "name": profile.name,
         "url": actor,
-        "trade": member.headline,
-        "organization": member.organization,
+        "trade": profile.trade,
+        "organization": profile.organization,
         "skills": [
             {
                 "type": "Skill",
-                "id": uris.skill_object_id(base, member.username, s.name),
+                "id": uris.skill_object_id(base, profile.username, s.name),
                 "name": s.label,
                 "url": uris.tag_id(base, s.name),
                 "level": LEVEL_NAMES.get(s.level, ""),
@@ -53,8 +52,8 @@ def directory_item(base: str, profile: directory.ListedProfile) -> dict:
             for s in profile.skills
         ],
     }
-    if member.location:
-        item["location"] = {"type": "Place", "name": member.location}
+    if profile.location:
+        item["location"] = {"type": "Place", "name": profile.location}
     return item
 
 
@@ -80,11 +79,11 @@ async def refresh(fed: Federation) -> int:
     for profile in profiles:
         item = directory_item(fed.base_url, profile)
         digest = _digest(item)
-        if profile.member.id in stored and stored[profile.member.id][0] == digest:
+        if profile.member_id in stored and stored[profile.member_id][0] == digest:
             continue
-        row: dict[str, Any] = {"member_id": profile.member.id, "entry": item, "digest": digest, "listed": True}
-        (changed if profile.member.id in stored else new).append(row)
-    listed_now = {p.member.id for p in profiles}
+        row: dict[str, Any] = {"member_id": profile.member_id, "entry": item, "digest": digest, "listed": True}
+        (changed if profile.member_id in stored else new).append(row)
+    listed_now = {p.member_id for p in profiles}
     gone = [member_id for member_id, (_, listed) in stored.items() if listed and member_id not in listed_now]
     if new or changed or gone:
         async with fed.db.write() as session:
@@ -95,10 +94,14 @@ async def refresh(fed: Federation) -> int:
             for row in new + changed:
                 row["entry"] = {**row["entry"], "updated": stamp(now)}
                 row["updated_at"] = now
+            table = metadata.tables[DirectoryListing.__tablename__]
             if new:
-                await session.execute(insert(DirectoryListing), new)
+                await session.execute(insert(table), new)
             if changed:
-                await session.execute(update(DirectoryListing), changed)
+                await session.execute(
+                    update(table).where(table.c.member_id == bindparam("id")),
+                    [{"id": row.pop("member_id"), **row} for row in changed],
+                )
             for member_id in gone:
                 await directory.withdraw(session, member_id)
     return len(new) + len(changed) + len(gone)

@@ -49,7 +49,12 @@ class ListedSkill:
 
 @dataclass
 class ListedProfile:
-    member: Member
+    member_id: int
+    username: str
+    name: str
+    trade: str
+    organization: str
+    location: str
     skills: list[ListedSkill]
 
 
@@ -66,10 +71,21 @@ def listed_condition(default_listed: bool):
 
 async def listed_profiles(session, default_listed: bool) -> list[ListedProfile]:
     """Every listed member who lists skills, and per skill the endorsements, accepted and recent answers."""
-    members = {
-        m.id: m
-        for m in await session.scalars(select(Member).where(listed_condition(default_listed)).order_by(col(Member.id)))
-    }
+    # Plain rows, not ORM objects: the refresh reads every listed member, and loading objects would cost most.
+    members = (
+        await session.execute(
+            select(
+                col(Member.id),
+                col(Member.username),
+                col(Member.display_name),
+                col(Member.headline),
+                col(Member.organization),
+                col(Member.location),
+            )
+            .where(listed_condition(default_listed))
+            .order_by(col(Member.id))
+        )
+    ).all()
     if not members:
         return []
     tagged_answers = (
@@ -86,7 +102,16 @@ async def listed_profiles(session, default_listed: bool) -> list[ListedProfile]:
         .subquery()
     )
     rows = await session.execute(
-        select(MemberSkill, Skill, tagged_answers.c.accepted, tagged_answers.c.recent)
+        select(
+            col(MemberSkill.member_id),
+            col(Skill.name),
+            col(Skill.label),
+            col(MemberSkill.level),
+            col(MemberSkill.years),
+            col(MemberSkill.endorsement_count),
+            tagged_answers.c.accepted,
+            tagged_answers.c.recent,
+        )
         .join(Skill, col(Skill.id) == col(MemberSkill.skill_id))
         .outerjoin(
             tagged_answers,
@@ -99,18 +124,13 @@ async def listed_profiles(session, default_listed: bool) -> list[ListedProfile]:
         .where(listed_condition(default_listed))
         .order_by(col(MemberSkill.member_id), col(MemberSkill.endorsement_count).desc(), col(Skill.name))
     )
-    profiles = {member_id: ListedProfile(member, []) for member_id, member in members.items()}
-    for owned, skill, accepted, recent in rows.all():
-        profiles[owned.member_id].skills.append(
-            ListedSkill(
-                skill.name,
-                skill.label,
-                owned.level,
-                owned.years,
-                owned.endorsement_count,
-                int(accepted or 0),
-                int(recent or 0),
-            )
+    profiles = {
+        member_id: ListedProfile(member_id, username, display_name or username, headline, organization, location, [])
+        for member_id, username, display_name, headline, organization, location in members
+    }
+    for member_id, name, label, level, years, endorsements, accepted, recent in rows.all():
+        profiles[member_id].skills.append(
+            ListedSkill(name, label, level, years, endorsements, int(accepted or 0), int(recent or 0))
         )
     # A skill directory lists people with skills: a member who lists none has nothing to be found by.
     return [profile for profile in profiles.values() if profile.skills]
