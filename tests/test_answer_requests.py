@@ -3,10 +3,13 @@ on a question, here and across two nodes over real signed HTTP."""
 
 from __future__ import annotations
 
+import html
+import re
+
 from sqlalchemy import func, select
 
 from node.federation.actors import find_by_handle
-from node.models import Answer, AnswerRequest, DirectoryEntry, Member, Notification, Question
+from node.models import Answer, AnswerRequest, DirectoryEntry, DirectorySkill, Member, Notification, Question
 from node.services import answers, federation_policy, questions, skills, users_admin
 from node.web.app import create_app
 
@@ -39,11 +42,17 @@ async def test_member_asks_an_expert_of_another_node_and_the_answer_comes_back(n
     # A knows Bob only as an entry of B's skill directory: asking by his actor URL fetches his actor first.
     bob_actor = f"{b.base}/users/bob"
     async with a.db.write() as session:
-        session.add(DirectoryEntry(domain=b.domain, actor_url=bob_actor, name="Bob Durand"))
+        entry = DirectoryEntry(domain=b.domain, actor_url=bob_actor, name="Bob Durand")
+        session.add(entry)
+        await session.flush()
+        session.add(DirectorySkill(entry_id=entry.id, skill="menuiserie", label="Menuiserie", level=4, years=20))
     on_a, on_b = Browser(a.base), Browser(b.base)
     try:
         await log_in(on_a, "alice")
-        form = await on_a.get("/ask", params={"expert": bob_actor, "tag": "menuiserie"})
+        # the expert list offers to ask him; following the link fetches his actor first
+        experts = await (await on_a.get("/experts", params={"q": "menuiserie"})).text()
+        ask_link = html.unescape(re.search(r'class="button ask-expert" href="([^"]+)"', experts).group(1))
+        form = await on_a.get(ask_link + "&tag=menuiserie")
         page = await form.text()
         assert form.status == 200, page
         assert "Your question goes to Bob Durand" in page and f"@bob@{b.domain}" in page
