@@ -231,3 +231,9 @@ async def test_a_private_instance_shows_its_directory_only_to_the_servers_it_all
         assert "401" in error
     finally:
         await stop_nodes([a, b, c])
+
+
+async def test_the_instance_actor_outbox_it_advertises_answers(client):
+    actor = await (await client.get("/actor", headers=AS2_JSON)).json()
+    outbox = await client.get("/" + actor["outbox"].split("/", 3)[3], headers=AS2_JSON)
+    assert outbox.status == 200 and (await outbox.json())["totalItems"] == 0

@@ -147,6 +147,7 @@ AS2_ROUTES = frozenset(
         "/.well-known/nodeinfo",
         "/nodeinfo/2.1",
         "/directory",
+        "/actor/outbox",
     )
 )
 AS2_OR_HTML_ROUTES = frozenset(("/users/{username}", "/questions/{id}", "/answers/{id}", "/comments/{id}"))

@@ -12,7 +12,8 @@ from activitypub.nodeinfo import nodeinfo_links
 from activitypub.origins import authority_of
 from webfinger.server import host_meta_handler, webfinger_handler
 
-from ...federation import directory, documents, inbound
+from ... import uris
+from ...federation import directory, documents, inbound, to_as2
 from ...observability import health
 from ...services.errors import ServiceError
 from ..keys import FEDERATION
@@ -66,6 +67,13 @@ async def metrics(request: web.Request) -> web.Response:
 @routes.get("/actor")
 async def instance_actor(request: web.Request) -> web.Response:
     return as2_response(await documents.application_actor(request.app[FEDERATION]))
+
+
+@routes.get("/actor/outbox")
+async def instance_outbox(request: web.Request) -> web.Response:
+    """The instance actor posts nothing: its outbox is empty, but there (servers check that it answers)."""
+    fed = request.app[FEDERATION]
+    return as2_response(to_as2.collection(uris.instance_actor_id(fed.base_url) + "/outbox", 0, None, [], 20))
 
 
 @routes.get("/directory")
