@@ -7,6 +7,7 @@ meet, and a name matches word by word ("joinery" finds "cabinet-joinery").
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import defaultdict
@@ -94,32 +95,53 @@ class Vocabulary:
 
 
 class VocabularyCache:
-    """One process's vocabulary for one database: checked against a cheap fingerprint of the data on each
-    search, rebuilt when skills, aliases, directory entries or members were added (or REFRESH_AFTER passed)."""
+    """One process's vocabulary for one database. Each search compares a cheap fingerprint of the data (skills,
+    aliases, directory entries, partners' syncs, members); when it moved on, or REFRESH_AFTER passed (a profile's
+    place or trade changed), the vocabulary is rebuilt in the background while searches use the one they have.
+    Only the very first search waits for it."""
 
     def __init__(self) -> None:
-        self.vocabulary = Vocabulary()
+        self.vocabulary: Vocabulary | None = None
         self.fingerprint: tuple | None = None
         self.built_at = 0.0
-        self._lock = threading.Lock()  # searches run in threads: one rebuild at a time
+        self.stale = False
+        self.rebuilding: asyncio.Task | None = None
+        self._first = threading.Lock()  # searches run in threads: the first build happens once
 
     def current(self, session) -> Vocabulary:
-        fingerprint = tuple(
-            session.execute(
-                select(
-                    select(func.max(Skill.id)).scalar_subquery(),
-                    select(func.count()).select_from(SkillAlias).scalar_subquery(),
-                    select(func.max(DirectoryEntry.id)).scalar_subquery(),
-                    select(func.max(Instance.directory_synced_at)).scalar_subquery(),
-                    select(func.max(Member.id)).scalar_subquery(),
-                )
-            ).one()
-        )
-        with self._lock:
-            if fingerprint != self.fingerprint or time.monotonic() - self.built_at > REFRESH_AFTER:
-                self.vocabulary = build(session)
-                self.fingerprint, self.built_at = fingerprint, time.monotonic()
-            return self.vocabulary
+        fingerprint = _fingerprint(session)
+        if self.vocabulary is None:
+            with self._first:
+                if self.vocabulary is None:
+                    self.rebuild(session)
+        elif fingerprint != self.fingerprint or time.monotonic() - self.built_at > REFRESH_AFTER:
+            self.stale = True
+        assert self.vocabulary is not None
+        return self.vocabulary
+
+    def rebuild(self, session) -> None:
+        fingerprint = _fingerprint(session)
+        self.vocabulary, self.fingerprint, self.built_at = build(session), fingerprint, time.monotonic()
+
+    def refresh_if_stale(self, db) -> None:
+        """On the event loop, after a search: start the rebuild the search found due (one at a time)."""
+        if self.stale and (self.rebuilding is None or self.rebuilding.done()):
+            self.stale = False
+            self.rebuilding = asyncio.ensure_future(db.run_read(self.rebuild))
+
+
+def _fingerprint(session) -> tuple:
+    return tuple(
+        session.execute(
+            select(
+                select(func.max(Skill.id)).scalar_subquery(),
+                select(func.count()).select_from(SkillAlias).scalar_subquery(),
+                select(func.max(DirectoryEntry.id)).scalar_subquery(),
+                select(func.max(Instance.directory_synced_at)).scalar_subquery(),
+                select(func.max(Member.id)).scalar_subquery(),
+            )
+        ).one()
+    )
 
 
 def build(session) -> Vocabulary:

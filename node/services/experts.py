@@ -6,38 +6,34 @@ answers given in such questions in the last 90 days; ties go to the higher level
 answers accepted weighs most, as in `skills.experts`; recent answers favour people who are active now. A person
 matching several of the skills asked for ranks by the best of them.
 
-Each source is read in that order up to the page asked for, then merged, so a page costs a few index walks
-whatever the directory's size. A person a partner lists and whom we also know as a remote member appears once, with
-the directory's figures (the partner's latest word on them).
+Each source is read in that order up to the page asked for, then merged: partners' directories through an index
+on each skill's ranking (a few index steps whatever their size), members as member_expertise finds the best. A
+person a partner lists and whom we also know as a remote member appears once, with the directory's figures (the
+partner's latest word on them).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, literal, literal_column, or_, select, true, union_all
+from sqlalchemy import ColumnElement, and_, exists, false, literal_column, or_, select, true
 
 from ..db import Database
 from ..models import (
-    Answer,
     DirectoryEntry,
     DirectorySkill,
     Member,
     MemberSkill,
-    Question,
-    QuestionTag,
     Skill,
     SkillAlias,
-    utcnow,
 )
 from .errors import InvalidInput
 from .expert_vocabulary import Vocabulary, VocabularyCache, content_words
 from .federation_policy import on_domain, snapshot
+from .member_expertise import AnswerCounts, Figures, best_members
 from .skills import ACCEPTED_ANSWER_WEIGHT, normalize_skill
 from .visibility import visible_to
 
-RECENT_DAYS = 90
 PAGE_SIZE = 20
 MAX_PAGE = 50  # deeper pages cost more index walks and nobody reads them
 MAX_VALUES = 1000  # places, trades or organizations one word may stand for
@@ -95,7 +91,8 @@ class ExpertResult:
         return self.rank[0]
 
     def sort_key(self) -> tuple:
-        return (*(-n for n in self.rank), ORIGINS.index(self.origin), -self.key)
+        # The order each source is read in (members by id, directory entries by id), members first.
+        return (*(-n for n in self.rank), self.origin == "directory", -self.key)
 
 
 @dataclass
@@ -132,6 +129,13 @@ def vocabulary_cache(db: Database) -> VocabularyCache:
     return db.expert_vocabulary
 
 
+def answer_counts(db: Database) -> AnswerCounts:
+    """The process-wide answer counts per skill of this database."""
+    if not hasattr(db, "expert_answer_counts"):
+        db.expert_answer_counts = AnswerCounts()
+    return db.expert_answer_counts
+
+
 async def search_experts(
     db: Database,
     query: str = "",
@@ -157,6 +161,7 @@ async def search_experts(
     # Accounts of limited servers stay visible to their followers (visible_to); partners' entries never are.
     member_visible = await visible_to(db, viewer_id)
     cache = vocabulary_cache(db)
+    answers = answer_counts(db)
 
     def run(session) -> ExpertSearch:
         found = ExpertSearch(query=(skill or query).strip()[:200], page=page)
@@ -175,16 +180,19 @@ async def search_experts(
             if listed_by_default:
                 listed = listed | Member.directory_listed.is_(None)
             member_ok = and_(member_ok, Member.local.is_(True), listed)
-        candidates = _member_candidates(session, terms, member_ok, entry_ok, window)
+        candidates = _member_candidates(session, answers, terms, member_ok, entry_ok, window)
         if not listed_only:
             candidates += _directory_candidates(session, terms, entry_ok, window)
         candidates.sort(key=ExpertResult.sort_key)
         found.results = candidates[(page - 1) * limit : page * limit]
         found.has_more = len(candidates) > page * limit
-        _complete(session, terms, found.results)
+        _complete(session, answers, terms, found.results)
         return found
 
-    return await db.run_read(run)
+    try:
+        return await db.run_read(run)
+    finally:
+        cache.refresh_if_stale(db)
 
 
 def _terms_for(session, cache: VocabularyCache, found: ExpertSearch, *, skill: str, query: str) -> _Terms:
@@ -274,48 +282,9 @@ def _entry_matches(entry, terms: _Terms):
     return condition
 
 
-def _member_figures(terms: _Terms):
-    """Per member and skill asked for: level, years, endorsements, accepted and recent answers (counted here)."""
-    ids = sorted(terms.skill_ids)
-    zero = literal(0)
-    owned = select(
-        MemberSkill.member_id.label("member_id"),
-        MemberSkill.skill_id.label("skill_id"),
-        MemberSkill.level.label("level"),
-        MemberSkill.years.label("years"),
-        MemberSkill.endorsement_count.label("endorsements"),
-        zero.label("accepted"),
-        zero.label("recent"),
-    ).where(MemberSkill.skill_id.in_(ids))
-    answered = (
-        select(Answer.author_id, QuestionTag.skill_id)
-        .join(Question, Question.id == Answer.question_id)
-        .join(QuestionTag, QuestionTag.question_id == Question.id)
-        .where(QuestionTag.skill_id.in_(ids), Answer.deleted_at.is_(None), Question.deleted_at.is_(None))
-    )
-    accepted = answered.add_columns(zero, zero, zero, literal(1).label("accepted"), zero.label("recent")).where(
-        Question.accepted_answer_id == Answer.id
-    )
-    recent = answered.add_columns(zero, zero, zero, zero, literal(1)).where(
-        Answer.created_at >= utcnow() - timedelta(days=RECENT_DAYS)
-    )
-    rows = union_all(owned, accepted, recent).subquery()
-    return (
-        select(
-            rows.c.member_id,
-            rows.c.skill_id,
-            func.max(rows.c.level).label("level"),
-            func.max(rows.c.years).label("years"),
-            func.max(rows.c.endorsements).label("endorsements"),
-            func.sum(rows.c.accepted).label("accepted"),
-            func.sum(rows.c.recent).label("recent"),
-        )
-        .group_by(rows.c.member_id, rows.c.skill_id)
-        .subquery()
-    )
-
-
-def _member_candidates(session, terms: _Terms, member_ok, entry_ok, window: int) -> list[ExpertResult]:
+def _member_candidates(
+    session, answers: AnswerCounts, terms: _Terms, member_ok, entry_ok, window: int
+) -> list[ExpertResult]:
     """Members (here and remote) matching the query, best first, up to `window` people."""
     by_member: dict[int, ExpertResult] = {}
     # A remote account a partner lists for this query shows once, from the directory.
@@ -325,31 +294,14 @@ def _member_candidates(session, terms: _Terms, member_ok, entry_ok, window: int)
     member_ok = and_(member_ok, Member.local.is_(True) | ~listed_elsewhere)
     if terms.places:
         member_ok = and_(member_ok, Member.location.in_(sorted(terms.places)))
-    if terms.skill_ids:
-        figures = _member_figures(terms)
-        score = (
-            figures.c.endorsements + literal_column(str(ACCEPTED_ANSWER_WEIGHT)) * figures.c.accepted + figures.c.recent
-        )
-        rows = session.execute(
-            select(
-                Member,
-                figures.c.skill_id,
-                figures.c.level,
-                figures.c.years,
-                figures.c.endorsements,
-                figures.c.accepted,
-                figures.c.recent,
-            )
-            .join(figures, figures.c.member_id == Member.id)
-            .where(member_ok)
-            .order_by(score.desc(), figures.c.level.desc(), figures.c.years.desc(), Member.id.desc())
-            .limit(window * len(terms.skill_ids))
-        ).all()
-        for member, _skill_id, level, years, endorsements, accepted, recent in rows:
-            if member.id not in by_member and len(by_member) < window:
-                result = _member_result(member)
-                result.skills.append(SkillFigures("", "", level, years, endorsements, accepted or 0, recent or 0))
-                by_member[member.id] = result
+    # Each skill's best members; a person with several of the skills ranks by the best of them.
+    for skill_id in sorted(terms.skill_ids):
+        for member_id, local, figures in best_members(session, answers, skill_id, member_ok, window):
+            result = by_member.setdefault(member_id, _member_result(member_id, local))
+            result.skills.append(_skill_figures(figures))
+    if len(terms.skill_ids) > 1:
+        ranked = sorted(by_member.values(), key=ExpertResult.sort_key)
+        by_member = {r.key: r for r in ranked[:window]}
     what = []
     if terms.trades:
         what.append(Member.headline.in_(sorted(terms.trades)))
@@ -357,29 +309,31 @@ def _member_candidates(session, terms: _Terms, member_ok, entry_ok, window: int)
         what.append(Member.organization.in_(sorted(terms.organizations)))
     if what or (terms.places and not terms.names):
         # Matched by trade, employer or place alone: no figures for a skill, after those who have them.
-        for member in session.scalars(
-            select(Member).where(member_ok, or_(*what) if what else true()).order_by(Member.id.desc()).limit(window)
+        for member_id, local in session.execute(
+            select(Member.id, Member.local)
+            .where(member_ok, or_(*what) if what else true())
+            .order_by(Member.id.desc())
+            .limit(window)
         ):
-            by_member.setdefault(member.id, _member_result(member))
+            by_member.setdefault(member_id, _member_result(member_id, local))
     return list(by_member.values())
 
 
-def _member_result(member: Member) -> ExpertResult:
-    return ExpertResult(
-        origin="local" if member.local else "remote",
-        key=member.id,
-        name=member.name,
-        handle=member.handle,
-        actor_url=member.actor_url or "",
-        profile_url=member.profile_url,
-        domain="" if member.local else member.domain,
-        trade=member.headline,
-        organization=member.organization,
-        location=member.location,
-        # A remote profile's level, years and endorsements are what its instance says.
-        reported_by="" if member.local else member.domain,
-        member=member,
+def _skill_figures(figures: Figures) -> SkillFigures:
+    """Unnamed: the page's people are completed with every skill asked for that they have (_complete)."""
+    return SkillFigures(
+        "",
+        "",
+        figures.level,
+        figures.years,
+        figures.endorsements,
+        figures.accepted_answers,
+        figures.recent_answers,
     )
+
+
+def _member_result(member_id: int, local: bool) -> ExpertResult:
+    return ExpertResult("local" if local else "remote", member_id, "", "", "", "", "", "", "", "")
 
 
 def _directory_candidates(session, terms: _Terms, entry_ok, window: int) -> list[ExpertResult]:
@@ -432,7 +386,7 @@ def _directory_candidates(session, terms: _Terms, entry_ok, window: int) -> list
     return results
 
 
-def _complete(session, terms: _Terms, results: list[ExpertResult]) -> None:
+def _complete(session, answers: AnswerCounts, terms: _Terms, results: list[ExpertResult]) -> None:
     """Fill the page's people in: their details and every skill of theirs the query matched (a few queries)."""
     entries = {r.key: r for r in results if r.origin == "directory"}
     members = {r.key: r for r in results if r.origin != "directory"}
@@ -465,26 +419,35 @@ def _complete(session, terms: _Terms, results: list[ExpertResult]) -> None:
         for member in session.scalars(select(Member).where(Member.actor_url.in_(list(by_actor)))):
             by_actor[member.actor_url].member = member
             by_actor[member.actor_url].known_here = True
+    for member in session.scalars(select(Member).where(Member.id.in_(list(members)))) if members else ():
+        result = members[member.id]
+        result.member, result.name, result.handle = member, member.name, member.handle
+        result.actor_url, result.profile_url = member.actor_url or "", member.profile_url
+        result.domain = "" if member.local else member.domain
+        result.trade, result.organization, result.location = member.headline, member.organization, member.location
+        # A remote profile's level, years and endorsements are what its instance says.
+        result.reported_by = "" if member.local else member.domain
     if members and terms.skill_ids:
+        # Every skill asked for that they have, named (the search kept only the skills each was found by).
+        named = {skill.id: skill for skill in session.scalars(select(Skill).where(Skill.id.in_(terms.skill_ids)))}
         for result in members.values():
-            result.skills = []  # the window kept the best skill only, unnamed
-        figures = _member_figures(terms)
-        for member_id, skill_name, skill_label, level, years, endorsements, accepted, recent in session.execute(
-            select(
-                figures.c.member_id,
-                Skill.name,
-                Skill.label,
-                figures.c.level,
-                figures.c.years,
-                figures.c.endorsements,
-                figures.c.accepted,
-                figures.c.recent,
-            )
-            .join(Skill, Skill.id == figures.c.skill_id)
-            .where(figures.c.member_id.in_(list(members)))
-        ):
-            members[member_id].skills.append(
-                SkillFigures(skill_name, skill_label, level, years, endorsements, accepted or 0, recent or 0)
-            )
+            result.skills = []
+        for skill_id, skill in named.items():
+            counts, _ = answers.of(session, skill_id)
+            owned = {
+                member_id: (level, years, endorsements)
+                for member_id, level, years, endorsements in session.execute(
+                    select(
+                        MemberSkill.member_id, MemberSkill.level, MemberSkill.years, MemberSkill.endorsement_count
+                    ).where(MemberSkill.skill_id == skill_id, MemberSkill.member_id.in_(list(members)))
+                )
+            }
+            for member_id, result in members.items():
+                if member_id in owned or member_id in counts:
+                    result.skills.append(
+                        SkillFigures(
+                            skill.name, skill.label, *owned.get(member_id, (0, 0, 0)), *counts.get(member_id, (0, 0))
+                        )
+                    )
     for result in results:
         result.skills.sort(key=lambda s: s.rank, reverse=True)

@@ -119,5 +119,6 @@ async def experts_page(request: web.Request) -> web.Response:
             page=page_number(request.query),
             viewer_id=viewer.id if viewer else None,
         )
-    context = {"query": skill or query, "found": found, "popular": await skills.popular_skills(db, limit=30)}
-    return render(request, "experts.html", context)
+    # Suggestions for the empty form only: counting every member's skills costs more than a search.
+    popular = [] if found else await skills.popular_skills(db, limit=30)
+    return render(request, "experts.html", {"query": skill or query, "found": found, "popular": popular})
