@@ -57,11 +57,16 @@ async def directory_entry(db, domain: str, username: str, name: str, skill_figur
                     {
                         "domain": domain,
                         "actor_url": f"https://{domain}/users/{username}",
-                        "url": f"https://{domain}/@{username}",
                         "name": name,
                         "updated_at": utcnow(),
                         "synced_at": utcnow(),
-                        **{"trade": "", "organization": "", "location": "", **fields},
+                        **{
+                            "url": f"https://{domain}/@{username}",
+                            "trade": "",
+                            "organization": "",
+                            "location": "",
+                            **fields,
+                        },
                     }
                 ],
             )
@@ -245,3 +250,17 @@ async def test_results_come_in_pages(client, database):
 
 async def _member(db, username: str) -> Member:
     return await accounts.get_member_by_handle(db, username)
+
+
+async def test_a_partners_entry_links_only_to_a_web_page(client, database):
+    await directory_entry(
+        database,
+        "partner.example",
+        "mallory",
+        "Mallory Listed",
+        {"soudure": (2, 1, 0, 0, 0)},
+        url="javascript:alert(1)",
+    )
+    page = await (await client.get("/experts", params={"q": "soudure"})).text()
+    assert "Mallory Listed" in page and "javascript:" not in page
+    assert 'href="https://partner.example/users/mallory"' in page  # its actor's address instead

@@ -43,7 +43,7 @@ DIRECTORY_SCORE: ColumnElement = (
     + literal_column(str(ACCEPTED_ANSWER_WEIGHT)) * DirectorySkill.accepted_answers
     + DirectorySkill.recent_answers
 )
-ORIGINS = ("local", "remote", "directory")
+_WEB = ("https://", "http://")
 
 
 @dataclass
@@ -394,7 +394,8 @@ def _complete(session, answers: AnswerCounts, terms: _Terms, results: list[Exper
         for entry in session.scalars(select(DirectoryEntry).where(DirectoryEntry.id.in_(list(entries)))):
             result = entries[entry.id]
             result.name, result.actor_url = entry.name or entry.actor_url, entry.actor_url
-            result.profile_url = entry.url or entry.actor_url
+            # Only web links are shown: a partner's directory is not ours to trust with javascript: and the like.
+            result.profile_url = next((u for u in (entry.url, entry.actor_url) if u.startswith(_WEB)), "")
             result.domain = result.reported_by = entry.domain
             result.trade, result.organization, result.location = entry.trade, entry.organization, entry.location
             result.skills = []
