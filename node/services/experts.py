@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, exists, false, literal_column, or_, select, true
 
+from activitypub.origins import authority_of
+
 from ..db import Database
 from ..models import (
     DirectoryEntry,
@@ -396,7 +398,8 @@ def _complete(session, answers: AnswerCounts, terms: _Terms, results: list[Exper
             result.name, result.actor_url = entry.name or entry.actor_url, entry.actor_url
             # Only web links are shown: a partner's directory is not ours to trust with javascript: and the like.
             result.profile_url = next((u for u in (entry.url, entry.actor_url) if u.startswith(_WEB)), "")
-            result.domain = result.reported_by = entry.domain
+            # Where they live is their account's server; whose figures these are, the partner listing them.
+            result.domain, result.reported_by = authority_of(entry.actor_url) or entry.domain, entry.domain
             result.trade, result.organization, result.location = entry.trade, entry.organization, entry.location
             result.skills = []
         if terms.names:
