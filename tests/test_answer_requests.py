@@ -176,9 +176,11 @@ async def test_invitation_to_a_remote_expert_reaches_their_server(nodes):
         await drain(nodes)
         await log_in(on_b, "bob")
         notes = await (await on_b.get("/notifications")).text()
-        assert "Dave Roux mentioned you" in notes
-        note = await one(b.db, select(Question).where(Question.author_id != bob.id))
-        assert f"{a.base}/questions/{question.id}" in note.body_html and "invites you to answer" in note.body_html
+        # The invitation is addressed to Bob alone: a notification with its text, never a post on B.
+        assert "Dave Roux wrote to you, not publicly" in notes and "invites you to answer" in notes
+        assert await one(b.db, select(Question.id)) is None
+        note = await one(b.db, select(Notification).where(Notification.member_id == bob.id))
+        assert note.kind == "message" and "How do I glue oak veneer?" in note.excerpt
     finally:
         await on_a.close()
         await on_b.close()

@@ -27,6 +27,10 @@ def instance_columns() -> tuple[sa.Column, ...]:
 
 def upgrade() -> None:
     op.add_column('member', sa.Column('directory_listed', sa.Boolean(), nullable=True))
+    op.add_column('notification', sa.Column('excerpt', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False,
+                                            server_default=''))
+    op.add_column('notification', sa.Column('url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False,
+                                            server_default=''))
     for column in instance_columns():
         op.add_column('instance', column)
     op.create_table(
@@ -109,3 +113,6 @@ def downgrade() -> None:
             batch_op.drop_column(column.name)
     with op.batch_alter_table('member') as batch_op:
         batch_op.drop_column('directory_listed')
+    with op.batch_alter_table('notification') as batch_op:
+        batch_op.drop_column('url')
+        batch_op.drop_column('excerpt')
