@@ -260,6 +260,8 @@ async def test_refusals_store_nothing(database, tmp_path, aiohttp_client):
         {"expert": "bob", "title": "Talking to myself here?", "body": "A question for me alone.", "tags": "x"},
     )
     assert refused.status == 403 and "You cannot ask yourself" in await refused.text()
+    refused = await client.get("/ask", params={"expert": "mallory"})
+    assert refused.status == 403 and "cannot receive questions from here" in await refused.text()
     assert await _count(database, Question, Question.title == "Talking to myself here?") == 0
 
     # a question with an accepted answer, or deleted, takes no invitations

@@ -44,9 +44,7 @@ async def ask_expert(
     """Ask a question addressed to `expert`: it mentions them (`@name`, or `@name@domain` for someone
     elsewhere, whose server then receives it), and they are asked by name. A remote expert must be known here
     (a member row, fetched first by the caller). The question, the request and the notification are one unit."""
-    if expert.id == asker.id:
-        raise Forbidden(N_("You cannot ask yourself a question."))
-    await _check_reachable(db, asker, expert)
+    await check_can_ask(db, asker, expert)
     body = _addressed(body, expert, base_url)
 
     async def post(tx: Database) -> Question:
@@ -71,6 +69,13 @@ async def ask_expert(
         return question
 
     return await db.in_one_transaction(post)
+
+
+async def check_can_ask(db: Database, asker: Member, expert: Member) -> None:
+    """Refuse before the question is written: asking oneself, or someone who cannot be asked here."""
+    if expert.id == asker.id:
+        raise Forbidden(N_("You cannot ask yourself a question."))
+    await _check_reachable(db, asker, expert)
 
 
 def _addressed(body: str, expert: Member, base_url: str) -> str:

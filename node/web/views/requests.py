@@ -50,8 +50,9 @@ async def _form_context(request: web.Request, expert: Member, **values) -> dict:
 
 @routes.get("/ask")
 async def ask_expert_form(request: web.Request) -> web.Response:
-    require_member(request)
+    member = require_member(request)
     expert = await find_person(request, request.query.get("expert", "")[:500])
+    await answer_requests.check_can_ask(request.app[DB], member, expert)
     return render(request, "ask.html", await _form_context(request, expert, tags=request.query.get("tag", "")[:200]))
 
 
