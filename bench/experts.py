@@ -13,7 +13,7 @@ Then the directory sync figures (goal: a full sync of a 10,000-entry directory f
 a sync of 100 changes < 1 s): see measure_sync below.
 
 Usage: .venv/bin/python bench/experts.py [--members 10000] [--entries 200000] [--queries 200]
-                                         [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+                                         [--postgres postgresql://postgres@127.0.0.1:5432/postgres | --keep FILE]
 """
 
 from __future__ import annotations
@@ -389,26 +389,31 @@ async def main() -> None:
     parser.add_argument("--entries", type=int, default=200_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL: bench there (database bench_experts)")
+    parser.add_argument(
+        "--keep", default="", help="an SQLite file: loaded once and kept, so that measuring again skips the load"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="skiller-bench-"))
     if args.postgres:
         url = await create_database(args.postgres, "bench_experts")
         bare_target = url.replace("postgresql+asyncpg://", "postgresql://", 1)
     else:
-        url = f"sqlite+aiosqlite:///{work / 'bench.db'}"
-        bare_target = str(work / "bench.db")
+        path = Path(args.keep).resolve() if args.keep else work / "bench.db"
+        url, bare_target = f"sqlite+aiosqlite:///{path}", str(path)
+    loaded = bool(args.keep) and Path(args.keep).exists()
     node = bare = None
     try:
         began = time.monotonic()
         await upgrade_database(url)
-        db = Database(url)
-        await load(db, args.members, args.entries)
-        await db.close()
-        print(
-            f"loaded {args.members:,} members (+{args.members // 10:,} remote), {args.members * 2:,} questions, "
-            f"{args.entries:,} directory entries on {'PostgreSQL' if args.postgres else 'SQLite'} "
-            f"in {time.monotonic() - began:.1f} s"
+        if not loaded:
+            db = Database(url)
+            await load(db, args.members, args.entries)
+            await db.close()
+        what = (
+            f"{args.members:,} members (+{args.members // 10:,} remote), {args.members * 2:,} questions, "
+            f"{args.entries:,} directory entries on {'PostgreSQL' if args.postgres else 'SQLite'}"
         )
+        print(f"{what}, kept in {args.keep}" if loaded else f"loaded {what} in {time.monotonic() - began:.1f} s")
         node_port, bare_port = free_port(), free_port()
         env = {
             **os.environ,

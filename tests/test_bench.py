@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("fanout.py", ["--instances", "5", "--followers", "40", "--rounds", "2"]),
         ("hol.py", ["--healthy", "5", "--rounds", "1"]),
         ("latency.py", ["--rounds", "3"]),
+        ("experts.py", ["--members", "200", "--entries", "2000", "--queries", "20"]),
     ],
 )
 def test_benchmark_script_runs_and_prints_its_ratio(script, args):
