@@ -117,7 +117,6 @@ class _Terms:
     trades: set[str] = field(default_factory=set)
     organizations: set[str] = field(default_factory=set)
     places: set[str] = field(default_factory=set)
-    place_words: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -235,7 +234,6 @@ def _terms_for(session, cache: VocabularyCache, found: ExpertSearch, *, skill: s
     terms.trades = set(sorted(terms.trades)[:MAX_VALUES])
     terms.organizations = set(sorted(terms.organizations)[:MAX_VALUES])
     terms.places = set(sorted(terms.places)[:MAX_VALUES])
-    terms.place_words = place_words
     found.skill_names = sorted(terms.names)
     found.places = place_words
     return terms
