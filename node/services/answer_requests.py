@@ -11,16 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from ..db import Database
 from ..models import Answer, AnswerRequest, DirectoryEntry, Member, Question, QuestionTag, Skill, utcnow
-from . import events, questions, skills
+from . import events, experts, questions
 from .errors import N_, Conflict, Forbidden, NotFound, TooManyRequests
 from .federation_policy import snapshot
+from .member_expertise import best_members
 from .mentions import domain_of, mentioned_handles
 from .notifications import notify
 from .visibility import visible_to
@@ -179,59 +180,46 @@ class Suggestion:
 async def suggested_experts(
     db: Database, question: Question, viewer_id: int | None = None, limit: int = 5
 ) -> list[Suggestion]:
-    """People ranked for the question's tags (skills.experts, scores added up over the tags), leaving out the
-    asker, the viewer, people who answered or were already asked, and people who cannot be asked here."""
-    async with db.read() as session:
-        tags = list(
-            await session.scalars(
-                select(Skill)
-                .join(QuestionTag, col(QuestionTag.skill_id) == col(Skill.id))
-                .where(col(QuestionTag.question_id) == question.id)
-                .order_by(col(Skill.name))
-            )
+    """People ranked for the question's tags as expert search ranks them (member_expertise.best_members, whose
+    answer counts are kept a minute per skill: a page view does not count a popular tag's answers), their scores
+    added up over the tags; leaving out the asker, the viewer, people who answered or were already asked, and
+    people who cannot be asked here."""
+    visible = await visible_to(db, viewer_id)
+    answers = experts.answer_counts(db)
+
+    def rank(session) -> list[Suggestion]:
+        tags = session.execute(
+            select(col(Skill.id), col(Skill.label))
+            .join(QuestionTag, col(QuestionTag.skill_id) == col(Skill.id))
+            .where(col(QuestionTag.question_id) == question.id)
+            .order_by(col(Skill.name))
+        ).all()
+        if not tags:
+            return []
+        answered = select(col(Answer.author_id)).where(
+            col(Answer.question_id) == question.id, col(Answer.deleted_at).is_(None)
         )
-        excluded = {question.author_id, viewer_id}
-        excluded.update(
-            await session.scalars(
-                select(col(Answer.author_id)).where(
-                    col(Answer.question_id) == question.id, col(Answer.deleted_at).is_(None)
-                )
-            )
+        requested = select(col(AnswerRequest.member_id)).where(col(AnswerRequest.question_id) == question.id)
+        member_ok = and_(
+            col(Member.suspended).is_(False),
+            col(Member.deleted_at).is_(None),
+            col(Member.id).not_in([question.author_id, viewer_id or 0]),
+            col(Member.id).not_in(answered),
+            col(Member.id).not_in(requested),
+            visible,
         )
-        excluded.update(
-            await session.scalars(
-                select(col(AnswerRequest.member_id)).where(col(AnswerRequest.question_id) == question.id)
-            )
-        )
-    found: dict[int, Suggestion] = {}
-    for tag in tags:
-        for expert in await skills.experts(db, tag, limit=limit + len(excluded) + 10):
-            if expert.member.id in excluded:
-                continue
-            suggestion = found.setdefault(expert.member.id, Suggestion(expert.member, 0))
-            suggestion.score += expert.score
-            suggestion.skills.append(tag.label)
-    if not found:
-        return []
-    condition = await visible_to(db, viewer_id)
-    async with db.read() as session:
-        listed = set(
-            await session.scalars(
-                select(col(Member.id)).where(
-                    col(Member.id).in_(list(found)), col(Member.deleted_at).is_(None), condition
-                )
-            )
-        )
+        found: dict[int, tuple[int, list[str]]] = {}
+        for skill_id, label in tags:
+            # A few more than shown: people on servers the policy refuses are left out below.
+            for member_id, _, figures in best_members(session, answers, skill_id, member_ok, limit + 5):
+                score, labels = found.get(member_id, (0, []))
+                found[member_id] = (score + figures.rank[0], [*labels, label])
+        members = session.scalars(select(Member).where(col(Member.id).in_(list(found)))) if found else []
+        return [Suggestion(m, *found[m.id]) for m in members]
+
+    ranked = sorted(await db.run_read(rank), key=lambda s: (-s.score, s.member.username_key, s.member.domain))
     policy = snapshot(db)
-    ranked = sorted(found.values(), key=lambda s: (-s.score, s.member.username_key, s.member.domain))
-    chosen: list[Suggestion] = []
-    for suggestion in ranked:
-        member = suggestion.member
-        if member.id in listed and (member.local or await policy.allows(member.domain)):
-            chosen.append(suggestion)
-            if len(chosen) == limit:
-                break
-    return chosen
+    return [s for s in ranked if s.member.local or await policy.allows(s.member.domain)][:limit]
 
 
 @dataclass
