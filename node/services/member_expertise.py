@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from ..models import Answer, Member, MemberSkill, Question, QuestionTag, utcnow
 from .skills import ACCEPTED_ANSWER_WEIGHT
@@ -96,35 +96,47 @@ def best_members(
     answers of the last one read in the second; once `wanted` people score above that, the rest cannot catch up.
     """
     counts, by_weight = answers.of(session, skill_id)
-    depth = 4 * wanted
+    depth = 8 * wanted
+    figures_of = select(MemberSkill.member_id, MemberSkill.level, MemberSkill.years, MemberSkill.endorsement_count)
     while True:
-        found: dict[int, tuple[bool, Figures]] = {}
+        # The lists are read unfiltered (narrow rows, one sort), then the people read are checked in one query.
         listed = session.execute(
-            select(Member.id, Member.local, MemberSkill.level, MemberSkill.years, MemberSkill.endorsement_count)
-            .join(Member, Member.id == MemberSkill.member_id)
-            .where(MemberSkill.skill_id == skill_id, member_ok)
+            figures_of.where(MemberSkill.skill_id == skill_id)
             .order_by(MemberSkill.endorsement_count.desc(), MemberSkill.member_id.desc())
             .limit(depth)
         ).all()
-        for member_id, local, level, years, endorsements in listed:
-            accepted, recent = counts.get(member_id, (0, 0))
-            found[member_id] = (local, Figures(skill_id, level, years, endorsements, accepted, recent))
-        answerers = [m for _, m in by_weight[:depth] if m not in found]
+        owned = {member_id: (level, years, endorsements) for member_id, level, years, endorsements in listed}
+        answerers = [m for _, m in by_weight[:depth] if m not in owned]
         if answerers:
-            for member_id, local, level, years, endorsements in session.execute(
-                select(Member.id, Member.local, MemberSkill.level, MemberSkill.years, MemberSkill.endorsement_count)
-                .outerjoin(MemberSkill, and_(MemberSkill.member_id == Member.id, MemberSkill.skill_id == skill_id))
-                .where(Member.id.in_(answerers), member_ok)
+            for member_id, level, years, endorsements in session.execute(
+                figures_of.where(MemberSkill.skill_id == skill_id, MemberSkill.member_id.in_(answerers))
             ):
-                accepted, recent = counts[member_id]
-                found[member_id] = (
-                    local,
-                    Figures(skill_id, level or 0, years or 0, endorsements or 0, accepted, recent),
-                )
-        best = sorted(found.items(), key=lambda item: (item[1][1].rank, item[0]), reverse=True)[:wanted]
+                owned[member_id] = (level, years, endorsements)
+        # Ranked first, then checked against the filters best first, a slice at a time, until `wanted` pass.
+        scored = sorted(
+            (
+                (figures.rank, member_id, figures)
+                for member_id in {*owned, *answerers}
+                for figures in [Figures(skill_id, *owned.get(member_id, (0, 0, 0)), *counts.get(member_id, (0, 0)))]
+            ),
+            key=lambda item: (item[0], item[1]),
+            reverse=True,
+        )
+        best: list[tuple[int, bool, Figures]] = []
+        start, size = 0, 2 * wanted
+        while len(best) < wanted and start < len(scored):
+            piece = scored[start : start + size]
+            admitted = dict(
+                session.execute(
+                    select(Member.id, Member.local).where(Member.id.in_([m for _, m, _ in piece]), member_ok)
+                ).all()
+            )
+            best += [(m, admitted[m], figures) for _, m, figures in piece if m in admitted]
+            start, size = start + size, size * 4
+        best = best[:wanted]
         more_listed = len(listed) == depth
         more_answerers = len(by_weight) > depth
-        bound = (listed[-1][4] if more_listed else 0) + (by_weight[depth][0] if more_answerers else 0)
-        if not (more_listed or more_answerers) or (len(best) == wanted and best[-1][1][1].rank[0] > bound):
-            return [(member_id, local, figures) for member_id, (local, figures) in best]
+        bound = (listed[-1][3] if more_listed else 0) + (by_weight[depth][0] if more_answerers else 0)
+        if not (more_listed or more_answerers) or (len(best) == wanted and best[-1][2].rank[0] > bound):
+            return best
         depth *= 4
