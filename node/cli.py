@@ -304,6 +304,28 @@ def cmd_users(args) -> None:
     print(_with_database(config, work, one_transaction=args.users_command != "list"))
 
 
+def cmd_skills(args) -> None:
+    from .services import vocabulary
+
+    config = _config(args)
+
+    async def work(db) -> str:
+        if args.skills_command == "synonyms":
+            return "\n".join(f"{a.name:30} → {a.skill.name} ({a.kind})" for a in await vocabulary.aliases(db))
+        if args.skills_command == "synonym":
+            if args.remove:
+                await vocabulary.remove_synonym(db, None, args.name)
+                return f"{args.name} is no longer another name of a skill"
+            if not args.skill:
+                raise CommandError("say which skill the synonym names: skiller skills synonym NAME SKILL")
+            await vocabulary.add_synonym(db, None, args.name, args.skill)
+            return f"{args.name} now means {args.skill}"
+        target = await vocabulary.merge(db, None, args.source, args.target)
+        return f"{args.source} is merged into {target.name}"
+
+    print(_with_database(config, work, one_transaction=args.skills_command != "synonyms"))
+
+
 def cmd_set_password(args) -> None:
     from .services import accounts
 
@@ -460,6 +482,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("role", choices=("member", "moderator", "admin"))
     p.add_argument("--reason", default="")
     p.set_defaults(func=cmd_users)
+
+    skills_parser = commands.add_parser("skills", help="the skill vocabulary: synonyms and merges")
+    skills_commands = skills_parser.add_subparsers(dest="skills_command", required=True, metavar="ACTION")
+    skills_commands.add_parser("synonyms", help="list the other names of skills").set_defaults(func=cmd_skills)
+    p = skills_commands.add_parser("synonym", help="make NAME another name of SKILL (--remove to undo)")
+    p.add_argument("name")
+    p.add_argument("skill", nargs="?")
+    p.add_argument("--remove", action="store_true")
+    p.set_defaults(func=cmd_skills)
+    p = skills_commands.add_parser("merge", help="fold SOURCE into TARGET (members, endorsements, questions, follows)")
+    p.add_argument("source")
+    p.add_argument("target")
+    p.set_defaults(func=cmd_skills)
 
     p = commands.add_parser("export", help="write the whole instance's data as one zip (a folder per member)")
     p.add_argument("--to", required=True, metavar="FILE", help="the zip file to write")

@@ -127,6 +127,13 @@ class Config:
     # Finished federation work (deliveries done or given up, activities applied) is kept this long for the
     # administration pages, then removed by the workers.
     retention_days: int = 14
+    # The skill directory: how often the workers bring the published one up to date with members' profiles
+    # (seconds), and read the partners' directories for what changed (minutes).
+    directory_refresh_seconds: int = 60
+    directory_sync_minutes: int = 60
+    # Questions a member may put to particular people in a day (asked from a profile, or invitations to answer):
+    # each one notifies someone, so a burst is refused with a clear message.
+    answer_requests_per_day: int = 20
     # Behind a reverse proxy (nginx), the client address is the last one it appended to X-Forwarded-For.
     trust_forwarded_for: bool = False
     # One JSON line per request; off by default because nginx already keeps an access log in production.
@@ -201,6 +208,8 @@ def _validate(cfg: Config) -> None:
         raise ConfigError("login_attempts and login_window_seconds must be positive")
     if cfg.inbox_rate_per_domain < 0:
         raise ConfigError(f"inbox_rate_per_domain: expected 0 (no limit) or more, got {cfg.inbox_rate_per_domain}")
+    if cfg.directory_refresh_seconds < 1 or cfg.directory_sync_minutes < 1:
+        raise ConfigError("directory_refresh_seconds and directory_sync_minutes: expected at least 1")
     if cfg.retention_days < 1:
         raise ConfigError(f"retention_days: expected at least 1, got {cfg.retention_days}")
     _validate_oidc(cfg)

@@ -98,10 +98,12 @@ def render_inline_markdown(source: str, local_prefix: str = "") -> str:
     return clean_html(_markdown.renderInline(source), local_prefix)
 
 
+# Tags that separate words (blocks, line breaks, cells); any other tag sits inside a word ("@<span>claire</span>").
+_BREAK = re.compile(r"</?(?:p|br|div|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|hr)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 
 
 def plain_text(html: str) -> str:
-    """The text of stored (already sanitized) HTML: tags become spaces, entities characters. For search terms,
-    excerpts and summaries, never for display as HTML."""
-    return html_lib.unescape(_TAG.sub(" ", html))
+    """The text of stored (already sanitized) HTML: blocks and breaks become spaces, other tags nothing, entities
+    characters. For search terms, excerpts and summaries, never for display as HTML."""
+    return html_lib.unescape(_TAG.sub("", _BREAK.sub(" ", html)))

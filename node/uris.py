@@ -55,6 +55,10 @@ def key_id(base_url: str, username: str) -> str:
     return actor_id(base_url, username) + "#main-key"
 
 
+def skill_directory_id(base_url: str) -> str:
+    return absolute(base_url, "/directory")
+
+
 def instance_actor_id(base_url: str) -> str:
     return absolute(base_url, "/actor")
 

@@ -10,7 +10,7 @@ import asyncio
 import logging
 
 from . import mailer
-from .federation import claims, deliveries, housekeeping, inbox_queue, media, wakeups
+from .federation import claims, deliveries, directory, directory_sync, housekeeping, inbox_queue, media, wakeups
 from .federation.context import Federation
 from .services import digests
 
@@ -56,6 +56,14 @@ async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
         await housekeeping.purge_finished(fed)
         await asyncio.sleep(PURGE_EVERY)
 
+    async def publish_directory() -> None:
+        await directory.refresh(fed)
+        await asyncio.sleep(fed.config.directory_refresh_seconds)
+
+    async def read_partners() -> None:
+        await directory_sync.sync_all(fed)
+        await asyncio.sleep(fed.config.directory_sync_minutes * 60)
+
     loops = [
         asyncio.create_task(_forever(name, work, idle_sleep))
         for name, work in (
@@ -65,6 +73,8 @@ async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
             ("mail", lambda: mailer.run(fed, idle_sleep)),
             ("digest", lambda: digests.digest_round(fed.db, fed.config, DIGEST_EVERY)),
             ("housekeeping", purge),
+            ("directory", publish_directory),
+            ("partners", read_partners),
         )
     ]
     if not fed.db.is_sqlite:  # other processes' work wakes these loops too (see federation/wakeups.py)

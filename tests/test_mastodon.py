@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from activitypub.keys import generate_key_pair, load_private_key
 from activitypub.signatures import sign_headers
-from node.models import Answer, InboxItem, Member, MemberFollow, Notification
+from node.models import Answer, InboxItem, Member, MemberFollow, Notification, Question
 from node.services import answers, questions
 
 from .support import free_port, make_member, serve_on_loopback
@@ -305,3 +305,34 @@ async def test_a_forwarded_reply_is_believed_only_as_its_authors_server_serves_i
         assert author.actor_url == dave and answer.ap_id == note["id"]
     finally:
         await runner.cleanup()
+
+
+@pytest.mark.parametrize("reply", [True, False], ids=["reply", "new-post"])
+async def test_a_direct_message_notifies_the_member_it_names_and_is_never_published(world, reply):
+    """Mastodon's "mentioned people only" visibility: no answer, no post here; Claire reads it in a notification."""
+    node, mastodon = world
+    claire = await make_member(node.db, "claire")
+    question = await questions.ask(
+        node.db,
+        claire,
+        title="Which glue for outdoor oak?",
+        body="A garden bench, rain and sun all year.",
+        tags="menuiserie",
+        base_url=node.base,
+    )
+    mastodon.replacements["/questions/42"] = f"/questions/{question.id}"
+    direct = mastodon.load("create_note_reply.json")
+    for document in (direct, direct["object"]):
+        document["to"], document["cc"] = [f"{node.base}/users/claire"], []
+    if not reply:
+        del direct["object"]["inReplyTo"]
+    assert await mastodon.post(f"{node.base}/inbox", direct) == 202
+    await drain([node])
+    assert await count(node.db, Answer) == 0
+    assert await count(node.db, Question) == 1  # only Claire's own
+    async with node.db.read() as session:
+        message = await session.scalar(select(Notification).where(Notification.member_id == claire.id))
+    assert message.kind == "message" and message.url == direct["object"]["url"]
+    assert message.excerpt.startswith("@claire Mark the shoulders") and "<" not in message.excerpt
+    page = await (await aiohttp.ClientSession().get(f"{node.base}/questions/{question.id}")).text()
+    assert "marking gauge" not in page

@@ -257,7 +257,11 @@ async def nodeinfo(fed: Federation) -> dict:
             active_halfyear=0,
             local_posts=0,
             open_registrations=False,
-            metadata={"nodeName": site.name, "private": True},
+            metadata={
+                "nodeName": site.name,
+                "private": True,
+                "skillDirectory": uris.skill_directory_id(fed.base_url),
+            },
         )
         document["usage"] = {"users": {}}
         return document
@@ -276,6 +280,7 @@ async def nodeinfo(fed: Federation) -> dict:
             "defaultLanguage": site.default_language,
             "contact": site.contact,
             "rules": site.rules,
+            "skillDirectory": uris.skill_directory_id(fed.base_url),
         },
     )
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from activitypub.as2 import as_list, first_type, id_of, types_of
+from activitypub.as2 import as_list, first_type, id_of, is_public, types_of
 from activitypub.client import Gone, HTTPStatusError, RefusedHost
 from activitypub.inbox import InboxError, read_signed_activity
 from activitypub.origins import authority_of, same_origin
@@ -23,7 +23,8 @@ from activitypub.safe_json import cap_lists
 
 from ..db import insert_ignoring_duplicates
 from ..models import Answer, Comment, DomainPolicy, Member, MemberFollow, Question, Report, Tombstone, utcnow
-from ..services import answers, comments, follows, questions, reports, skills, users_admin, votes
+from ..sanitize import clean_html, plain_text
+from ..services import answers, comments, follows, notifications, questions, reports, skills, users_admin, votes
 from ..services.errors import ServiceError
 from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, public_key_for
 from .context import Federation
@@ -324,6 +325,10 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
     content = obj.get("content") if isinstance(obj.get("content"), str) else ""
     parent = await find_post(fed, id_of(obj.get("inReplyTo")))
     base, mentions = fed.base_url, _mention_hrefs(obj)
+    if not is_public(obj) and not shared_by_followed:
+        # A direct or followers-only post is for the people it names, not for this public site.
+        await _private_message(fed, signer, obj, parent, mentions, content)
+        return
     try:
         if isinstance(parent, Question):
             await answers.post_answer(
@@ -375,6 +380,21 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
         # be retried or recorded with its reason, never an item marked done that left nothing behind.
         if await find_post(fed, object_id) is None:
             raise
+
+
+async def _private_message(fed: Federation, signer: Member, obj: dict, parent, mentions: list[str], html: str) -> None:
+    """Notify the local members a non-public post names (and the author of what it answers), with its text."""
+    recipients = [member.id for href in mentions if (member := await find_local_member(fed, href)) is not None]
+    if parent is not None:
+        async with fed.db.read() as session:
+            author = await session.get(Member, parent.author_id)
+        if author is not None and author.local:
+            recipients.append(author.id)
+    if not recipients:
+        raise Ignored("a post that is not public, for nobody here")
+    url = obj.get("url") if isinstance(obj.get("url"), str) and same_origin(obj["url"], obj["id"]) else obj["id"]
+    text = " ".join(plain_text(clean_html(html)).split())
+    await notifications.private_message(fed.db, signer, recipients, text, url)
 
 
 async def _mentions_someone_here(fed: Federation, obj: dict) -> bool:

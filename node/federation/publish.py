@@ -324,6 +324,18 @@ async def _profile_updated(fed: Federation, session, actor: Member, data: dict) 
     await enqueue(session, to_as2.with_context(message), actor.id, await follower_inboxes(session, actor))
 
 
+async def _answer_invited(fed: Federation, session, actor: Member, data: dict) -> None:
+    """Someone elsewhere invited to answer: a Note from the inviter to them alone, which their server shows as a
+    mention."""
+    invitee = await session.get(Member, data["member_id"])
+    question = await session.get(Question, data["question_id"])
+    if invitee is None or invitee.local or question is None:
+        return
+    note_id = uris.activity_id(fed.base_url, "invitation", f"{question.id}-{invitee.id}")
+    note = to_as2.invitation_note(fed.base_url, note_id, actor, invitee, question)
+    await enqueue(session, _wrap(fed, "Create", actor, note, "create"), actor.id, [inbox_of(invitee)])
+
+
 PUBLISHERS = {
     "profile_updated": _profile_updated,
     "endorsement_set": _endorsement_set,
@@ -341,4 +353,5 @@ PUBLISHERS = {
     "follow_requested": _follow_requested,
     "follow_undone": _follow_undone,
     "follow_answered": _follow_answered,
+    "answer_invited": _answer_invited,
 }

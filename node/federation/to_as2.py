@@ -9,12 +9,15 @@ from activitypub.as2 import AS_PUBLIC, default_context, format_datetime, hashtag
 from activitypub.collections import ordered_collection, ordered_collection_page
 
 from .. import uris
-from ..models import Answer, Comment, Member, Question, Skill
+from ..models import Answer, Comment, Member, Question, Skill, utcnow
 from ..sanitize import plain_text
 from ..services.skills import SkillView
 
 SKILLER_NS = "https://skiller-node.org/ns#"
-# Our own terms; Mastodon and Lemmy ignore them, Skiller peers read them.
+# Every term we send that AS2 and security v1 do not define is declared here, inline in each document: JSON-LD
+# processors (Fedify's among them) drop undeclared terms, and nobody has to fetch anything to read ours. The
+# namespace IRI is a name, the same on every instance, so a Skill means one thing wherever it comes from; the
+# same context is served at /ns (FEDERATION.md). Mastodon and Lemmy ignore our terms, Skiller peers read them.
 CONTEXT = default_context(
     {
         "skiller": SKILLER_NS,
@@ -23,6 +26,11 @@ CONTEXT = default_context(
         "level": "skiller:level",
         "years": "skiller:years",
         "endorsements": "skiller:endorsements",
+        "acceptedAnswers": "skiller:acceptedAnswers",
+        "recentAnswers": "skiller:recentAnswers",
+        "trade": "skiller:trade",
+        "organization": "skiller:organization",
+        "skillDirectory": {"@id": "skiller:skillDirectory", "@type": "@id"},
     }
 )
 LEVEL_NAMES = {1: "beginner", 2: "intermediate", 3: "advanced", 4: "expert"}
@@ -113,6 +121,7 @@ def instance_actor(base: str, name: str, public_key_pem: str) -> dict:
         "outbox": actor + "/outbox",
         "url": base + "/",
         "endpoints": {"sharedInbox": uris.absolute(base, "/inbox")},
+        "skillDirectory": uris.skill_directory_id(base),
         "manuallyApprovesFollowers": True,
         "publicKey": {"id": actor + "#main-key", "owner": actor, "publicKeyPem": public_key_pem},
     }
@@ -226,6 +235,27 @@ def comment_note(
         "sensitive": False,
         "tag": _mention_tags(base, mentioned),
         **_audience(base, author, [actor_url(base, parent_author)] + [actor_url(base, m) for m in mentioned]),
+    }
+
+
+def invitation_note(base: str, note_id: str, inviter: Member, invitee: Member, question: Question) -> dict:
+    """An invitation to answer, for someone elsewhere: a Note to them alone, mentioning them (their server
+    notifies them) and linking to the question."""
+    qid = object_url(base, "question", question)
+    href = invitee.profile_url or actor_url(base, invitee)
+    return {
+        "id": note_id,
+        "type": "Note",
+        "attributedTo": actor_url(base, inviter),
+        "content": f'<p><span class="h-card"><a href="{html.escape(href)}" class="u-url mention">@<span>'
+        f"{html.escape(invitee.username)}</span></a></span> {html.escape(inviter.name)} invites you to answer "
+        f'<a href="{html.escape(qid)}">{html.escape(question.title)}</a></p>',
+        "context": qid,
+        "published": format_datetime(utcnow()),
+        "sensitive": False,
+        "tag": _mention_tags(base, [invitee]),
+        "to": [actor_url(base, invitee)],
+        "cc": [],
     }
 
 

@@ -12,6 +12,7 @@ from .accounts import (
     SsoIdentity,
 )
 from .base import metadata, utcnow
+from .experts import REQUEST_KINDS, AnswerRequest, DirectoryEntry, DirectoryListing, DirectorySkill
 from .federation import Delivery, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
 from .mail import MailMessage
 from .moderation import POLICY_ACTIONS, REPORT_TARGETS, AuditEntry, DomainPolicy, Report
@@ -19,6 +20,7 @@ from .qa import KINDS, Answer, Comment, Question, QuestionTag, Revision, Vote
 from .search import SearchDocument
 from .skills import LEVELS, Endorsement, MemberSkill, Skill
 from .social import NOTIFICATION_KINDS, MemberFollow, Notification, TagFollow
+from .vocabulary import ALIAS_KINDS, SkillAlias
 
 __all__ = [
     "metadata",
@@ -37,6 +39,13 @@ __all__ = [
     "Endorsement",
     "MemberSkill",
     "Skill",
+    "ALIAS_KINDS",
+    "SkillAlias",
+    "REQUEST_KINDS",
+    "AnswerRequest",
+    "DirectoryEntry",
+    "DirectoryListing",
+    "DirectorySkill",
     "KINDS",
     "Answer",
     "Comment",

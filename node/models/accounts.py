@@ -66,6 +66,8 @@ class Member(SQLModel, table=True):
     digest_sent_at: datetime | None = None
     # Two-factor authentication: the TOTP secret (base32; empty when off).
     totp_secret: str = Field(default="", max_length=64)
+    # Listed in the instance's skill directory: yes, no, or None for the administrator's default.
+    directory_listed: bool | None = None
 
     @property
     def handle(self) -> str:

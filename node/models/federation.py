@@ -96,6 +96,14 @@ class Instance(SQLModel, table=True):
     # Distinct days with failures since the last success: "unavailable" needs several of them.
     failure_days: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
+    # Its skill directory: whether the administrator chose to read it (or it is read as allow-listed), where
+    # it is, how far the last sync got (the newest `updated` seen) and what it brought.
+    directory_partner: bool = Field(default=False)
+    directory_url: str = Field(default="", max_length=500)
+    directory_cursor: str = Field(default="", max_length=40)
+    directory_synced_at: datetime | None = None
+    directory_entries: int = Field(default=0)
+    directory_error: str = Field(default="", max_length=300)
 
 
 class Tombstone(SQLModel, table=True):

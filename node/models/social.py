@@ -7,7 +7,18 @@ from sqlmodel import Field, SQLModel
 
 from .base import utcnow
 
-NOTIFICATION_KINDS = ("answer", "comment", "mention", "accepted", "endorsement", "follower", "invite_request")
+NOTIFICATION_KINDS = (
+    "answer",
+    "comment",
+    "mention",
+    "accepted",
+    "endorsement",
+    "follower",
+    "invite_request",
+    "asked",
+    "invited",
+    "message",
+)
 
 
 class MemberFollow(SQLModel, table=True):
@@ -42,5 +53,9 @@ class Notification(SQLModel, table=True):
     answer_id: int | None = Field(default=None, foreign_key="answer.id", ondelete="CASCADE")
     comment_id: int | None = Field(default=None, foreign_key="comment.id", ondelete="CASCADE")
     skill_id: int | None = Field(default=None, foreign_key="skill.id", ondelete="CASCADE")
+    # A message not meant for everyone (a post from elsewhere addressed to some people only): its text, plain,
+    # and where it lives. It is never published here.
+    excerpt: str = Field(default="", max_length=500)
+    url: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None

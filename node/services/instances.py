@@ -25,6 +25,11 @@ class KnownInstance:
     failure_days: int
     pending: int
     policy: str
+    # Its skill directory: chosen by the administrator as a partner, and how the last sync went.
+    directory_partner: bool = False
+    directory_synced_at: datetime | None = None
+    directory_entries: int = 0
+    directory_error: str = ""
 
     @property
     def state(self) -> str:
@@ -87,6 +92,10 @@ async def known_instances(
                 h.failure_days if h else 0,
                 pending.get(domain, 0),
                 policies.get(domain, ""),
+                h.directory_partner if h else False,
+                h.directory_synced_at if h else None,
+                h.directory_entries if h else 0,
+                h.directory_error if h else "",
             )
         )
     if query:

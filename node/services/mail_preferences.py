@@ -19,7 +19,7 @@ from ..models import Member, Setting
 from .errors import N_, InvalidInput, NotFound
 
 # Notification kinds that can be mailed, each on by default for a member whose address is verified.
-MAIL_KINDS = ("mention", "answer", "accepted", "endorsement")
+MAIL_KINDS = ("mention", "answer", "accepted", "endorsement", "asked", "invited")
 DIGEST_PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 DIGEST = "digest"  # what an unsubscribe link turns off, besides the MAIL_KINDS
 

@@ -17,7 +17,7 @@ from .mail_preferences import MAIL_KINDS, site_for_mail, unsubscribe_url, wants_
 TO_MAIL = "notifications_to_mail"  # session.info: this unit of work's notifications that may be mailed
 
 
-def notify(session, member_id: int, kind: str, actor_id: int | None, **refs: int | None) -> None:
+def notify(session, member_id: int, kind: str, actor_id: int | None, **refs: int | str | None) -> None:
     """Queue a notification in the caller's transaction; nobody is notified of their own action. Those of the
     mailed kinds are mailed too, in the same transaction, to members who want it (install_mail)."""
     if member_id is None or member_id == actor_id:
@@ -87,6 +87,14 @@ async def queue_notification_mails(session, config: Config) -> None:
             member_id=member.id,
             unsubscribe_url=unsubscribe_url(config.base_url, config.secret_key, member.id, n.kind),
         )
+
+
+async def private_message(db: Database, sender: Member, member_ids: list[int], text: str, url: str) -> None:
+    """A post from elsewhere that was not public, for the members it names: a notification each, with its text
+    and a link to where it lives. Nothing is published here."""
+    async with db.write() as session:
+        for member_id in dict.fromkeys(member_ids):
+            notify(session, member_id, "message", sender.id, excerpt=text[:500], url=url[:500])
 
 
 async def notify_staff(session, kind: str) -> list[Member]:

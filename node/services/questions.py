@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -68,11 +68,13 @@ async def ask(
     html: str | None = None,
     ap_id: str | None = None,
     mentions: Iterable[str] = (),
+    told_otherwise: Collection[int] = (),
 ) -> Question:
     """Post a question (or a discussion post); its tags are skills, created when new.
 
     A post received from another server comes as sanitized-on-the-way-in `html` with its `ap_id`, and
-    `mentions`: the actor URLs its Mention tags designate (its text is not read for @names)."""
+    `mentions`: the actor URLs its Mention tags designate (its text is not read for @names). Members in
+    `told_otherwise` get no mention notification: the caller tells them in its own words."""
     if kind not in KINDS:
         raise InvalidInput(N_("Unknown kind of post."), field="kind")
     if html is not None:
@@ -104,7 +106,7 @@ async def ask(
         session.add(
             Revision(question_id=question.id, editor_id=author.id, title=title, body_md=body, tags=" ".join(names))
         )
-        for member in (m for m in mentioned if m.local):  # others are told by their server
+        for member in (m for m in mentioned if m.local and m.id not in told_otherwise):  # others: by their server
             notify(session, member.id, "mention", author.id, question_id=question.id)
         await search.index_question(session, question)
         events.record(session, "question_created", question_id=question.id, actor_id=author.id)

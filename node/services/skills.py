@@ -9,35 +9,68 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 
 from ..db import Database, insert_ignoring_duplicates
-from ..models import LEVELS, Answer, Endorsement, Member, MemberSkill, Question, QuestionTag, Skill, utcnow
+from ..models import (
+    LEVELS,
+    Answer,
+    Endorsement,
+    Member,
+    MemberSkill,
+    Question,
+    QuestionTag,
+    Skill,
+    SkillAlias,
+    utcnow,
+)
 from . import events, reputation
 from .errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from .notifications import notify
 
 MAX_SKILLS = 50
-_SKILL_RE = re.compile(r"^[\w][\w+#.-]{0,48}[\w+#]?$")
+# A name starts with a letter or digit (or the dot of ".net") and ends with one (or + or #: "c++", "c#").
+_SKILL_RE = re.compile(r"^\.?\w(?:[\w+#.-]*[\w+#])?$")
+# Letters NFKD does not decompose, spelt as French and Nordic writers fold them.
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "ı": "i"})
 
 
 def normalize_skill(label: str) -> str:
-    """The tag form of a skill: lower case, NFKC, spaces become '-' ("Gestion de projet" → "gestion-de-projet")."""
-    text = unicodedata.normalize("NFKC", label).strip().lower().lstrip("#")
-    text = re.sub(r"\s+", "-", text)
+    """The matching form of a skill, also its tag and URL: case, accents and spacing folded.
+
+    "Gestion de projet" → "gestion-de-projet", "Sécurité" → "securite", "Ébénisterie" → "ebenisterie";
+    the signs that make a different skill stay: ".NET" → ".net", "C#" → "c#", "C++" → "c++".
+    """
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", label).strip().lstrip("#").casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c)).translate(_LIGATURES)
+    text = re.sub(r"[\s_]+", "-", unicodedata.normalize("NFC", text))
+    text = re.sub(r"-{2,}", "-", text).strip("-")
     if not text or len(text) > 50 or not _SKILL_RE.match(text):
         raise InvalidInput(N_("A skill or tag has 1 to 50 letters, digits, or + # . - characters."), field="skill")
     return text
 
 
-async def get_or_create_skill(session, label: str) -> Skill:
+def display_label(label: str) -> str:
+    """A skill as its first writer spelt it, spacing tidied."""
+    return re.sub(r"\s+", " ", label.strip().lstrip("#"))[:50]
+
+
+async def find_skill(session, label: str) -> Skill | None:
+    """The skill a name stands for: any spelling of it, a synonym, or the name of a skill merged into it."""
     name = normalize_skill(label)
     skill = await session.scalar(select(Skill).where(Skill.name == name))
     if skill is None:
+        skill = await session.scalar(
+            select(Skill).join(SkillAlias, SkillAlias.skill_id == Skill.id).where(SkillAlias.name == name)
+        )
+    return skill
+
+
+async def get_or_create_skill(session, label: str) -> Skill:
+    skill = await find_skill(session, label)
+    if skill is None:
         # Two members may bring the same new tag at once: the second insert is a no-op, and both read it.
         await insert_ignoring_duplicates(
-            session,
-            Skill,
-            [{"name": name, "label": re.sub(r"\s+", " ", label.strip().lstrip("#"))[:50], "created_at": utcnow()}],
+            session, Skill, [{"name": normalize_skill(label), "label": display_label(label), "created_at": utcnow()}]
         )
-        skill = await session.scalar(select(Skill).where(Skill.name == name))
+        skill = await session.scalar(select(Skill).where(Skill.name == normalize_skill(label)))
     return skill
 
 
@@ -188,8 +221,12 @@ async def skills_in(session, member_id: int, viewer_id: int | None = None) -> li
 
 
 async def get_skill(db: Database, name: str) -> Skill:
-    async with db.read() as session:
-        skill = await session.scalar(select(Skill).where(Skill.name == name))
+    """The skill any spelling, synonym or former name stands for (callers redirect when `name` differs)."""
+    try:
+        async with db.read() as session:
+            skill = await find_skill(session, name)
+    except InvalidInput:
+        skill = None
     if skill is None:
         raise NotFound(N_("No skill is called {skill}."), skill=name)
     return skill

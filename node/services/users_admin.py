@@ -6,7 +6,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from ..db import Database
 from ..models import ROLES, Answer, Comment, Member, MemberFollow, Question, SearchDocument, TagFollow, utcnow
-from . import audit, events, reputation, sessions
+from . import audit, directory, events, reputation, sessions
 from .errors import N_, Forbidden, InvalidInput, NotFound
 
 
@@ -50,8 +50,9 @@ async def set_suspended(db: Database, actor: Member | None, handle: str, suspend
             raise Forbidden(N_("You cannot suspend yourself."))
         member.suspended = suspended
         session.add(member)
-        if suspended:  # signed out at once, not when their cookie expires
+        if suspended:  # signed out at once, not when their cookie expires, and out of the skill directory
             await sessions.end_all_in(session, member.id)
+            await directory.withdraw(session, member.id)
         audit.record(session, actor, "users.suspend" if suspended else "users.unsuspend", member.handle, reason)
         return member
 
@@ -118,6 +119,7 @@ async def delete_account(
             # Answer counts, accepted answers and the reputation others earned from these posts follow them.
             await reputation.recount(session)
         events.record(session, "account_deleted", actor_id=member.id)
+        await directory.withdraw(session, member.id)
         await session.execute(delete(TagFollow).where(TagFollow.member_id == member.id))
         await session.execute(delete(MemberFollow).where(MemberFollow.follower_id == member.id))
         for name in (

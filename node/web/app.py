@@ -19,7 +19,8 @@ from .keys import CONFIG, DB, FEDERATION, SECURITY_HEADERS, TEMPLATES, VIEWS
 from .middleware import context_middleware, csrf_middleware, error_middleware, observe_middleware
 from .render import create_environment
 from .security import security_headers
-from .views import accounts, admin, directory, federation, moderation, profiles, questions, social, sso
+from .views import accounts, admin, directory, federation, moderation, profiles, questions, requests, social, sso
+from .views import context as context_views
 from .views import lifecycle as lifecycle_views
 from .views import recovery as recovery_views
 from .views import two_factor as two_factor_views
@@ -86,9 +87,10 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     app.cleanup_ctx.append(count_views)
     app.cleanup_ctx.append(federate)
     sso.add_provider_client(app)
-    for module in (federation, directory, accounts, profiles, questions, social, admin, moderation, sso):
+    for module in (federation, directory, accounts, profiles, questions, requests, social, admin, moderation, sso):
         app.router.add_routes(module.routes)
     app.router.add_routes(lifecycle_views.routes)
+    app.router.add_routes(context_views.routes)
     federation.add_discovery_routes(app)
     app.router.add_routes(recovery_views.routes)
     app.router.add_routes(two_factor_views.routes)

@@ -54,6 +54,10 @@ async def observe_middleware(request: web.Request, handler):
         # pages), and they take thousands of requests a second: straight to the view.
         handler = request.match_info.handler
         headers = (NOSNIFF,)  # no browser renders their answers
+    elif request.path == "/ns":
+        # The JSON-LD context is the same for everyone and holds no member data: no session cookie (caches could
+        # not share it) and no private-mode gate.
+        handler = request.match_info.handler
     try:
         response = await handler(request)
         status = response.status
@@ -124,10 +128,11 @@ async def context_middleware(request: web.Request, handler):
 
 # Private mode: what visitors and other servers may still reach. Pages to get in (log in, sign up with an
 # invitation, ask for one, reset a password, unsubscribe, single sign-on), static files, health and metrics, the
-# instance actor (its key verifies our signed requests). Everything else needs a member, or for AS2 documents an
-# allow-listed server's signed GET.
+# instance actor (its key verifies our signed requests), the JSON-LD context (vocabulary, no member data; it skips
+# this gate anyway, see observe_middleware). Everything else needs a member, or for AS2 documents an allow-listed
+# server's signed GET.
 PRIVATE_OPEN_PATHS = frozenset(
-    ("/login", "/logout", "/request-invitation", "/language", "/healthz", "/metrics", "/actor")
+    ("/login", "/logout", "/request-invitation", "/language", "/healthz", "/metrics", "/actor", "/ns")
 )
 PRIVATE_OPEN_PREFIXES = ("/static/", "/password/", "/unsubscribe/", "/login/")
 # Routes that answer AS2 (or discovery JSON) only, and routes that answer AS2 to an AS2 Accept header.
@@ -141,6 +146,8 @@ AS2_ROUTES = frozenset(
         "/.well-known/host-meta",
         "/.well-known/nodeinfo",
         "/nodeinfo/2.1",
+        "/directory",
+        "/actor/outbox",
     )
 )
 AS2_OR_HTML_ROUTES = frozenset(("/users/{username}", "/questions/{id}", "/answers/{id}", "/comments/{id}"))

@@ -9,7 +9,17 @@ from aiohttp_session import get_session, new_session
 
 from ... import i18n
 from ...config import LANGUAGES
-from ...services import accounts, email_verification, follows, invitations, mail_preferences, sessions, sso, two_factor
+from ...services import (
+    accounts,
+    directory,
+    email_verification,
+    follows,
+    invitations,
+    mail_preferences,
+    sessions,
+    sso,
+    two_factor,
+)
 from ...services.errors import N_, ServiceError
 from ...services.mail import MailSite
 from ..forms import integer, path_id, text
@@ -245,6 +255,8 @@ async def _settings_context(request: web.Request, member, **values) -> dict:
         "browsers": await sessions.sessions_of(request.app[DB], member.id, token),
         "mail_prefs": mail_preferences.preferences(member),
         "digest": member.digest,
+        "directory_choice": {True: "yes", False: "no", None: ""}[member.directory_listed],
+        "directory_default": (await directory.settings(request.app[DB])).default_listed,
         **values,
     }
 
@@ -285,6 +297,17 @@ async def resend_verification(request: web.Request) -> web.Response:
         return form_error(request, "settings.html", exc, await _settings_context(request, member))
     await flash(request, i18n.gettext(N_("A confirmation link is on its way to %(email)s.")) % {"email": member.email})
     raise web.HTTPSeeOther("/settings")
+
+
+@routes.post("/settings/directory")
+async def update_directory_listing(request: web.Request) -> web.Response:
+    member = require_member(request)
+    choice = (await request.post()).get("listed", "")
+    if choice not in ("", "yes", "no"):
+        raise web.HTTPBadRequest(text="listed: yes, no or empty")
+    await directory.set_listed(request.app[DB], member.id, {"yes": True, "no": False, "": None}[str(choice)])
+    await flash(request, i18n.gettext(N_("Directory listing saved.")))
+    raise web.HTTPSeeOther("/settings#directory")
 
 
 @routes.post("/settings/mail")

@@ -6,11 +6,21 @@ from aiohttp import web
 
 from ... import i18n
 from ...config import LANGUAGES, REGISTRATION_MODES
+from ...federation import directory_sync
 from ...jobs import DELIVERIES
-from ...services import audit, federation_policy, instance_settings, instances, queue_admin, users_admin
+from ...services import (
+    audit,
+    directory,
+    federation_policy,
+    instance_settings,
+    instances,
+    queue_admin,
+    users_admin,
+    vocabulary,
+)
 from ...services.errors import N_, ServiceError
 from ..forms import page_number, text
-from ..keys import DB, SITE
+from ..keys import DB, FEDERATION, SITE
 from ..middleware import flash, require_admin
 from ..render import form_error, render
 
@@ -107,16 +117,63 @@ async def export_policies(request: web.Request) -> web.Response:
     )
 
 
+async def _instances_context(request: web.Request, **extra) -> dict:
+    query, state, sort = (request.query.get(k, "")[:100] for k in ("q", "state", "sort"))
+    return {
+        "instances": await instances.known_instances(request.app[DB], query=query, state=state, sort=sort or "domain"),
+        "q": query,
+        "state": state,
+        "sort": sort or "domain",
+        "sorts": list(instances.SORTS),
+        "directory": await directory.settings(request.app[DB]),
+        "partners": set(await directory_sync.partners(request.app[FEDERATION])),
+        **extra,
+    }
+
+
 @routes.get("/admin/instances")
 async def instances_page(request: web.Request) -> web.Response:
     require_admin(request)
-    query, state, sort = (request.query.get(k, "")[:100] for k in ("q", "state", "sort"))
-    found = await instances.known_instances(request.app[DB], query=query, state=state, sort=sort or "domain")
-    return render(
-        request,
-        "admin/instances.html",
-        {"instances": found, "q": query, "state": state, "sort": sort or "domain", "sorts": list(instances.SORTS)},
-    )
+    return render(request, "admin/instances.html", await _instances_context(request))
+
+
+@routes.post("/admin/directory")
+async def directory_settings(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    form = await request.post()
+    try:
+        await directory.save_settings(
+            request.app[DB], admin, form.get("default_listed") == "on", text(form, "partners", 20)
+        )
+    except ServiceError as exc:
+        return form_error(request, "admin/instances.html", exc, await _instances_context(request))
+    await flash(request, i18n.gettext(N_("Directory settings saved.")))
+    raise web.HTTPSeeOther("/admin/instances")
+
+
+@routes.post("/admin/directory/partners")
+async def add_partner(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    try:
+        await directory.set_partner(request.app[DB], admin, text(await request.post(), "domain", 255), True)
+    except ServiceError as exc:
+        return form_error(request, "admin/instances.html", exc, await _instances_context(request))
+    await flash(request, i18n.gettext(N_("Partner added.")))
+    raise web.HTTPSeeOther("/admin/instances")
+
+
+@routes.post("/admin/instances/{domain}/directory/{action}")
+async def partner_action(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    domain, action = request.match_info["domain"], request.match_info["action"]
+    if action in ("read", "stop"):
+        await directory.set_partner(request.app[DB], admin, domain, action == "read")
+    elif action == "sync":
+        changed = await directory_sync.sync(request.app[FEDERATION], domain, full=True)
+        await flash(request, i18n.gettext(N_("Directory read again: {n} entries changed.")).format(n=changed))
+    else:
+        raise web.HTTPNotFound()
+    raise web.HTTPSeeOther("/admin/instances")
 
 
 @routes.get("/admin/queue")
@@ -172,6 +229,42 @@ async def user_action(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     await actions[action]()
     raise web.HTTPSeeOther("/admin/users")
+
+
+async def _skills_context(request: web.Request, **extra) -> dict:
+    return {"aliases": await vocabulary.aliases(request.app[DB]), **extra}
+
+
+@routes.get("/admin/skills")
+async def skills_page(request: web.Request) -> web.Response:
+    require_admin(request)
+    return render(request, "admin/skills.html", await _skills_context(request))
+
+
+@routes.post("/admin/skills/synonyms")
+@routes.post("/admin/skills/synonyms/remove")
+@routes.post("/admin/skills/merge")
+async def skills_action(request: web.Request) -> web.Response:
+    admin = require_admin(request)
+    form = await request.post()
+    values = {name: text(form, name, 100) for name in ("synonym", "skill", "source", "target", "reason")}
+    db = request.app[DB]
+    try:
+        if request.path.endswith("/merge"):
+            target = await vocabulary.merge(db, admin, values["source"], values["target"], values["reason"])
+            message = i18n.gettext(N_("{source} is merged into {target}.")).format(
+                source=values["source"], target=target.label
+            )
+        elif request.path.endswith("/remove"):
+            await vocabulary.remove_synonym(db, admin, values["synonym"])
+            message = i18n.gettext(N_("Synonym removed."))
+        else:
+            await vocabulary.add_synonym(db, admin, values["synonym"], values["skill"])
+            message = i18n.gettext(N_("Synonym added."))
+    except ServiceError as exc:
+        return form_error(request, "admin/skills.html", exc, await _skills_context(request, form=values))
+    await flash(request, message)
+    raise web.HTTPSeeOther("/admin/skills")
 
 
 @routes.get("/admin/audit")

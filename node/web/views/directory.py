@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ... import uris
 from ...services import federation_policy, follows, profiles, questions, skills
 from ...services.errors import ServiceError
 from ..forms import page_number
@@ -68,7 +69,7 @@ async def members_page(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()[:100]
     if skill:
         try:
-            skill = skills.normalize_skill(skill)
+            skill = (await skills.get_skill(db, skill)).name
         except ServiceError:
             skill = ""
     members, total = await profiles.directory(
@@ -98,6 +99,11 @@ async def tags_page(request: web.Request) -> web.Response:
 async def tag_page(request: web.Request) -> web.Response:
     db = request.app[DB]
     skill = await skills.get_skill(db, request.match_info["skill"])
+    if skill.name != request.match_info["skill"]:
+        # Another spelling, a synonym or a merged skill's name: one address per skill.
+        raise web.HTTPMovedPermanently(
+            uris.tag(skill.name) + (f"?{request.query_string}" if request.query_string else "")
+        )
     page = page_number(request.query)
     tab = request.query.get("tab", "newest")
     tab = tab if tab in ("newest", "active", "unanswered", "votes") else "newest"

@@ -9,7 +9,8 @@ from activitypub.media_types import ACTIVITY_JSON, wants_as2
 from activitypub.nodeinfo import nodeinfo_links
 from webfinger.server import host_meta_handler, webfinger_handler
 
-from ...federation import documents, inbound
+from ... import uris
+from ...federation import directory, documents, inbound, to_as2
 from ...observability import health
 from ...services.errors import ServiceError
 from ..keys import FEDERATION
@@ -58,6 +59,23 @@ async def metrics(request: web.Request) -> web.Response:
 @routes.get("/actor")
 async def instance_actor(request: web.Request) -> web.Response:
     return as2_response(await documents.application_actor(request.app[FEDERATION]))
+
+
+@routes.get("/actor/outbox")
+async def instance_outbox(request: web.Request) -> web.Response:
+    """The instance actor posts nothing: its outbox is empty, but there (servers check that it answers)."""
+    fed = request.app[FEDERATION]
+    return as2_response(to_as2.collection(uris.instance_actor_id(fed.base_url) + "/outbox", 0, None, [], 20))
+
+
+@routes.get("/directory")
+async def skill_directory(request: web.Request) -> web.Response:
+    """The skill directory (AS2 only): the collection, or a page with `?page=`; `?since=` for what changed."""
+    since = request.query.get("since", "")
+    if since and directory.instant(since) is None:
+        return web.json_response({"error": "since: expected an RFC 3339 instant"}, status=400)
+    page = request.query.get("page")
+    return as2_response(await directory.collection(request.app[FEDERATION], since, page))
 
 
 def _page(request: web.Request) -> int | None:

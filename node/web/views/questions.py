@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from ... import i18n
 from ...federation import documents
 from ...federation.documents import Gone
-from ...services import accounts, answers, comments, lifecycle, questions, votes
+from ...services import accounts, answer_requests, answers, comments, lifecycle, questions, votes
 from ...services.errors import N_, ServiceError
 from ..forms import page_number, path_id, text
 from ..keys import CONFIG, DB, FEDERATION, MEMBER, VIEWS
@@ -61,7 +63,7 @@ async def ask_form(request: web.Request) -> web.Response:
 async def ask(request: web.Request) -> web.Response:
     member = require_member(request)
     form = await request.post()
-    values = {
+    values: dict[str, Any] = {
         "title": text(form, "title", 1000),
         "body": text(form, "body", 100_000),
         "tags": text(form, "tags", 1000),
@@ -91,7 +93,18 @@ async def question_page(request: web.Request) -> web.Response:
     viewer = request.get(MEMBER)
     if context["q"].deleted_at is None and (viewer is None or viewer.id != context["q"].author_id):
         request.app[VIEWS].count(question_id)
+    if context["q"].deleted_at is None:
+        context.update(await _answer_requests_context(request, context["q"]))
     return render(request, "question.html", context, status=410 if context["q"].deleted_at else 200)
+
+
+async def _answer_requests_context(request: web.Request, question) -> dict:
+    """Who was asked to answer; for a signed-in member, the people they might invite."""
+    db, viewer = request.app[DB], request.get(MEMBER)
+    return {
+        "answer_requests": await answer_requests.requests_on(db, question.id),
+        "suggested": await answer_requests.suggested_experts(db, question, viewer.id) if viewer else [],
+    }
 
 
 async def _show_deleted_authors(request: web.Request, page) -> None:

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from ... import uris
 from ...federation import actors
-from ...services import accounts, follows, notifications, search, skills
+from ...services import accounts, experts, follows, notifications, search, skills
 from ...services.errors import ServiceError
 from ..forms import page_number, text
 from ..keys import DB, FEDERATION, MEMBER, UNREAD
@@ -60,7 +60,7 @@ async def follow_tag(request: web.Request) -> web.Response:
     skill = await skills.get_skill(db, request.match_info["skill"])
     action = follows.follow_tag if request.path.endswith("/follow") else follows.unfollow_tag
     await action(db, member, skill)
-    raise web.HTTPSeeOther(f"/tags/{skill.name}")
+    raise web.HTTPSeeOther(uris.tag(skill.name))
 
 
 @routes.get("/notifications")
@@ -82,6 +82,11 @@ async def search_page(request: web.Request) -> web.Response:
     answered = answered if answered in ("yes", "no") else ""
     page = page_number(request.query)
     viewer = request.get(MEMBER)
+    if tag:
+        try:
+            tag = (await skills.get_skill(request.app[DB], tag)).name
+        except ServiceError:
+            pass  # no such skill: the search finds nothing tagged with it
     hits, total = await search.search(
         request.app[DB],
         query,
@@ -100,18 +105,20 @@ async def search_page(request: web.Request) -> web.Response:
 
 @routes.get("/experts")
 async def experts_page(request: web.Request) -> web.Response:
+    """People who know a skill, here and across the federation: `?q=` a skill or a sentence, `?skill=` a skill."""
     db = request.app[DB]
-    name = request.query.get("skill", "").strip()
-    context: dict = {
-        "skill_query": name[:50],
-        "experts": [],
-        "skill": None,
-        "popular": await skills.popular_skills(db, limit=30),
-    }
-    if name:
-        try:
-            context["skill"] = await skills.get_skill(db, skills.normalize_skill(name))
-            context["experts"] = await skills.experts(db, context["skill"], limit=50)
-        except ServiceError:
-            context["not_found"] = True
-    return render(request, "experts.html", context)
+    skill = request.query.get("skill", "").strip()[:50]
+    query = request.query.get("q", "").strip()[:200]
+    viewer = request.get(MEMBER)
+    found = None
+    if skill or query:
+        found = await experts.search_experts(
+            db,
+            query,
+            skill=skill,
+            page=page_number(request.query),
+            viewer_id=viewer.id if viewer else None,
+        )
+    # Suggestions for the empty form only: counting every member's skills costs more than a search.
+    popular = [] if found else await skills.popular_skills(db, limit=30)
+    return render(request, "experts.html", {"query": skill or query, "found": found, "popular": popular})
