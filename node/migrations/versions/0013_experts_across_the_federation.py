@@ -108,11 +108,10 @@ def downgrade() -> None:
     op.drop_table('directory_skill')
     op.drop_table('directory_entry')
     op.drop_table('directory_listing')
-    with op.batch_alter_table('instance') as batch_op:
-        for column in reversed(instance_columns()):
-            batch_op.drop_column(column.name)
-    with op.batch_alter_table('member') as batch_op:
-        batch_op.drop_column('directory_listed')
-    with op.batch_alter_table('notification') as batch_op:
-        batch_op.drop_column('url')
-        batch_op.drop_column('excerpt')
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): these columns carry no index or constraint, and rebuilding
+    # the member table would touch every table that refers to it.
+    for column in reversed(instance_columns()):
+        op.drop_column('instance', column.name)
+    op.drop_column('member', 'directory_listed')
+    op.drop_column('notification', 'url')
+    op.drop_column('notification', 'excerpt')
