@@ -10,7 +10,7 @@ Queries: skills drawn with a Zipf distribution (as people ask about a few skills
 them (accents, capitals), and sentences ("who knows … in Lyon", "qui connaît … à Paris"). Goal: node p95 < 50 ms.
 
 Then the directory sync figures (goal: a full sync of a 10,000-entry directory from a loopback partner < 10 s,
-a sync of 100 changes < 1 s): see measure_sync below.
+a sync of 100 changes < 1 s), from bench/directory_sync.py.
 
 Usage: .venv/bin/python bench/experts.py [--members 10000] [--entries 200000] [--queries 200]
                                          [--postgres postgresql://postgres@127.0.0.1:5432/postgres | --keep FILE]
@@ -365,10 +365,10 @@ def start(cmd: list[str], env: dict, cwd: Path) -> subprocess.Popen:
 
 
 async def measure_sync(args) -> None:
-    # ---- Directory sync figures --------------------------------------------------------------------------
-    # To be filled in with the partner sync: a full sync of a 10,000-entry directory from a loopback partner
-    # (goal < 10 s) and a sync of 100 changes (goal < 1 s), each printed with its goal and whether it is met.
-    print("sync: not measured yet")
+    """A partner's whole directory, then 100 of its changes, read by a node over loopback (bench/directory_sync.py)."""
+    from bench.directory_sync import measure, report
+
+    report(await measure(args.sync_entries, args.sync_changes))
 
 
 async def create_database(admin_url: str, name: str, drop: bool = False) -> str:
@@ -389,6 +389,8 @@ async def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--entries", type=int, default=200_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--sync-entries", type=int, default=10_000, help="entries of the partner directory synced")
+    parser.add_argument("--sync-changes", type=int, default=100, help="changes synced incrementally afterwards")
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL: bench there (database bench_experts)")
     parser.add_argument(
         "--keep", default="", help="an SQLite file: loaded once and kept, so that measuring again skips the load"

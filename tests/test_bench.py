@@ -31,7 +31,21 @@ SCALE_ARGS = ["--questions", "2000", "--rounds", "2", "--searches", "10", "--fee
             ["--seconds", "2", "--rounds", "1", "--questions", "200", "--inbox-rate", "400", "--get-rate", "20"],
         ),
         ("soak.py", ["--seconds", "5", "--questions", "100"]),
-        ("experts.py", ["--members", "200", "--entries", "2000", "--queries", "20"]),
+        (
+            "experts.py",
+            [
+                "--members",
+                "200",
+                "--entries",
+                "2000",
+                "--queries",
+                "20",
+                "--sync-entries",
+                "300",
+                "--sync-changes",
+                "10",
+            ],
+        ),
     ],
 )
 def test_benchmark_script_runs_and_prints_its_ratio(script, args):
