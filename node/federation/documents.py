@@ -32,14 +32,19 @@ PAGE_SIZE = 20
 
 
 async def _local_member(fed: Federation, username: str) -> Member:
-    async with fed.db.write() as session:  # write: an old account may get its key pair now
-        member = await session.scalar(
-            select(Member).where(
-                Member.username_key == username.lower(),
-                Member.domain == "",
-                Member.suspended.is_(False) | Member.deleted_at.is_not(None),
-            )
-        )
+    query = select(Member).where(
+        Member.username_key == username.lower(),
+        Member.domain == "",
+        Member.suspended.is_(False) | Member.deleted_at.is_not(None),
+    )
+    async with fed.db.read() as session:  # a read: actor GETs must not queue for the write lock
+        member = await session.scalar(query)
+    if member is None:
+        raise NotFound(N_("No member is called {username}."), username=username)
+    if member.private_key_pem:
+        return member
+    async with fed.db.write() as session:  # an account older than federation gets its key pair now
+        member = await session.scalar(query)
         if member is None:
             raise NotFound(N_("No member is called {username}."), username=username)
         return await ensure_member_keys(session, member)
