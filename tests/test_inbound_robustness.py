@@ -315,3 +315,40 @@ async def test_an_actor_whose_type_is_a_list_is_verified_and_its_reply_kept(worl
     async with node.db.read() as session:
         answer = await session.scalar(select(Answer).where(Answer.question_id == question.id))
     assert answer is not None and "Epoxy" in answer.body_html
+
+
+async def test_a_burst_of_one_new_senders_activities_reads_its_stored_key_once(database, config):
+    """Twenty requests signed by a key not yet in memory wait for one database read, not twenty."""
+    import asyncio
+
+    from sqlalchemy import event
+
+    from node.federation.actors import public_key_for
+    from node.federation.runtime import create_federation
+    from node.models import Member
+
+    key_id = "https://elsewhere.example/users/eve#main-key"
+    async with database.write() as session:
+        session.add(
+            Member(
+                username="eve",
+                username_key="eve",
+                domain="elsewhere.example",
+                local=False,
+                actor_url="https://elsewhere.example/users/eve",
+                key_id=key_id,
+                public_key_pem="PEM",
+            )
+        )
+    reads = []
+
+    def count_reads(conn, cursor, statement, parameters, context, executemany):
+        if "key_id" in statement and statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count_reads)
+    fed = create_federation(config, database)
+    found = await asyncio.gather(*(public_key_for(fed, key_id, False) for _ in range(20)))
+    event.remove(database.engine.sync_engine, "before_cursor_execute", count_reads)
+    assert found == [("https://elsewhere.example/users/eve", "PEM")] * 20
+    assert len(reads) == 1

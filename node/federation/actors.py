@@ -253,6 +253,17 @@ async def _fetch_key(fed: Federation, key_id: str) -> tuple[str, str] | None:
 
 
 async def _stored_key(fed: Federation, key_id: str) -> tuple[str, str] | None:
+    """The key as stored, read once for all the requests that ask while it is being read (a burst of a new
+    sender's activities would otherwise each query the database before the first answer fills the cache)."""
+    pending = fed.key_lookups.get(key_id)
+    if pending is None:
+        pending = asyncio.ensure_future(_read_stored_key(fed, key_id))
+        fed.key_lookups[key_id] = pending
+        pending.add_done_callback(lambda _: fed.key_lookups.pop(key_id, None))
+    return await asyncio.shield(pending)
+
+
+async def _read_stored_key(fed: Federation, key_id: str) -> tuple[str, str] | None:
     async with fed.db.read() as session:
         member = await session.scalar(select(Member).where(Member.key_id == key_id, Member.local.is_(False)))
     if member is None or not member.public_key_pem:

@@ -31,6 +31,7 @@ class Federation:
     instance_keys: tuple[str, str] | None = None  # (private PEM, public PEM), loaded on first use
     # Remote public keys by key id: verifying an inbox POST must not cost a database read each time.
     key_cache: OrderedDict = field(default_factory=OrderedDict)
+    key_lookups: dict = field(default_factory=dict)  # key id → its database read in flight (actors._stored_key)
     inbox_writer: InboxWriter = field(init=False)
     metrics: Metrics = field(default_factory=Metrics)
 
