@@ -30,6 +30,18 @@ def free_ports(count: int) -> list[int]:
             s.close()
 
 
+async def wait_ports(ports: list[int]) -> None:
+    """Until something accepts connections on each of `ports` (10 s each at most)."""
+    for port in ports:
+        for _ in range(200):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+
+
 async def wait_until_up(url: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as session:

@@ -35,8 +35,7 @@ from sqlalchemy import func, insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from activitypub.keys import generate_key_pair
 from activitypub.signatures import sign_headers
-from bench.common import free_port, free_ports
-from bench.fanout import wait_ports
+from bench.common import free_port, free_ports, wait_ports
 from node.config import load_config
 from node.db import Database, upgrade_database
 from node.models import Delivery, Instance, Member, MemberFollow, OutgoingActivity, Vote, utcnow
