@@ -23,7 +23,6 @@ import asyncio
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +35,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import free_port, median, percentile, wait_until_up
+from bench.qa_page import start
 from node.db import Database, upgrade_database
 from node.models import (
     Answer,
@@ -267,9 +267,9 @@ async def load(db: Database, members: int, entries: int) -> None:
     await insert_batches(db, QuestionTag, tags)
     await insert_batches(db, Answer, given)
     # Partners' directories; half the remote accounts known here are listed there too.
-    for start in range(0, entries, 10_000):
+    for first in range(0, entries, 10_000):
         rows, listed = [], []
-        for e in range(start, min(entries, start + 10_000)):
+        for e in range(first, min(entries, first + 10_000)):
             known = e < remote // 2
             domain = DOMAINS[(members + e) % len(DOMAINS)] if known else DOMAINS[e % len(DOMAINS)]
             username = f"user{members + e}" if known else f"d{e}"
@@ -310,9 +310,9 @@ async def load(db: Database, members: int, entries: int) -> None:
 
 
 async def insert_batches(db: Database, model, rows: list[dict], size: int = 5000) -> None:
-    for start in range(0, len(rows), size):
+    for first in range(0, len(rows), size):
         async with db.write() as session:
-            await session.execute(insert(model), rows[start : start + size])
+            await session.execute(insert(model), rows[first : first + size])
 
 
 def queries(rng: random.Random, count: int) -> list[tuple[dict, dict]]:
@@ -351,17 +351,6 @@ async def latencies(node_url: str, bare_url: str, pairs: list) -> tuple[list[flo
                     assert response.status == 200, (url, params, response.status)
                 into.append((time.perf_counter() - began) * 1000)
     return node_ms, bare_ms
-
-
-def start(cmd: list[str], env: dict, cwd: Path) -> subprocess.Popen:
-    pin = ["taskset", "-c", "1"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
-    return subprocess.Popen(
-        pin + cmd,
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=None if os.environ.get("BENCH_DEBUG") else subprocess.DEVNULL,
-    )
 
 
 async def measure_sync(args) -> None:
