@@ -102,7 +102,11 @@ def cmd_serve(args) -> None:
     db = Database(config.database_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     print(f"Skiller node {__version__} on {config.base_url} (listening on {config.host}:{config.port})")
-    web.run_app(create_app(config, db), host=config.host, port=config.port, print=None, access_log=None)
+    try:
+        web.run_app(create_app(config, db), host=config.host, port=config.port, print=None, access_log=None)
+    except OSError as exc:  # the address is taken or not ours: one line, not a traceback
+        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        raise CommandError(f"cannot listen on {config.host}:{config.port}: {reason}") from None
 
 
 def cmd_worker(args) -> None:

@@ -246,16 +246,30 @@ def load_config(
     unknown = sorted(set(values) - set(kinds))
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown configuration key in {path}")
-    for name in kinds:
-        if f"SKILLER_{name.upper()}" in env:
-            values[name] = env[f"SKILLER_{name.upper()}"]
+    overridden = {name for name in kinds if f"SKILLER_{name.upper()}" in env}
+    overridden |= {k for k, v in overrides.items() if v is not None}
+    values.update(
+        {name: env[f"SKILLER_{name.upper()}"] for name in kinds if name in overridden and name not in overrides}
+    )
     values.update({k: v for k, v in overrides.items() if v is not None})
     coerced = {name: _coerce(name, types[kinds[name]], raw) for name, raw in values.items()}
     if "database_url" in coerced:
         coerced["database_url"] = normalize_database_url(str(coerced["database_url"]))
+    _follow_port(coerced, overridden)
     cfg = Config(**coerced, oidc=oidc)  # type: ignore[arg-type]
     _validate(cfg)
     return cfg
+
+
+def _follow_port(values: dict[str, object], overridden: set[str]) -> None:
+    """A port chosen alone (SKILLER_PORT, --port) moves a loopback base_url with it: invitation links and
+    actor ids name the port the node listens on. A public base_url (behind a proxy) is kept."""
+    if "port" not in overridden or "base_url" in overridden:
+        return
+    parts = urlsplit(str(values.get("base_url", Config.base_url)))
+    if parts.hostname in ("127.0.0.1", "localhost", "::1") and parts.port != values["port"]:
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        values["base_url"] = f"{parts.scheme}://{host}:{values['port']}"
 
 
 def new_secret_key() -> str:

@@ -1,6 +1,7 @@
 """The `skiller` command as an administrator runs it, in a fresh directory."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -76,6 +77,17 @@ def test_bad_configuration_stops_start_up_with_the_key_named(tmp_path):
     result = run(tmp_path, "serve", env={"SKILLER_REGISTRATION_MODE": "sometimes"}, check=False)
     assert result.returncode == 2
     assert "registration_mode" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_busy_port_stops_start_up_with_one_line(tmp_path):
+    run(tmp_path, "init", "--non-interactive")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(tmp_path, "serve", "--port", str(port), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: address already in use" in result.stderr
 
 
 def test_serve_refuses_an_unmigrated_database(tmp_path):

@@ -50,3 +50,20 @@ def test_missing_secret_key_is_reported(tmp_path):
 def test_invalid_toml_is_reported_with_the_file(tmp_path):
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(write(tmp_path, "port = = 3"), env={})
+
+
+def test_a_port_chosen_alone_moves_the_links_with_it(tmp_path):
+    """SKILLER_PORT without a base_url: invitation links and actor ids name the port the node listens on."""
+    path = write(tmp_path, f'secret_key = "{SECRET}"\nallow_http = true\n')
+    config = load_config(path, env={"SKILLER_PORT": "9100"})
+    assert config.port == 9100 and config.base_url == "http://127.0.0.1:9100"
+    # as `skiller init` wrote it: a loopback base_url on the first port follows the port chosen later
+    written = write(
+        tmp_path, f'secret_key = "{SECRET}"\nallow_http = true\nport = 8080\nbase_url = "http://127.0.0.1:8080"\n'
+    )
+    assert load_config(written, env={"SKILLER_PORT": "9100"}).base_url == "http://127.0.0.1:9100"
+    assert load_config(written, env={}, port=9200).base_url == "http://127.0.0.1:9200"
+    both = load_config(written, env={"SKILLER_PORT": "9100", "SKILLER_BASE_URL": "http://skills.test:8000"})
+    assert both.base_url == "http://skills.test:8000"  # an explicit base_url (behind a proxy) is kept
+    public = write(tmp_path, f'secret_key = "{SECRET}"\nport = 8080\nbase_url = "https://skills.example.org"\n')
+    assert load_config(public, env={"SKILLER_PORT": "9100"}).base_url == "https://skills.example.org"
