@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import func, select
 
-from node.models import Answer, Question, Revision, Vote
+from node.models import Answer, Comment, Question, Revision, Vote
 from node.services import answers, questions, votes
 
 from .support import log_in, make_member, post_form
@@ -128,7 +128,24 @@ async def test_bad_input_gives_a_form_error_and_stores_nothing(client, database)
     await log_in(client, "alice")
     cases = [
         ({"title": "", "body": "A long enough body text.", "tags": "python"}, "Give your question a title"),
-        ({"title": "A good title here", "body": "x" * 30_001, "tags": "python"}, "too long"),
+        ({"title": "A good title here", "body": "x" * 30_001, "tags": "python"}, "too long (30000 characters at most)"),
+        # each limit is the real one, however far past it the input goes
+        (
+            {"title": "t" * 10_000, "body": "A long enough body text.", "tags": "python"},
+            "A title has 8 to 200 characters",
+        ),
+        (
+            {"title": "A good title here", "body": "x" * 200_000, "tags": "python"},
+            "too long (30000 characters at most)",
+        ),
+        (
+            {
+                "title": "A good title here",
+                "body": "A long enough body text.",
+                "tags": " ".join(f"t{n}" for n in range(50_000)),
+            },
+            "at most 5 tags",
+        ),
         ({"title": "A good title here", "body": "A long enough body text.", "tags": "no/slash"}, "A skill or tag has"),
         ({"title": "A good title here", "body": "A long enough body text.", "tags": ""}, "at least one tag"),
         ({"title": "A good title here", "body": "A long enough body text.", "tags": "a b c d e f"}, "at most 5 tags"),
@@ -150,8 +167,11 @@ async def test_empty_answer_and_comment_are_refused(client, database):
     assert response.status == 400 and "Write at least 10 characters" in await response.text()
     response = await post_form(client, f"/questions/{question.id}/comments", {"body": ""})
     assert response.status == 400 and "Write a comment" in await response.text()
+    response = await post_form(client, f"/questions/{question.id}/comments", {"body": "c" * 10_000})
+    assert response.status == 400 and "A comment has at most 600 characters" in await response.text()
     async with database.read() as session:
         assert await session.scalar(select(func.count()).select_from(Answer)) == 0
+        assert await session.scalar(select(func.count()).select_from(Comment)) == 0
 
 
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"

@@ -36,15 +36,15 @@ MAX_TAGS = 5
 def parse_tags(raw: str | list[str]) -> list[str]:
     labels = raw if isinstance(raw, list) else raw.replace(",", " ").split()
     names: list[str] = []
-    for label in labels:
+    for label in dict.fromkeys(labels):
         try:
             name = normalize_skill(label)
         except InvalidInput as exc:
             raise InvalidInput(exc.message, field="tags", **exc.params) from None
         if name not in names:
             names.append(name)
-    if len(names) > MAX_TAGS:
-        raise InvalidInput(N_("Use at most {n} tags."), field="tags", n=MAX_TAGS)
+        if len(names) > MAX_TAGS:  # said as soon as it is known: a pasted page is not normalized word by word
+            raise InvalidInput(N_("Use at most {n} tags."), field="tags", n=MAX_TAGS)
     return names
 
 

@@ -11,7 +11,7 @@ from ...federation import documents
 from ...federation.documents import Gone
 from ...services import accounts, answer_requests, answers, comments, lifecycle, questions, votes
 from ...services.errors import N_, ServiceError
-from ..forms import page_number, path_id, text
+from ..forms import page_number, path_id, service_checked, text
 from ..keys import CONFIG, DB, FEDERATION, MEMBER, VIEWS
 from ..middleware import flash, require_member
 from ..render import form_error, render
@@ -64,9 +64,9 @@ async def ask(request: web.Request) -> web.Response:
     member = require_member(request)
     form = await request.post()
     values: dict[str, Any] = {
-        "title": text(form, "title", 1000),
-        "body": text(form, "body", 100_000),
-        "tags": text(form, "tags", 1000),
+        "title": service_checked(form, "title"),
+        "body": service_checked(form, "body"),
+        "tags": service_checked(form, "tags"),
         "kind": text(form, "kind", 20) or "question",
     }
     try:
@@ -154,7 +154,7 @@ async def edit_question(request: web.Request) -> web.Response:
     member = require_member(request)
     question_id = _id(request)
     form = await request.post()
-    values = {"title": text(form, "title", 1000), "body": text(form, "body", 100_000), "tags": text(form, "tags", 1000)}
+    values = {name: service_checked(form, name) for name in ("title", "body", "tags")}
     try:
         await questions.edit_question(
             request.app[DB], member, question_id, base_url=request.app[CONFIG].base_url, **values
@@ -184,7 +184,7 @@ async def post_answer(request: web.Request) -> web.Response:
     member = require_member(request)
     question_id = _id(request)
     form = await request.post()
-    body = text(form, "body", 100_000)
+    body = service_checked(form, "body")
     try:
         answer = await answers.post_answer(request.app[DB], member, question_id, body, request.app[CONFIG].base_url)
     except ServiceError as exc:
@@ -199,7 +199,7 @@ async def post_answer(request: web.Request) -> web.Response:
 async def add_comment(request: web.Request) -> web.Response:
     member = require_member(request)
     form = await request.post()
-    body = text(form, "body", 5000)
+    body = service_checked(form, "body")
     answer_id = _id(request, "answer_id") if "answer_id" in request.match_info else None
     question_id = None if answer_id else _id(request)
     try:
@@ -268,7 +268,7 @@ async def edit_answer_form(request: web.Request) -> web.Response:
 async def edit_answer(request: web.Request) -> web.Response:
     member = require_member(request)
     form = await request.post()
-    body = text(form, "body", 100_000)
+    body = service_checked(form, "body")
     try:
         answer = await answers.edit_answer(request.app[DB], member, _id(request), body, request.app[CONFIG].base_url)
     except ServiceError as exc:

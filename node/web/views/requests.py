@@ -11,7 +11,7 @@ from ...federation import actors
 from ...models import Member
 from ...services import accounts, answer_requests, skills
 from ...services.errors import N_, NotFound, ServiceError
-from ..forms import integer, path_id, text
+from ..forms import integer, path_id, service_checked, text
 from ..keys import CONFIG, DB, FEDERATION
 from ..middleware import flash, require_member
 from ..render import form_error, render
@@ -61,7 +61,7 @@ async def ask_expert(request: web.Request) -> web.Response:
     member = require_member(request)
     form = await request.post()
     expert = await find_person(request, text(form, "expert", 500))
-    values = {"title": text(form, "title", 1000), "body": text(form, "body", 100_000), "tags": text(form, "tags", 1000)}
+    values = {name: service_checked(form, name) for name in ("title", "body", "tags")}
     try:
         question = await answer_requests.ask_expert(
             request.app[DB],
