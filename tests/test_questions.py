@@ -227,3 +227,25 @@ async def test_deleted_question_history_and_edit_form_are_gone_and_edit_is_for_t
     await log_in(client, "alice")
     assert (await client.get(f"/questions/{question.id}/revisions")).status == 404
     assert (await client.get(f"/questions/{question.id}/edit")).status == 404
+
+
+async def test_the_same_form_sent_twice_makes_one_post(client, database):
+    """A double click or a reload after a slow answer: the second sending leads to the first post."""
+    await make_member(database, "alice")
+    await log_in(client, "alice")
+    form = {"title": "How do I glue oak veneer?", "body": "Contact cement or hide glue?", "tags": "woodwork"}
+    first, second = await post_form(client, "/questions", form), await post_form(client, "/questions", form)
+    assert first.status == second.status == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    question_id = int(first.headers["Location"].rsplit("/", 1)[1])
+    for _ in range(2):
+        await post_form(client, f"/questions/{question_id}/answers", {"body": "Hide glue, warmed: it can be undone."})
+        await post_form(client, f"/questions/{question_id}/comments", {"body": "Which veneer thickness?"})
+    # a different text is a new post
+    await post_form(client, f"/questions/{question_id}/comments", {"body": "And which substrate?"})
+    async with database.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Question)) == 1
+        assert await session.scalar(select(func.count()).select_from(Answer)) == 1
+        assert await session.scalar(select(func.count()).select_from(Comment)) == 2
+        question = await session.get(Question, question_id)
+        assert question.answer_count == 1

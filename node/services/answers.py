@@ -13,6 +13,7 @@ from .content import check_body, remote_body, render_with_mentions
 from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
 from .notifications import notify
+from .resubmission import earlier_copy
 
 
 async def _open_question(session, question_id: int) -> Question:
@@ -42,6 +43,9 @@ async def post_answer(
     async with db.write() as session:
         question = await _open_question(session, question_id)
         if html is None:
+            copy = await earlier_copy(session, Answer, author.id, question_id=question.id, body_md=body)
+            if copy is not None:
+                return copy
             body_html, mentioned = await render_with_mentions(session, body, base_url)
         else:
             mentioned = await members_at(session, mentions, base_url)

@@ -11,6 +11,7 @@ from .content import COMMENT_MAX, check_comment, remote_body, render_with_mentio
 from .errors import N_, Forbidden, NotFound
 from .mentions import members_at
 from .notifications import notify
+from .resubmission import earlier_copy
 
 
 async def add_comment(
@@ -39,6 +40,10 @@ async def add_comment(
         if question is None or question.deleted_at is not None:
             raise NotFound(N_("This question does not exist or was deleted."))
         if html is None:
+            target = {"question_id": question.id, "answer_id": answer.id if answer else None}
+            copy = await earlier_copy(session, Comment, author.id, **target, body=body[:1000])
+            if copy is not None:
+                return copy
             body_html, mentioned = await render_with_mentions(session, body, base_url, inline=True)
         else:
             mentioned = await members_at(session, mentions, base_url)

@@ -27,6 +27,7 @@ from .content import check_body, check_title, remote_body, remote_title, render_
 from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
 from .notifications import notify
+from .resubmission import earlier_copy
 from .skills import get_or_create_skill, normalize_skill
 from .visibility import visible_to
 
@@ -88,6 +89,9 @@ async def ask(
             raise InvalidInput(N_("Add at least one tag: the skill your question is about."), field="tags")
     async with db.write() as session:
         if html is None:
+            copy = await earlier_copy(session, Question, author.id, kind=kind, title=title, body_md=body)
+            if copy is not None:
+                return copy
             body_html, mentioned = await render_with_mentions(session, body, base_url)
         else:
             mentioned = await members_at(session, mentions, base_url)
