@@ -249,3 +249,20 @@ async def test_the_same_form_sent_twice_makes_one_post(client, database):
         assert await session.scalar(select(func.count()).select_from(Comment)) == 2
         question = await session.get(Question, question_id)
         assert question.answer_count == 1
+
+
+async def test_counts_in_the_question_list_agree_with_their_number(client, database):
+    """ "1 vote · 1 answer", "1 réponse", "2 réponses": plural forms per language, not "1 votes"."""
+    from node.services import answers, votes
+
+    alice, bob = await make_member(database, "alice"), await make_member(database, "bob")
+    question = await ask(database, alice)
+    await answers.post_answer(database, bob, question.id, "Hide glue, warmed: it can be undone.", BASE)
+    await votes.set_vote(database, bob, "question", question.id, 1)
+    english = " ".join((await (await client.get("/questions", headers={"Accept-Language": "en"})).text()).split())
+    assert "<strong>1</strong> vote</span>" in english and "<strong>1</strong> answer</span>" in english
+    french = " ".join((await (await client.get("/questions", headers={"Accept-Language": "fr"})).text()).split())
+    assert "<strong>1</strong> réponse</span>" in french and "<strong>1</strong> vote</span>" in french
+    await answers.post_answer(database, alice, question.id, "Thanks, and contact cement for the edges?", BASE)
+    french = " ".join((await (await client.get("/questions", headers={"Accept-Language": "fr"})).text()).split())
+    assert "<strong>2</strong> réponses</span>" in french
