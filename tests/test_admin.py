@@ -60,7 +60,7 @@ async def test_admin_blocks_imports_and_exports_domains_and_every_action_is_audi
     assert "spam.example,suspend" in exported and "noisy.example,silence,false,true,Too loud" in exported
     assert await federation_policy.get_mode(database) == "allowlist"  # the CLI reads the same state
     audit_page = await (await client.get("/admin/audit")).text()
-    for action in ("federation.suspend", "federation.mode", "federation.limit"):
+    for action in ("suspended a domain", "changed the federation mode", "limited a domain"):
         assert action in audit_page
     async with database.read() as session:
         entries = list(await session.scalars(select(AuditEntry)))
@@ -117,6 +117,13 @@ async def test_admin_suspends_a_member_and_changes_a_role(client, database):
     assert carl.suspended and carl.role == "moderator"
     own = await post_form(client, "/admin/users/ada/suspend")
     assert own.status == 403
+    # A French administrator reads roles and actions in French, not the codes they are stored as.
+    french = {"Accept-Language": "fr"}
+    audit_page = await (await client.get("/admin/audit", headers=french)).text()
+    assert "a suspendu un membre" in audit_page and "a changé un rôle" in audit_page
+    assert "users.role" not in audit_page
+    users_page = await (await client.get("/admin/users", headers=french)).text()
+    assert ">modérateur</option>" in users_page and ">administrateur</option>" in users_page
 
 
 async def test_instance_settings_show_on_the_about_page_and_in_nodeinfo(client, database):

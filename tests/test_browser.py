@@ -179,7 +179,7 @@ async def test_admin_blocks_a_domain_and_reads_known_instances_in_a_browser(
     await admin.click("nav.tabs >> text=Known instances")
     await admin.wait_for_url(f"{base}/admin/instances")
     partner = admin.locator("tr[data-domain='partner.example']")
-    assert "skiller 0.1.0" in await partner.inner_text() and "ok" in await partner.inner_text()
+    assert "skiller 0.1.0" in await partner.inner_text() and "reachable" in await partner.inner_text()
     blocked = admin.locator("tr[data-domain='spam.example']")
     assert "suspend" in await blocked.inner_text()
     assert "0" in await blocked.locator("td").nth(2).inner_text()  # its cached account was removed

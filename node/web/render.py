@@ -8,6 +8,7 @@ from aiohttp import web
 from .. import i18n, uris
 from ..resources import TEMPLATE_DIR
 from ..services import instance_settings
+from . import labels
 from .keys import CONFIG, CSRF_TOKEN, FLASHES, MEMBER, SITE, TEMPLATES, UNREAD
 
 
@@ -21,7 +22,7 @@ def create_environment() -> jinja2.Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]  # by the i18n extension
     env.filters.update(when=i18n.format_when, day=i18n.format_day, number=i18n.format_number)
-    env.globals.update(uris=uris, current_language=i18n.current_language)
+    env.globals.update(uris=uris, current_language=i18n.current_language, label=labels.label)
     return env
 
 
