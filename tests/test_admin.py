@@ -32,7 +32,7 @@ async def test_admin_blocks_imports_and_exports_domains_and_every_action_is_audi
         await post_form(
             client,
             "/admin/federation/domains",
-            {"domain": "Spam.Example", "action": "suspend", "private_comment": "spam wave"},
+            {"domain": "Spam.Example", "action": "suspend", "private_comment": "spam wave", "confirmed": "yes"},
         )
     ).status == 303
     bad = await post_form(client, "/admin/federation/domains", {"domain": "not a domain", "action": "suspend"})
@@ -99,7 +99,11 @@ async def test_known_instances_and_queue_pages_with_retry_and_drop(client, datab
     assert "slow.example" not in await (await client.get("/admin/instances?state=ok")).text()
     queue = await (await client.get("/admin/queue")).text()
     assert "slow.example" in queue
-    assert (await post_form(client, "/admin/queue/drop", {"domain": "slow.example"})).status == 303
+    asked = await post_form(client, "/admin/queue/drop", {"domain": "slow.example"})
+    assert asked.status == 200 and "Drop the pending deliveries to slow.example?" in await asked.text()
+    async with database.read() as session:  # asking dropped nothing
+        assert {state for (state,) in (await session.execute(select(Delivery.state))).all()} == {"pending"}
+    assert (await post_form(client, "/admin/queue/drop", {"domain": "slow.example", "confirmed": "yes"})).status == 303
     async with database.read() as session:  # kept as cancelled, with why: never deleted under a worker
         assert set((await session.execute(select(Delivery.state, Delivery.last_error))).all()) == {
             ("cancelled", "cancelled: dropped by an administrator")
@@ -117,6 +121,14 @@ async def test_admin_suspends_a_member_and_changes_a_role(client, database):
     assert carl.suspended and carl.role == "moderator"
     own = await post_form(client, "/admin/users/ada/suspend")
     assert own.status == 403
+    # Destructive actions ask first; asking changes nothing.
+    asked = await post_form(client, "/admin/users/carl/delete", {"reason": "left"})
+    assert asked.status == 200 and "Delete the account of carl?" in await asked.text()
+    asked = await post_form(client, "/admin/federation/domains", {"domain": "Spam.Example", "action": "suspend"})
+    assert asked.status == 200 and "Suspend spam.example?" in await asked.text()
+    async with database.read() as session:
+        assert (await session.scalar(select(Member).where(Member.username == "carl"))).deleted_at is None
+        assert await session.scalar(select(DomainPolicy)) is None
     # A French administrator reads roles and actions in French, not the codes they are stored as.
     french = {"Accept-Language": "fr"}
     audit_page = await (await client.get("/admin/audit", headers=french)).text()

@@ -172,6 +172,9 @@ async def test_admin_blocks_a_domain_and_reads_known_instances_in_a_browser(
     await admin.select_option("#f-action", "suspend")
     await admin.fill("#f-private_comment", "Spam wave in November")
     await admin.click("form[action='/admin/federation/domains'] button[type=submit]")
+    # suspending removes their accounts and content: the page asks first
+    assert "Suspend spam.example?" in await admin.inner_text("#confirm-question")
+    await admin.click("form.actions button.danger")
     await admin.wait_for_url(f"{base}/admin/federation")
     assert "Rule saved for spam.example" in await admin.inner_text(".flash")
     assert "Spam wave in November" in await admin.inner_text("table.list")

@@ -114,7 +114,11 @@ async def test_deleted_question_page_says_it_was_deleted(client, database):
     alice = await make_member(database, "alice")
     question = await ask(database, alice)
     await log_in(client, "alice")
-    assert (await post_form(client, f"/questions/{question.id}/delete")).status == 303
+    asked = await post_form(client, f"/questions/{question.id}/delete")
+    assert asked.status == 200 and "Delete this question?" in await asked.text()
+    async with database.read() as session:  # asking deleted nothing
+        assert (await session.get(Question, question.id)).deleted_at is None
+    assert (await post_form(client, f"/questions/{question.id}/delete", {"confirmed": "yes"})).status == 303
     response = await client.get(f"/questions/{question.id}")
     page = await response.text()
     assert response.status == 410 and "This question was deleted." in page
@@ -266,3 +270,43 @@ async def test_counts_in_the_question_list_agree_with_their_number(client, datab
     await answers.post_answer(database, alice, question.id, "Thanks, and contact cement for the edges?", BASE)
     french = " ".join((await (await client.get("/questions", headers={"Accept-Language": "fr"})).text()).split())
     assert "<strong>2</strong> réponses</span>" in french
+
+
+async def test_deleting_an_answer_or_a_comment_asks_first_and_says_it_is_done(client, database):
+    from node.services import answers, comments
+
+    from .test_profiles import html_elements
+
+    alice, bob = await make_member(database, "alice"), await make_member(database, "bob")
+    question = await ask(database, alice)
+    answer = await answers.post_answer(database, bob, question.id, "Hide glue, warmed: it can be undone.", BASE)
+    comment = await comments.add_comment(database, bob, answer_id=answer.id, body="Or fish glue.", base_url=BASE)
+    await log_in(client, "alice")
+    refused = await post_form(client, f"/answers/{answer.id}/delete")  # not hers: not even asked
+    assert refused.status == 403 and "Please confirm" not in await refused.text()
+
+    await log_in(client, "bob")
+    page_url = f"{client.make_url(f'/questions/{question.id}')}"
+    asked = await post_form(client, f"/comments/{comment.id}/delete", headers={"Referer": page_url})
+    page = await asked.text()
+    assert asked.status == 200 and "Delete this comment?" in page
+    # The page's button sends the same request again, confirmed; Cancel leads back to the question.
+    assert f'action="/comments/{comment.id}/delete"' in page and 'name="confirmed" value="yes"' in page
+    assert f'href="/questions/{question.id}"' in page
+    async with database.read() as session:
+        assert (await session.get(Comment, comment.id)).deleted_at is None
+    done = await post_form(client, f"/comments/{comment.id}/delete", {"confirmed": "yes"})
+    assert done.status == 303
+    assert "The comment was deleted." in await (await client.get(done.headers["Location"])).text()
+    assert (await post_form(client, f"/answers/{answer.id}/delete")).status == 200
+    assert (await post_form(client, f"/answers/{answer.id}/delete", {"confirmed": "yes"})).status == 303
+    async with database.read() as session:
+        assert (await session.get(Comment, comment.id)).deleted_at is not None
+        assert (await session.get(Answer, answer.id)).deleted_at is not None
+    # the question page, with its answers, comments and forms, gives each id to one element only
+    other = await answers.post_answer(database, bob, question.id, "Contact cement for the edges, then.", BASE)
+    await comments.add_comment(database, alice, answer_id=other.id, body="Thanks!", base_url=BASE)
+    await comments.add_comment(database, alice, question_id=question.id, body="Any more ideas?", base_url=BASE)
+    page = await (await client.get(f"/questions/{question.id}")).text()
+    ids = [value for _, attrs in html_elements(page) for name, value in attrs if name == "id"]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)

@@ -124,9 +124,11 @@ async def test_merging_keeps_every_member_endorsement_question_and_follower(clie
         reputation_before = dict((await session.execute(select(Member.username, Member.reputation))).all())
 
     await log_in(client, "chief")
-    merged = await post_form(
-        client, "/admin/skills/merge", {"source": "Charpenterie", "target": "menuiserie", "reason": "one trade"}
-    )
+    form = {"source": "Charpenterie", "target": "menuiserie", "reason": "one trade"}
+    asked = await post_form(client, "/admin/skills/merge", form)
+    assert asked.status == 200 and "Merge Charpenterie into menuiserie?" in await asked.text()
+    assert await one(database, select(func.count()).select_from(Skill)) == 2  # asking merged nothing
+    merged = await post_form(client, "/admin/skills/merge", {**form, "confirmed": "yes"})
     assert merged.status == 303
 
     async with database.read() as session:
@@ -151,7 +153,9 @@ async def test_merging_keeps_every_member_endorsement_question_and_follower(clie
     assert (await client.get("/tags/charpenterie", allow_redirects=False)).headers["Location"] == "/tags/menuiserie"
     assert "Roof truss?" in await (await client.get("/tags/menuiserie")).text()
 
-    refused = await post_form(client, "/admin/skills/merge", {"source": "menuiserie", "target": "Menuiserie"})
+    refused = await post_form(
+        client, "/admin/skills/merge", {"source": "menuiserie", "target": "Menuiserie", "confirmed": "yes"}
+    )
     assert refused.status == 400 and (await one(database, select(func.count()).select_from(Skill))) == 1
 
 

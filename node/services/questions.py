@@ -125,6 +125,23 @@ def check_can_edit(actor: Member, post) -> None:
         raise Forbidden(N_("Only the author can change this."))
 
 
+async def check_can_delete(db: Database, actor: Member, kind: str, post_id: int) -> None:
+    """Raises unless `actor` may delete the post: asked before the confirmation, so that nobody is asked to
+    confirm what they cannot do. The author, or a moderator."""
+    gone = {
+        "question": N_("This question does not exist or was deleted."),
+        "answer": N_("This answer does not exist or was deleted."),
+        "comment": N_("This comment does not exist or was deleted."),
+    }[kind]
+    model = {"question": Question, "answer": Answer, "comment": Comment}[kind]
+    async with db.read() as session:
+        found = (await session.execute(select(model.author_id, model.deleted_at).where(model.id == post_id))).first()
+    if found is None or found.deleted_at is not None:
+        raise NotFound(gone)
+    if found.author_id != actor.id and actor.role not in ("admin", "moderator"):
+        raise Forbidden(N_("Only the author can change this."))
+
+
 async def _editable_question(session, actor: Member, question_id: int) -> Question:
     question = await session.get(Question, question_id)
     if question is None:

@@ -19,6 +19,7 @@ from ...services import (
     vocabulary,
 )
 from ...services.errors import N_, ServiceError
+from .. import confirm
 from ..forms import page_number, text
 from ..keys import DB, FEDERATION, SITE
 from ..middleware import flash, require_admin
@@ -66,6 +67,23 @@ async def set_policy(request: web.Request) -> web.Response:
     admin = require_admin(request)
     form = await request.post()
     values = {"domain": text(form, "domain", 300), "action": text(form, "action", 20)}
+    if values["action"] == "suspend" and not confirm.is_confirmed(form):
+        try:  # a mistyped domain is said at once, not after the confirmation
+            domain = federation_policy.normalize_domain(values["domain"])
+        except ServiceError as exc:
+            return form_error(request, "admin/federation.html", exc, await _federation_context(request, form=values))
+        return confirm.ask(
+            request,
+            form,
+            i18n.gettext(
+                N_(
+                    "Suspend {domain}? Nothing is exchanged with it any more, and its accounts and their content "
+                    "are removed from this instance."
+                )
+            ).format(domain=domain),
+            i18n.gettext(N_("Suspend the domain")),
+            "/admin/federation",
+        )
     try:
         await federation_policy.set_policy(
             request.app[DB],
@@ -191,6 +209,16 @@ async def queue_action(request: web.Request) -> web.Response:
     if action not in ("retry", "drop"):
         raise web.HTTPNotFound()
     form = await request.post()
+    if action == "drop" and not confirm.is_confirmed(form):
+        return confirm.ask(
+            request,
+            form,
+            i18n.gettext(N_("Drop the pending deliveries to {domain}? They will never be sent.")).format(
+                domain=text(form, "domain", 300) or i18n.gettext(N_("every server"))
+            ),
+            i18n.gettext(N_("Drop them")),
+            "/admin/queue",
+        )
     count = await getattr(queue_admin, action)(request.app[DB], admin, text(form, "domain", 300))
     await flash(request, i18n.gettext(N_("{n} deliveries updated.")).format(n=count))
     raise web.HTTPSeeOther("/admin/queue")
@@ -227,6 +255,19 @@ async def user_action(request: web.Request) -> web.Response:
     }
     if action not in actions:
         raise web.HTTPNotFound()
+    if action == "delete" and not confirm.is_confirmed(form):
+        return confirm.ask(
+            request,
+            form,
+            i18n.gettext(
+                N_(
+                    "Delete the account of {handle}? Their profile, skills and e-mail address are erased. "
+                    "This cannot be undone."
+                )
+            ).format(handle=handle),
+            i18n.gettext(N_("Delete the account")),
+            "/admin/users",
+        )
     await actions[action]()
     raise web.HTTPSeeOther("/admin/users")
 
@@ -249,6 +290,19 @@ async def skills_action(request: web.Request) -> web.Response:
     form = await request.post()
     values = {name: text(form, name, 100) for name in ("synonym", "skill", "source", "target", "reason")}
     db = request.app[DB]
+    if request.path.endswith("/merge") and not confirm.is_confirmed(form):
+        return confirm.ask(
+            request,
+            form,
+            i18n.gettext(
+                N_(
+                    "Merge {source} into {target}? Its endorsements, follows and questions move to {target} and "
+                    "{source} becomes its synonym. This cannot be undone."
+                )
+            ).format(source=values["source"], target=values["target"]),
+            i18n.gettext(N_("Merge")),
+            "/admin/skills",
+        )
     try:
         if request.path.endswith("/merge"):
             target = await vocabulary.merge(db, admin, values["source"], values["target"], values["reason"])

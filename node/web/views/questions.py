@@ -11,6 +11,7 @@ from ...federation import documents
 from ...federation.documents import Gone
 from ...services import accounts, answer_requests, answers, comments, lifecycle, questions, votes
 from ...services.errors import N_, ServiceError
+from .. import confirm
 from ..forms import page_number, path_id, service_checked, text
 from ..keys import CONFIG, DB, FEDERATION, MEMBER, VIEWS
 from ..middleware import flash, require_member
@@ -168,6 +169,21 @@ async def edit_question(request: web.Request) -> web.Response:
 @routes.post("/questions/{id}/delete")
 async def delete_question(request: web.Request) -> web.Response:
     member = require_member(request)
+    form = await request.post()
+    if not confirm.is_confirmed(form):
+        await questions.check_can_delete(request.app[DB], member, "question", _id(request))
+        return confirm.ask(
+            request,
+            form,
+            i18n.gettext(
+                N_(
+                    "Delete this question? Its answers and comments go with it, here and on the servers that "
+                    "received it."
+                )
+            ),
+            i18n.gettext(N_("Delete the question")),
+            f"/questions/{_id(request)}",
+        )
     await questions.delete_question(request.app[DB], member, _id(request))
     await flash(request, i18n.gettext(N_("The question was deleted.")))
     raise web.HTTPSeeOther(f"/questions/{_id(request)}")
@@ -280,6 +296,16 @@ async def edit_answer(request: web.Request) -> web.Response:
 @routes.post("/answers/{id}/delete")
 async def delete_answer(request: web.Request) -> web.Response:
     member = require_member(request)
+    form = await request.post()
+    if not confirm.is_confirmed(form):
+        await questions.check_can_delete(request.app[DB], member, "answer", _id(request))
+        return confirm.ask(
+            request,
+            form,
+            i18n.gettext(N_("Delete this answer? Its comments go with it.")),
+            i18n.gettext(N_("Delete the answer")),
+            f"/answers/{_id(request)}",
+        )
     question_id = await answers.delete_answer(request.app[DB], member, _id(request))
     await flash(request, i18n.gettext(N_("The answer was deleted.")))
     raise web.HTTPSeeOther(f"/questions/{question_id}")
@@ -305,5 +331,16 @@ async def comment_link(request: web.Request) -> web.Response:
 @routes.post("/comments/{id}/delete")
 async def delete_comment(request: web.Request) -> web.Response:
     member = require_member(request)
+    form = await request.post()
+    if not confirm.is_confirmed(form):
+        await questions.check_can_delete(request.app[DB], member, "comment", _id(request))
+        return confirm.ask(
+            request,
+            form,
+            i18n.gettext(N_("Delete this comment?")),
+            i18n.gettext(N_("Delete the comment")),
+            f"/comments/{_id(request)}",
+        )
     question_id = await comments.delete_comment(request.app[DB], member, _id(request))
+    await flash(request, i18n.gettext(N_("The comment was deleted.")))
     raise web.HTTPSeeOther(f"/questions/{question_id}")
