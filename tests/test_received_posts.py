@@ -67,6 +67,14 @@ async def test_a_mastodon_reply_behind_a_content_warning_stays_collapsed_on_the_
     listed = results.split('<ol class="results">', 1)[1].split("</ol>", 1)[0]
     assert WARNING in listed and "polyurethane" not in listed  # shown by its warning, not by its words
 
+    # Alice edits her post and lifts the warning, as Mastodon sends it: the whole Note again, `summary` null.
+    lifted = {**activity["object"], "summary": None, "sensitive": False, "updated": "2026-03-14T11:00:00Z"}
+    edit = {**activity, "type": "Update", "id": f"{lifted['id']}#updates/1", "object": lifted}
+    assert await mastodon.post(f"{node.base}/inbox", edit) == 202
+    await drain([node])
+    assert (await one(node.db, select(Answer).where(Answer.id == answer.id))).content_warning is None
+    assert HIDDEN in outside_warnings(await page_text(f"{node.base}/questions/{question.id}"))
+
 
 async def test_a_warned_post_without_a_title_is_titled_by_its_warning_in_lists(world):
     """Mastodon posts have no title: the start of the text would be one, and would show what the warning hides.
