@@ -29,6 +29,8 @@ class FakeMastodon:
         self.keys = generate_key_pair()
         self.received: list[dict] = []
         self.requests = 0  # every request this server answered
+        self.paths: list[str] = []  # the path of each
+        self.nodeinfo: dict | None = None  # the NodeInfo served, when it serves one
         self.replacements: dict[str, str] = {}
         self.actor_document: dict | None = None  # what /users/alice serves once she changed her profile
 
@@ -50,15 +52,31 @@ class FakeMastodon:
             self.received.append(await request.json())
             return web.Response(status=202)
 
+        async def nodeinfo_links(request):
+            if self.nodeinfo is None:
+                raise web.HTTPNotFound()
+            href = f"{self.base}/nodeinfo/2.0"
+            return web.json_response(
+                {"links": [{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": href}]}
+            )
+
+        async def nodeinfo(request):
+            if self.nodeinfo is None:
+                raise web.HTTPNotFound()
+            return web.json_response(self.nodeinfo)
+
         @web.middleware
         async def counting(request, handler):
             self.requests += 1
+            self.paths.append(request.path)
             return await handler(request)
 
         app = web.Application(middlewares=[counting])
         app.router.add_get("/users/alice", actor)
         app.router.add_post("/users/alice/inbox", inbox)
         app.router.add_post("/inbox", inbox)
+        app.router.add_get("/.well-known/nodeinfo", nodeinfo_links)
+        app.router.add_get("/nodeinfo/2.0", nodeinfo)
         self.runner = await serve_on_loopback(app, self.port)
 
     async def post(

@@ -24,6 +24,7 @@ from .keys import instance_signer
 log = logging.getLogger("skiller.federation")
 ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
 REFRESH_AFTER = timedelta(days=1)
+NODEINFO_RETRY_AFTER = timedelta(hours=1)
 LEVELS = {"beginner": 1, "intermediate": 2, "advanced": 3, "expert": 4}
 
 
@@ -172,11 +173,32 @@ def _int(value) -> int:
 
 
 async def describe_instance(fed: Federation, domain: str) -> None:
-    """Learn which software a newly met server runs (NodeInfo), for the known-instances page. Best effort."""
+    """Learn which software a newly met server runs (NodeInfo), for the known-instances page. Best effort: a
+    server that did not say is asked again only NODEINFO_RETRY_AFTER later, not at each of its activities."""
     async with fed.db.read() as session:
         known = await session.get(Instance, domain)
-    if known is not None and known.software:
+    if known is not None and (
+        known.software or (known.nodeinfo_failed_at and utcnow() - known.nodeinfo_failed_at < NODEINFO_RETRY_AFTER)
+    ):
         return
+    software = await _nodeinfo_software(fed, domain)
+    try:
+        async with fed.db.write() as session:
+            instance = await session.get(Instance, domain) or Instance(domain=domain)
+            if software is None:
+                instance.nodeinfo_failed_at = utcnow()
+            else:
+                instance.software = _text(software.get("name"), 100)
+                instance.version = _text(software.get("version"), 100)
+                # A NodeInfo without a software name counts as no answer: asked again later, not at once.
+                instance.nodeinfo_failed_at = None if instance.software else utcnow()
+            session.add(instance)
+    except IntegrityError:
+        pass  # described at the same moment by another request
+
+
+async def _nodeinfo_software(fed: Federation, domain: str) -> dict | None:
+    """The `software` object of a server's NodeInfo, None when it gives none."""
     try:
         links = await fed.client.get_json(f"{fed.scheme}://{domain}/.well-known/nodeinfo")
         href = next(
@@ -187,19 +209,13 @@ async def describe_instance(fed: Federation, domain: str) -> None:
             and isinstance(link.get("href"), str)
         )
         if authority_of(href) != domain:
-            return
-        software = (await fed.client.get_json(href)).get("software") or {}
+            log.info("NodeInfo of %s points to another server: %s", domain, href)
+            return None
+        software = (await fed.client.get_json(href)).get("software")
     except (FetchError, StopIteration, AttributeError) as exc:
         log.info("no NodeInfo for %s: %s", domain, exc)
-        return
-    try:
-        async with fed.db.write() as session:
-            instance = await session.get(Instance, domain) or Instance(domain=domain)
-            instance.software = _text(software.get("name"), 100)
-            instance.version = _text(software.get("version"), 100)
-            session.add(instance)
-    except IntegrityError:
-        pass  # described at the same moment by another request
+        return None
+    return software if isinstance(software, dict) else None
 
 
 async def get_actor(fed: Federation, actor_id: str, refresh: bool = False) -> Member:

@@ -24,17 +24,27 @@ from activitypub.safe_json import cap_lists
 from ..db import insert_ignoring_duplicates
 from ..models import Answer, Comment, DomainPolicy, Member, MemberFollow, Question, Report, Tombstone, utcnow
 from ..sanitize import clean_html, plain_text
-from ..services import answers, comments, follows, notifications, questions, reports, skills, users_admin, votes
+from ..services import (
+    answers,
+    comments,
+    follows,
+    instance_settings,
+    notifications,
+    questions,
+    reports,
+    skills,
+    users_admin,
+    votes,
+)
 from ..services.errors import ServiceError
 from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, public_key_for
 from .context import Federation
 from .deliveries import mark_reachable
+from .from_as2 import ReceivedPost, mention_hrefs, read_post
 
 log = logging.getLogger("skiller.inbox")
 MAX_INBOX_BYTES = 1_000_000  # Mastodon's MAX_JSON_SIZE
 POST_TYPES = {"Note", "Question", "Article", "Page"}
-TAG_TYPES = {"Mention", "Hashtag", "Emoji"}
-MAX_MENTIONS = 20
 
 
 async def receive(fed: Federation, request: web.Request) -> None:
@@ -292,20 +302,6 @@ async def on_vote(fed: Federation, signer: Member, activity: dict) -> None:
     )
 
 
-def _hashtags(obj: dict) -> list[str]:
-    return [
-        t["name"].lstrip("#")
-        for t in as_list(obj.get("tag"))
-        if first_type(t, TAG_TYPES) == "Hashtag" and isinstance(t.get("name"), str)
-    ]
-
-
-def _mention_hrefs(obj: dict) -> list[str]:
-    """Whom a remote post mentions: its Mention tags' hrefs. The text ("@name") may say anything."""
-    hrefs = [id_of(t.get("href")) for t in as_list(obj.get("tag"))[:100] if first_type(t, TAG_TYPES) == "Mention"]
-    return [href for href in hrefs if isinstance(href, str)][:MAX_MENTIONS]
-
-
 async def _tombstoned(fed: Federation, object_id: str) -> bool:
     async with fed.db.read() as session:
         return await session.get(Tombstone, object_id) is not None
@@ -322,17 +318,25 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
         raise Ignored("a post attributed to someone else")
     if await _tombstoned(fed, object_id) or await find_post(fed, object_id) is not None:
         return  # deleted before it arrived, or already here
-    content = obj.get("content") if isinstance(obj.get("content"), str) else ""
+    post = read_post(obj, kind, await _reader_languages(fed))
     parent = await find_post(fed, id_of(obj.get("inReplyTo")))
-    base, mentions = fed.base_url, _mention_hrefs(obj)
+    base, mentions, content, warning = fed.base_url, post.mentions, post.html, post.content_warning
     if not is_public(obj) and not shared_by_followed:
         # A direct or followers-only post is for the people it names, not for this public site.
-        await _private_message(fed, signer, obj, parent, mentions, content)
+        await _private_message(fed, signer, obj, parent, post)
         return
     try:
         if isinstance(parent, Question):
             await answers.post_answer(
-                fed.db, signer, parent.id, "", base, html=content, ap_id=object_id, mentions=mentions
+                fed.db,
+                signer,
+                parent.id,
+                "",
+                base,
+                html=content,
+                ap_id=object_id,
+                mentions=mentions,
+                content_warning=warning,
             )
         elif isinstance(parent, Answer):
             await comments.add_comment(
@@ -344,6 +348,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
                 html=content,
                 ap_id=object_id,
                 mentions=mentions,
+                content_warning=warning,
             )
         elif isinstance(parent, Comment):  # a reply to a comment joins the same thread
             await comments.add_comment(
@@ -356,22 +361,24 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
                 html=content,
                 ap_id=object_id,
                 mentions=mentions,
+                content_warning=warning,
             )
         elif obj.get("inReplyTo"):
             raise Ignored("reply to something we do not have")
         elif shared_by_followed or await _followed_here(fed, signer) or await _mentions_someone_here(fed, obj):
-            title = obj.get("name") if isinstance(obj.get("name"), str) else ""
             await questions.ask(
                 fed.db,
                 signer,
-                title=title,
+                title=post.title,
                 body="",
-                tags=_hashtags(obj)[:5],
+                tags=post.hashtags,
                 base_url=base,
                 kind="question" if kind == "Question" else "discussion",
+                language=post.language,
                 html=content,
                 ap_id=object_id,
                 mentions=mentions,
+                content_warning=warning,
             )
         else:
             raise Ignored("a post from someone nobody here follows")
@@ -382,9 +389,14 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
             raise
 
 
-async def _private_message(fed: Federation, signer: Member, obj: dict, parent, mentions: list[str], html: str) -> None:
+async def _reader_languages(fed: Federation) -> tuple[str, ...]:
+    """The languages a text given in several is read in here: the instance's default language."""
+    return ((await instance_settings.current(fed.db, fed.config)).default_language,)
+
+
+async def _private_message(fed: Federation, signer: Member, obj: dict, parent, post: ReceivedPost) -> None:
     """Notify the local members a non-public post names (and the author of what it answers), with its text."""
-    recipients = [member.id for href in mentions if (member := await find_local_member(fed, href)) is not None]
+    recipients = [member.id for href in post.mentions if (member := await find_local_member(fed, href)) is not None]
     if parent is not None:
         async with fed.db.read() as session:
             author = await session.get(Member, parent.author_id)
@@ -393,12 +405,12 @@ async def _private_message(fed: Federation, signer: Member, obj: dict, parent, m
     if not recipients:
         raise Ignored("a post that is not public, for nobody here")
     url = obj.get("url") if isinstance(obj.get("url"), str) and same_origin(obj["url"], obj["id"]) else obj["id"]
-    text = " ".join(plain_text(clean_html(html)).split())
-    await notifications.private_message(fed.db, signer, recipients, text, url)
+    text = " ".join(plain_text(clean_html(post.html)).split())
+    await notifications.private_message(fed.db, signer, recipients, text, url, content_warning=post.content_warning)
 
 
 async def _mentions_someone_here(fed: Federation, obj: dict) -> bool:
-    for href in _mention_hrefs(obj):
+    for href in mention_hrefs(obj):
         if await find_local_member(fed, href):
             return True
     return False
@@ -432,23 +444,24 @@ async def on_update(fed: Federation, signer: Member, activity: dict) -> None:
         raise Ignored("Update of something we do not have")
     if post.author_id != signer.id:  # checked against the stored owner, never the payload
         raise Ignored("Update by someone who is not the author")
-    content = obj.get("content") if isinstance(obj.get("content"), str) else ""
+    received = read_post(obj, first_type(obj, POST_TYPES) or "Note", await _reader_languages(fed))
+    content, warning = received.html, received.content_warning
     if isinstance(post, Question):
         if content:
-            title = obj.get("name") if isinstance(obj.get("name"), str) else ""
             await questions.edit_question(
                 fed.db,
                 signer,
                 post.id,
-                title=title,
+                title=received.title,
                 body="",
-                tags=_hashtags(obj)[:5],
+                tags=received.hashtags,
                 base_url=fed.base_url,
                 html=content,
+                content_warning=warning,
             )
         await _sync_accepted_answer(fed, signer, post, id_of(obj.get("acceptedAnswer")))
     elif isinstance(post, Answer) and content:
-        await answers.edit_answer(fed.db, signer, post.id, "", fed.base_url, html=content)
+        await answers.edit_answer(fed.db, signer, post.id, "", fed.base_url, html=content, content_warning=warning)
 
 
 async def _sync_accepted_answer(fed: Federation, signer: Member, question: Question, answer_url: str | None) -> None:

@@ -90,6 +90,8 @@ class Instance(SQLModel, table=True):
     domain: str = Field(primary_key=True, max_length=255)
     software: str = Field(default="", max_length=100)
     version: str = Field(default="", max_length=100)
+    # When its NodeInfo was last asked for without an answer: not asked again for a while (actors.describe_instance).
+    nodeinfo_failed_at: datetime | None = None
     last_success_at: datetime | None = None
     last_failure_at: datetime | None = None
     consecutive_failures: int = Field(default=0)

@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 from .base import utcnow
 
 KINDS = ("question", "discussion")
+CONTENT_WARNING_MAX = 500
 
 
 class Question(SQLModel, table=True):
@@ -26,6 +27,9 @@ class Question(SQLModel, table=True):
     body_md: str = Field(default="")
     body_html: str = Field(default="")
     language: str = Field(default="", max_length=8)
+    # A content warning received with the post (plain text, shown as the summary of a collapsed <details>):
+    # None when there is none, "" when the post is marked sensitive without saying why.
+    content_warning: str | None = Field(default=None, max_length=CONTENT_WARNING_MAX)
     score: int = Field(default=0)
     answer_count: int = Field(default=0)
     view_count: int = Field(default=0)
@@ -54,6 +58,8 @@ class Answer(SQLModel, table=True):
     author_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
     body_md: str = Field(default="")
     body_html: str = Field(default="")
+    # As Question.content_warning.
+    content_warning: str | None = Field(default=None, max_length=CONTENT_WARNING_MAX)
     score: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
@@ -71,6 +77,7 @@ class Comment(SQLModel, table=True):
     author_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
     body: str = Field(max_length=1000)
     body_html: str = Field(default="")
+    content_warning: str | None = Field(default=None, max_length=CONTENT_WARNING_MAX)  # as Question's
     created_at: datetime = Field(default_factory=utcnow)
     deleted_at: datetime | None = None
     ap_id: str | None = Field(default=None, max_length=500, unique=True)

@@ -57,5 +57,7 @@ class Notification(SQLModel, table=True):
     # and where it lives. It is never published here.
     excerpt: str = Field(default="", max_length=500)
     url: str = Field(default="", max_length=500)
+    # The message's content warning (as Question.content_warning): the excerpt is then shown collapsed.
+    content_warning: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from ..db import Database
 from ..models import Answer, Member, Question, Revision, Vote, utcnow
 from . import events, reputation, search
-from .content import check_body, remote_body, render_with_mentions
+from .content import check_body, remote_body, remote_warning, render_with_mentions
 from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
 from .notifications import notify
@@ -33,9 +33,11 @@ async def post_answer(
     html: str | None = None,
     ap_id: str | None = None,
     mentions: Iterable[str] = (),
+    content_warning: str | None = None,
 ) -> Answer:
-    """Answer a question; an answer from another server comes as `html` with its `ap_id`, and `mentions`: the
-    actor URLs its Mention tags designate (whom it mentions; its text is not read for @names)."""
+    """Answer a question; an answer from another server comes as `html` with its `ap_id`, `mentions`: the
+    actor URLs its Mention tags designate (whom it mentions; its text is not read for @names), and its
+    `content_warning` as received (see content.remote_warning)."""
     if html is not None:
         body, body_html = remote_body(html, base_url)
     else:
@@ -49,7 +51,14 @@ async def post_answer(
             body_html, mentioned = await render_with_mentions(session, body, base_url)
         else:
             mentioned = await members_at(session, mentions, base_url)
-        answer = Answer(question_id=question.id, author_id=author.id, body_md=body, body_html=body_html, ap_id=ap_id)
+        answer = Answer(
+            question_id=question.id,
+            author_id=author.id,
+            body_md=body,
+            body_html=body_html,
+            content_warning=remote_warning(content_warning) if html is not None else None,
+            ap_id=ap_id,
+        )
         session.add(answer)
         await session.flush()
         session.add(Revision(answer_id=answer.id, editor_id=author.id, body_md=body))
@@ -77,7 +86,14 @@ async def _editable_answer(session, actor: Member, answer_id: int) -> Answer:
 
 
 async def edit_answer(
-    db: Database, editor: Member, answer_id: int, body: str, base_url: str, *, html: str | None = None
+    db: Database,
+    editor: Member,
+    answer_id: int,
+    body: str,
+    base_url: str,
+    *,
+    html: str | None = None,
+    content_warning: str | None = None,
 ) -> Answer:
     if html is not None:
         body, body_html = remote_body(html, base_url)
@@ -88,6 +104,8 @@ async def edit_answer(
         if html is None:
             body_html, _ = await render_with_mentions(session, body, base_url)
         answer.body_html = body_html
+        if html is not None:  # an edit elsewhere may add or lift the warning
+            answer.content_warning = remote_warning(content_warning)
         answer.body_md, answer.edited_at = body, utcnow()
         session.add(answer)
         session.add(Revision(answer_id=answer.id, editor_id=editor.id, body_md=body))

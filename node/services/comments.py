@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from ..db import Database
 from ..models import Answer, Comment, Member, Question, utcnow
 from . import events
-from .content import COMMENT_MAX, check_comment, remote_body, render_with_mentions
+from .content import COMMENT_MAX, check_comment, remote_body, remote_warning, render_with_mentions
 from .errors import N_, Forbidden, NotFound
 from .mentions import members_at
 from .notifications import notify
@@ -25,9 +25,10 @@ async def add_comment(
     html: str | None = None,
     ap_id: str | None = None,
     mentions: Iterable[str] = (),
+    content_warning: str | None = None,
 ) -> Comment:
-    """Comment on a question, or on an answer when `answer_id` is given (`html`, `ap_id` and `mentions`, the
-    actor URLs of its Mention tags: from elsewhere, see post_answer)."""
+    """Comment on a question, or on an answer when `answer_id` is given (`html`, `ap_id`, `mentions`, the
+    actor URLs of its Mention tags, and `content_warning`: from elsewhere, see answers.post_answer)."""
     if html is not None:
         body, body_html = remote_body(html, base_url, max_length=COMMENT_MAX * 4)
     else:
@@ -53,6 +54,7 @@ async def add_comment(
             author_id=author.id,
             body=body[:1000],
             body_html=body_html,
+            content_warning=remote_warning(content_warning) if html is not None else None,
             ap_id=ap_id,
         )
         session.add(comment)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..models import CONTENT_WARNING_MAX
 from ..sanitize import clean_html, plain_text, render_inline_markdown, render_markdown
 from .errors import N_, InvalidInput
 from .mentions import domain_of, link_mentions, mentioned_members
@@ -48,10 +49,25 @@ def remote_body(html: str, base_url: str, max_length: int = BODY_MAX) -> tuple[s
     return text, cleaned
 
 
-def remote_title(title: str, text: str) -> str:
-    """A remote post's title: its `name`, else the start of its text (Mastodon posts have no title)."""
-    title = " ".join((title or "").split()) or text
-    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rsplit(" ", 1)[0] + "…"
+def remote_title(title: str, text: str, content_warning: str | None = None) -> str:
+    """A remote post's title: its `name`, else the start of its text (Mastodon posts have no title). A post behind
+    a content warning never shows its text in its title: its warning, else a warning sign, stands for it."""
+    title = " ".join((title or "").split())
+    if not title:
+        title = text if content_warning is None else content_warning or "⚠"
+    return _shortened(title, TITLE_MAX)
+
+
+def remote_warning(summary: str | None) -> str | None:
+    """The plain text of a received content warning (sent as HTML by some servers), "" when the post is only
+    marked sensitive, None when it has none."""
+    if summary is None:
+        return None
+    return _shortened(" ".join(plain_text(clean_html(summary[: 8 * CONTENT_WARNING_MAX])).split()), CONTENT_WARNING_MAX)
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 async def render_with_mentions(session, source: str, base_url: str, inline: bool = False):

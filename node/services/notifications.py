@@ -12,6 +12,7 @@ from ..config import Config
 from ..db import Database
 from ..models import Member, Notification, Question, Skill, utcnow
 from . import mail
+from .content import remote_warning
 from .mail_preferences import MAIL_KINDS, site_for_mail, unsubscribe_url, wants_mail
 
 TO_MAIL = "notifications_to_mail"  # session.info: this unit of work's notifications that may be mailed
@@ -89,12 +90,24 @@ async def queue_notification_mails(session, config: Config) -> None:
         )
 
 
-async def private_message(db: Database, sender: Member, member_ids: list[int], text: str, url: str) -> None:
+async def private_message(
+    db: Database, sender: Member, member_ids: list[int], text: str, url: str, *, content_warning: str | None = None
+) -> None:
     """A post from elsewhere that was not public, for the members it names: a notification each, with its text
-    and a link to where it lives. Nothing is published here."""
+    (shown collapsed behind its `content_warning`, as received, if it has one) and a link to where it lives.
+    Nothing is published here."""
+    warning = remote_warning(content_warning)
     async with db.write() as session:
         for member_id in dict.fromkeys(member_ids):
-            notify(session, member_id, "message", sender.id, excerpt=text[:500], url=url[:500])
+            notify(
+                session,
+                member_id,
+                "message",
+                sender.id,
+                excerpt=text[:500],
+                url=url[:500],
+                content_warning=warning,
+            )
 
 
 async def notify_staff(session, kind: str) -> list[Member]:

@@ -23,7 +23,7 @@ from ..models import (
     utcnow,
 )
 from . import events, reputation, search
-from .content import check_body, check_title, remote_body, remote_title, render_with_mentions
+from .content import check_body, check_title, remote_body, remote_title, remote_warning, render_with_mentions
 from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
 from .notifications import notify
@@ -49,6 +49,20 @@ def parse_tags(raw: str | list[str]) -> list[str]:
     return names
 
 
+def remote_tags(labels: list[str]) -> list[str]:
+    """The skills a post from elsewhere is tagged with: its hashtags that make valid skill names (the others are
+    dropped, not the post), at most MAX_TAGS."""
+    names: list[str] = []
+    for label in labels:
+        try:
+            name = normalize_skill(label)
+        except InvalidInput:
+            continue
+        if name not in names:
+            names.append(name)
+    return names[:MAX_TAGS]
+
+
 async def _set_tags(session, question_id: int, names: list[str]) -> None:
     await session.execute(QuestionTag.__table__.delete().where(QuestionTag.question_id == question_id))
     for name in names:
@@ -70,18 +84,21 @@ async def ask(
     ap_id: str | None = None,
     mentions: Iterable[str] = (),
     told_otherwise: Collection[int] = (),
+    content_warning: str | None = None,
 ) -> Question:
     """Post a question (or a discussion post); its tags are skills, created when new.
 
     A post received from another server comes as sanitized-on-the-way-in `html` with its `ap_id`, and
-    `mentions`: the actor URLs its Mention tags designate (its text is not read for @names). Members in
-    `told_otherwise` get no mention notification: the caller tells them in its own words."""
+    `mentions`: the actor URLs its Mention tags designate (its text is not read for @names), and its
+    `content_warning` as received (see remote_warning). Members in `told_otherwise` get no mention notification:
+    the caller tells them in its own words."""
     if kind not in KINDS:
         raise InvalidInput(N_("Unknown kind of post."), field="kind")
+    warning = remote_warning(content_warning) if html is not None else None
     if html is not None:
         body, body_html = remote_body(html, base_url)
-        title = remote_title(title, body)
-        names = parse_tags([t for t in (tags if isinstance(tags, list) else tags.split())][:MAX_TAGS])
+        title = remote_title(title, body, warning)
+        names = remote_tags(tags if isinstance(tags, list) else tags.split())
     else:
         title, body = check_title(title), check_body(body)
         names = parse_tags(tags)
@@ -102,6 +119,7 @@ async def ask(
             body_md=body,
             body_html=body_html,
             language=language or author.language,
+            content_warning=warning,
             ap_id=ap_id,
         )
         session.add(question)
@@ -160,13 +178,16 @@ async def edit_question(
     tags: str | list[str],
     base_url: str,
     html: str | None = None,
+    content_warning: str | None = None,
 ) -> Question:
+    """Change a question; one from elsewhere comes as `html` with its `content_warning` (as in `ask`)."""
     if html is not None:
         body, body_html = remote_body(html, base_url)
-        title = remote_title(title, body)
+        title = remote_title(title, body, remote_warning(content_warning))
+        names = remote_tags(tags if isinstance(tags, list) else tags.split())
     else:
         title, body = check_title(title), check_body(body)
-    names = parse_tags(tags)
+        names = parse_tags(tags)
     async with db.write() as session:
         question = await _editable_question(session, editor, question_id)
         if question.kind == "question" and not names and html is None:
@@ -174,6 +195,8 @@ async def edit_question(
         if html is None:
             body_html, _ = await render_with_mentions(session, body, base_url)
         question.body_html = body_html
+        if html is not None:  # an edit elsewhere may add or lift the warning; local posts have none
+            question.content_warning = remote_warning(content_warning)
         question.title, question.body_md = title, body
         question.edited_at = question.last_activity_at = utcnow()
         session.add(question)
@@ -277,8 +300,16 @@ def _author(row) -> Author:
 
 
 # Answers and comments are read as plain rows: building ORM objects for a long thread cost half the page.
-ANSWER_ROW = (Answer.id, Answer.question_id, Answer.body_html, Answer.score, Answer.created_at, Answer.edited_at)
-COMMENT_ROW = (Comment.id, Comment.answer_id, Comment.body_html, Comment.created_at)
+ANSWER_ROW = (
+    Answer.id,
+    Answer.question_id,
+    Answer.body_html,
+    Answer.content_warning,
+    Answer.score,
+    Answer.created_at,
+    Answer.edited_at,
+)
+COMMENT_ROW = (Comment.id, Comment.answer_id, Comment.body_html, Comment.content_warning, Comment.created_at)
 
 
 def _load_question_page(session, question_id: int, viewer: Member | None) -> QuestionPage:

@@ -78,6 +78,7 @@ class ReportView:
     target_member: Member | None
     excerpt: str
     link: str
+    content_warning: str | None = None  # the reported post's: the excerpt is shown behind it
 
 
 async def open_reports(db: Database, state: str = "open", limit: int = 100) -> list[ReportView]:
@@ -100,7 +101,8 @@ async def open_reports(db: Database, state: str = "open", limit: int = 100) -> l
                 question_id = target.id if r.target_type == "question" else target.question_id
                 excerpt = getattr(target, "title", "") or plain_text(target.body_html)
                 link = f"/questions/{question_id}"
-            views.append(ReportView(r, reporter, member, plain_text(excerpt)[:300], link))
+            warning = getattr(target, "content_warning", None) if r.target_type != "member" else None
+            views.append(ReportView(r, reporter, member, plain_text(excerpt)[:300], link, warning))
     return views
 
 

@@ -94,8 +94,10 @@ def query_groups(query: str) -> list[tuple[str, ...]]:
 class SearchHit:
     question: Question
     author: Member
-    snippet: str  # escaped HTML with <mark> around matching words
+    snippet: str  # escaped HTML with <mark> around matching words ("" for a post behind a content warning)
     answer_id: int | None
+    # The content warning of the post the snippet would come from: shown instead of its text (see Question's).
+    content_warning: str | None = None
 
 
 async def search(
@@ -169,10 +171,11 @@ async def search(
         )
     hits = []
     for question, author, aid in rows:
-        source = plain_text(question.body_html)
+        source, warning = plain_text(question.body_html), question.content_warning
         if aid and aid in answers and not _contains(question.title + " " + source, groups):
-            source = plain_text(answers[aid].body_html)
-        hits.append(SearchHit(question, author, snippet(source, groups), aid))
+            source, warning = plain_text(answers[aid].body_html), answers[aid].content_warning
+        excerpt = snippet(source, groups) if warning is None else ""
+        hits.append(SearchHit(question, author, excerpt, aid, warning))
     return hits, total
 
 
