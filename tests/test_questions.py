@@ -242,11 +242,13 @@ async def test_the_same_form_sent_twice_makes_one_post(client, database):
     assert first.status == second.status == 303
     assert first.headers["Location"] == second.headers["Location"]
     question_id = int(first.headers["Location"].rsplit("/", 1)[1])
+    assert "Your post is published." in await (await client.get(first.headers["Location"])).text()
     for _ in range(2):
         await post_form(client, f"/questions/{question_id}/answers", {"body": "Hide glue, warmed: it can be undone."})
         await post_form(client, f"/questions/{question_id}/comments", {"body": "Which veneer thickness?"})
-    # a different text is a new post
-    await post_form(client, f"/questions/{question_id}/comments", {"body": "And which substrate?"})
+    # a different text is a new post, and each action says it is done
+    commented = await post_form(client, f"/questions/{question_id}/comments", {"body": "And which substrate?"})
+    assert "Your comment is posted." in await (await client.get(commented.headers["Location"])).text()
     async with database.read() as session:
         assert await session.scalar(select(func.count()).select_from(Question)) == 1
         assert await session.scalar(select(func.count()).select_from(Answer)) == 1

@@ -232,6 +232,7 @@ async def invite_by_email(request: web.Request) -> web.Response:
 async def invitation_request_handled(request: web.Request) -> web.Response:
     member = require_member(request)
     await invitations.mark_request_handled(request.app[DB], member, path_id(request.match_info["id"]))
+    await flash(request, i18n.gettext(N_("Marked as handled.")))
     raise web.HTTPSeeOther("/invitations")
 
 
@@ -364,6 +365,10 @@ async def answer_follow_request(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     await follows.answer_follow_request(
         request.app[DB], member, path_id(request.match_info["id"]), decision == "accept"
+    )
+    await flash(
+        request,
+        i18n.gettext(N_("Follow request accepted.") if decision == "accept" else N_("Follow request refused.")),
     )
     raise web.HTTPSeeOther("/settings#followers")
 

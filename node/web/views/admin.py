@@ -105,6 +105,7 @@ async def set_policy(request: web.Request) -> web.Response:
 async def remove_policy(request: web.Request) -> web.Response:
     admin = require_admin(request)
     await federation_policy.remove_policy(request.app[DB], admin, request.match_info["domain"])
+    await flash(request, i18n.gettext(N_("Rule removed for {domain}.")).format(domain=request.match_info["domain"]))
     raise web.HTTPSeeOther("/admin/federation")
 
 
@@ -239,6 +240,16 @@ async def users_page(request: web.Request) -> web.Response:
     )
 
 
+USER_ACTIONS_DONE = {
+    "suspend": N_("{handle} is suspended."),
+    "unsuspend": N_("{handle} is no longer suspended."),
+    "silence": N_("{handle} is silenced."),
+    "unsilence": N_("{handle} is no longer silenced."),
+    "role": N_("The role of {handle} is changed."),
+    "delete": N_("The account of {handle} is deleted."),
+}
+
+
 @routes.post("/admin/users/{handle}/{action}")
 async def user_action(request: web.Request) -> web.Response:
     admin = require_admin(request)
@@ -269,6 +280,7 @@ async def user_action(request: web.Request) -> web.Response:
             "/admin/users",
         )
     await actions[action]()
+    await flash(request, i18n.gettext(USER_ACTIONS_DONE[action]).format(handle=handle))
     raise web.HTTPSeeOther("/admin/users")
 
 

@@ -133,6 +133,7 @@ async def add_skill(request: web.Request) -> web.Response:
             exc,
             await _edit_context(request, member, skill_value=str(form.get("skill", ""))[:100]),
         )
+    await flash(request, i18n.gettext(N_("Skill added to your profile.")))
     raise web.HTTPSeeOther("/settings/profile#skills")
 
 
@@ -140,6 +141,7 @@ async def add_skill(request: web.Request) -> web.Response:
 async def remove_skill(request: web.Request) -> web.Response:
     member = require_member(request)
     await skills.remove_skill(request.app[DB], member.id, request.match_info["skill"])
+    await flash(request, i18n.gettext(N_("Skill removed from your profile.")))
     raise web.HTTPSeeOther("/settings/profile#skills")
 
 
@@ -149,6 +151,7 @@ async def endorse(request: web.Request) -> web.Response:
     db = request.app[DB]
     member = await accounts.get_member_by_handle(db, request.match_info["username"])
     await skills.endorse(db, viewer, member.id, request.match_info["skill"])
+    await flash(request, i18n.gettext(N_("Endorsement recorded: thank you.")))
     raise web.HTTPSeeOther(f"{uris.profile(member.handle)}#skill-{request.match_info['skill']}")
 
 
@@ -158,4 +161,5 @@ async def unendorse(request: web.Request) -> web.Response:
     db = request.app[DB]
     member = await accounts.get_member_by_handle(db, request.match_info["username"])
     await skills.withdraw_endorsement(db, viewer, member.id, request.match_info["skill"])
+    await flash(request, i18n.gettext(N_("Endorsement withdrawn.")))
     raise web.HTTPSeeOther(f"{uris.profile(member.handle)}#skill-{request.match_info['skill']}")

@@ -76,6 +76,7 @@ async def ask(request: web.Request) -> web.Response:
         )
     except ServiceError as exc:
         return form_error(request, "ask.html", exc, values)
+    await flash(request, i18n.gettext(N_("Your post is published.")))
     raise web.HTTPSeeOther(f"/questions/{question.id}")
 
 
@@ -163,6 +164,7 @@ async def edit_question(request: web.Request) -> web.Response:
     except ServiceError as exc:
         context = await _page_context(request, question_id)
         return form_error(request, "ask.html", exc, {"editing": context["q"], "kind": context["q"].kind, **values})
+    await flash(request, i18n.gettext(N_("Your changes are saved.")))
     raise web.HTTPSeeOther(f"/questions/{question_id}")
 
 
@@ -207,6 +209,7 @@ async def post_answer(request: web.Request) -> web.Response:
         return form_error(
             request, "question.html", exc, {**await _page_context(request, question_id), "answer_body": body}
         )
+    await flash(request, i18n.gettext(N_("Your answer is posted.")))
     raise web.HTTPSeeOther(f"/questions/{question_id}#answer-{answer.id}")
 
 
@@ -239,6 +242,7 @@ async def add_comment(request: web.Request) -> web.Response:
             exc,
             {**await _page_context(request, on_question), "comment_body": body, "comment_target": answer_id},
         )
+    await flash(request, i18n.gettext(N_("Your comment is posted.")))
     raise web.HTTPSeeOther(f"/questions/{comment.question_id}#comment-{comment.id}")
 
 
@@ -290,6 +294,7 @@ async def edit_answer(request: web.Request) -> web.Response:
     except ServiceError as exc:
         answer = await answers.get_answer(request.app[DB], _id(request))
         return form_error(request, "answer_edit.html", exc, {"answer": answer, "body": body})
+    await flash(request, i18n.gettext(N_("Your changes are saved.")))
     raise web.HTTPSeeOther(f"/questions/{answer.question_id}#answer-{answer.id}")
 
 
@@ -315,6 +320,8 @@ async def delete_answer(request: web.Request) -> web.Response:
 async def accept_answer(request: web.Request) -> web.Response:
     member = require_member(request)
     question = await answers.accept_answer(request.app[DB], member, _id(request))
+    accepted = question.accepted_answer_id == _id(request)
+    await flash(request, i18n.gettext(N_("Answer accepted.") if accepted else N_("Answer no longer accepted.")))
     raise web.HTTPSeeOther(f"/questions/{question.id}#answer-{_id(request)}")
 
 

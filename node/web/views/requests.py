@@ -74,6 +74,7 @@ async def ask_expert(request: web.Request) -> web.Response:
         )
     except ServiceError as exc:
         return form_error(request, "ask.html", exc, await _form_context(request, expert, **values))
+    await flash(request, i18n.gettext(N_("Your question is published and {name} is told.")).format(name=expert.name))
     raise web.HTTPSeeOther(f"/questions/{question.id}")
 
 

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ... import uris
+from ... import i18n, uris
 from ...federation import actors
+from ...models import Member
 from ...services import accounts, experts, follows, notifications, search, skills
-from ...services.errors import ServiceError
+from ...services.errors import N_, ServiceError
 from ..forms import page_number, text
 from ..keys import DB, FEDERATION, MEMBER, UNREAD
-from ..middleware import require_member
+from ..middleware import flash, require_member
 from ..render import form_error, render
 from .directory import pagination
 
 routes = web.RouteTableDef()
+
+
+def _follow_message(following: bool, followed: Member) -> str:
+    """Someone elsewhere is followed once their server accepts: until then the request is what was done."""
+    if not following:
+        message = N_("You no longer follow {name}.")
+    elif followed.local:
+        message = N_("You follow {name}.")
+    else:
+        message = N_("Follow request sent to {name}: their server confirms it.")
+    return i18n.gettext(message).format(name=followed.name)
 
 
 @routes.post("/users/{username}/follow")
@@ -25,6 +37,7 @@ async def follow_member(request: web.Request) -> web.Response:
     followed = await accounts.get_member_by_handle(db, request.match_info["username"])
     action = follows.follow_member if request.path.endswith("/follow") else follows.unfollow_member
     await action(db, member, followed)
+    await flash(request, _follow_message(request.path.endswith("/follow"), followed))
     raise web.HTTPSeeOther(uris.profile(followed.handle))
 
 
@@ -43,6 +56,7 @@ async def follow_by_handle(request: web.Request) -> web.Response:
         await follows.follow_member(request.app[DB], member, followed)
     except ServiceError as exc:
         return form_error(request, "follow.html", exc, {"handle": handle})
+    await flash(request, _follow_message(True, followed))
     raise web.HTTPSeeOther(uris.profile(followed.handle))
 
 
@@ -60,6 +74,8 @@ async def follow_tag(request: web.Request) -> web.Response:
     skill = await skills.get_skill(db, request.match_info["skill"])
     action = follows.follow_tag if request.path.endswith("/follow") else follows.unfollow_tag
     await action(db, member, skill)
+    message = N_("You follow {skill}.") if request.path.endswith("/follow") else N_("You no longer follow {skill}.")
+    await flash(request, i18n.gettext(message).format(skill=skill.label))
     raise web.HTTPSeeOther(uris.tag(skill.name))
 
 
