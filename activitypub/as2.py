@@ -33,6 +33,8 @@ EXTENSION_TERMS: dict[str, Any] = {
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",
     "acceptedAnswer": {"@id": "schema:acceptedAnswer", "@type": "@id"},
+    "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+    "movedTo": {"@id": "as:movedTo", "@type": "@id"},
 }
 
 

@@ -65,6 +65,8 @@ async def store_actor(fed: Federation, document: dict) -> Member:
         "approve_followers": bool(document.get("manuallyApprovesFollowers")),
         "fetched_at": utcnow(),
         "avatar_source": _icon_url(document.get("icon")),
+        "also_known_as": _actor_urls(document.get("alsoKnownAs")),
+        "moved_to": next(iter(_actor_urls(document.get("movedTo"))), ""),
     }
     headline = next(
         (
@@ -83,6 +85,15 @@ async def store_actor(fed: Federation, document: dict) -> Member:
             if attempt:
                 raise
     raise AssertionError("unreachable")
+
+
+MAX_ALIASES = 20
+
+
+def _actor_urls(value) -> list[str]:
+    """The http(s) URLs of an alsoKnownAs or movedTo value (ids or objects), at most MAX_ALIASES."""
+    urls = [id_of(item) for item in as_list(value)]
+    return [url for url in urls if url and url.startswith(("https://", "http://")) and len(url) <= 500][:MAX_ALIASES]
 
 
 async def _upsert_actor(fed: Federation, actor_id: str, fields: dict, headline: str, document: dict) -> Member:

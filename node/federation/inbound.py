@@ -37,6 +37,7 @@ from ..services import (
     votes,
 )
 from ..services.errors import ServiceError
+from . import moves
 from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, public_key_for
 from .context import Federation
 from .deliveries import mark_reachable
@@ -574,8 +575,20 @@ async def on_flag(fed: Federation, signer: Member, activity: dict) -> None:
             raise
 
 
+async def on_move(fed: Federation, signer: Member, activity: dict) -> None:
+    """An account moved: the members here who followed it follow the new account (Mastodon's Move)."""
+    target = id_of(activity.get("target"))
+    if id_of(activity.get("object")) != signer.actor_url or not target:
+        raise Ignored("Move of another account, or to nowhere")
+    try:
+        await moves.accept_move(fed, signer, target)
+    except ServiceError as exc:
+        raise Ignored(f"Move refused: {exc.message}") from None
+
+
 HANDLERS = {
     "Flag": on_flag,
+    "Move": on_move,
     "Follow": on_follow,
     "Accept": on_accept_or_reject,
     "Reject": on_accept_or_reject,

@@ -324,6 +324,21 @@ async def _profile_updated(fed: Federation, session, actor: Member, data: dict) 
     await enqueue(session, to_as2.with_context(message), actor.id, await follower_inboxes(session, actor))
 
 
+async def _account_moved(fed: Federation, session, actor: Member, data: dict) -> None:
+    """A member moved: followers' servers get the Person, now with movedTo, and a Move (Mastodon's shape:
+    the account as actor and object, the new account as target), so their members follow the new account."""
+    await _profile_updated(fed, session, actor, data)
+    actor_id = to_as2.actor_url(fed.base_url, actor)
+    message = activity(
+        "Move",
+        actor_id,
+        actor_id,
+        id=uris.activity_id(fed.base_url, "move", f"{actor.id}-{secrets.token_hex(6)}"),
+        target=data["target"],
+    )
+    await enqueue(session, to_as2.with_context(message), actor.id, await follower_inboxes(session, actor))
+
+
 async def _answer_invited(fed: Federation, session, actor: Member, data: dict) -> None:
     """Someone elsewhere invited to answer: a Note from the inviter to them alone, which their server shows as a
     mention."""
@@ -354,4 +369,5 @@ PUBLISHERS = {
     "follow_undone": _follow_undone,
     "follow_answered": _follow_answered,
     "answer_invited": _answer_invited,
+    "account_moved": _account_moved,
 }

@@ -100,6 +100,10 @@ def person(base: str, member: Member, skills: list[SkillView]) -> dict:
             for s in skills
         ],
     }
+    if member.also_known_as:
+        document["alsoKnownAs"] = list(member.also_known_as)
+    if member.moved_to:
+        document["movedTo"] = member.moved_to
     if member.avatar:
         document["icon"] = {
             "type": "Image",

@@ -68,6 +68,10 @@ class Member(SQLModel, table=True):
     totp_secret: str = Field(default="", max_length=64)
     # Listed in the instance's skill directory: yes, no, or None for the administrator's default.
     directory_listed: bool | None = None
+    # Moving accounts (Mastodon's alsoKnownAs and movedTo): the actor URLs of the member's other accounts, and
+    # the account they moved to ("" while they have not).
+    also_known_as: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    moved_to: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
 
     @property
     def handle(self) -> str:

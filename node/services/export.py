@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import io
 import json
 import zipfile
 from collections.abc import Awaitable, Callable
@@ -25,7 +26,7 @@ from ..config import Config
 from ..db import Database
 from ..models import Answer, Endorsement, Member, MemberSkill, Question, Skill, Vote, utcnow
 from . import federation_policy, instance_settings
-from .errors import N_, NotFound
+from .errors import N_, InvalidInput, NotFound
 
 # (member) → (actor document, outbox document): node/federation/documents.export_documents, bound to the base URL.
 AS2Renderer = Callable[[Member], Awaitable[tuple[dict, dict]]]
@@ -217,3 +218,27 @@ async def instance_archive(db: Database, config: Config, render: AS2Renderer, ou
             files[f"members/{member.username}/{name}"] = text
     await asyncio.to_thread(_write_zip, out, files)
     return len(members)
+
+
+SKILLS_FILE_LIMIT = 1_000_000  # bytes of skills.json read from an upload (a zip may claim any size)
+
+
+def read_skills(upload: bytes) -> list[dict]:
+    """The skills of a member's export, given as the downloaded zip or as its skills.json: each with its
+    label, level and years (endorsements were given to the old account by other people: they stay there)."""
+    try:
+        if zipfile.is_zipfile(io.BytesIO(upload)):
+            with zipfile.ZipFile(io.BytesIO(upload)) as archive, archive.open("skills.json") as file:
+                upload = file.read(SKILLS_FILE_LIMIT + 1)
+        if len(upload) > SKILLS_FILE_LIMIT:
+            raise ValueError("too large")
+        entries = json.loads(upload)
+    except (KeyError, ValueError, zipfile.BadZipFile, UnicodeDecodeError):
+        entries = None
+    if not isinstance(entries, list):
+        raise InvalidInput(N_("This is not a Skiller export (a zip with skills.json, or skills.json)."), field="file")
+    return [
+        {"label": e["label"], "level": e.get("level"), "years": e.get("years")}
+        for e in entries
+        if isinstance(e, dict) and isinstance(e.get("label"), str)
+    ]

@@ -293,3 +293,25 @@ async def popular_skills(db: Database, limit: int = 100, prefix: str = "", offse
         if prefix:
             query = query.where(Skill.name.startswith(prefix.lower()))
         return [(s, n) for s, n in (await session.execute(query)).all()]
+
+
+async def import_skills(db: Database, member_id: int, entries: list[dict]) -> int:
+    """Add the skills of an export (`export.read_skills`) that the profile does not list yet, with their level
+    and years when valid; returns how many were added. One that cannot be read is skipped, not the rest."""
+    owned = {s.name for s in await skills_of(db, member_id)}
+    added = 0
+    for entry in entries:
+        try:
+            name = normalize_skill(entry["label"])
+            if name in owned:
+                continue
+            level = entry["level"] if entry["level"] in LEVELS else 2
+            years = entry["years"] if isinstance(entry["years"], int) and 0 <= entry["years"] <= 70 else 0
+            await add_skill(db, member_id, entry["label"], level, years)
+        except InvalidInput as exc:
+            if exc.params.get("n") == MAX_SKILLS:
+                break  # the profile is full
+            continue
+        owned.add(name)
+        added += 1
+    return added

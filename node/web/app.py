@@ -22,6 +22,7 @@ from .security import security_headers
 from .views import accounts, admin, directory, federation, moderation, profiles, questions, requests, social, sso
 from .views import context as context_views
 from .views import lifecycle as lifecycle_views
+from .views import moving as moving_views
 from .views import recovery as recovery_views
 from .views import two_factor as two_factor_views
 from .views import unsubscribe as unsubscribe_views
@@ -90,6 +91,7 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     for module in (federation, directory, accounts, profiles, questions, requests, social, admin, moderation, sso):
         app.router.add_routes(module.routes)
     app.router.add_routes(lifecycle_views.routes)
+    app.router.add_routes(moving_views.routes)
     app.router.add_routes(context_views.routes)
     federation.add_discovery_routes(app)
     app.router.add_routes(recovery_views.routes)
