@@ -103,8 +103,12 @@ async def question(fed: Federation, question_id: int) -> dict:
             await session.scalars(select(Skill).join(QuestionTag).where(QuestionTag.question_id == question_id))
         )
         accepted = await session.get(Answer, row[0].accepted_answer_id) if row[0].accepted_answer_id else None
+        original = await session.get(Question, row[0].duplicate_of_id) if row[0].duplicate_of_id else None
     accepted_id = to_as2.object_url(fed.base_url, "answer", accepted) if accepted else None
-    return to_as2.with_context(to_as2.question_object(fed.base_url, row[0], row[1], tags, accepted_id))
+    original_id = to_as2.object_url(fed.base_url, "question", original) if original else None
+    return to_as2.with_context(
+        to_as2.question_object(fed.base_url, row[0], row[1], tags, accepted_id, duplicate_of=original_id)
+    )
 
 
 async def answer(fed: Federation, answer_id: int) -> dict:

@@ -71,6 +71,7 @@ async def _question_document(fed, session, question: Question, author: Member) -
     tags = list(await session.scalars(select(Skill).join(QuestionTag).where(QuestionTag.question_id == question.id)))
     accepted = await session.get(Answer, question.accepted_answer_id) if question.accepted_answer_id else None
     mentioned = await mentioned_members(session, question.body_md, fed.config.domain)
+    original = await session.get(Question, question.duplicate_of_id) if question.duplicate_of_id else None
     return to_as2.question_object(
         fed.base_url,
         question,
@@ -78,6 +79,7 @@ async def _question_document(fed, session, question: Question, author: Member) -
         tags,
         to_as2.object_url(fed.base_url, "answer", accepted) if accepted else None,
         mentioned,
+        to_as2.object_url(fed.base_url, "question", original) if original else None,
     )
 
 

@@ -31,6 +31,7 @@ CONTEXT = default_context(
         "trade": "skiller:trade",
         "organization": "skiller:organization",
         "skillDirectory": {"@id": "skiller:skillDirectory", "@type": "@id"},
+        "duplicateOf": {"@id": "skiller:duplicateOf", "@type": "@id"},
     }
 )
 LEVEL_NAMES = {1: "beginner", 2: "intermediate", 3: "advanced", 4: "expert"}
@@ -154,6 +155,7 @@ def question_object(
     tags: list[Skill],
     accepted_answer: str | None = None,
     mentioned: Sequence[Member] = (),
+    duplicate_of: str | None = None,
 ) -> dict:
     """A question as a `Question` without oneOf/anyOf (Mastodon shows it as a post, not a poll);
     a discussion post as an `Article`. Mastodon ignores `name`, so `content` starts with the title."""
@@ -184,6 +186,8 @@ def question_object(
         document["updated"] = format_datetime(question.edited_at)
     if accepted_answer:
         document["acceptedAnswer"] = accepted_answer
+    if duplicate_of:  # closed: its answers are at the original
+        document["duplicateOf"] = duplicate_of
     return document
 
 

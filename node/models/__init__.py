@@ -16,7 +16,7 @@ from .experts import REQUEST_KINDS, AnswerRequest, DirectoryEntry, DirectoryList
 from .federation import Delivery, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
 from .mail import MailMessage
 from .moderation import POLICY_ACTIONS, REPORT_TARGETS, AuditEntry, DomainPolicy, Report
-from .qa import CONTENT_WARNING_MAX, KINDS, Answer, Comment, Question, QuestionTag, Revision, Vote
+from .qa import CONTENT_WARNING_MAX, KINDS, Answer, Bookmark, Comment, Question, QuestionTag, Revision, Vote
 from .search import SearchDocument
 from .skills import LEVELS, Endorsement, MemberSkill, Skill
 from .social import NOTIFICATION_KINDS, MemberFollow, Notification, TagFollow
@@ -49,6 +49,7 @@ __all__ = [
     "CONTENT_WARNING_MAX",
     "KINDS",
     "Answer",
+    "Bookmark",
     "Comment",
     "Question",
     "QuestionTag",

@@ -41,6 +41,21 @@ class Question(SQLModel, table=True):
     deleted_at: datetime | None = None
     # The ActivityPub id of a question that came from another instance.
     ap_id: str | None = Field(default=None, max_length=500, unique=True)
+    # Closed as a duplicate of another question, where its answers are (no foreign key, as accepted_answer_id):
+    # no new answers here; reopening clears both.
+    duplicate_of_id: int | None = Field(default=None)
+    closed_at: datetime | None = None
+
+
+class Bookmark(SQLModel, table=True):
+    """A question a member keeps for later."""
+
+    __tablename__ = "bookmark"
+    __table_args__ = (Index("ix_bookmark_member_created", "member_id", "created_at"),)
+
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", primary_key=True)
+    question_id: int = Field(foreign_key="question.id", ondelete="CASCADE", primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class QuestionTag(SQLModel, table=True):

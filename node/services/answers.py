@@ -16,10 +16,13 @@ from .notifications import notify
 from .resubmission import earlier_copy
 
 
-async def _open_question(session, question_id: int) -> Question:
+async def _open_question(session, question_id: int, answering: bool = True) -> Question:
+    """The question, not deleted; when `answering`, not closed either (its answers belong to the original)."""
     question = await session.get(Question, question_id)
     if question is None or question.deleted_at is not None:
         raise NotFound(N_("This question does not exist or was deleted."))
+    if answering and question.duplicate_of_id is not None:
+        raise InvalidInput(N_("This question is closed as a duplicate: answer the original question."))
     return question
 
 
@@ -148,7 +151,7 @@ async def accept_answer(db: Database, actor: Member, answer_id: int) -> Question
         answer = await session.get(Answer, answer_id)
         if answer is None or answer.deleted_at is not None:
             raise NotFound(N_("This answer does not exist or was deleted."))
-        question = await _open_question(session, answer.question_id)
+        question = await _open_question(session, answer.question_id, answering=False)
         if question.author_id != actor.id:
             raise Forbidden(N_("Only the person who asked can accept an answer."))
         if question.kind != "question":

@@ -9,7 +9,7 @@ from aiohttp import web
 from ... import i18n
 from ...federation import documents
 from ...federation.documents import Gone
-from ...services import accounts, answer_requests, answers, comments, lifecycle, questions, votes
+from ...services import accounts, answer_requests, answers, comments, curation, lifecycle, questions, votes
 from ...services.errors import N_, ServiceError
 from .. import confirm
 from ..forms import page_number, path_id, service_checked, text
@@ -97,7 +97,64 @@ async def question_page(request: web.Request) -> web.Response:
         request.app[VIEWS].count(question_id)
     if context["q"].deleted_at is None:
         context.update(await _answer_requests_context(request, context["q"]))
+        context.update(await _curation_context(request, context["q"]))
     return render(request, "question.html", context, status=410 if context["q"].deleted_at else 200)
+
+
+async def _curation_context(request: web.Request, question) -> dict:
+    """The original of a question closed as a duplicate; whether the viewer keeps it in their bookmarks."""
+    db, viewer = request.app[DB], request.get(MEMBER)
+    original = await curation.original_of(db, question)
+    return {
+        "original": original,
+        "bookmarked": await curation.is_bookmarked(db, viewer.id, question.id) if viewer else False,
+    }
+
+
+@routes.post("/questions/{id}/close")
+async def close_question(request: web.Request) -> web.Response:
+    member = require_member(request)
+    form = await request.post()
+    original = text(form, "original", 500)
+    try:
+        target = await curation.close_as_duplicate(request.app[DB], member, _id(request), original)
+    except ServiceError as exc:
+        context = await _page_context(request, _id(request))
+        context.update(await _curation_context(request, context["q"]))
+        return form_error(request, "question.html", exc, {**context, "original_reference": original})
+    await flash(request, i18n.gettext(N_("Closed as a duplicate of “{title}”.")).format(title=target.title))
+    raise web.HTTPSeeOther(f"/questions/{_id(request)}")
+
+
+@routes.post("/questions/{id}/reopen")
+async def reopen_question(request: web.Request) -> web.Response:
+    member = require_member(request)
+    await curation.reopen(request.app[DB], member, _id(request))
+    await flash(request, i18n.gettext(N_("The question is open again.")))
+    raise web.HTTPSeeOther(f"/questions/{_id(request)}")
+
+
+@routes.post("/questions/{id}/bookmark")
+async def bookmark(request: web.Request) -> web.Response:
+    member = require_member(request)
+    form = await request.post()
+    keep = form.get("keep") == "yes"
+    await curation.set_bookmark(request.app[DB], member, _id(request), keep)
+    message = N_("Added to your bookmarks.") if keep else N_("Removed from your bookmarks.")
+    await flash(request, i18n.gettext(message))
+    raise web.HTTPSeeOther(f"/questions/{_id(request)}")
+
+
+@routes.get("/bookmarks")
+async def bookmarks_page(request: web.Request) -> web.Response:
+    member = require_member(request)
+    page = page_number(request.query)
+    found = await curation.bookmarks(request.app[DB], member.id, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
+    return render(
+        request,
+        "bookmarks.html",
+        {"questions": found[:PAGE_SIZE], "page": page, "has_next": len(found) > PAGE_SIZE},
+    )
 
 
 async def _answer_requests_context(request: web.Request, question) -> dict:
