@@ -134,6 +134,7 @@ class FakeForum:
 
         app = web.Application(middlewares=[counting])
         app.router.add_get("/{tail:.*}", get)
+
         async def inbox(request: web.Request) -> web.Response:
             return web.Response(status=202)
 
@@ -191,6 +192,11 @@ async def forum_world(tmp_path, sqlite_template, backend):
 async def _count(db, model, *where) -> int:
     async with db.read() as session:
         return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+async def _all(db, query) -> list:
+    async with db.read() as session:
+        return list(await session.scalars(query))
 
 
 async def _receive_topic(node, forum: FakeForum, delivered: list[str]) -> Question:
@@ -266,10 +272,15 @@ async def test_thread_items_on_a_refused_server_are_never_asked_for(forum_world)
     await federation_policy.set_policy(node.db, None, refused.base.split("://")[1], "suspend")
     refused_posts = [f"{refused.base}/post/1", f"{refused.base}/post/2"]
     embedded = {**forum.document("/post/2"), "id": f"{refused.base}/post/9"}  # inline, but not from its server
-    forum.posts = [forum.topic, f"{forum.base}/post/1", *refused_posts, embedded, f"{forum.base}/post/2"]
+    # Inline from its own server but for alice's followers only: a backfill never makes it public here.
+    private = {**forum.document("/post/2"), "id": f"{forum.base}/post/8", "to": [f"{forum.actor('alice')}/followers"]}
+    forum.posts = [forum.topic, f"{forum.base}/post/1", *refused_posts, embedded, private, f"{forum.base}/post/2"]
     question = await _receive_topic(node, forum, [])
     assert refused.paths == []
-    assert await _count(node.db, Answer, Answer.question_id == question.id) == 2
+    assert {a.ap_id for a in await _all(node.db, select(Answer).where(Answer.question_id == question.id))} == {
+        f"{forum.base}/post/1",
+        f"{forum.base}/post/2",
+    }
 
 
 async def test_without_a_context_collection_the_replies_are_walked(forum_world):
@@ -302,13 +313,22 @@ async def test_without_a_context_collection_the_replies_are_walked(forum_world):
 async def test_our_context_collection_lists_the_thread_in_order_and_validates(nodes):
     a, _ = nodes
     claire, bob = await make_member(a.db, "claire"), await make_member(a.db, "bob")
-    asked = await questions.ask(a.db, claire, title="Oak or ash for a garden bench?", body="It stays outside all year.", tags="wood", base_url=a.base)
+    asked = await questions.ask(
+        a.db,
+        claire,
+        title="Oak or ash for a garden bench?",
+        body="It stays outside all year.",
+        tags="wood",
+        base_url=a.base,
+    )
     posted = []
     for n in range(24):
         answer = await answers.post_answer(a.db, bob, asked.id, f"Answer number {n}: oak.", a.base)
         posted.append(f"{a.base}/answers/{answer.id}")
         if n == 2:
-            note = await comments.add_comment(a.db, claire, answer_id=answer.id, body="Why oak rather than ash?", base_url=a.base)
+            note = await comments.add_comment(
+                a.db, claire, answer_id=answer.id, body="Why oak rather than ash?", base_url=a.base
+            )
             posted.append(f"{a.base}/comments/{note.id}")
     gone = await answers.post_answer(a.db, bob, asked.id, "An answer deleted later.", a.base)
     await answers.delete_answer(a.db, bob, gone.id)
@@ -355,7 +375,14 @@ async def test_a_second_node_sees_the_whole_thread_of_a_question_whose_answers_i
 
     await follows.follow_member(b.db, erin, await find_by_handle(b.fed, f"@claire@{a.domain}"))
     await drain([a, b])
-    asked = await questions.ask(a.db, claire, title="Is a dovetail jig worth it?", body="For a few drawers a year.", tags="wood", base_url=a.base)
+    asked = await questions.ask(
+        a.db,
+        claire,
+        title="Is a dovetail jig worth it?",
+        body="For a few drawers a year.",
+        tags="wood",
+        base_url=a.base,
+    )
     first = await answers.post_answer(a.db, bob, asked.id, "Yes, for drawers it pays.", a.base)
     await answers.post_answer(a.db, dave, asked.id, "No, learn it by hand first.", a.base)
     await comments.add_comment(a.db, claire, answer_id=first.id, body="Which brand do you use?", base_url=a.base)

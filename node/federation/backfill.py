@@ -14,11 +14,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
-from activitypub.as2 import as_list, first_type, id_of
+from activitypub.as2 import as_list, first_type, id_of, is_public
 from activitypub.client import FetchError
 from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
 
+from ..models import Answer, Comment, Question
 from ..services.errors import ServiceError
 from .actors import fetch, get_actor
 from .context import Federation
@@ -110,17 +111,20 @@ class Crawl:
 
 async def read_thread(fed: Federation, question_url: str) -> int:
     """Read a question's thread and take the posts missing here; how many were taken."""
+    thread = await find_post(fed, question_url)
+    if not isinstance(thread, Question) or thread.deleted_at is not None:
+        return 0
     crawl, taken = Crawl(fed), 0
     waiting: list[dict] = []
     try:
         async with asyncio.timeout(MAX_SECONDS):
             question = await crawl.get(question_url)
-            if question is None or question.get("id") != question_url:
+            if question is None:
                 return 0
             async for post in _thread_posts(crawl, question):
-                if await _take(fed, post):
+                if await _take(fed, thread, post):
                     taken += 1
-                    taken += await _take_waiting(fed, waiting)
+                    taken += await _take_waiting(fed, thread, waiting)
                 elif await find_post(fed, id_of(post.get("inReplyTo"))) is None:
                     waiting.append(post)  # its parent may come later in the thread
     except TimeoutError:
@@ -148,14 +152,14 @@ async def _thread_posts(crawl: Crawl, question: dict) -> AsyncIterator[dict]:
         level, depth = below, depth + 1
 
 
-async def _take(fed: Federation, post: dict) -> bool:
-    """Take a post as a delivered reply would be taken; True when it is new here."""
+async def _take(fed: Federation, thread: Question, post: dict) -> bool:
+    """Take a public reply within this thread as a delivered reply would be taken; True when it is new here."""
     post_id, author_url = post["id"], id_of(post.get("attributedTo"))
-    if not isinstance(author_url, str) or not same_origin(author_url, post_id):
-        return False
+    if not isinstance(author_url, str) or not same_origin(author_url, post_id) or not is_public(post):
+        return False  # a non-public post is for the people it names, never made public by a backfill
     if not post.get("inReplyTo") or await find_post(fed, post_id) is not None:
         return False  # the question itself, a post that replies to nothing, or one already here
-    if await find_post(fed, id_of(post.get("inReplyTo"))) is None:
+    if not _in_thread(thread, await find_post(fed, id_of(post.get("inReplyTo")))):
         return False
     try:
         author = await get_actor(fed, author_url)
@@ -166,7 +170,15 @@ async def _take(fed: Federation, post: dict) -> bool:
     return await find_post(fed, post_id) is not None
 
 
-async def _take_waiting(fed: Federation, waiting: list[dict]) -> int:
+def _in_thread(thread: Question, parent) -> bool:
+    """Is `parent` (a stored post, or None) the question or one of its answers and comments? A listed reply to
+    another thread is left to its own."""
+    if isinstance(parent, Question):
+        return parent.id == thread.id
+    return isinstance(parent, (Answer, Comment)) and parent.question_id == thread.id
+
+
+async def _take_waiting(fed: Federation, thread: Question, waiting: list[dict]) -> int:
     """Posts seen before their parent, taken once it is here."""
     taken, progress = 0, True
     while progress and waiting:
@@ -174,6 +186,6 @@ async def _take_waiting(fed: Federation, waiting: list[dict]) -> int:
         for post in list(waiting):
             if await find_post(fed, id_of(post.get("inReplyTo"))) is not None:
                 waiting.remove(post)
-                if await _take(fed, post):
+                if await _take(fed, thread, post):
                     taken, progress = taken + 1, True
     return taken
