@@ -391,3 +391,8 @@ async def test_a_second_node_sees_the_whole_thread_of_a_question_whose_answers_i
     on_b = await one(b.db, select(Question).where(Question.ap_id == f"{a.base}/questions/{asked.id}"))
     assert await _count(b.db, Answer, Answer.question_id == on_b.id) == 2
     assert await _count(b.db, Comment, Comment.question_id == on_b.id) == 1
+    # B's own answer names the thread as A does, so both servers see one conversation.
+    mine = await answers.post_answer(b.db, erin, on_b.id, "Buy one once you make drawers weekly.", b.base)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{b.base}/answers/{mine.id}", headers=AS2) as response:
+            assert (await response.json(content_type=None))["context"] == f"{a.base}/questions/{asked.id}/context"

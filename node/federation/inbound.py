@@ -381,6 +381,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
                 ap_id=object_id,
                 mentions=mentions,
                 content_warning=warning,
+                context_url=_thread_url(obj),
             )
             await ask_for_thread(fed, asked.ap_id or object_id)
         else:
@@ -390,6 +391,16 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
         # be retried or recorded with its reason, never an item marked done that left nothing behind.
         if await find_post(fed, object_id) is None:
             raise
+
+
+def _thread_url(obj: dict) -> str | None:
+    """The thread a received question names (FEP-7888 `context`), kept for our replies to name it too."""
+    context = id_of(obj.get("context"))
+    return (
+        context
+        if isinstance(context, str) and context.startswith(("https://", "http://")) and len(context) <= 500
+        else None
+    )
 
 
 BACKFILL = "Backfill"  # the type of the inbox rows this instance queues for itself (see backfill.py)

@@ -55,8 +55,10 @@ def object_url(base: str, kind: str, row) -> str:
 
 def context_url(base: str, question: Question) -> str:
     """The thread a post belongs to: our question's context collection; for a question received from
-    elsewhere, its id, as its context collection's address is not kept."""
-    return question.ap_id or uris.context_id(base, question.id)
+    elsewhere, the context its server named (its id when it named none)."""
+    if question.ap_id:
+        return question.context_url or question.ap_id
+    return uris.context_id(base, question.id)
 
 
 def person(base: str, member: Member, skills: list[SkillView]) -> dict:

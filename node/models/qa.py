@@ -41,6 +41,8 @@ class Question(SQLModel, table=True):
     deleted_at: datetime | None = None
     # The ActivityPub id of a question that came from another instance.
     ap_id: str | None = Field(default=None, max_length=500, unique=True)
+    # Its thread as its server names it (FEP-7888 `context`): what our replies to it name as theirs.
+    context_url: str | None = Field(default=None, max_length=500)
 
 
 class QuestionTag(SQLModel, table=True):
