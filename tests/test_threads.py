@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from activitypub.keys import generate_key_pair, load_private_key
 from activitypub.signatures import sign_headers
 from node.federation import backfill
-from node.models import Answer, Comment, Question
+from node.models import Answer, Comment, Member, Question
 from node.services import answers, comments, federation_policy, follows, questions
 
 from .support import free_port, make_member, one, serve_on_loopback
@@ -264,7 +264,7 @@ async def test_a_huge_collection_stops_at_the_item_limit(forum_world):
     assert len(forum.asked("/topic/1/context")) == 2  # the collection and its first page: the items ran out
 
 
-async def test_thread_items_on_a_refused_server_are_never_asked_for(forum_world):
+async def test_a_backfill_never_asks_a_refused_server_nor_takes_private_or_other_threads_replies(forum_world):
     node, start_forum = forum_world
     await make_member(node.db, "claire")
     forum = await start_forum(answers=2)
@@ -274,9 +274,28 @@ async def test_thread_items_on_a_refused_server_are_never_asked_for(forum_world)
     embedded = {**forum.document("/post/2"), "id": f"{refused.base}/post/9"}  # inline, but not from its server
     # Inline from its own server but for alice's followers only: a backfill never makes it public here.
     private = {**forum.document("/post/2"), "id": f"{forum.base}/post/8", "to": [f"{forum.actor('alice')}/followers"]}
-    forum.posts = [forum.topic, f"{forum.base}/post/1", *refused_posts, embedded, private, f"{forum.base}/post/2"]
+    # Listed in this thread, but a reply to a question of ours: left to its own thread (delivered, it would count).
+    claire = await _all(node.db, select(Member).where(Member.username == "claire"))
+    ours = await questions.ask(
+        node.db, claire[0], title="Which finish for a deck?", body="Oil or stain?", tags="wood", base_url=node.base
+    )
+    elsewhere = {
+        **forum.document("/post/2"),
+        "id": f"{forum.base}/post/7",
+        "inReplyTo": f"{node.base}/questions/{ours.id}",
+    }
+    forum.posts = [
+        forum.topic,
+        f"{forum.base}/post/1",
+        *refused_posts,
+        embedded,
+        private,
+        elsewhere,
+        f"{forum.base}/post/2",
+    ]
     question = await _receive_topic(node, forum, [])
     assert refused.paths == []
+    assert await _count(node.db, Answer, Answer.question_id == ours.id) == 0
     assert {a.ap_id for a in await _all(node.db, select(Answer).where(Answer.question_id == question.id))} == {
         f"{forum.base}/post/1",
         f"{forum.base}/post/2",
