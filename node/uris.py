@@ -75,6 +75,16 @@ def comment_id(base_url: str, comment: int) -> str:
     return absolute(base_url, f"/comments/{comment}")
 
 
+def context_id(base_url: str, question: int) -> str:
+    """A question's thread (FEP-7888 `context`): the question, its answers and comments, in order."""
+    return question_id(base_url, question) + "/context"
+
+
+def replies_id(base_url: str, kind: str, post: int) -> str:
+    """The direct replies to a question or an answer."""
+    return (question_id if kind == "question" else answer_id)(base_url, post) + "/replies"
+
+
 def tag_id(base_url: str, name: str) -> str:
     return absolute(base_url, tag(name))
 

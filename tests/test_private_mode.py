@@ -131,11 +131,13 @@ async def test_allow_listed_server_follows_and_receives_while_others_are_refused
     await drain([a, b])
     assert await one(b.db, select(Question.title).where(Question.ap_id == f"{a.base}/questions/{asked.id}"))
     assert (await actors.fetch(b.fed, f"{a.base}/questions/{asked.id}"))["name"] == "Only for partners"
+    thread = f"{a.base}/questions/{asked.id}/context"  # its thread too, as a partner's backfill reads it
+    assert (await actors.fetch(b.fed, thread))["type"] == "OrderedCollection"
     person = await actors.fetch(b.fed, actor_url)
     assert person["indexable"] is False and person["discoverable"] is False
 
     # A third server signs its GETs too, but is not on the list: refused, for the actor and the question.
-    for url in (actor_url, f"{a.base}/questions/{asked.id}", f"{a.base}/users/alice/outbox"):
+    for url in (actor_url, f"{a.base}/questions/{asked.id}", thread, f"{a.base}/users/alice/outbox"):
         with pytest.raises(FetchError) as refused:
             await actors.fetch(c.fed, url)
         assert refused.value.status == 401, refused.value.message

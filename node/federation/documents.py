@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from activitypub.as2 import activity
 from activitypub.message_signatures import check_message_request, uses_message_signatures, verify_message_request
@@ -136,6 +136,100 @@ async def comment(fed: Federation, comment_id: int) -> dict:
         author = await session.get(Member, found.author_id)
     parent_id = to_as2.object_url(fed.base_url, "answer" if found.answer_id else "question", parent)
     return to_as2.with_context(to_as2.comment_note(fed.base_url, found, parent_id, parent_author, q, author, []))
+
+
+async def _thread_question(fed: Federation, question_id: int) -> Question:
+    async with fed.db.read() as session:
+        found = await session.get(Question, question_id)
+    if found is None or found.ap_id is not None:
+        raise NotFound(N_("This question does not exist or was deleted."))
+    if found.deleted_at is not None:
+        raise Gone(N_("This question was deleted."))
+    return found
+
+
+def _post_urls(base: str, rows) -> list[str]:
+    """Ids of (kind, id, ap_id) rows: a received post keeps its own id."""
+    return [
+        ap_id or (uris.answer_id if kind == "answer" else uris.comment_id)(base, post_id)
+        for kind, post_id, ap_id in rows
+    ]
+
+
+async def thread(fed: Federation, question_id: int, page: int | None) -> dict:
+    """A question's `context` (FEP-7888): the question, then its answers and comments (received ones too) in the
+    order they were written, as ids; paged like our other collections."""
+    q = await _thread_question(fed, question_id)
+    posts = union_all(
+        select(literal("answer").label("kind"), Answer.id, Answer.ap_id, Answer.created_at).where(
+            Answer.question_id == q.id, Answer.deleted_at.is_(None)
+        ),
+        select(literal("comment").label("kind"), Comment.id, Comment.ap_id, Comment.created_at).where(
+            Comment.question_id == q.id, Comment.deleted_at.is_(None)
+        ),
+    ).subquery()
+    async with fed.db.read() as session:
+        total = 1 + (await session.scalar(select(func.count()).select_from(posts)) or 0)
+        rows: Sequence = ()
+        if page is not None:  # the question is the thread's first item, before everything that replies to it
+            start = (page - 1) * PAGE_SIZE
+            query = select(posts.c.kind, posts.c.id, posts.c.ap_id).order_by(
+                posts.c.created_at, posts.c.kind, posts.c.id
+            )
+            rows = (await session.execute(query.offset(max(0, start - 1)).limit(PAGE_SIZE - (start == 0)))).all()
+    items = ([uris.question_id(fed.base_url, q.id)] if page == 1 else []) + _post_urls(fed.base_url, rows)
+    document = to_as2.collection(uris.context_id(fed.base_url, q.id), total, page, items, PAGE_SIZE)
+    author = await _author_url(fed, q.author_id)
+    return {**document, "attributedTo": author} if page is None else document
+
+
+async def _author_url(fed: Federation, member_id: int) -> str:
+    async with fed.db.read() as session:
+        member = await session.get(Member, member_id)
+    return to_as2.actor_url(fed.base_url, member) if member else ""
+
+
+async def replies(fed: Federation, kind: str, post_id: int, page: int | None) -> dict:
+    """The direct replies to a question (its answers and its own comments) or to an answer (its comments), as ids
+    in the order they were written."""
+    if kind == "question":
+        await _thread_question(fed, post_id)
+        direct = union_all(
+            select(literal("answer").label("kind"), Answer.id, Answer.ap_id, Answer.created_at).where(
+                Answer.question_id == post_id, Answer.deleted_at.is_(None)
+            ),
+            select(literal("comment").label("kind"), Comment.id, Comment.ap_id, Comment.created_at).where(
+                Comment.question_id == post_id, Comment.answer_id.is_(None), Comment.deleted_at.is_(None)
+            ),
+        ).subquery()
+    else:
+        async with fed.db.read() as session:
+            found = await session.get(Answer, post_id)
+        if found is None or found.ap_id is not None:
+            raise NotFound(N_("This answer does not exist or was deleted."))
+        if found.deleted_at is not None:
+            raise Gone(N_("This answer was deleted."))
+        direct = (
+            select(literal("comment").label("kind"), Comment.id, Comment.ap_id, Comment.created_at)
+            .where(Comment.answer_id == post_id, Comment.deleted_at.is_(None))
+            .subquery()
+        )
+    async with fed.db.read() as session:
+        total = await session.scalar(select(func.count()).select_from(direct)) or 0
+        rows = (
+            []
+            if page is None
+            else (
+                await session.execute(
+                    select(direct.c.kind, direct.c.id, direct.c.ap_id)
+                    .order_by(direct.c.created_at, direct.c.kind, direct.c.id)
+                    .offset((page - 1) * PAGE_SIZE)
+                    .limit(PAGE_SIZE)
+                )
+            ).all()
+        )
+    collection_id = uris.replies_id(fed.base_url, kind, post_id)
+    return to_as2.collection(collection_id, total, page, _post_urls(fed.base_url, rows), PAGE_SIZE)
 
 
 async def followers(fed: Federation, username: str, page: int | None, following: bool = False) -> dict:

@@ -6,6 +6,7 @@ item whose processing was interrupted is simply applied again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -21,6 +22,7 @@ from activitypub.inbox import InboxError, read_signed_activity
 from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
 
+from .. import uris
 from ..db import insert_ignoring_duplicates
 from ..models import Answer, Comment, DomainPolicy, Member, MemberFollow, Question, Report, Tombstone, utcnow
 from ..sanitize import clean_html, plain_text
@@ -367,7 +369,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
         elif obj.get("inReplyTo"):
             raise Ignored("reply to something we do not have")
         elif shared_by_followed or await _followed_here(fed, signer) or await _mentions_someone_here(fed, obj):
-            await questions.ask(
+            asked = await questions.ask(
                 fed.db,
                 signer,
                 title=post.title,
@@ -380,7 +382,9 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
                 ap_id=object_id,
                 mentions=mentions,
                 content_warning=warning,
+                context_url=_thread_url(obj),
             )
+            await ask_for_thread(fed, asked.ap_id or object_id)
         else:
             raise Ignored("a post from someone nobody here follows")
     except IntegrityError:
@@ -388,6 +392,38 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
         # be retried or recorded with its reason, never an item marked done that left nothing behind.
         if await find_post(fed, object_id) is None:
             raise
+
+
+def _thread_url(obj: dict) -> str | None:
+    """The thread a received question names (FEP-7888 `context`), kept for our replies to name it too."""
+    context = id_of(obj.get("context"))
+    return (
+        context
+        if isinstance(context, str) and context.startswith(("https://", "http://")) and len(context) <= 500
+        else None
+    )
+
+
+BACKFILL = "Backfill"  # the type of the inbox rows this instance queues for itself (see backfill.py)
+
+
+def backfill_request_id(fed: Federation, question_url: str) -> str:
+    digest = hashlib.sha256(question_url.encode()).hexdigest()[:40]
+    return f"{uris.instance_actor_id(fed.base_url)}#backfill-{digest}"
+
+
+async def ask_for_thread(fed: Federation, question_url: str) -> None:
+    """Have the workers read what was said under a question first seen here (FEP-f228), once per question: a row
+    of the inbox queue under this instance's own actor, so it is durable, retried and never run by a request.
+    Only this instance holds that actor's key, so no other server can queue one."""
+    request_id = backfill_request_id(fed, question_url)
+    me = uris.instance_actor_id(fed.base_url)
+    payload = {"type": BACKFILL, "id": request_id, "actor": me, "object": question_url}
+    await fed.inbox_writer.store(request_id, BACKFILL, me, json.dumps(payload))
+
+
+def is_backfill_request(fed: Federation, signer: str, payload: dict) -> bool:
+    return signer == uris.instance_actor_id(fed.base_url) and payload.get("type") == BACKFILL
 
 
 async def _reader_languages(fed: Federation) -> tuple[str, ...]:

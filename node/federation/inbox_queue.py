@@ -23,8 +23,9 @@ from activitypub.safe_json import cap_lists
 
 from ..models import InboxItem, utcnow
 from ..services.errors import ServiceError
+from . import backfill
 from .context import Federation
-from .inbound import HANDLERS, Ignored, apply
+from .inbound import BACKFILL, HANDLERS, Ignored, apply, is_backfill_request
 
 log = logging.getLogger("skiller.inbox")
 MAX_ATTEMPTS = 8
@@ -78,8 +79,12 @@ async def apply_item(fed: Federation, item: Item) -> None:
     state, error, outcome, kind = "done", "", "applied", "none"
     try:
         payload = cap_lists(json.loads(body))
-        kind = first_type(payload, HANDLERS) or "other"
-        await apply(fed, signer, payload)
+        if is_backfill_request(fed, signer, payload):
+            kind = BACKFILL
+            await backfill.read_thread(fed, payload["object"])
+        else:
+            kind = first_type(payload, HANDLERS) or "other"
+            await apply(fed, signer, payload)
     except Ignored as exc:
         error, outcome = str(exc)[:1000], "ignored"
     except ServiceError as exc:

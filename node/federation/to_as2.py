@@ -54,6 +54,14 @@ def object_url(base: str, kind: str, row) -> str:
     return {"question": uris.question_id, "answer": uris.answer_id, "comment": uris.comment_id}[kind](base, row.id)
 
 
+def context_url(base: str, question: Question) -> str:
+    """The thread a post belongs to: our question's context collection; for a question received from
+    elsewhere, the context its server named (its id when it named none)."""
+    if question.ap_id:
+        return question.context_url or question.ap_id
+    return uris.context_id(base, question.id)
+
+
 def person(base: str, member: Member, skills: list[SkillView]) -> dict:
     """A member as a `Person`: Mastodon shows the PropertyValue fields and featured hashtags."""
     actor = uris.actor_id(base, member.username)
@@ -174,7 +182,8 @@ def question_object(
         + (f"<p>{hashtags}</p>" if hashtags else ""),
         "source": {"content": question.body_md, "mediaType": "text/markdown"},
         "url": qid,
-        "context": qid,
+        "context": context_url(base, question),
+        "replies": uris.replies_id(base, "question", question.id),
         "published": format_datetime(question.created_at),
         "tag": [hashtag(t.name, uris.tag_id(base, t.name)) for t in tags] + _mention_tags(base, list(mentioned)),
         "sensitive": False,
@@ -209,7 +218,8 @@ def answer_note(
         "content": answer.body_html,
         "source": {"content": answer.body_md, "mediaType": "text/markdown"},
         "url": uris.absolute(base, f"/questions/{question.id}#answer-{answer.id}") if answer.ap_id is None else aid,
-        "context": qid,
+        "context": context_url(base, question),
+        "replies": uris.replies_id(base, "answer", answer.id),
         "published": format_datetime(answer.created_at),
         "sensitive": False,
         "tag": _mention_tags(base, mentioned),
@@ -238,7 +248,7 @@ def comment_note(
         "content": comment.body_html,
         "source": {"content": comment.body, "mediaType": "text/markdown"},
         "url": cid,
-        "context": object_url(base, "question", question),
+        "context": context_url(base, question),
         "published": format_datetime(comment.created_at),
         "sensitive": False,
         "tag": _mention_tags(base, mentioned),
@@ -258,7 +268,7 @@ def invitation_note(base: str, note_id: str, inviter: Member, invitee: Member, q
         "content": f'<p><span class="h-card"><a href="{html.escape(href)}" class="u-url mention">@<span>'
         f"{html.escape(invitee.username)}</span></a></span> {html.escape(inviter.name)} invites you to answer "
         f'<a href="{html.escape(qid)}">{html.escape(question.title)}</a></p>',
-        "context": qid,
+        "context": context_url(base, question),
         "published": format_datetime(utcnow()),
         "sensitive": False,
         "tag": _mention_tags(base, [invitee]),

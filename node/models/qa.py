@@ -45,6 +45,8 @@ class Question(SQLModel, table=True):
     # no new answers here; reopening clears both.
     duplicate_of_id: int | None = Field(default=None)
     closed_at: datetime | None = None
+    # Its thread as its server names it (FEP-7888 `context`): what our replies to it name as theirs.
+    context_url: str | None = Field(default=None, max_length=500)
 
 
 class Bookmark(SQLModel, table=True):

@@ -85,6 +85,7 @@ async def ask(
     mentions: Iterable[str] = (),
     told_otherwise: Collection[int] = (),
     content_warning: str | None = None,
+    context_url: str | None = None,
 ) -> Question:
     """Post a question (or a discussion post); its tags are skills, created when new.
 
@@ -121,6 +122,7 @@ async def ask(
             language=language or author.language,
             content_warning=warning,
             ap_id=ap_id,
+            context_url=context_url if ap_id else None,
         )
         session.add(question)
         await session.flush()

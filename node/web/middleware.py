@@ -150,7 +150,17 @@ AS2_ROUTES = frozenset(
         "/actor/outbox",
     )
 )
-AS2_OR_HTML_ROUTES = frozenset(("/users/{username}", "/questions/{id}", "/answers/{id}", "/comments/{id}"))
+AS2_OR_HTML_ROUTES = frozenset(
+    (
+        "/users/{username}",
+        "/questions/{id}",
+        "/answers/{id}",
+        "/comments/{id}",
+        "/questions/{id}/context",
+        "/questions/{id}/replies",
+        "/answers/{id}/replies",
+    )
+)
 
 
 async def _private_mode_gate(request: web.Request) -> None:

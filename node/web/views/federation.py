@@ -92,6 +92,32 @@ async def skill_object(request: web.Request) -> web.Response:
     return as2_response(await documents.skill(request.app[FEDERATION], username, skill))
 
 
+def _post_id(request: web.Request) -> int:
+    raw = request.match_info["id"]
+    if not raw.isdigit():
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+@routes.get("/questions/{id}/context")
+async def thread(request: web.Request) -> web.Response:
+    """A question's whole thread as an AS2 collection (FEP-7888); people are sent to the question's page."""
+    question_id = _post_id(request)
+    if not wants_activity_json(request):
+        raise web.HTTPSeeOther(f"/questions/{question_id}")
+    return as2_response(await documents.thread(request.app[FEDERATION], question_id, _page(request)))
+
+
+@routes.get("/questions/{id}/replies")
+@routes.get("/answers/{id}/replies")
+async def replies(request: web.Request) -> web.Response:
+    """The direct replies to a question or an answer; people are sent to the post on its question's page."""
+    post_id, kind = _post_id(request), "question" if request.path.startswith("/questions/") else "answer"
+    if not wants_activity_json(request):
+        raise web.HTTPSeeOther(f"/{kind}s/{post_id}")
+    return as2_response(await documents.replies(request.app[FEDERATION], kind, post_id, _page(request)))
+
+
 @routes.get("/users/{username}/outbox")
 async def outbox(request: web.Request) -> web.Response:
     return as2_response(await documents.outbox(request.app[FEDERATION], request.match_info["username"], _page(request)))
