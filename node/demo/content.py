@@ -277,7 +277,7 @@ class Post(NamedTuple):
     replies: tuple[Reply, ...] = ()
     by: str | None = None  # a username, where the question only makes sense from that person
     kind: str = "question"
-    tags: tuple[str, ...] = ()  # empty: the skill and one skill its practitioners also have
+    tags: tuple[str, ...] = ()  # empty: the skill alone
 
 
 def answer(body: str, *comments: str, by: str | None = None) -> Reply:

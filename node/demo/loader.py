@@ -129,7 +129,7 @@ async def _post(db: Database, base_url: str, rng: random.Random, post: Post, mem
         kind=post.kind,
         title=post.title,
         body=post.body,
-        tags=list(post.tags) or _tags(rng, post.skill),
+        tags=list(post.tags) or [post.skill],
         base_url=base_url,
         language=post.language,
     )
@@ -153,12 +153,6 @@ async def _post(db: Database, base_url: str, rng: random.Random, post: Post, mem
                 await votes.set_vote(db, voter, target_type, target_id, 1 if rng.random() < 0.85 else -1)
     if post.kind == "question" and posted and rng.random() < 0.65:
         await answers.accept_answer(db, asker, posted[0].id)  # the first written answer is the one that solves it
-
-
-def _tags(rng: random.Random, skill: str) -> list[str]:
-    """The skill and one skill its practitioners also have (menuiserie → finitions-bois)."""
-    related = sorted({s for names in SKILLS_OF.values() if skill in names for s in names if s != skill})
-    return [skill, rng.choice(related)] if related else [skill]
 
 
 def _answerers(rng: random.Random, post: Post, people: list[Member]) -> list[Member]:

@@ -6,8 +6,9 @@ from .content import Post, Reply
 from .content import answer as a
 
 
-def q(skill: str, title: str, body: str, *replies: Reply, by: str | None = None) -> Post:
-    return Post("en", skill, title, body, replies, by)
+def q(skill: str, title: str, body: str, *replies: Reply, by: str | None = None, also: tuple[str, ...] = ()) -> Post:
+    """A question tagged with its skill and the skills in `also`."""
+    return Post("en", skill, title, body, replies, by, tags=(skill, *also))
 
 
 POSTS = [
@@ -24,6 +25,7 @@ POSTS = [
         a(
             "Alternating the growth rings when gluing up doesn't stop cupping, by the way, it just turns one big cup into a washboard. Quartersawn stock was the right call; it was the moisture."
         ),
+        also=("finitions-bois",),
     ),
     q(
         "menuiserie",
@@ -46,6 +48,7 @@ POSTS = [
             "Measured both ends: 2,640 and 2,652. Good thing I checked. I'll split the difference on the first riser.",
             "Better to make all risers equal and pack the bottom floor, people trip on an odd riser. 2,652 / 14 = 189.4 mm each.",
         ),
+        also=("menuiserie",),
     ),
     q(
         "finitions-bois",
@@ -55,6 +58,7 @@ POSTS = [
             "Iroko is oily, and too much oil left on the surface can't cure. Wipe the whole top with a solvent recommended by the oil maker (or white spirit) to remove the excess, let it dry a day, then apply a very thin coat and buff off everything you can after 15-20 minutes. The rule with hardwax oils is that the coat you can see is too thick. Some people also wipe oily woods with solvent just before the first coat to help adhesion.",
             "Wiped it down and buffed hard on the next coat, fully cured in two days. Thanks.",
         ),
+        also=("menuiserie",),
     ),
     # Accounting, tax
     q(
@@ -65,6 +69,7 @@ POSTS = [
             "Accrual for management, whatever you use for tax. On a cash basis, a month where you invoiced a lot looks bad because the money arrives two months later, and a month with a big payment looks great even if the work was done in spring. With accrual you see what you actually earned each month.\n\nPractically:\n\n- record income when you invoice, expenses when you receive the bill;\n- keep an **aged debtors** list (who owes what, since when) next to it;\n- set aside the tax on each invoice when you raise it, in a separate account, not when the money comes in.\n\nThe last point is what stops the tax-bill surprises.",
             "The separate tax account on invoice date is such an obvious fix. Doing it from this month.",
         ),
+        also=("gestion",),
     ),
     q(
         "gestion",
@@ -76,6 +81,7 @@ POSTS = [
             "For commercial clients, staged payments work better than a deposit: on delivery of materials, on installation, on sign-off.",
         ),
         by="james",
+        also=("comptabilite",),
     ),
     q(
         "fiscalite",
@@ -96,6 +102,7 @@ POSTS = [
             "That did it, 5,000 requests in 40 seconds now. Should I retry failures inside fetch?",
             "Yes, for 5xx and timeouts, with a couple of attempts and a backoff. Don't retry 4xx, they won't get better.",
         ),
+        also=("devops",),
     ),
     q(
         "postgresql",
@@ -105,6 +112,7 @@ POSTS = [
             "Plain `VACUUM` marks the space reusable for new rows inside the table, it doesn't give it back to the OS (except for empty pages at the very end). Your options:\n\n- **`VACUUM FULL`**: rewrites the table, returns space, but takes an exclusive lock for the whole duration. Fine if you can afford a maintenance window.\n- **`pg_repack`** (extension): rewrites the table online with only brief locks at the start and end. Needs free disk space roughly the size of the remaining data (~12 GB here).\n- If the table keeps filling with old events, **partition by month** so next time you `DROP` a partition instead of deleting rows.\n\nThe last one is what I'd do anyway; deleting tens of millions of rows is also a big WAL and replication spike.",
             "pg_repack worked, the table is 11 GB now. Partitioning is on the roadmap.",
         ),
+        also=("linux",),
     ),
     q(
         "sql",
@@ -115,6 +123,7 @@ POSTS = [
             "Two gaps, both cancelled invoices that were deleted instead of credited. At least we know now.",
             "Worth changing the process so cancelled invoices get a credit note rather than deletion. That's what auditors expect to see.",
         ),
+        also=("comptabilite",),
     ),
     q(
         "devops",
@@ -127,6 +136,7 @@ POSTS = [
         a(
             "Also set `proxy_next_upstream error timeout` with both ports listed in the upstream, so nginx retries on the other instance if one is restarting. Cheap safety net."
         ),
+        also=("linux",),
     ),
     q(
         "linux",
@@ -145,6 +155,7 @@ POSTS = [
             "A lightweight setup that works well for small teams:\n\n1. **Encrypted secrets in the repo** with a tool like `sops` using age keys: each developer and each server has a key; the file is encrypted per value so diffs stay readable.\n2. **A pre-commit hook** with a secret scanner to catch plaintext passwords before they're committed.\n3. **Rotate** the password that was committed. Removing it from history is not enough, assume it's leaked.\n\nServers decrypt at deploy time. No new service to run, and access is revoked by removing a key and re-encrypting.",
             "We rotated the leaked one yesterday. sops looks like exactly the right size for us.",
         ),
+        also=("securite-informatique",),
     ),
     q(
         "statistiques",
@@ -163,6 +174,7 @@ POSTS = [
             'Your gut is right: a model that always says "not fraud" scores 98 % accuracy on this data. With imbalanced classes, look at **precision** (of the transactions we flag, how many are fraud?) and **recall** (of the frauds, how many do we catch?), or the precision-recall curve. Then translate it into the business: "we\'d block 400 legitimate payments a day to catch 60 % of fraud" is a conversation the team can have. Accuracy can\'t get you there.',
             "Ran the numbers: recall of 12 %. Great explanation for the team meeting, thank you.",
         ),
+        also=("statistiques",),
     ),
     # Employment, contracts
     q(
@@ -173,6 +185,7 @@ POSTS = [
             "A short written agreement signed by both of you, stating:\n\n- the agreed last working day;\n- that the contract ends by mutual agreement at the employee's request;\n- what's paid on leaving: salary to the last day, accrued but untaken holiday;\n- return of equipment, and any confidentiality obligations that continue.\n\nKeep her resignation email or letter on file too, it shows the initiative came from her. The rules on notice and end-of-contract payments vary by country, so check the ones that apply to you, but in most places a clear mutual agreement is simple and safe.",
             "Her email is on file. We'll draft the agreement this week.",
         ),
+        also=("contrats",),
     ),
     q(
         "droit-du-travail",
@@ -185,6 +198,7 @@ POSTS = [
         a(
             "Also define what counts as an emergency. Without that, on-call turns into 'answer the client's questions on Sunday', and the volunteers disappear after a month."
         ),
+        also=("contrats",),
     ),
     q(
         "contrats",
@@ -204,6 +218,7 @@ POSTS = [
             "One agreed straight away, the other wants to think. Is it OK to wait?",
             "Yes, give a few days. Pressure makes people defensive. Often the second person agrees once they understand they can stop at any time.",
         ),
+        also=("ressources-humaines",),
     ),
     # Health, ergonomics, accessibility
     q(
@@ -213,6 +228,7 @@ POSTS = [
         a(
             "From the ones I've seen work:\n\n- **One rule, displayed**: no phones, no laptops, no meetings. Otherwise it becomes a spare meeting room within a month.\n- **Dimmable, warm light** and something to block the door's window.\n- A comfortable chair or two and a recliner, a blanket, a small lamp. Not a bed, people worry it looks like sleeping at work.\n- A **booking or signal** system (a simple 'in use' sign).\n- Somewhere private for people who need to take medication, pray, express milk or manage a migraine: that's often the biggest benefit.\n\nAsk the people who requested it to set it up with you.",
         ),
+        also=("ergonomie",),
     ),
     q(
         "ergonomie",
@@ -222,6 +238,7 @@ POSTS = [
             "Per desk: an external monitor on an adjustable arm, a keyboard and a mouse, so nobody works looking down at a laptop screen all day. Per person: a light folding laptop stand for days away from a desk. And teach people to adjust the chair and screen height every time they sit down, with a one-page guide taped to each desk. It takes 30 seconds and nobody does it unless shown.",
             "The one-pager on each desk is a nice touch, we'll do that.",
         ),
+        also=("sante-au-travail",),
     ),
     q(
         "accessibilite",
@@ -235,6 +252,7 @@ POSTS = [
             "Add `autocomplete` attributes while you're in there, they help everyone, and especially people with motor impairments who struggle to type.",
             by="grace",
         ),
+        also=("ux-design",),
     ),
     q(
         "ux-design",
@@ -253,6 +271,7 @@ POSTS = [
             "The underlying need was a monthly CSV for their finance team. Shipped in two days.",
             "Classic. Write that down as a case study for the next time someone asks for a six-week feature.",
         ),
+        also=("agilite",),
     ),
     q(
         "agilite",
@@ -275,6 +294,7 @@ POSTS = [
             'Some techniques that work on video:\n\n- **Write before you talk**: two minutes of silent writing in a shared document, then discuss what\'s there. Quieter people contribute as much as anyone.\n- **Rounds** for important questions: everyone says one sentence, in a visible order, with the right to pass.\n- **Breakout rooms** of 4 for 10 minutes, then each room reports one point.\n- Privately ask the loudest voices to help: "could you hold back your views until others have spoken?"\n\nThe first one alone often changes the meeting.',
             "We tried silent writing on Monday. Twice as many ideas, and from people who never speak.",
         ),
+        also=("agilite",),
     ),
     q(
         "gestion-de-projet",
@@ -284,6 +304,7 @@ POSTS = [
             "Put a change process in the contract from the start: each new request gets a quick estimate in writing, and the client chooses to add it (more money or time), swap it for something of similar size, or park it for phase two. Make it easy and friendly, a short email, not a formal change order. Clients don't mind paying for additions, they mind surprises at the end. Also include a contingency of about 10 % in the original quote for the small things you'll do anyway.",
             "The 'swap it' option is clever, clients love feeling they have a choice.",
         ),
+        also=("contrats",),
     ),
     # Solar, electrical
     q(
@@ -294,6 +315,7 @@ POSTS = [
             "With only two panels shaded for part of the morning, you have three options:\n\n1. **String inverter** with panels whose bypass diodes limit the loss: the cheapest, you lose a bit in winter mornings.\n2. **String inverter + optimisers** only on the two shaded panels: a good middle ground, costs much less than micros everywhere.\n3. **Micro-inverters** everywhere: best for complex roofs with several orientations, and you get per-panel monitoring.\n\nFor your roof I'd go with option 2. Ask the installer for a shading simulation with annual figures; winter mornings are a small fraction of the year's production.",
             "The simulation says 1.8 % annual loss with a plain string. We're going with optimisers on the two panels.",
         ),
+        also=("electricite",),
     ),
     q(
         "batteries",
@@ -302,6 +324,7 @@ POSTS = [
         a(
             "At one cycle a day, 6,000 cycles is about 16 years, and warranties are usually defined as a remaining capacity (often 70 % at the end of the warranty period or cycle count). Real-world LFP degradation in a garage kept between 10 and 30 °C is typically 1-2 % per year. What shortens life most is heat and sitting at 100 % state of charge. If the system lets you set the maximum charge to 90 % in summer, do it. And read the warranty for the temperature conditions of installation."
         ),
+        also=("photovoltaique",),
     ),
     q(
         "electricite",
@@ -315,6 +338,7 @@ POSTS = [
             "Whatever you choose, put a spare duct in the trench. Someone will want Ethernet or a second circuit to that garage within five years.",
             "Spare duct, yes. Learnt that lesson on my own house.",
         ),
+        also=("photovoltaique",),
     ),
     # Food
     q(
@@ -343,6 +367,7 @@ POSTS = [
             "For food sold loose you must be able to give allergen information for each product, in writing or orally with the written information available. Practically:\n\n- a **recipe sheet** per product listing the 14 regulated allergens it contains, including those in bought-in ingredients (check the labels of your flours, mixes, fillings);\n- a **folder or tablet at the counter** with the sheets, and a sign inviting customers to ask;\n- a **cross-contact** note where relevant: sesame seeds travel everywhere in a bakery.\n\nAnd train everyone at the counter to check the folder rather than answering from memory.",
             "We had no idea the multigrain mix we buy contains sesame. Folder is being made.",
         ),
+        also=("boulangerie",),
     ),
     # Growing
     q(
@@ -354,6 +379,7 @@ POSTS = [
             "Rye and vetch it is. Do you water it in the tunnel over winter?",
             "A little, once or twice after sowing and if it looks dry in February. Tunnels dry out more than people think.",
         ),
+        also=("permaculture",),
     ),
     q(
         "irrigation",
@@ -363,6 +389,7 @@ POSTS = [
             "Find out what's clogging first. Cut open a blocked emitter:\n\n- **white, crusty**: calcium carbonate, acidify the water (target pH around 6) or inject acid periodically to clean;\n- **slimy or brown**: bacteria or iron, consider aeration/settling for iron, and chlorination flushes;\n- **sand or grit**: your filter is undersized or not cleaned often enough.\n\nAlso **flush the line ends** every two weeks (open the end caps and run for a minute). It's the cheapest maintenance there is and most farms skip it.",
             "Crusty and white. We'll test the pH and start flushing properly.",
         ),
+        also=("maraichage",),
     ),
     q(
         "permaculture",
@@ -381,6 +408,7 @@ POSTS = [
             'A good error message answers three questions in plain words: what happened, why, and what to do now. For example:\n\n- ❌ "Validation failed: constraint violated"\n- ✅ "This email address is already used by another account. Sign in instead, or use a different address."\n\nGuidelines:\n\n- place the message next to the field concerned;\n- never blame the user ("you entered an invalid date" → "Enter the date as DD/MM/YYYY");\n- keep the technical detail in the logs, not on screen;\n- keep the user\'s input so they don\'t have to type it again.',
             "We rewrote the ten most common ones. Support calls about sign-up dropped noticeably within a month.",
         ),
+        also=("ux-design",),
     ),
     q(
         "traduction",
@@ -390,6 +418,7 @@ POSTS = [
             "OmegaT runs natively (it's Java), reads and writes TMX and XLIFF, and handles most agency packages once they're exported to XLIFF. It won't open every proprietary package format directly, so ask agencies for XLIFF exports; most will do it. Keep your memories in TMX so you're never locked in. Some freelancers also keep a Windows virtual machine for the one client who insists on a specific tool.",
             by="chloe",
         ),
+        also=("linux",),
     ),
     q(
         "postgresql",
@@ -403,6 +432,7 @@ POSTS = [
             "If you do add PgBouncer in transaction mode, watch out for session-level features: prepared statements (depending on driver and version), advisory locks, `SET` without `LOCAL`.",
             by="ethan",
         ),
+        also=("devops",),
     ),
     q(
         "patisserie",
@@ -417,6 +447,7 @@ POSTS = [
         "product-management",
         "Writing a roadmap without committing to dates",
         "Sales keeps promising customers features based on our roadmap slides, which list quarters. The team can't estimate that far ahead. How do other product managers present a roadmap that's useful to sales but honest about uncertainty?",
+        also=("agilite",),
     ),
     q(
         "linux",
@@ -433,6 +464,7 @@ POSTS = [
         a(
             "Whatever you pick: that server is not your only copy. Send a copy offsite too, a backup server in the same room as the machines burns in the same fire."
         ),
+        also=("devops",),
     ),
     # Discussions
     Post(

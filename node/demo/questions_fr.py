@@ -6,8 +6,9 @@ from .content import Post, Reply
 from .content import answer as a
 
 
-def q(skill: str, title: str, body: str, *replies: Reply, by: str | None = None) -> Post:
-    return Post("fr", skill, title, body, replies, by)
+def q(skill: str, title: str, body: str, *replies: Reply, by: str | None = None, also: tuple[str, ...] = ()) -> Post:
+    """A question tagged with its skill and the skills in `also`."""
+    return Post("fr", skill, title, body, replies, by, tags=(skill, *also))
 
 
 POSTS = [
@@ -24,6 +25,7 @@ POSTS = [
         a(
             "Même conseil sur l'épaisseur. J'ajoute : faites livrer le chêne deux semaines avant et laissez-le dans la pièce, à plat sur tasseaux. Un plateau posé à 14 % d'humidité dans une cuisine chauffée à 21 °C bougera forcément."
         ),
+        also=("finitions-bois",),
     ),
     q(
         "menuiserie",
@@ -33,6 +35,7 @@ POSTS = [
             "Sur une chaise, les traverses arrière encaissent tout quand on se balance : c'est là que ça lâche en premier. Trois causes fréquentes, dans l'ordre :\n\n1. **Ajustement trop serré** : la colle est chassée au montage et le joint est « affamé ». Un tenon doit entrer à la main avec une légère résistance, pas au maillet.\n2. **Bois pas assez sec** : à 12 % annoncés, il est souvent à 15 % à cœur. Le tenon se rétracte ensuite dans la mortaise.\n3. **Colle** : la vinylique flue sous charge permanente. Pour des chaises, je passe à la colle urée-formol ou à la colle à la caséine.\n\nPour réparer : dégager le joint, gratter l'ancienne colle (la nouvelle n'accroche pas dessus), recoller à l'urée et chevillez si le tenon le permet.",
             "Le coup du joint affamé, c'est exactement ça : je montais au maillet. Merci.",
         ),
+        also=("ebenisterie",),
     ),
     q(
         "menuiserie",
@@ -44,6 +47,10 @@ POSTS = [
         a(
             "Je confirme pour les paumelles. Sur les portes anciennes, je remplace souvent les vis du haut par des vis de 70 mm qui vont chercher le montant du bâti : la porte remonte d'un ou deux millimètres."
         ),
+        also=(
+            "finitions-bois",
+            "renovation",
+        ),
     ),
     q(
         "ebenisterie",
@@ -54,6 +61,7 @@ POSTS = [
             "Quelle température pour le bain-marie de colle ?",
             "Autour de 60 °C. Au-dessus, elle perd de sa force. Un petit pot à colle électrique d'occasion se trouve pour quelques dizaines d'euros, ça vaut le coup si vous en refaites.",
         ),
+        also=("finitions-bois",),
     ),
     q(
         "finitions-bois",
@@ -65,6 +73,7 @@ POSTS = [
         a(
             "Option intermédiaire : huile-cire dure teintée « naturel » et un vrai tapis-grattoir encastré dans le seuil. 80 % de l'usure vient des graviers sous les semelles."
         ),
+        also=("renovation",),
     ),
     q(
         "finitions-bois",
@@ -83,6 +92,7 @@ POSTS = [
             "Le dégressif est exclu pour les biens acquis d'occasion : c'est du linéaire obligatoirement.\n\nPour la durée, c'est la durée d'utilisation **prévue chez vous** qui compte, pas l'âge du véhicule : si vous comptez la garder 4 ans, amortissez sur 4 ans. Documentez le choix (note dans le dossier de clôture : kilométrage, usage prévu), c'est ce qu'on vous demandera en cas de contrôle.\n\nAttention aussi à la TVA : sur un utilitaire, elle est récupérable si la carte grise porte bien la mention CTTE ou VP dérivé VU deux places.",
             "Carte grise en CTTE, c'est bon. On va partir sur 4 ans, merci.",
         ),
+        also=("fiscalite",),
     ),
     q(
         "comptabilite",
@@ -93,6 +103,7 @@ POSTS = [
             "Et si on continue à faire des factures papier numérotées pour le marché ?",
             "Une facturation manuelle sur carnet à souches reste possible, c'est l'enregistrement dans un logiciel non certifié qui pose problème. Mais vous ressaisirez tout ensuite : sur un an, la caisse vous fera gagner du temps.",
         ),
+        also=("fiscalite",),
     ),
     q(
         "comptabilite",
@@ -114,6 +125,7 @@ POSTS = [
             "Complément pratique : prévenez vos clients tout de suite. Un client professionnel récupère la TVA, donc pour lui le changement est neutre ; pour des particuliers, c'est 20 % de plus ou votre marge en moins, il faut en parler avant."
         ),
         by="manon",
+        also=("comptabilite",),
     ),
     q(
         "fiscalite",
@@ -125,6 +137,7 @@ POSTS = [
             "Là c'est un repas d'affaires : déductible en totalité s'il est justifié (nom du client, objet) et raisonnable.",
         ),
         by="thomas",
+        also=("comptabilite",),
     ),
     q(
         "gestion",
@@ -139,6 +152,7 @@ POSTS = [
             "Autre piste : regardez aussi la matière. Beaucoup d'ateliers refacturent l'acier au prix d'achat ; un coefficient de 1,2 à 1,3 sur la matière couvre les chutes, le stockage et le temps d'achat."
         ),
         by="antoine",
+        also=("comptabilite",),
     ),
     # Droit du travail, RGPD, contrats, RH
     q(
@@ -153,6 +167,7 @@ POSTS = [
         a(
             "Au passage, vérifiez combien de salariés sont touchés par la fermeture : à partir de dix propositions de modification pour motif économique refusées sur une période, on entre dans un licenciement collectif avec d'autres obligations."
         ),
+        also=("contrats",),
     ),
     q(
         "droit-du-travail",
@@ -166,6 +181,7 @@ POSTS = [
             "Bon point, on n'avait rien prévu. On part sur une allocation forfaitaire ?",
             "C'est le plus simple à gérer, et elle est exonérée de cotisations dans certaines limites. Vérifiez le barème en vigueur avec votre gestionnaire de paie.",
         ),
+        also=("ressources-humaines",),
     ),
     q(
         "droit-du-travail",
@@ -176,6 +192,7 @@ POSTS = [
             "Et si l'arrêt était lié à un burn-out reconnu plus tard comme maladie professionnelle ?",
             "Là c'est beaucoup plus risqué : la rupture peut être annulée si le consentement est jugé vicié. Dans ce cas, faites-vous accompagner avant de signer.",
         ),
+        also=("contrats",),
     ),
     q(
         "rgpd",
@@ -186,6 +203,7 @@ POSTS = [
             "Et pour les CV qu'on aimerait garder pour un futur poste ?",
             "Demandez-le au candidat par mail (« acceptez-vous que nous gardions votre CV deux ans ? »). S'il dit oui, c'est propre.",
         ),
+        also=("recrutement",),
     ),
     q(
         "rgpd",
@@ -194,6 +212,7 @@ POSTS = [
         a(
             "Vous pouvez filmer les entrées, les accès et les zones de stockage d'outillage, pas les salariés en continu à leur poste (sauf raison particulière, comme une zone de manipulation d'argent), ni les vestiaires, toilettes ou salle de pause. Il faut : informer et consulter le CSE si vous en avez un, informer individuellement chaque salarié (note ou avenant), afficher des panneaux, limiter l'accès aux images et fixer une durée de conservation courte (un mois maximum, en pratique quelques jours suffisent). Pas de déclaration préalable, mais une ligne dans le registre des traitements."
         ),
+        also=("droit-du-travail",),
     ),
     q(
         "contrats",
@@ -204,6 +223,7 @@ POSTS = [
             "Le client a accepté le plafond de 10 % et la suspension. Merci pour la liste, je la garde.",
         ),
         by="amina",
+        also=("droit-du-travail",),
     ),
     q(
         "ressources-humaines",
@@ -224,6 +244,7 @@ POSTS = [
         a(
             "Ce qui a marché pour nous :\n\n- **Première semaine au bureau tous les jours**, avec au moins une personne présente chaque jour (planning tenu d'avance) ;\n- un **binôme** désigné qui n'est pas son manager, à qui il peut poser les questions « bêtes » ;\n- un petit point de 15 minutes chaque fin de journée la première semaine, puis deux fois par semaine ;\n- une liste écrite de ce qu'il doit savoir faire à 30, 60 et 90 jours.\n\nEt les accès informatiques prêts le premier jour : rien ne décourage autant qu'une matinée à attendre un mot de passe.",
         ),
+        also=("recrutement",),
     ),
     q(
         "recrutement",
@@ -240,6 +261,7 @@ POSTS = [
             "Regardez aussi les reconversions : un ancien charpentier ou agenceur peut devenir un très bon poseur en six mois avec un compagnon."
         ),
         by="claire",
+        also=("menuiserie",),
     ),
     q(
         "recrutement",
@@ -248,6 +270,7 @@ POSTS = [
         a(
             "Un exercice d'une heure maximum, fait ensemble en visio plutôt qu'à la maison : par exemple lire un petit script de 60 lignes avec deux bugs, le faire expliquer, puis ajouter une fonction. On voit comment la personne raisonne, pose des questions et lit du code, ce qui compte plus qu'un algorithme chronométré. Et rémunérez ou raccourcissez tout test à faire chez soi : les bons candidats juniors ont souvent plusieurs processus en parallèle."
         ),
+        also=("python",),
     ),
     # Développement, systèmes, données
     q(
@@ -262,6 +285,7 @@ POSTS = [
         a(
             "Si le fichier est trié par client, un simple `csv.reader` avec `itertools.groupby` suffit et consomme quelques Mo. Mais c'est rarement le cas d'un export."
         ),
+        also=("sql",),
     ),
     q(
         "python",
@@ -283,6 +307,7 @@ POSTS = [
             "Vous créez le schéma comment, avec les migrations ou directement depuis les modèles ?",
             "Avec les migrations, justement pour les tester au passage. Une fois par session, c'est négligeable.",
         ),
+        also=("postgresql",),
     ),
     q(
         "sql",
@@ -301,6 +326,7 @@ POSTS = [
             "Avec une fonction de fenêtre :\n\n```sql\nBEGIN;\nDELETE FROM contacts c\nUSING (\n  SELECT id, row_number() OVER (\n    PARTITION BY lower(email) ORDER BY modifie_le DESC, id DESC\n  ) AS rang\n  FROM contacts\n) d\nWHERE c.id = d.id AND d.rang > 1;\n\nCREATE UNIQUE INDEX contacts_email_unique ON contacts (lower(email));\nCOMMIT;\n```\n\nLancez d'abord le `SELECT` seul avec `WHERE rang > 1` pour compter ce qui partira, et vérifiez si d'autres tables référencent `contacts.id` : il faudra peut-être rattacher ces lignes au contact conservé avant de supprimer.",
             "Bien vu pour les références, il y avait une table `rendez_vous` qui pointait sur des doublons.",
         ),
+        also=("postgresql",),
     ),
     q(
         "devops",
@@ -314,6 +340,10 @@ POSTS = [
         a(
             "Je rajouterais un `healthcheck` après le redémarrage (un `curl -f` sur une page) qui fait échouer le déploiement s'il ne répond pas. Ça nous a évité plusieurs matins difficiles."
         ),
+        also=(
+            "linux",
+            "python",
+        ),
     ),
     q(
         "linux",
@@ -326,6 +356,7 @@ POSTS = [
             "Et surveillez la taille des dumps : si celui d'hier fait 2 Mo au lieu de 400, une alerte. Nous avons découvert comme ça qu'un mot de passe changé faisait échouer le dump en silence depuis trois semaines.",
             "Excellent, je n'aurais pas pensé à ce contrôle-là.",
         ),
+        also=("postgresql",),
     ),
     q(
         "linux",
@@ -347,6 +378,7 @@ POSTS = [
             "Retour d'expérience : faites une session de 20 minutes par groupe de cinq pour la remise des clés. Ceux qui l'ont reçue par courrier interne ne l'ont jamais activée.",
             "Noté, on fera des ateliers par service.",
         ),
+        also=("reseaux",),
     ),
     q(
         "reseaux",
@@ -357,6 +389,7 @@ POSTS = [
             "On a un vieux PC de bureau qui traîne, il fera l'affaire avec une deuxième carte réseau ?",
             "Oui, largement pour une médiathèque. Une carte réseau Intel de récupération de préférence, les pilotes sont plus fiables.",
         ),
+        also=("securite-informatique",),
     ),
     q(
         "statistiques",
@@ -379,6 +412,10 @@ POSTS = [
             "C'était le point 1 : avec une validation temporelle je suis à 17 %. Au moins les chiffres sont honnêtes maintenant.",
             "C'est un bon début. Comparez aussi à une référence naïve (ventes de la même semaine l'an dernier) : si elle fait 20 %, votre modèle apporte peu et c'est bon à savoir.",
         ),
+        also=(
+            "python",
+            "statistiques",
+        ),
     ),
     q(
         "mathematiques",
@@ -387,6 +424,7 @@ POSTS = [
         a(
             "Partir d'une situation de la vie courante où le coefficient a un sens : forfait de taxi (prise en charge + prix au kilomètre), abonnement de téléphone, remplissage d'une cuve. Les élèves tracent à la main les points pour 0, 1, 2, 3 km, constatent qu'ils sont alignés, puis on nomme les choses : le prix de départ est l'ordonnée à l'origine, le prix au kilomètre est « ce qu'on ajoute à chaque pas ». Ensuite seulement on passe à f(x) = ax + b. Avec une classe faible, je fais comparer deux forfaits pour trouver quand l'un devient moins cher : ça donne une raison de résoudre une équation."
         ),
+        also=("pedagogie",),
     ),
     # Santé et sécurité au travail
     q(
@@ -399,6 +437,7 @@ POSTS = [
             "Selon les services, quelques semaines pour avoir un créneau. Dites que vous avez plusieurs salariés douloureux, ça aide à prioriser.",
         ),
         by="claire",
+        also=("ergonomie",),
     ),
     q(
         "ergonomie",
@@ -408,6 +447,7 @@ POSTS = [
             "Dans cet ordre : un support pour surélever le portable (le haut de l'écran à hauteur des yeux) avec un clavier et une souris séparés — environ 60 € au total —, puis un écran externe de 24 pouces si le budget le permet. C'est surtout la tête penchée vers un écran bas qui fait mal à la nuque. Le siège vient ensuite : une chaise de cuisine avec un coussin lombaire tient quelques mois. Et faites des pauses actives toutes les heures, même courtes.",
             "Support + clavier installés hier, la différence se sent déjà ce soir. Merci.",
         ),
+        also=("sante-au-travail",),
     ),
     q(
         "premiers-secours",
@@ -420,6 +460,7 @@ POSTS = [
             "Pour les projections de limaille dans l'œil : on ne retire rien soi-même, on rince et on va aux urgences. Mettez-le par écrit dans la trousse, c'est la blessure la plus fréquente en métallerie.",
             by="zoe",
         ),
+        also=("securite-atelier",),
     ),
     q(
         "securite-atelier",
@@ -430,6 +471,7 @@ POSTS = [
             "Notre apprenti a 17 ans, on n'avait pas fait la déclaration de dérogation…",
             "Faites-la tout de suite auprès de l'inspection du travail : elle est valable trois ans et couvre les apprentis suivants sur les mêmes travaux.",
         ),
+        also=("sante-au-travail",),
     ),
     # Électricité, domotique, solaire
     q(
@@ -440,6 +482,7 @@ POSTS = [
             "La NF C 15-100 demande un interrupteur différentiel 30 mA de **type A** pour les circuits de la plaque de cuisson et du lave-linge (ainsi que pour la borne de recharge si elle existe), les autres circuits peuvent rester sur du type AC. Le nombre de différentiels dépend de la surface du logement. En pratique, sur un tableau neuf, beaucoup d'entre nous mettent tout en type A : l'écart de prix est faible et ça évite des déclenchements avec l'électronique moderne.",
             "C'est ce que je pensais faire, merci pour la confirmation.",
         ),
+        also=("renovation",),
     ),
     q(
         "electricite",
@@ -461,6 +504,7 @@ POSTS = [
             "Si les boîtes n'ont pas de neutre, il existe des modules qui s'en passent, mais sur volets c'est rare. Dans ce cas, un moteur radio de remplacement peut revenir moins cher que de tirer un neutre.",
             "Deux boîtes sans neutre sur sept, on fera ces deux-là en moteur radio.",
         ),
+        also=("electricite",),
     ),
     q(
         "photovoltaique",
@@ -474,6 +518,7 @@ POSTS = [
             "Attention au réglage de la température du ballon si vous coupez les heures creuses : gardez une montée à 60 °C au moins une fois par semaine contre la légionelle, même en hiver.",
             by="thomas",
         ),
+        also=("domotique",),
     ),
     # UX, accessibilité, prototypage
     q(
@@ -484,6 +529,7 @@ POSTS = [
             "Cinq personnes suffisent pour trouver l'essentiel des problèmes. Méthode à coût nul :\n\n1. **Recrutez sur place** : des personnes qui viennent déjà à vos permanences, en échange d'un café.\n2. **Donnez une tâche**, pas une visite : « Prenez rendez-vous pour mardi prochain pour un dossier de retraite. »\n3. **Taisez-vous** et notez où la personne hésite, revient en arrière, ou demande de l'aide.\n4. Une maquette papier ou un prototype cliquable suffit.\n\nAvec votre public, testez aussi sur leur propre téléphone, avec leur taille de police réglée.",
             "On a fait quatre tests cette semaine : trois personnes sur quatre n'ont pas vu le bouton « Suivant » sous le calendrier. Rien que ça valait le coup.",
         ),
+        also=("prototypage",),
     ),
     q(
         "accessibilite",
@@ -496,6 +542,7 @@ POSTS = [
             "Gardez une demi-journée pour rédiger la déclaration d'accessibilité et un moyen de contact pour signaler un problème. Même partielle, elle montre que le travail est suivi.",
             "Bonne idée, on la mettra dans le pied de page.",
         ),
+        also=("ux-design",),
     ),
     q(
         "prototypage",
@@ -504,6 +551,7 @@ POSTS = [
         a(
             "Avec trois parcours différents et une semaine, le papier (ou des écrans en noir et blanc très grossiers) : les gens critiquent plus volontiers quelque chose qui a l'air inachevé, et vous pouvez modifier entre deux tests. Un prototype léché fait parler des couleurs et des icônes au lieu du parcours. Passez au cliquable une fois le parcours choisi, pour tester les détails (libellés, ordre des champs)."
         ),
+        also=("ux-design",),
     ),
     # Boulangerie, levain, hygiène
     q(
@@ -515,6 +563,7 @@ POSTS = [
             "Levain à 100 % et pâte à 25 °C : les pains ont retrouvé leur volume en trois jours. L'acidité a baissé aussi.",
             "Parfait. Gardez l'habitude de noter la température de pâte à chaque fournée, c'est le meilleur indicateur en hiver.",
         ),
+        also=("boulangerie",),
     ),
     q(
         "boulangerie",
@@ -524,6 +573,7 @@ POSTS = [
             "Les caisses fermées font ça : la vapeur qui sort de la mie reste autour de la croûte. Laissez refroidir complètement sur grille (au moins 30 minutes) avant de charger, et transportez dans des paniers en osier ou des caisses ajourées, debout. Cuisez aussi un peu plus longtemps (couleur plus soutenue, 2 ou 3 minutes de plus) et ouvrez le oura en fin de cuisson pour sécher la croûte. Par temps humide, rien ne vaut une deuxième fournée à 8 h si votre organisation le permet.",
             "Les caisses ajourées ont tout changé. Merci.",
         ),
+        also=("levain",),
     ),
     q(
         "hygiene-alimentaire",
@@ -534,6 +584,7 @@ POSTS = [
             "Pour le refroidissement, sans cellule on fait comment ?",
             "Étaler la crème en couche fine sur plaque, film au contact, et au froid. Mesurez quelques fois et notez les résultats pour prouver que vous tenez les deux heures ; sinon une cellule de refroidissement devient un investissement prioritaire.",
         ),
+        also=("boulangerie",),
     ),
     # Projets, facilitation
     q(
@@ -548,6 +599,7 @@ POSTS = [
             "Attention à ne pas faire porter les décisions toujours par les mêmes personnes, celles qui parlent le plus fort. Une rotation aide, et un registre des décisions public évite les « on n'était pas au courant ».",
             by="camille",
         ),
+        also=("facilitation",),
     ),
     q(
         "gestion-de-projet",
@@ -570,6 +622,7 @@ POSTS = [
             "Merci, c'est très clair. Combien d'animateurs faut-il pour 40 personnes ?",
             "Vous et une personne pour le temps et la logistique, c'est un minimum. Les secrétaires de table font le reste.",
         ),
+        also=("gestion-de-projet",),
     ),
     q(
         "agilite",
@@ -583,6 +636,7 @@ POSTS = [
             "Sujet délicat mais vrai. On en parle avec notre responsable, il est plutôt ouvert.",
         ),
         by="nicolas",
+        also=("facilitation",),
     ),
     # Maraîchage
     q(
@@ -594,6 +648,7 @@ POSTS = [
             "Je n'avais pas pensé à l'acidification. Vous utilisez quoi, de l'acide nitrique ?",
             "Acide phosphorique ou nitrique dosé au pH (visez 6 à 6,5 dans l'eau d'irrigation). En bio, vérifiez la liste des intrants autorisés avec votre organisme certificateur.",
         ),
+        also=("maraichage",),
     ),
     q(
         "maraichage",
@@ -615,6 +670,7 @@ POSTS = [
             "Retirez le paillage des planches à planter trois ou quatre semaines avant la plantation, pour que le sol se réchauffe et que les limaces perdent leur abri, puis remettez-le une fois les plants bien développés. Installez des planches ou tuiles comme pièges et relevez-les chaque matin. Plantez des plants plus gros (élevés en godets plus longtemps) : ils résistent mieux. Et favorisez les prédateurs : une petite mare à proximité fait venir les crapauds.",
             "Je vais tester les planches pièges dès ce week-end.",
         ),
+        also=("maraichage",),
     ),
     # Traduction, rédaction
     q(
@@ -625,6 +681,7 @@ POSTS = [
             "Demandez un extrait représentatif de deux ou trois pages avant de chiffrer : une relecture d'une bonne traduction se fait à 1 000-1 500 mots par heure, une mauvaise traduction se rapproche d'une retraduction.\n\nEnsuite, proposez un forfait basé sur votre taux horaire avec une clause : « si la qualité du texte demande une réécriture au-delà de X % des segments, nous reviendrons vers vous avec un nouveau devis ». Précisez aussi :\n\n- si la terminologie client existe (glossaire, mémoire de traduction) ;\n- si la relecture inclut la mise en page ;\n- le nombre d'allers-retours de questions.",
             "L'extrait était très moyen, j'ai pu justifier un devis plus élevé. Merci !",
         ),
+        also=("anglais",),
     ),
     q(
         "redaction",
@@ -633,6 +690,7 @@ POSTS = [
         a(
             "Quelques règles simples :\n\n- **Une consigne = une action**, à l'impératif : « Portez les lunettes », pas « Le port des lunettes est obligatoire ».\n- **Dans l'ordre de l'utilisation** : avant, pendant, après.\n- **Cinq à sept consignes maximum** par machine, le reste dans un document à part.\n- **Le danger en une phrase** : « La lame peut projeter la pièce vers vous. »\n- **Un pictogramme** par consigne, et une police grande (lisible à 2 m).\n\nTestez avec deux nouveaux membres : s'ils vous demandent ce que veut dire une consigne, réécrivez-la.",
         ),
+        also=("securite-atelier",),
     ),
     q(
         "anglais",
@@ -642,6 +700,7 @@ POSTS = [
             "Le terme est connu en anglais sous la forme « liberated company » (ou « freedom-form company », l'expression des auteurs anglophones qui ont lancé le concept). Pour un lectorat non spécialiste, « liberated company » avec une courte explication à la première occurrence est le plus clair. Garder le terme français donne un ton d'exotisme qui ne sert pas l'article, sauf si vous parlez spécifiquement du mouvement français.",
             "Parfait, je mets « liberated company » et une phrase d'explication.",
         ),
+        also=("traduction",),
     ),
     # Métal
     q(
@@ -657,6 +716,7 @@ POSTS = [
             "Complément : gardez des outils dédiés à l'inox (brosses, disques). Une brosse qui a servi sur de l'acier noir dépose des particules qui rouillent en surface quelques semaines plus tard.",
             by="antoine",
         ),
+        also=("chaudronnerie",),
     ),
     q(
         "chaudronnerie",
@@ -666,6 +726,7 @@ POSTS = [
             "Vous retirez probablement trop peu au pli. Le développé = somme des ailes extérieures − déduction de pli. Pour de l'acier doux de 3 mm avec un V de 24 (8 × épaisseur), la déduction est autour de **5 à 5,5 mm** par pli à 90°.\n\nDonc : 50 + 80 − 5,2 ≈ **124,8 mm**.\n\nMais la méthode la plus fiable reste l'essai : pliez une bande de 100 × 100 (200 mm de développé) avec votre outillage, mesurez les ailes, et déduisez votre propre valeur. Notez-la sur une fiche près de la plieuse par épaisseur et par V.",
             "Essai fait : déduction de 5,4 mm chez nous. Les pièces tombent au dixième maintenant.",
         ),
+        also=("soudure",),
     ),
     # Graphisme, typo, impression
     q(
@@ -676,6 +737,7 @@ POSTS = [
             "Votre noir fait 60 + 40 + 40 + 100 = 240 %, donc ce n'est pas lui : cherchez les images. Une photo très sombre convertie en CMJN avec un mauvais profil dépasse souvent 320 %. Reconvertissez les images avec le profil demandé par l'imprimeur (souvent FOGRA39 ou FOGRA51 pour du couché), et vérifiez dans l'aperçu de la séparation de votre logiciel de PAO avec une alerte au-dessus de 300 %. Pour le texte en petit corps, utilisez du noir pur (N100 seul) pour éviter les problèmes de repérage.",
             "C'était bien une photo de nuit en couverture. Reconvertie avec le bon profil, fichier accepté.",
         ),
+        also=("graphisme",),
     ),
     q(
         "typographie",
@@ -685,6 +747,7 @@ POSTS = [
             "En typographie française : espace insécable (U+00A0) avant le deux-points, et espace fine insécable (U+202F) avant le point-virgule, le point d'exclamation et le point d'interrogation. Beaucoup utilisent la fine partout, c'est acceptable.\n\nPour automatiser, un filtre à l'affichage ou à l'enregistrement :\n\n```python\nimport re\n\ndef espaces_francaises(texte: str) -> str:\n    texte = re.sub(r\" ?([;!?])\", \"\\u202f\\\\1\", texte)\n    return re.sub(r\" ?:(?!//)\", \"\\u00a0:\", texte)\n```\n\nAttention aux faux positifs : adresses web (d'où le `(?!//)`), heures « 10:30 », code. Ne l'appliquez qu'au texte courant, pas aux blocs de code.",
             "Les heures, je n'y aurais pas pensé. Merci pour l'expression régulière.",
         ),
+        also=("redaction",),
     ),
     q(
         "graphisme",
@@ -697,6 +760,7 @@ POSTS = [
         a(
             "Précisez aussi la cession de droits dans le devis (supports, durée, territoire) : c'est souvent oublié avec les associations, et c'est là que naissent les malentendus quand le logo part sur des t-shirts vendus."
         ),
+        also=("typographie",),
     ),
     # Pédagogie
     q(
@@ -707,6 +771,7 @@ POSTS = [
             "Quelques choses qui changent l'ambiance :\n\n- **Reconnaître la contrainte** dès le début : « Vous n'avez pas choisi d'être là, je vais essayer que ça vous serve quand même. »\n- **Partir de leur expérience** : « Qui a déjà vu un départ de feu ? Qu'est-ce qui s'est passé ? » Les anecdotes des participants valent mieux que les diapositives.\n- **Faire manipuler tôt** : extincteur, mise en situation, dès la première heure.\n- **Raccourcir la théorie** au strict nécessaire, et donner un support d'une page à emporter.\n\nEt ne prenez pas les réticents de front : ce sont souvent eux qui ont le plus d'expérience du terrain, donnez-leur un rôle.",
             "Le coup de leur donner un rôle marche très bien, je l'ai vu faire par un collègue. Merci.",
         ),
+        also=("securite-atelier",),
     ),
     q(
         "pedagogie",
@@ -715,6 +780,7 @@ POSTS = [
         a(
             "Ce qui aide le plus : des compétences formulées en langage d'élève (« je sais calculer une aire », pas « modéliser »), quatre niveaux avec des exemples concrets de ce que veut dire chaque niveau, et un bilan écrit qui dit toujours quoi faire pour progresser. Faites une réunion avec les parents en montrant une copie réelle évaluée. Et laissez les élèves s'auto-évaluer avant de rendre la copie : ils comprennent vite la grille quand ils s'en servent."
         ),
+        also=("mathematiques",),
     ),
     # Bâtiment
     q(
@@ -730,6 +796,7 @@ POSTS = [
             "Les fiches du réseau d'artisans spécialistes du bâti ancien de votre région sont une bonne base pour comparer les devis. Demandez aux entreprises des références de chantiers similaires.",
             by="paul",
         ),
+        also=("renovation",),
     ),
     q(
         "renovation",
@@ -739,6 +806,7 @@ POSTS = [
             "L'ordre classique, de l'enveloppe vers les équipements :\n\n1. **Audit énergétique** (obligatoire pour certaines aides, et utile de toute façon) ;\n2. **Toiture et combles** : l'isolation des combles est la moins chère pour le gain le plus fort ;\n3. **Menuiseries et murs** ensemble si possible, pour traiter la jonction fenêtre/isolant ;\n4. **Ventilation** : dès que la maison devient étanche, une VMC est indispensable ;\n5. **Chauffage en dernier** : une pompe à chaleur dimensionnée pour la maison isolée sera plus petite et moins chère.\n\nL'erreur fréquente : changer la chaudière en premier, puis isoler, et se retrouver avec un appareil surdimensionné.",
             "Logique imparable pour le chauffage. On a failli faire l'erreur, le chauffagiste nous pressait.",
         ),
+        also=("isolation",),
     ),
     q(
         "architecture",
@@ -748,6 +816,7 @@ POSTS = [
             "Les deux ont en partie raison : en zone urbaine d'un PLU, une extension jusqu'à 40 m² relève de la déclaration préalable, **sauf** si elle porte la surface totale au-delà de 150 m². Vous passeriez à 155 m² : c'est donc un permis de construire, et en plus le recours à un architecte devient obligatoire puisque vous dépassez 150 m². Vérifiez le calcul de la surface de plancher existante (certains espaces ne comptent pas), ça peut tout changer à quelques mètres carrés près.",
             "On est à 118 m² exactement selon le calcul de l'architecte… 153 m², donc permis quand même. Merci pour l'explication.",
         ),
+        also=("renovation",),
     ),
     # Questions courtes, certaines encore sans réponse
     q(
@@ -757,6 +826,7 @@ POSTS = [
         a(
             "Lame de 60 à 64 dents à denture alternée (ATB), une profondeur de coupe qui dépasse juste de 3-4 mm, et surtout le pare-éclats (ou une bande de ruban de masquage sur le trait) côté sortie de lame. Sur une plongeante, la face propre est celle du dessus : mettez la face visible vers le haut."
         ),
+        also=("securite-atelier",),
     ),
     q(
         "comptabilite",
@@ -775,6 +845,7 @@ POSTS = [
             "Trois suspects classiques : le conteneur n'a accès qu'à une partie des CPU (vérifiez `--cpus` et ce que renvoie `os.cpu_count()` dedans), les données sont lues depuis un volume monté lent (sur macOS et Windows, les montages de fichiers sont beaucoup plus lents), ou les roues binaires diffèrent (une bibliothèque compilée sans optimisations dans l'image). Copiez les données dans le conteneur pour tester : si l'écart disparaît, c'est le volume.",
             "C'était le volume monté sous macOS. Données copiées dans le conteneur : 4 min 20. Merci !",
         ),
+        also=("devops",),
     ),
     q(
         "droit-du-travail",
@@ -793,6 +864,7 @@ POSTS = [
             "Et si la maison passe en triphasé plus tard ?",
             "Tirez un 5G10 au lieu d'un 3G10 : le surcoût est faible comparé à une nouvelle tranchée.",
         ),
+        also=("photovoltaique",),
     ),
     q(
         "ux-design",
@@ -802,6 +874,7 @@ POSTS = [
             "Probablement pas une coïncidence si rien d'autre n'a changé. L'alternative courante au double champ est un bouton « afficher le mot de passe » : l'utilisateur vérifie ce qu'il a tapé, sans la friction d'une deuxième saisie. Vérifiez aussi que le gestionnaire de mots de passe du navigateur propose bien d'enregistrer (bons attributs `autocomplete=\"new-password\"`) : c'est souvent ce qui réduit le plus les oublis.",
             "On a ajouté le bouton « afficher » et corrigé l'autocomplete : retour au niveau d'avant en trois semaines.",
         ),
+        also=("securite-informatique",),
     ),
     q(
         "hygiene-alimentaire",
@@ -810,6 +883,7 @@ POSTS = [
         a(
             "La durée de vie, c'est à vous de la fixer et de la justifier dans votre plan de maîtrise sanitaire (par des analyses ou le guide de bonnes pratiques de la profession). En pratique, beaucoup de boulangeries retiennent 24 h pour la crème après refroidissement rapide, et la vente dans la journée pour les pièces garnies, vitrine à 4 °C au plus. Étiquetez les bacs avec la date et l'heure de fabrication."
         ),
+        also=("boulangerie",),
     ),
     q(
         "linux",
@@ -819,6 +893,7 @@ POSTS = [
             "Cron tourne avec un environnement minimal : `PATH` réduit (`/usr/bin:/bin`), pas de variables de votre shell, répertoire courant différent. Trois réflexes :\n\n```cron\nPATH=/usr/local/bin:/usr/bin:/bin\n0 2 * * * /home/lucas/bin/sauvegarde.sh >> /var/log/sauvegarde.log 2>&1\n```\n\n- chemins absolus partout dans le script ;\n- redirection de la sortie et des erreurs vers un fichier, sinon les erreurs partent dans un mail local que personne ne lit ;\n- ou passez à un timer systemd : les sorties arrivent dans `journalctl -u sauvegarde`.",
             "La redirection m'a montré l'erreur : `restic: command not found`. Installé dans /usr/local/bin. Réglé.",
         ),
+        also=("devops",),
     ),
     q(
         "statistiques",
@@ -854,6 +929,7 @@ POSTS = [
             "Dans l'ordre, et vite :\n\n1. **Changer le mot de passe** du compte et **fermer toutes les sessions** ouvertes ;\n2. vérifier les **règles de transfert** et de tri ajoutées dans la messagerie (les attaquants ajoutent souvent un transfert discret) ;\n3. regarder les **connexions récentes** (adresses, pays) et les mails envoyés depuis le compte ;\n4. si le même mot de passe servait ailleurs, le changer partout ;\n5. prévenir les collègues, car les attaques suivantes partent souvent du compte compromis ;\n6. noter ce qui s'est passé et, si des données personnelles ont pu être consultées, évaluer s'il faut notifier l'autorité de protection des données sous 72 h.\n\nEt remerciez l'agent de l'avoir signalé : c'est ce qui vous a permis de réagir en 20 minutes.",
             "Il y avait bien une règle de transfert vers une adresse externe, créée 12 minutes après la saisie. Supprimée.",
         ),
+        also=("rgpd",),
     ),
     q(
         "soudure",
@@ -866,6 +942,7 @@ POSTS = [
         a(
             "Et nettoyez à la brosse inox dédiée juste avant de souder : la couche d'oxyde se reforme en quelques heures. C'est la moitié des soudures ratées sur alu."
         ),
+        also=("chaudronnerie",),
     ),
     q(
         "gestion",
@@ -881,11 +958,13 @@ POSTS = [
         a(
             "Si rien ne bouge, un escompte pour paiement rapide (1 % à 10 jours) peut être moins cher que le découvert que ce client vous coûte."
         ),
+        also=("comptabilite",),
     ),
     q(
         "rgpd",
         "Registre des traitements pour une association de 40 bénévoles : par où commencer ?",
         "Notre association gère des adhérents, des bénévoles, une liste de donateurs et un fichier de familles accompagnées (avec des informations sensibles). Nous n'avons jamais fait de registre. Quel niveau de détail viser pour commencer ?",
+        also=("gestion",),
     ),
     q(
         "devops",
@@ -895,6 +974,7 @@ POSTS = [
             "Commencez par des sondes externes simples (une page répond, un certificat n'expire pas dans 15 jours, le disque n'est pas plein à 90 %) avec un outil de supervision léger et des alertes par mail ou messagerie. Trois alertes utiles valent mieux que cinquante graphiques. Ajoutez ensuite les métriques machines (Prometheus et node_exporter, par exemple) quand vous saurez quelles questions vous vous posez. Et définissez qui reçoit l'alerte le week-end, sinon personne ne la lit.",
             "Le contrôle d'expiration des certificats, c'est exactement la panne qu'on a eue le mois dernier.",
         ),
+        also=("linux",),
     ),
     # Discussions
     Post(
