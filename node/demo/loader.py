@@ -21,6 +21,7 @@ from .questions_fr import POSTS as POSTS_FR
 DEMO_PASSWORD = "demo-password-2026"
 QUESTIONS = [post for post in POSTS_FR + POSTS_EN if post.kind == "question"]
 DISCUSSIONS = [post for post in POSTS_FR + POSTS_EN if post.kind == "discussion"]
+SKILLS_OF = {username: skill_names for username, *_rest, skill_names in PEOPLE}
 
 
 async def load_demo(db: Database, base_url: str, question_count: int | None = None, seed: int = 2026) -> dict[str, int]:
@@ -110,9 +111,6 @@ async def _load(
     async with db.read() as session:
         total = await session.scalar(select(func.count()).select_from(Question))
     return {"members": len(people), "questions": total or 0}
-
-
-SKILLS_OF = {username: skill_names for username, *_rest, skill_names in PEOPLE}
 
 
 async def _post(db: Database, base_url: str, rng: random.Random, post: Post, members: dict[str, Member]) -> None:
