@@ -419,7 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_invite)
 
     p = commands.add_parser("demo", help="load a bilingual demo community (members, questions, answers, votes)")
-    p.add_argument("--questions", type=int, default=200, help="how many questions to create (default 200)")
+    p.add_argument(
+        "--questions", type=int, default=None, help="how many of its written questions to post (default: all of them)"
+    )
     p.set_defaults(func=cmd_demo)
 
     p = commands.add_parser("reputation", help="reputation maintenance")

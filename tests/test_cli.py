@@ -108,17 +108,29 @@ def test_createuser_rejects_a_short_password(tmp_path):
 def test_demo_loads_a_living_bilingual_community_and_reputation_rebuild_agrees(tmp_path):
     import sqlite3
 
+    from node.demo.loader import QUESTIONS
+
     run(tmp_path, "init", "--non-interactive")
+    too_many = run(tmp_path, "demo", "--questions", str(len(QUESTIONS) + 1), check=False)
+    assert too_many.returncode == 1 and len(too_many.stderr.strip().splitlines()) == 1
+    assert f"{len(QUESTIONS)} written questions" in too_many.stderr
     result = run(tmp_path, "demo")
     assert "32 members" in result.stdout
     with sqlite3.connect(tmp_path / "skiller.db") as db:
         count = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
         assert count("select count(*) from member where local") >= 30
-        assert count("select count(*) from question where kind = 'question'") >= 200
-        assert count("select count(*) from answer") > 200 and count("select count(*) from comment") > 20
+        assert count("select count(*) from question where kind = 'question'") == len(QUESTIONS) >= 120
+        assert count("select count(*) from question where kind = 'discussion'") >= 4
+        assert count("select count(*) - count(distinct lower(title)) from question") == 0
+        for old_suffix in ("(petite structure)", "(small business)", " in 2026", "lessons learned", "dans une TPE"):
+            assert count(f"select count(*) from question where title like '%{old_suffix}%'") == 0
+        assert count("select count(*) from answer") > 150 and count("select count(*) from comment") > 100
         assert count("select count(*) from vote") > 200 and count("select count(*) from endorsement") > 50
-        assert count("select count(*) from question where language = 'fr'") > 50
-        assert count("select count(*) from question where language = 'en'") > 50
+        assert count("select count(*) from question where language = 'fr'") > 75
+        assert count("select count(*) from question where language = 'en'") > 35
+        # Each answer was written for its question: the full disk's answer names the tool that finds it.
+        answer_to = "select a.body_md from answer a join question q on q.id = a.question_id where q.title like '{}%'"
+        assert "lsof" in db.execute(answer_to.format("Disque plein alors que du et df")).fetchone()[0]
     assert "0 member(s) corrected" in run(tmp_path, "reputation", "rebuild").stdout
     again = run(tmp_path, "demo", check=False)
     assert again.returncode == 1 and "already loaded" in again.stderr

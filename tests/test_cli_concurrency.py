@@ -15,11 +15,13 @@ import pytest
 from sqlalchemy import text
 
 from node.db import create_engine
+from node.demo.loader import DISCUSSIONS
 
 from .support import free_port
 from .test_cli import SKILLER, run
 
 DEMO_MEMBERS = 32
+DEMO_POSTS = 20 + len(DISCUSSIONS)  # `demo --questions 20`, and every discussion post
 
 # What the server's workers and view-count flushes do to the database file: small write transactions, one
 # after another, each reading before it writes and holding the write lock for a few milliseconds.
@@ -119,7 +121,7 @@ def test_demo_waits_for_a_running_server_and_loads_everything(instance, backend)
             loading.set()
             reader.join()
         assert result.returncode == 0, result.stderr
-        assert f"{DEMO_MEMBERS} members, 22 posts" in result.stdout
+        assert f"{DEMO_MEMBERS} members, {DEMO_POSTS} posts" in result.stdout
         assert answered and all(status == 200 and seconds < 5 for status, seconds in answered), answered
     finally:
         server.terminate()
@@ -128,7 +130,7 @@ def test_demo_waits_for_a_running_server_and_loads_everything(instance, backend)
             writer.terminate()
             _, errors = writer.communicate(timeout=10)
             assert writer.returncode == 0, errors  # its writes waited for the demo, none failed
-    assert counts(url) == (1 + DEMO_MEMBERS, 22)  # init's administrator and the demo, whole
+    assert counts(url) == (1 + DEMO_MEMBERS, DEMO_POSTS)  # init's administrator and the demo, whole
     if writer:
         assert sql(url, "SELECT count(*) FROM heartbeat") > 100
 
@@ -162,8 +164,8 @@ def test_a_demo_that_fails_midway_leaves_nothing_and_runs_again(instance, backen
 
     sql(url, "DROP TRIGGER disk_full" if backend == "sqlite" else "DROP TRIGGER disk_full ON answer")
     again = run(folder, "demo", "--questions", "20")
-    assert f"{DEMO_MEMBERS} members, 22 posts" in again.stdout
-    assert counts(url) == (1 + DEMO_MEMBERS, 22)
+    assert f"{DEMO_MEMBERS} members, {DEMO_POSTS} posts" in again.stdout
+    assert counts(url) == (1 + DEMO_MEMBERS, DEMO_POSTS)
     assert sql(url, "SELECT count(*) FROM answer") > 0
 
 

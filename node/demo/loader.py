@@ -12,18 +12,32 @@ from activitypub.keys import KeyPair, generate_key_pair
 from ..db import Database
 from ..models import Member, Question
 from ..services import accounts, answers, comments, follows, profiles, questions, skills, votes
-from ..services.errors import Conflict, ServiceError
+from ..services.errors import Conflict, InvalidInput, ServiceError
 from ..services.passwords import hash_password_async
-from .content import ANSWERS, COMMENTS, DISCUSSIONS, PEOPLE, QUESTIONS, VARIANTS
+from .content import PEOPLE, Post
+from .questions_en import POSTS as POSTS_EN
+from .questions_fr import POSTS as POSTS_FR
 
 DEMO_PASSWORD = "demo-password-2026"
+QUESTIONS = [post for post in POSTS_FR + POSTS_EN if post.kind == "question"]
+DISCUSSIONS = [post for post in POSTS_FR + POSTS_EN if post.kind == "discussion"]
+SKILLS_OF = {username: skill_names for username, *_rest, skill_names in PEOPLE}
 
 
-async def load_demo(db: Database, base_url: str, question_count: int = 200, seed: int = 2026) -> dict[str, int]:
+async def load_demo(db: Database, base_url: str, question_count: int | None = None, seed: int = 2026) -> dict[str, int]:
     """Create the demo members, questions, answers, comments, votes and endorsements; returns the counts.
 
+    Each written question is posted once: all of them by default, or a sample of `question_count`.
     All of it is one transaction: a failure leaves nothing behind, and running it again starts afresh.
     """
+    if question_count is None:
+        question_count = len(QUESTIONS)
+    if not 0 <= question_count <= len(QUESTIONS):
+        raise InvalidInput(
+            "the demo has {written} written questions: ask for 0 to {written} "
+            "(bench/scale_data.py makes large synthetic sets)",
+            written=len(QUESTIONS),
+        )
     await _refuse_if_loaded(db)  # before the work below, which would be thrown away
     # The slow part of creating a member (Argon2, an RSA key pair) is done before the transaction: on SQLite
     # the server's own writes wait for as long as it lasts. The members share a password, so one hash serves.
@@ -78,7 +92,6 @@ async def _load(
             await skills.add_skill(db, member.id, skill.replace("-", " "), rng.randint(2, 4), rng.randint(1, 20))
         members[username] = member
     people = list(members.values())
-    experts_by_skill = {s: [members[p[0]] for p in PEOPLE if s in p[6]] for s in {s for p in PEOPLE for s in p[6]}}
 
     for member in people:  # peer endorsements
         for username, *_rest, skill_names in rng.sample(PEOPLE, 4):
@@ -92,45 +105,66 @@ async def _load(
             if other.id != member.id:
                 await follows.follow_member(db, member, other)
 
-    pool = [(skill, item) for skill, items in QUESTIONS.items() for item in items]
-    for number in range(question_count):
-        skill, (language, title, body) = pool[number % len(pool)]
-        variant = VARIANTS[language][(number // len(pool)) % len(VARIANTS[language])]
-        askers = [m for m in people if (m.language or "fr") == language] or people
-        asker = rng.choice(askers)
-        # A second tag from the skills people in this trade also have (menuiserie → finitions-bois).
-        related = sorted({s for p in PEOPLE if skill in p[6] for s in p[6] if s != skill})
-        tags = [skill, rng.choice(related)] if related else [skill]
-        question = await questions.ask(
-            db, asker, title=title + variant, body=body, tags=tags, base_url=base_url, language=language
-        )
-        answerers = {m.id: m for m in experts_by_skill.get(skill, []) + rng.sample(people, 3) if m.id != asker.id}
-        posted = []
-        for answerer in list(answerers.values())[: rng.randint(0, 4)]:
-            text = rng.choice(ANSWERS[language])
-            posted.append(await answers.post_answer(db, answerer, question.id, text, base_url))
-        for voter in rng.sample(people, rng.randint(0, 6)):
-            for target_type, target_id, author_id in [("question", question.id, asker.id)] + [
-                ("answer", a.id, a.author_id) for a in posted
-            ]:
-                if voter.id != author_id and rng.random() < 0.5:
-                    await votes.set_vote(db, voter, target_type, target_id, 1 if rng.random() < 0.85 else -1)
-        if posted and rng.random() < 0.6:
-            await answers.accept_answer(db, asker, rng.choice(posted).id)
-        if posted and rng.random() < 0.5:
-            commenter = rng.choice(people)
-            await comments.add_comment(
-                db,
-                commenter,
-                answer_id=posted[0].id,
-                body=f"@{asker.username} " + rng.choice(COMMENTS[language]),
-                base_url=base_url,
-            )
-    for language, title, body, tags in DISCUSSIONS:
-        author = members["camille"] if language == "fr" else members["sarah"]
-        await questions.ask(
-            db, author, kind="discussion", title=title, body=body, tags=tags, base_url=base_url, language=language
-        )
+    # A sample in a shuffled order, so the newest questions are not all from one trade.
+    for post in rng.sample(QUESTIONS, question_count) + DISCUSSIONS:
+        await _post(db, base_url, rng, post, members)
     async with db.read() as session:
         total = await session.scalar(select(func.count()).select_from(Question))
     return {"members": len(people), "questions": total or 0}
+
+
+async def _post(db: Database, base_url: str, rng: random.Random, post: Post, members: dict[str, Member]) -> None:
+    """Ask one written question, post its written answers and their comments, then votes and acceptance."""
+    people = list(members.values())
+    if post.by:
+        asker = members[post.by]
+    else:  # someone who needs the skill rather than someone who has it
+        speakers = [m for m in people if m.language == post.language]
+        asker = rng.choice([m for m in speakers if post.skill not in SKILLS_OF[m.username]] or speakers)
+    question = await questions.ask(
+        db,
+        asker,
+        kind=post.kind,
+        title=post.title,
+        body=post.body,
+        tags=list(post.tags) or [post.skill],
+        base_url=base_url,
+        language=post.language,
+    )
+    named = {reply.by for reply in post.replies if reply.by}
+    candidates = [m for m in _answerers(rng, post, people) if m.username not in named]
+    posted = []
+    for reply in post.replies:
+        answerer = members[reply.by] if reply.by else next(m for m in candidates if m.id != asker.id)
+        candidates = [m for m in candidates if m.id != answerer.id]
+        written = await answers.post_answer(db, answerer, question.id, reply.body, base_url)
+        posted.append(written)
+        for turn, text in enumerate(reply.comments):  # the asker asks or thanks, the answerer replies
+            author, other = (asker, answerer) if turn % 2 == 0 else (answerer, asker)
+            body = f"@{other.username} {text}" if other.id != author.id else text
+            await comments.add_comment(db, author, answer_id=written.id, body=body, base_url=base_url)
+    for voter in rng.sample(people, rng.randint(0, 6)):
+        for target_type, target_id, author_id in [("question", question.id, asker.id)] + [
+            ("answer", a.id, a.author_id) for a in posted
+        ]:
+            if voter.id != author_id and rng.random() < 0.5:
+                await votes.set_vote(db, voter, target_type, target_id, 1 if rng.random() < 0.85 else -1)
+    if post.kind == "question" and posted and rng.random() < 0.65:
+        await answers.accept_answer(db, asker, posted[0].id)  # the first written answer is the one that solves it
+
+
+def _answerers(rng: random.Random, post: Post, people: list[Member]) -> list[Member]:
+    """Who may answer, best first: people with the skill who speak the question's language; for an English
+    question, then the French speakers with the skill (the community is bilingual); then anyone speaking it."""
+
+    def shuffled(group: list[Member]) -> list[Member]:
+        return rng.sample(group, len(group))
+
+    def expert(member: Member) -> bool:
+        return post.skill in SKILLS_OF[member.username]
+
+    speaking = [m for m in people if m.language == post.language]
+    ordered = shuffled([m for m in speaking if expert(m)])
+    if post.language == "en":
+        ordered += [m for m in people if expert(m) and m.language != post.language]
+    return ordered + shuffled([m for m in speaking if not expert(m)])
