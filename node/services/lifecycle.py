@@ -40,9 +40,5 @@ async def deleted_accounts(db: Database, member_ids: set[int]) -> set[int]:
     """Which of these members are deleted accounts (their posts kept show them as a deleted member)."""
     if not member_ids:
         return set()
-    async with db.read() as session:
-        return set(
-            await session.scalars(
-                select(col(Member.id)).where(col(Member.id).in_(member_ids), col(Member.deleted_at).is_not(None))
-            )
-        )
+    query = select(col(Member.id)).where(col(Member.id).in_(member_ids), col(Member.deleted_at).is_not(None))
+    return await db.run_read(lambda session: set(session.scalars(query)))  # one hop on SQLite: every page asks
