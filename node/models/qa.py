@@ -13,7 +13,8 @@ KINDS = ("question", "discussion")
 class Question(SQLModel, table=True):
     __tablename__ = "question"
     __table_args__ = (
-        Index("ix_question_activity", "deleted_at", "last_activity_at"),
+        # With id and author: the home feed's window of recent questions is read from the index alone.
+        Index("ix_question_activity", "deleted_at", "last_activity_at", "id", "author_id"),
         # The home feed reads the most recently active questions first (PostgreSQL does not order by the
         # second column of ix_question_activity under `deleted_at IS NULL`).
         Index("ix_question_last_activity", "last_activity_at", "id"),
