@@ -78,3 +78,23 @@ async def test_search_input_is_safe(client, database):
         response = await client.get("/search", params={"q": query})
         assert response.status == 200
         assert "<script>x" not in await response.text()
+
+
+async def test_words_in_the_title_rank_first_then_the_newest(database):
+    alice = await make_member(database, "alice")
+    titled = await ask(database, alice, "Sharpening chisels quickly", "Which stone do you use?")
+    older = await ask(database, alice, "Workshop tools", "How often should I sharpen my chisels?")
+    newer = await ask(database, alice, "Bench setup", "My chisels need sharpening every week.")
+    hits, total = await search.search(database, "sharpen chisel")
+    assert total == 3
+    assert [h.question.id for h in hits] == [titled.id, newer.id, older.id]
+
+
+def test_snippets_mark_every_form_of_the_words_searched():
+    """Stemming may change a word's end: "chevaux" and "cheval", "dying" and "die" are the same words."""
+    marked = search.snippet("Nos chevaux de trait : un cheval tire mieux.", search.query_groups("cheval"))
+    assert "<mark>chevaux</mark>" in marked and "<mark>cheval</mark>" in marked
+    marked = search.snippet("He was dying to know; the die is cast.", search.query_groups("dying"))
+    assert "<mark>dying</mark>" in marked and "<mark>die</mark>" in marked
+    marked = search.snippet("Nous travaillons couramment en anglais.", search.query_groups("couramment"))
+    assert "<mark>couramment</mark>" in marked and "<mark>travaillons</mark>" not in marked

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from activitypub.collections import ordered_collection, ordered_collection_page
@@ -64,27 +65,9 @@ def _digest(item: dict) -> str:
 async def refresh(fed: Federation) -> int:
     """Bring the published rows in line with members' profiles; returns how many were stamped anew."""
     settings = await directory.settings(fed.db)
-    async with fed.db.read() as session:
-        profiles = await directory.listed_profiles(session, settings.default_listed)
-        stored = {
-            member_id: (digest, listed)
-            for member_id, digest, listed in (
-                await session.execute(
-                    select(col(DirectoryListing.member_id), col(DirectoryListing.digest), col(DirectoryListing.listed))
-                )
-            ).all()
-        }
-    new: list[dict[str, Any]] = []
-    changed: list[dict[str, Any]] = []
-    for profile in profiles:
-        item = directory_item(fed.base_url, profile)
-        digest = _digest(item)
-        if profile.member_id in stored and stored[profile.member_id][0] == digest:
-            continue
-        row: dict[str, Any] = {"member_id": profile.member_id, "entry": item, "digest": digest, "listed": True}
-        (changed if profile.member_id in stored else new).append(row)
-    listed_now = {p.member_id for p in profiles}
-    gone = [member_id for member_id, (_, listed) in stored.items() if listed and member_id not in listed_now]
+    # Reading every listed member and comparing digests is long at a large instance: done in a thread (on SQLite),
+    # the event loop keeps serving pages meanwhile.
+    new, changed, gone = await fed.db.run_read(lambda session: _changes(session, fed.base_url, settings.default_listed))
     if new or changed or gone:
         async with fed.db.write() as session:
             # Stamped inside the transaction that writes them: a partner that read up to a stamp never meets a
@@ -105,6 +88,29 @@ async def refresh(fed: Federation) -> int:
             for member_id in gone:
                 await directory.withdraw(session, member_id)
     return len(new) + len(changed) + len(gone)
+
+
+def _changes(session: Session, base: str, default_listed: bool) -> tuple[list[dict], list[dict], list[int]]:
+    """What the refresh must write: entries new and changed (with their digests), members no longer listed."""
+    profiles = directory.listed_profiles(session, default_listed)
+    stored = {
+        member_id: (digest, listed)
+        for member_id, digest, listed in session.execute(
+            select(col(DirectoryListing.member_id), col(DirectoryListing.digest), col(DirectoryListing.listed))
+        ).all()
+    }
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for profile in profiles:
+        item = directory_item(base, profile)
+        digest = _digest(item)
+        if profile.member_id in stored and stored[profile.member_id][0] == digest:
+            continue
+        row: dict[str, Any] = {"member_id": profile.member_id, "entry": item, "digest": digest, "listed": True}
+        (changed if profile.member_id in stored else new).append(row)
+    listed_now = {p.member_id for p in profiles}
+    gone = [member_id for member_id, (_, listed) in stored.items() if listed and member_id not in listed_now]
+    return new, changed, gone
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -2,17 +2,22 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from .base import utcnow
 
 ROLES = ("member", "moderator", "admin")
+AVATAR_DUE = text("avatar_source != avatar_fetched_from")
 
 
 class Member(SQLModel, table=True):
     __tablename__ = "member"
-    __table_args__ = (UniqueConstraint("username_key", "domain", name="uq_member_username_domain"),)
+    __table_args__ = (
+        UniqueConstraint("username_key", "domain", name="uq_member_username_domain"),
+        # Only the accounts whose avatar changed since it was fetched: the workers look for them every second.
+        Index("ix_member_avatar_due", "id", sqlite_where=AVATAR_DUE, postgresql_where=AVATAR_DUE),
+    )
 
     id: int = Field(default=None, primary_key=True)
     username: str = Field(max_length=64)

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_, func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from ..db import Database
@@ -229,19 +229,24 @@ class RequestView:
     by: Member
 
 
+# Made once: aliasing Member builds a proxy of each of its columns, which per page view cost a quarter of the
+# question page's time.
+_ASKED, _ASKED_BY = aliased(Member), aliased(Member)
+
+
 async def requests_on(db: Database, question_id: int) -> list[RequestView]:
     """Who was asked to answer a question, and by whom, in the order they were asked."""
-    person, by = aliased(Member), aliased(Member)
-    async with db.read() as session:
-        rows = (
-            await session.execute(
-                select(AnswerRequest, person, by)
-                .join(person, col(person.id) == col(AnswerRequest.member_id))
-                .join(by, col(by.id) == col(AnswerRequest.requested_by_id))
-                .where(col(AnswerRequest.question_id) == question_id)
-                .order_by(col(AnswerRequest.created_at), col(AnswerRequest.member_id))
-            )
-        ).all()
+    return await db.run_read(lambda session: _requests_on(session, question_id))
+
+
+def _requests_on(session: Session, question_id: int) -> list[RequestView]:
+    rows = session.execute(
+        select(AnswerRequest, _ASKED, _ASKED_BY)
+        .join(_ASKED, col(_ASKED.id) == col(AnswerRequest.member_id))
+        .join(_ASKED_BY, col(_ASKED_BY.id) == col(AnswerRequest.requested_by_id))
+        .where(col(AnswerRequest.question_id) == question_id)
+        .order_by(col(AnswerRequest.created_at), col(AnswerRequest.member_id))
+    ).all()
     return [RequestView(request.kind, member, requester) for request, member, requester in rows]
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlmodel import col
-
 from ..db import Database
 from ..models import Member
 from . import users_admin
@@ -34,15 +31,3 @@ async def delete_own_account(db: Database, member_id: int, password: str, posts:
     await users_admin.delete_account(
         db, member, member.handle, "deleted by the member", keep_posts=posts == "keep", by_member=True
     )
-
-
-async def deleted_accounts(db: Database, member_ids: set[int]) -> set[int]:
-    """Which of these members are deleted accounts (their posts kept show them as a deleted member)."""
-    if not member_ids:
-        return set()
-    async with db.read() as session:
-        return set(
-            await session.scalars(
-                select(col(Member.id)).where(col(Member.id).in_(member_ids), col(Member.deleted_at).is_not(None))
-            )
-        )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, update
+from sqlalchemy.orm import Session
 
 from ..db import Database
 from ..models import (
@@ -267,9 +269,8 @@ async def question_page(db: Database, question_id: int, viewer: Member | None) -
     return await db.run_read(lambda session: _load_question_page(session, question_id, viewer))
 
 
-@dataclass(frozen=True)
-class Author:
-    """What a page shows of a post's author."""
+class Author(NamedTuple):
+    """What a page shows of a post's author (a tuple: a long thread builds a hundred of them per view)."""
 
     id: int
     username: str
@@ -277,6 +278,7 @@ class Author:
     avatar: str
     reputation: int
     domain: str
+    deleted: bool = False  # a deleted account, whose kept posts show "deleted member"
 
     @property
     def name(self) -> str:
@@ -294,11 +296,12 @@ AUTHOR = (
     Member.avatar,
     Member.reputation,
     Member.domain,
+    Member.deleted_at.is_not(None).label("deleted"),
 )
 
 
 def _author(row) -> Author:
-    return Author(row.author_id, row.username, row.display_name, row.avatar, row.reputation, row.domain)
+    return Author(row.author_id, row.username, row.display_name, row.avatar, row.reputation, row.domain, row.deleted)
 
 
 # Answers and comments are read as plain rows: building ORM objects for a long thread cost half the page.
@@ -314,31 +317,34 @@ ANSWER_ROW = (
 COMMENT_ROW = (Comment.id, Comment.answer_id, Comment.body_html, Comment.content_warning, Comment.created_at)
 
 
+# The page's statements, built once with parameters: building them again for each view cost a third of its reads.
+PAGE_QUESTION = (
+    select(Question, Member).join(Member, Member.id == Question.author_id).where(Question.id == bindparam("question"))
+)
+PAGE_TAGS = select(Skill).join(QuestionTag).where(QuestionTag.question_id == bindparam("question")).order_by(Skill.name)
+PAGE_ANSWERS = (
+    select(*ANSWER_ROW, *AUTHOR)
+    .join(Member, Member.id == Answer.author_id)
+    .where(Answer.question_id == bindparam("question"), Answer.deleted_at.is_(None))
+    .order_by((Answer.id == bindparam("accepted")).desc(), Answer.score.desc(), Answer.created_at, Answer.id)
+)
+PAGE_COMMENTS = (
+    select(*COMMENT_ROW, *AUTHOR)
+    .join(Member, Member.id == Comment.author_id)
+    .where(Comment.question_id == bindparam("question"), Comment.deleted_at.is_(None))
+    .order_by(Comment.created_at, Comment.id)
+)
+
+
 def _load_question_page(session, question_id: int, viewer: Member | None) -> QuestionPage:
-    row = session.execute(
-        select(Question, Member).join(Member, Member.id == Question.author_id).where(Question.id == question_id)
-    ).first()
+    row = session.execute(PAGE_QUESTION, {"question": question_id}).first()
     if row is None:
         raise NotFound(N_("This question does not exist."))
     question, author = row
-    tags = list(
-        session.scalars(
-            select(Skill).join(QuestionTag).where(QuestionTag.question_id == question_id).order_by(Skill.name)
-        )
-    )
-    accepted_first = (Answer.id == (question.accepted_answer_id or -1)).desc()
-    answers = session.execute(
-        select(*ANSWER_ROW, *AUTHOR)
-        .join(Member, Member.id == Answer.author_id)
-        .where(Answer.question_id == question_id, Answer.deleted_at.is_(None))
-        .order_by(accepted_first, Answer.score.desc(), Answer.created_at, Answer.id)
-    ).all()
-    comments = session.execute(
-        select(*COMMENT_ROW, *AUTHOR)
-        .join(Member, Member.id == Comment.author_id)
-        .where(Comment.question_id == question_id, Comment.deleted_at.is_(None))
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
+    tags = list(session.scalars(PAGE_TAGS, {"question": question_id}))
+    accepted = question.accepted_answer_id or -1  # the accepted answer first
+    answers = session.execute(PAGE_ANSWERS, {"question": question_id, "accepted": accepted}).all()
+    comments = session.execute(PAGE_COMMENTS, {"question": question_id}).all()
     votes: dict[tuple[str, int], int] = {}
     if viewer is not None:
         targets = or_(
@@ -408,15 +414,18 @@ class QuestionSummary:
 
 
 async def _with_tags(session, rows) -> list[QuestionSummary]:
+    return await session.run_sync(lambda sync_session: _summaries(sync_session, rows))
+
+
+def _summaries(session: Session, rows) -> list[QuestionSummary]:
+    """The (question, author) rows with each question's tags, read in one query."""
     ids = [q.id for q, _ in rows]
     tag_rows = (
-        (
-            await session.execute(
-                select(QuestionTag.question_id, Skill)
-                .join(Skill)
-                .where(QuestionTag.question_id.in_(ids))
-                .order_by(Skill.name)
-            )
+        session.execute(
+            select(QuestionTag.question_id, Skill)
+            .join(Skill)
+            .where(QuestionTag.question_id.in_(ids))
+            .order_by(Skill.name)
         ).all()
         if ids
         else []
@@ -472,92 +481,79 @@ async def home_feed(
     """Questions by the members and in the tags a member follows, most recently active first.
 
     The feed is first looked for among the most recently active questions only (read newest first from
-    ix_question_last_activity): when they hold FEED_DEPTH of them, those are the feed, found in a time that
+    ix_question_activity): when they hold FEED_DEPTH of them, those are the feed, found in a time that
     does not grow with the number of questions. Otherwise every question is looked at."""
     visible = await visible_to(db, member.id)
-    async with db.read() as session:
-        # Followed ids read first and given as lists: as subqueries, PostgreSQL hashed every question of the
-        # followed tags before looking at the first question.
-        followed_authors = list(
-            await session.scalars(select(MemberFollow.followed_id).where(MemberFollow.follower_id == member.id))
+    return await db.run_read(lambda session: _home_feed(session, member.id, visible, offset, limit))
+
+
+def _home_feed(session: Session, member_id: int, visible, offset: int, limit: int) -> tuple[list[QuestionSummary], int]:
+    # Followed ids read first and given as lists: as subqueries, PostgreSQL hashed every question of the
+    # followed tags before looking at the first question.
+    followed_authors = list(
+        session.scalars(select(MemberFollow.followed_id).where(MemberFollow.follower_id == member_id))
+    )
+    followed_tags = list(session.scalars(select(TagFollow.skill_id).where(TagFollow.member_id == member_id)))
+    if not followed_authors and not followed_tags:
+        return [], 0
+    # The window is a subquery with its own LIMIT: both databases read it first, newest first from the index, and
+    # look at its questions' tags and authors by primary key. One statement: reading the window's 2,000 rows
+    # and their tags into Python to filter them there cost most of the feed.
+    window = (
+        select(Question.id, Question.author_id, Question.last_activity_at)
+        .where(Question.deleted_at.is_(None))
+        .order_by(Question.last_activity_at.desc(), Question.id.desc())
+        # Written into the SQL: told only "LIMIT ?", SQLite expects many rows and builds a filter over every
+        # member first (a Bloom filter), which doubled the query.
+        .limit(literal(FEED_WINDOW, literal_execute=True))
+        .subquery()
+    )
+    found = list(
+        session.scalars(
+            select(window.c.id)
+            .join(Member, Member.id == window.c.author_id)
+            .where(
+                Member.suspended.is_(False),
+                visible,
+                _followed(window.c.id, window.c.author_id, followed_authors, followed_tags),
+            )
+            .order_by(window.c.last_activity_at.desc(), window.c.id.desc())
+            .limit(FEED_DEPTH)
         )
-        followed_tags = list(await session.scalars(select(TagFollow.skill_id).where(TagFollow.member_id == member.id)))
-        if not followed_authors and not followed_tags:
-            return [], 0
-        # The window's questions, their tags, their authors: each read by its primary key or index and filtered
-        # here. Put together in one query, PostgreSQL hashed every question of the followed tags first, or
-        # read every member per question.
-        window = (
-            await session.execute(
-                select(Question.id, Question.author_id)
-                .where(Question.deleted_at.is_(None))
+    )
+    if len(found) < FEED_DEPTH:
+        found = list(
+            session.scalars(
+                select(Question.id)
+                .join(Member, Member.id == Question.author_id)
+                .where(
+                    Question.deleted_at.is_(None),
+                    Member.suspended.is_(False),
+                    _followed(Question.id, Question.author_id, followed_authors, followed_tags),
+                    visible,
+                )
                 .order_by(Question.last_activity_at.desc(), Question.id.desc())
-                .limit(FEED_WINDOW)
+                .limit(FEED_DEPTH)
             )
+        )
+    page_ids = found[offset : offset + limit]
+    rows = (
+        session.execute(
+            select(Question, Member).join(Member, Member.id == Question.author_id).where(Question.id.in_(page_ids))
         ).all()
-        tags_followed = set(followed_tags)
-        tagged = (
-            {
-                question_id
-                for question_id, skill_id in (
-                    await session.execute(
-                        select(QuestionTag.question_id, QuestionTag.skill_id).where(
-                            QuestionTag.question_id.in_([row.id for row in window])
-                        )
-                    )
-                ).all()
-                if skill_id in tags_followed
-            }
-            if tags_followed and window
-            else set()
-        )
-        authors_followed = set(followed_authors)
-        candidates = [row for row in window if row.author_id in authors_followed or row.id in tagged]
-        authors = {row.author_id for row in candidates}
-        shown = (
-            set(
-                await session.scalars(
-                    select(Member.id).where(Member.id.in_(authors), Member.suspended.is_(False), visible)
-                )
-            )
-            if authors
-            else set()
-        )
-        found = [row.id for row in candidates if row.author_id in shown][:FEED_DEPTH]
-        if len(found) < FEED_DEPTH:
-            found = list(
-                await session.scalars(
-                    select(Question.id)
-                    .join(Member, Member.id == Question.author_id)
-                    .where(
-                        Question.deleted_at.is_(None),
-                        Member.suspended.is_(False),
-                        or_(
-                            Question.author_id.in_(followed_authors),
-                            exists().where(
-                                QuestionTag.question_id == Question.id, QuestionTag.skill_id.in_(followed_tags)
-                            ),
-                        ),
-                        visible,
-                    )
-                    .order_by(Question.last_activity_at.desc(), Question.id.desc())
-                    .limit(FEED_DEPTH)
-                )
-            )
-        page_ids = found[offset : offset + limit]
-        rows = (
-            (
-                await session.execute(
-                    select(Question, Member)
-                    .join(Member, Member.id == Question.author_id)
-                    .where(Question.id.in_(page_ids))
-                )
-            ).all()
-            if page_ids
-            else []
-        )
-        rows.sort(key=lambda r: page_ids.index(r[0].id))
-        return await _with_tags(session, rows), len(found)
+        if page_ids
+        else []
+    )
+    rows.sort(key=lambda r: page_ids.index(r[0].id))
+    return _summaries(session, rows), len(found)
+
+
+def _followed(question_id, author_id, followed_authors: list[int], followed_tags: list[int]):
+    """SQL: the question is by a followed member or in a followed tag."""
+    return or_(
+        author_id.in_(followed_authors),
+        exists().where(QuestionTag.question_id == question_id, QuestionTag.skill_id.in_(followed_tags)),
+    )
 
 
 async def answers_by(db: Database, author_id: int, limit: int = 10) -> list[tuple[Answer, Question]]:

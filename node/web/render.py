@@ -16,6 +16,9 @@ def create_environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         autoescape=True,
+        # Templates ship with the program and change with it: checking every template file's date on every page
+        # (the page, its layout and macros) cost a tenth of the question page. A restart picks up a change.
+        auto_reload=False,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,

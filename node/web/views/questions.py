@@ -9,7 +9,7 @@ from aiohttp import web
 from ... import i18n
 from ...federation import documents
 from ...federation.documents import Gone
-from ...services import accounts, answer_requests, answers, comments, curation, lifecycle, questions, votes
+from ...services import accounts, answer_requests, answers, comments, curation, questions, votes
 from ...services.errors import N_, ServiceError
 from .. import confirm
 from ..forms import page_number, path_id, service_checked, text
@@ -91,7 +91,7 @@ async def question_page(request: web.Request) -> web.Response:
     if wants_activity_json(request):
         return as2_response(await documents.question(request.app[FEDERATION], question_id))
     context = await _page_context(request, question_id)
-    await _show_deleted_authors(request, context["page"])
+    _show_deleted_authors(context["page"])
     viewer = request.get(MEMBER)
     if context["q"].deleted_at is None and (viewer is None or viewer.id != context["q"].author_id):
         request.app[VIEWS].count(question_id)
@@ -166,21 +166,22 @@ async def _answer_requests_context(request: web.Request, question) -> dict:
     }
 
 
-async def _show_deleted_authors(request: web.Request, page) -> None:
+def _show_deleted_authors(page) -> None:
     """Posts kept by a member who deleted their account stay, under "deleted member" instead of a name."""
-    authors = [page.author] + [a.author for a in page.answers]
+    authors = [a.author for a in page.answers]
     authors += [c.author for c in page.comments] + [c.author for a in page.answers for c in a.comments]
-    deleted = await lifecycle.deleted_accounts(request.app[DB], {author.id for author in authors})
-    if not deleted:
+    if page.author.deleted_at is None and not any(author.deleted for author in authors):
         return
     label = i18n.gettext(N_("deleted member"))
 
     def anonymous(author):
-        if author.id not in deleted:
+        if not author.deleted:
             return author
-        return questions.Author(author.id, author.username, label, "", 0, author.domain)
+        return questions.Author(author.id, author.username, label, "", 0, author.domain, True)
 
-    page.author = anonymous(page.author)
+    if page.author.deleted_at is not None:
+        author = page.author
+        page.author = questions.Author(author.id, author.username, label, "", 0, author.domain, True)
     for answer in page.answers:
         answer.author = anonymous(answer.author)
         for comment in answer.comments:
