@@ -25,6 +25,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # misses every time: a question to followers on 5,000 servers would parse each host afresh, twice per delivery).
 _CACHE_SIZE = 32_768
 _MAYBE_IP = re.compile(r"^[0-9a-fA-FxX.]+$|:")  # the spellings ip_literal may read as an address
+_AUTHORITY_END = re.compile(r"[/?#]")
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -80,13 +81,8 @@ def _prefix(url: str) -> str:
     start = url.find("://")
     if start < 0:
         return url
-    start += 3
-    end = len(url)
-    for delimiter in "/?#":
-        found = url.find(delimiter, start, end)
-        if found >= 0:
-            end = found
-    return url[:end]
+    end = _AUTHORITY_END.search(url, start + 3)
+    return url[: end.start()] if end else url
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -119,7 +115,12 @@ def authority_of(url: str) -> str:
 
 def origin_of(url: str) -> tuple[str, str, int | None] | None:
     """``(scheme, host, port)`` of ``url`` with the default port filled in; None if unparsable."""
-    parts = _split(_prefix(url))
+    return _origin(_prefix(url))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _origin(prefix: str) -> tuple[str, str, int | None] | None:
+    parts = _split(prefix)
     if parts is None or not parts[0] or not parts[2]:
         return None
     scheme, _, host, port = parts

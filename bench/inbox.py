@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import free_port, wait_until_up
 from bench.signed_requests import make_senders, register_senders, sign_requests, write_public_keys, write_requests
 
+ROOT = Path(__file__).resolve().parents[1]
 REPLAY = Path(__file__).with_name("replay.lua")
 RATIO_GOAL, P99_GOAL_MS = 0.7, 50.0
 SERVER_CORE, LOAD_CORE = "0", "1"
@@ -125,6 +126,7 @@ def main() -> None:
         "SKILLER_CONFIG": str(work / "none.toml"),
         # Thousands a second from four servers: the limit stays on the path (its cost is measured) but never refuses.
         "SKILLER_INBOX_RATE_PER_DOMAIN": "1000000",
+        "PYTHONPATH": str(ROOT),  # the node of this checkout, whatever the virtualenv has installed
     }
     quiet = {"env": env, "cwd": work, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     node = subprocess.Popen(pinned(SERVER_CORE, [sys.executable, "-m", "node.cli", "serve"]), **quiet)  # type: ignore[call-overload]

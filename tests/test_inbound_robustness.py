@@ -121,13 +121,13 @@ async def test_an_unknown_list_of_types_is_recorded_and_ignored(world):
     await ask_as_claire(node)
     activity = {
         "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{mastodon.base}/users/alice#moves/1",
-        "type": ["Move", 7],
+        "id": f"{mastodon.base}/users/alice#arrivals/1",
+        "type": ["Arrive", 7],
         "actor": f"{mastodon.base}/users/alice",
         "object": f"{mastodon.base}/users/alice",
     }
     assert await mastodon.post(f"{node.base}/inbox", activity) == 202
-    assert (await inbox_item(node, activity["id"])).activity_type == "Move"
+    assert (await inbox_item(node, activity["id"])).activity_type == "Arrive"
     await process_due(node.fed)
     item = await inbox_item(node, activity["id"])
     assert item.state == "done" and "unsupported activity type" in item.error

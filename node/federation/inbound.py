@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from activitypub.as2 import as_list, first_type, id_of, is_public, types_of
 from activitypub.client import Gone, HTTPStatusError, RefusedHost
-from activitypub.inbox import InboxError, read_signed_activity
+from activitypub.inbox import InboxError, read_body_capped, read_signed_activity
 from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
 
@@ -53,6 +53,9 @@ POST_TYPES = {"Note", "Question", "Article", "Page"}
 async def receive(fed: Federation, request: web.Request) -> None:
     """Verify and store an inbox POST (raises InboxError with the status to answer)."""
     limit = fed.inbox_rate_limit
+    body = await read_body_capped(request, MAX_INBOX_BYTES)
+    # While pages are being served, a few activities are checked per turn of the event loop: they keep getting it.
+    await fed.inbox_turns.wait()
 
     async def allowed_sender(key_id: str, activity: dict) -> None:
         domain = authority_of(key_id)
@@ -73,6 +76,7 @@ async def receive(fed: Federation, request: web.Request) -> None:
         MAX_INBOX_BYTES,
         check_sender=allowed_sender,
         allow_forwarded=True,
+        body=body,
     )
     activity = signed.activity  # only read here; the worker caps its lists when it applies it
     activity_id, actor = activity.get("id"), id_of(activity.get("actor"))

@@ -41,12 +41,15 @@ class InboxWriter:
         dialect = db.engine.dialect
         # One Core statement, built once: INSERT … ON CONFLICT DO NOTHING (an activity received twice is stored once).
         self.statement = dialect_insert(dialect.name, InboxItem).on_conflict_do_nothing()
-        # On SQLite the rows go straight to the driver's executemany, as tuples in the SQL SQLAlchemy compiles for
-        # them and with timestamps as their column type stores them: SQLAlchemy's handling of each row's
-        # parameters cost more than SQLite's own insert of the row.
+        # On SQLite the rows go straight to the driver's executemany (Database.run_driver_write), as tuples in the
+        # SQL SQLAlchemy compiles for them and with timestamps as their column type stores them: SQLAlchemy's
+        # handling of each row's parameters, and a session's setup for each batch, cost more than SQLite's own
+        # insert of the rows.
         compiled = self.statement.compile(dialect=dialect, column_keys=list(COLUMNS))
         self.driver_sql = (
-            compiled.string if dialect.name == "sqlite" and compiled.positiontup == list(COLUMNS) else None
+            compiled.string
+            if db.has_driver_writes and dialect.name == "sqlite" and compiled.positiontup == list(COLUMNS)
+            else None
         )
         self.stamp = self.statement.table.c.received_at.type.dialect_impl(dialect).bind_processor(dialect)
         self.pending: list[tuple[tuple[str, str, str, str], asyncio.Future]] = []
@@ -61,23 +64,29 @@ class InboxWriter:
             self.flushing = asyncio.create_task(self._flush())
         await future
 
-    def _insert(self, session: Session, batch: list[tuple[str, str, str, str]]) -> None:
+    def _insert_driver(self, connection: sqlite3.Connection, batch: list[tuple[str, str, str, str]]) -> None:
+        assert self.driver_sql is not None
         now = utcnow()  # one moment for the batch: received (and due) when it is committed
-        connection = session.connection()
-        driver = connection.connection.driver_connection
-        if self.driver_sql is not None and isinstance(driver, sqlite3.Connection):
-            stamp = self.stamp(now) if self.stamp else now
-            driver.executemany(self.driver_sql, [(*row, "pending", 0, stamp, "", "", "", stamp) for row in batch])
-            return
+        stamp = self.stamp(now) if self.stamp else now
+        connection.executemany(self.driver_sql, [(*row, "pending", 0, stamp, "", "", "", stamp) for row in batch])
+
+    def _insert(self, session: Session, batch: list[tuple[str, str, str, str]]) -> None:
+        now = utcnow()
         rows = [dict(zip(COLUMNS, (*row, "pending", 0, now, "", "", "", now), strict=True)) for row in batch]
-        connection.execute(self.statement, rows)  # on the connection: plain values, no ORM objects to track
+        session.connection().execute(self.statement, rows)  # on the connection: plain values, no ORM objects
+
+    async def _write(self, batch: list[tuple[str, str, str, str]]) -> None:
+        if self.driver_sql is not None:
+            await self.db.run_driver_write(partial(self._insert_driver, batch=batch))
+        else:
+            await self.db.run_write(partial(self._insert, batch=batch))
 
     async def _flush(self) -> None:
         while self.pending:
             await asyncio.sleep(0)  # let the requests already being read join this batch
             batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
             try:
-                await self.db.run_write(partial(self._insert, batch=[row for row, _ in batch]))
+                await self._write([row for row, _ in batch])
             except Exception as exc:
                 log.exception("could not store %d inbox items", len(batch))
                 for _, future in batch:

@@ -81,7 +81,8 @@ class PolicySnapshot:
 
     async def allows(self, domain: str) -> bool:
         """May this instance exchange anything with `domain` (``host[:port]``, in any spelling)?"""
-        await self._load()
+        if time.monotonic() - self.loaded_at >= self.TTL:  # asked for every inbox POST: no coroutine when fresh
+            await self._load()
         return self._allows(normalize_authority(domain))
 
     def _allows(self, domain: str) -> bool:

@@ -8,6 +8,7 @@ import json
 import logging
 import secrets
 import time
+from contextlib import AbstractContextManager, nullcontext
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -49,7 +50,8 @@ async def observe_middleware(request: web.Request, handler):
     started = time.perf_counter()
     status = 500
     headers = request.app[SECURITY_HEADERS]
-    if request.method == "POST" and is_inbox(request.path):
+    inbox = request.method == "POST" and is_inbox(request.path)
+    if inbox:
         # Server-to-server inboxes need none of the browser's middlewares (session, language, CSRF, error
         # pages), and they take thousands of requests a second: straight to the view.
         handler = request.match_info.handler
@@ -58,8 +60,13 @@ async def observe_middleware(request: web.Request, handler):
         # The JSON-LD context is the same for everyone and holds no member data: no session cookie (caches could
         # not share it) and no private-mode gate.
         handler = request.match_info.handler
+    # While anything but an inbox POST is being served, received activities are checked one per turn of the loop.
+    in_flight: AbstractContextManager[None] = (
+        nullcontext() if inbox else request.app[FEDERATION].inbox_turns.serving_other()
+    )
     try:
-        response = await handler(request)
+        with in_flight:
+            response = await handler(request)
         status = response.status
         response.headers.setdefault("X-Request-Id", request[REQUEST_ID])
         _add_headers(response, headers)

@@ -1,12 +1,13 @@
 """read_signed_activity behind a tiny aiohttp inbox."""
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
 
-from activitypub.inbox import InboxError, read_signed_activity
+from activitypub.inbox import InboxError, VerificationTurns, read_signed_activity
 from activitypub.keys import generate_key_pair
 from activitypub.message_signatures import sign_message_request
 from activitypub.signatures import body_digest, sign_headers
@@ -217,3 +218,35 @@ async def test_rfc9421_target_uri_uses_the_public_scheme(client):
     assert (await post_rfc9421(client, follow(), url=https_url)).status == 401
     client.server.app[SCHEME]["public"] = "https"
     assert (await post_rfc9421(client, follow(), url=https_url)).status == 202
+
+
+async def _turns_taken(turns: VerificationTurns, requests: int) -> tuple[list[int], list[int]]:
+    """How many of `requests` inbox checks had begun after each turn of the event loop, and in which order."""
+    begun: list[int] = []
+
+    async def check(number: int) -> None:
+        await turns.wait()
+        begun.append(number)
+
+    tasks = [asyncio.create_task(check(number)) for number in range(requests)]
+    counts = []
+    while len(begun) < requests:
+        await asyncio.sleep(0)  # one turn of the loop
+        counts.append(len(begun))
+    await asyncio.gather(*tasks)
+    return counts, begun
+
+
+async def test_inbox_checks_wait_their_turn_while_a_page_is_served():
+    turns = VerificationTurns(per_turn=2)
+    with turns.serving_other():
+        counts, order = await _turns_taken(turns, 7)
+    # At most two a turn, in order of arrival, instead of all seven before the page's next step.
+    assert all(later - earlier <= 2 for earlier, later in zip([0, *counts], counts, strict=False))
+    assert len(counts) >= 4
+    assert order == list(range(7))
+
+
+async def test_inbox_checks_run_at_once_when_nothing_else_is_served():
+    counts, _ = await _turns_taken(VerificationTurns(per_turn=2), 7)
+    assert counts == [7]
