@@ -7,10 +7,41 @@ import re
 from functools import lru_cache
 
 import bleach
+from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
+
+# Code is coloured by CSS classes (the page's Content-Security-Policy refuses inline styles), in a <pre> of this class.
+HIGHLIGHT_CLASS = "highlight"
+_formatter = HtmlFormatter(nowrap=True)
+# The classes Pygments gives tokens ("k" keyword, "s2" string...): the only span classes rendered Markdown keeps.
+TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
+
+
+def _highlighted_code(code: str, language: str, _attrs) -> str:
+    """A fenced block in a language Pygments knows, as classed spans; "" lets markdown-it render it plain."""
+    try:
+        lexer = get_lexer_by_name(language.strip().lower()) if language.strip() else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return ""
+    return f'<pre class="{HIGHLIGHT_CLASS}"><code>{highlight(code, lexer, _formatter)}</code></pre>'
+
+
+def highlight_stylesheet() -> str:
+    """The CSS for highlighted code, committed as node/static/highlight.css (tests check they agree)."""
+    return _formatter.get_style_defs(f".{HIGHLIGHT_CLASS}") + "\n"
+
 
 # Raw HTML in Markdown is shown as text; links are limited to safe schemes by markdown-it and bleach.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+_markdown = MarkdownIt(
+    "commonmark", {"html": False, "linkify": False, "typographer": False, "highlight": _highlighted_code}
+).enable("table")
 
 ALLOWED_TAGS = frozenset(
     {
@@ -59,6 +90,21 @@ _cleaner = bleach.Cleaner(
 )
 
 
+def _markdown_attribute(tag: str, name: str, value: str) -> bool:
+    """Rendered Markdown keeps what the highlighter writes and nothing like it: token classes on spans, one
+    class on <pre>."""
+    if tag == "span" and name == "class":
+        return bool(value) and all(c in TOKEN_CLASSES for c in value.split())
+    if tag == "pre" and name == "class":
+        return value == HIGHLIGHT_CLASS
+    return name in ALLOWED_ATTRIBUTES.get(tag, ())
+
+
+_markdown_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS, attributes=_markdown_attribute, protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True
+)
+
+
 def _link_attributes(local_prefix: str):
     def callback(attrs, new=False):
         href = attrs.get((None, "href"), "")
@@ -73,9 +119,44 @@ def _link_attributes(local_prefix: str):
     return callback
 
 
+_SKIPPED = frozenset({"pre", "code"})  # code is shown as written: a URL in it stays text
+
+
+class _CodeKeepingFilter(LinkifyFilter):
+    """bleach's linkifier passes the text of skipped tags on with its entities unparsed, so the serializer escapes
+    them again ("&lt;" shown as "&amp;lt;" in code); parse them there as it does everywhere else."""
+
+    def __iter__(self):
+        depth = 0
+        for token in super().__iter__():
+            if token["type"] == "StartTag" and token["name"] in _SKIPPED:
+                depth += 1
+            elif token["type"] == "EndTag" and token["name"] in _SKIPPED:
+                depth -= 1
+            elif depth and token["type"] == "Characters":
+                yield from self.extract_entities(token)
+                continue
+            yield token
+
+
+class _Linker(bleach.Linker):
+    def linkify(self, text: str) -> str:
+        if not text:
+            return ""
+        filtered = _CodeKeepingFilter(
+            source=self.walker(self.parser.parseFragment(text)),
+            callbacks=self.callbacks,
+            skip_tags=self.skip_tags,
+            parse_email=self.parse_email,
+            url_re=self.url_re,
+            email_re=self.email_re,
+        )
+        return self.serializer.render(filtered)
+
+
 @lru_cache(maxsize=8)
 def _linker(local_prefix: str) -> bleach.Linker:
-    return bleach.Linker(callbacks=[_link_attributes(local_prefix)], skip_tags={"pre", "code"}, parse_email=False)
+    return _Linker(callbacks=[_link_attributes(local_prefix)], skip_tags=set(_SKIPPED), parse_email=False)
 
 
 # bleach strips disallowed tags but keeps their text; the text of a script or a style sheet is not
@@ -89,8 +170,8 @@ def clean_html(html: str, local_prefix: str = "") -> str:
 
 
 def render_markdown(source: str, local_prefix: str = "") -> str:
-    """Markdown → sanitized HTML; call it once when the content is written, never per view."""
-    return clean_html(_markdown.render(source), local_prefix)
+    """Markdown → sanitized HTML, code blocks highlighted; call it once when the content is written, never per view."""
+    return _linker(local_prefix).linkify(_markdown_cleaner.clean(_markdown.render(source)))
 
 
 def render_inline_markdown(source: str, local_prefix: str = "") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..db import Database
 from ..models import CONTENT_WARNING_MAX
 from ..sanitize import clean_html, plain_text, render_inline_markdown, render_markdown
 from .errors import N_, InvalidInput
@@ -76,3 +77,12 @@ async def render_with_mentions(session, source: str, base_url: str, inline: bool
     linked = link_mentions(source, members, base_url)
     render = render_inline_markdown if inline else render_markdown
     return render(linked, base_url.rstrip("/") + "/"), members
+
+
+async def preview(db: Database, source: str, base_url: str) -> str:
+    """The HTML a question's or an answer's Markdown would be published as (same rendering, same mentions)."""
+    if len(source) > BODY_MAX:
+        raise InvalidInput(N_("The text is too long ({n} characters at most)."), field="body", n=BODY_MAX)
+    async with db.read() as session:
+        html, _ = await render_with_mentions(session, source, base_url)
+    return html

@@ -109,15 +109,17 @@ async def search(
     offset: int = 0,
     limit: int = 20,
     viewer_id: int | None = None,
+    any_word: bool = False,
 ) -> tuple[list[SearchHit], int]:
-    """Questions matching `query` (in their title, body or answers), best first, with a snippet each."""
+    """Questions matching `query` (in their title, body or answers), best first, with a snippet each; with
+    `any_word`, those matching any of its words, the ones that match more ranked first by the database."""
     groups = query_groups(query)
     if not groups:
         return [], 0
     async with db.read() as session:
         # The best documents first; each question keeps its best one (its title and body, or an answer).
         best: dict[int, tuple[int, int | None]] = {}
-        for qid, aid in await _ranked_documents(session, db.is_sqlite, groups):
+        for qid, aid in await _ranked_documents(session, db.is_sqlite, groups, any_word):
             best.setdefault(qid, (len(best), aid))
         conditions = [
             Question.id.in_(list(best)),
@@ -179,7 +181,15 @@ async def search(
     return hits, total
 
 
-async def _ranked_documents(session, is_sqlite: bool, groups) -> list[tuple[int, int | None]]:
+async def similar_questions(db: Database, title: str, viewer_id: int | None = None, limit: int = 5) -> list[Question]:
+    """Questions that may already ask what a title being written asks: those sharing its longer words, the best
+    matches first (a title's "how", "do", "the" say little, and a new title rarely has all of an old one's words)."""
+    words = " ".join(word for word in WORD_RE.findall(title) if len(word) > 3)
+    hits, _ = await search(db, words, limit=limit, viewer_id=viewer_id, any_word=True)
+    return [hit.question for hit in hits]
+
+
+async def _ranked_documents(session, is_sqlite: bool, groups, any_word: bool = False) -> list[tuple[int, int | None]]:
     """(question id, answer id) of the best matching documents, best first.
 
     Relevance is ranked among the newest RANKED_WINDOW matching documents: a common word matches a third of
@@ -187,7 +197,9 @@ async def _ranked_documents(session, is_sqlite: bool, groups) -> list[tuple[int,
     wins). Both databases find the window from the index alone, newest document id first."""
     if is_sqlite:
         match = text("search_fts MATCH :match").bindparams(
-            match=" AND ".join("(" + " OR ".join(f'"{s}"' for s in group) + ")" for group in groups)
+            match=(" OR " if any_word else " AND ").join(
+                "(" + " OR ".join(f'"{s}"' for s in group) + ")" for group in groups
+            )
         )
         floor = await session.scalar(
             select(SEARCH_FTS.c.rowid)
@@ -215,7 +227,7 @@ async def _ranked_documents(session, is_sqlite: bool, groups) -> list[tuple[int,
         )
         return [(qid, aid) for _, qid, aid in sorted(docs, key=lambda d: position[d.id])]
     # PostgreSQL keeps each document's weighted vector in search_fts (kept by a trigger, see migration 0011).
-    tsquery = func.to_tsquery("simple", " & ".join("(" + " | ".join(group) + ")" for group in groups))
+    tsquery = func.to_tsquery("simple", (" | " if any_word else " & ").join("(" + " | ".join(g) + ")" for g in groups))
     newest = (
         select(PG_FTS.c.rowid, PG_FTS.c.vector)
         .where(PG_FTS.c.vector.op("@@")(tsquery))
