@@ -1,6 +1,9 @@
 """Writing helps over HTTP: the live preview, tag suggestions, similar questions, and highlighted code blocks."""
 
+import re
 from pathlib import Path
+
+from pygments.token import STANDARD_TYPES
 
 from node.sanitize import clean_html, highlight_stylesheet, render_markdown
 from node.services import questions, skills, vocabulary
@@ -95,11 +98,18 @@ async def test_similar_questions_are_found_from_a_title_being_typed(client, data
     assert (await client.get("/search/similar", params={"q": "y" * 201})).status == 400
 
 
-def test_stored_html_keeps_only_the_classes_the_highlighter_writes():
-    html = render_markdown("```js\nlet a = 1;\n```\n\n```klingon\nqapla'\n```\n\n```\nplain\n```")
+def test_stored_html_carries_only_the_highlighters_classes_and_no_style():
+    html = render_markdown(
+        "```js\nlet a = '</code></pre><script>x</script>';\n```\n\n```klingon\nqapla'\n```\n\n```\nplain\n```"
+        '\n\n```python" onclick="x\nprint(1)\n```'
+    )
     assert '<pre class="highlight"><code><span class="kd">let</span>' in html
+    assert "&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;" in html and "<script>" not in html
     assert "<pre><code>qapla'\n</code></pre>" in html and "<pre><code>plain\n</code></pre>" in html
-    assert "style=" not in html
+    assert "style=" not in html and "onclick" not in html and "<pre><code>print(1)\n</code></pre>" in html
+    token_classes = set(STANDARD_TYPES.values())
+    assert set(re.findall(r'<span class="([^"]*)"', html)) <= token_classes
+    assert set(re.findall(r'class="([^"]*)"', html)) <= token_classes | {"highlight"}
     # Markdown cannot smuggle a class (raw HTML is text); remote HTML is sanitized as before.
     assert "&lt;span class" in render_markdown('<span class="k evil">x</span>')
     assert clean_html('<pre class="highlight"><span class="h-card">x</span></pre>') == (
