@@ -78,6 +78,17 @@ async def test_write_a_question_with_preview_shortcuts_draft_tags_and_similar_qu
     assert '<span class="k">def</span>' in stored.question.body_html and "style=" not in stored.question.body_html
     assert {t.name for t in stored.tags} == {"pandas", "python"}
 
+    # An answer gets the same preview; Ctrl+K writes a link around the selection, its address selected.
+    answer = page.locator("#f-answer")
+    await answer.fill("See the docs")
+    await answer.press("Shift+Home")
+    await answer.press("Control+k")
+    await answer.press_sequentially("https://docs.python.org/3/library/functions.html#sum")
+    assert await answer.input_value() == "[See the docs](https://docs.python.org/3/library/functions.html#sum)"
+    link = page.locator("#your-answer .preview a", has_text="See the docs")
+    await link.wait_for()
+    assert await link.get_attribute("rel") == "nofollow noopener ugc"
+
     await page.goto(f"{base}/questions/new")  # the sent draft is gone
     assert await page.locator("#f-title").input_value() == ""
     assert await page.locator(".draft-note").is_hidden()
