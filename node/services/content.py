@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from ..db import Database
 from ..models import CONTENT_WARNING_MAX
 from ..sanitize import clean_html, plain_text, render_inline_markdown, render_markdown
 from .errors import N_, InvalidInput
@@ -70,9 +73,24 @@ def _shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+async def _linked_mentions(session, source: str, base_url: str):
+    """The source with its @mentions of known members written as links, and those members."""
+    members = await mentioned_members(session, source, domain_of(base_url))
+    return link_mentions(source, members, base_url), members
+
+
 async def render_with_mentions(session, source: str, base_url: str, inline: bool = False):
     """Rendered, sanitized HTML with @mentions linked, and the members mentioned."""
-    members = await mentioned_members(session, source, domain_of(base_url))
-    linked = link_mentions(source, members, base_url)
+    linked, members = await _linked_mentions(session, source, base_url)
     render = render_inline_markdown if inline else render_markdown
     return render(linked, base_url.rstrip("/") + "/"), members
+
+
+async def preview(db: Database, source: str, base_url: str) -> str:
+    """The HTML a question's or an answer's Markdown would be published as (same rendering, same mentions)."""
+    if len(source) > BODY_MAX:
+        raise InvalidInput(N_("The text is too long ({n} characters at most)."), field="body", n=BODY_MAX)
+    async with db.read() as session:
+        linked, _ = await _linked_mentions(session, source, base_url)
+    # Asked again at each pause in typing, and a long post takes a few hundred milliseconds: off the event loop.
+    return await asyncio.to_thread(render_markdown, linked, base_url.rstrip("/") + "/")

@@ -111,12 +111,14 @@ async def search(
     offset: int = 0,
     limit: int = 20,
     viewer_id: int | None = None,
+    any_word: bool = False,
 ) -> tuple[list[SearchHit], int]:
-    """Questions matching `query` (in their title, body or answers), best first, with a snippet each."""
+    """Questions matching `query` (in their title, body or answers), best first, with a snippet each; with
+    `any_word`, those matching any of its words."""
     groups = query_groups(query)
     if not groups:
         return [], 0
-    found = Found(groups, query.strip().lower(), tag, answered, await visible_to(db, viewer_id))
+    found = Found(groups, query.strip().lower(), tag, answered, await visible_to(db, viewer_id), any_word)
     rows, answers, total = await db.run_read(lambda session: _find(session, db.is_sqlite, found, offset, limit))
     hits = []
     for question, author, aid in rows:
@@ -137,13 +139,14 @@ class Found:
     tag: str
     answered: str
     visible: Any
+    any_word: bool = False
 
 
 def _find(session: Session, is_sqlite: bool, found: Found, offset: int, limit: int):
     """The page's (question, author, answer id) rows, their answers by id, and how many questions match."""
     # The best documents first; each question keeps its best one (its title and body, or an answer).
     best: dict[int, tuple[int, int | None]] = {}
-    for qid, aid in _ranked_documents(session, is_sqlite, found.groups):
+    for qid, aid in _ranked_documents(session, is_sqlite, found.groups, found.any_word):
         best.setdefault(qid, (len(best), aid))
     if not best:
         return [], {}, 0
@@ -180,7 +183,18 @@ def _find(session: Session, is_sqlite: bool, found: Found, offset: int, limit: i
     return rows, answers, len(survivors)
 
 
-def _ranked_documents(session: Session, is_sqlite: bool, groups) -> list[tuple[int, int | None]]:
+async def similar_questions(db: Database, title: str, viewer_id: int | None = None, limit: int = 5) -> list[Question]:
+    """Questions that may already ask what a title being written asks: those sharing its longer words, those
+    with them in their title first (a title's "how", "do", "the" say little, and a new title rarely has all of
+    an old one's words)."""
+    words = " ".join(word for word in WORD_RE.findall(title) if len(word) > 3)
+    hits, _ = await search(db, words, limit=limit, viewer_id=viewer_id, any_word=True)
+    return [hit.question for hit in hits]
+
+
+def _ranked_documents(
+    session: Session, is_sqlite: bool, groups, any_word: bool = False
+) -> list[tuple[int, int | None]]:
     """(question id, answer id) of the best matching documents, best first: among the newest RANKED_WINDOW
     matching documents, those with every word in their title first, then the others, newest first in each.
 
@@ -190,7 +204,9 @@ def _ranked_documents(session: Session, is_sqlite: bool, groups) -> list[tuple[i
     over those same rows. PostgreSQL ranks the window by the stored vectors' weights (title above body), the
     newest first among equals."""
     if is_sqlite:
-        expression = " AND ".join("(" + " OR ".join(f'"{s}"' for s in group) + ")" for group in groups)
+        expression = (" OR " if any_word else " AND ").join(
+            "(" + " OR ".join(f'"{s}"' for s in group) + ")" for group in groups
+        )
         newest = list(
             session.scalars(
                 select(SEARCH_FTS.c.rowid)
@@ -218,7 +234,7 @@ def _ranked_documents(session: Session, is_sqlite: bool, groups) -> list[tuple[i
         ).all()
         return [(qid, aid) for _, qid, aid in sorted(docs, key=lambda d: position[d.id])]
     # PostgreSQL keeps each document's weighted vector in search_fts (kept by a trigger, see migration 0011).
-    tsquery = func.to_tsquery("simple", " & ".join("(" + " | ".join(group) + ")" for group in groups))
+    tsquery = func.to_tsquery("simple", (" | " if any_word else " & ").join("(" + " | ".join(g) + ")" for g in groups))
     newest_window = (
         select(PG_FTS.c.rowid, PG_FTS.c.vector)
         .where(PG_FTS.c.vector.op("@@")(tsquery))

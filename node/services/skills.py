@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
+from sqlmodel import col
 
 from ..db import Database, insert_ignoring_duplicates
 from ..models import (
@@ -278,6 +279,22 @@ async def experts(db: Database, skill: Skill, offset: int = 0, limit: int = 30) 
     )
     async with db.read() as session:
         return [Expert(*row) for row in (await session.execute(query)).all()]
+
+
+async def suggest_skills(db: Database, typed: str, limit: int = 8) -> list[Skill]:
+    """Known skills whose name, or a synonym's, starts with what was typed (accents and case folded), the most
+    used as tags first."""
+    prefix = normalize_skill(typed)
+    used = select(func.count()).where(QuestionTag.skill_id == Skill.id).scalar_subquery()
+    by_alias = select(SkillAlias.skill_id).where(col(SkillAlias.name).startswith(prefix))
+    query = (
+        select(Skill)
+        .where(col(Skill.name).startswith(prefix) | col(Skill.id).in_(by_alias))
+        .order_by(used.desc(), Skill.name)
+        .limit(limit)
+    )
+    async with db.read() as session:
+        return list(await session.scalars(query))
 
 
 async def popular_skills(db: Database, limit: int = 100, prefix: str = "", offset: int = 0) -> list[tuple[Skill, int]]:

@@ -19,13 +19,26 @@ from .keys import CONFIG, DB, FEDERATION, SECURITY_HEADERS, TEMPLATES, VIEWS
 from .middleware import context_middleware, csrf_middleware, error_middleware, observe_middleware
 from .render import create_environment
 from .security import security_headers
-from .views import accounts, admin, directory, federation, moderation, profiles, questions, requests, social, sso
+from .views import (
+    accounts,
+    admin,
+    directory,
+    federation,
+    moderation,
+    profiles,
+    questions,
+    requests,
+    social,
+    sso,
+    writing,
+)
 from .views import context as context_views
 from .views import lifecycle as lifecycle_views
 from .views import moving as moving_views
 from .views import recovery as recovery_views
 from .views import two_factor as two_factor_views
 from .views import unsubscribe as unsubscribe_views
+from .views import writing as writing_views
 from .views_counter import ViewCounter
 
 MAX_REQUEST_BYTES = 3 * 1024 * 1024  # the avatar limit plus form overhead
@@ -88,7 +101,19 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     app.cleanup_ctx.append(count_views)
     app.cleanup_ctx.append(federate)
     sso.add_provider_client(app)
-    for module in (federation, directory, accounts, profiles, questions, requests, social, admin, moderation, sso):
+    for module in (
+        federation,
+        directory,
+        accounts,
+        profiles,
+        questions,
+        requests,
+        social,
+        admin,
+        moderation,
+        sso,
+        writing,
+    ):
         app.router.add_routes(module.routes)
     app.router.add_routes(lifecycle_views.routes)
     app.router.add_routes(moving_views.routes)
@@ -97,6 +122,7 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     app.router.add_routes(recovery_views.routes)
     app.router.add_routes(two_factor_views.routes)
     app.router.add_routes(unsubscribe_views.routes)
+    app.router.add_routes(writing_views.routes)
     app.router.add_static("/static", STATIC_DIR)
     Path(config.media_dir).mkdir(parents=True, exist_ok=True)  # avatars are served by views.profiles
     return app
