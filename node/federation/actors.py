@@ -20,6 +20,7 @@ from ..services.errors import N_, InvalidInput, NotFound
 from ..services.skills import get_or_create_skill, normalize_skill
 from .context import Federation
 from .keys import instance_signer
+from .schemes import scheme_for_software
 
 log = logging.getLogger("skiller.federation")
 ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
@@ -201,6 +202,9 @@ async def describe_instance(fed: Federation, domain: str) -> None:
             else:
                 instance.software = _text(software.get("name"), 100)
                 instance.version = _text(software.get("version"), 100)
+                instance.signature_scheme = instance.signature_scheme or scheme_for_software(
+                    instance.software, instance.version
+                )
                 # A NodeInfo without a software name counts as no answer: asked again later, not at once.
                 instance.nodeinfo_failed_at = None if instance.software else utcnow()
             session.add(instance)

@@ -42,6 +42,7 @@ from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, public_key
 from .context import Federation
 from .deliveries import mark_reachable
 from .from_as2 import ReceivedPost, mention_hrefs, read_post
+from .schemes import learn_rfc9421_sender
 
 log = logging.getLogger("skiller.inbox")
 MAX_INBOX_BYTES = 1_000_000  # Mastodon's MAX_JSON_SIZE
@@ -72,6 +73,8 @@ async def receive(fed: Federation, request: web.Request) -> None:
         check_sender=allowed_sender,
         allow_forwarded=True,
     )
+    if "Signature-Input" in request.headers:  # it signs with RFC 9421, so it reads it: ours can be sent that way
+        await learn_rfc9421_sender(fed, authority_of(signed.signer))
     activity = signed.activity  # only read here; the worker caps its lists when it applies it
     activity_id, actor = activity.get("id"), id_of(activity.get("actor"))
     kind = first_type(activity, HANDLERS)  # as the worker will read it: the checks below see the same type
