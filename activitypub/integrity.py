@@ -20,6 +20,21 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 CRYPTOSUITE = "eddsa-jcs-2022"
 DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v1"
+# The terms of Multikeys and proofs, for an inline @context (JSON-LD processors drop undeclared terms), as the
+# W3C multikey/v1 and data-integrity/v1 contexts define them, over security v1's "sec" and "dc" prefixes.
+INTEGRITY_TERMS: dict[str, Any] = {
+    "assertionMethod": {"@id": "sec:assertionMethod", "@type": "@id", "@container": "@set"},
+    "Multikey": "sec:Multikey",
+    "controller": {"@id": "sec:controller", "@type": "@id"},
+    "publicKeyMultibase": {"@id": "sec:publicKeyMultibase", "@type": "sec:multibase"},
+    "DataIntegrityProof": "sec:DataIntegrityProof",
+    "proof": {"@id": "sec:proof", "@type": "@id", "@container": "@graph"},
+    "cryptosuite": {"@id": "sec:cryptosuite", "@type": "sec:cryptosuiteString"},
+    "verificationMethod": {"@id": "sec:verificationMethod", "@type": "@id"},
+    "proofPurpose": {"@id": "sec:proofPurpose", "@type": "@vocab"},
+    "proofValue": {"@id": "sec:proofValue", "@type": "sec:multibase"},
+    "created": {"@id": "dc:created", "@type": "xsd:dateTime"},
+}
 _ED25519_PUBLIC = b"\xed\x01"  # multicodec ed25519-pub
 _ED25519_PRIVATE = b"\x80\x26"  # multicodec ed25519-priv
 

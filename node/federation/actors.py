@@ -39,6 +39,24 @@ def _text(value, limit: int) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
+def _multikey(document: dict, actor_id: str) -> dict[str, str]:
+    """The actor's first Ed25519 Multikey under assertionMethod (FEP-521a) that it controls, on its own server."""
+    for method in as_list(document.get("assertionMethod")):
+        if (
+            isinstance(method, dict)
+            and first_type(method, {"Multikey"}) == "Multikey"
+            and id_of(method.get("controller")) == actor_id
+            and isinstance(method.get("id"), str)
+            and same_origin(method["id"], actor_id)
+            and isinstance(method.get("publicKeyMultibase"), str)
+            and method["publicKeyMultibase"].startswith("z6Mk")  # base58btc of an Ed25519 public key
+            and len(method["id"]) <= 500
+            and len(method["publicKeyMultibase"]) <= 100
+        ):
+            return {"multikey_id": method["id"], "multikey": method["publicKeyMultibase"]}
+    return {"multikey_id": "", "multikey": ""}
+
+
 async def store_actor(fed: Federation, document: dict) -> Member:
     """Create or refresh the member that mirrors a remote actor document (already origin-checked)."""
     actor_id = document.get("id")
@@ -59,6 +77,7 @@ async def store_actor(fed: Federation, document: dict) -> Member:
         "actor_url": actor_id,
         "key_id": key.get("id", ""),
         "public_key_pem": key.get("publicKeyPem", ""),
+        **_multikey(document, actor_id),
         "inbox_url": _text(document.get("inbox"), 500),
         "followers_url": _text(document.get("followers"), 500),
         "shared_inbox_url": _text(endpoints.get("sharedInbox"), 500),

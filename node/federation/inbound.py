@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from activitypub.as2 import as_list, first_type, id_of, is_public, types_of
 from activitypub.client import Gone, HTTPStatusError, RefusedHost
 from activitypub.inbox import InboxError, read_signed_activity
+from activitypub.integrity import ProofError, proof_of, public_key_from_multikey, verify_object
 from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
 
@@ -84,11 +85,13 @@ async def receive(fed: Federation, request: web.Request) -> None:
         # Create of a reply to a post here is taken, and the worker believes only the object as fetched from
         # its author's own server; anything else signed with another actor's key is refused.
         embedded = activity.get("object")
-        if (
-            kind != "Create"
-            or not isinstance(actor, str)
-            or not isinstance(embedded, dict)
-            or await find_post(fed, id_of(embedded.get("inReplyTo"))) is None
+        if not isinstance(actor, str) or (
+            not _proof_on_origin(activity, actor)  # a proof by the actor's own key: the worker checks it
+            and (
+                kind != "Create"
+                or not isinstance(embedded, dict)
+                or await find_post(fed, id_of(embedded.get("inReplyTo"))) is None
+            )
         ):
             raise InboxError(
                 401, "the activity's actor is not the signer (only forwarded replies to posts here are taken)"
@@ -108,6 +111,15 @@ async def receive(fed: Federation, request: web.Request) -> None:
     await fed.inbox_writer.store(
         activity_id, (kind or next(iter(types_of(activity)), ""))[:40], signed.signer, _text_of(signed.body)
     )
+
+
+def _proof_on_origin(activity: dict, actor: str) -> bool:
+    """Does the activity carry an integrity proof naming a key on its actor's server? (Checked by the worker.)"""
+    try:
+        proof = proof_of(activity)
+    except ProofError:
+        return False
+    return proof is not None and same_origin(proof["verificationMethod"], actor)
 
 
 def _text_of(body: bytes) -> str:
@@ -130,10 +142,36 @@ async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
         await mark_reachable(session, signer.domain)
     await describe_instance(fed, signer.domain)
     actor_id = id_of(activity.get("actor"))
+    proven = await _proof_checked(fed, activity, actor_id)
     if actor_id != signer_id:
-        activity = await _as_fetched_from_origin(fed, activity, actor_id)
+        if not proven:  # only its author's server vouches for it: the object as fetched from there
+            activity = await _as_fetched_from_origin(fed, activity, actor_id)
         signer = await get_actor(fed, actor_id)
     await handler(fed, signer, activity)
+
+
+class RefusedProof(ServiceError):
+    """An activity's integrity proof does not hold: refused (recorded on the row), nothing applied."""
+
+
+async def _proof_checked(fed: Federation, activity: dict, actor_id: str | None) -> bool:
+    """True when the activity carries an integrity proof (FEP-8b32) by its actor's Multikey that holds; False when
+    it carries none. A proof that is malformed, by another key, or does not match (tampered) is refused."""
+    try:
+        proof = proof_of(activity)
+        if proof is None:
+            return False
+        if not isinstance(actor_id, str):
+            raise ProofError("the activity has no actor")
+        actor = await get_actor(fed, actor_id)
+        if proof["verificationMethod"] != actor.multikey_id or not actor.multikey:
+            actor = await get_actor(fed, actor_id, refresh=True)  # a key added or rotated since we last looked
+        if proof["verificationMethod"] != actor.multikey_id or not actor.multikey:
+            raise ProofError("the proof is not by a key its actor publishes")
+        verify_object(activity, public_key_from_multikey(actor.multikey))
+    except ProofError as exc:
+        raise RefusedProof(f"integrity proof refused: {exc}") from None
+    return True
 
 
 async def _as_fetched_from_origin(fed: Federation, activity: dict, actor_id: str) -> dict:
