@@ -5,6 +5,7 @@ that refuses RFC 9421 with 401 gets the delivery again signed draft-cavage and i
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from types import SimpleNamespace
 
@@ -15,12 +16,16 @@ from http_message_signatures import HTTPMessageVerifier, InvalidSignature, Mappi
 from sqlalchemy import select
 
 from activitypub.client import GuardedClient
+from activitypub.message_signatures import sign_message_request
+from activitypub.origins import authority_of
 from activitypub.signatures import SignatureError, verify_request
 from node.federation import deliveries, schemes
 from node.federation.context import Federation
 from node.models import Instance
 
 from .support import free_port, make_member, one
+from .test_mastodon import world  # noqa: F401 - the fixture: one node and a stand-in Mastodon
+from .testrig import drain
 
 
 class Receiver:
@@ -151,3 +156,25 @@ def test_mastodon_from_4_4_is_known_to_read_rfc9421():
     assert schemes.scheme_for_software("Mastodon", "4.5.0-beta.1") == schemes.RFC9421
     assert schemes.scheme_for_software("mastodon", "4.3.9") == schemes.UNKNOWN
     assert schemes.scheme_for_software("lemmy", "0.19.5") == schemes.UNKNOWN
+
+
+async def test_a_server_signing_with_rfc9421_is_answered_with_rfc9421(world):
+    node, remote = world
+    await make_member(node.db, "claire")
+    follow = remote.load("follow.json")
+    body = json.dumps(follow).encode()
+    url = f"{node.base}/users/claire/inbox"
+    headers = sign_message_request(
+        "POST",
+        url,
+        {"Content-Type": "application/activity+json"},
+        body,
+        f"{remote.base}/users/alice#main-key",
+        remote.keys.private_pem,
+    )
+    async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as response:
+        assert response.status == 202
+    await drain([node])
+    assert await _scheme_of(node.fed, authority_of(remote.base)) == schemes.RFC9421
+    assert [a["type"] for a in remote.received] == ["Accept"]
+    assert remote.signed_with == ["rfc9421"]  # its Accept went out signed the way the server signs
