@@ -25,6 +25,7 @@ from yarl import URL
 from .addresses import ForbiddenAddressError, PublicAddressResolver, ip_literal, is_public_address
 from .keys import PrivateKey
 from .media_types import ACTIVITY_JSON, AS2_ACCEPT, JRD_JSON, is_as2_content_type, is_json_content_type
+from .message_signatures import sign_message_request
 from .origins import authority
 from .safe_json import MAX_JSON_BYTES, InvalidJSON, parse_json_object
 from .signatures import sign_headers
@@ -34,6 +35,11 @@ from .signatures import sign_headers
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _DRAIN_BYTES = 65_536  # read small delivery replies so the connection can be reused
+
+DRAFT_CAVAGE = "draft-cavage"
+RFC9421 = "rfc9421"
+# What Mastodon 4.4+ reads: the method, the full URL and the RFC 9530 body digest (content-digest when a body).
+RFC9421_COMPONENTS = ("@method", "@target-uri")
 
 # allow_host(authority) -> may a request be sent to this ``host[:port]`` (in normal form, see origins.authority)?
 HostCheck = Callable[[str], Awaitable[bool]]
@@ -212,16 +218,23 @@ class GuardedClient:
         key_id: str,
         private_key: PrivateKey | str,
         content_type: str = ACTIVITY_JSON,
+        scheme: str = DRAFT_CAVAGE,
     ) -> int:
         """Deliver ``body`` to ``inbox_url`` with a signed POST and return the HTTP status.
 
+        ``scheme`` is ``DRAFT_CAVAGE`` (``Signature``, ``Digest``: what every server reads) or ``RFC9421``
+        (``Signature-Input``/``Signature`` over ``@method @target-uri content-digest``, ``Content-Digest``).
         Redirects are not followed (their status is returned). Raises ``FetchError`` when the
         URL is refused (``RefusedHost`` by ``allow_host``) or no answer arrives (connection error, timeout).
         """
         target = self.check_url(inbox_url)
         await self._check_host(target)
         headers = {"Content-Type": content_type, "Accept": AS2_ACCEPT, "User-Agent": self._user_agent}
-        headers = sign_headers("POST", str(target), headers, body, key_id, private_key)
+        if scheme == RFC9421:
+            components = RFC9421_COMPONENTS + (("content-digest",) if body else ())
+            headers = sign_message_request("POST", str(target), headers, body, key_id, private_key, None, components)
+        else:
+            headers = sign_headers("POST", str(target), headers, body, key_id, private_key)
         async with self._request("POST", target, headers, body) as response:
             try:
                 await self._read_capped(response, _DRAIN_BYTES)

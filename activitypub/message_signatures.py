@@ -2,7 +2,7 @@
 
 Fedify 2.x signs first with RFC 9421 (``Signature-Input``/``Signature``, ``rsa-v1_5-sha256``,
 ``Content-Digest``) and falls back to draft-cavage only after a 4xx. Verifying it saves that
-second request. Supported: ``rsa-v1_5-sha256`` and ``ed25519``; plain header components and
+second request. Supported: ``rsa-v1_5-sha256``, ``rsa-pss-sha512`` and ``ed25519``; plain header components and
 the derived ``@method @target-uri @authority @scheme @request-target @path @query``; no
 component parameters. The rules mirror the draft-cavage ones: method, target and (with a
 body) ``content-digest`` covered, ``created`` within 12 h past / 1 h future. Refusals are the
@@ -42,7 +42,7 @@ from .signatures import (
     http_date,
 )
 
-ALGORITHMS = ("rsa-v1_5-sha256", "ed25519")
+ALGORITHMS = ("rsa-v1_5-sha256", "rsa-pss-sha512", "ed25519")
 # Fedify's default covered components; content-digest is added when there is a body.
 DEFAULT_COMPONENTS = ("@method", "@target-uri", "@authority", "host", "date")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -282,6 +282,9 @@ def verify_base(base: str, signature: bytes, public_key: PublicKey | str, algori
     try:
         if isinstance(public_key, rsa.RSAPublicKey) and algorithm in (None, "rsa-v1_5-sha256"):
             public_key.verify(signature, base.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
+        elif isinstance(public_key, rsa.RSAPublicKey) and algorithm == "rsa-pss-sha512":
+            pss = padding.PSS(mgf=padding.MGF1(hashes.SHA512()), salt_length=64)  # RFC 9421 §3.3.1
+            public_key.verify(signature, base.encode("utf-8"), pss, hashes.SHA512())
         elif isinstance(public_key, ed25519.Ed25519PublicKey) and algorithm in (None, "ed25519"):
             public_key.verify(signature, base.encode("utf-8"))
         else:

@@ -55,6 +55,11 @@ def key_id(base_url: str, username: str) -> str:
     return actor_id(base_url, username) + "#main-key"
 
 
+def multikey_id(base_url: str, username: str) -> str:
+    """The member's Ed25519 Multikey (FEP-521a), which signs object integrity proofs."""
+    return actor_id(base_url, username) + "#ed25519-key"
+
+
 def skill_directory_id(base_url: str) -> str:
     return absolute(base_url, "/directory")
 

@@ -1,5 +1,7 @@
 """Two nodes federating over real signed HTTP on loopback: follow, ask, answer, vote, accept, edit, delete, unfollow."""
 
+import json
+
 from sqlalchemy import func, select
 
 from node.models import Answer, Delivery, Member, MemberFollow, Question
@@ -7,6 +9,11 @@ from node.services import answers, follows, questions, votes
 
 from .support import activities_starting, log_in, make_member, one, post_form
 from .testrig import Browser, drain
+
+
+async def _all(db, query) -> list:
+    async with db.read() as session:
+        return list(await session.scalars(query))
 
 
 async def test_follow_ask_answer_vote_accept_edit_delete_and_unfollow_across_nodes(nodes):
@@ -62,6 +69,16 @@ async def test_follow_ask_answer_vote_accept_edit_delete_and_unfollow_across_nod
         await drain(nodes)
         assert (await one(b.db, select(Answer.score).where(Answer.id == bob_answer.id))) == 1
         assert (await one(b.db, select(Question.accepted_answer_id).where(Question.id == remote_q.id))) == bob_answer.id
+        # the accepting Update carries an integrity proof by alice's Multikey, which B checked before applying it
+        from node.models import InboxItem, OutgoingActivity
+
+        update = next(
+            json.loads(payload)
+            for payload in await _all(a.db, select(OutgoingActivity.payload).order_by(OutgoingActivity.id.desc()))
+            if json.loads(payload)["type"] == "Update"
+        )
+        assert update["proof"]["verificationMethod"] == f"{a.base}/users/alice#ed25519-key"
+        assert await one(b.db, select(InboxItem.state).where(InboxItem.activity_id == update["id"])) == "done"
         page = await (await browser.get(f"/questions/{remote_q.id}")).text()
         assert f'class="post answer accepted" id="answer-{bob_answer.id}"' in page
 

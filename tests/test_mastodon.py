@@ -28,6 +28,7 @@ class FakeMastodon:
         self.base = f"http://127.0.0.1:{self.port}"
         self.keys = generate_key_pair()
         self.received: list[dict] = []
+        self.signed_with: list[str] = []  # per delivery received: "rfc9421" or "draft-cavage"
         self.requests = 0  # every request this server answered
         self.paths: list[str] = []  # the path of each
         self.nodeinfo: dict | None = None  # the NodeInfo served, when it serves one
@@ -50,6 +51,7 @@ class FakeMastodon:
 
         async def inbox(request):
             self.received.append(await request.json())
+            self.signed_with.append("rfc9421" if "Signature-Input" in request.headers else "draft-cavage")
             return web.Response(status=202)
 
         async def nodeinfo_links(request):

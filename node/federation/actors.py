@@ -20,6 +20,7 @@ from ..services.errors import N_, InvalidInput, NotFound
 from ..services.skills import get_or_create_skill, normalize_skill
 from .context import Federation
 from .keys import instance_signer
+from .schemes import scheme_for_software
 
 log = logging.getLogger("skiller.federation")
 ACTOR_TYPES = {"Person", "Service", "Application", "Group", "Organization"}
@@ -36,6 +37,24 @@ async def fetch(fed: Federation, url: str) -> dict:
 
 def _text(value, limit: int) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _multikey(document: dict, actor_id: str) -> dict[str, str]:
+    """The actor's first Ed25519 Multikey under assertionMethod (FEP-521a) that it controls, on its own server."""
+    for method in as_list(document.get("assertionMethod")):
+        if (
+            isinstance(method, dict)
+            and first_type(method, {"Multikey"}) == "Multikey"
+            and id_of(method.get("controller")) == actor_id
+            and isinstance(method.get("id"), str)
+            and same_origin(method["id"], actor_id)
+            and isinstance(method.get("publicKeyMultibase"), str)
+            and method["publicKeyMultibase"].startswith("z6Mk")  # base58btc of an Ed25519 public key
+            and len(method["id"]) <= 500
+            and len(method["publicKeyMultibase"]) <= 100
+        ):
+            return {"multikey_id": method["id"], "multikey": method["publicKeyMultibase"]}
+    return {"multikey_id": "", "multikey": ""}
 
 
 async def store_actor(fed: Federation, document: dict) -> Member:
@@ -58,6 +77,7 @@ async def store_actor(fed: Federation, document: dict) -> Member:
         "actor_url": actor_id,
         "key_id": key.get("id", ""),
         "public_key_pem": key.get("publicKeyPem", ""),
+        **_multikey(document, actor_id),
         "inbox_url": _text(document.get("inbox"), 500),
         "followers_url": _text(document.get("followers"), 500),
         "shared_inbox_url": _text(endpoints.get("sharedInbox"), 500),
@@ -201,6 +221,9 @@ async def describe_instance(fed: Federation, domain: str) -> None:
             else:
                 instance.software = _text(software.get("name"), 100)
                 instance.version = _text(software.get("version"), 100)
+                instance.signature_scheme = instance.signature_scheme or scheme_for_software(
+                    instance.software, instance.version
+                )
                 # A NodeInfo without a software name counts as no answer: asked again later, not at once.
                 instance.nodeinfo_failed_at = None if instance.software else utcnow()
             session.add(instance)

@@ -38,6 +38,7 @@ class Federation:
     key_cache: OrderedDict = field(default_factory=OrderedDict)
     key_lookups: dict = field(default_factory=dict)  # key id → its database read in flight (actors._stored_key)
     inbox_writer: InboxWriter = field(init=False)
+    rfc9421_senders: set = field(default_factory=set)  # domains already noted as signing with RFC 9421 (schemes.py)
     metrics: Metrics = field(default_factory=Metrics)
 
     worker_name: str = ""  # who holds this process's claims: host and process id (see claims.py)

@@ -19,13 +19,14 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, String, bindparam, func, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from activitypub.client import FetchError, ForbiddenURL, RefusedHost, Signer
+from activitypub.client import DRAFT_CAVAGE, RFC9421, FetchError, ForbiddenURL, RefusedHost, Signer
 from activitypub.origins import authority_of
 
 from ..db import dialect_insert, insert_ignoring_duplicates
 from ..models import Delivery, Instance, Member, OutgoingActivity, utcnow
 from .context import Federation
 from .keys import instance_signer, member_signer
+from .schemes import FALL_BACK_ON, remember_scheme, schemes_of
 
 log = logging.getLogger("skiller.delivery")
 MAX_ATTEMPTS = 16  # about two and a half days with the delays below, like Mastodon
@@ -200,12 +201,18 @@ async def _signers(fed: Federation, sender_ids: set[int | None]) -> dict[int | N
 Outcome = tuple[Claimed, int, str]  # the row, the HTTP status (or REFUSED, FORBIDDEN, 0: no answer), the error
 
 
-async def post(fed: Federation, row: Claimed, signer: Signer | None) -> Outcome:
-    """Send one claimed row; never raises for the receiver's sake."""
+async def post(fed: Federation, row: Claimed, signer: Signer | None, scheme: str = DRAFT_CAVAGE) -> Outcome:
+    """Send one claimed row signed with `scheme`; never raises for the receiver's sake. A server that refuses
+    an RFC 9421 signature gets the same request signed draft-cavage at once, and is remembered as reading that."""
     if signer is None:
         return row, 0, "sender no longer exists"
     try:  # the client asks the federation policy about the inbox's host before sending
-        return row, await fed.client.post_signed(row.inbox_url, row.body, signer.key_id, signer.private_key), ""
+        status = await fed.client.post_signed(row.inbox_url, row.body, signer.key_id, signer.private_key, scheme=scheme)
+        if scheme == RFC9421 and status in FALL_BACK_ON:
+            status = await fed.client.post_signed(row.inbox_url, row.body, signer.key_id, signer.private_key)
+            if 200 <= status < 300:
+                await remember_scheme(fed, row.domain, DRAFT_CAVAGE)
+        return row, status, ""
     except RefusedHost as exc:
         return row, REFUSED, f"cancelled: {exc.message}"[:500]
     except ForbiddenURL as exc:
@@ -217,12 +224,13 @@ async def post(fed: Federation, row: Claimed, signer: Signer | None) -> Outcome:
 async def send(fed: Federation, batch: list[Claimed], concurrency: int = CONCURRENCY) -> tuple[int, int]:
     """Post the claimed rows, `concurrency` at a time, each outcome recorded as it comes; wait for all."""
     signers = await _signers(fed, {row.sender_id for row in batch})
+    schemes = await schemes_of(fed, {row.domain for row in batch})
     slots = asyncio.Semaphore(concurrency)
     recorder = OutcomeRecorder(fed)
 
     async def one(row: Claimed) -> None:
         async with slots:
-            recorder.add(await post(fed, row, signers.get(row.sender_id)))
+            recorder.add(await post(fed, row, signers.get(row.sender_id), schemes[row.domain]))
 
     await asyncio.gather(*(one(row) for row in batch))
     await recorder.drain()
@@ -466,16 +474,17 @@ class Dispatcher:
             self.rows[row.id] = row
             self.held[row.domain] += 1
         signers = await _signers(self.fed, {row.sender_id for row in batch}) if batch else {}
+        schemes = await schemes_of(self.fed, {row.domain for row in batch})
         for row in batch:
-            task = asyncio.create_task(self._send(row, signers.get(row.sender_id)))
+            task = asyncio.create_task(self._send(row, signers.get(row.sender_id), schemes[row.domain]))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
         return len(batch)
 
-    async def _send(self, row: Claimed, signer: Signer | None) -> None:
+    async def _send(self, row: Claimed, signer: Signer | None, scheme: str) -> None:
         try:
             async with self.slots:
-                outcome = await post(self.fed, row, signer)
+                outcome = await post(self.fed, row, signer, scheme)
         except asyncio.CancelledError:
             return  # stopping: the row stays in self.rows and goes back to the queue
         self.recorder.add(outcome)

@@ -21,7 +21,7 @@ from ..services.errors import N_, NotFound, ServiceError
 from . import to_as2
 from .actors import public_key_for
 from .context import Federation
-from .keys import ensure_member_keys, instance_keys
+from .keys import ensure_member_keys, ensure_member_multikey, instance_keys
 
 
 class Gone(ServiceError):
@@ -41,13 +41,14 @@ async def _local_member(fed: Federation, username: str) -> Member:
         member = await session.scalar(query)
     if member is None:
         raise NotFound(N_("No member is called {username}."), username=username)
-    if member.private_key_pem:
+    if member.private_key_pem and member.ed25519_private_pem:
         return member
-    async with fed.db.write() as session:  # an account older than federation gets its key pair now
+    async with fed.db.write() as session:  # an account older than federation (or than proofs) gets its keys now
         member = await session.scalar(query)
         if member is None:
             raise NotFound(N_("No member is called {username}."), username=username)
-        return await ensure_member_keys(session, member)
+        await ensure_member_keys(session, member)
+        return await ensure_member_multikey(session, member, fed.base_url)
 
 
 async def actor(fed: Federation, username: str) -> dict:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from activitypub.as2 import as_list, first_type, id_of, is_public, types_of
 from activitypub.client import Gone, HTTPStatusError, RefusedHost
 from activitypub.inbox import InboxError, read_body_capped, read_signed_activity
+from activitypub.integrity import ProofError, proof_of, public_key_from_multikey, verify_object
 from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
 
@@ -44,6 +45,7 @@ from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, public_key
 from .context import Federation
 from .deliveries import mark_reachable
 from .from_as2 import ReceivedPost, mention_hrefs, read_post
+from .schemes import learn_rfc9421_sender
 
 log = logging.getLogger("skiller.inbox")
 MAX_INBOX_BYTES = 1_000_000  # Mastodon's MAX_JSON_SIZE
@@ -78,6 +80,8 @@ async def receive(fed: Federation, request: web.Request) -> None:
         allow_forwarded=True,
         body=body,
     )
+    if "Signature-Input" in request.headers:  # it signs with RFC 9421, so it reads it: ours can be sent that way
+        await learn_rfc9421_sender(fed, authority_of(signed.signer))
     activity = signed.activity  # only read here; the worker caps its lists when it applies it
     activity_id, actor = activity.get("id"), id_of(activity.get("actor"))
     kind = first_type(activity, HANDLERS)  # as the worker will read it: the checks below see the same type
@@ -87,11 +91,13 @@ async def receive(fed: Federation, request: web.Request) -> None:
         # Create of a reply to a post here is taken, and the worker believes only the object as fetched from
         # its author's own server; anything else signed with another actor's key is refused.
         embedded = activity.get("object")
-        if (
-            kind != "Create"
-            or not isinstance(actor, str)
-            or not isinstance(embedded, dict)
-            or await find_post(fed, id_of(embedded.get("inReplyTo"))) is None
+        if not isinstance(actor, str) or (
+            not _proof_on_origin(activity, actor)  # a proof by the actor's own key: the worker checks it
+            and (
+                kind != "Create"
+                or not isinstance(embedded, dict)
+                or await find_post(fed, id_of(embedded.get("inReplyTo"))) is None
+            )
         ):
             raise InboxError(
                 401, "the activity's actor is not the signer (only forwarded replies to posts here are taken)"
@@ -111,6 +117,15 @@ async def receive(fed: Federation, request: web.Request) -> None:
     await fed.inbox_writer.store(
         activity_id, (kind or next(iter(types_of(activity)), ""))[:40], signed.signer, _text_of(signed.body)
     )
+
+
+def _proof_on_origin(activity: dict, actor: str) -> bool:
+    """Does the activity carry an integrity proof naming a key on its actor's server? (Checked by the worker.)"""
+    try:
+        proof = proof_of(activity)
+    except ProofError:
+        return False
+    return proof is not None and same_origin(proof["verificationMethod"], actor)
 
 
 def _text_of(body: bytes) -> str:
@@ -133,10 +148,36 @@ async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
         await mark_reachable(session, signer.domain)
     await describe_instance(fed, signer.domain)
     actor_id = id_of(activity.get("actor"))
+    proven = await _proof_checked(fed, activity, actor_id)
     if actor_id != signer_id:
-        activity = await _as_fetched_from_origin(fed, activity, actor_id)
+        if not proven:  # only its author's server vouches for it: the object as fetched from there
+            activity = await _as_fetched_from_origin(fed, activity, actor_id)
         signer = await get_actor(fed, actor_id)
     await handler(fed, signer, activity)
+
+
+class RefusedProof(ServiceError):
+    """An activity's integrity proof does not hold: refused (recorded on the row), nothing applied."""
+
+
+async def _proof_checked(fed: Federation, activity: dict, actor_id: str | None) -> bool:
+    """True when the activity carries an integrity proof (FEP-8b32) by its actor's Multikey that holds; False when
+    it carries none. A proof that is malformed, by another key, or does not match (tampered) is refused."""
+    try:
+        proof = proof_of(activity)
+        if proof is None:
+            return False
+        if not isinstance(actor_id, str):
+            raise ProofError("the activity has no actor")
+        actor = await get_actor(fed, actor_id)
+        if proof["verificationMethod"] != actor.multikey_id or not actor.multikey:
+            actor = await get_actor(fed, actor_id, refresh=True)  # a key added or rotated since we last looked
+        if proof["verificationMethod"] != actor.multikey_id or not actor.multikey:
+            raise ProofError("the proof is not by a key its actor publishes")
+        verify_object(activity, public_key_from_multikey(actor.multikey))
+    except ProofError as exc:
+        raise RefusedProof(f"integrity proof refused: {exc}") from None
+    return True
 
 
 async def _as_fetched_from_origin(fed: Federation, activity: dict, actor_id: str) -> dict:

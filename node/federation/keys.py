@@ -3,10 +3,12 @@ remote keys may be fetched."""
 
 from __future__ import annotations
 
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from activitypub.client import Signer
+from activitypub.integrity import generate_ed25519_key, multikey_of
 from activitypub.keys import generate_key_pair, load_private_key
 
 from .. import uris
@@ -22,6 +24,25 @@ async def ensure_member_keys(session, member: Member) -> Member:
         session.add(member)
         await session.flush()
     return member
+
+
+async def ensure_member_multikey(session, member: Member, base_url: str) -> Member:
+    """Give a local member its Ed25519 key (published as a Multikey, signs object proofs) when first needed."""
+    if member.local and not member.ed25519_private_pem:
+        member.ed25519_private_pem = generate_ed25519_key()
+        member.multikey_id = uris.multikey_id(base_url, member.username)
+        member.multikey = multikey_of(proof_key(member).public_key())
+        session.add(member)
+        await session.flush()
+    return member
+
+
+def proof_key(member: Member) -> ed25519.Ed25519PrivateKey:
+    """A local member's Ed25519 private key (loaded once per process, like the RSA keys)."""
+    key = load_private_key(member.ed25519_private_pem, trusted=True)
+    if not isinstance(key, ed25519.Ed25519PrivateKey):
+        raise ValueError("the member's proof key is not Ed25519")
+    return key
 
 
 async def instance_keys(fed: Federation) -> tuple[str, str]:

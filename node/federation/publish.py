@@ -7,6 +7,7 @@ import secrets
 from sqlalchemy import func, select
 
 from activitypub.as2 import AS_PUBLIC, activity, tombstone
+from activitypub.integrity import sign_object
 
 from .. import uris
 from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Report, Skill, utcnow
@@ -16,6 +17,7 @@ from ..services.skills import skills_in
 from . import to_as2
 from .context import Federation
 from .deliveries import enqueue, inbox_of
+from .keys import ensure_member_multikey, proof_key
 
 
 def install(fed: Federation) -> None:
@@ -51,6 +53,13 @@ async def follower_inboxes(session, member: Member) -> list[str]:
 
 def _remote_inboxes(*members: Member | None) -> list[str]:
     return [inbox_of(m) for m in members if m is not None and not m.local]
+
+
+async def _with_proof(fed: Federation, session, actor: Member, message: dict) -> dict:
+    """`message` with an integrity proof by the actor's Multikey (FEP-8b32): a server it is relayed to can
+    believe it without asking ours (endorsements and accepted answers, which count towards reputation)."""
+    await ensure_member_multikey(session, actor, fed.base_url)
+    return sign_object(message, proof_key(actor), actor.multikey_id)
 
 
 def _wrap(fed: Federation, kind: str, actor: Member, obj: dict, suffix: str) -> dict:
@@ -98,6 +107,8 @@ async def _question_event(fed: Federation, session, actor: Member, data: dict) -
         message = _wrap(fed, "Create", actor, obj, "create")
     else:
         message = _wrap(fed, "Update", actor, obj, f"update-{secrets.token_hex(4)}")
+        if question.accepted_answer_id:
+            message = await _with_proof(fed, session, actor, message)
     await enqueue(session, message, actor.id, recipients)
 
 
@@ -144,6 +155,8 @@ async def _answer_event(fed: Federation, session, actor: Member, data: dict) -> 
         message = _wrap(fed, "Create", actor, obj, "create")
     else:
         message = _wrap(fed, "Update", actor, obj, f"update-{secrets.token_hex(4)}")
+        if question.accepted_answer_id:
+            message = await _with_proof(fed, session, actor, message)
     await enqueue(session, message, actor.id, recipients)
 
 
@@ -314,7 +327,8 @@ async def _endorsement_set(fed: Federation, session, actor: Member, data: dict) 
         id=uris.activity_id(fed.base_url, "endorse", f"{actor.id}-{member.id}-{data['skill']}-{secrets.token_hex(4)}"),
     )
     message = like if data["endorsed"] else activity("Undo", actor_id, like, id=like["id"] + "#undo")
-    await enqueue(session, to_as2.with_context(message), actor.id, [member.inbox_url])
+    signed = await _with_proof(fed, session, actor, to_as2.with_context(message))
+    await enqueue(session, signed, actor.id, [member.inbox_url])
 
 
 async def _profile_updated(fed: Federation, session, actor: Member, data: dict) -> None:

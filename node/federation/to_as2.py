@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from activitypub.as2 import AS_PUBLIC, default_context, format_datetime, hashtag, mention, property_value
 from activitypub.collections import ordered_collection, ordered_collection_page
+from activitypub.integrity import INTEGRITY_TERMS
 
 from .. import uris
 from ..models import Answer, Comment, Member, Question, Skill, utcnow
@@ -32,6 +33,7 @@ CONTEXT = default_context(
         "organization": "skiller:organization",
         "skillDirectory": {"@id": "skiller:skillDirectory", "@type": "@id"},
         "duplicateOf": {"@id": "skiller:duplicateOf", "@type": "@id"},
+        **INTEGRITY_TERMS,
     }
 )
 LEVEL_NAMES = {1: "beginner", 2: "intermediate", 3: "advanced", 4: "expert"}
@@ -62,6 +64,11 @@ def context_url(base: str, question: Question) -> str:
     return uris.context_id(base, question.id)
 
 
+def _multikey(member: Member, actor: str) -> dict:
+    """The member's Ed25519 key beside the RSA one (FEP-521a): it signs object integrity proofs."""
+    return {"id": member.multikey_id, "type": "Multikey", "controller": actor, "publicKeyMultibase": member.multikey}
+
+
 def person(base: str, member: Member, skills: list[SkillView]) -> dict:
     """A member as a `Person`: Mastodon shows the PropertyValue fields and featured hashtags."""
     actor = uris.actor_id(base, member.username)
@@ -90,6 +97,7 @@ def person(base: str, member: Member, skills: list[SkillView]) -> dict:
         "following": actor + "/following",
         "endpoints": {"sharedInbox": uris.absolute(base, "/inbox")},
         "publicKey": {"id": uris.key_id(base, member.username), "owner": actor, "publicKeyPem": member.public_key_pem},
+        **({"assertionMethod": [_multikey(member, actor)]} if member.multikey else {}),
         "manuallyApprovesFollowers": member.approve_followers,
         "discoverable": True,
         "indexable": True,

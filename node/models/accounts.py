@@ -51,6 +51,11 @@ class Member(SQLModel, table=True):
     # Federation: a local member's key pair; a remote member's actor document, as last fetched.
     private_key_pem: str = Field(default="")
     public_key_pem: str = Field(default="")
+    # Ed25519, published as a Multikey (FEP-521a) and used for object integrity proofs (FEP-8b32); made lazily.
+    ed25519_private_pem: str = Field(default="")
+    # The Multikey that signs a member's object proofs: its id and publicKeyMultibase (a remote one as fetched).
+    multikey_id: str = Field(default="", max_length=500)
+    multikey: str = Field(default="", max_length=100)
     approve_followers: bool = Field(default=False)
     actor_url: str | None = Field(default=None, max_length=500, unique=True, index=True)
     key_id: str = Field(default="", max_length=500, index=True)

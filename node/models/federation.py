@@ -97,6 +97,9 @@ class Instance(SQLModel, table=True):
     consecutive_failures: int = Field(default=0)
     # Distinct days with failures since the last success: "unavailable" needs several of them.
     failure_days: int = Field(default=0)
+    # How it reads our signatures: "" not known yet (draft-cavage is sent), "rfc9421" (it signed with RFC 9421 or
+    # runs software known to read it), "draft-cavage" (it refused an RFC 9421 signature). federation/schemes.py.
+    signature_scheme: str = Field(default="", max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
     # Its skill directory: whether the administrator chose to read it (or it is read as allow-listed), where
     # it is, how far the last sync got (the newest `updated` seen) and what it brought.
