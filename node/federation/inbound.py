@@ -10,6 +10,7 @@ import json
 import logging
 import math
 import re
+from functools import partial
 
 from aiohttp import web
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from activitypub.origins import authority_of, same_origin
 from activitypub.safe_json import cap_lists
 
 from ..db import insert_ignoring_duplicates
-from ..models import Answer, Comment, DomainPolicy, Member, MemberFollow, Question, Report, Tombstone, utcnow
+from ..models import Answer, Comment, DomainPolicy, Instance, Member, MemberFollow, Question, Report, Tombstone, utcnow
 from ..sanitize import clean_html, plain_text
 from ..services import answers, comments, follows, notifications, questions, reports, skills, users_admin, votes
 from ..services.errors import ServiceError
@@ -112,14 +113,23 @@ async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
     handler = HANDLERS[kind]
     activity = {**activity, "type": kind}  # a list of types (AS2 allows it) read once: handlers see one
     signer = await get_actor(fed, signer_id)
-    async with fed.db.write() as session:
-        await mark_reachable(session, signer.domain)
-    await describe_instance(fed, signer.domain)
+    await _heard_from(fed, signer.domain)
     actor_id = id_of(activity.get("actor"))
     if actor_id != signer_id:
         activity = await _as_fetched_from_origin(fed, activity, actor_id)
         signer = await get_actor(fed, actor_id)
     await handler(fed, signer, activity)
+
+
+async def _heard_from(fed: Federation, domain: str) -> None:
+    """A server that talks to us is reachable again, and described if it is new. Read first: written only when
+    it was failing (rarely), not in a transaction of its own for every activity applied."""
+    instance = await fed.db.run_read(lambda session: session.get(Instance, domain))
+    if instance is not None and instance.failure_days > 0:
+        async with fed.db.write() as session:
+            await mark_reachable(session, domain)
+    if instance is None or not instance.software:
+        await describe_instance(fed, domain)
 
 
 async def _as_fetched_from_origin(fed: Federation, activity: dict, actor_id: str) -> dict:
@@ -172,15 +182,21 @@ async def find_post(fed: Federation, url: str | None):
     """The question, answer or comment stored for `url` (ours, or one received earlier)."""
     if not url:
         return None
+    return await fed.db.run_read(partial(_post_at, fed, url))
+
+
+def _post_at(fed: Federation, url: str | None, session):
+    """find_post's query, in a blocking session (run with others in one hop: see on_create)."""
+    if not url:
+        return None
     target = local_target(fed, url)
     models = {"questions": Question, "answers": Answer, "comments": Comment}
-    async with fed.db.read() as session:
-        if target and target[0] in models and target[1].isdigit():
-            return await session.get(models[target[0]], int(target[1]))
-        for model in (Question, Answer, Comment):
-            found = await session.scalar(select(model).where(model.ap_id == url))
-            if found is not None:
-                return found
+    if target and target[0] in models and target[1].isdigit():
+        return session.get(models[target[0]], int(target[1]))
+    for model in (Question, Answer, Comment):
+        found = session.scalar(select(model).where(model.ap_id == url))
+        if found is not None:
+            return found
     return None
 
 
@@ -306,11 +322,6 @@ def _mention_hrefs(obj: dict) -> list[str]:
     return [href for href in hrefs if isinstance(href, str)][:MAX_MENTIONS]
 
 
-async def _tombstoned(fed: Federation, object_id: str) -> bool:
-    async with fed.db.read() as session:
-        return await session.get(Tombstone, object_id) is not None
-
-
 async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_by_followed: bool = False) -> None:
     """A post or a reply. `shared_by_followed`: announced by a community someone here follows (Lemmy)."""
     obj = activity.get("object")
@@ -320,10 +331,16 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
     object_id = obj["id"]
     if id_of(obj.get("attributedTo")) != signer.actor_url:
         raise Ignored("a post attributed to someone else")
-    if await _tombstoned(fed, object_id) or await find_post(fed, object_id) is not None:
+
+    def look_up(session) -> tuple[bool, object]:  # one hop to the database for the three lookups
+        if session.get(Tombstone, object_id) is not None or _post_at(fed, object_id, session) is not None:
+            return True, None
+        return False, _post_at(fed, id_of(obj.get("inReplyTo")), session)
+
+    known, parent = await fed.db.run_read(look_up)
+    if known:
         return  # deleted before it arrived, or already here
     content = obj.get("content") if isinstance(obj.get("content"), str) else ""
-    parent = await find_post(fed, id_of(obj.get("inReplyTo")))
     base, mentions = fed.base_url, _mention_hrefs(obj)
     if not is_public(obj) and not shared_by_followed:
         # A direct or followers-only post is for the people it names, not for this public site.
