@@ -16,14 +16,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, String, bindparam, func, select, true, update
+from sqlalchemy import ColumnElement, String, bindparam, case, exists, func, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from activitypub.client import FetchError, ForbiddenURL, RefusedHost, Signer
 from activitypub.origins import authority_of
 
-from ..db import dialect_insert, insert_ignoring_duplicates
-from ..models import Delivery, Instance, Member, OutgoingActivity, utcnow
+from ..db import dialect_insert
+from ..models import Delivery, Instance, Member, MemberFollow, OutgoingActivity, utcnow
 from .context import Federation
 from .keys import instance_signer, member_signer
 
@@ -47,38 +47,103 @@ def inbox_of(member: Member) -> str:
     return member.shared_inbox_url or member.inbox_url
 
 
-async def enqueue(session, activity: dict, sender_id: int | None, inboxes: list[str]) -> None:
-    """Queue `activity` for each distinct inbox, in the caller's transaction (queuing it twice is harmless)."""
+async def enqueue(
+    session, activity: dict, sender_id: int | None, inboxes: list[str], followers_of: int | None = None
+) -> None:
+    """Queue `activity` for each distinct inbox: those given, and those of the remote followers of member
+    `followers_of` (a shared inbox once), in the caller's transaction (queuing it twice is harmless)."""
     inboxes = sorted({i for i in inboxes if i})  # in index order: each row lands next to the one before
-    if not inboxes:
+    dialect = session.get_bind().dialect.name
+    followers = followers_of is not None and bool(
+        await session.scalar(select(exists().where(*_followers(followers_of))))
+    )
+    if not inboxes and not followers:
         return
     now = utcnow()
-    await insert_ignoring_duplicates(
-        session,
-        OutgoingActivity,
-        [{"activity_id": activity["id"], "payload": json.dumps(activity, separators=(",", ":")), "created_at": now}],
+    stored = {"activity_id": activity["id"], "payload": json.dumps(activity, separators=(",", ":")), "created_at": now}
+    ref = await session.scalar(
+        dialect_insert(dialect, OutgoingActivity).on_conflict_do_nothing().returning(OutgoingActivity.id), stored
     )
-    ref = await session.scalar(select(OutgoingActivity.id).where(OutgoingActivity.activity_id == activity["id"]))
-    await session.execute(_insert_deliveries(session.get_bind().dialect.name, ref, sender_id, now, inboxes))
+    if ref is None:  # queued before: its rows join the activity stored then
+        ref = await session.scalar(select(OutgoingActivity.id).where(OutgoingActivity.activity_id == activity["id"]))
+    if followers:
+        await _insert_follower_deliveries(session, dialect, ref, sender_id, now, followers_of)
+    if inboxes:
+        await session.execute(_insert_deliveries(dialect, ref, sender_id, now, inboxes))
+
+
+# A follower's inbox: their server's shared inbox when it has one, else their own.
+FOLLOWER_INBOX = func.coalesce(func.nullif(Member.shared_inbox_url, ""), Member.inbox_url)
+
+
+def _followers(member_id: int) -> tuple:
+    """The conditions (on Member joined by MemberFollow) of a member's remote followers who receive posts."""
+    return (
+        MemberFollow.follower_id == Member.id,
+        MemberFollow.followed_id == member_id,
+        MemberFollow.state == "accepted",
+        Member.local.is_(False),
+        Member.suspended.is_(False),
+        FOLLOWER_INBOX != "",
+    )
+
+
+def _inbox_prefix(dialect: str, url: ColumnElement) -> ColumnElement:
+    """`url` up to the first "/" after its "://" (all of it without one): what authority_of reads of a URL is
+    in this prefix, so authority_of(prefix) == authority_of(url), computed once per server instead of per row."""
+    find = func.instr if dialect == "sqlite" else func.strpos
+    scheme_end = find(url, "://")
+    rest = func.substr(url, scheme_end + 3)
+    slash = find(rest, "/")
+    host_part = case((slash > 0, func.substr(rest, 1, slash - 1)), else_=rest)
+    return case((scheme_end > 0, func.substr(url, 1, scheme_end + 2).op("||")(host_part)), else_=url)
+
+
+async def _insert_follower_deliveries(session, dialect: str, ref: int, sender_id, now, member_id) -> None:
+    """One INSERT … SELECT of a row per distinct inbox of the member's followers: the rows are written by the
+    database from the follows (a question to 100,000 followers never comes through Python), each with its
+    domain as authority_of names it: called by SQLite itself (node/db.py registers it), and on PostgreSQL
+    joined by the prefix of the URL it is read from, named in Python once per server."""
+    inboxes = select(FOLLOWER_INBOX.label("inbox")).distinct().where(*_followers(member_id)).subquery()
+    if dialect == "sqlite":
+        domain = func.skiller_authority(inboxes.c.inbox)
+        await session.execute(_insert_from(dialect, ref, sender_id, now, inboxes, inboxes.c.inbox, domain))
+        return
+    prefix = _inbox_prefix(dialect, FOLLOWER_INBOX)
+    prefixes = list(await session.scalars(select(prefix).distinct().where(*_followers(member_id))))
+    by_prefix = _pairs(dialect, prefixes, [authority_of(p) for p in prefixes], "prefix", "domain")
+    source = inboxes.join(by_prefix.alias, by_prefix.prefix == _inbox_prefix(dialect, inboxes.c.inbox))
+    await session.execute(_insert_from(dialect, ref, sender_id, now, source, inboxes.c.inbox, by_prefix.domain))
+
+
+@dataclass
+class _Pairs:
+    alias: object
+    prefix: ColumnElement
+    domain: ColumnElement
+
+
+def _pairs(dialect: str, first: list[str], second: list[str], *names: str) -> _Pairs:
+    """A table of (first, second) string pairs from one parameter: a JSON array on SQLite, two arrays on
+    PostgreSQL (rows neither become objects nor a set of bound parameters each: tens of microseconds a row)."""
+    if dialect == "sqlite":
+        table = func.json_each(json.dumps(list(zip(first, second, strict=True)))).table_valued("value")
+        return _Pairs(table, func.json_extract(table.c.value, "$[0]"), func.json_extract(table.c.value, "$[1]"))
+    table = (
+        func.unnest(bindparam(None, first, ARRAY(String)), bindparam(None, second, ARRAY(String)))
+        .table_valued(*names)
+        .render_derived()
+    )
+    return _Pairs(table, table.c[names[0]], table.c[names[1]])
 
 
 def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, now, inboxes: list[str]):
-    """One INSERT … SELECT of every row from one parameter (a JSON array on SQLite, two arrays on PostgreSQL):
-    a question to 100,000 followers is neither an object nor a set of bound parameters per row, which cost
-    tens of microseconds a row."""
-    domains = [authority_of(inbox) for inbox in inboxes]
-    inbox: ColumnElement
-    domain: ColumnElement
-    if dialect == "sqlite":
-        pairs = func.json_each(json.dumps(list(zip(inboxes, domains, strict=True)))).table_valued("value")
-        inbox, domain = func.json_extract(pairs.c.value, "$[0]"), func.json_extract(pairs.c.value, "$[1]")
-    else:
-        pairs = (
-            func.unnest(bindparam("inboxes", inboxes, ARRAY(String)), bindparam("domains", domains, ARRAY(String)))
-            .table_valued("inbox", "domain")
-            .render_derived()
-        )
-        inbox, domain = pairs.c.inbox, pairs.c.domain
+    """One INSERT … SELECT of a row per inbox given."""
+    pairs = _pairs(dialect, inboxes, [authority_of(inbox) for inbox in inboxes], "inbox", "domain")
+    return _insert_from(dialect, ref, sender_id, now, pairs.alias, pairs.prefix, pairs.domain)
+
+
+def _insert_from(dialect: str, ref: int, sender_id: int | None, now, source, inbox, domain):
     columns = Delivery.__table__.c
     values = {
         columns.activity_ref: ref,
@@ -96,7 +161,7 @@ def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, now, inbox
     }
     rows = select(
         *(v if isinstance(v, ColumnElement) else bindparam(None, v, c.type) for c, v in values.items())
-    ).select_from(pairs)
+    ).select_from(source)
     # "WHERE true": SQLite would otherwise read the ON CONFLICT as part of the SELECT's join.
     return dialect_insert(dialect, Delivery).from_select(list(values), rows.where(true())).on_conflict_do_nothing()
 
@@ -190,10 +255,10 @@ async def _signers(fed: Federation, sender_ids: set[int | None]) -> dict[int | N
     if None in sender_ids:
         signers[None] = await instance_signer(fed)
     ids = [i for i in sender_ids if i is not None]
-    if ids:
-        async with fed.db.read() as session:
-            for member in await session.scalars(select(Member).where(Member.id.in_(ids))):
-                signers[member.id] = member_signer(fed, member)
+    if ids:  # one hop to the database (on SQLite a thread's, not several through aiosqlite): on every delivery's way
+        query = select(Member.id, Member.username, Member.private_key_pem).where(Member.id.in_(ids))
+        for member in await fed.db.run_read(lambda session: session.execute(query).all()):
+            signers[member.id] = member_signer(fed, member)
     return signers
 
 
