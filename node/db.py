@@ -17,8 +17,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from activitypub.origins import authority_of
-
 from .resources import MIGRATIONS_DIR
 
 T = TypeVar("T")
@@ -36,8 +34,6 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # writes wait for it instead of failing; in normal operation the lock is held for milliseconds.
     cur.execute("PRAGMA busy_timeout=60000")
     cur.close()
-    # A delivery's domain as the outbound client names it, for the rows SQLite writes itself (a fan-out's).
-    dbapi_conn.create_function("skiller_authority", 1, authority_of, deterministic=True)
 
 
 WRITES = "skiller_writes"  # execution option of the connections that run write transactions

@@ -16,14 +16,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, String, bindparam, exists, func, select, true, update
+from sqlalchemy import ColumnElement, String, bindparam, func, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from activitypub.client import FetchError, ForbiddenURL, RefusedHost, Signer
 from activitypub.origins import authority_of
 
 from ..db import dialect_insert
-from ..models import Delivery, Instance, Member, MemberFollow, OutgoingActivity, utcnow
+from ..models import Delivery, Instance, Member, OutgoingActivity, utcnow
 from .context import Federation
 from .keys import instance_signer, member_signer
 
@@ -47,62 +47,20 @@ def inbox_of(member: Member) -> str:
     return member.shared_inbox_url or member.inbox_url
 
 
-async def enqueue(
-    session, activity: dict, sender_id: int | None, inboxes: list[str], followers_of: int | None = None
-) -> None:
-    """Queue `activity` for each distinct inbox: those given, and those of the remote followers of member
-    `followers_of` (a shared inbox once), in the caller's transaction (queuing it twice is harmless)."""
-    dialect = session.get_bind().dialect.name
-    if followers_of is not None and dialect != "sqlite":  # see _insert_follower_deliveries
-        inboxes = [*inboxes, *await session.scalars(select(FOLLOWER_INBOX).where(*_followers(followers_of)))]
-        followers_of = None
-    # A set rather than the database's DISTINCT (which sorts on disk), in index order: see _insert_from.
-    inboxes = sorted({i for i in inboxes if i})
-    followers = followers_of is not None and bool(
-        await session.scalar(select(exists().where(*_followers(followers_of))))
-    )
-    if not inboxes and not followers:
+async def enqueue(session, activity: dict, sender_id: int | None, inboxes: list[str]) -> None:
+    """Queue `activity` for each distinct inbox, in the caller's transaction (queuing it twice is harmless)."""
+    inboxes = sorted({i for i in inboxes if i})  # in index order: each row lands next to the one before
+    if not inboxes:
         return
     now = utcnow()
+    dialect = session.get_bind().dialect.name
     stored = {"activity_id": activity["id"], "payload": json.dumps(activity, separators=(",", ":")), "created_at": now}
     ref = await session.scalar(
         dialect_insert(dialect, OutgoingActivity).on_conflict_do_nothing().returning(OutgoingActivity.id), stored
     )
     if ref is None:  # queued before: its rows join the activity stored then
         ref = await session.scalar(select(OutgoingActivity.id).where(OutgoingActivity.activity_id == activity["id"]))
-    if followers:
-        await session.execute(_insert_follower_deliveries(ref, sender_id, now, followers_of))
-    if inboxes:
-        await session.execute(_insert_deliveries(dialect, ref, sender_id, now, inboxes))
-
-
-# A follower's inbox: their server's shared inbox when it has one, else their own.
-FOLLOWER_INBOX = func.coalesce(func.nullif(Member.shared_inbox_url, ""), Member.inbox_url)
-
-
-def _followers(member_id: int) -> tuple:
-    """The conditions (on Member joined by MemberFollow) of a member's remote followers who receive posts."""
-    return (
-        MemberFollow.follower_id == Member.id,
-        MemberFollow.followed_id == member_id,
-        MemberFollow.state == "accepted",
-        Member.local.is_(False),
-        Member.suspended.is_(False),
-        FOLLOWER_INBOX != "",
-    )
-
-
-def _insert_follower_deliveries(ref: int, sender_id: int | None, now, member_id: int):
-    """SQLite: one INSERT … SELECT of a row per distinct inbox of the member's followers, written from the follows
-    (a question to 100,000 followers never comes through Python), each domain named by authority_of, which SQLite
-    calls itself (node/db.py registers it). PostgreSQL cannot call it, so there the inboxes are read and named in
-    Python (a join on a server prefix computed in SQL was tried: before the follows' statistics were gathered the
-    planner chose a nested loop, minutes for 100,000 rows)."""
-    inboxes = select(FOLLOWER_INBOX.label("inbox")).distinct().where(*_followers(member_id)).subquery()
-    rows = _insert_from(
-        "sqlite", ref, sender_id, now, inboxes, inboxes.c.inbox, func.skiller_authority(inboxes.c.inbox)
-    )
-    return rows
+    await session.execute(_insert_deliveries(dialect, ref, sender_id, now, inboxes))
 
 
 def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, now, inboxes: list[str]):
@@ -122,13 +80,6 @@ def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, now, inbox
             .render_derived()
         )
         inbox, domain = pairs.c.inbox, pairs.c.domain
-    return _insert_from(dialect, ref, sender_id, now, pairs, inbox, domain)
-
-
-def _insert_from(dialect: str, ref: int, sender_id: int | None, now, source, inbox, domain, in_order=False):
-    """INSERT … SELECT of a delivery per row of `source`; `in_order`: sorted by inbox first (the database's
-    DISTINCT leaves them in no order), so each row lands in the unique index next to the one before (several
-    times faster for 100,000 rows). Lists from Python come sorted already."""
     columns = Delivery.__table__.c
     values = {
         columns.activity_ref: ref,
@@ -146,9 +97,7 @@ def _insert_from(dialect: str, ref: int, sender_id: int | None, now, source, inb
     }
     rows = select(
         *(v if isinstance(v, ColumnElement) else bindparam(None, v, c.type) for c, v in values.items())
-    ).select_from(source)
-    if in_order:
-        rows = rows.order_by(inbox)
+    ).select_from(pairs)
     # "WHERE true": SQLite would otherwise read the ON CONFLICT as part of the SELECT's join.
     return dialect_insert(dialect, Delivery).from_select(list(values), rows.where(true())).on_conflict_do_nothing()
 
