@@ -117,3 +117,47 @@ async def test_finished_work_older_than_the_retention_is_removed_and_pending_wor
             "https://there/a/new-done",
         }
     assert await purge_finished(fed) == 0
+
+
+async def test_a_question_is_queued_once_per_follower_inbox_with_its_server_named(database, config):
+    """Followers sharing their server's inbox get one delivery; a personal inbox its own; the domain of each row
+    is the inbox's server in normal form (default port left out, lower case), whatever the spelling stored."""
+    from node.federation import publish
+    from node.models import Member, MemberFollow
+    from node.services import questions
+
+    author = await make_member(database, "author")
+    fed = Federation(config, database)
+    publish.install(fed)
+    followers = [  # (inbox, shared inbox, following?)
+        ("https://Shared.Example:443/users/a/inbox", "https://Shared.Example:443/inbox", True),
+        ("https://shared.example/users/b/inbox", "https://Shared.Example:443/inbox", True),
+        ("http://solo.example:8080/users/c/inbox", "", True),
+        ("https://quiet.example/users/d/inbox", "", False),  # asked to follow, not accepted
+    ]
+    now = utcnow()
+    async with database.write() as session:
+        for n, (inbox, shared, accepted) in enumerate(followers):
+            member = Member(
+                username=f"f{n}",
+                username_key=f"f{n}",
+                domain=f"far{n}.example",
+                local=False,
+                actor_url=f"https://far{n}.example/users/f{n}",
+                inbox_url=inbox,
+                shared_inbox_url=shared,
+                created_at=now,
+            )
+            session.add(member)
+            await session.flush()
+            state = "accepted" if accepted else "pending"
+            session.add(MemberFollow(follower_id=member.id, followed_id=author.id, state=state, activity_id=""))
+    await questions.ask(
+        database, author, title="Who receives this?", body="Each server once.", tags="x", base_url=config.base_url
+    )
+    async with database.read() as session:
+        rows = sorted((await session.execute(select(Delivery.inbox_url, Delivery.domain))).all())
+    assert rows == [
+        ("http://solo.example:8080/users/c/inbox", "solo.example:8080"),
+        ("https://Shared.Example:443/inbox", "shared.example"),
+    ]

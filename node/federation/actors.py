@@ -254,8 +254,7 @@ async def _nodeinfo_software(fed: Federation, domain: str) -> dict | None:
 
 async def get_actor(fed: Federation, actor_id: str, refresh: bool = False) -> Member:
     """The member mirroring `actor_id`, fetched when unknown, stale or asked to refresh."""
-    async with fed.db.read() as session:
-        member = await session.scalar(select(Member).where(Member.actor_url == actor_id))
+    member = await fed.db.run_read(lambda session: session.scalar(select(Member).where(Member.actor_url == actor_id)))
     if member is not None and not refresh and member.fetched_at and utcnow() - member.fetched_at < REFRESH_AFTER:
         return member
     try:

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from activitypub.client import DRAFT_CAVAGE, RFC9421, FetchError, ForbiddenURL, RefusedHost, Signer
 from activitypub.origins import authority_of
 
-from ..db import dialect_insert, insert_ignoring_duplicates
+from ..db import dialect_insert
 from ..models import Delivery, Instance, Member, OutgoingActivity, utcnow
 from .context import Federation
 from .keys import instance_signer, member_signer
@@ -54,13 +54,14 @@ async def enqueue(session, activity: dict, sender_id: int | None, inboxes: list[
     if not inboxes:
         return
     now = utcnow()
-    await insert_ignoring_duplicates(
-        session,
-        OutgoingActivity,
-        [{"activity_id": activity["id"], "payload": json.dumps(activity, separators=(",", ":")), "created_at": now}],
+    dialect = session.get_bind().dialect.name
+    stored = {"activity_id": activity["id"], "payload": json.dumps(activity, separators=(",", ":")), "created_at": now}
+    ref = await session.scalar(
+        dialect_insert(dialect, OutgoingActivity).on_conflict_do_nothing().returning(OutgoingActivity.id), stored
     )
-    ref = await session.scalar(select(OutgoingActivity.id).where(OutgoingActivity.activity_id == activity["id"]))
-    await session.execute(_insert_deliveries(session.get_bind().dialect.name, ref, sender_id, now, inboxes))
+    if ref is None:  # queued before: its rows join the activity stored then
+        ref = await session.scalar(select(OutgoingActivity.id).where(OutgoingActivity.activity_id == activity["id"]))
+    await session.execute(_insert_deliveries(dialect, ref, sender_id, now, inboxes))
 
 
 def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, now, inboxes: list[str]):
@@ -191,10 +192,10 @@ async def _signers(fed: Federation, sender_ids: set[int | None]) -> dict[int | N
     if None in sender_ids:
         signers[None] = await instance_signer(fed)
     ids = [i for i in sender_ids if i is not None]
-    if ids:
-        async with fed.db.read() as session:
-            for member in await session.scalars(select(Member).where(Member.id.in_(ids))):
-                signers[member.id] = member_signer(fed, member)
+    if ids:  # one hop to the database (on SQLite a thread's, not several through aiosqlite): on every delivery's way
+        query = select(Member.id, Member.username, Member.private_key_pem).where(Member.id.in_(ids))
+        for member in await fed.db.run_read(lambda session: session.execute(query).all()):
+            signers[member.id] = member_signer(fed, member)
     return signers
 
 

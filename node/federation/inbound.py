@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import re
+from functools import partial
 
 from aiohttp import web
 from sqlalchemy import select
@@ -25,7 +26,7 @@ from activitypub.safe_json import cap_lists
 
 from .. import uris
 from ..db import insert_ignoring_duplicates
-from ..models import Answer, Comment, DomainPolicy, Member, MemberFollow, Question, Report, Tombstone, utcnow
+from ..models import Answer, Comment, DomainPolicy, Instance, Member, MemberFollow, Question, Report, Tombstone, utcnow
 from ..sanitize import clean_html, plain_text
 from ..services import (
     answers,
@@ -144,9 +145,7 @@ async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
     handler = HANDLERS[kind]
     activity = {**activity, "type": kind}  # a list of types (AS2 allows it) read once: handlers see one
     signer = await get_actor(fed, signer_id)
-    async with fed.db.write() as session:
-        await mark_reachable(session, signer.domain)
-    await describe_instance(fed, signer.domain)
+    await _heard_from(fed, signer.domain)
     actor_id = id_of(activity.get("actor"))
     proven = await _proof_checked(fed, activity, actor_id)
     if actor_id != signer_id:
@@ -178,6 +177,17 @@ async def _proof_checked(fed: Federation, activity: dict, actor_id: str | None) 
     except ProofError as exc:
         raise RefusedProof(f"integrity proof refused: {exc}") from None
     return True
+
+
+async def _heard_from(fed: Federation, domain: str) -> None:
+    """A server that talks to us is reachable again, and described if it is new. Read first: written only when
+    it was failing (rarely), not in a transaction of its own for every activity applied."""
+    instance = await fed.db.run_read(lambda session: session.get(Instance, domain))
+    if instance is not None and instance.failure_days > 0:
+        async with fed.db.write() as session:
+            await mark_reachable(session, domain)
+    if instance is None or not instance.software:
+        await describe_instance(fed, domain)
 
 
 async def _as_fetched_from_origin(fed: Federation, activity: dict, actor_id: str) -> dict:
@@ -230,15 +240,21 @@ async def find_post(fed: Federation, url: str | None):
     """The question, answer or comment stored for `url` (ours, or one received earlier)."""
     if not url:
         return None
+    return await fed.db.run_read(partial(_post_at, fed, url))
+
+
+def _post_at(fed: Federation, url: str | None, session):
+    """find_post's query, in a blocking session (run with others in one hop: see on_create)."""
+    if not url:
+        return None
     target = local_target(fed, url)
     models = {"questions": Question, "answers": Answer, "comments": Comment}
-    async with fed.db.read() as session:
-        if target and target[0] in models and target[1].isdigit():
-            return await session.get(models[target[0]], int(target[1]))
-        for model in (Question, Answer, Comment):
-            found = await session.scalar(select(model).where(model.ap_id == url))
-            if found is not None:
-                return found
+    if target and target[0] in models and target[1].isdigit():
+        return session.get(models[target[0]], int(target[1]))
+    for model in (Question, Answer, Comment):
+        found = session.scalar(select(model).where(model.ap_id == url))
+        if found is not None:
+            return found
     return None
 
 
@@ -350,11 +366,6 @@ async def on_vote(fed: Federation, signer: Member, activity: dict) -> None:
     )
 
 
-async def _tombstoned(fed: Federation, object_id: str) -> bool:
-    async with fed.db.read() as session:
-        return await session.get(Tombstone, object_id) is not None
-
-
 async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_by_followed: bool = False) -> None:
     """A post or a reply. `shared_by_followed`: announced by a community someone here follows (Lemmy)."""
     obj = activity.get("object")
@@ -364,10 +375,16 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
     object_id = obj["id"]
     if id_of(obj.get("attributedTo")) != signer.actor_url:
         raise Ignored("a post attributed to someone else")
-    if await _tombstoned(fed, object_id) or await find_post(fed, object_id) is not None:
+
+    def look_up(session) -> tuple[bool, object]:  # one hop to the database for the three lookups
+        if session.get(Tombstone, object_id) is not None or _post_at(fed, object_id, session) is not None:
+            return True, None
+        return False, _post_at(fed, id_of(obj.get("inReplyTo")), session)
+
+    known, parent = await fed.db.run_read(look_up)
+    if known:
         return  # deleted before it arrived, or already here
     post = read_post(obj, kind, await _reader_languages(fed))
-    parent = await find_post(fed, id_of(obj.get("inReplyTo")))
     base, mentions, content, warning = fed.base_url, post.mentions, post.html, post.content_warning
     if not is_public(obj) and not shared_by_followed:
         # A direct or followers-only post is for the people it names, not for this public site.

@@ -37,6 +37,11 @@ Item = tuple[int, str, str, int, str]  # id, signer, payload, attempts, claim to
 
 async def claim(fed: Federation, busy: Collection[str] = frozenset(), limit: int = BATCH) -> dict[str, list[Item]]:
     """Due items by their signer's server, oldest first, leaving out servers whose earlier items are in hand."""
+    return (await _claim(fed, busy, limit))[0]
+
+
+async def _claim(fed: Federation, busy: Collection[str], limit: int) -> tuple[dict[str, list[Item]], bool]:
+    """claim(), and whether more items may be due than were looked at (the limit was reached)."""
     now = utcnow()
     due = (
         select(InboxItem.id, InboxItem.signer)
@@ -48,10 +53,12 @@ async def claim(fed: Federation, busy: Collection[str] = frozenset(), limit: int
         due = due.with_for_update(skip_locked=True)
     token = fed.new_claim_token()
 
-    def claim_rows(session) -> dict[str, list[Item]]:
-        chosen = [row_id for row_id, signer in session.execute(due).all() if authority_of(signer) not in busy]
+    def claim_rows(session) -> tuple[dict[str, list[Item]], bool]:
+        seen = session.execute(due).all()
+        more = len(seen) >= limit
+        chosen = [row_id for row_id, signer in seen if authority_of(signer) not in busy]
         if not chosen:
-            return {}
+            return {}, more
         by_server: dict[str, list[Item]] = defaultdict(list)
         for row in sorted(
             session.execute(
@@ -67,7 +74,7 @@ async def claim(fed: Federation, busy: Collection[str] = frozenset(), limit: int
             ).all()
         ):
             by_server[authority_of(row[1])].append((*row, token))
-        return dict(by_server)
+        return dict(by_server), more
 
     return await fed.db.run_write(claim_rows)
 
@@ -140,14 +147,16 @@ async def run(fed: Federation, idle_sleep: float = 1.0) -> None:
 
     try:
         while True:
-            found = {}
+            more = False
             ended.clear()  # before claiming: a wake during the claim is not lost
             if len(busy) < SERVERS_AT_ONCE:
-                found = await claim(fed, set(busy))
+                found, more = await _claim(fed, set(busy), BATCH)
                 for server, items in found.items():
                     busy[server] = task = asyncio.create_task(apply_in_order(fed, items))
                     task.add_done_callback(partial(done, server))
-            if not found:
+            # Claiming again at once would find nothing (a write transaction ahead of the items just taken):
+            # what comes next is announced, by new items stored or a server's items finished (their later ones).
+            if not more:
                 try:
                     await asyncio.wait_for(ended.wait(), idle_sleep)
                 except TimeoutError:

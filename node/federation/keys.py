@@ -80,5 +80,6 @@ async def instance_signer(fed: Federation) -> Signer:
     return Signer(uris.instance_actor_id(fed.base_url) + "#main-key", load_private_key(private_pem, trusted=True))
 
 
-def member_signer(fed: Federation, member: Member) -> Signer:
+def member_signer(fed: Federation, member) -> Signer:
+    """The signer of a local member (a Member, or a row with its username and private_key_pem)."""
     return Signer(uris.key_id(fed.base_url, member.username), load_private_key(member.private_key_pem, trusted=True))
