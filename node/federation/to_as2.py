@@ -53,8 +53,14 @@ def object_url(base: str, kind: str, row) -> str:
     return {"question": uris.question_id, "answer": uris.answer_id, "comment": uris.comment_id}[kind](base, row.id)
 
 
-def person(base: str, member: Member, skills: list[SkillView]) -> dict:
-    """A member as a `Person`: Mastodon shows the PropertyValue fields and featured hashtags."""
+def badges_field(medals: Sequence[tuple[str, str]]) -> str:
+    """The "Badges" profile field: "Gold: python · Silver: menuiserie", best first."""
+    return " · ".join(f"{medal.capitalize()}: {label}" for medal, label in medals)
+
+
+def person(base: str, member: Member, skills: list[SkillView], medals: Sequence[tuple[str, str]] = ()) -> dict:
+    """A member as a `Person`: Mastodon shows the PropertyValue fields and featured hashtags; `medals` are
+    (medal, skill label) pairs, best first."""
     actor = uris.actor_id(base, member.username)
     fields = [
         (name, value)
@@ -67,6 +73,8 @@ def person(base: str, member: Member, skills: list[SkillView]) -> dict:
     ]
     if skills:
         fields.append(("Skills", ", ".join(s.label for s in skills[:5])))
+    if medals:
+        fields.append(("Badges", badges_field(medals)))
     document = {
         "@context": CONTEXT,
         "id": actor,
