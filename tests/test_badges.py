@@ -4,10 +4,13 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
 
+from node.federation import directory
 from node.models import Answer, MemberBadge, Notification, utcnow
 from node.services import answers, badges, questions, skills, votes
+from node.web.keys import FEDERATION
 
 from .support import log_in, make_member, post_form
+from .test_skill_directory import here, read_directory
 
 BASE = "http://127.0.0.1:8080"
 AS2 = {"Accept": "application/activity+json"}
@@ -87,6 +90,12 @@ async def test_a_listed_skill_shows_its_medal_on_the_profile_and_helpful_endorse
     profile = await (await client.get("/users/bob")).text()
     skill_item = profile[profile.index('id="skill-python"') :]
     assert "medal-bronze" in skill_item[: skill_item.index("</li>")]
+    experts = await (await client.get("/experts?q=python")).text()
+    assert "medal-bronze" in experts[experts.index("@bob") :]
+    await directory.refresh(client.app[FEDERATION])
+    _, items = await read_directory(client.session, client.app[FEDERATION].base_url, server=here(client))
+    (listed,) = [item for item in items if item["id"].endswith("/users/bob")]
+    assert [(s["name"], s.get("badge")) for s in listed["skills"]] == [("python", "bronze")]
 
     endorser = await make_member(database, "endorser")
     for i in range(5):

@@ -28,6 +28,7 @@ CONTEXT = default_context(
         "endorsements": "skiller:endorsements",
         "acceptedAnswers": "skiller:acceptedAnswers",
         "recentAnswers": "skiller:recentAnswers",
+        "badge": "skiller:badge",
         "trade": "skiller:trade",
         "organization": "skiller:organization",
         "skillDirectory": {"@id": "skiller:skillDirectory", "@type": "@id"},

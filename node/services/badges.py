@@ -223,18 +223,17 @@ async def medals_in(session, member_id: int) -> list[tuple[str, str]]:
     ]
 
 
-async def medals_of_members(session, member_ids: Iterable[int], skill_ids: Iterable[int] | None = None) -> dict:
-    """(member id, skill id) → best medal, for lists of people (expert search, directory)."""
-    ids = set(member_ids)
-    if not ids:
-        return {}
-    query = select(MemberBadge.member_id, MemberBadge.skill_id, MemberBadge.badge).where(
-        MemberBadge.member_id.in_(ids), MemberBadge.skill_id.is_not(None)
+def medals_query(member_ids: Iterable[int], skill_ids: Iterable[int]):
+    """The medals of these members in these skills: rows of (member id, skill id, medal); see best_medal_rows."""
+    return select(MemberBadge.member_id, MemberBadge.skill_id, MemberBadge.badge).where(
+        MemberBadge.member_id.in_(sorted(set(member_ids))), MemberBadge.skill_id.in_(sorted(set(skill_ids)))
     )
-    if skill_ids is not None:
-        query = query.where(MemberBadge.skill_id.in_(set(skill_ids)))
+
+
+def best_medal_rows(rows: Iterable[tuple[int, int, str]]) -> dict[tuple[int, int], str]:
+    """(member id, skill id) → the best medal among medals_query's rows."""
     best: dict[tuple[int, int], str] = {}
-    for member_id, skill_id, badge in await session.execute(query):
+    for member_id, skill_id, badge in rows:
         if MEDAL_RANK.get(badge, 0) > MEDAL_RANK.get(best.get((member_id, skill_id), ""), 0):
             best[(member_id, skill_id)] = badge
     return best
