@@ -244,6 +244,7 @@ class TopAnswerer:
     member: Member
     score: int
     answers: int
+    medal: str = ""  # the best badge held in the skill
 
 
 TOP_WINDOW = timedelta(days=30)
@@ -281,7 +282,8 @@ async def top_answerers(
                 )
             )
         }
-    return [TopAnswerer(members[a], int(s), int(n)) for a, s, n in rows if a in members]
+        medals = best_medal_rows((await session.execute(medals_query(members, [skill.id]))).all()) if members else {}
+    return [TopAnswerer(members[a], int(s), int(n), medals.get((a, skill.id), "")) for a, s, n in rows if a in members]
 
 
 async def top_answerers_recent(db: Database, skill: Skill, limit: int = 10) -> list[TopAnswerer]:
