@@ -83,9 +83,10 @@ async def _skill_records(session, member_id: int) -> list[SkillRecord]:
     return [SkillRecord(skill, int(score or 0), int(count), (best or 0) > 0) for skill, score, count, best in rows]
 
 
-async def _earned(session, member_id: int) -> set[tuple[str, int | None]]:
-    """Every badge the member's record earns now."""
-    earned: set[tuple[str, int | None]] = set()
+Earned = set[tuple[str, int | None]]
+
+
+async def _medals_earned(session, member_id: int, earned: Earned) -> None:
     records = await _skill_records(session, member_id)
     for record in records:
         medal = medal_for(record.score, record.answers)
@@ -93,12 +94,18 @@ async def _earned(session, member_id: int) -> set[tuple[str, int | None]]:
             earned.add((medal, record.skill_id))
     if sum(r.upvoted for r in records) >= VERSATILE_SKILLS:
         earned.add(("versatile", None))
+
+
+async def _questions_earned(session, member_id: int, earned: Earned) -> None:
     if await session.scalar(
         select(Question.id)
         .where(Question.author_id == member_id, Question.kind == "question", Question.deleted_at.is_(None))
         .limit(1)
     ):
         earned.add(("first_question", None))
+
+
+async def _answers_earned(session, member_id: int, earned: Earned) -> None:
     answered, accepted = (
         await session.execute(
             select(func.count(Answer.id), func.coalesce(func.sum(_accepted()), 0))
@@ -113,6 +120,9 @@ async def _earned(session, member_id: int) -> set[tuple[str, int | None]]:
         earned.add(("first_accepted", None))
     if accepted >= MENTOR_ACCEPTED:
         earned.add(("mentor", None))
+
+
+async def _endorsements_earned(session, member_id: int, earned: Earned) -> None:
     endorsed_people = await session.scalar(
         select(func.count(distinct(MemberSkill.member_id)))
         .select_from(Endorsement)
@@ -126,26 +136,39 @@ async def _earned(session, member_id: int) -> set[tuple[str, int | None]]:
     )
     if (most_endorsed or 0) >= RECOGNIZED_ENDORSEMENTS:
         earned.add(("recognized", None))
-    return earned
 
 
-async def award(session, member_ids: Iterable[int | None], *, announce: bool = True) -> int:
-    """Award the local members named every badge they have earned and do not hold yet, in the caller's
-    transaction, each with a notification unless `announce` is off; returns how many were awarded."""
+# What an action can change, and the checks that read it: an upvote runs one query, not every check.
+CHECKS = {
+    "medals": _medals_earned,  # answers' scores and counts per skill (medals, versatile)
+    "questions": _questions_earned,
+    "answers": _answers_earned,  # answers given and accepted
+    "endorsements": _endorsements_earned,  # given and received
+}
+
+
+async def award(
+    session, member_ids: Iterable[int | None], checks: Iterable[str] = tuple(CHECKS), *, announce: bool = True
+) -> int:
+    """Award the local members named the badges that `checks` find earned and that they do not hold yet, in the
+    caller's transaction, each with a notification unless `announce` is off; returns how many were awarded."""
     ids = {member_id for member_id in member_ids if member_id is not None}
     if not ids:
         return 0
-    local = set(await session.scalars(select(Member.id).where(Member.id.in_(ids), Member.local.is_(True))))
+    # Who is local, with the badges they hold, in one query: this runs with every upvote.
+    held: dict[int, set[tuple[str, int | None]]] = {}
+    for member_id, badge, skill_id in await session.execute(
+        select(Member.id, MemberBadge.badge, MemberBadge.skill_id)
+        .outerjoin(MemberBadge, MemberBadge.member_id == Member.id)
+        .where(Member.id.in_(ids), Member.local.is_(True))
+    ):
+        held.setdefault(member_id, set()).update([(badge, skill_id)] if badge is not None else [])
     awarded = 0
-    for member_id in sorted(local):
-        held = set(
-            (
-                await session.execute(
-                    select(MemberBadge.badge, MemberBadge.skill_id).where(MemberBadge.member_id == member_id)
-                )
-            ).all()
-        )
-        for badge, skill_id in sorted(await _earned(session, member_id) - held, key=str):
+    for member_id in sorted(held):
+        earned: Earned = set()
+        for check in checks:
+            await CHECKS[check](session, member_id, earned)
+        for badge, skill_id in sorted(earned - held[member_id], key=str):
             session.add(MemberBadge(member_id=member_id, badge=badge, skill_id=skill_id))
             if announce:
                 notify(session, member_id, "badge", None, badge=badge, skill_id=skill_id)

@@ -131,7 +131,7 @@ async def ask(
         for member in (m for m in mentioned if m.local and m.id not in told_otherwise):  # others: by their server
             notify(session, member.id, "mention", author.id, question_id=question.id)
         await search.index_question(session, question)
-        await badges.award(session, [author.id])
+        await badges.award(session, [author.id], ["questions"])
         events.record(session, "question_created", question_id=question.id, actor_id=author.id)
         return question
 

@@ -143,7 +143,7 @@ async def endorse(db: Database, endorser: Member, member_id: int, skill_name: st
         )
         await reputation.add(session, member_id, reputation.POINTS["endorsement"])
         notify(session, member_id, "endorsement", endorser.id, skill_id=owned.skill_id)
-        await badges.award(session, [endorser.id, member_id])
+        await badges.award(session, [endorser.id, member_id], ["endorsements"])
         events.record(
             session, "endorsement_set", actor_id=endorser.id, member_id=member_id, skill=skill_name, endorsed=True
         )

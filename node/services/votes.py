@@ -40,7 +40,7 @@ async def set_vote(db: Database, voter: Member, target_type: str, target_id: int
         await reputation.add(session, post.author_id, delta_points)
         await session.execute(update(model).where(model.id == target_id).values(score=model.score + value - previous))
         if target_type == "answer" and value > previous:  # medals come from answers' scores; kept when they drop
-            await badges.award(session, [post.author_id])
+            await badges.award(session, [post.author_id], ["medals"])
         events.record(
             session,
             "vote_set",
