@@ -218,10 +218,14 @@ def cmd_demo(args) -> None:
 
 
 def cmd_reputation_rebuild(args) -> None:
-    from .services import reputation
+    from .services import badges, reputation
 
-    changed = _with_database(_config(args), reputation.rebuild, one_transaction=True)
+    async def rebuild(db) -> tuple[int, int]:
+        return await reputation.rebuild(db), await badges.award_all(db)
+
+    changed, awarded = _with_database(_config(args), rebuild, one_transaction=True)
     print(f"Reputation recomputed from votes, accepted answers and endorsements: {changed} member(s) corrected.")
+    print(f"Badges earned by existing answers, votes and endorsements: {awarded} awarded.")
 
 
 def cmd_federation(args) -> None:
@@ -436,7 +440,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("reputation", help="reputation maintenance")
     reputation_commands = p.add_subparsers(dest="reputation_command", required=True, metavar="ACTION")
-    p = reputation_commands.add_parser("rebuild", help="recompute every member's reputation from the facts")
+    p = reputation_commands.add_parser(
+        "rebuild", help="recompute every member's reputation from the facts and award the badges earned"
+    )
     p.set_defaults(func=cmd_reputation_rebuild)
 
     fed = commands.add_parser("federation", help="whom this instance federates with")

@@ -102,7 +102,7 @@ async def test_ask_answer_mention_notify_vote_and_accept_in_a_browser(
 
     await alice.goto(f"{base}/")
     badge = alice.locator("a.notif .badge")
-    assert await badge.inner_text() == "3"  # two answers to my question, and a mention
+    assert await badge.inner_text() == "4"  # two answers to my question, a mention and the badge for asking
     await alice.click("a.notif")
     await alice.get_by_text("Bob Durand mentioned you").click()
     await alice.wait_for_url(f"{question_url}#comment-*")
@@ -210,4 +210,47 @@ async def test_log_out_everywhere_signs_the_other_browser_out(
     assert "signed out on every browser" in await laptop.inner_text(".flash")
     await phone.goto(f"{base}/settings")
     await phone.wait_for_url(f"{base}/login?next=/settings")
+    assert csp_violations == []
+
+
+async def test_a_member_earns_a_badge_and_sees_it_in_a_browser(
+    browser, aiohttp_server, database, tmp_path, csp_violations
+):
+    port = free_port()
+    config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
+    server = await aiohttp_server(create_app(config, database), port=port)
+    base = str(server.make_url("")).rstrip("/")
+    alice = await make_member(database, "alice", display_name="Alice Martin")
+    await make_member(database, "bob", display_name="Bob Durand")
+    voters = [await make_member(database, f"voter{i}") for i in range(3)]
+    asked = [
+        await questions.ask(database, alice, title=title, body="Details in the body.", tags="menuiserie", base_url=base)
+        for title in ("Which glue for outdoor oak?", "How wide can a mortise be?")
+    ]
+
+    bob = await log_in(browser, base, "bob", csp_violations)
+    answer_ids = []
+    for question in asked:
+        await bob.goto(f"{base}/questions/{question.id}")
+        await bob.fill("#f-answer", "A polyurethane glue: it fills gaps and stands the rain.")
+        await bob.click("#your-answer button[type=submit]")
+        await bob.wait_for_url(f"{base}/questions/{question.id}#answer-*")
+        answer_ids.append(int(bob.url.rsplit("-", 1)[1]))
+    for voter in voters:
+        for answer_id in answer_ids:
+            await votes.set_vote(database, voter, "answer", answer_id, 1)
+    await answers.accept_answer(database, alice, answer_ids[0])  # 6 upvotes and an accepted answer: bronze
+
+    await bob.goto(f"{base}/")
+    await bob.click("a.notif")
+    await bob.get_by_text("You earned the Bronze badge in menuiserie").click()
+    await bob.wait_for_url(f"{base}/users/bob#badges")
+    badges = bob.locator("#badges")
+    assert await badges.locator(".medal-bronze").inner_text() == "Bronze"
+    assert "Problem solver" in await badges.inner_text()
+    assert await bob.locator("#skill-menuiserie .medal-bronze").count() == 0  # bob does not list the skill
+    ARTIFACTS.mkdir(exist_ok=True)
+    await bob.screenshot(path=str(ARTIFACTS / "badges.png"), full_page=True)
+    await bob.goto(f"{base}/tags/menuiserie")
+    assert await bob.locator("#top-recent li").first.inner_text() == "Bob Durand Bronze score 6 · 2 answers"
     assert csp_violations == []

@@ -351,7 +351,9 @@ async def test_a_direct_message_notifies_the_member_it_names_and_is_never_publis
     assert await count(node.db, Answer) == 0
     assert await count(node.db, Question) == 1  # only Claire's own
     async with node.db.read() as session:
-        message = await session.scalar(select(Notification).where(Notification.member_id == claire.id))
+        message = await session.scalar(
+            select(Notification).where(Notification.member_id == claire.id, Notification.kind != "badge")
+        )
     assert message.kind == "message" and message.url == direct["object"]["url"]
     assert message.excerpt.startswith("@claire Mark the shoulders") and "<" not in message.excerpt
     page = await (await aiohttp.ClientSession().get(f"{node.base}/questions/{question.id}")).text()

@@ -49,6 +49,7 @@ def directory_item(base: str, profile: directory.ListedProfile) -> dict:
                 "endorsements": s.endorsements,
                 "acceptedAnswers": s.accepted_answers,
                 "recentAnswers": s.recent_answers,
+                **({"badge": s.badge} if s.badge else {}),
             }
             for s in profile.skills
         ],

@@ -16,7 +16,7 @@ from webfinger.server import jrd
 from .. import __version__, uris
 from ..db import Database
 from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Skill
-from ..services import instance_settings, skills
+from ..services import badges, instance_settings, skills
 from ..services.errors import N_, NotFound, ServiceError
 from . import to_as2
 from .actors import public_key_for
@@ -55,7 +55,9 @@ async def actor(fed: Federation, username: str) -> dict:
     member = await _local_member(fed, username)
     if member.deleted_at is not None:
         raise Gone(N_("This account was deleted."))
-    person = to_as2.person(fed.base_url, member, await skills.skills_of(fed.db, member.id))
+    async with fed.db.read() as session:
+        medals = await badges.medals_in(session, member.id)
+    person = to_as2.person(fed.base_url, member, await skills.skills_of(fed.db, member.id), medals)
     if (await instance_settings.current(fed.db, fed.config)).private_mode:
         # Only allow-listed servers read it: they must neither list nor index it for anyone else.
         person["discoverable"] = person["indexable"] = False

@@ -12,6 +12,7 @@ from activitypub.integrity import sign_object
 from .. import uris
 from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Report, Skill, utcnow
 from ..services import events
+from ..services.badges import medals_in
 from ..services.mentions import mentioned_members
 from ..services.skills import skills_in
 from . import to_as2
@@ -333,7 +334,7 @@ async def _endorsement_set(fed: Federation, session, actor: Member, data: dict) 
 
 async def _profile_updated(fed: Federation, session, actor: Member, data: dict) -> None:
     """A changed profile (name, trade, bio, avatar, skills): followers' servers get an Update of the Person."""
-    person = to_as2.person(fed.base_url, actor, await skills_in(session, actor.id))
+    person = to_as2.person(fed.base_url, actor, await skills_in(session, actor.id), await medals_in(session, actor.id))
     person.pop("@context", None)
     actor_id = person["id"]
     message = activity("Update", actor_id, person, id=f"{actor_id}#update-{secrets.token_hex(6)}", to=[AS_PUBLIC])

@@ -29,6 +29,7 @@ CONTEXT = default_context(
         "endorsements": "skiller:endorsements",
         "acceptedAnswers": "skiller:acceptedAnswers",
         "recentAnswers": "skiller:recentAnswers",
+        "badge": "skiller:badge",
         "trade": "skiller:trade",
         "organization": "skiller:organization",
         "skillDirectory": {"@id": "skiller:skillDirectory", "@type": "@id"},
@@ -69,8 +70,14 @@ def _multikey(member: Member, actor: str) -> dict:
     return {"id": member.multikey_id, "type": "Multikey", "controller": actor, "publicKeyMultibase": member.multikey}
 
 
-def person(base: str, member: Member, skills: list[SkillView]) -> dict:
-    """A member as a `Person`: Mastodon shows the PropertyValue fields and featured hashtags."""
+def badges_field(medals: Sequence[tuple[str, str]]) -> str:
+    """The "Badges" profile field: "Gold: python · Silver: menuiserie", best first."""
+    return " · ".join(f"{medal.capitalize()}: {label}" for medal, label in medals)
+
+
+def person(base: str, member: Member, skills: list[SkillView], medals: Sequence[tuple[str, str]] = ()) -> dict:
+    """A member as a `Person`: Mastodon shows the PropertyValue fields and featured hashtags; `medals` are
+    (medal, skill label) pairs, best first."""
     actor = uris.actor_id(base, member.username)
     fields = [
         (name, value)
@@ -83,6 +90,8 @@ def person(base: str, member: Member, skills: list[SkillView]) -> dict:
     ]
     if skills:
         fields.append(("Skills", ", ".join(s.label for s in skills[:5])))
+    if medals:
+        fields.append(("Badges", badges_field(medals)))
     document = {
         "@context": CONTEXT,
         "id": actor,

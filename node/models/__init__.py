@@ -11,6 +11,7 @@ from .accounts import (
     RecoveryCode,
     SsoIdentity,
 )
+from .badges import MemberBadge
 from .base import metadata, utcnow
 from .experts import REQUEST_KINDS, AnswerRequest, DirectoryEntry, DirectoryListing, DirectorySkill
 from .federation import Delivery, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
@@ -38,6 +39,7 @@ __all__ = [
     "LEVELS",
     "Endorsement",
     "MemberSkill",
+    "MemberBadge",
     "Skill",
     "ALIAS_KINDS",
     "SkillAlias",

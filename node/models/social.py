@@ -18,6 +18,7 @@ NOTIFICATION_KINDS = (
     "asked",
     "invited",
     "message",
+    "badge",
 )
 
 
@@ -59,5 +60,7 @@ class Notification(SQLModel, table=True):
     url: str = Field(default="", max_length=500)
     # The message's content warning (as Question.content_warning): the excerpt is then shown collapsed.
     content_warning: str | None = Field(default=None, max_length=500)
+    # A badge awarded (kind "badge"): its code, with skill_id for a medal in a skill.
+    badge: str = Field(default="", max_length=24)
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from ..db import Database
 from ..models import Answer, Member, Question, Revision, Vote, utcnow
-from . import events, reputation, search
+from . import badges, events, reputation, search
 from .content import check_body, remote_body, remote_warning, render_with_mentions
 from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
@@ -75,6 +75,7 @@ async def post_answer(
             if member.id != question.author_id:
                 notify(session, member.id, "mention", author.id, question_id=question.id, answer_id=answer.id)
         await search.index_answer(session, answer)
+        await badges.award(session, [author.id], ["medals", "answers"])
         events.record(session, "answer_created", answer_id=answer.id, actor_id=author.id)
         return answer
 
@@ -168,6 +169,7 @@ async def accept_answer(db: Database, actor: Member, answer_id: int) -> Question
         await reputation.apply_acceptance(session, answer.author_id, question.author_id)
         notify(session, answer.author_id, "accepted", actor.id, question_id=question.id, answer_id=answer.id)
         session.add(question)
+        await badges.award(session, [answer.author_id], ["medals", "answers"])
         events.record(session, "question_updated", question_id=question.id, actor_id=actor.id)
         return question
 

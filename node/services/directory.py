@@ -23,6 +23,7 @@ from ..models import (
     DirectoryListing,
     Instance,
     Member,
+    MemberBadge,
     MemberSkill,
     Question,
     QuestionTag,
@@ -30,7 +31,7 @@ from ..models import (
     Skill,
     utcnow,
 )
-from . import audit
+from . import audit, badges
 from .errors import N_, InvalidInput
 
 PARTNER_MODES = ("allowlisted", "list", "none")  # read every allow-listed server's directory, the chosen ones, none
@@ -46,6 +47,7 @@ class ListedSkill:
     endorsements: int
     accepted_answers: int
     recent_answers: int
+    badge: str = ""  # the best medal held in the skill here: "gold", "silver", "bronze" or ""
 
 
 @dataclass
@@ -105,6 +107,17 @@ def listed_profiles(session: Session, default_listed: bool) -> list[ListedProfil
         .group_by(col(Answer.author_id), col(QuestionTag.skill_id))
         .subquery()
     )
+    rank = func.max(case(*((col(MemberBadge.badge) == m, r) for m, r in badges.MEDAL_RANK.items()), else_=0))
+    medals = (
+        select(
+            col(MemberBadge.member_id).label("member_id"),
+            col(MemberBadge.skill_id).label("skill_id"),
+            rank.label("rank"),
+        )
+        .where(col(MemberBadge.skill_id).is_not(None))
+        .group_by(col(MemberBadge.member_id), col(MemberBadge.skill_id))
+        .subquery()
+    )
     rows = session.execute(
         select(
             col(MemberSkill.member_id),
@@ -115,8 +128,13 @@ def listed_profiles(session: Session, default_listed: bool) -> list[ListedProfil
             col(MemberSkill.endorsement_count),
             tagged_answers.c.accepted,
             tagged_answers.c.recent,
+            medals.c.rank,
         )
         .join(Skill, col(Skill.id) == col(MemberSkill.skill_id))
+        .outerjoin(
+            medals,
+            and_(medals.c.member_id == col(MemberSkill.member_id), medals.c.skill_id == col(MemberSkill.skill_id)),
+        )
         .outerjoin(
             tagged_answers,
             and_(
@@ -132,9 +150,12 @@ def listed_profiles(session: Session, default_listed: bool) -> list[ListedProfil
         member_id: ListedProfile(member_id, username, display_name or username, headline, organization, location, [])
         for member_id, username, display_name, headline, organization, location in members
     }
-    for member_id, name, label, level, years, endorsements, accepted, recent in rows.all():
+    medal_of = {r: m for m, r in badges.MEDAL_RANK.items()}
+    for member_id, name, label, level, years, endorsements, accepted, recent, medal in rows.all():
         profiles[member_id].skills.append(
-            ListedSkill(name, label, level, years, endorsements, int(accepted or 0), int(recent or 0))
+            ListedSkill(
+                name, label, level, years, endorsements, int(accepted or 0), int(recent or 0), medal_of.get(medal, "")
+            )
         )
     return [profile for profile in profiles.values() if profile.skills]
 

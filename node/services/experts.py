@@ -29,6 +29,7 @@ from ..models import (
     Skill,
     SkillAlias,
 )
+from . import badges
 from .errors import InvalidInput
 from .expert_vocabulary import Vocabulary, VocabularyCache, content_words
 from .federation_policy import on_domain, snapshot
@@ -57,6 +58,7 @@ class SkillFigures:
     endorsements: int
     accepted_answers: int
     recent_answers: int
+    medal: str = ""  # the best badge held in the skill here: "gold", "silver", "bronze" or ""
 
     @property
     def score(self) -> int:
@@ -434,6 +436,7 @@ def _complete(session, answers: AnswerCounts, terms: _Terms, results: list[Exper
         named = {skill.id: skill for skill in session.scalars(select(Skill).where(Skill.id.in_(terms.skill_ids)))}
         for result in members.values():
             result.skills = []
+        medals = badges.best_medal_rows(session.execute(badges.medals_query(members, named)).all())
         for skill_id, skill in named.items():
             counts, _ = answers.of(session, skill_id)
             owned = {
@@ -448,7 +451,11 @@ def _complete(session, answers: AnswerCounts, terms: _Terms, results: list[Exper
                 if member_id in owned or member_id in counts:
                     result.skills.append(
                         SkillFigures(
-                            skill.name, skill.label, *owned.get(member_id, (0, 0, 0)), *counts.get(member_id, (0, 0))
+                            skill.name,
+                            skill.label,
+                            *owned.get(member_id, (0, 0, 0)),
+                            *counts.get(member_id, (0, 0)),
+                            medal=medals.get((member_id, skill_id), ""),
                         )
                     )
     for result in results:

@@ -24,7 +24,7 @@ from ..models import (
     Vote,
     utcnow,
 )
-from . import events, reputation, search
+from . import badges, events, reputation, search
 from .content import check_body, check_title, remote_body, remote_title, remote_warning, render_with_mentions
 from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
@@ -135,6 +135,7 @@ async def ask(
         for member in (m for m in mentioned if m.local and m.id not in told_otherwise):  # others: by their server
             notify(session, member.id, "mention", author.id, question_id=question.id)
         await search.index_question(session, question)
+        await badges.award(session, [author.id], ["questions"])
         events.record(session, "question_created", question_id=question.id, actor_id=author.id)
         return question
 

@@ -22,7 +22,7 @@ from ..models import (
     SkillAlias,
     utcnow,
 )
-from . import events, reputation
+from . import badges, events, reputation
 from .errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from .notifications import notify
 
@@ -144,6 +144,7 @@ async def endorse(db: Database, endorser: Member, member_id: int, skill_name: st
         )
         await reputation.add(session, member_id, reputation.POINTS["endorsement"])
         notify(session, member_id, "endorsement", endorser.id, skill_id=owned.skill_id)
+        await badges.award(session, [endorser.id, member_id], ["endorsements"])
         events.record(
             session, "endorsement_set", actor_id=endorser.id, member_id=member_id, skill=skill_name, endorsed=True
         )

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 
 from ..db import Database
 from ..models import Answer, Member, Question, Vote
-from . import events, reputation
+from . import badges, events, reputation
 from .errors import N_, Forbidden, InvalidInput, NotFound
 
 TARGETS: dict[str, type[Question] | type[Answer]] = {"question": Question, "answer": Answer}
@@ -39,6 +39,8 @@ async def set_vote(db: Database, voter: Member, target_type: str, target_id: int
         delta_points = reputation.vote_points(target_type, value) - reputation.vote_points(target_type, previous)
         await reputation.add(session, post.author_id, delta_points)
         await session.execute(update(model).where(model.id == target_id).values(score=model.score + value - previous))
+        if target_type == "answer" and value > previous:  # medals come from answers' scores; kept when they drop
+            await badges.award(session, [post.author_id], ["medals"])
         events.record(
             session,
             "vote_set",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ... import uris
-from ...services import federation_policy, follows, profiles, questions, skills
+from ...services import badges, federation_policy, follows, profiles, questions, skills
 from ...services.errors import ServiceError
 from ..forms import page_number
 from ..keys import DB, MEMBER, SITE
@@ -117,6 +117,8 @@ async def tag_page(request: web.Request) -> web.Response:
         {
             "skill": skill,
             "experts": await skills.experts(db, skill, limit=10),
+            "top_recent": await badges.top_answerers_recent(db, skill),
+            "top_all_time": await badges.top_answerers(db, skill),
             "items": items,
             "tab": tab,
             "pagination": pagination(page, total, 20),

@@ -11,7 +11,7 @@ from ...avatars import avatar_path, delete_avatar, process_avatar, store_avatar
 from ...federation import documents
 from ...federation.documents import Gone
 from ...models import LEVELS
-from ...services import accounts, follows, invitations, profiles, questions, skills
+from ...services import accounts, badges, follows, invitations, profiles, questions, skills
 from ...services.errors import N_, InvalidInput, ServiceError
 from ..forms import integer, text
 from ..keys import CONFIG, DB, FEDERATION, MEMBER
@@ -49,6 +49,7 @@ async def profile_page(request: web.Request) -> web.Response:
         raise Gone(N_("This account was deleted."))
     viewer = request.get(MEMBER)
     asked, asked_total = await questions.list_questions(db, author_id=member.id, limit=10)
+    held = await badges.badges_of(db, member.id)
     return render(
         request,
         "profile.html",
@@ -61,6 +62,8 @@ async def profile_page(request: web.Request) -> web.Response:
             "answered": await questions.answers_by(db, member.id),
             "counts": await follows.follow_counts(db, member.id),
             "following": await follows.follow_state(db, viewer.id, member.id) if viewer else None,
+            "badges": held,
+            "medals": badges.best_medals(held),
         },
     )
 

@@ -7,7 +7,7 @@ from aiohttp import web
 from ... import i18n, uris
 from ...federation import actors
 from ...models import Member
-from ...services import accounts, experts, follows, notifications, search, skills
+from ...services import accounts, badges, experts, follows, notifications, search, skills
 from ...services.errors import N_, ServiceError
 from ..forms import page_number, text
 from ..keys import DB, FEDERATION, MEMBER, UNREAD
@@ -87,7 +87,11 @@ async def notifications_page(request: web.Request) -> web.Response:
     if request[UNREAD]:
         # Seen now: they stay highlighted on this page, and the badge clears on the next one.
         await notifications.mark_all_read(request.app[DB], member.id)
-    return render(request, "notifications.html", {"items": items[:30], "page": page, "has_next": len(items) > 30})
+    return render(
+        request,
+        "notifications.html",
+        {"items": items[:30], "page": page, "has_next": len(items) > 30, "community_badges": badges.COMMUNITY_BADGES},
+    )
 
 
 @routes.get("/search")
