@@ -312,3 +312,25 @@ async def test_deleting_an_answer_or_a_comment_asks_first_and_says_it_is_done(cl
     page = await (await client.get(f"/questions/{question.id}")).text()
     ids = [value for _, attrs in html_elements(page) for name, value in attrs if name == "id"]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+async def test_lists_count_up_to_a_cap_and_every_tab_shows_its_order(client, database, monkeypatch):
+    """A million questions are not counted one by one on every page: past the cap the list says "more than"."""
+    from node.services import votes
+
+    monkeypatch.setattr(questions, "COUNT_CAP", 3)
+    alice, bob = await make_member(database, "alice"), await make_member(database, "bob")
+    asked = [await ask(database, alice, title=f"Question number {n} about veneer") for n in range(5)]
+    await votes.set_vote(database, bob, "question", asked[1].id, 1)
+    page = await (await client.get("/questions")).text()
+    count_line = page[page.index('<p class="muted">', page.index("nav class=\"tabs\"")) :][:120]
+    assert "More than 3 questions" in count_line, count_line
+    first_page = [f"Question number {n} " for n in range(5) if f"Question number {n} " in page]
+    assert len(first_page) == 5  # 20 a page: all five are there
+    assert page.index("Question number 4") < page.index("Question number 0")  # newest first
+    voted = await (await client.get("/questions?tab=votes")).text()
+    assert voted.index("Question number 1") < voted.index("Question number 4")  # most voted first
+    await questions.delete_question(database, alice, asked[4].id)
+    assert "Question number 4" not in await (await client.get("/questions?tab=votes")).text()
+    monkeypatch.setattr(questions, "COUNT_CAP", 10)
+    assert "4 questions" in await (await client.get("/questions")).text()  # under the cap: the exact count

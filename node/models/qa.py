@@ -25,6 +25,14 @@ class Question(SQLModel, table=True):
             sqlite_where=text("deleted_at IS NULL"),
             postgresql_where=text("deleted_at IS NULL"),
         ),
+        # The "most voted" tab, read in its order and stopped at the page.
+        Index(
+            "ix_question_score",
+            "score",
+            "id",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
     )
 
     id: int = Field(default=None, primary_key=True)

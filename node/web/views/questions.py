@@ -48,7 +48,13 @@ async def question_list(request: web.Request) -> web.Response:
     return render(
         request,
         "questions.html",
-        {"items": items, "tab": tab, "author": author, "pagination": pagination(page, total, PAGE_SIZE)},
+        {
+            "items": items,
+            "tab": tab,
+            "author": author,
+            "pagination": pagination(page, total, PAGE_SIZE),
+            "count_cap": questions.COUNT_CAP,
+        },
     )
 
 
