@@ -460,20 +460,27 @@ async def list_questions(
     if author_id is None:
         author_ok = author_ok.where(await visible_to(db, viewer_id))
     conditions = [Question.deleted_at.is_(None), author_ok]
+    counted_conditions = list(conditions)
     if tag:
+        # The page walks the newest questions and tests each one's tags (it stops at the page: 0.1 ms for a
+        # common tag, 0.1 s for a rare one at a million questions); the count starts from the tag's questions
+        # instead (walking every question to count a rare tag's took 2 s).
         conditions.append(
             exists().where(QuestionTag.question_id == Question.id, QuestionTag.skill_id == Skill.id, Skill.name == tag)
         )
+        counted_conditions.append(Question.id.in_(select(QuestionTag.question_id).join(Skill).where(Skill.name == tag)))
     if author_id is not None:
         conditions.append(Question.author_id == author_id)
+        counted_conditions.append(Question.author_id == author_id)
     if tab == "unanswered":
         conditions += [Question.kind == "question", Question.answer_count == 0]
+        counted_conditions += [Question.kind == "question", Question.answer_count == 0]
     order = {"active": Question.last_activity_at.desc(), "votes": Question.score.desc()}.get(
         tab, Question.created_at.desc()
     )
 
     def read(session: Session) -> tuple[list[QuestionSummary], int]:
-        counted = select(Question.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+        counted = select(Question.id).where(*counted_conditions).limit(COUNT_CAP + 1).subquery()
         total = session.scalar(select(func.count()).select_from(counted)) or 0
         page = list(
             session.scalars(
