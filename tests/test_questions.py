@@ -84,12 +84,26 @@ async def test_editing_keeps_the_history(client, database):
     )
     assert response.status == 303
     history = await (await client.get(f"/questions/{question.id}/revisions")).text()
-    assert "How do I glue oak veneer?" in history and "How do I glue oak veneer on MDF?" in history
-    assert "I tried contact cement and it lifted." in history
+    # Each version beside the one before it, word by word: what went on the left, what came on the right.
+    assert "How do I glue oak veneer<ins> on MDF</ins>?" in history
+    assert "<del>I tried contact</del>" in history and "<ins>Contact</ins>" in history
+    assert "cement<del> and it</del> lifted." in history and "lifted<ins> after a week</ins>." in history
+    assert "I tried contact cement and it lifted." in history  # the first version, whole
     page = await (await client.get(f"/questions/{question.id}")).text()
     assert "/tags/collage" in page and "edited" in page
     async with database.read() as session:
         assert await session.scalar(select(func.count()).select_from(Revision)) == 2
+    await post_form(
+        client,
+        f"/questions/{question.id}/edit",
+        {
+            "title": "How do I glue oak veneer on MDF?",
+            "body": "<script>alert(1)</script> lifted.",
+            "tags": "menuiserie",
+        },
+    )
+    history = await (await client.get(f"/questions/{question.id}/revisions")).text()
+    assert "<script>" not in history and "&lt;script&gt;" in history  # a diff escapes what it shows
 
 
 async def test_someone_else_cannot_edit_or_delete(client, database):

@@ -12,6 +12,7 @@ from ...federation.documents import Gone
 from ...services import accounts, answer_requests, answers, comments, curation, questions, votes
 from ...services.errors import N_, ServiceError
 from .. import confirm
+from ..diffs import side_by_side
 from ..forms import page_number, path_id, service_checked, text
 from ..keys import CONFIG, DB, FEDERATION, MEMBER, VIEWS
 from ..middleware import flash, require_member
@@ -258,7 +259,18 @@ async def delete_question(request: web.Request) -> web.Response:
 @routes.get("/questions/{id}/revisions")
 async def question_revisions(request: web.Request) -> web.Response:
     question, history = await questions.revisions(request.app[DB], _id(request))
-    return render(request, "revisions.html", {"q": question, "history": history})
+    # Each version beside the one before it (the history is newest first; the first version has none).
+    changes = [
+        {
+            "title": side_by_side(older.title, rev.title),
+            "body": side_by_side(older.body_md, rev.body_md),
+            "tags": side_by_side(older.tags, rev.tags),
+        }
+        if older is not None
+        else None
+        for (rev, _), (older, _) in zip(history, [*history[1:], (None, None)], strict=True)
+    ]
+    return render(request, "revisions.html", {"q": question, "history": list(zip(history, changes, strict=True))})
 
 
 @routes.post("/questions/{id}/answers")
