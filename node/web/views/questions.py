@@ -233,24 +233,32 @@ async def edit_question(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/questions/{question_id}")
 
 
+DELETION_PROMPTS = {  # what deleting does, the button that does it, where Cancel goes
+    "question": (
+        N_("Delete this question? Its answers and comments go with it, here and on the servers that received it."),
+        N_("Delete the question"),
+        "/questions/{id}",
+    ),
+    "answer": (N_("Delete this answer? Its comments go with it."), N_("Delete the answer"), "/answers/{id}"),
+    "comment": (N_("Delete this comment?"), N_("Delete the comment"), "/comments/{id}"),
+}
+
+
+async def _ask_before_deleting(request: web.Request, member, kind: str) -> web.Response | None:
+    """The confirmation page of a deletion not confirmed yet (asked only of who may delete), else None."""
+    form = await request.post()
+    if confirm.is_confirmed(form):
+        return None
+    await questions.check_can_delete(request.app[DB], member, kind, _id(request))
+    question, button, back = DELETION_PROMPTS[kind]
+    return confirm.ask(request, form, i18n.gettext(question), i18n.gettext(button), back.format(id=_id(request)))
+
+
 @routes.post("/questions/{id}/delete")
 async def delete_question(request: web.Request) -> web.Response:
     member = require_member(request)
-    form = await request.post()
-    if not confirm.is_confirmed(form):
-        await questions.check_can_delete(request.app[DB], member, "question", _id(request))
-        return confirm.ask(
-            request,
-            form,
-            i18n.gettext(
-                N_(
-                    "Delete this question? Its answers and comments go with it, here and on the servers that "
-                    "received it."
-                )
-            ),
-            i18n.gettext(N_("Delete the question")),
-            f"/questions/{_id(request)}",
-        )
+    if (asking := await _ask_before_deleting(request, member, "question")) is not None:
+        return asking
     await questions.delete_question(request.app[DB], member, _id(request))
     await flash(request, i18n.gettext(N_("The question was deleted.")))
     raise web.HTTPSeeOther(f"/questions/{_id(request)}")
@@ -377,16 +385,8 @@ async def edit_answer(request: web.Request) -> web.Response:
 @routes.post("/answers/{id}/delete")
 async def delete_answer(request: web.Request) -> web.Response:
     member = require_member(request)
-    form = await request.post()
-    if not confirm.is_confirmed(form):
-        await questions.check_can_delete(request.app[DB], member, "answer", _id(request))
-        return confirm.ask(
-            request,
-            form,
-            i18n.gettext(N_("Delete this answer? Its comments go with it.")),
-            i18n.gettext(N_("Delete the answer")),
-            f"/answers/{_id(request)}",
-        )
+    if (asking := await _ask_before_deleting(request, member, "answer")) is not None:
+        return asking
     question_id = await answers.delete_answer(request.app[DB], member, _id(request))
     await flash(request, i18n.gettext(N_("The answer was deleted.")))
     raise web.HTTPSeeOther(f"/questions/{question_id}")
@@ -414,16 +414,8 @@ async def comment_link(request: web.Request) -> web.Response:
 @routes.post("/comments/{id}/delete")
 async def delete_comment(request: web.Request) -> web.Response:
     member = require_member(request)
-    form = await request.post()
-    if not confirm.is_confirmed(form):
-        await questions.check_can_delete(request.app[DB], member, "comment", _id(request))
-        return confirm.ask(
-            request,
-            form,
-            i18n.gettext(N_("Delete this comment?")),
-            i18n.gettext(N_("Delete the comment")),
-            f"/comments/{_id(request)}",
-        )
+    if (asking := await _ask_before_deleting(request, member, "comment")) is not None:
+        return asking
     question_id = await comments.delete_comment(request.app[DB], member, _id(request))
     await flash(request, i18n.gettext(N_("The comment was deleted.")))
     raise web.HTTPSeeOther(f"/questions/{question_id}")
