@@ -43,7 +43,7 @@ class _OneTripCursor(aiosqlite.Cursor):
             self._conn.writing = True
         return self
 
-    async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> aiosqlite.Cursor:
+    async def executemany(self, sql: str, parameters: Any) -> aiosqlite.Cursor:
         if self._conn.writing:
             self._cursor.executemany(sql, parameters)
             return self
@@ -86,6 +86,7 @@ def connector(url: URL):
     async def create() -> OneTripConnection:
         connection = OneTripConnection(connect, 64)
         connection._thread.daemon = True  # as SQLAlchemy does for aiosqlite: never holds the process open
-        return await connection
+        await connection
+        return connection
 
     return create
