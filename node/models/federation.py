@@ -65,10 +65,12 @@ class Delivery(SQLModel, table=True):
     )
 
     id: int = Field(default=None, primary_key=True)
-    activity_ref: int = Field(foreign_key="outgoing_activity.id", ondelete="CASCADE")
+    # The activity (outgoing_activity.id) and the local member who signs (member.id, None: the instance actor),
+    # without foreign keys: see migration 0022.
+    activity_ref: int
     inbox_url: str = Field(max_length=500)
     domain: str = Field(max_length=255, index=True)
-    sender_id: int | None = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
+    sender_id: int | None = Field(default=None)
     state: str = Field(default="pending", max_length=16)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow)
