@@ -9,7 +9,7 @@ from functools import partial
 from sqlalchemy import delete, exists, select
 
 from ..jobs import DELIVERIES, INBOX, MAIL
-from ..models import Delivery, InboxItem, MailMessage, OutgoingActivity, utcnow
+from ..models import Delivery, DeliveryFanout, InboxItem, MailMessage, OutgoingActivity, utcnow
 from .context import Federation
 
 CHUNK = 5_000  # rows per transaction: a long-idle instance's first purge must not hold the writer for long
@@ -26,7 +26,9 @@ async def purge_finished(fed: Federation) -> int:
             MailMessage.state.in_(MAIL.finished), MailMessage.created_at < cutoff
         ),
         OutgoingActivity: select(OutgoingActivity.id).where(
-            OutgoingActivity.created_at < cutoff, ~exists().where(Delivery.activity_ref == OutgoingActivity.id)
+            OutgoingActivity.created_at < cutoff,
+            ~exists().where(Delivery.activity_ref == OutgoingActivity.id),
+            ~exists().where(DeliveryFanout.activity_ref == OutgoingActivity.id),
         ),
     }
     removed = 0

@@ -14,7 +14,7 @@ from .accounts import (
 from .badges import MemberBadge
 from .base import metadata, utcnow
 from .experts import REQUEST_KINDS, AnswerRequest, DirectoryEntry, DirectoryListing, DirectorySkill
-from .federation import Delivery, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
+from .federation import Delivery, DeliveryFanout, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
 from .mail import MailMessage
 from .moderation import POLICY_ACTIONS, REPORT_TARGETS, AuditEntry, DomainPolicy, Report
 from .qa import CONTENT_WARNING_MAX, KINDS, Answer, Bookmark, Comment, Question, QuestionTag, Revision, Vote
@@ -63,6 +63,7 @@ __all__ = [
     "TagFollow",
     "SearchDocument",
     "Delivery",
+    "DeliveryFanout",
     "InboxItem",
     "Instance",
     "OutgoingActivity",

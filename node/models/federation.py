@@ -84,6 +84,20 @@ class Delivery(SQLModel, table=True):
     delivered_at: datetime | None = None
 
 
+class DeliveryFanout(SQLModel, table=True):
+    """An activity's followers not queued yet: a question to 100,000 followers commits at once with its first
+    deliveries, and the workers queue the rest in batches, from `after_follower` on (deliveries.expand_fanouts)."""
+
+    __tablename__ = "delivery_fanout"
+
+    id: int = Field(default=None, primary_key=True)
+    activity_ref: int  # outgoing_activity.id
+    sender_id: int | None = Field(default=None)  # member.id (None: the instance actor)
+    followers_of: int  # member.id: whose followers receive it
+    after_follower: int = Field(default=0)  # follower ids up to this one are queued
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Instance(SQLModel, table=True):
     """A remote server we talk to, and how that is going."""
 
