@@ -218,7 +218,9 @@ def _validate(cfg: Config) -> None:
     if cfg.directory_refresh_seconds < 1 or cfg.directory_sync_minutes < 1:
         raise ConfigError("directory_refresh_seconds and directory_sync_minutes: expected at least 1")
     if min(cfg.image_max_bytes, cfg.image_max_pixels, cfg.image_max_side, cfg.image_uploads_per_day) < 1:
-        raise ConfigError("image_max_bytes, image_max_pixels, image_max_side, image_uploads_per_day: expected at least 1")
+        raise ConfigError(
+            "image_max_bytes, image_max_pixels, image_max_side, image_uploads_per_day: expected at least 1"
+        )
     if cfg.retention_days < 1:
         raise ConfigError(f"retention_days: expected at least 1, got {cfg.retention_days}")
     _validate_oidc(cfg)

@@ -55,6 +55,10 @@ class ProcessedImage:
         return sha256(self.data).hexdigest()
 
     @property
+    def size(self) -> tuple[int, int]:
+        return self.width, self.height
+
+    @property
     def file_name(self) -> str:
         return f"{self.sha256}.{file_extension(self.media_type)}"
 
@@ -69,9 +73,7 @@ def process_image(data: bytes, limits: Limits) -> ProcessedImage:
     if not data:
         raise InvalidInput(N_("This file is empty."), field="images")
     if len(data) > limits.max_bytes:
-        raise TooLarge(
-            N_("This image is too large: {n} MB at most."), field="images", n=_megabytes(limits.max_bytes)
-        )
+        raise TooLarge(N_("This image is too large: {n} MB at most."), field="images", n=_megabytes(limits.max_bytes))
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in OUTPUT:

@@ -7,8 +7,8 @@ import re
 from functools import lru_cache, partial
 
 import bleach
-from bleach.linkifier import LinkifyFilter
 from bleach.html5lib_shim import Filter
+from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
 from pygments import highlight
 from pygments.formatters import HtmlFormatter

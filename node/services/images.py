@@ -90,7 +90,9 @@ async def upload(db: Database, config: Config, member: Member, uploads: Sequence
             session.add(_file_row(image, uploader_id=member.id))
             await asyncio.to_thread(store_image, config.media_dir, image)
     return [
-        StoredImage(uris.absolute(config.base_url, uris.image(p.file_name)), default_alt(u.file_name), p.width, p.height)
+        StoredImage(
+            uris.absolute(config.base_url, uris.image(p.file_name)), default_alt(u.file_name), p.width, p.height
+        )
         for u, p in zip(uploads, processed, strict=True)
     ]
 
@@ -111,7 +113,9 @@ async def fetched_before(db: Database, remote_url: str) -> str | None:
     """The file name of the picture already fetched from `remote_url`, if any: it is not fetched again."""
     async with db.read() as session:
         row = (
-            await session.execute(select(MediaFile.sha256, MediaFile.media_type).where(MediaFile.remote_url == remote_url))
+            await session.execute(
+                select(MediaFile.sha256, MediaFile.media_type).where(MediaFile.remote_url == remote_url)
+            )
         ).first()
     return None if row is None else f"{row.sha256}.{file_extension(row.media_type)}"
 

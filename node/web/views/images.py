@@ -58,7 +58,9 @@ async def upload_images(request: web.Request) -> web.Response:
     if member is None:
         return web.json_response({"error": i18n.gettext(N_("Log in to add images."))}, status=401)
     try:
-        stored = await images.upload(request.app[DB], request.app[CONFIG], member, _uploads(request, await request.post()))
+        stored = await images.upload(
+            request.app[DB], request.app[CONFIG], member, _uploads(request, await request.post())
+        )
     except ServiceError as exc:
         return web.json_response({"error": translate_error(exc)}, status=exc.status)
     return web.json_response(

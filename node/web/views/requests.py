@@ -15,7 +15,6 @@ from ..forms import integer, path_id, service_checked, text
 from ..keys import CONFIG, DB, FEDERATION
 from ..middleware import flash, require_member
 from ..render import form_error, render
-
 from .images import with_uploaded_images
 
 routes = web.RouteTableDef()
