@@ -26,6 +26,11 @@ OUTPUT = {
     "GIF": ("PNG", "image/png", "png"),
     "WEBP": ("WEBP", "image/webp", "webp"),
 }
+SAVE_OPTIONS: dict[str, dict[str, int | bool]] = {
+    "JPEG": {"quality": 85, "optimize": True},
+    "WEBP": {"quality": 85},
+    "PNG": {"optimize": True},
+}
 MEDIA_TYPES = {ext: media_type for _, media_type, ext in OUTPUT.values()}
 ACCEPTED_MEDIA_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 FOLDER = "images"
@@ -96,8 +101,7 @@ def process_image(data: bytes, limits: Limits) -> ProcessedImage:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise InvalidInput(N_("This file is not an image we can read."), field="images") from None
     out = io.BytesIO()
-    options = {"JPEG": {"quality": 85, "optimize": True}, "WEBP": {"quality": 85}, "PNG": {"optimize": True}}
-    clean.save(out, written_as, **options[written_as])
+    clean.save(out, written_as, **SAVE_OPTIONS[written_as])
     return ProcessedImage(out.getvalue(), media_type, clean.width, clean.height)
 
 

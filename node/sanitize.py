@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Mapping
 from functools import lru_cache, partial
 
 import bleach
@@ -79,9 +80,10 @@ class _OwnImages(Filter):
     never calls another server (no hot-linking, no tracking pixels). Any other picture becomes a link to it, titled
     by its text alternative (only that text inside a link: links do not nest)."""
 
-    def __init__(self, source, local_prefix: str) -> None:
+    def __init__(self, source, local_prefix: str, sources: Mapping[str, str] | None = None) -> None:
         super().__init__(source)
         self.local_prefix = local_prefix
+        self.sources = sources or {}  # pictures fetched from elsewhere: their address → our copy's
 
     def __iter__(self):
         in_link = 0
@@ -95,6 +97,7 @@ class _OwnImages(Filter):
 
     def _image(self, attributes, in_link: bool):
         src, alt = attributes.get((None, "src"), ""), attributes.get((None, "alt"), "")
+        src = self.sources.get(src, src)
         own = self.own_image(src)
         if own:
             yield {"type": "EmptyTag", "name": "img", "data": {(None, "src"): own, (None, "alt"): alt}}
@@ -113,20 +116,19 @@ class _OwnImages(Filter):
         return self.local_prefix + path[1:] if IMAGE_PATH.fullmatch(path) else ""
 
 
-@lru_cache(maxsize=8)
-def _cleaners(local_prefix: str) -> tuple[bleach.Cleaner, bleach.Cleaner]:
-    """(remote HTML's cleaner, rendered Markdown's cleaner); pictures kept are those under `local_prefix`."""
-    common = dict(
+def _cleaner(local_prefix: str, markdown: bool, sources: Mapping[str, str] | None = None) -> bleach.Cleaner:
+    """The cleaner of rendered Markdown or of remote HTML; pictures kept are those under `local_prefix`."""
+    return bleach.Cleaner(
         tags=ALLOWED_TAGS,
+        attributes=_markdown_attribute if markdown else ALLOWED_ATTRIBUTES,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
-        filters=[partial(_OwnImages, local_prefix=local_prefix)],
+        filters=[partial(_OwnImages, local_prefix=local_prefix, sources=sources)],
     )
-    return (
-        bleach.Cleaner(attributes=ALLOWED_ATTRIBUTES, **common),
-        bleach.Cleaner(attributes=_markdown_attribute, **common),
-    )
+
+
+_shared_cleaner = lru_cache(maxsize=16)(_cleaner)
 
 
 def _link_attributes(local_prefix: str):
@@ -188,14 +190,16 @@ def _linker(local_prefix: str) -> bleach.Linker:
 _RAW_TEXT_ELEMENTS = re.compile(r"<(script|style|template|noscript)\b.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 
 
-def clean_html(html: str, local_prefix: str = "") -> str:
-    """Allowlist-sanitize HTML (remote content, rendered Markdown); links outside `local_prefix` get nofollow."""
-    return _linker(local_prefix).linkify(_cleaners(local_prefix)[0].clean(_RAW_TEXT_ELEMENTS.sub("", html)))
+def clean_html(html: str, local_prefix: str = "", image_sources: Mapping[str, str] | None = None) -> str:
+    """Allowlist-sanitize HTML (remote content, rendered Markdown); links outside `local_prefix` get nofollow.
+    `image_sources` maps pictures' addresses to our copies of them (pictures fetched with a received post)."""
+    cleaner = _cleaner(local_prefix, False, image_sources) if image_sources else _shared_cleaner(local_prefix, False)
+    return _linker(local_prefix).linkify(cleaner.clean(_RAW_TEXT_ELEMENTS.sub("", html)))
 
 
 def render_markdown(source: str, local_prefix: str = "") -> str:
     """Markdown → sanitized HTML, code blocks highlighted; call it once when the content is written, never per view."""
-    cleaned = _cleaners(local_prefix)[1].clean(_markdown.render(source))
+    cleaned = _shared_cleaner(local_prefix, True).clean(_markdown.render(source))
     return _highlighted(_linker(local_prefix).linkify(cleaned))
 
 
