@@ -121,7 +121,8 @@ async def fetched_before(db: Database, remote_url: str) -> str | None:
 
 
 async def keep_fetched(db: Database, media_dir: str, image: ProcessedImage, remote_url: str) -> str:
-    """Keep a picture received with a post (already checked and re-encoded); returns its file name."""
+    """Keep a picture received with a post (already checked and re-encoded); returns its file name. The file's first
+    address is the one remembered: the same picture offered at a second address is fetched again when seen again."""
     await asyncio.to_thread(store_image, media_dir, image)
     async with db.write() as session:
         if await session.get(MediaFile, image.sha256) is None:
