@@ -158,3 +158,47 @@ async def test_a_question_and_an_answer_with_pictures_carry_them_as_image_attach
     assert [(a["type"], a["name"], a["width"], a["height"]) for a in note["attachment"]] == [
         ("Image", "circled", 120, 90)
     ]
+
+
+async def test_a_pasted_picture_never_used_in_a_post_is_removed_after_a_week(client, database, config):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from node.models import utcnow
+    from node.services import images
+
+    await make_member(database, "alice")
+    await log_in(client, "alice")
+    token = await csrf_token(client, "/questions/new")
+    answers = []
+    for colour in ("red", "blue"):  # what the writing form's script sends for a pasted picture
+        form = FormData()
+        form.add_field("images", png_of(colour), filename="image.png", content_type="image/png")
+        response = await client.post("/media/images", data=form, headers={"X-CSRF-Token": token})
+        assert response.status == 200
+        answers.append((await response.json())["images"][0])
+    used, unused = answers
+    assert used["markdown"] == f"![image]({used['url']})" and (used["width"], used["height"]) == (40, 30)
+    form = FormData()
+    form.add_field("images", b"GIF89a nonsense", filename="image.gif", content_type="image/gif")
+    refused = await client.post("/media/images", data=form, headers={"X-CSRF-Token": token})
+    assert refused.status == 400 and "not an image we can read" in (await refused.json())["error"]
+    no_token = await client.post("/media/images", data={"images": "x"})
+    assert no_token.status == 403
+
+    form = FormData()
+    for name, value in (("csrf_token", token), ("title", "Which of these two colours?"), ("tags", "design")):
+        form.add_field(name, value)
+    form.add_field("body", f"This one:\n\n{used['markdown']}")
+    assert (await client.post("/questions", data=form, allow_redirects=False)).status == 303
+    async with database.write() as session:
+        await session.execute(update(MediaFile).values(created_at=utcnow() - timedelta(days=8)))
+    assert await images.remove_unused(database, config.media_dir) == 1
+    assert await stored(database, config) == (1, [used["url"].rsplit("/", 1)[1]])
+
+
+def png_of(colour: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(out, "PNG")
+    return out.getvalue()

@@ -11,17 +11,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePath
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 
 from .. import uris
 from ..config import Config
 from ..db import Database
-from ..images import ProcessedImage, file_extension, limits_of, process_image, store_image
+from ..images import ProcessedImage, delete_image, file_extension, limits_of, process_image, store_image
 from ..models import MediaFile, Member, PostImage, utcnow
 from .errors import N_, InvalidInput, TooManyRequests
 
 MAX_FILES_PER_FORM = 4
 ALT_MAX = 1000
+# A picture no post shows (uploaded for a post never sent, or edited out of one) is removed after this long: time
+# enough to finish a draft.
+UNUSED_KEPT = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -164,3 +167,25 @@ async def attachments(session, *, question_id: int | None = None, answer_id: int
         Attachment(uris.image(f"{f.sha256}.{file_extension(f.media_type)}"), f.media_type, f.width, f.height, alt)
         for alt, f in rows.all()
     ]
+
+
+async def remove_unused(db: Database, media_dir: str, limit: int = 1000) -> int:
+    """Remove pictures that no post shows and that are older than UNUSED_KEPT, files and rows; returns how many."""
+    async with db.write() as session:
+        unused = list(
+            (
+                await session.execute(
+                    select(MediaFile.sha256, MediaFile.media_type)
+                    .where(
+                        MediaFile.created_at < utcnow() - UNUSED_KEPT,
+                        ~exists().where(PostImage.sha256 == MediaFile.sha256),
+                    )
+                    .limit(limit)
+                )
+            ).all()
+        )
+        if unused:
+            await session.execute(delete(MediaFile).where(MediaFile.sha256.in_([row.sha256 for row in unused])))
+    for row in unused:  # after the commit: a file goes only once nothing can point at it
+        delete_image(media_dir, f"{row.sha256}.{file_extension(row.media_type)}")
+    return len(unused)
