@@ -84,11 +84,7 @@ def process_image(data: bytes, limits: Limits) -> ProcessedImage:
             if probe.format not in OUTPUT:
                 raise InvalidInput(N_("Use a PNG, JPEG, GIF or WebP image."), field="images")
             if probe.width * probe.height > limits.max_pixels:  # from the header, before decoding anything
-                raise InvalidInput(
-                    N_("This image has too many pixels: {n} million at most."),
-                    field="images",
-                    n=limits.max_pixels // 1_000_000,
-                )
+                raise _too_many_pixels(limits)
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             written_as, media_type, _ = OUTPUT[image.format or ""]
@@ -98,11 +94,18 @@ def process_image(data: bytes, limits: Limits) -> ProcessedImage:
             upright.thumbnail((limits.max_side, limits.max_side), Image.Resampling.LANCZOS)
             # A new image of the pixels alone: nothing of the original's metadata (info, EXIF, ICC) can follow.
             clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow's own guard (MAX_IMAGE_PIXELS), raised when the header is read
+        raise _too_many_pixels(limits) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise InvalidInput(N_("This file is not an image we can read."), field="images") from None
     out = io.BytesIO()
     clean.save(out, written_as, **SAVE_OPTIONS[written_as])
     return ProcessedImage(out.getvalue(), media_type, clean.width, clean.height)
+
+
+def _too_many_pixels(limits: Limits) -> InvalidInput:
+    n = limits.max_pixels // 1_000_000
+    return InvalidInput(N_("This image has too many pixels: {n} million at most."), field="images", n=n)
 
 
 def _mode(image: Image.Image, written_as: str) -> str:
