@@ -202,3 +202,34 @@ def png_of(colour: str) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (40, 30), colour).save(out, "PNG")
     return out.getvalue()
+
+
+async def test_a_picture_sent_with_a_form_refused_for_another_reason_is_kept_in_the_text_shown_again(
+    client, database, config
+):
+    await make_member(database, "alice")
+    await log_in(client, "alice")
+    refused = await ask_with(client, [("meter.png", png_of("green"), "image/png")], title="Short")
+    page = await refused.text()
+    assert refused.status == 400 and "A title has 8 to 200 characters." in page
+    [url] = re.findall(r"!\[meter\]\(([^)]+)\)", page)  # in the text area, for the next try
+    assert (await client.get(url.removeprefix(config.base_url))).status == 200
+
+
+async def test_an_edited_answer_can_take_a_picture(client, database, config):
+    from node.services import answers, questions
+
+    alice = await make_member(database, "alice")
+    question = await questions.ask(
+        database, alice, title="Which breaker trips?", body="The kitchen one, twice a day.", tags="electricity",
+        base_url=config.base_url,
+    )  # fmt: skip
+    answer = await answers.post_answer(database, alice, question.id, "Probably the oven's element.", config.base_url)
+    await log_in(client, "alice")
+    form = FormData()
+    form.add_field("csrf_token", await csrf_token(client, f"/answers/{answer.id}/edit"))
+    form.add_field("body", "Probably the oven's element; its label:")
+    form.add_field("images", png_of("gray"), filename="label.png", content_type="image/png")
+    assert (await client.post(f"/answers/{answer.id}/edit", data=form, allow_redirects=False)).status == 303
+    page = await (await client.get(f"/questions/{question.id}")).text()
+    assert [alt for _, alt in IMG.findall(page)] == ["label"]
