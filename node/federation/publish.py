@@ -11,7 +11,7 @@ from activitypub.integrity import sign_object
 
 from .. import uris
 from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Report, Skill, utcnow
-from ..services import events
+from ..services import events, images
 from ..services.badges import medals_in
 from ..services.mentions import mentioned_members
 from ..services.skills import skills_in
@@ -72,6 +72,7 @@ async def _question_document(fed, session, question: Question, author: Member) -
         to_as2.object_url(fed.base_url, "answer", accepted) if accepted else None,
         mentioned,
         to_as2.object_url(fed.base_url, "question", original) if original else None,
+        await images.attachments(session, question_id=question.id),
     )
 
 
@@ -121,7 +122,8 @@ async def _answer_event(fed: Federation, session, actor: Member, data: dict) -> 
     if answer.ap_id is not None:
         return
     mentioned = await mentioned_members(session, answer.body_md, fed.config.domain)
-    obj = to_as2.answer_note(fed.base_url, answer, question, question_author, author, mentioned)
+    shown = await images.attachments(session, answer_id=answer.id)
+    obj = to_as2.answer_note(fed.base_url, answer, question, question_author, author, mentioned, shown)
     recipients = _remote_inboxes(question_author, *mentioned)
     if data["kind"] == "answer_deleted":
         message = to_as2.with_context(

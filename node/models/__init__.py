@@ -16,6 +16,7 @@ from .base import metadata, utcnow
 from .experts import REQUEST_KINDS, AnswerRequest, DirectoryEntry, DirectoryListing, DirectorySkill
 from .federation import Delivery, DeliveryFanout, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
 from .mail import MailMessage
+from .media import MediaFile, PostImage
 from .moderation import POLICY_ACTIONS, REPORT_TARGETS, AuditEntry, DomainPolicy, Report
 from .qa import CONTENT_WARNING_MAX, KINDS, Answer, Bookmark, Comment, Question, QuestionTag, Revision, Vote
 from .search import SearchDocument
@@ -36,6 +37,8 @@ __all__ = [
     "RecoveryCode",
     "SsoIdentity",
     "MailMessage",
+    "MediaFile",
+    "PostImage",
     "LEVELS",
     "Endorsement",
     "MemberSkill",

@@ -24,7 +24,7 @@ from ..models import (
     Vote,
     utcnow,
 )
-from . import badges, events, reputation, search
+from . import badges, events, images, reputation, search
 from .content import check_body, check_title, remote_body, remote_title, remote_warning, render_with_mentions
 from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
@@ -129,6 +129,7 @@ async def ask(
         session.add(question)
         await session.flush()
         await _set_tags(session, question.id, names)
+        await images.attach_from_html(session, body_html, base_url, question_id=question.id)
         session.add(
             Revision(question_id=question.id, editor_id=author.id, title=title, body_md=body, tags=" ".join(names))
         )
@@ -206,6 +207,7 @@ async def edit_question(
         question.edited_at = question.last_activity_at = utcnow()
         session.add(question)
         await _set_tags(session, question.id, names)
+        await images.attach_from_html(session, body_html, base_url, question_id=question.id)
         session.add(
             Revision(question_id=question.id, editor_id=editor.id, title=title, body_md=body, tags=" ".join(names))
         )

@@ -15,6 +15,7 @@ from ..config import Config
 from ..db import Database
 from ..federation.runtime import create_federation, outbound_client
 from ..resources import STATIC_DIR
+from ..services.images import MAX_FILES_PER_FORM as IMAGES_PER_REQUEST
 from .keys import CONFIG, DB, FEDERATION, SECURITY_HEADERS, TEMPLATES, VIEWS
 from .middleware import context_middleware, csrf_middleware, error_middleware, observe_middleware
 from .render import create_environment
@@ -24,6 +25,7 @@ from .views import (
     admin,
     directory,
     federation,
+    images,
     moderation,
     profiles,
     questions,
@@ -42,6 +44,12 @@ from .views import writing as writing_views
 from .views_counter import ViewCounter
 
 MAX_REQUEST_BYTES = 3 * 1024 * 1024  # the avatar limit plus form overhead
+FORM_OVERHEAD = 1024 * 1024  # a post's text and the multipart framing around its pictures
+
+
+def max_request_bytes(config: Config) -> int:
+    """A writing form may carry a few pictures of the largest size accepted, besides its text."""
+    return max(MAX_REQUEST_BYTES, IMAGES_PER_REQUEST * config.image_max_bytes + FORM_OVERHEAD)
 
 
 def _cookie_storage(config: Config) -> EncryptedCookieStorage:
@@ -58,7 +66,7 @@ def _cookie_storage(config: Config) -> EncryptedCookieStorage:
 
 def create_app(config: Config, database: Database | None = None) -> web.Application:
     app = web.Application(
-        client_max_size=MAX_REQUEST_BYTES,
+        client_max_size=max_request_bytes(config),
         middlewares=[
             observe_middleware,
             session_middleware(_cookie_storage(config)),
@@ -103,6 +111,7 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     sso.add_provider_client(app)
     for module in (
         federation,
+        images,
         directory,
         accounts,
         profiles,

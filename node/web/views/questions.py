@@ -19,6 +19,7 @@ from ..middleware import flash, require_member
 from ..render import form_error, render
 from .directory import pagination
 from .federation import as2_response, wants_activity_json
+from .images import with_uploaded_images
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 20
@@ -78,6 +79,7 @@ async def ask(request: web.Request) -> web.Response:
         "kind": text(form, "kind", 20) or "question",
     }
     try:
+        values["body"] = await with_uploaded_images(request, member, form, values["body"])
         question = await questions.ask(
             request.app[DB], member, base_url=request.app[CONFIG].base_url, language=i18n.current_language(), **values
         )
@@ -223,6 +225,7 @@ async def edit_question(request: web.Request) -> web.Response:
     form = await request.post()
     values = {name: service_checked(form, name) for name in ("title", "body", "tags")}
     try:
+        values["body"] = await with_uploaded_images(request, member, form, values["body"])
         await questions.edit_question(
             request.app[DB], member, question_id, base_url=request.app[CONFIG].base_url, **values
         )
@@ -288,6 +291,7 @@ async def post_answer(request: web.Request) -> web.Response:
     form = await request.post()
     body = service_checked(form, "body")
     try:
+        body = await with_uploaded_images(request, member, form, body)
         answer = await answers.post_answer(request.app[DB], member, question_id, body, request.app[CONFIG].base_url)
     except ServiceError as exc:
         return form_error(
@@ -374,6 +378,7 @@ async def edit_answer(request: web.Request) -> web.Response:
     form = await request.post()
     body = service_checked(form, "body")
     try:
+        body = await with_uploaded_images(request, member, form, body)
         answer = await answers.edit_answer(request.app[DB], member, _id(request), body, request.app[CONFIG].base_url)
     except ServiceError as exc:
         answer = await answers.get_answer(request.app[DB], _id(request))
