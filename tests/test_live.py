@@ -219,8 +219,8 @@ async def test_an_answer_received_from_another_server_shows_live(nodes, backend,
         if backend == "postgresql":  # the activity is applied by a worker process of node a's
             worker = start_worker_process(a, tmp_path / "worker.log")
             deadline = time.monotonic() + 60
-            while not await listening_backends(a.db, "skiller_inbox") and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
+            while not await listening_backends(a.db, "skiller_mail") and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)  # the last channel its wake-ups listen on: it is taking work
 
         await answers.post_answer(b.db, bob, on_b, "A low-angle block plane, freshly honed.", base_url=b.base)
         await drain([b])  # delivered to node a's inbox
