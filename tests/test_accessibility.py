@@ -62,8 +62,12 @@ async def test_main_pages_have_no_serious_accessibility_violation(browser, aioht
     await make_member(database, "ada", role="admin")
     await skills.add_skill(database, alice.id, "menuiserie", 3, 12)
     question = await questions.ask(
-        database, alice, title="Which glue for outdoor oak?", body="It stays **outside** all year.",
-        tags="menuiserie", base_url=base,
+        database,
+        alice,
+        title="Which glue for outdoor oak?",
+        body="It stays **outside** all year.",
+        tags="menuiserie",
+        base_url=base,
     )
     answer = await answers.post_answer(database, bob, question.id, "A polyurethane glue, clamped overnight.", base)
     await comments.add_comment(database, alice, answer_id=answer.id, body="@bob thanks, trying it.", base_url=base)

@@ -16,8 +16,12 @@ async def long_thread(database, count: int = 70):
     alice = await make_member(database, "alice")
     bob = await make_member(database, "bob")
     question = await questions.ask(
-        database, alice, title="Your best tip for sharpening chisels?", body="One tip per answer, please.",
-        tags="woodwork", base_url="http://127.0.0.1:8080",
+        database,
+        alice,
+        title="Your best tip for sharpening chisels?",
+        body="One tip per answer, please.",
+        tags="woodwork",
+        base_url="http://127.0.0.1:8080",
     )
     posted = [
         await answers.post_answer(database, bob, question.id, f"Tip number {n}: keep the bevel flat.", "http://x")

@@ -119,7 +119,11 @@ async def test_a_member_hears_their_own_notifications_and_the_new_answers_never_
     bob = await make_member(database, "bob")
     await make_member(database, "dan")
     question = await questions.ask(
-        database, alice, title="Which saw for dovetails?", body="Japanese or western?", tags="woodwork",
+        database,
+        alice,
+        title="Which saw for dovetails?",
+        body="Japanese or western?",
+        tags="woodwork",
         base_url=config.base_url,
     )
     before = await answers.post_answer(database, bob, question.id, "A dozuki, thin and sharp.", config.base_url)
@@ -150,7 +154,11 @@ async def test_a_reconnecting_page_gets_what_it_missed_and_only_that(site, datab
     alice = await make_member(database, "alice")
     bob = await make_member(database, "bob")
     question = await questions.ask(
-        database, alice, title="Which oil for a cutting board?", body="Food safe?", tags="woodwork",
+        database,
+        alice,
+        title="Which oil for a cutting board?",
+        body="Food safe?",
+        tags="woodwork",
         base_url=config.base_url,
     )
     seen = await answers.post_answer(database, bob, question.id, "Mineral oil, often.", config.base_url)

@@ -65,7 +65,11 @@ async def test_an_answer_posted_while_the_question_is_open_shows_with_the_new_co
     alice = await make_member(database, "alice", display_name="Alice Martin")
     await make_member(database, "bob", display_name="Bob Durand")
     question = await questions.ask(
-        database, alice, title="Which sharpening stone grit?", body="Starting with chisels.", tags="woodwork",
+        database,
+        alice,
+        title="Which sharpening stone grit?",
+        body="Starting with chisels.",
+        tags="woodwork",
         base_url=base,
     )
     asker = await signed_in_page(browser, base, "alice", screen, csp_violations)

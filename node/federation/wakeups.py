@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import asyncpg  # type: ignore[import-untyped]
 
@@ -69,7 +69,7 @@ async def listen(
 
 async def listen_to(
     db: Database,
-    channels: dict[str, Callable[[str], None]],
+    channels: Mapping[str, Callable[[str], None]],
     listening: Callable[[], None],
     name: str,
     keepalive: float = KEEPALIVE,
@@ -93,7 +93,7 @@ async def listen_to(
 
 async def _listen_until_lost(
     db: Database,
-    channels: dict[str, Callable[[str], None]],
+    channels: Mapping[str, Callable[[str], None]],
     listening: Callable[[], None],
     name: str,
     keepalive: float,

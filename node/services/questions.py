@@ -284,7 +284,9 @@ async def question_page(
 ) -> QuestionPage:
     """Everything the question page shows, with the answers of `answer_page` (accepted answer first, then score,
     then date), or only the answer `only_answer` (one answer shown as it arrives)."""
-    return await db.run_read(lambda session: _load_question_page(session, question_id, viewer, answer_page, only_answer))
+    return await db.run_read(
+        lambda session: _load_question_page(session, question_id, viewer, answer_page, only_answer)
+    )
 
 
 async def answer_page_number(db: Database, answer: Answer) -> int:
@@ -378,7 +380,9 @@ PAGE_ANSWERS = (
     .offset(bindparam("offset"))
 )
 ONE_ANSWER = (
-    select(*ANSWER_ROW, *AUTHOR).join(Member, Member.id == Answer.author_id).where(ON_PAGE, Answer.id == bindparam("id"))
+    select(*ANSWER_ROW, *AUTHOR)
+    .join(Member, Member.id == Answer.author_id)
+    .where(ON_PAGE, Answer.id == bindparam("id"))
 )
 PAGE_ANSWER_IDS = select(Answer.id).where(ON_PAGE).order_by(*ANSWER_ORDER)
 PAGE_ANSWER_COUNT = select(func.count()).select_from(Answer).where(ON_PAGE)

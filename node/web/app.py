@@ -34,8 +34,8 @@ from .views import (
     writing,
 )
 from .views import context as context_views
-from .views import live as live_views
 from .views import lifecycle as lifecycle_views
+from .views import live as live_views
 from .views import moving as moving_views
 from .views import recovery as recovery_views
 from .views import two_factor as two_factor_views

@@ -54,7 +54,7 @@ class _Stream:
         self.unread = -1
         self.response = web.StreamResponse(
             headers={
-                **dict(request.app[SECURITY_HEADERS]),
+                **dict(request.app[SECURITY_HEADERS]),  # type: ignore[index]
                 "Content-Type": "text/event-stream; charset=utf-8",
                 "Cache-Control": "no-cache, no-store",
                 "X-Accel-Buffering": "no",  # nginx passes each event on at once

@@ -136,7 +136,9 @@ async def more_answers(request: web.Request) -> web.Response:
 async def answer_fragment(request: web.Request) -> web.Response:
     """One answer as the question page shows it, for a page open on its question to add as it arrives."""
     answer = await answers.get_answer(request.app[DB], _id(request))
-    page = await questions.question_page(request.app[DB], answer.question_id, request.get(MEMBER), only_answer=answer.id)
+    page = await questions.question_page(
+        request.app[DB], answer.question_id, request.get(MEMBER), only_answer=answer.id
+    )
     if not page.answers or page.question.deleted_at is not None:
         raise Gone(N_("This answer was deleted."))
     _show_deleted_authors(page)
