@@ -50,6 +50,8 @@ async def test_seventy_answers_come_thirty_a_page_accepted_first(client, databas
     third = await (await client.get(f"/questions/{question.id}?page=3")).text()
     assert shown(third) == [a.id for a in posted[60:]]
     assert 'id="more-answers"' not in third  # the last page
+    gone = await client.get(f"/questions/{question.id}?page=9", allow_redirects=False)  # a link older than deletions
+    assert gone.headers["Location"] == f"/questions/{question.id}?page=3#answers"
 
     # "Show more answers" in place reads the same page of answers alone.
     alone = await (await client.get(f"/questions/{question.id}/answers?page=2")).text()

@@ -65,7 +65,7 @@ class _Stream:
         """Headers, then what may have changed since the page was rendered: the count, answers after `after`."""
         await self.response.prepare(self.request)
         await self.send(f"retry: {RECONNECT_MS}\n\n")
-        await self.send_unread()
+        await self.send_unread()  # read once subscribed: nothing committed meanwhile is missed
         if self.question_id:
             await self.send_answers()
 

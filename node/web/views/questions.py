@@ -112,6 +112,9 @@ async def question_page(request: web.Request) -> web.Response:
     if wants_activity_json(request):
         return as2_response(await documents.question(request.app[FEDERATION], question_id))
     context = await _page_context(request, question_id, page_number(request.query))
+    if context["page"].answer_page > context["page"].answer_pages:  # answers were deleted since the link was made
+        last = context["page"].answer_pages
+        raise web.HTTPSeeOther(f"/questions/{question_id}" + (f"?page={last}#answers" if last > 1 else ""))
     _show_deleted_authors(context["page"])
     viewer = request.get(MEMBER)
     if context["q"].deleted_at is None and (viewer is None or viewer.id != context["q"].author_id):
