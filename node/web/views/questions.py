@@ -355,16 +355,15 @@ async def add_comment(request: web.Request) -> web.Response:
             base_url=request.app[CONFIG].base_url,
         )
     except ServiceError as exc:
-        on_question = (
-            (await answers.get_answer(request.app[DB], answer_id)).question_id
-            if answer_id is not None
-            else _id(request)
-        )
+        on_question, on_page = _id(request), 1
+        if answer_id is not None:  # shown again on the page that holds the answer, with its form open
+            answer = await answers.get_answer(request.app[DB], answer_id)
+            on_question, on_page = answer.question_id, await questions.answer_page_number(request.app[DB], answer)
         return form_error(
             request,
             "question.html",
             exc,
-            {**await _page_context(request, on_question), "comment_body": body, "comment_target": answer_id},
+            {**await _page_context(request, on_question, on_page), "comment_body": body, "comment_target": answer_id},
         )
     await flash(request, i18n.gettext(N_("Your comment is posted.")))
     raise web.HTTPSeeOther(await comment_location(request, comment))
