@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from node.services import answers, questions
+from node.services import answers, comments, questions
 
 from .support import log_in, make_member
 
@@ -67,6 +67,10 @@ async def test_an_answer_address_leads_to_the_page_that_holds_it(client, databas
     assert late.id in shown(page)
     early = await client.get(f"/answers/{posted[0].id}", allow_redirects=False)
     assert early.headers["Location"] == f"/questions/{question.id}#answer-{posted[0].id}"
+
+    comment = await comments.add_comment(database, alice, answer_id=late.id, body="Which angle?", base_url="http://x")
+    response = await client.get(f"/comments/{comment.id}", allow_redirects=False)
+    assert response.headers["Location"] == f"/questions/{question.id}?page=3#comment-{comment.id}"
 
     # Alice's notification of that answer points there too.
     await log_in(client, "alice")
