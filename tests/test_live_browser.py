@@ -159,6 +159,10 @@ async def test_show_more_answers_in_place_and_without_script(browser, aiohttp_se
     await page.click("#more-answers a")
     await expect(page.locator("#answers article.answer")).to_have_count(70)
     assert await page.locator("#more-answers").count() == 0
+    # An old link to an answer's anchor on the first page finds the page that holds it.
+    page = await context.new_page()
+    await page.goto(f"{base}/questions/{question.id}#answer-{posted[64].id}")
+    await page.wait_for_url(f"{base}/questions/{question.id}?page=3#answer-{posted[64].id}")
 
     plain = await browser.new_context(locale="en-GB", viewport=screen, java_script_enabled=False)
     page = await plain.new_page()

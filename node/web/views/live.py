@@ -23,7 +23,8 @@ from ..live import LIVE_PATH, TooManyStreams
 
 routes = web.RouteTableDef()
 HEARTBEAT = 20.0  # seconds
-RECONNECT_MS = 5000  # how long the browser waits before opening a lost stream again
+RECONNECT_MS = 5000
+ANSWERS_READ = 100  # new answers read at a time  # how long the browser waits before opening a lost stream again
 
 
 def _number(raw: str | None) -> int:
@@ -52,6 +53,7 @@ class _Stream:
     def __init__(self, request: web.Request, member_id: int, question_id: int, after: int) -> None:
         self.request, self.member_id, self.question_id, self.after = request, member_id, question_id, after
         self.unread = -1
+        self.sent: set[int] = set()  # answers sent, after `after`
         self.response = web.StreamResponse(
             headers={
                 **dict(request.app[SECURITY_HEADERS]),  # type: ignore[index]
@@ -102,11 +104,17 @@ class _Stream:
         await self.send(_event("notifications", {"unread": count, "label": label}))
 
     async def send_answers(self) -> None:
-        new, total = await questions.answers_after(self.request.app[DB], self.question_id, self.after)
+        # Read again from `after` each time, minus those sent: on PostgreSQL an answer may commit after one with a
+        # higher id, and is still shown.
+        new, total = await questions.answers_after(self.request.app[DB], self.question_id, self.after, ANSWERS_READ)
+        label = i18n.ngettext("%(num)s answer", "%(num)s answers", total) % {"num": total}
         for answer_id in new:
-            label = i18n.ngettext("%(num)s answer", "%(num)s answers", total) % {"num": total}
-            await self.send(_event("answer", {"id": answer_id, "count": label}, event_id=answer_id))
-            self.after = answer_id
+            if answer_id not in self.sent:
+                await self.send(_event("answer", {"id": answer_id, "count": label}, event_id=answer_id))
+                self.sent.add(answer_id)
+        if len(new) == ANSWERS_READ:  # a busy thread: what is before the batch's end is behind us
+            self.after = new[-1]
+            self.sent = {answer_id for answer_id in self.sent if answer_id > self.after}
 
 
 def _event(name: str, data: dict, event_id: int | None = None) -> str:
