@@ -1,8 +1,8 @@
 """Question page throughput of the node versus an independent bare aiohttp + jinja2 handler.
 
 Loads a community (bench/scale_data.py: 100,000 questions by default, one of them with 50 answers and
-comments, of which both pages show the first 30, as the node shows a long thread) into a fresh SQLite file, or a PostgreSQL database with --postgres URL (dropped and created anew),
-then in the same run:
+comments, of which both pages show the first 30, as the node shows a long thread) into a fresh SQLite file, or a
+PostgreSQL database with --postgres URL (dropped and created anew), then in the same run:
 - requests/s of that question page served by `skiller serve`;
 - requests/s of bench/bare_page_server.py: aiohttp + jinja2 rendering a template written for the benchmark
   (the same page structure and size) from the same data held in memory, with none of the node's code;
@@ -175,7 +175,8 @@ class PageBench:
         node_rps = await requests_per_second(f"{self.node_url}/questions/{self.question_id}", seconds)
         ratio = node_rps / bare_rps
         print(
-            f"question page, 50 answers (30 shown): node {node_rps:,.0f} req/s, bare aiohttp+jinja2 {bare_rps:,.0f} req/s, "
+            f"question page, 50 answers (30 shown): node {node_rps:,.0f} req/s, "
+            f"bare aiohttp+jinja2 {bare_rps:,.0f} req/s, "
             f"ratio {ratio:.2f} (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})"
         )
         return ratio
