@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from ..db import Database
 from ..models import Answer, Member, Question, Revision, Vote, utcnow
-from . import badges, events, images, reputation, search
+from . import badges, events, images, live, reputation, search
 from .content import check_body, remote_body, remote_warning, render_with_mentions
 from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
@@ -78,6 +78,7 @@ async def post_answer(
         await search.index_answer(session, answer, new=True)
         await badges.award(session, [author.id], ["medals", "answered"])
         events.record(session, "answer_created", answer_id=answer.id, actor_id=author.id)
+        live.answer_posted(session, question.id, answer.id)
         return answer
 
 

@@ -16,7 +16,8 @@ from ..db import Database
 from ..federation.runtime import create_federation, outbound_client
 from ..resources import STATIC_DIR
 from ..services.images import MAX_FILES_PER_FORM as IMAGES_PER_REQUEST
-from .keys import CONFIG, DB, FEDERATION, SECURITY_HEADERS, TEMPLATES, VIEWS
+from .keys import CONFIG, DB, FEDERATION, LIVE, SECURITY_HEADERS, TEMPLATES, VIEWS
+from .live import LiveHub
 from .middleware import context_middleware, csrf_middleware, error_middleware, observe_middleware
 from .render import create_environment
 from .security import security_headers
@@ -36,6 +37,7 @@ from .views import (
 )
 from .views import context as context_views
 from .views import lifecycle as lifecycle_views
+from .views import live as live_views
 from .views import moving as moving_views
 from .views import recovery as recovery_views
 from .views import two_factor as two_factor_views
@@ -105,6 +107,12 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
                 await asyncio.gather(task, return_exceptions=True)
 
     app[VIEWS] = ViewCounter(app[DB])
+    app[LIVE] = LiveHub(app[DB])
+
+    async def end_live_streams(app: web.Application) -> None:
+        await app[LIVE].close()  # streams never end by themselves: the server would wait for them
+
+    app.on_shutdown.append(end_live_streams)
     app.cleanup_ctx.append(close_database)
     app.cleanup_ctx.append(count_views)
     app.cleanup_ctx.append(federate)
@@ -127,6 +135,7 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     app.router.add_routes(lifecycle_views.routes)
     app.router.add_routes(moving_views.routes)
     app.router.add_routes(context_views.routes)
+    app.router.add_routes(live_views.routes)
     federation.add_discovery_routes(app)
     app.router.add_routes(recovery_views.routes)
     app.router.add_routes(two_factor_views.routes)
