@@ -3,6 +3,7 @@
 from .accounts import (
     ROLES,
     AccountToken,
+    ApiToken,
     Invitation,
     InvitationRequest,
     LoginFailure,
@@ -33,6 +34,7 @@ __all__ = [
     "Member",
     "MemberSession",
     "AccountToken",
+    "ApiToken",
     "RecoveryCode",
     "SsoIdentity",
     "MailMessage",

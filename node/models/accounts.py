@@ -184,3 +184,20 @@ class SsoIdentity(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
     email: str = Field(default="", max_length=254)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal access token for the REST API: only the SHA-256 of its secret is stored (it is shown once)."""
+
+    __tablename__ = "api_token"
+
+    id: int = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)  # the secret's first characters, to tell tokens apart in the settings
+    scopes: str = Field(max_length=32)  # space-separated: "read", "read write", "read write admin"
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None

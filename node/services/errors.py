@@ -36,3 +36,7 @@ class Conflict(ServiceError):
 
 class TooManyRequests(ServiceError):
     status = 429
+
+
+class Unauthorized(ServiceError):
+    status = 401

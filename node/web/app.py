@@ -15,6 +15,7 @@ from ..config import Config
 from ..db import Database
 from ..federation.runtime import create_federation, outbound_client
 from ..resources import STATIC_DIR
+from .api import add_api
 from .keys import CONFIG, DB, FEDERATION, SECURITY_HEADERS, TEMPLATES, VIEWS
 from .middleware import context_middleware, csrf_middleware, error_middleware, observe_middleware
 from .render import create_environment
@@ -36,6 +37,7 @@ from .views import context as context_views
 from .views import lifecycle as lifecycle_views
 from .views import moving as moving_views
 from .views import recovery as recovery_views
+from .views import tokens as tokens_views
 from .views import two_factor as two_factor_views
 from .views import unsubscribe as unsubscribe_views
 from .views import writing as writing_views
@@ -123,6 +125,8 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     app.router.add_routes(two_factor_views.routes)
     app.router.add_routes(unsubscribe_views.routes)
     app.router.add_routes(writing_views.routes)
+    app.router.add_routes(tokens_views.routes)
+    add_api(app)
     app.router.add_static("/static", STATIC_DIR)
     Path(config.media_dir).mkdir(parents=True, exist_ok=True)  # avatars are served by views.profiles
     return app

@@ -20,6 +20,8 @@ from .. import i18n
 from ..federation import documents
 from ..services import instance_settings, invitations, notifications, sessions
 from ..services.errors import N_, Forbidden, ServiceError
+from .api.framework import PREFIX as API_PREFIX
+from .api.framework import serve as serve_api
 from .keys import CONFIG, CSRF_TOKEN, DB, FEDERATION, FLASHES, MEMBER, REQUEST_ID, SECURITY_HEADERS, SITE, UNREAD
 from .render import render, translate_error
 from .security import NOSNIFF
@@ -56,6 +58,9 @@ async def observe_middleware(request: web.Request, handler):
         # pages), and they take thousands of requests a second: straight to the view.
         handler = request.match_info.handler
         headers = (NOSNIFF,)  # no browser renders their answers
+    elif request.path.startswith(API_PREFIX + "/"):
+        # The API is authenticated by bearer tokens only: no cookie session (so no CSRF to check), errors as JSON.
+        handler = serve_api
     elif request.path == "/ns":
         # The JSON-LD context is the same for everyone and holds no member data: no session cookie (caches could
         # not share it) and no private-mode gate.
