@@ -18,6 +18,8 @@ from node.web.app import create_app
 
 from .support import log_in, make_config, make_member, one, post_form
 
+TEXT = "Long enough to be a question's text."
+
 
 @pytest.fixture
 def api_config(tmp_path, database):
@@ -77,13 +79,21 @@ async def _community(db):
     await skills.add_skill(db, bob.id, "PostgreSQL", 3, 6)
     base = "http://127.0.0.1:8080"
     asked = await questions.ask(
-        db, bob, title="How do I index a JSONB column?", body="Queries on a key are slow.", tags="postgresql",
+        db,
+        bob,
+        title="How do I index a JSONB column?",
+        body="Queries on a key are slow.",
+        tags="postgresql",
         base_url=base,
     )
     carols = await answers.post_answer(db, carol, asked.id, "A GIN index on the column, jsonb_path_ops.", base)
     mine = await questions.ask(
-        db, alice, title="Which backup tool for PostgreSQL?", body="Daily, with point in time recovery.",
-        tags="postgresql", base_url=base,
+        db,
+        alice,
+        title="Which backup tool for PostgreSQL?",
+        body="Daily, with point in time recovery.",
+        tags="postgresql",
+        base_url=base,
     )
     to_accept = await answers.post_answer(db, carol, mine.id, "pgBackRest: incremental, with PITR.", base)
     return alice, {"q1": asked.id, "a1": carols.id, "a2": to_accept.id}
@@ -95,11 +105,15 @@ def walk(state: dict) -> list[tuple[str, dict, dict, object, int]]:
     return [
         ("get_me", {}, {}, None, 200),
         ("list_questions", {}, {"tag": "postgresql", "limit": "1"}, None, 200),
-        ("ask_question", {}, {}, {"title": "Where should WAL archives go?", "body": "S3, NFS or a second server?", "tags": ["postgresql"]},
-         201),
+        ("ask_question", {}, {}, {"title": "Where do WAL archives go?", "body": TEXT, "tags": ["postgresql"]}, 201),
         ("get_question", {"id": q1}, {}, None, 200),
-        ("edit_question", {"id": "asked"}, {}, {"title": "Where should WAL archives be kept?", "body": "S3 or NFS, encrypted?",
-                                                "tags": ["postgresql", "backup"]}, 200),
+        (
+            "edit_question",
+            {"id": "asked"},
+            {},
+            {"title": "Where are WAL archives kept?", "body": TEXT, "tags": ["backup"]},
+            200,
+        ),
         ("post_answer", {"id": q1}, {}, {"body": "Also try jsonb_ops for key existence."}, 201),
         ("edit_answer", {"id": "answered"}, {}, {"body": "jsonb_ops when you test for a key's existence."}, 200),
         ("comment_question", {"id": q1}, {}, {"body": "Which PostgreSQL version?"}, 201),
@@ -256,9 +270,7 @@ async def test_a_signed_in_browser_cookie_does_not_authorize_the_api(api, databa
 
 
 async def test_a_token_past_its_rate_limit_gets_429_with_retry_after(aiohttp_client, tmp_path, database):
-    client = await aiohttp_client(
-        create_app(make_config(tmp_path, database.url, api_requests_per_minute=3), database)
-    )
+    client = await aiohttp_client(create_app(make_config(tmp_path, database.url, api_requests_per_minute=3), database))
     bob = await make_member(database, "bob")
     secret = await token_for(database, bob, "read")
     remaining = []
@@ -278,9 +290,6 @@ async def test_a_token_past_its_rate_limit_gets_429_with_retry_after(aiohttp_cli
     assert (await client.get("/api/v1/me", headers=bearer(other))).status == 200
 
 
-TEXT = "Long enough to be a question's text."
-
-
 async def test_invalid_requests_name_their_fields_and_store_nothing(api, database):
     bob = await make_member(database, "bob")
     secret = await token_for(database, bob, "write")
@@ -290,8 +299,11 @@ async def test_invalid_requests_name_their_fields_and_store_nothing(api, databas
         ({"body": "No title at all", "tags": ["python"]}, 422, "title"),
         ({"title": "Short", "body": TEXT, "tags": ["python"]}, 400, "title"),  # the service's rule, as on the site
         ({"title": "A question about nothing in particular", "body": TEXT, "tags": []}, 400, "tags"),
-        ({"title": "A question with too many tags", "body": TEXT, "tags": ["a1", "b2", "c3", "d4", "e5", "f6"]}, 400,
-         "tags"),
+        (
+            {"title": "A question with too many tags", "body": TEXT, "tags": ["a1", "b2", "c3", "d4", "e5", "f6"]},
+            400,
+            "tags",
+        ),
     ]
     for payload, status, field in cases:
         response = await api.post("/api/v1/questions", json=payload, headers=bearer(secret))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from ..db import Database
 from ..models import ApiToken, Member, utcnow
@@ -59,7 +60,7 @@ async def create_token(
     )
     async with db.write() as session:
         active = await session.scalars(
-            select(ApiToken.id).where(ApiToken.member_id == member.id, ApiToken.revoked_at.is_(None))
+            select(col(ApiToken.id)).where(col(ApiToken.member_id) == member.id, col(ApiToken.revoked_at).is_(None))
         )
         if len(list(active)) >= MAX_TOKENS:
             raise InvalidInput(N_("You have {n} tokens: revoke one first."), field="name", n=MAX_TOKENS)
@@ -73,8 +74,8 @@ async def tokens_of(db: Database, member_id: int) -> list[ApiToken]:
         return list(
             await session.scalars(
                 select(ApiToken)
-                .where(ApiToken.member_id == member_id, ApiToken.revoked_at.is_(None))
-                .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+                .where(col(ApiToken.member_id) == member_id, col(ApiToken.revoked_at).is_(None))
+                .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
             )
         )
 
@@ -110,8 +111,8 @@ async def use_token(db: Database, secret: str, requests_per_minute: int) -> Toke
         found = (
             await session.execute(
                 select(ApiToken, Member)
-                .join(Member, Member.id == ApiToken.member_id)
-                .where(ApiToken.token_hash == token_hash(secret))
+                .join(Member, col(Member.id) == ApiToken.member_id)
+                .where(col(ApiToken.token_hash) == token_hash(secret))
             )
         ).first()
         if found is None:

@@ -1,8 +1,8 @@
 """Counting attempts to refuse bursts: logins, second-factor codes, password reset requests.
 
 Each attempt is a `login_failure` row under a key ("user:<name>", "addr:<client address>", "2fa:<member>",
-"reset:…", "api:<token>"). It is counted before the thing it guards is checked, in one transaction with the count, so parallel
-guesses cannot all slip under a limit; a success takes its own attempt back.
+"reset:…", "api:<token id>"). It is counted before the thing it guards is checked, in one transaction with the
+count, so parallel guesses cannot all slip under a limit; a success takes its own attempt back.
 """
 
 from __future__ import annotations

@@ -203,7 +203,6 @@ class Api:
         return register
 
 
-
 def _validated(model: type[M], data: Any, where: str) -> M:
     try:
         return model.model_validate(data)

@@ -53,7 +53,7 @@ def build_document(operations: list[Operation], base_url: str) -> dict[str, Any]
                 "Questions, answers, skills and people of this Skiller instance. Authenticate with a personal "
                 "access token (Settings → Access tokens) sent as `Authorization: Bearer <token>`. Lists are paged "
                 "by an opaque cursor: follow `next`. GET answers carry an ETag: send it back in If-None-Match to "
-                "get 304 when nothing changed. Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+                'get 304 when nothing changed. Errors are `{"error": {"code", "message", "fields"}}`.'
             ),
         },
         "servers": [{"url": base_url.rstrip("/")}],
@@ -67,7 +67,9 @@ def build_document(operations: list[Operation], base_url: str) -> dict[str, Any]
                     "description": "A personal access token with the scope each operation names: read, write, admin.",
                 }
             },
-            "headers": {name: {"description": text, "schema": {"type": "integer"}} for name, text in RATE_HEADERS.items()},
+            "headers": {
+                name: {"description": text, "schema": {"type": "integer"}} for name, text in RATE_HEADERS.items()
+            },
         },
         "tags": [{"name": name} for name in dict.fromkeys(op.tag for op in operations)],
     }

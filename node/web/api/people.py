@@ -46,8 +46,15 @@ class MemberQuery(PageQuery):
     skill: str | None = Field(None, max_length=100, description="Members listing this skill.")
 
 
-@api.operation("GET", "/members", summary="List members", tag="members", scope="read", query=MemberQuery,
-               response=Page[s.MemberSummary])
+@api.operation(
+    "GET",
+    "/members",
+    summary="List members",
+    tag="members",
+    scope="read",
+    query=MemberQuery,
+    response=Page[s.MemberSummary],
+)
 async def list_members(call: Call):
     """Members of this instance, newest first."""
     q, offset = call.query, call.offset()
@@ -61,45 +68,87 @@ async def list_members(call: Call):
     return call.page([s.member_summary(m, call.config.base_url) for m in found], offset + len(found) < total)
 
 
-@api.operation("GET", "/members/{handle}", summary="Get a member's profile", tag="members", scope="read",
-               response=s.MemberProfile, errors=(404,))
+@api.operation(
+    "GET",
+    "/members/{handle}",
+    summary="Get a member's profile",
+    tag="members",
+    scope="read",
+    response=s.MemberProfile,
+    errors=(404,),
+)
 async def get_member(call: Call):
     """A member here (username) or one known from elsewhere (username@domain), with their skills."""
     return await _profile(call, await _member(call))
 
 
-@api.operation("GET", "/members/{handle}/skills", summary="A member's skills", tag="members", scope="read",
-               response=s.Items, errors=(404,))
+@api.operation(
+    "GET",
+    "/members/{handle}/skills",
+    summary="A member's skills",
+    tag="members",
+    scope="read",
+    response=s.Items,
+    errors=(404,),
+)
 async def member_skills(call: Call):
     """Most endorsed first."""
     member = await _member(call)
     return {"items": [s.member_skill(v) for v in await skills.skills_of(call.db, member.id, call.member.id)]}
 
 
-@api.operation("PUT", "/members/{handle}/skills/{skill}/endorsement", summary="Endorse a member's skill",
-               tag="members", scope="write", response=s.Endorsement, errors=(400, 404))
+@api.operation(
+    "PUT",
+    "/members/{handle}/skills/{skill}/endorsement",
+    summary="Endorse a member's skill",
+    tag="members",
+    scope="write",
+    response=s.Endorsement,
+    errors=(400, 404),
+)
 async def endorse(call: Call):
     member = await _member(call)
     return {"endorsements": await skills.endorse(call.db, call.member, member.id, call.path("skill"))}
 
 
-@api.operation("DELETE", "/members/{handle}/skills/{skill}/endorsement", summary="Withdraw an endorsement",
-               tag="members", scope="write", response=None, errors=(404,))
+@api.operation(
+    "DELETE",
+    "/members/{handle}/skills/{skill}/endorsement",
+    summary="Withdraw an endorsement",
+    tag="members",
+    scope="write",
+    response=None,
+    errors=(404,),
+)
 async def withdraw_endorsement(call: Call):
     member = await _member(call)
     await skills.withdraw_endorsement(call.db, call.member, member.id, call.path("skill"))
 
 
-@api.operation("PUT", "/members/{handle}/follow", summary="Follow a member", tag="follows", scope="write",
-               response=s.Following, errors=(400, 404))
+@api.operation(
+    "PUT",
+    "/members/{handle}/follow",
+    summary="Follow a member",
+    tag="follows",
+    scope="write",
+    response=s.Following,
+    errors=(400, 404),
+)
 async def follow_member(call: Call):
     """Someone elsewhere is followed once their server accepts: the state is "pending" until then."""
     state = await follows.follow_member(call.db, call.member, await _member(call))
     return {"following": state == "accepted", "state": state}
 
 
-@api.operation("DELETE", "/members/{handle}/follow", summary="Stop following a member", tag="follows",
-               scope="write", response=None, errors=(404,))
+@api.operation(
+    "DELETE",
+    "/members/{handle}/follow",
+    summary="Stop following a member",
+    tag="follows",
+    scope="write",
+    response=None,
+    errors=(404,),
+)
 async def unfollow_member(call: Call):
     await follows.unfollow_member(call.db, call.member, await _member(call))
 
@@ -108,8 +157,9 @@ class SkillQuery(PageQuery):
     prefix: str | None = Field(None, max_length=100, description="Skills whose name starts with this.")
 
 
-@api.operation("GET", "/skills", summary="List skills", tag="skills", scope="read", query=SkillQuery,
-               response=Page[s.SkillOut])
+@api.operation(
+    "GET", "/skills", summary="List skills", tag="skills", scope="read", query=SkillQuery, response=Page[s.SkillOut]
+)
 async def list_skills(call: Call):
     """Skills (the tags of questions), those most members list first."""
     q, offset = call.query, call.offset()
@@ -122,8 +172,9 @@ async def list_skills(call: Call):
     return call.page(items, len(found) > q.limit)
 
 
-@api.operation("GET", "/skills/{name}", summary="Get a skill", tag="skills", scope="read", response=s.SkillDetail,
-               errors=(404,))
+@api.operation(
+    "GET", "/skills/{name}", summary="Get a skill", tag="skills", scope="read", response=s.SkillDetail, errors=(404,)
+)
 async def get_skill(call: Call):
     """A skill by any of its names or synonyms, with the members who know it best."""
     skill = await skills.get_skill(call.db, call.path("name"))
@@ -140,16 +191,30 @@ async def get_skill(call: Call):
     }
 
 
-@api.operation("PUT", "/skills/{name}/follow", summary="Follow a skill", tag="follows", scope="write",
-               response=s.Following, errors=(404,))
+@api.operation(
+    "PUT",
+    "/skills/{name}/follow",
+    summary="Follow a skill",
+    tag="follows",
+    scope="write",
+    response=s.Following,
+    errors=(404,),
+)
 async def follow_skill(call: Call):
     """Questions tagged with the skill appear in the member's feed."""
     await follows.follow_tag(call.db, call.member, await skills.get_skill(call.db, call.path("name")))
     return {"following": True, "state": "accepted"}
 
 
-@api.operation("DELETE", "/skills/{name}/follow", summary="Stop following a skill", tag="follows", scope="write",
-               response=None, errors=(404,))
+@api.operation(
+    "DELETE",
+    "/skills/{name}/follow",
+    summary="Stop following a skill",
+    tag="follows",
+    scope="write",
+    response=None,
+    errors=(404,),
+)
 async def unfollow_skill(call: Call):
     await follows.unfollow_tag(call.db, call.member, await skills.get_skill(call.db, call.path("name")))
 
@@ -160,8 +225,15 @@ class SearchQuery(PageQuery):
     answered: Literal["yes", "no"] | None = None
 
 
-@api.operation("GET", "/search", summary="Search questions", tag="search", scope="read", query=SearchQuery,
-               response=Page[s.SearchHit])
+@api.operation(
+    "GET",
+    "/search",
+    summary="Search questions",
+    tag="search",
+    scope="read",
+    query=SearchQuery,
+    response=Page[s.SearchHit],
+)
 async def search_questions(call: Call):
     """Full-text search, best matches first."""
     q, offset = call.query, call.offset()
@@ -183,8 +255,9 @@ class ExpertQuery(PageQuery):
     limit: int = Field(experts.PAGE_SIZE, ge=experts.PAGE_SIZE, le=experts.PAGE_SIZE, description="Fixed.")
 
 
-@api.operation("GET", "/experts", summary="Who knows X", tag="search", scope="read", query=ExpertQuery,
-               response=Page[s.ExpertOut])
+@api.operation(
+    "GET", "/experts", summary="Who knows X", tag="search", scope="read", query=ExpertQuery, response=Page[s.ExpertOut]
+)
 async def find_experts(call: Call):
     """People who know a skill, here and across the federation, best first (as the experts page)."""
     q = call.query
@@ -195,8 +268,15 @@ async def find_experts(call: Call):
     return call.page([s.expert(r, call.config.base_url) for r in found.results], found.has_more)
 
 
-@api.operation("GET", "/notifications", summary="List notifications", tag="notifications", scope="read",
-               query=PageQuery, response=Page[s.NotificationOut])
+@api.operation(
+    "GET",
+    "/notifications",
+    summary="List notifications",
+    tag="notifications",
+    scope="read",
+    query=PageQuery,
+    response=Page[s.NotificationOut],
+)
 async def list_notifications(call: Call):
     """Newest first; reading them does not mark them read."""
     offset, limit = call.offset(), call.query.limit
@@ -204,7 +284,13 @@ async def list_notifications(call: Call):
     return call.page([s.notification(n, call.config.base_url) for n in found[:limit]], len(found) > limit)
 
 
-@api.operation("POST", "/notifications/read", summary="Mark every notification read", tag="notifications",
-               scope="write", response=None)
+@api.operation(
+    "POST",
+    "/notifications/read",
+    summary="Mark every notification read",
+    tag="notifications",
+    scope="write",
+    response=None,
+)
 async def mark_notifications_read(call: Call):
     await notifications.mark_all_read(call.db, call.member.id)

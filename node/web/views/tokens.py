@@ -33,9 +33,7 @@ async def create_token(request: web.Request) -> web.Response:
     scopes = [str(s) for s in form.getall("scopes", [])]
     try:
         days = integer(form, "expires_in_days", 0)
-        _, secret = await api_tokens.create_token(
-            request.app[DB], member, name, scopes, expires_in_days=days or None
-        )
+        _, secret = await api_tokens.create_token(request.app[DB], member, name, scopes, expires_in_days=days or None)
     except ServiceError as exc:
         return form_error(request, "settings_tokens.html", exc, await _context(request, member, name=name))
     # Shown on this answer only, never stored nor redirected to: reloading the page does not show it again.
