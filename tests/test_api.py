@@ -12,7 +12,7 @@ from openapi_spec_validator import validate as validate_spec
 from sqlalchemy import func, select, update
 
 from node.models import ApiToken, Member, Question, utcnow
-from node.services import answers, api_tokens, questions, skills
+from node.services import answers, api_tokens, instance_settings, questions, skills
 from node.web.api import OPERATIONS
 from node.web.app import create_app
 
@@ -386,3 +386,12 @@ async def test_the_documentation_page_lists_every_operation(api):
     for op in OPERATIONS:
         assert f'id="{op.operation_id}"' in page
     assert "/static/api-docs.js" in page and "/api/v1/openapi.json" in page
+
+
+async def test_in_private_mode_the_api_still_needs_a_token_and_documents_itself(api, database):
+    alice = await make_member(database, "alice")
+    await instance_settings.set_private_mode(database, None, True)
+    assert (await api.get("/api/v1/questions", allow_redirects=False)).status == 401
+    assert (await api.get("/api/v1/openapi.json")).status == 200
+    secret = await token_for(database, alice, "read")
+    assert (await api.get("/api/v1/questions", headers=bearer(secret))).status == 200

@@ -146,7 +146,8 @@ async def context_middleware(request: web.Request, handler):
 PRIVATE_OPEN_PATHS = frozenset(
     ("/login", "/logout", "/request-invitation", "/language", "/healthz", "/metrics", "/actor", "/ns")
 )
-PRIVATE_OPEN_PREFIXES = ("/static/", "/password/", "/unsubscribe/", "/login/")
+# The API never reaches this gate (see observe_middleware): a token is needed for everything but its description.
+PRIVATE_OPEN_PREFIXES = ("/static/", "/password/", "/unsubscribe/", "/login/", API_PREFIX + "/")
 # Routes that answer AS2 (or discovery JSON) only, and routes that answer AS2 to an AS2 Accept header.
 AS2_ROUTES = frozenset(
     (
