@@ -1,0 +1,61 @@
+"""In Chromium: a member creates an access token in Settings and a program uses it; the API documentation page tries
+an operation with it, under the Content-Security-Policy."""
+
+import aiohttp
+import pytest
+
+from node.web.app import create_app
+
+from .support import free_port, make_config, make_member
+from .test_browser import browser, csp_violations, log_in  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+async def test_a_token_made_in_settings_works_from_a_program_and_the_docs_page(
+    browser,  # noqa: F811
+    aiohttp_server,
+    database,
+    tmp_path,
+    csp_violations,  # noqa: F811
+):
+    port = free_port()
+    config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
+    server = await aiohttp_server(create_app(config, database), port=port)
+    base = str(server.make_url("")).rstrip("/")
+    await make_member(database, "alice", display_name="Alice Martin")
+
+    page = await log_in(browser, base, "alice", csp_violations)
+    await page.goto(f"{base}/settings")
+    await page.click("a[href='/settings/tokens']")
+    await page.fill("#f-name", "Intranet")
+    await page.check("#scope-write")
+    await page.click("form[action='/settings/tokens'] button[type=submit]")
+    secret = await page.input_value("#token-secret")
+    assert secret.startswith("skr_")
+
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{base}/api/v1/questions",
+            json={"title": "Which glue for oak joints?", "body": "Outdoor furniture, wet winters.", "tags": ["wood"]},
+            headers={"Authorization": f"Bearer {secret}"},
+        ) as response:
+            assert response.status == 201
+            asked = await response.json()
+    await page.goto(asked["url"])
+    assert await page.locator("h1").first.inner_text() == "Which glue for oak joints?"
+
+    await page.goto(f"{base}/settings/tokens")
+    row = page.locator("table.list tbody tr").first
+    assert "Intranet" in await row.inner_text()
+    assert "never" not in (await row.locator("td").nth(4).inner_text())  # last used: just now
+
+    await page.goto(f"{base}/api/v1/docs")
+    await page.fill("#api-token", secret)
+    operation = page.locator("#get_me")
+    await operation.locator("summary").click()
+    await operation.locator("button[type=submit]").click()
+    result = operation.locator(".try-result")
+    await result.filter(has_text="200").wait_for()
+    assert '"handle": "alice"' in await result.inner_text()
+    assert csp_violations == []
