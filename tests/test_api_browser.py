@@ -13,11 +13,11 @@ pytestmark = pytest.mark.browser
 
 
 async def test_a_token_made_in_settings_works_from_a_program_and_the_docs_page(
-    browser,  # noqa: F811
+    browser,
     aiohttp_server,
     database,
     tmp_path,
-    csp_violations,  # noqa: F811
+    csp_violations,
 ):
     port = free_port()
     config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")

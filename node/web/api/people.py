@@ -7,9 +7,11 @@ from typing import Literal
 from pydantic import Field
 
 from ... import uris
+from ...federation import actors
 from ...models import Member
 from ...services import accounts, experts, follows, notifications, profiles, search, skills
 from ...services.errors import N_, NotFound
+from ..keys import FEDERATION
 from . import schemas as s
 from .framework import Api, Call, Page, PageQuery
 
@@ -125,6 +127,18 @@ async def withdraw_endorsement(call: Call):
     await skills.withdraw_endorsement(call.db, call.member, member.id, call.path("skill"))
 
 
+async def _followed(call: Call) -> Member:
+    """As the site's follow form: someone elsewhere not known here yet is looked up on their server."""
+    handle = call.path("handle")
+    domain = handle.lstrip("@").partition("@")[2].lower()
+    try:
+        return await _member(call)
+    except NotFound:
+        if not domain or domain == call.config.domain.lower():
+            raise
+    return await actors.find_by_handle(call.request.app[FEDERATION], handle)
+
+
 @api.operation(
     "PUT",
     "/members/{handle}/follow",
@@ -136,7 +150,7 @@ async def withdraw_endorsement(call: Call):
 )
 async def follow_member(call: Call):
     """Someone elsewhere is followed once their server accepts: the state is "pending" until then."""
-    state = await follows.follow_member(call.db, call.member, await _member(call))
+    state = await follows.follow_member(call.db, call.member, await _followed(call))
     return {"following": state == "accepted", "state": state}
 
 
