@@ -103,10 +103,16 @@ async def get_question(call: Call):
     errors=(400, 404),
 )
 async def edit_question(call: Call):
-    """Change the title, text and tags (the author only); a revision is kept."""
-    b = call.body
+    """Change the title, text or tags (the author only); what is left out stays; a revision is kept."""
+    b, now = call.body, await _question(call, call.path_id())
     await questions.edit_question(
-        call.db, call.member, call.path_id(), title=b.title, body=b.body, tags=b.tags, base_url=call.config.base_url
+        call.db,
+        call.member,
+        call.path_id(),
+        title=now["title"] if b.title is None else b.title,
+        body=now["body_markdown"] if b.body is None else b.body,
+        tags=now["tags"] if b.tags is None else b.tags,
+        base_url=call.config.base_url,
     )
     return await _question(call, call.path_id())
 

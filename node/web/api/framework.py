@@ -221,6 +221,8 @@ class RequestInvalid(ServiceError):
 
 
 async def _json_body(request: web.Request) -> Any:
+    if not request.body_exists:
+        return {}  # a body whose fields all have defaults may be left out (a suspension without a reason)
     if request.content_type != "application/json":
         raise InvalidInput(N_("Send the request body as JSON (Content-Type: application/json)."))
     try:

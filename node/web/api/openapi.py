@@ -127,7 +127,7 @@ def _operation(op: Operation, refs: dict) -> dict[str, Any]:
         operation["description"] = op.description
     if op.body is not None:
         operation["requestBody"] = {
-            "required": True,
+            "required": any(f.is_required() for f in op.body.model_fields.values()),
             "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
         }
     return operation

@@ -27,9 +27,11 @@ class QuestionCreate(Body):
 
 
 class QuestionEdit(Body):
-    title: str = Field(max_length=1000)
-    body: str = Field("", max_length=TEXT_CAP, description="Markdown.")
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    """What is left out stays as it is."""
+
+    title: str | None = Field(None, max_length=1000)
+    body: str | None = Field(None, max_length=TEXT_CAP, description="Markdown.")
+    tags: list[str] | None = Field(None, max_length=20)
 
 
 class TextBody(Body):
