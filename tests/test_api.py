@@ -373,7 +373,10 @@ async def test_tokens_are_created_shown_once_used_and_revoked_in_settings(api, d
     assert "CRM sync" in listing and secret not in listing and stored.prefix in listing
     assert (await api.get("/api/v1/me", headers=bearer(secret))).status == 200
     assert (await one(database, select(ApiToken.last_used_at))) is not None
-    revoked = await post_form(api, f"/settings/tokens/{stored.id}/revoke")
+    asked = await post_form(api, f"/settings/tokens/{stored.id}/revoke")
+    assert asked.status == 200 and "Revoke the token" in await asked.text()  # asked first: nothing revoked yet
+    assert (await api.get("/api/v1/me", headers=bearer(secret))).status == 200
+    revoked = await post_form(api, f"/settings/tokens/{stored.id}/revoke", {"confirmed": "yes"})
     assert revoked.status == 303
     assert (await api.get("/api/v1/me", headers=bearer(secret))).status == 401
     refused = await post_form(api, "/settings/tokens", {"name": "Admin please", "scopes": "admin"})

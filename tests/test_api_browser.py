@@ -1,5 +1,5 @@
-"""In Chromium: a member creates an access token in Settings and a program uses it; the API documentation page tries
-an operation with it, under the Content-Security-Policy."""
+"""In Chromium: a member creates an access token in Settings, a program uses it, the API documentation page tries an
+operation with it (under the Content-Security-Policy), and once revoked in Settings it is refused."""
 
 import aiohttp
 import pytest
@@ -58,4 +58,13 @@ async def test_a_token_made_in_settings_works_from_a_program_and_the_docs_page(
     result = operation.locator(".try-result")
     await result.filter(has_text="200").wait_for()
     assert '"handle": "alice"' in await result.inner_text()
+
+    await page.goto(f"{base}/settings/tokens")
+    await page.get_by_role("button", name="Revoke").click()
+    await page.get_by_role("button", name="Revoke the token").click()
+    await page.wait_for_url(f"{base}/settings/tokens")
+    assert "No tokens yet." in await page.content()
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {secret}"}) as response:
+            assert response.status == 401
     assert csp_violations == []

@@ -165,7 +165,7 @@ class Operation:
             return web.json_response(text=text, status=self.status)
         etag = '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
         headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
-        if etag in _etags(request.headers.get("If-None-Match", "")):
+        if _etags(request.headers.get("If-None-Match", "")) & {etag, "*"}:
             return web.Response(status=304, headers=headers)
         return web.json_response(text=text, status=self.status, headers=headers)
 

@@ -7,7 +7,8 @@ from aiohttp import web
 from ... import i18n
 from ...services import api_tokens
 from ...services.errors import N_, ServiceError
-from ..forms import integer, text
+from .. import confirm
+from ..forms import integer, path_id, text
 from ..keys import DB
 from ..middleware import flash, require_member
 from ..render import form_error, render
@@ -45,7 +46,15 @@ async def create_token(request: web.Request) -> web.Response:
 @routes.post("/settings/tokens/{id}/revoke")
 async def revoke_token(request: web.Request) -> web.Response:
     member = require_member(request)
-    raw = request.match_info["id"]
-    await api_tokens.revoke_token(request.app[DB], member, int(raw) if raw.isdigit() and len(raw) < 10 else 0)
+    form = await request.post()
+    if not confirm.is_confirmed(form):
+        return confirm.ask(
+            request,
+            form,
+            i18n.gettext(N_("Revoke this token? The programs that use it lose access at once.")),
+            i18n.gettext(N_("Revoke the token")),
+            "/settings/tokens",
+        )
+    await api_tokens.revoke_token(request.app[DB], member, path_id(request.match_info["id"]))
     await flash(request, i18n.gettext(N_("The token is revoked: requests made with it are refused.")))
     raise web.HTTPSeeOther("/settings/tokens")
