@@ -12,7 +12,7 @@ from openapi_spec_validator import validate as validate_spec
 from sqlalchemy import func, select, update
 
 from node.models import ApiToken, Member, Question, utcnow
-from node.services import answers, api_tokens, instance_settings, questions, skills
+from node.services import answers, api_tokens, instance_settings, questions, skills, users_admin
 from node.web.api import OPERATIONS
 from node.web.app import create_app
 
@@ -416,3 +416,29 @@ async def test_editing_a_question_changes_only_what_is_sent(api, database):
     refused = await api.patch(f"/api/v1/questions/{asked.id}", json={"tags": []}, headers=bearer(secret))
     assert refused.status == 400 and "tags" in (await refused.json())["error"]["fields"]
     assert (await questions.question_page(database, asked.id, None)).question.title == "Which glue for oak outdoors?"
+
+
+async def test_a_suspended_member_token_stops_working_and_errors_speak_their_language(api, database):
+    alice = await make_member(database, "alice", role="admin")
+    bob = await make_member(database, "bob", language="fr")
+    secret = await token_for(database, bob, "write")
+    response = await api.post("/api/v1/questions", json={"title": "Court", "tags": ["bois"]}, headers=bearer(secret))
+    body = await response.json()
+    assert response.status == 400 and response.headers["Content-Language"] == "fr"
+    assert body["error"]["fields"] == {"title": "Un titre compte de 8 à 200 caractères."}
+    unknown = await api.get("/api/v1/questions", params={"skill": "bois"}, headers=bearer(secret))
+    assert unknown.status == 422 and "skill" in (await unknown.json())["error"]["fields"]  # the filter is `tag`
+    await users_admin.set_suspended(database, alice, "bob", True)
+    assert (await api.get("/api/v1/me", headers=bearer(secret))).status == 401
+
+
+async def test_admin_tokens_need_two_factor_when_the_instance_requires_it(aiohttp_client, tmp_path, database):
+    config = make_config(tmp_path, database.url, require_two_factor_for_admins=True)
+    client = await aiohttp_client(create_app(config, database))
+    alice = await make_member(database, "alice", role="admin")
+    secret = await token_for(database, alice, "admin")
+    refused = await client.get("/api/v1/admin/users", headers=bearer(secret))
+    assert refused.status == 403
+    async with database.write() as session:
+        await session.execute(update(Member).where(Member.id == alice.id).values(totp_secret="JBSWY3DPEHPK3PXP"))
+    assert (await client.get("/api/v1/admin/users", headers=bearer(secret))).status == 200
