@@ -9,6 +9,8 @@ from .accounts import (
     LoginFailure,
     Member,
     MemberSession,
+    OAuthClient,
+    OAuthCode,
     RecoveryCode,
     SsoIdentity,
 )
@@ -35,6 +37,8 @@ __all__ = [
     "MemberSession",
     "AccountToken",
     "ApiToken",
+    "OAuthClient",
+    "OAuthCode",
     "RecoveryCode",
     "SsoIdentity",
     "MailMessage",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -33,6 +33,14 @@ def scopes_of(token: ApiToken) -> set[str]:
     return set(token.scopes.split())
 
 
+def check_scopes(member: Member, scopes: list[str]) -> None:
+    unknown = set(scopes) - set(SCOPES)
+    if unknown:
+        raise InvalidInput(N_("Unknown scope: {scope}."), field="scopes", scope=", ".join(sorted(unknown)))
+    if "admin" in scopes and not member.is_admin:
+        raise Forbidden(N_("Only administrators can create a token with the admin scope."), field="scopes")
+
+
 async def create_token(
     db: Database, member: Member, name: str, scopes: list[str], expires_in_days: int | None = None
 ) -> tuple[ApiToken, str]:
@@ -40,31 +48,36 @@ async def create_token(
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise InvalidInput(N_("Give the token a name of 1 to 100 characters."), field="name")
-    unknown = set(scopes) - set(SCOPES)
-    if unknown:
-        raise InvalidInput(N_("Unknown scope: {scope}."), field="scopes", scope=", ".join(sorted(unknown)))
-    if "admin" in scopes and not member.is_admin:
-        raise Forbidden(N_("Only administrators can create a token with the admin scope."), field="scopes")
+    check_scopes(member, scopes)
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_DAYS:
         raise InvalidInput(N_("A token expires after 1 to {n} days."), field="expires_in_days", n=MAX_DAYS)
-    secret = PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
-    token = ApiToken(
-        member_id=member.id,
-        name=name,
-        token_hash=token_hash(secret),
-        prefix=secret[: len(PREFIX) + 6],
-        scopes=" ".join(s for s in SCOPES if s in {"read", *scopes}),
-        created_at=now,
-        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
-    )
     async with db.write() as session:
         active = await session.scalars(
             select(col(ApiToken.id)).where(col(ApiToken.member_id) == member.id, col(ApiToken.revoked_at).is_(None))
         )
         if len(list(active)) >= MAX_TOKENS:
             raise InvalidInput(N_("You have {n} tokens: revoke one first."), field="name", n=MAX_TOKENS)
-        session.add(token)
+        expires_at = now + timedelta(days=expires_in_days) if expires_in_days else None
+        return issue(session, member, name, scopes, expires_at)
+
+
+def issue(
+    session, member: Member, name: str, scopes: list[str], expires_at: datetime | None, client_id: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new token in the caller's unit of work, with its secret (stored nowhere: only its hash is kept)."""
+    secret = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        member_id=member.id,
+        name=name,
+        token_hash=token_hash(secret),
+        prefix=secret[: len(PREFIX) + 6],
+        scopes=" ".join(s for s in SCOPES if s in {"read", *scopes}),
+        created_at=utcnow(),
+        expires_at=expires_at,
+        client_id=client_id,
+    )
+    session.add(token)
     return token, secret
 
 

@@ -36,6 +36,7 @@ from .views import (
 from .views import context as context_views
 from .views import lifecycle as lifecycle_views
 from .views import moving as moving_views
+from .views import oauth as oauth_views
 from .views import recovery as recovery_views
 from .views import tokens as tokens_views
 from .views import two_factor as two_factor_views
@@ -126,6 +127,7 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     app.router.add_routes(unsubscribe_views.routes)
     app.router.add_routes(writing_views.routes)
     app.router.add_routes(tokens_views.routes)
+    app.router.add_routes(oauth_views.routes)
     add_api(app)
     app.router.add_static("/static", STATIC_DIR)
     Path(config.media_dir).mkdir(parents=True, exist_ok=True)  # avatars are served by views.profiles

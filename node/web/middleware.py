@@ -61,6 +61,9 @@ async def observe_middleware(request: web.Request, handler):
     elif request.path.startswith(API_PREFIX + "/"):
         # The API is authenticated by bearer tokens only: no cookie session (so no CSRF to check), errors as JSON.
         handler = serve_api
+    elif request.path == "/oauth/token" and request.method == "POST":
+        # Applications exchange a code for a token: the code and its verifier are the credentials, not a cookie.
+        handler = request.match_info.handler
     elif request.path == "/ns":
         # The JSON-LD context is the same for everyone and holds no member data: no session cookie (caches could
         # not share it) and no private-mode gate.
@@ -144,7 +147,17 @@ async def context_middleware(request: web.Request, handler):
 # this gate anyway, see observe_middleware). Everything else needs a member, or for AS2 documents an allow-listed
 # server's signed GET.
 PRIVATE_OPEN_PATHS = frozenset(
-    ("/login", "/logout", "/request-invitation", "/language", "/healthz", "/metrics", "/actor", "/ns")
+    (
+        "/login",
+        "/logout",
+        "/request-invitation",
+        "/language",
+        "/healthz",
+        "/metrics",
+        "/actor",
+        "/ns",
+        "/.well-known/oauth-authorization-server",
+    )
 )
 # The API never reaches this gate (see observe_middleware): a token is needed for everything but its description.
 PRIVATE_OPEN_PREFIXES = ("/static/", "/password/", "/unsubscribe/", "/login/", API_PREFIX + "/")
