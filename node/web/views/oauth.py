@@ -37,12 +37,12 @@ def _back_to(request: oauth.AuthorizationRequest, **params: str) -> web.HTTPSeeO
 
 @routes.get("/oauth/authorize")
 async def consent_page(request: web.Request) -> web.Response:
-    member = require_member(request)
+    require_member(request)
     try:
         asked = await oauth.check_request(request.app[DB], request.query)
     except oauth.OAuthError as exc:
         raise _refused(exc) from None
-    page = render(request, "oauth_authorize.html", {"asked": asked, "params": dict(request.query), "me": member})
+    page = render(request, "oauth_authorize.html", {"asked": asked, "params": dict(request.query)})
     # The consent form ends in a redirect to the application: the page's form-action must name its origin too.
     target = urlsplit(asked.redirect_uri)
     page.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
@@ -65,6 +65,7 @@ async def consent(request: web.Request) -> web.Response:
     raise _back_to(asked, code=await oauth.approve(request.app[DB], member, asked))
 
 
+@routes.post(TOKEN_PATH)
 async def token_endpoint(request: web.Request) -> web.Response:
     """Reached without cookies, CSRF or private mode (see observe_middleware): the code and its verifier are the
     credentials. Answers in RFC 6749's JSON."""
@@ -73,18 +74,15 @@ async def token_endpoint(request: web.Request) -> web.Response:
         form = await request.post()
         token, secret = await oauth.exchange_code(request.app[DB], {k: str(v) for k, v in form.items()})
     except oauth.OAuthError as exc:
-        body = {"error": exc.code, "error_description": exc.description}
-        return web.json_response(body, status=400, headers=headers)
-    body: dict[str, str | int] = {
+        refusal = {"error": exc.code, "error_description": exc.description}
+        return web.json_response(refusal, status=400, headers=headers)
+    granted = {
         "access_token": secret,
         "token_type": "Bearer",
         "expires_in": int(oauth.TOKEN_LIFETIME.total_seconds()),
         "scope": token.scopes,
     }
-    return web.json_response(body, headers=headers)
-
-
-routes.post(TOKEN_PATH)(token_endpoint)
+    return web.json_response(granted, headers=headers)
 
 
 @routes.get("/.well-known/oauth-authorization-server")
