@@ -26,6 +26,11 @@ STATUS_TEXT = {
     422: "The request does not have the documented shape (error.fields names each problem)",
     429: "Too many requests with this token: wait Retry-After seconds",
 }
+SCOPES = {
+    "read": "Questions, profiles, skills, search, the member's notifications.",
+    "write": "Ask, answer, comment, vote, endorse and follow as the member.",
+    "admin": "Invitations, members, the federation policy (administrators only).",
+}
 RATE_HEADERS = {
     "RateLimit-Limit": "Requests allowed per minute with this token.",
     "RateLimit-Remaining": "Requests left in the current window.",
@@ -65,7 +70,18 @@ def build_document(operations: list[Operation], base_url: str) -> dict[str, Any]
                     "type": "http",
                     "scheme": "bearer",
                     "description": "A personal access token with the scope each operation names: read, write, admin.",
-                }
+                },
+                "oauth": {
+                    "type": "oauth2",
+                    "description": "For registered applications: authorization code with PKCE (S256), no secret.",
+                    "flows": {
+                        "authorizationCode": {
+                            "authorizationUrl": base_url.rstrip("/") + "/oauth/authorize",
+                            "tokenUrl": base_url.rstrip("/") + "/oauth/token",
+                            "scopes": SCOPES,
+                        }
+                    },
+                },
             },
             "headers": {
                 name: {"description": text, "schema": {"type": "integer"}} for name, text in RATE_HEADERS.items()
@@ -119,7 +135,7 @@ def _operation(op: Operation, refs: dict) -> dict[str, Any]:
         "operationId": op.operation_id,
         "summary": op.summary,
         "tags": [op.tag],
-        "security": [{"token": [op.scope]}],
+        "security": [{"token": [op.scope]}, {"oauth": [op.scope]}],
         "parameters": _parameters(op),
         "responses": responses,
     }
