@@ -52,9 +52,7 @@ def _check_redirect_uri(uri: str, allow_http: bool) -> str:
         or len(uri.strip()) > 500
     ):
         raise InvalidInput(
-            N_(
-                "The redirect URI is an https:// address (http:// only for 127.0.0.1 or localhost), without a #fragment."
-            ),
+            N_("The redirect URI is an https:// address (http:// only for 127.0.0.1 or localhost), with no #fragment."),
             field="redirect_uri",
         )
     return uri.strip()
