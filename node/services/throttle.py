@@ -67,6 +67,8 @@ async def admit(session, key: str, limit: int, window: timedelta) -> Admission:
     if session.get_bind().dialect.name != "sqlite":
         await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
     now = utcnow()
+    # This key's requests that left the window count no more: a busy key keeps at most `limit` rows.
+    await session.execute(delete(LoginFailure).where(LoginFailure.key == key, LoginFailure.created_at < now - window))
     await session.execute(delete(LoginFailure).where(LoginFailure.created_at < now - KEPT))
     counted, oldest = (
         await session.execute(
