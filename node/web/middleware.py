@@ -58,7 +58,7 @@ async def observe_middleware(request: web.Request, handler):
         # pages), and they take thousands of requests a second: straight to the view.
         handler = request.match_info.handler
         headers = (NOSNIFF,)  # no browser renders their answers
-    elif request.path.startswith(API_PREFIX + "/"):
+    elif request.path.startswith(API_PREFIX + "/") and request.path != API_PREFIX + "/docs":  # docs: a page
         # The API is authenticated by bearer tokens only: no cookie session (so no CSRF to check), errors as JSON.
         handler = serve_api
     elif request.path == "/oauth/token" and request.method == "POST":
