@@ -442,3 +442,24 @@ async def test_admin_tokens_need_two_factor_when_the_instance_requires_it(aiohtt
     async with database.write() as session:
         await session.execute(update(Member).where(Member.id == alice.id).values(totp_secret="JBSWY3DPEHPK3PXP"))
     assert (await client.get("/api/v1/admin/users", headers=bearer(secret))).status == 200
+
+
+async def test_scripts_of_other_origins_may_call_the_api_with_a_token(api, database):
+    bob = await make_member(database, "bob")
+    secret = await token_for(database, bob, "read")
+    preflight = await api.options(
+        "/api/v1/questions",
+        headers={
+            "Origin": "https://intranet.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert preflight.status == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert set(preflight.headers["Access-Control-Allow-Methods"].split(", ")) == {"GET", "POST"}
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    read = await api.get("/api/v1/me", headers={**bearer(secret), "Origin": "https://intranet.example"})
+    assert read.headers["Access-Control-Allow-Origin"] == "*"
+    assert "RateLimit-Remaining" in read.headers["Access-Control-Expose-Headers"]
+    assert "Access-Control-Allow-Credentials" not in read.headers  # cookies are never part of it

@@ -32,7 +32,7 @@ def _document(app: web.Application) -> dict:
 async def openapi_document(request: web.Request) -> web.Response:
     """Public: it says what the API does, nothing of the members."""
     text = json.dumps(_document(request.app), ensure_ascii=False)
-    return web.json_response(text=text, headers={"Access-Control-Allow-Origin": "*"})
+    return web.json_response(text=text)
 
 
 async def documentation(request: web.Request) -> web.Response:

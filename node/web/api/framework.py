@@ -259,6 +259,8 @@ async def serve(request: web.Request) -> web.StreamResponse:
     """Every request under PREFIX: the operation's pipeline, errors as JSON bodies, rate headers on every answer."""
     config = request.app[CONFIG]
     i18n.set_language(i18n.choose_language("", "", request.headers.get("Accept-Language", ""), config.default_language))
+    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+        return _preflight(request)
     handler = request.match_info.handler
     try:
         response = await handler(request)
@@ -282,7 +284,31 @@ async def serve(request: web.Request) -> web.StreamResponse:
     if (use := request.get(TOKEN_USE)) is not None:
         response.headers.update(_rate_headers(use.rate))
     response.headers.setdefault("Content-Language", i18n.current_language())
+    response.headers.update(CORS)
     return response
+
+
+# Pages of other origins (an intranet's widgets) may call the API: it reads no cookie, only the bearer token their
+# script sends, so any origin may; what they read of the answers includes the rate limit and the ETag.
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After",
+}
+
+
+def _preflight(request: web.Request) -> web.Response:
+    # OPTIONS is routed nowhere: the router's refusal lists the methods the path has.
+    refusal = getattr(request.match_info, "http_exception", None)
+    allowed = sorted(set(getattr(refusal, "allowed_methods", ())) - {"HEAD"})
+    return web.Response(
+        status=204,
+        headers={
+            **CORS,
+            "Access-Control-Allow-Methods": ", ".join(allowed),
+            "Access-Control-Allow-Headers": "Authorization, Content-Type, If-None-Match",
+            "Access-Control-Max-Age": "600",
+        },
+    )
 
 
 def _fields(exc: ServiceError) -> dict[str, str]:
