@@ -65,7 +65,7 @@ async def post_answer(
         session.add(answer)
         await session.flush()
         session.add(Revision(answer_id=answer.id, editor_id=author.id, body_md=body))
-        await images.attach_from_html(session, body_html, base_url, answer_id=answer.id)
+        await images.attach_from_html(session, body_html, base_url, answer_id=answer.id, new=True)
         await session.execute(
             update(Question)
             .where(Question.id == question.id)

@@ -138,9 +138,16 @@ _IMG = re.compile(r'<img src="([^"]*)" alt="([^"]*)">')
 
 
 async def attach_from_html(
-    session, body_html: str, base_url: str, *, question_id: int | None = None, answer_id: int | None = None
+    session,
+    body_html: str,
+    base_url: str,
+    *,
+    question_id: int | None = None,
+    answer_id: int | None = None,
+    new: bool = False,
 ) -> None:
-    """Make the post's pictures those its sanitized HTML shows (in the caller's transaction): on every write."""
+    """Make the post's pictures those its sanitized HTML shows (in the caller's transaction): on every write. A
+    `new` post has none yet to forget; a post without pictures costs no query then."""
     prefix = base_url.rstrip("/")
     shown: list[tuple[str, str]] = []
     for src, alt in _IMG.findall(body_html):
@@ -148,7 +155,10 @@ async def attach_from_html(
         if match:
             shown.append((match["sha256"], html_lib.unescape(alt)[:ALT_MAX]))
     owner = PostImage.question_id == question_id if question_id is not None else PostImage.answer_id == answer_id
-    await session.execute(delete(PostImage).where(owner))
+    if not new:
+        await session.execute(delete(PostImage).where(owner))
+    if not shown:
+        return
     known = set(await session.scalars(select(MediaFile.sha256).where(MediaFile.sha256.in_({s for s, _ in shown}))))
     for position, (sha, alt) in enumerate(s for s in shown if s[0] in known):
         session.add(PostImage(sha256=sha, question_id=question_id, answer_id=answer_id, alt=alt, position=position))

@@ -129,7 +129,7 @@ async def ask(
         session.add(question)
         await session.flush()
         await _set_tags(session, question.id, names)
-        await images.attach_from_html(session, body_html, base_url, question_id=question.id)
+        await images.attach_from_html(session, body_html, base_url, question_id=question.id, new=True)
         session.add(
             Revision(question_id=question.id, editor_id=author.id, title=title, body_md=body, tags=" ".join(names))
         )
@@ -207,7 +207,7 @@ async def edit_question(
         question.edited_at = question.last_activity_at = utcnow()
         session.add(question)
         await _set_tags(session, question.id, names)
-        await images.attach_from_html(session, body_html, base_url, question_id=question.id)
+        await images.attach_from_html(session, body_html, base_url, question_id=question.id, new=True)
         session.add(
             Revision(question_id=question.id, editor_id=editor.id, title=title, body_md=body, tags=" ".join(names))
         )
