@@ -151,6 +151,12 @@ class Config:
     # password logins off for everyone but administrators (the break-glass way in when the provider is down).
     oidc: tuple[OidcProvider, ...] = ()
     sso_only: bool = False
+    # Integrations. Webhooks an administrator subscribes may reach private addresses (a chat server on the company's
+    # network) when this is on; members' webhooks never do. Slack's signing secret and Mattermost's command token
+    # authenticate the /skiller slash command (empty: that chat's command is refused).
+    webhook_private_addresses: bool = False
+    slack_signing_secret: str = ""
+    mattermost_command_token: str = ""
 
     @property
     def domain(self) -> str:

@@ -15,6 +15,15 @@ from .badges import MemberBadge
 from .base import metadata, utcnow
 from .experts import REQUEST_KINDS, AnswerRequest, DirectoryEntry, DirectoryListing, DirectorySkill
 from .federation import Delivery, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
+from .integrations import (
+    CHAT_PROVIDERS,
+    WEBHOOK_EVENTS,
+    WEBHOOK_FORMATS,
+    ChatIdentity,
+    UnansweredNotice,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from .mail import MailMessage
 from .moderation import POLICY_ACTIONS, REPORT_TARGETS, AuditEntry, DomainPolicy, Report
 from .qa import CONTENT_WARNING_MAX, KINDS, Answer, Bookmark, Comment, Question, QuestionTag, Revision, Vote
@@ -36,6 +45,13 @@ __all__ = [
     "RecoveryCode",
     "SsoIdentity",
     "MailMessage",
+    "CHAT_PROVIDERS",
+    "WEBHOOK_EVENTS",
+    "WEBHOOK_FORMATS",
+    "ChatIdentity",
+    "UnansweredNotice",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "LEVELS",
     "Endorsement",
     "MemberSkill",
