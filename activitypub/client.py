@@ -242,6 +242,22 @@ class GuardedClient:
                 pass  # the status is what matters; the connection is simply not reused
             return response.status
 
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST ``body`` with the caller's ``headers`` (a webhook: its own signature scheme) and return the status.
+
+        The same guards as every request (scheme, address, ``allow_host``); redirects are not followed. Raises
+        ``ForbiddenURL`` when the URL or its address is refused (nothing was sent), ``FetchError`` when no answer
+        arrives.
+        """
+        target = self.check_url(url)
+        await self._check_host(target)
+        async with self._request("POST", target, {"User-Agent": self._user_agent, **headers}, body) as response:
+            try:
+                await self._read_capped(response, _DRAIN_BYTES)
+            except (TimeoutError, ResponseTooLarge, aiohttp.ClientError):
+                pass
+            return response.status
+
     async def _check_host(self, target: URL, also: HostCheck | None = None) -> None:
         """Ask the host checks about ``target`` before anything is sent to it."""
         if self._allow_host is None and also is None:

@@ -8,8 +8,8 @@ from functools import partial
 
 from sqlalchemy import delete, exists, select
 
-from ..jobs import DELIVERIES, INBOX, MAIL
-from ..models import Delivery, InboxItem, MailMessage, OutgoingActivity, utcnow
+from ..jobs import DELIVERIES, INBOX, MAIL, WEBHOOKS
+from ..models import Delivery, InboxItem, MailMessage, OutgoingActivity, WebhookDelivery, utcnow
 from .context import Federation
 
 CHUNK = 5_000  # rows per transaction: a long-idle instance's first purge must not hold the writer for long
@@ -24,6 +24,9 @@ async def purge_finished(fed: Federation) -> int:
         InboxItem: select(InboxItem.id).where(InboxItem.state.in_(INBOX.finished), InboxItem.received_at < cutoff),
         MailMessage: select(MailMessage.id).where(
             MailMessage.state.in_(MAIL.finished), MailMessage.created_at < cutoff
+        ),
+        WebhookDelivery: select(WebhookDelivery.id).where(
+            WebhookDelivery.state.in_(WEBHOOKS.finished), WebhookDelivery.created_at < cutoff
         ),
         OutgoingActivity: select(OutgoingActivity.id).where(
             OutgoingActivity.created_at < cutoff, ~exists().where(Delivery.activity_ref == OutgoingActivity.id)

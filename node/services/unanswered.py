@@ -1,0 +1,65 @@
+"""Questions nobody answered: a subscription to `question.unanswered` hears once of each question in its skills
+still without an answer after its number of hours (a channel that follows skills is told what waits for help).
+
+A periodic job (the workers, every few minutes) looks for them; an `unanswered_notice` row, written with the
+delivery, makes each question told once per subscription. Only questions asked after the subscription was made are
+told: subscribing does not flood a channel with the past.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, select
+
+from ..db import Database
+from ..models import Member, Question, QuestionTag, Skill, UnansweredNotice, WebhookSubscription, utcnow
+from .webhooks import queue_deliveries, question_data
+
+EVENT = "question.unanswered"
+BATCH = 50  # questions told per subscription and round: a backlog goes out over a few rounds
+
+
+async def tell_unanswered(db: Database, base_url: str, now: datetime | None = None) -> int:
+    """Queue a delivery for every question due to be told as unanswered; returns how many were queued."""
+    now = now or utcnow()
+    base_url = base_url.rstrip("/")
+    async with db.read() as session:
+        found = [s for s in await session.scalars(select(WebhookSubscription)) if EVENT in s.events]
+    queued = 0
+    for subscription in found:
+        conditions = [
+            Question.kind == "question",
+            Question.answer_count == 0,
+            Question.deleted_at.is_(None),
+            Question.closed_at.is_(None),
+            Question.created_at <= now - timedelta(hours=subscription.unanswered_hours),
+            Question.created_at >= subscription.created_at,
+            ~exists().where(
+                UnansweredNotice.subscription_id == subscription.id, UnansweredNotice.question_id == Question.id
+            ),
+        ]
+        if subscription.skills:
+            conditions.append(
+                exists().where(
+                    QuestionTag.question_id == Question.id,
+                    QuestionTag.skill_id == Skill.id,
+                    Skill.name.in_(subscription.skills),
+                )
+            )
+        async with db.write() as session:
+            rows = (
+                await session.execute(
+                    select(Question, Member)
+                    .join(Member, Member.id == Question.author_id)
+                    .where(*conditions, Member.silenced.is_(False), Member.suspended.is_(False))
+                    .order_by(Question.created_at)
+                    .limit(BATCH)
+                )
+            ).all()
+            for question, author in rows:
+                session.add(UnansweredNotice(subscription_id=subscription.id, question_id=question.id))
+                fields, skills = await question_data(session, base_url, question, author)
+                payload = {"question": fields, "hours": subscription.unanswered_hours}
+                queued += queue_deliveries(session, [subscription], EVENT, payload, skills, instance=base_url)
+    return queued

@@ -1,0 +1,108 @@
+"""The bodies of webhook deliveries, one shape per format: generic JSON (every field, for programs), Slack
+(`text` plus `blocks`), Mattermost (an incoming webhook's `text`, Markdown) and Microsoft Teams (a MessageCard,
+which Teams' incoming webhooks and workflows read). Pure functions of an event: `data` holds the event's
+subject (`question`, `answer`, `report`) as plain values, written when the event happened."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..i18n import gettext as _
+from .errors import N_
+
+EVENT_LABELS = {
+    "question.created": N_("New question"),
+    "answer.created": N_("New answer"),
+    "answer.accepted": N_("Accepted answer"),
+    "question.unanswered": N_("Question without an answer"),
+    "report.created": N_("New report"),
+}
+
+REPORT_TARGET_LABELS = {
+    "question": N_("question"),
+    "answer": N_("answer"),
+    "comment": N_("comment"),
+    "member": N_("profile"),
+}
+
+
+def summary(event: str, data: dict) -> str:
+    """One line saying what happened, in the current language (plain text)."""
+    question = data.get("question") or {}
+    title, skills = question.get("title", ""), ", ".join(question.get("skills", []))
+    answer_author = (data.get("answer") or {}).get("author", {}).get("name", "")
+    if event == "question.created":
+        return _("{author} asked: {title} ({skills})").format(
+            author=question.get("author", {}).get("name", ""), title=title, skills=skills
+        )
+    if event == "answer.created":
+        return _("{author} answered: {title}").format(author=answer_author, title=title)
+    if event == "answer.accepted":
+        return _("The answer by {author} was accepted: {title}").format(author=answer_author, title=title)
+    if event == "question.unanswered":
+        return _("No answer after {hours} hours: {title} ({skills})").format(
+            hours=data.get("hours", 0), title=title, skills=skills
+        )
+    report = data.get("report") or {}
+    target = _(REPORT_TARGET_LABELS.get(report.get("target_type", ""), N_("content")))
+    return _("Report ({target}): {reason}").format(target=target, reason=report.get("reason", ""))
+
+
+def link_of(data: dict) -> str:
+    """Where the event is seen: the answer, the question, or the reports' page."""
+    for key in ("answer", "question", "report"):
+        if data.get(key, {}).get("url"):
+            return data[key]["url"]
+    return ""
+
+
+def body(fmt: str, event: str, data: dict, instance: str) -> bytes:
+    """The JSON body for `fmt`, texts in the current language."""
+    text, url = summary(event, data), link_of(data)
+    label = _(EVENT_LABELS.get(event, event))
+    builder = {"slack": _slack, "mattermost": _mattermost, "teams": _teams}.get(fmt)
+    document = (
+        builder(label, text, url, instance)
+        if builder
+        else {"event": event, "instance": instance, "text": text, "url": url, **data}
+    )
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _slack_escape(text: str) -> str:
+    # Slack's mrkdwn reads <…> as links and mentions: its documented three escapes.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack(label: str, text: str, url: str, instance: str) -> dict:
+    link = f"<{url}|{_slack_escape(_('Open'))}>" if url else ""
+    return {
+        "text": f"{label}: {text}",  # shown in notifications and by clients without blocks
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{_slack_escape(label)}*\n{_slack_escape(text)}"}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{link} · {_slack_escape(instance)}"}]},
+        ],
+    }
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def _mattermost(label: str, text: str, url: str, instance: str) -> dict:
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return {"text": f"**{label}**: {escaped}" + (f" — [{_('Open')}]({url})" if url else "")}
+
+
+def _teams(label: str, text: str, url: str, instance: str) -> dict:
+    card: dict = {
+        "@type": "MessageCard",
+        "@context": "https://schema.org/extensions",
+        "summary": f"{label}: {text}"[:200],
+        "themeColor": "2B6CB0",
+        "title": label,
+        "text": _MARKDOWN_SPECIAL.sub(r"\\\1", text),
+    }
+    if url:
+        card["potentialAction"] = [{"@type": "OpenUri", "name": _("Open"), "targets": [{"os": "default", "uri": url}]}]
+    return card
