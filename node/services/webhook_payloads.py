@@ -78,7 +78,7 @@ def _slack_escape(text: str) -> str:
 def _slack(label: str, text: str, url: str, instance: str) -> dict:
     link = f"<{url}|{_slack_escape(_('Open'))}>" if url else ""
     return {
-        "text": f"{label}: {text}",  # shown in notifications and by clients without blocks
+        "text": _slack_escape(f"{label}: {text}"),  # shown in notifications and by clients without blocks
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": f"*{_slack_escape(label)}*\n{_slack_escape(text)}"}},
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{link} · {_slack_escape(instance)}"}]},

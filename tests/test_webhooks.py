@@ -1,0 +1,193 @@
+"""Webhooks: events become signed POSTs to a receiver on loopback, retried after a failure, refused for a private
+address when those are not allowed, in JSON, Slack, Mattermost and Teams shapes; questions left unanswered told once."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from aiohttp import web
+from sqlalchemy import select, update
+
+from node.models import WebhookDelivery, utcnow
+from node.services import answers, questions, reports, unanswered, webhooks
+from node.services.hmac_signatures import verify_webhook_signature
+from node.web.app import create_app
+from node.web.keys import FEDERATION
+from node.workers import run_once
+
+from .support import free_port, log_in, make_config, make_member, post_form, serve_on_loopback
+
+
+class Receiver:
+    """A stand-in chat server or program: keeps every request, answers with the statuses it is given in turn."""
+
+    def __init__(self, statuses=(200,)) -> None:
+        self.statuses = list(statuses)
+        self.requests: list[tuple[dict, bytes]] = []
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests.append((dict(request.headers), await request.read()))
+        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        return web.Response(status=status, text="ok")
+
+    def accepted(self, secret: str) -> list[dict]:
+        """The bodies whose signature checks with `secret` (what a careful receiver would act on)."""
+        return [
+            json.loads(body)
+            for headers, body in self.requests
+            if verify_webhook_signature(secret, headers.get("X-Skiller-Signature", ""), body, time.time())
+        ]
+
+
+@pytest.fixture
+async def receiver():
+    found = Receiver()
+    app = web.Application()
+    app.router.add_post("/hook", found.handle)
+    runner = await serve_on_loopback(app, found.port)
+    yield found
+    await runner.cleanup()
+
+
+async def deliveries(database) -> list[WebhookDelivery]:
+    async with database.read() as session:
+        return list(await session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
+
+
+async def test_new_question_is_posted_signed_and_retried_after_a_500(client, database, receiver):
+    admin = await make_member(database, "chief", role="admin")
+    alice = await make_member(database, "alice")
+    hook = await webhooks.create_subscription(
+        database, admin, url=receiver.url, fmt="json", chosen_events=["question.created"], by_admin=True, allow_http=True
+    )
+    receiver.statuses = [500, 200]
+    fed = client.server.app[FEDERATION]
+
+    asked = await questions.ask(
+        database, alice, title="How to size a heat pump?", body="For a 120 m² house.", tags="heating", base_url="x"
+    )
+    await run_once(fed)
+    assert len(receiver.requests) == 1
+    [row] = await deliveries(database)
+    assert (row.state, row.last_status, row.attempts) == ("pending", 500, 1)
+    assert row.next_attempt_at > utcnow()  # backed off
+
+    await run_once(fed)
+    assert len(receiver.requests) == 1  # not before its time
+    async with database.write() as session:
+        await session.execute(update(WebhookDelivery).values(next_attempt_at=utcnow()))
+    await run_once(fed)
+    await run_once(fed)
+    [row] = await deliveries(database)
+    assert (row.state, row.last_status, row.attempts) == ("done", 200, 2)
+    assert len(receiver.requests) == 2
+    [document] = receiver.accepted(hook.secret)[1:]
+    assert document["event"] == "question.created"
+    assert document["question"]["title"] == "How to size a heat pump?"
+    assert document["question"]["url"] == f"http://127.0.0.1:8080/questions/{asked.id}"
+    assert document["question"]["skills"] == ["heating"]
+    headers = receiver.requests[1][0]
+    assert headers["X-Skiller-Event"] == "question.created"
+    # A wrong secret does not verify: the receiver can tell our requests from anyone's.
+    assert receiver.accepted("whsec_wrong") == []
+
+
+async def test_slack_payload_for_an_accepted_answer_in_french(client, database, receiver):
+    alice = await make_member(database, "alice", language="fr")
+    bob = await make_member(database, "bob", display_name="Bob <Builder>")
+    await webhooks.create_subscription(
+        database,
+        alice,
+        url=receiver.url,
+        fmt="slack",
+        chosen_events=["answer.created", "answer.accepted"],
+        skills="Plomberie",
+        allow_http=True,
+    )
+    asked = await questions.ask(
+        database, alice, title="Quel diamètre pour une évacuation ?", body="Pour un évier.", tags="plomberie", base_url="x"
+    )
+    answer = await answers.post_answer(database, bob, asked.id, "Du 40 mm suffit.", base_url="x")
+    await answers.accept_answer(database, alice, answer.id)
+    await run_once(client.server.app[FEDERATION])
+
+    assert [r.event for r in await deliveries(database)] == ["answer.created", "answer.accepted"]
+    bodies = [json.loads(body) for _, body in receiver.requests]
+    assert len(bodies) == 2
+    for body in bodies:
+        assert set(body) == {"text", "blocks"}
+        assert [block["type"] for block in body["blocks"]] == ["section", "context"]
+        assert body["blocks"][0]["text"]["type"] == "mrkdwn"
+        assert "&lt;Builder&gt;" in body["blocks"][0]["text"]["text"]  # Slack's escapes: no injected link
+    assert bodies[0]["text"].startswith("Nouvelle réponse")
+    assert f"/answers/{answer.id}|Ouvrir>" in bodies[1]["blocks"][1]["elements"][0]["text"]
+
+
+async def test_mattermost_and_teams_shapes(client, database, receiver):
+    admin = await make_member(database, "chief", role="admin")
+    alice = await make_member(database, "alice")
+    for fmt in ("mattermost", "teams"):
+        await webhooks.create_subscription(
+            database, admin, url=receiver.url, fmt=fmt, chosen_events=["report.created"], by_admin=True, allow_http=True
+        )
+    asked = await questions.ask(database, alice, title="A question to report", body="Spam spam spam.", tags="x", base_url="x")
+    await reports.file_report(database, admin, "question", asked.id, "Advertising")
+    await run_once(client.server.app[FEDERATION])
+    mattermost, teams = (json.loads(body) for _, body in receiver.requests)
+    assert set(mattermost) == {"text"} and "Advertising" in mattermost["text"]
+    assert "/moderation/reports" in mattermost["text"]
+    assert teams["@type"] == "MessageCard" and teams["@context"] == "https://schema.org/extensions"
+    assert teams["potentialAction"][0]["targets"][0]["uri"].endswith("/moderation/reports")
+
+
+async def test_members_cannot_hear_of_reports(database):
+    alice = await make_member(database, "alice")
+    with pytest.raises(Exception):
+        await webhooks.create_subscription(
+            database, alice, url="https://chat.example/hook", fmt="json", chosen_events=["report.created"]
+        )
+
+
+async def test_private_address_refused_without_a_request(aiohttp_client, tmp_path, database, receiver):
+    config = make_config(tmp_path, database.url, allow_private_addresses=False)
+    client = await aiohttp_client(create_app(config, database))
+    alice = await make_member(database, "alice")
+    await webhooks.create_subscription(
+        database, alice, url=receiver.url, fmt="json", chosen_events=["question.created"], allow_http=True
+    )
+    await questions.ask(database, alice, title="Where does this go?", body="Nowhere private.", tags="x", base_url="x")
+    await run_once(client.server.app[FEDERATION])
+    [row] = await deliveries(database)
+    assert row.state == "refused" and "not a public address" in row.last_error
+    assert receiver.requests == []
+
+
+async def test_unanswered_question_is_told_once(client, database, receiver):
+    alice = await make_member(database, "alice")
+    hook = await webhooks.create_subscription(
+        database,
+        alice,
+        url=receiver.url,
+        fmt="json",
+        chosen_events=["question.unanswered"],
+        skills="heating",
+        unanswered_hours=4,
+        allow_http=True,
+    )
+    waiting = await questions.ask(database, alice, title="Heat pump noise at night", body="It hums loudly at night.", tags="heating", base_url="x")
+    await questions.ask(database, alice, title="Another trade's question", body="Not followed.", tags="masonry", base_url="x")
+    fed = client.server.app[FEDERATION]
+    assert await unanswered.tell_unanswered(database, "http://127.0.0.1:8080", utcnow() + timedelta(hours=3)) == 0
+    later = utcnow() + timedelta(hours=5)
+    assert await unanswered.tell_unanswered(database, "http://127.0.0.1:8080", later) == 1
+    assert await unanswered.tell_unanswered(database, "http://127.0.0.1:8080", later + timedelta(hours=5)) == 0
+    await run_once(fed)
+    await run_once(fed)
+    [document] = receiver.accepted(hook.secret)
+    assert document["event"] == "question.unanswered" and document["hours"] == 4
+    assert document["question"]["id"] == waiting.id
