@@ -24,6 +24,8 @@ from .views import (
     admin,
     directory,
     federation,
+    feeds,
+    integrations,
     moderation,
     profiles,
     questions,
@@ -113,6 +115,8 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
         moderation,
         sso,
         writing,
+        feeds,
+        integrations,
     ):
         app.router.add_routes(module.routes)
     app.router.add_routes(lifecycle_views.routes)

@@ -139,7 +139,19 @@ async def context_middleware(request: web.Request, handler):
 # this gate anyway, see observe_middleware). Everything else needs a member, or for AS2 documents an allow-listed
 # server's signed GET.
 PRIVATE_OPEN_PATHS = frozenset(
-    ("/login", "/logout", "/request-invitation", "/language", "/healthz", "/metrics", "/actor", "/ns")
+    (
+        "/login",
+        "/logout",
+        "/request-invitation",
+        "/language",
+        "/healthz",
+        "/metrics",
+        "/actor",
+        "/ns",
+        # Chat slash commands: authenticated by Slack's signature or Mattermost's token, asked as a linked member.
+        "/integrations/slack/command",
+        "/integrations/mattermost/command",
+    )
 )
 PRIVATE_OPEN_PREFIXES = ("/static/", "/password/", "/unsubscribe/", "/login/")
 # Routes that answer AS2 (or discovery JSON) only, and routes that answer AS2 to an AS2 Accept header.
@@ -157,6 +169,7 @@ AS2_ROUTES = frozenset(
         "/actor/outbox",
     )
 )
+FEEDS_PREFIX = "/feeds/"  # Atom and RSS: members only, answered 401 rather than sent to the login page
 AS2_OR_HTML_ROUTES = frozenset(
     (
         "/users/{username}",
@@ -185,6 +198,8 @@ async def _private_mode_gate(request: web.Request) -> None:
             return
         except ServiceError:
             pass
+    if path.startswith(FEEDS_PREFIX):  # a feed reader cannot follow a login page
+        raise web.HTTPUnauthorized(text="this instance is private")
     resource = request.match_info.route.resource
     canonical = resource.canonical if resource else ""
     if canonical in AS2_ROUTES or (canonical in AS2_OR_HTML_ROUTES and wants_as2(request.headers.get("Accept", ""))):
