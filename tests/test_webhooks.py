@@ -125,7 +125,7 @@ async def test_slack_payload_for_an_accepted_answer_in_french(client, database, 
         assert body["blocks"][0]["text"]["type"] == "mrkdwn"
         assert "&lt;Builder&gt;" in body["blocks"][0]["text"]["text"]  # Slack's escapes: no injected link
     assert bodies[0]["text"].startswith("Nouvelle réponse")
-    assert f"/answers/{answer.id}|Ouvrir>" in bodies[1]["blocks"][1]["elements"][0]["text"]
+    assert f"/answers/{answer.id}|Voir>" in bodies[1]["blocks"][1]["elements"][0]["text"]
 
 
 async def test_mattermost_and_teams_shapes(client, database, receiver):

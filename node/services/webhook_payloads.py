@@ -19,11 +19,11 @@ EVENT_LABELS = {
     "report.created": N_("New report"),
 }
 
-REPORT_TARGET_LABELS = {
-    "question": N_("question"),
-    "answer": N_("answer"),
-    "comment": N_("comment"),
-    "member": N_("profile"),
+REPORTED = {
+    "question": N_("Reported question: {reason}"),
+    "answer": N_("Reported answer: {reason}"),
+    "comment": N_("Reported comment: {reason}"),
+    "member": N_("Reported profile: {reason}"),
 }
 
 
@@ -45,8 +45,7 @@ def summary(event: str, data: dict) -> str:
             hours=data.get("hours", 0), title=title, skills=skills
         )
     report = data.get("report") or {}
-    target = _(REPORT_TARGET_LABELS.get(report.get("target_type", ""), N_("content")))
-    return _("Report ({target}): {reason}").format(target=target, reason=report.get("reason", ""))
+    return _(REPORTED.get(report.get("target_type", ""), REPORTED["question"])).format(reason=report.get("reason", ""))
 
 
 def link_of(data: dict) -> str:
@@ -76,7 +75,7 @@ def _slack_escape(text: str) -> str:
 
 
 def _slack(label: str, text: str, url: str, instance: str) -> dict:
-    link = f"<{url}|{_slack_escape(_('Open'))}>" if url else ""
+    link = f"<{url}|{_slack_escape(_('See it'))}>" if url else ""
     return {
         "text": _slack_escape(f"{label}: {text}"),  # shown in notifications and by clients without blocks
         "blocks": [
@@ -91,7 +90,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 def _mattermost(label: str, text: str, url: str, instance: str) -> dict:
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return {"text": f"**{label}**: {escaped}" + (f" — [{_('Open')}]({url})" if url else "")}
+    return {"text": f"**{label}**: {escaped}" + (f" — [{_('See it')}]({url})" if url else "")}
 
 
 def _teams(label: str, text: str, url: str, instance: str) -> dict:
@@ -104,5 +103,5 @@ def _teams(label: str, text: str, url: str, instance: str) -> dict:
         "text": _MARKDOWN_SPECIAL.sub(r"\\\1", text),
     }
     if url:
-        card["potentialAction"] = [{"@type": "OpenUri", "name": _("Open"), "targets": [{"os": "default", "uri": url}]}]
+        card["potentialAction"] = [{"@type": "OpenUri", "name": _("See it"), "targets": [{"os": "default", "uri": url}]}]
     return card

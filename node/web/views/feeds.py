@@ -153,7 +153,7 @@ async def tag_feed(request: web.Request) -> web.Response:
     if skill.name != request.match_info["skill"]:  # a synonym or another spelling: the skill's one address
         raise web.HTTPMovedPermanently(uris.tag_feed(skill.name, request.match_info["fmt"]))
     items, _total = await questions.list_questions(db, tag=skill.name, limit=FEED_SIZE)
-    title = _("Questions about {skill}").format(skill=skill.label)
+    title = _("Questions about %(skill)s") % {"skill": skill.label}
     path_of = partial(uris.tag_feed, skill.name)
     return _respond(request, _feed(request, title, uris.tag(skill.name), path_of, _entries(request, items)))
 
@@ -165,7 +165,7 @@ async def member_feed(request: web.Request) -> web.Response:
     if member.deleted_at is not None:
         raise web.HTTPGone()
     items, _total = await questions.list_questions(db, author_id=member.id, limit=FEED_SIZE)
-    title = _("Questions by {name}").format(name=member.display_name or member.username)
+    title = _("Questions by %(name)s") % {"name": member.name}
     path_of = partial(uris.member_feed, member.handle)
     return _respond(request, _feed(request, title, uris.profile(member.handle), path_of, _entries(request, items)))
 
@@ -176,6 +176,6 @@ async def search_feed(request: web.Request) -> web.Response:
     hits, _total = await search.search(request.app[DB], query, limit=FEED_SIZE) if query else ([], 0)
     base_url = request.app[CONFIG].base_url
     entries = [_entry(base_url, hit.question, hit.author, []) for hit in hits]
-    title = _("Search: {query}").format(query=query)
+    title = _("Search: %(query)s") % {"query": query}
     html_path = "/search?" + uris.search_feed(query).partition("?")[2]
     return _respond(request, _feed(request, title, html_path, partial(uris.search_feed, query), entries))
