@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from node.models import WebhookDelivery, utcnow
 from node.services import answers, questions, reports, unanswered, webhooks
+from node.services.errors import InvalidInput
 from node.services.hmac_signatures import verify_webhook_signature
 from node.web.app import create_app
 from node.web.keys import FEDERATION
@@ -147,7 +148,7 @@ async def test_mattermost_and_teams_shapes(client, database, receiver):
 
 async def test_members_cannot_hear_of_reports(database):
     alice = await make_member(database, "alice")
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidInput):
         await webhooks.create_subscription(
             database, alice, url="https://chat.example/hook", fmt="json", chosen_events=["report.created"]
         )
@@ -191,3 +192,47 @@ async def test_unanswered_question_is_told_once(client, database, receiver):
     [document] = receiver.accepted(hook.secret)
     assert document["event"] == "question.unanswered" and document["hours"] == 4
     assert document["question"]["id"] == waiting.id
+
+
+async def test_admin_subscribes_reads_the_log_and_retries_from_the_pages(client, database, receiver):
+    await make_member(database, "chief", role="admin")
+    alice = await make_member(database, "alice")
+    await log_in(client, "chief")
+    refused = await post_form(client, "/admin/webhooks", {"url": "ftp://chat.example/hook", "format": "slack", "events": "question.created"})
+    assert refused.status == 400 and await deliveries(database) == []
+    response = await post_form(
+        client,
+        "/admin/webhooks",
+        {"url": receiver.url, "format": "mattermost", "events": ["question.created", "report.created"], "skills": "Heating"},
+    )
+    assert response.status == 303
+    page = await (await client.get("/admin/webhooks")).text()
+    assert receiver.url in page and "whsec_" in page
+    [subscription] = await webhooks.subscriptions(database, await make_member(database, "other", role="admin"), True)
+    assert subscription.skills == ["heating"] and subscription.by_admin
+
+    receiver.statuses = [503]
+    await questions.ask(database, alice, title="Heat pump defrost cycles", body="Every 40 minutes?", tags="heating", base_url="x")
+    await questions.ask(database, alice, title="Not about heating at all", body="Lime mortar mixes.", tags="masonry", base_url="x")
+    fed = client.server.app[FEDERATION]
+    await run_once(fed)
+    log = await (await client.get(f"/admin/webhooks/{subscription.id}")).text()
+    assert "HTTP 503" in log and "Pending" in log
+    [row] = await deliveries(database)
+
+    receiver.statuses = [200]
+    response = await post_form(client, f"/admin/webhooks/{subscription.id}/deliveries/{row.id}/retry")
+    assert response.status == 303
+    await run_once(fed)
+    [row] = await deliveries(database)
+    assert row.state == "done" and len(receiver.requests) == 2
+    assert "Delivered" in await (await client.get(f"/admin/webhooks/{subscription.id}")).text()
+
+    # A member sees neither the administrators' webhooks nor their log, and cannot hear of reports.
+    await post_form(client, "/logout")
+    await log_in(client, "alice")
+    assert (await client.get("/admin/webhooks")).status == 403
+    assert (await client.get(f"/settings/webhooks/{subscription.id}")).status == 404
+    response = await post_form(client, "/settings/webhooks", {"url": receiver.url, "format": "json", "events": "report.created"})
+    assert response.status == 400
+    assert 'value="report.created"' not in await (await client.get("/settings/webhooks")).text()
