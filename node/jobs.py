@@ -1,10 +1,11 @@
 """The background queues and the states of their rows, declared once.
 
 Each queue is a table whose rows a worker moves forward: received activities (`inbox_item`), deliveries
-(`delivery`), mails (`mail_message`) and webhook deliveries (`webhook_delivery`). The workers, the housekeeping, `skiller queue status`, the administration's queue page, the metrics
-and /healthz all read the states from here instead of spelling them out. A declaration is checked when it is made
-(as Takahē's state graphs are): one initial state that is waiting, every state reachable from it, and every
-waiting state has a way out. A finished row changes only by an administrator's action or a listed correction.
+(`delivery`), mails (`mail_message`) and webhook deliveries (`webhook_delivery`). The workers, the housekeeping,
+`skiller queue status`, the administration's queue page, the metrics and /healthz all read the states from here
+instead of spelling them out. A declaration is checked when it is made (as Takahē's state graphs are): one initial
+state that is waiting, every state reachable from it, and every waiting state has a way out. A finished row changes
+only by an administrator's action or a listed correction.
 """
 
 from __future__ import annotations

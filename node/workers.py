@@ -1,4 +1,5 @@
-"""Background work: applying received activities, sending deliveries, mails and webhooks, in `skiller serve` or `skiller worker`.
+"""Background work: applying received activities, sending deliveries, mails and webhooks, in `skiller serve` or
+`skiller worker`.
 
 Each queue has its own loop, so applying a received activity never waits on sending, and sending never waits
 on a slow server beyond that server's own slots (deliveries.Dispatcher).

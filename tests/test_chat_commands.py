@@ -90,8 +90,11 @@ async def test_slack_command_refuses_a_wrong_signature_and_posts_with_the_right_
     for signing in ({"secret": "not-the-secret"}, {"timestamp": int(time.time()) - 600}):
         refused = await slack(chat_client, text, **signing)
         assert refused.status == 403
-    unsigned = await chat_client.post("/integrations/slack/command", data=urlencode(slack_form(text)),
-                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    unsigned = await chat_client.post(
+        "/integrations/slack/command",
+        data=urlencode(slack_form(text)),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert unsigned.status == 403
     assert await questions_count(database) == 0
 
@@ -139,8 +142,16 @@ async def test_an_unlinked_chat_account_posts_nothing(chat_client, database):
 async def test_a_link_cannot_be_forged(chat_client, database):
     await make_member(database, "mallory")
     await log_in(chat_client, "mallory")
-    query = urlencode({"provider": "slack", "team": "T0001", "user": "U2147483697", "name": "x",
-                       "issued": str(int(time.time())), "sig": "0" * 64})
+    query = urlencode(
+        {
+            "provider": "slack",
+            "team": "T0001",
+            "user": "U2147483697",
+            "name": "x",
+            "issued": str(int(time.time())),
+            "sig": "0" * 64,
+        }
+    )
     response = await chat_client.get(f"/settings/chat/link?{query}")
     assert response.status == 400
     assert await one(database, select(func.count()).select_from(ChatIdentity)) == 0

@@ -40,7 +40,12 @@ async def instance(request, aiohttp_client, tmp_path, database):
         base_url=BASE,
     )
     second = await questions.ask(
-        database, bob, title="Mortar for old stone walls", body="Lime or cement for a 1900 house?", tags="masonry", base_url=BASE
+        database,
+        bob,
+        title="Mortar for old stone walls",
+        body="Lime or cement for a 1900 house?",
+        tags="masonry",
+        base_url=BASE,
     )
     return request.param, client, database, alice, first, second
 
@@ -90,7 +95,9 @@ async def test_feeds_answer_304_to_a_reader_that_has_them(instance):
     etag, modified = response.headers["ETag"], response.headers["Last-Modified"]
     assert (await client.get("/feeds/questions.atom", headers={"If-None-Match": etag})).status == 304
     assert (await client.get("/feeds/questions.atom", headers={"If-Modified-Since": modified})).status == 304
-    await questions.ask(database, alice, title="A newer question here", body="Something changed.", tags="x", base_url=BASE)
+    await questions.ask(
+        database, alice, title="A newer question here", body="Something changed.", tags="x", base_url=BASE
+    )
     again = await client.get("/feeds/questions.atom", headers={"If-None-Match": etag})
     assert again.status == 200 and again.headers["ETag"] != etag
 
@@ -112,7 +119,12 @@ async def test_pages_name_their_feeds(instance):
 async def test_private_instance_keeps_feeds_for_members(instance):
     _language, client, database, *_rest = instance
     await instance_settings.set_private_mode(database, None, True)
-    for path in ("/feeds/questions.atom", "/feeds/tags/heating.rss", "/feeds/users/alice.atom", "/feeds/search.rss?q=x"):
+    for path in (
+        "/feeds/questions.atom",
+        "/feeds/tags/heating.rss",
+        "/feeds/users/alice.atom",
+        "/feeds/search.rss?q=x",
+    ):
         response = await client.get(path, allow_redirects=False)
         assert response.status == 401, path
         assert "Sizing" not in await response.text()

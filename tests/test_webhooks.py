@@ -64,7 +64,13 @@ async def test_new_question_is_posted_signed_and_retried_after_a_500(client, dat
     admin = await make_member(database, "chief", role="admin")
     alice = await make_member(database, "alice")
     hook = await webhooks.create_subscription(
-        database, admin, url=receiver.url, fmt="json", chosen_events=["question.created"], by_admin=True, allow_http=True
+        database,
+        admin,
+        url=receiver.url,
+        fmt="json",
+        chosen_events=["question.created"],
+        by_admin=True,
+        allow_http=True,
     )
     receiver.statuses = [500, 200]
     fed = client.server.app[FEDERATION]
@@ -111,7 +117,12 @@ async def test_slack_payload_for_an_accepted_answer_in_french(client, database, 
         allow_http=True,
     )
     asked = await questions.ask(
-        database, alice, title="Quel diamètre pour une évacuation ?", body="Pour un évier.", tags="plomberie", base_url="x"
+        database,
+        alice,
+        title="Quel diamètre pour une évacuation ?",
+        body="Pour un évier.",
+        tags="plomberie",
+        base_url="x",
     )
     answer = await answers.post_answer(database, bob, asked.id, "Du 40 mm suffit.", base_url="x")
     await answers.accept_answer(database, alice, answer.id)
@@ -136,7 +147,9 @@ async def test_mattermost_and_teams_shapes(client, database, receiver):
         await webhooks.create_subscription(
             database, admin, url=receiver.url, fmt=fmt, chosen_events=["report.created"], by_admin=True, allow_http=True
         )
-    asked = await questions.ask(database, alice, title="A question to report", body="Spam spam spam.", tags="x", base_url="x")
+    asked = await questions.ask(
+        database, alice, title="A question to report", body="Spam spam spam.", tags="x", base_url="x"
+    )
     await reports.file_report(database, admin, "question", asked.id, "Advertising")
     await run_once(client.server.app[FEDERATION])
     mattermost, teams = (json.loads(body) for _, body in receiver.requests)
@@ -180,8 +193,12 @@ async def test_unanswered_question_is_told_once(client, database, receiver):
         unanswered_hours=4,
         allow_http=True,
     )
-    waiting = await questions.ask(database, alice, title="Heat pump noise at night", body="It hums loudly at night.", tags="heating", base_url="x")
-    await questions.ask(database, alice, title="Another trade's question", body="Not followed.", tags="masonry", base_url="x")
+    waiting = await questions.ask(
+        database, alice, title="Heat pump noise at night", body="It hums loudly at night.", tags="heating", base_url="x"
+    )
+    await questions.ask(
+        database, alice, title="Another trade's question", body="Not followed.", tags="masonry", base_url="x"
+    )
     fed = client.server.app[FEDERATION]
     assert await unanswered.tell_unanswered(database, "http://127.0.0.1:8080", utcnow() + timedelta(hours=3)) == 0
     later = utcnow() + timedelta(hours=5)
@@ -198,12 +215,19 @@ async def test_admin_subscribes_reads_the_log_and_retries_from_the_pages(client,
     await make_member(database, "chief", role="admin")
     alice = await make_member(database, "alice")
     await log_in(client, "chief")
-    refused = await post_form(client, "/admin/webhooks", {"url": "ftp://chat.example/hook", "format": "slack", "events": "question.created"})
+    refused = await post_form(
+        client, "/admin/webhooks", {"url": "ftp://chat.example/hook", "format": "slack", "events": "question.created"}
+    )
     assert refused.status == 400 and await deliveries(database) == []
     response = await post_form(
         client,
         "/admin/webhooks",
-        {"url": receiver.url, "format": "mattermost", "events": ["question.created", "report.created"], "skills": "Heating"},
+        {
+            "url": receiver.url,
+            "format": "mattermost",
+            "events": ["question.created", "report.created"],
+            "skills": "Heating",
+        },
     )
     assert response.status == 303
     page = await (await client.get("/admin/webhooks")).text()
@@ -212,8 +236,12 @@ async def test_admin_subscribes_reads_the_log_and_retries_from_the_pages(client,
     assert subscription.skills == ["heating"] and subscription.by_admin
 
     receiver.statuses = [503]
-    await questions.ask(database, alice, title="Heat pump defrost cycles", body="Every 40 minutes?", tags="heating", base_url="x")
-    await questions.ask(database, alice, title="Not about heating at all", body="Lime mortar mixes.", tags="masonry", base_url="x")
+    await questions.ask(
+        database, alice, title="Heat pump defrost cycles", body="Every 40 minutes?", tags="heating", base_url="x"
+    )
+    await questions.ask(
+        database, alice, title="Not about heating at all", body="Lime mortar mixes.", tags="masonry", base_url="x"
+    )
     fed = client.server.app[FEDERATION]
     await run_once(fed)
     log = await (await client.get(f"/admin/webhooks/{subscription.id}")).text()
@@ -233,6 +261,8 @@ async def test_admin_subscribes_reads_the_log_and_retries_from_the_pages(client,
     await log_in(client, "alice")
     assert (await client.get("/admin/webhooks")).status == 403
     assert (await client.get(f"/settings/webhooks/{subscription.id}")).status == 404
-    response = await post_form(client, "/settings/webhooks", {"url": receiver.url, "format": "json", "events": "report.created"})
+    response = await post_form(
+        client, "/settings/webhooks", {"url": receiver.url, "format": "json", "events": "report.created"}
+    )
     assert response.status == 400
     assert 'value="report.created"' not in await (await client.get("/settings/webhooks")).text()

@@ -45,7 +45,10 @@ async def outbound_client(fed: Federation) -> AsyncIterator[None]:
     hooks_session = ClientSession(connector=guarded_connector(config.allow_private_addresses), timeout=WEBHOOK_TIMEOUT)
     agent = f"Skiller-Webhooks/{__version__} (+{config.base_url})"
     fed.webhook_client = GuardedClient(
-        hooks_session, allow_http=config.allow_http, allow_private_addresses=config.allow_private_addresses, user_agent=agent
+        hooks_session,
+        allow_http=config.allow_http,
+        allow_private_addresses=config.allow_private_addresses,
+        user_agent=agent,
     )
     private_session = None
     if config.webhook_private_addresses and not config.allow_private_addresses:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from .. import i18n, uris
 from ..db import Database
@@ -94,13 +95,15 @@ async def link_account(db: Database, member: Member, user: ChatUser) -> None:
     async with db.write() as session:
         found = await session.scalar(
             select(ChatIdentity).where(
-                ChatIdentity.provider == user.provider,
-                ChatIdentity.team_id == user.team_id,
-                ChatIdentity.user_id == user.user_id,
+                col(ChatIdentity.provider) == user.provider,
+                col(ChatIdentity.team_id) == user.team_id,
+                col(ChatIdentity.user_id) == user.user_id,
             )
         )
         if found is None:
-            found = ChatIdentity(provider=user.provider, team_id=user.team_id, user_id=user.user_id, member_id=member.id)
+            found = ChatIdentity(
+                provider=user.provider, team_id=user.team_id, user_id=user.user_id, member_id=member.id
+            )
         found.member_id, found.user_name = member.id, user.user_name[:100]
         session.add(found)
 
@@ -109,7 +112,7 @@ async def linked_accounts(db: Database, member_id: int) -> list[ChatIdentity]:
     async with db.read() as session:
         return list(
             await session.scalars(
-                select(ChatIdentity).where(ChatIdentity.member_id == member_id).order_by(ChatIdentity.id)
+                select(ChatIdentity).where(col(ChatIdentity.member_id) == member_id).order_by(col(ChatIdentity.id))
             )
         )
 
@@ -126,13 +129,13 @@ async def _member_of(db: Database, user: ChatUser) -> Member | None:
     async with db.read() as session:
         return await session.scalar(
             select(Member)
-            .join(ChatIdentity, ChatIdentity.member_id == Member.id)
+            .join(ChatIdentity, col(ChatIdentity.member_id) == col(Member.id))
             .where(
-                ChatIdentity.provider == user.provider,
-                ChatIdentity.team_id == user.team_id,
-                ChatIdentity.user_id == user.user_id,
-                Member.suspended.is_(False),
-                Member.deleted_at.is_(None),
+                col(ChatIdentity.provider) == user.provider,
+                col(ChatIdentity.team_id) == user.team_id,
+                col(ChatIdentity.user_id) == user.user_id,
+                col(Member.suspended).is_(False),
+                col(Member.deleted_at).is_(None),
             )
         )
 
@@ -163,8 +166,6 @@ async def run_command(db: Database, base_url: str, secret_key: str, user: ChatUs
         except ServiceError as exc:
             message = i18n.gettext(exc.message)
             return ephemeral(message.format(**exc.params) if exc.params else message)
-        return ephemeral(
-            _("Your question is posted: {url}").format(url=uris.question_id(base_url, question.id))
-        )
+        return ephemeral(_("Your question is posted: {url}").format(url=uris.question_id(base_url, question.id)))
     finally:
         i18n.set_language(previous)

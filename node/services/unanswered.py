@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select
+from sqlmodel import col
 
 from ..db import Database
 from ..models import Member, Question, QuestionTag, Skill, UnansweredNotice, WebhookSubscription, utcnow
-from .webhooks import queue_deliveries, question_data
+from .webhooks import question_data, queue_deliveries
 
 EVENT = "question.unanswered"
 BATCH = 50  # questions told per subscription and round: a backlog goes out over a few rounds
@@ -29,31 +30,32 @@ async def tell_unanswered(db: Database, base_url: str, now: datetime | None = No
     queued = 0
     for subscription in found:
         conditions = [
-            Question.kind == "question",
-            Question.answer_count == 0,
-            Question.deleted_at.is_(None),
-            Question.closed_at.is_(None),
-            Question.created_at <= now - timedelta(hours=subscription.unanswered_hours),
-            Question.created_at >= subscription.created_at,
+            col(Question.kind) == "question",
+            col(Question.answer_count) == 0,
+            col(Question.deleted_at).is_(None),
+            col(Question.closed_at).is_(None),
+            col(Question.created_at) <= now - timedelta(hours=subscription.unanswered_hours),
+            col(Question.created_at) >= subscription.created_at,
             ~exists().where(
-                UnansweredNotice.subscription_id == subscription.id, UnansweredNotice.question_id == Question.id
+                col(UnansweredNotice.subscription_id) == subscription.id,
+                col(UnansweredNotice.question_id) == col(Question.id),
             ),
         ]
         if subscription.skills:
             conditions.append(
                 exists().where(
-                    QuestionTag.question_id == Question.id,
-                    QuestionTag.skill_id == Skill.id,
-                    Skill.name.in_(subscription.skills),
+                    col(QuestionTag.question_id) == col(Question.id),
+                    col(QuestionTag.skill_id) == col(Skill.id),
+                    col(Skill.name).in_(subscription.skills),
                 )
             )
         async with db.write() as session:
             rows = (
                 await session.execute(
                     select(Question, Member)
-                    .join(Member, Member.id == Question.author_id)
-                    .where(*conditions, Member.silenced.is_(False), Member.suspended.is_(False))
-                    .order_by(Question.created_at)
+                    .join(Member, col(Member.id) == col(Question.author_id))
+                    .where(*conditions, col(Member.silenced).is_(False), col(Member.suspended).is_(False))
+                    .order_by(col(Question.created_at))
                     .limit(BATCH)
                 )
             ).all()

@@ -103,5 +103,7 @@ def _teams(label: str, text: str, url: str, instance: str) -> dict:
         "text": _MARKDOWN_SPECIAL.sub(r"\\\1", text),
     }
     if url:
-        card["potentialAction"] = [{"@type": "OpenUri", "name": _("See it"), "targets": [{"os": "default", "uri": url}]}]
+        card["potentialAction"] = [
+            {"@type": "OpenUri", "name": _("See it"), "targets": [{"os": "default", "uri": url}]}
+        ]
     return card

@@ -12,7 +12,8 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, CursorResult, select, update
+from sqlmodel import col
 
 from .. import i18n, uris
 from ..config import LANGUAGES
@@ -97,7 +98,10 @@ async def create_subscription(
         raise InvalidInput(N_("Choose at least one event."), field="events")
     if not UNANSWERED_HOURS[0] <= unanswered_hours <= UNANSWERED_HOURS[1]:
         raise InvalidInput(
-            N_("Between {min} and {max} hours."), field="unanswered_hours", min=UNANSWERED_HOURS[0], max=UNANSWERED_HOURS[1]
+            N_("Between {min} and {max} hours."),
+            field="unanswered_hours",
+            min=UNANSWERED_HOURS[0],
+            max=UNANSWERED_HOURS[1],
         )
     subscription = WebhookSubscription(
         owner_id=owner.id,
@@ -111,7 +115,9 @@ async def create_subscription(
         language=owner.language if owner.language in LANGUAGES else i18n.current_language(),
     )
     async with db.write() as session:
-        mine = await session.scalars(select(WebhookSubscription.id).where(WebhookSubscription.owner_id == owner.id))
+        mine = await session.scalars(
+            select(col(WebhookSubscription.id)).where(col(WebhookSubscription.owner_id) == owner.id)
+        )
         if len(list(mine)) >= MAX_PER_OWNER:
             raise InvalidInput(N_("At most {n} webhooks each."), field="url", n=MAX_PER_OWNER)
         session.add(subscription)
@@ -121,9 +127,7 @@ async def create_subscription(
 async def _owned(session, actor: Member, subscription_id: int) -> WebhookSubscription:
     """A subscription its owner manages, or any administrator's one managed by an administrator."""
     subscription = await session.get(WebhookSubscription, subscription_id)
-    if subscription is None or not (
-        subscription.owner_id == actor.id or (subscription.by_admin and actor.is_admin)
-    ):
+    if subscription is None or not (subscription.owner_id == actor.id or (subscription.by_admin and actor.is_admin)):
         raise NotFound(N_("This webhook does not exist."))
     return subscription
 
@@ -135,13 +139,15 @@ async def delete_subscription(db: Database, actor: Member, subscription_id: int)
 
 async def subscriptions(db: Database, actor: Member, by_admin: bool) -> list[WebhookSubscription]:
     """The administrators' subscriptions (for the administration page), or the actor's own (settings)."""
-    condition = WebhookSubscription.by_admin.is_(True)
+    condition: ColumnElement[bool] = col(WebhookSubscription.by_admin).is_(True)
     if not by_admin:
-        condition = (WebhookSubscription.owner_id == actor.id) & WebhookSubscription.by_admin.is_(False)
+        condition = (col(WebhookSubscription.owner_id) == actor.id) & col(WebhookSubscription.by_admin).is_(False)
     elif not actor.is_admin:
         raise Forbidden(N_("Only administrators can do this."))
     async with db.read() as session:
-        return list(await session.scalars(select(WebhookSubscription).where(condition).order_by(WebhookSubscription.id)))
+        return list(
+            await session.scalars(select(WebhookSubscription).where(condition).order_by(col(WebhookSubscription.id)))
+        )
 
 
 @dataclass
@@ -156,8 +162,8 @@ async def delivery_log(db: Database, actor: Member, subscription_id: int, limit:
         subscription = await _owned(session, actor, subscription_id)
         rows = await session.scalars(
             select(WebhookDelivery)
-            .where(WebhookDelivery.subscription_id == subscription.id)
-            .order_by(WebhookDelivery.id.desc())
+            .where(col(WebhookDelivery.subscription_id) == subscription.id)
+            .order_by(col(WebhookDelivery.id).desc())
             .limit(limit)
         )
         return DeliveryLog(subscription, list(rows))
@@ -167,12 +173,12 @@ async def retry_now(db: Database, actor: Member, subscription_id: int, delivery_
     """Send a delivery again now (pending, failed or refused); one in flight loses its claim and goes again."""
     async with db.write() as session:
         subscription = await _owned(session, actor, subscription_id)
-        changed = await session.execute(
+        changed: CursorResult = await session.execute(  # type: ignore[assignment]  # an UPDATE's result
             update(WebhookDelivery)
             .where(
-                WebhookDelivery.id == delivery_id,
-                WebhookDelivery.subscription_id == subscription.id,
-                WebhookDelivery.state.in_(WEBHOOKS.sources_of(PENDING)),
+                col(WebhookDelivery.id) == delivery_id,
+                col(WebhookDelivery.subscription_id) == subscription.id,
+                col(WebhookDelivery.state).in_(WEBHOOKS.sources_of(PENDING)),
             )
             .values(state=PENDING, next_attempt_at=utcnow(), attempts=0, claim_token="")
         )
@@ -233,18 +239,21 @@ def _person(base_url: str, member: Member) -> dict:
 
 async def question_data(session, base_url: str, question: Question, author: Member) -> tuple[dict, list[str]]:
     skills = list(
-        await session.scalars(select(Skill.name).join(QuestionTag).where(QuestionTag.question_id == question.id))
+        await session.scalars(
+            select(col(Skill.name)).join(QuestionTag).where(col(QuestionTag.question_id) == question.id)
+        )
     )
+    names = sorted(skills)
     data = {
         "id": question.id,
         "url": uris.question_id(base_url, question.id),
         "title": question.title,
         "kind": question.kind,
-        "skills": sorted(skills),
+        "skills": names,
         "author": _person(base_url, author),
         "created_at": question.created_at.isoformat(),
     }
-    return data, data["skills"]
+    return data, names
 
 
 async def _describe(session, base_url: str, event: str, data: dict) -> tuple[dict, list[str]] | None:
