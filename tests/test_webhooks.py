@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy import select, update
 
 from node.models import WebhookDelivery, utcnow
-from node.services import answers, questions, reports, unanswered, webhooks
+from node.services import answers, questions, reports, unanswered, users_admin, webhooks
 from node.services.errors import InvalidInput
 from node.services.hmac_signatures import verify_webhook_signature
 from node.web.app import create_app
@@ -266,3 +266,22 @@ async def test_admin_subscribes_reads_the_log_and_retries_from_the_pages(client,
     )
     assert response.status == 400
     assert 'value="report.created"' not in await (await client.get("/settings/webhooks")).text()
+
+
+async def test_a_suspended_member_or_a_former_admin_hears_nothing(database):
+    chief = await make_member(database, "chief", role="admin")
+    alice = await make_member(database, "alice")
+    bob = await make_member(database, "bob")
+    for owner, by_admin in ((chief, True), (alice, False)):
+        await webhooks.create_subscription(
+            database,
+            owner,
+            url="https://chat.example/hook",
+            fmt="json",
+            chosen_events=["question.created"],
+            by_admin=by_admin,
+        )
+    await users_admin.set_suspended(database, None, "alice", True)
+    await users_admin.set_role(database, None, "chief", "member")
+    await questions.ask(database, bob, title="Anybody hearing this?", body="Nobody should be.", tags="x", base_url="x")
+    assert await deliveries(database) == []

@@ -14,8 +14,8 @@ from sqlalchemy import exists, select
 from sqlmodel import col
 
 from ..db import Database
-from ..models import Member, Question, QuestionTag, Skill, UnansweredNotice, WebhookSubscription, utcnow
-from .webhooks import question_data, queue_deliveries
+from ..models import Member, Question, QuestionTag, Skill, UnansweredNotice, utcnow
+from .webhooks import active_subscriptions, question_data, queue_deliveries
 
 EVENT = "question.unanswered"
 BATCH = 50  # questions told per subscription and round: a backlog goes out over a few rounds
@@ -26,7 +26,7 @@ async def tell_unanswered(db: Database, base_url: str, now: datetime | None = No
     now = now or utcnow()
     base_url = base_url.rstrip("/")
     async with db.read() as session:
-        found = [s for s in await session.scalars(select(WebhookSubscription)) if EVENT in s.events]
+        found = [s for s in await active_subscriptions(session) if EVENT in s.events]
     queued = 0
     for subscription in found:
         conditions = [

@@ -197,7 +197,7 @@ def install(db: Database, base_url: str) -> None:
         happened = [(EVENT_OF[kind], data) for kind, data in events.pending(session) if kind in EVENT_OF]
         if not happened:
             return
-        found = list(await session.scalars(select(WebhookSubscription)))
+        found = await active_subscriptions(session)
         if not found:
             return
         for event, data in happened:
@@ -206,6 +206,21 @@ def install(db: Database, base_url: str) -> None:
                 queue_deliveries(session, found, event, *described, instance=base_url.rstrip("/"))
 
     db.before_commit.append(queue_webhooks)
+
+
+async def active_subscriptions(session) -> list[WebhookSubscription]:
+    """The subscriptions that still speak for someone: their owner active, and an administrators' one still owned by
+    an administrator (a member who lost the role stops hearing of reports)."""
+    owner_ok = col(Member.suspended).is_(False) & col(Member.deleted_at).is_(None)
+    admin_ok = col(WebhookSubscription.by_admin).is_(False) | (col(Member.role) == "admin")
+    return list(
+        await session.scalars(
+            select(WebhookSubscription)
+            .join(Member, col(Member.id) == col(WebhookSubscription.owner_id))
+            .where(owner_ok, admin_ok)
+            .order_by(col(WebhookSubscription.id))
+        )
+    )
 
 
 def queue_deliveries(
