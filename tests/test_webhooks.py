@@ -143,9 +143,16 @@ async def test_slack_payload_for_an_accepted_answer_in_french(client, database, 
 async def test_mattermost_and_teams_shapes(client, database, receiver):
     admin = await make_member(database, "chief", role="admin")
     alice = await make_member(database, "alice")
-    for fmt in ("mattermost", "teams"):
+    for fmt, skills in (("mattermost", "heating"), ("teams", "")):  # skills choose questions, not reports
         await webhooks.create_subscription(
-            database, admin, url=receiver.url, fmt=fmt, chosen_events=["report.created"], by_admin=True, allow_http=True
+            database,
+            admin,
+            url=receiver.url,
+            fmt=fmt,
+            chosen_events=["report.created"],
+            skills=skills,
+            by_admin=True,
+            allow_http=True,
         )
     asked = await questions.ask(
         database, alice, title="A question to report", body="Spam spam spam.", tags="x", base_url="x"
@@ -212,7 +219,7 @@ async def test_unanswered_question_is_told_once(client, database, receiver):
 
 
 async def test_admin_subscribes_reads_the_log_and_retries_from_the_pages(client, database, receiver):
-    await make_member(database, "chief", role="admin")
+    chief = await make_member(database, "chief", role="admin")
     alice = await make_member(database, "alice")
     await log_in(client, "chief")
     refused = await post_form(
@@ -266,6 +273,15 @@ async def test_admin_subscribes_reads_the_log_and_retries_from_the_pages(client,
     )
     assert response.status == 400
     assert 'value="report.created"' not in await (await client.get("/settings/webhooks")).text()
+
+    # The administrator deletes the webhook, after a confirmation: its log goes with it.
+    await post_form(client, "/logout")
+    await log_in(client, "chief")
+    asked_first = await post_form(client, f"/admin/webhooks/{subscription.id}/delete")
+    assert asked_first.status == 200 and await webhooks.subscriptions(database, chief, True) != []
+    response = await post_form(client, f"/admin/webhooks/{subscription.id}/delete", {"confirmed": "yes"})
+    assert response.status == 303
+    assert await webhooks.subscriptions(database, chief, True) == [] and await deliveries(database) == []
 
 
 async def test_a_suspended_member_or_a_former_admin_hears_nothing(database):

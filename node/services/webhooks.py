@@ -231,7 +231,8 @@ def queue_deliveries(
     for subscription in found:
         if event not in subscription.events or (event in ADMIN_EVENTS and not subscription.by_admin):
             continue
-        if subscription.skills and skills is not None and not set(subscription.skills) & set(skills):
+        # Skills choose among questions; reports are heard whatever the skills.
+        if subscription.skills and event not in ADMIN_EVENTS and not set(subscription.skills) & set(skills):
             continue
         previous = i18n.current_language()
         i18n.set_language(subscription.language)

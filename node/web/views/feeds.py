@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import partial
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -177,5 +178,5 @@ async def search_feed(request: web.Request) -> web.Response:
     base_url = request.app[CONFIG].base_url
     entries = [_entry(base_url, hit.question, hit.author, []) for hit in hits]
     title = _("Search: %(query)s") % {"query": query}
-    html_path = "/search?" + uris.search_feed(query).partition("?")[2]
+    html_path = "/search?" + urlencode({"q": query})
     return _respond(request, _feed(request, title, html_path, partial(uris.search_feed, query), entries))
