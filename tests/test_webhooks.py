@@ -3,6 +3,7 @@ address when those are not allowed, in JSON, Slack, Mattermost and Teams shapes;
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import timedelta
@@ -17,7 +18,7 @@ from node.services.errors import InvalidInput
 from node.services.hmac_signatures import verify_webhook_signature
 from node.web.app import create_app
 from node.web.keys import FEDERATION
-from node.workers import run_once
+from node.workers import run_forever, run_once
 
 from .support import free_port, log_in, make_config, make_member, post_form, serve_on_loopback
 
@@ -301,3 +302,23 @@ async def test_a_suspended_member_or_a_former_admin_hears_nothing(database):
     await users_admin.set_role(database, None, "chief", "member")
     await questions.ask(database, bob, title="Anybody hearing this?", body="Nobody should be.", tags="x", base_url="x")
     assert await deliveries(database) == []
+
+
+async def test_running_workers_send_at_once_not_at_the_next_poll(client, database, receiver):
+    alice = await make_member(database, "alice")
+    await webhooks.create_subscription(
+        database, alice, url=receiver.url, fmt="json", chosen_events=["question.created"], allow_http=True
+    )
+    workers = asyncio.create_task(run_forever(client.server.app[FEDERATION], idle_sleep=60))
+    try:
+        await asyncio.sleep(0.5)  # every loop has looked once and waits
+        await questions.ask(
+            database, alice, title="Who services boilers?", body="In Lyon, this week.", tags="x", base_url="x"
+        )
+        deadline = time.monotonic() + 15  # far less than the minute a poll would take
+        while not receiver.requests and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert len(receiver.requests) == 1
+    finally:
+        workers.cancel()
+        await asyncio.gather(workers, return_exceptions=True)
