@@ -35,7 +35,7 @@ class Queue:
     # Corrections of a finished row, not work: e.g. a delivery cancelled while its request was in flight that was
     # in fact acknowledged becomes done.
     corrections: tuple[tuple[str, str], ...] = ()
-    since: str = "created_at"  # the column saying when a row entered the queue (its age, for /healthz)
+    since: str = "created_at"  # the column from which a waiting row counts as late (its age, for /healthz)
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.states]
@@ -162,6 +162,9 @@ WEBHOOKS = Queue(
         "failed": {PENDING: "webhooks.retry_now: the subscriber asks for another try"},
         "refused": {PENDING: "webhooks.retry_now: the subscriber asks for another try"},
     },
+    # Late means due and not taken: a chat server that is down for hours (its deliveries waiting for their next
+    # attempt) is not this instance's ill health.
+    since="next_attempt_at",
 )
 
 QUEUES = (INBOX, DELIVERIES, MAIL, WEBHOOKS)

@@ -322,3 +322,24 @@ async def test_running_workers_send_at_once_not_at_the_next_poll(client, databas
     finally:
         workers.cancel()
         await asyncio.gather(workers, return_exceptions=True)
+
+
+async def test_a_receiver_down_for_hours_leaves_the_instance_healthy(client, database):
+    alice = await make_member(database, "alice")
+    hook = await webhooks.create_subscription(
+        database, alice, url="https://chat.example/hook", fmt="json", chosen_events=["question.created"]
+    )
+    async with database.write() as session:  # queued two hours ago, failed since, next attempt in an hour
+        session.add(
+            WebhookDelivery(
+                subscription_id=hook.id,
+                event="question.created",
+                payload="{}",
+                attempts=5,
+                created_at=utcnow() - timedelta(hours=2),
+                next_attempt_at=utcnow() + timedelta(hours=1),
+            )
+        )
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert (await response.json())["queues"]["webhooks"] == {"pending": 1, "oldest_seconds": 0}
