@@ -343,3 +343,33 @@ async def test_a_receiver_down_for_hours_leaves_the_instance_healthy(client, dat
     response = await client.get("/healthz")
     assert response.status == 200
     assert (await response.json())["queues"]["webhooks"] == {"pending": 1, "oldest_seconds": 0}
+
+
+async def test_a_member_hears_of_answers_to_their_own_questions_and_tries_the_webhook(client, database, receiver):
+    alice = await make_member(database, "alice")
+    bob = await make_member(database, "bob")
+    await log_in(client, "alice")
+    response = await post_form(
+        client,
+        "/settings/webhooks",
+        {"url": receiver.url, "format": "json", "events": ["answer.created"], "own_questions": "on"},
+    )
+    assert response.status == 303
+    [hook] = await webhooks.subscriptions(database, alice, False)
+    assert hook.own_questions and not hook.by_admin
+
+    mine = await questions.ask(
+        database, alice, title="My own question here", body="Mine, answer it.", tags="x", base_url="x"
+    )
+    theirs = await questions.ask(
+        database, bob, title="Bob's own question", body="Not Alice's at all.", tags="x", base_url="x"
+    )
+    await answers.post_answer(database, bob, mine.id, "An answer to Alice.", base_url="x")
+    await answers.post_answer(database, alice, theirs.id, "An answer to Bob.", base_url="x")
+    response = await post_form(client, f"/settings/webhooks/{hook.id}/test")
+    assert response.status == 303
+    await run_once(client.server.app[FEDERATION])
+    documents = receiver.accepted(hook.secret)
+    assert [d["event"] for d in documents] == ["answer.created", "webhook.test"]
+    assert documents[0]["question"]["id"] == mine.id
+    assert "Test delivery" in await (await client.get(f"/settings/webhooks/{hook.id}")).text()

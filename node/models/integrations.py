@@ -28,6 +28,8 @@ class WebhookSubscription(SQLModel, table=True):
     events: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Skill names (normal form); empty: every skill.
     skills: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Only the questions its owner asked (a member hearing of answers to their own questions).
+    own_questions: bool = Field(default=False)
     unanswered_hours: int = Field(default=24)
     language: str = Field(default="en", max_length=8)  # of the texts of chat formats
     created_at: datetime = Field(default_factory=utcnow)

@@ -41,6 +41,8 @@ async def tell_unanswered(db: Database, base_url: str, now: datetime | None = No
                 col(UnansweredNotice.question_id) == col(Question.id),
             ),
         ]
+        if subscription.own_questions:
+            conditions.append(col(Question.author_id) == subscription.owner_id)
         if subscription.skills:
             conditions.append(
                 exists().where(
@@ -61,7 +63,7 @@ async def tell_unanswered(db: Database, base_url: str, now: datetime | None = No
             ).all()
             for question, author in rows:
                 session.add(UnansweredNotice(subscription_id=subscription.id, question_id=question.id))
-                fields, skills = await question_data(session, base_url, question, author)
-                payload = {"question": fields, "hours": subscription.unanswered_hours}
-                queued += queue_deliveries(session, [subscription], EVENT, payload, skills, instance=base_url)
+                about = await question_data(session, base_url, question, author)
+                about.payload["hours"] = subscription.unanswered_hours
+                queued += queue_deliveries(session, [subscription], EVENT, about, instance=base_url)
     return queued

@@ -17,6 +17,7 @@ EVENT_LABELS = {
     "answer.accepted": N_("Accepted answer"),
     "question.unanswered": N_("Question without an answer"),
     "report.created": N_("New report"),
+    "webhook.test": N_("Test delivery"),
 }
 
 REPORTED = {
@@ -44,6 +45,8 @@ def summary(event: str, data: dict) -> str:
         return _("No answer after {hours} hours: {title} ({skills})").format(
             hours=data.get("hours", 0), title=title, skills=skills
         )
+    if event == "webhook.test":
+        return _("This webhook works: what happens on this instance reaches it.")
     report = data.get("report") or {}
     return _(REPORTED.get(report.get("target_type", ""), REPORTED["question"])).format(reason=report.get("reason", ""))
 

@@ -38,6 +38,7 @@ from .errors import N_, Forbidden, InvalidInput, NotFound
 from .skills import normalize_skill
 
 ADMIN_EVENTS = ("report.created",)  # heard only by subscriptions made on the administration pages
+TEST_EVENT = "webhook.test"  # sent on request, to try a webhook
 MAX_PER_OWNER = 20
 UNANSWERED_HOURS = (1, 168)  # the range a subscription may choose
 EXCERPT = 300
@@ -84,6 +85,7 @@ async def create_subscription(
     chosen_events: list[str],
     skills: str = "",
     unanswered_hours: int = 24,
+    own_questions: bool = False,
     by_admin: bool = False,
     allow_http: bool = False,
 ) -> WebhookSubscription:
@@ -112,6 +114,7 @@ async def create_subscription(
         events=chosen,
         skills=parse_skills(skills),
         unanswered_hours=unanswered_hours,
+        own_questions=own_questions and not by_admin,
         language=owner.language if owner.language in LANGUAGES else i18n.current_language(),
     )
     async with db.write() as session:
@@ -201,9 +204,9 @@ def install(db: Database, base_url: str) -> None:
         if not found:
             return
         for event, data in happened:
-            described = await _describe(session, base_url.rstrip("/"), event, data)
-            if described is not None:
-                queue_deliveries(session, found, event, *described, instance=base_url.rstrip("/"))
+            about = await _describe(session, base_url.rstrip("/"), event, data)
+            if about is not None:
+                queue_deliveries(session, found, event, about, instance=base_url.rstrip("/"))
 
     db.before_commit.append(queue_webhooks)
 
@@ -223,26 +226,49 @@ async def active_subscriptions(session) -> list[WebhookSubscription]:
     )
 
 
-def queue_deliveries(
-    session, found: list[WebhookSubscription], event: str, payload: dict, skills: list[str], *, instance: str
-) -> int:
-    """Add a delivery for each subscription that hears of `event` about these skills; returns how many."""
-    count = 0
-    for subscription in found:
-        if event not in subscription.events or (event in ADMIN_EVENTS and not subscription.by_admin):
-            continue
-        # Skills choose among questions; reports are heard whatever the skills.
-        if subscription.skills and event not in ADMIN_EVENTS and not set(subscription.skills) & set(skills):
-            continue
-        previous = i18n.current_language()
-        i18n.set_language(subscription.language)
-        try:
-            body = webhook_payloads.body(subscription.format, event, payload, instance)
-        finally:
-            i18n.set_language(previous)
-        session.add(WebhookDelivery(subscription_id=subscription.id, event=event, payload=body.decode()))
-        count += 1
-    return count
+@dataclass
+class About:
+    """What an event tells (the payload's fields), and what subscriptions choose by: its skills and its asker."""
+
+    payload: dict
+    skills: list[str]
+    asker_id: int | None = None  # the question's author (None for a report)
+
+
+def hears(subscription: WebhookSubscription, event: str, about: About) -> bool:
+    if event not in subscription.events:
+        return False
+    if event in ADMIN_EVENTS:  # reports: administrators' webhooks, whatever their skills
+        return subscription.by_admin
+    if subscription.own_questions and about.asker_id != subscription.owner_id:
+        return False
+    return not subscription.skills or bool(set(subscription.skills) & set(about.skills))
+
+
+def add_delivery(session, subscription: WebhookSubscription, event: str, payload: dict, instance: str) -> None:
+    """The delivery's body, rendered now in the subscription's format and language."""
+    previous = i18n.current_language()
+    i18n.set_language(subscription.language)
+    try:
+        body = webhook_payloads.body(subscription.format, event, payload, instance)
+    finally:
+        i18n.set_language(previous)
+    session.add(WebhookDelivery(subscription_id=subscription.id, event=event, payload=body.decode()))
+
+
+def queue_deliveries(session, found: list[WebhookSubscription], event: str, about: About, *, instance: str) -> int:
+    """Add a delivery for each subscription that hears of `event`; returns how many."""
+    chosen = [subscription for subscription in found if hears(subscription, event, about)]
+    for subscription in chosen:
+        add_delivery(session, subscription, event, about.payload, instance)
+    return len(chosen)
+
+
+async def send_test(db: Database, actor: Member, subscription_id: int, base_url: str) -> None:
+    """Queue a test delivery (event `webhook.test`): the subscriber sees at once whether the receiver gets it."""
+    async with db.write() as session:
+        subscription = await _owned(session, actor, subscription_id)
+        add_delivery(session, subscription, TEST_EVENT, {}, base_url.rstrip("/"))
 
 
 def _person(base_url: str, member: Member) -> dict:
@@ -253,7 +279,8 @@ def _person(base_url: str, member: Member) -> dict:
     }
 
 
-async def question_data(session, base_url: str, question: Question, author: Member) -> tuple[dict, list[str]]:
+async def question_data(session, base_url: str, question: Question, author: Member) -> About:
+    """A question's fields, as an event about it tells them."""
     skills = list(
         await session.scalars(
             select(col(Skill.name)).join(QuestionTag).where(col(QuestionTag.question_id) == question.id)
@@ -269,10 +296,10 @@ async def question_data(session, base_url: str, question: Question, author: Memb
         "author": _person(base_url, author),
         "created_at": question.created_at.isoformat(),
     }
-    return data, names
+    return About({"question": data}, names, question.author_id)
 
 
-async def _describe(session, base_url: str, event: str, data: dict) -> tuple[dict, list[str]] | None:
+async def _describe(session, base_url: str, event: str, data: dict) -> About | None:
     """(payload fields, the skills it is about) of an event, or None when it is not to be told (gone, hidden)."""
     if event == "report.created":
         report = await session.get(Report, data["report_id"])
@@ -285,7 +312,7 @@ async def _describe(session, base_url: str, event: str, data: dict) -> tuple[dic
             "reason": report.reason[:EXCERPT],
             "created_at": report.created_at.isoformat(),
         }
-        return {"report": fields}, []
+        return About({"report": fields}, [])
     answer = await session.get(Answer, data["answer_id"]) if "answer_id" in data else None
     question = await session.get(Question, answer.question_id if answer else data["question_id"])
     if question is None or question.deleted_at is not None or (answer is not None and answer.deleted_at is not None):
@@ -293,17 +320,16 @@ async def _describe(session, base_url: str, event: str, data: dict) -> tuple[dic
     author = await session.get(Member, question.author_id)
     if author is None or author.silenced or author.suspended:  # hidden from public lists: not announced either
         return None
-    fields, skills = await question_data(session, base_url, question, author)
-    payload: dict = {"question": fields}
+    about = await question_data(session, base_url, question, author)
     if answer is not None:
         answerer = await session.get(Member, answer.author_id)
         if answerer is None or answerer.silenced or answerer.suspended:
             return None
-        payload["answer"] = {
+        about.payload["answer"] = {
             "id": answer.id,
             "url": uris.answer_id(base_url, answer.id),
             "author": _person(base_url, answerer),
             "excerpt": plain_text(answer.body_html)[:EXCERPT],
             "created_at": answer.created_at.isoformat(),
         }
-    return payload, skills
+    return about

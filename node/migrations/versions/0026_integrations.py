@@ -39,6 +39,7 @@ def upgrade() -> None:
     sa.Column('secret', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('events', sa.JSON(), nullable=False),
     sa.Column('skills', sa.JSON(), nullable=False),
+    sa.Column('own_questions', sa.Boolean(), nullable=False),
     sa.Column('unanswered_hours', sa.Integer(), nullable=False),
     sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),

@@ -71,6 +71,7 @@ async def create_webhook(request: web.Request) -> web.Response:
             chosen_events=[str(e) for e in form.getall("events", [])],
             skills=forms.text(form, "skills", 2000),
             unanswered_hours=forms.integer(form, "unanswered_hours", 24),
+            own_questions=form.get("own_questions") == "on",
             by_admin=by_admin,
             allow_http=request.app[CONFIG].allow_http,
         )
@@ -114,6 +115,17 @@ async def delivery_log(request: web.Request) -> web.Response:
             "states": {state.name: state.label for state in WEBHOOKS.states},
         },
     )
+
+
+@routes.post("/settings/webhooks/{id:\\d+}/test")
+@routes.post("/admin/webhooks/{id:\\d+}/test")
+async def send_test_delivery(request: web.Request) -> web.Response:
+    by_admin, path = _area(request)
+    actor = _actor(request, by_admin)
+    subscription_id = int(request.match_info["id"])
+    await webhooks.send_test(request.app[DB], actor, subscription_id, request.app[CONFIG].base_url)
+    await flash(request, _("A test delivery is on its way: its outcome shows below in a moment."))
+    raise web.HTTPSeeOther(f"{path}/{subscription_id}")
 
 
 @routes.post("/settings/webhooks/{id:\\d+}/deliveries/{delivery:\\d+}/retry")
