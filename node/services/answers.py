@@ -74,8 +74,8 @@ async def post_answer(
         for member in (m for m in mentioned if m.local):  # others are told by their server
             if member.id != question.author_id:
                 notify(session, member.id, "mention", author.id, question_id=question.id, answer_id=answer.id)
-        await search.index_answer(session, answer)
-        await badges.award(session, [author.id], ["medals", "answers"])
+        await search.index_answer(session, answer, new=True)
+        await badges.award(session, [author.id], ["medals", "answered"])
         events.record(session, "answer_created", answer_id=answer.id, actor_id=author.id)
         return answer
 
