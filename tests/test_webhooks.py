@@ -373,3 +373,18 @@ async def test_a_member_hears_of_answers_to_their_own_questions_and_tries_the_we
     assert [d["event"] for d in documents] == ["answer.created", "webhook.test"]
     assert documents[0]["question"]["id"] == mine.id
     assert "Test delivery" in await (await client.get(f"/settings/webhooks/{hook.id}")).text()
+
+
+async def test_a_deleted_account_takes_its_webhooks_and_chat_accounts_with_it(database):
+    from node.models import ChatIdentity, WebhookSubscription
+
+    alice = await make_member(database, "alice")
+    await webhooks.create_subscription(
+        database, alice, url="https://chat.example/hook", fmt="json", chosen_events=["question.created"]
+    )
+    async with database.write() as session:
+        session.add(ChatIdentity(member_id=alice.id, provider="slack", team_id="T1", user_id="U1"))
+    await users_admin.delete_account(database, None, "alice")
+    async with database.read() as session:
+        assert list(await session.scalars(select(WebhookSubscription))) == []
+        assert list(await session.scalars(select(ChatIdentity))) == []
