@@ -163,8 +163,11 @@ async def test_mattermost_and_teams_shapes(client, database, receiver):
     mattermost, teams = (json.loads(body) for _, body in receiver.requests)
     assert set(mattermost) == {"text"} and "Advertising" in mattermost["text"]
     assert "/moderation/reports" in mattermost["text"]
-    assert teams["@type"] == "MessageCard" and teams["@context"] == "https://schema.org/extensions"
-    assert teams["potentialAction"][0]["targets"][0]["uri"].endswith("/moderation/reports")
+    [attachment] = teams["attachments"]
+    assert teams["type"] == "message" and attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard" and "Advertising" in card["body"][1]["text"]
+    assert card["actions"][0]["type"] == "Action.OpenUrl" and card["actions"][0]["url"].endswith("/moderation/reports")
 
 
 async def test_members_cannot_hear_of_reports(database):

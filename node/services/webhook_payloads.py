@@ -1,6 +1,6 @@
 """The bodies of webhook deliveries, one shape per format: generic JSON (every field, for programs), Slack
-(`text` plus `blocks`), Mattermost (an incoming webhook's `text`, Markdown) and Microsoft Teams (a MessageCard,
-which Teams' incoming webhooks and workflows read). Pure functions of an event: `data` holds the event's
+(`text` plus `blocks`), Mattermost (an incoming webhook's `text`, Markdown) and Microsoft Teams (an Adaptive Card
+in a message, which Teams' workflows and incoming webhooks read). Pure functions of an event: `data` holds the event's
 subject (`question`, `answer`, `report`) as plain values, written when the event happened."""
 
 from __future__ import annotations
@@ -97,16 +97,23 @@ def _mattermost(label: str, text: str, url: str, instance: str) -> dict:
 
 
 def _teams(label: str, text: str, url: str, instance: str) -> dict:
+    # An Adaptive Card in a message: what Teams' workflows ("when a webhook request is received") and its incoming
+    # webhooks both read.
     card: dict = {
-        "@type": "MessageCard",
-        "@context": "https://schema.org/extensions",
-        "summary": f"{label}: {text}"[:200],
-        "themeColor": "2B6CB0",
-        "title": label,
-        "text": _MARKDOWN_SPECIAL.sub(r"\\\1", text),
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {"type": "TextBlock", "text": label, "weight": "Bolder", "size": "Medium", "wrap": True},
+            {"type": "TextBlock", "text": _MARKDOWN_SPECIAL.sub(r"\\\1", text), "wrap": True},
+            {"type": "TextBlock", "text": instance, "isSubtle": True, "size": "Small", "wrap": True},
+        ],
     }
     if url:
-        card["potentialAction"] = [
-            {"@type": "OpenUri", "name": _("See it"), "targets": [{"os": "default", "uri": url}]}
-        ]
-    return card
+        card["actions"] = [{"type": "Action.OpenUrl", "title": _("See it"), "url": url}]
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
+        ],
+    }
