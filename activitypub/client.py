@@ -180,10 +180,15 @@ class GuardedClient:
         return document
 
     async def get_json(
-        self, url: str, accept: str = f"{JRD_JSON}, application/json", signer: Signer | None = None
+        self,
+        url: str,
+        accept: str = f"{JRD_JSON}, application/json",
+        signer: Signer | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """Fetch any JSON object (WebFinger, NodeInfo) under the same guards, without the id check."""
-        _, content_type, body = await self._get(url, accept, signer)
+        """Fetch any JSON object (WebFinger, NodeInfo, an API's answer) under the same guards, without the id
+        check; ``headers`` are added to the request (an API's ``Authorization``)."""
+        _, content_type, body = await self._get(url, accept, signer, extra_headers=headers)
         if not is_json_content_type(content_type):
             raise UnexpectedContentType(f"not JSON: {content_type or 'no Content-Type'}")
         return self._parse(body)
@@ -268,12 +273,20 @@ class GuardedClient:
                 raise RefusedHost(f"{host} is refused by this server's policy", host)
 
     async def _get(
-        self, url: str, accept: str, signer: Signer | None, max_bytes: int | None = None, also: HostCheck | None = None
+        self,
+        url: str,
+        accept: str,
+        signer: Signer | None,
+        max_bytes: int | None = None,
+        also: HostCheck | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> tuple[str, str, bytes]:
         target = self.check_url(url)
-        for _ in range(self.max_redirects + 1):
+        for hop in range(self.max_redirects + 1):
             await self._check_host(target, also)  # the first URL and every hop: a redirect may go anywhere
             headers = {"Accept": accept, "User-Agent": self._user_agent}
+            if extra_headers and hop == 0:  # credentials go to the URL asked for, never to where it redirects
+                headers.update(extra_headers)
             if signer is not None:
                 headers = sign_headers("GET", str(target), headers, None, signer.key_id, signer.private_key)
             async with self._request("GET", target, headers, None) as response:

@@ -157,6 +157,13 @@ class Config:
     webhook_private_addresses: bool = False
     slack_signing_secret: str = ""
     mattermost_command_token: str = ""
+    # Linking a chat account by e-mail: the command's user is looked up in the chat's API (Slack: a bot token with
+    # users:read.email; Mattermost: the server's URL and a bot's token) and linked to the member with that verified
+    # address. Empty: linking is by the signed link only.
+    slack_bot_token: str = ""
+    slack_api_url: str = "https://slack.com/api"
+    mattermost_url: str = ""
+    mattermost_bot_token: str = ""
 
     @property
     def domain(self) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from node.models import ChatIdentity, Question
 from node.web.app import create_app
 
-from .support import log_in, make_config, make_member, one, post_form
+from .support import free_port, log_in, make_config, make_member, one, post_form, serve_on_loopback
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 MATTERMOST_TOKEN = "xr3j5x3p4pfjpfjpfkaz3dv4jw"
@@ -155,3 +155,91 @@ async def test_a_link_cannot_be_forged(chat_client, database):
     response = await chat_client.get(f"/settings/chat/link?{query}")
     assert response.status == 400
     assert await one(database, select(func.count()).select_from(ChatIdentity)) == 0
+
+
+@pytest.fixture
+async def slack_api():
+    """A stand-in for Slack's Web API: users.info with a bot token, counting the calls."""
+    from aiohttp import web
+
+    calls: list[tuple[str, str]] = []
+    emails = {"U2147483697": "Alice.Martin@acme.example", "U0UNVERIFIED": "bob@acme.example"}
+
+    async def users_info(request: web.Request) -> web.Response:
+        calls.append((request.query.get("user", ""), request.headers.get("Authorization", "")))
+        if request.headers.get("Authorization") != "Bearer xoxb-test-token":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        email = emails.get(request.query.get("user", ""))
+        if email is None:
+            return web.json_response({"ok": False, "error": "user_not_found"})
+        return web.json_response({"ok": True, "user": {"id": request.query["user"], "profile": {"email": email}}})
+
+    app = web.Application()
+    app.router.add_get("/api/users.info", users_info)
+    port = free_port()
+    runner = await serve_on_loopback(app, port)
+    yield f"http://127.0.0.1:{port}/api", calls
+    await runner.cleanup()
+
+
+async def test_slack_user_is_linked_by_a_verified_email(aiohttp_client, tmp_path, database, slack_api):
+    api_url, calls = slack_api
+    config = make_config(
+        tmp_path,
+        database.url,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_bot_token="xoxb-test-token",
+        slack_api_url=api_url,
+    )
+    client = await aiohttp_client(create_app(config, database))
+    alice = await make_member(database, "alice", email="alice.martin@acme.example")
+    async with database.write() as session:
+        stored = await session.get(type(alice), alice.id)
+        stored.email_verified = True
+    await make_member(database, "bob", email="bob@acme.example")  # never confirmed his address
+
+    body = urlencode({**slack_form("ask Which sealant for a shower tray? #plomberie"), "user_id": "U0UNVERIFIED"})
+    answer = await (await client.post("/integrations/slack/command", data=body, headers=slack_headers(body))).json()
+    assert "/settings/chat/link?" in answer["text"] and await questions_count(database) == 0
+
+    response = await slack(client, "ask Which sealant for a shower tray? #plomberie")
+    answer = await response.json()
+    assert "/questions/" in answer["text"]
+    assert await one(database, select(Question.author_id)) == alice.id
+    assert await one(database, select(ChatIdentity.member_id).where(ChatIdentity.user_id == "U2147483697")) == alice.id
+    assert calls == [("U0UNVERIFIED", "Bearer xoxb-test-token"), ("U2147483697", "Bearer xoxb-test-token")]
+    await slack(client, "ask A second question, once linked? #plomberie")
+    assert len(calls) == 2  # linked now: the API is not asked again
+
+
+async def test_mattermost_user_is_linked_by_a_verified_email(aiohttp_client, tmp_path, database):
+    from aiohttp import web
+
+    async def user(request: web.Request) -> web.Response:
+        assert request.headers.get("Authorization") == "Bearer mm-bot-token"
+        return web.json_response({"id": request.match_info["id"], "username": "alice", "email": "alice@acme.example"})
+
+    app = web.Application()
+    app.router.add_get("/api/v4/users/{id}", user)
+    port = free_port()
+    runner = await serve_on_loopback(app, port)
+    try:
+        config = make_config(
+            tmp_path,
+            database.url,
+            mattermost_command_token=MATTERMOST_TOKEN,
+            mattermost_url=f"http://127.0.0.1:{port}",
+            mattermost_bot_token="mm-bot-token",
+        )
+        client = await aiohttp_client(create_app(config, database))
+        alice = await make_member(database, "alice", email="alice@acme.example")
+        async with database.write() as session:
+            (await session.get(type(alice), alice.id)).email_verified = True
+        form = {"token": MATTERMOST_TOKEN, "team_id": "team1", "user_id": "mm-9", "user_name": "alice"}
+        response = await client.post(
+            "/integrations/mattermost/command", data={**form, "text": "ask Best glue for oak veneer? #menuiserie"}
+        )
+        assert "/questions/" in (await response.json())["text"]
+        assert await one(database, select(Question.author_id)) == alice.id
+    finally:
+        await runner.cleanup()

@@ -13,10 +13,11 @@ import hashlib
 import hmac
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 
 from .. import i18n, uris
@@ -140,8 +141,36 @@ async def _member_of(db: Database, user: ChatUser) -> Member | None:
         )
 
 
-async def run_command(db: Database, base_url: str, secret_key: str, user: ChatUser, text: str) -> dict:
-    """What `/skiller <text>` does, and the ephemeral answer to show."""
+async def link_by_email(db: Database, user: ChatUser, email: str) -> Member | None:
+    """Link the chat account to the active local member whose verified address is `email` (the chat's API said so),
+    and return that member; None when there is none."""
+    if "@" not in email:
+        return None
+    async with db.read() as session:
+        member = await session.scalar(
+            select(Member).where(
+                func.lower(col(Member.email)) == email.lower(),
+                col(Member.email_verified).is_(True),
+                col(Member.local).is_(True),
+                col(Member.suspended).is_(False),
+                col(Member.deleted_at).is_(None),
+            )
+        )
+    if member is not None:
+        await link_account(db, member, user)
+    return member
+
+
+async def run_command(
+    db: Database,
+    base_url: str,
+    secret_key: str,
+    user: ChatUser,
+    text: str,
+    email_of: Callable[[ChatUser], Awaitable[str]] | None = None,
+) -> dict:
+    """What `/skiller <text>` does, and the ephemeral answer to show. `email_of` asks the chat for the user's
+    e-mail address, for an account not linked yet (see chat_directory)."""
     verb, _sep, rest = text.strip().partition(" ")
     verb = verb.lower()
     if verb == "link":
@@ -153,6 +182,8 @@ async def run_command(db: Database, base_url: str, secret_key: str, user: ChatUs
     if verb != "ask" or not rest.strip():
         return ephemeral(_("Usage: /skiller ask Your question? | details #skill — or /skiller link"))
     member = await _member_of(db, user)
+    if member is None and email_of is not None:
+        member = await link_by_email(db, user, await email_of(user))
     if member is None:
         return ephemeral(
             _("Your chat account is not linked to a member yet: {url}").format(url=link_url(base_url, secret_key, user))

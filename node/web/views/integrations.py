@@ -5,17 +5,18 @@ Mattermost (authenticated by Slack's signature or Mattermost's token, not by a s
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from aiohttp import web
 
 from ...i18n import gettext as _
 from ...jobs import WEBHOOKS
 from ...models import WEBHOOK_EVENTS, WEBHOOK_FORMATS
-from ...services import chat_commands, webhook_payloads, webhooks
+from ...services import chat_commands, chat_directory, webhook_payloads, webhooks
 from ...services.errors import N_, Forbidden, ServiceError
 from ...services.hmac_signatures import same_token, verify_slack_request
 from .. import confirm, forms
-from ..keys import CONFIG, DB
+from ..keys import CONFIG, DB, FEDERATION
 from ..middleware import flash, require_admin, require_member
 from ..render import form_error, render
 
@@ -185,8 +186,12 @@ async def _answer_command(request: web.Request, provider: str, form: dict[str, s
     user = chat_commands.ChatUser(provider, form.get("team_id", ""), form.get("user_id", ""), form.get("user_name", ""))
     if not user.user_id:
         raise web.HTTPBadRequest(text="user_id is missing")
+    email_of = None
+    client = request.app[FEDERATION].admin_webhook_client  # the chat's API is this instance's configuration
+    if client is not None and chat_directory.can_look_up(config, provider):
+        email_of = partial(chat_directory.chat_email, client, config)
     answer = await chat_commands.run_command(
-        request.app[DB], config.base_url, config.secret_key, user, form.get("text", "")
+        request.app[DB], config.base_url, config.secret_key, user, form.get("text", ""), email_of
     )
     return web.json_response(answer)
 
