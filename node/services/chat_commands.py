@@ -3,7 +3,9 @@
 The web layer checks that the request comes from the chat (Slack's signature, Mattermost's token) and gives this
 module what was typed and by whom. `/skiller ask <title> | <details> #skill …` posts a question as the member
 linked to that chat account; `/skiller link` answers with a link that links the chat account to whoever opens it
-while logged in here (signed, valid an hour: a member cannot claim someone else's chat account by typing its id).
+while logged in here (signed, valid an hour: a member cannot claim someone else's chat account by typing its id);
+or, when the chat's API is configured, the member whose verified e-mail address the chat reports is linked at once
+(chat_directory.py).
 Answers are ephemeral messages (seen by the one who typed the command only), in Slack's and Mattermost's shape.
 """
 

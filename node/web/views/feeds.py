@@ -9,6 +9,7 @@ lists' rule, whoever asks); a private instance shows them to its members only (m
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -77,7 +78,7 @@ def rfc822(value: datetime) -> str:
 def _entry(base_url: str, question, author, tags) -> Entry:
     url = uris.question_id(base_url, question.id)
     if question.content_warning is not None:  # the text stays behind its warning here too
-        content = "<p>" + _escape(_("Content warning: {warning}").format(warning=question.content_warning)) + "</p>"
+        content = "<p>" + html.escape(_("Content warning: {warning}").format(warning=question.content_warning)) + "</p>"
     else:
         content = question.body_html
     return Entry(
@@ -91,10 +92,6 @@ def _entry(base_url: str, question, author, tags) -> Entry:
         content_html=xml_text(content),
         categories=[(tag.name, xml_text(tag.label)) for tag in tags],
     )
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _respond(request: web.Request, feed: Feed) -> web.Response:
