@@ -41,7 +41,7 @@ from ..services import (
     votes,
 )
 from ..services.errors import ServiceError
-from . import moves
+from . import moves, post_images
 from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, public_key_for
 from .context import Federation
 from .deliveries import mark_reachable
@@ -398,7 +398,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
                 parent.id,
                 "",
                 base,
-                html=content,
+                html=await post_images.localize(fed, signer, obj, content),
                 ap_id=object_id,
                 mentions=mentions,
                 content_warning=warning,
@@ -431,6 +431,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
         elif obj.get("inReplyTo"):
             raise Ignored("reply to something we do not have")
         elif shared_by_followed or await _followed_here(fed, signer) or await _mentions_someone_here(fed, obj):
+            content = await post_images.localize(fed, signer, obj, content)
             asked = await questions.ask(
                 fed.db,
                 signer,
@@ -545,6 +546,8 @@ async def on_update(fed: Federation, signer: Member, activity: dict) -> None:
         raise Ignored("Update by someone who is not the author")
     received = read_post(obj, first_type(obj, POST_TYPES) or "Note", await _reader_languages(fed))
     content, warning = received.html, received.content_warning
+    if content and isinstance(post, (Question, Answer)):
+        content = await post_images.localize(fed, signer, obj, content)
     if isinstance(post, Question):
         if content:
             await questions.edit_question(

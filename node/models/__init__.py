@@ -14,7 +14,7 @@ from .accounts import (
 from .badges import MemberBadge
 from .base import metadata, utcnow
 from .experts import REQUEST_KINDS, AnswerRequest, DirectoryEntry, DirectoryListing, DirectorySkill
-from .federation import Delivery, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
+from .federation import Delivery, DeliveryFanout, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
 from .integrations import (
     CHAT_PROVIDERS,
     WEBHOOK_EVENTS,
@@ -25,6 +25,7 @@ from .integrations import (
     WebhookSubscription,
 )
 from .mail import MailMessage
+from .media import MediaFile, PostImage
 from .moderation import POLICY_ACTIONS, REPORT_TARGETS, AuditEntry, DomainPolicy, Report
 from .qa import CONTENT_WARNING_MAX, KINDS, Answer, Bookmark, Comment, Question, QuestionTag, Revision, Vote
 from .search import SearchDocument
@@ -52,6 +53,8 @@ __all__ = [
     "UnansweredNotice",
     "WebhookDelivery",
     "WebhookSubscription",
+    "MediaFile",
+    "PostImage",
     "LEVELS",
     "Endorsement",
     "MemberSkill",
@@ -79,6 +82,7 @@ __all__ = [
     "TagFollow",
     "SearchDocument",
     "Delivery",
+    "DeliveryFanout",
     "InboxItem",
     "Instance",
     "OutgoingActivity",

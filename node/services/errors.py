@@ -36,3 +36,7 @@ class Conflict(ServiceError):
 
 class TooManyRequests(ServiceError):
     status = 429
+
+
+class TooLarge(ServiceError):
+    status = 413

@@ -21,6 +21,7 @@ from ..federation import documents
 from ..services import instance_settings, invitations, notifications, sessions
 from ..services.errors import N_, Forbidden, ServiceError
 from .keys import CONFIG, CSRF_TOKEN, DB, FEDERATION, FLASHES, MEMBER, REQUEST_ID, SECURITY_HEADERS, SITE, UNREAD
+from .live import LIVE_PATH
 from .render import render, translate_error
 from .security import NOSNIFF
 
@@ -61,8 +62,9 @@ async def observe_middleware(request: web.Request, handler):
         # not share it) and no private-mode gate.
         handler = request.match_info.handler
     # While anything but an inbox POST is being served, received activities are checked one per turn of the loop.
+    # A live stream stays open for hours and costs nothing while it waits: it does not count.
     in_flight: AbstractContextManager[None] = (
-        nullcontext() if inbox else request.app[FEDERATION].inbox_turns.serving_other()
+        nullcontext() if inbox or request.path == LIVE_PATH else request.app[FEDERATION].inbox_turns.serving_other()
     )
     try:
         with in_flight:
