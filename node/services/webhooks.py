@@ -8,6 +8,7 @@ subscription's format and language; only the signature is made at each attempt (
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -37,6 +38,7 @@ from . import events, webhook_payloads
 from .errors import N_, Forbidden, InvalidInput, NotFound
 from .skills import normalize_skill
 
+log = logging.getLogger("skiller.webhooks")
 ADMIN_EVENTS = ("report.created",)  # heard only by subscriptions made on the administration pages
 TEST_EVENT = "webhook.test"  # sent on request, to try a webhook
 MAX_PER_OWNER = 20
@@ -251,6 +253,9 @@ def add_delivery(session, subscription: WebhookSubscription, event: str, payload
     i18n.set_language(subscription.language)
     try:
         body = webhook_payloads.body(subscription.format, event, payload, instance)
+    except Exception:  # a webhook must never undo the question or answer it tells about: logged, not sent
+        log.exception("webhook %s: the %s delivery could not be written", subscription.id, event)
+        return
     finally:
         i18n.set_language(previous)
     session.add(WebhookDelivery(subscription_id=subscription.id, event=event, payload=body.decode()))
