@@ -131,3 +131,31 @@ async def test_private_instance_keeps_feeds_for_members(instance):
     await log_in(client, "alice")
     _response, parsed = await read_feed(client, "/feeds/questions.atom", "atom")
     assert len(parsed.entries) == 2
+
+
+async def test_a_post_behind_a_warning_shows_only_the_warning_and_stray_control_characters_go(instance):
+    _language, client, database, alice, _first, _second = instance
+    await questions.ask(
+        database,
+        alice,
+        title="Received with a warning",
+        body="",
+        html="<p>The <b>spoiler</b> itself.</p>",
+        ap_id="https://elsewhere.example/notes/1",
+        content_warning="Film ending",
+        tags=["cinema"],
+        base_url=BASE,
+    )
+    await questions.ask(
+        database,
+        alice,
+        title="A bell \x07 in the body",
+        body="Pasted \x01 from a terminal.",
+        tags="cinema",
+        base_url=BASE,
+    )
+    for fmt in ("atom", "rss"):
+        _response, parsed = await read_feed(client, f"/feeds/tags/cinema.{fmt}", fmt)
+        contents = [(e.content[0].value if fmt == "atom" else e.description) for e in parsed.entries]
+        assert "spoiler" not in contents[1] and "Film ending" in contents[1]
+        assert "Pasted" in contents[0] and "\x01" not in contents[0]
