@@ -141,6 +141,8 @@ class Config:
     # Questions a member may put to particular people in a day (asked from a profile, or invitations to answer):
     # each one notifies someone, so a burst is refused with a clear message.
     answer_requests_per_day: int = 20
+    # REST API requests one access token may make per minute (a sliding window); past that the answer is 429.
+    api_requests_per_minute: int = 300
     # Behind a reverse proxy (nginx), the client address is the last one it appended to X-Forwarded-For.
     trust_forwarded_for: bool = False
     # One JSON line per request; off by default because nginx already keeps an access log in production.

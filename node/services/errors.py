@@ -40,3 +40,7 @@ class TooManyRequests(ServiceError):
 
 class TooLarge(ServiceError):
     status = 413
+
+
+class Unauthorized(ServiceError):
+    status = 401

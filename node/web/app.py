@@ -16,6 +16,7 @@ from ..db import Database
 from ..federation.runtime import create_federation, outbound_client
 from ..resources import STATIC_DIR
 from ..services.images import MAX_FILES_PER_FORM as IMAGES_PER_REQUEST
+from .api import add_api
 from .keys import CONFIG, DB, FEDERATION, LIVE, SECURITY_HEADERS, TEMPLATES, VIEWS
 from .live import LiveHub
 from .middleware import context_middleware, csrf_middleware, error_middleware, observe_middleware
@@ -41,7 +42,9 @@ from .views import context as context_views
 from .views import lifecycle as lifecycle_views
 from .views import live as live_views
 from .views import moving as moving_views
+from .views import oauth as oauth_views
 from .views import recovery as recovery_views
+from .views import tokens as tokens_views
 from .views import two_factor as two_factor_views
 from .views import unsubscribe as unsubscribe_views
 from .views import writing as writing_views
@@ -145,6 +148,9 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     app.router.add_routes(two_factor_views.routes)
     app.router.add_routes(unsubscribe_views.routes)
     app.router.add_routes(writing_views.routes)
+    app.router.add_routes(tokens_views.routes)
+    app.router.add_routes(oauth_views.routes)
+    add_api(app)
     app.router.add_static("/static", STATIC_DIR)
     Path(config.media_dir).mkdir(parents=True, exist_ok=True)  # avatars are served by views.profiles
     return app

@@ -20,6 +20,8 @@ from .. import i18n
 from ..federation import documents
 from ..services import instance_settings, invitations, notifications, sessions
 from ..services.errors import N_, Forbidden, ServiceError
+from .api.framework import PREFIX as API_PREFIX
+from .api.framework import serve as serve_api
 from .keys import CONFIG, CSRF_TOKEN, DB, FEDERATION, FLASHES, MEMBER, REQUEST_ID, SECURITY_HEADERS, SITE, UNREAD
 from .live import LIVE_PATH
 from .render import render, translate_error
@@ -57,6 +59,12 @@ async def observe_middleware(request: web.Request, handler):
         # pages), and they take thousands of requests a second: straight to the view.
         handler = request.match_info.handler
         headers = (NOSNIFF,)  # no browser renders their answers
+    elif request.path.startswith(API_PREFIX + "/") and request.path != API_PREFIX + "/docs":  # docs: a page
+        # The API is authenticated by bearer tokens only: no cookie session (so no CSRF to check), errors as JSON.
+        handler = serve_api
+    elif request.path == "/oauth/token" and request.method == "POST":
+        # Applications exchange a code for a token: the code and its verifier are the credentials, not a cookie.
+        handler = request.match_info.handler
     elif request.path == "/ns":
         # The JSON-LD context is the same for everyone and holds no member data: no session cookie (caches could
         # not share it) and no private-mode gate.
@@ -150,12 +158,14 @@ PRIVATE_OPEN_PATHS = frozenset(
         "/metrics",
         "/actor",
         "/ns",
+        "/.well-known/oauth-authorization-server",
         # Chat slash commands: authenticated by Slack's signature or Mattermost's token, asked as a linked member.
         "/integrations/slack/command",
         "/integrations/mattermost/command",
     )
 )
-PRIVATE_OPEN_PREFIXES = ("/static/", "/password/", "/unsubscribe/", "/login/")
+# The API never reaches this gate (see observe_middleware): a token is needed for everything but its description.
+PRIVATE_OPEN_PREFIXES = ("/static/", "/password/", "/unsubscribe/", "/login/", API_PREFIX + "/")
 # Routes that answer AS2 (or discovery JSON) only, and routes that answer AS2 to an AS2 Accept header.
 AS2_ROUTES = frozenset(
     (

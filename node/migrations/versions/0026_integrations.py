@@ -1,7 +1,7 @@
 """integrations: webhooks, their deliveries, unanswered notices, linked chat accounts
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0024
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 
 
 revision = '0026'
-down_revision = '0023'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
