@@ -180,10 +180,15 @@ class GuardedClient:
         return document
 
     async def get_json(
-        self, url: str, accept: str = f"{JRD_JSON}, application/json", signer: Signer | None = None
+        self,
+        url: str,
+        accept: str = f"{JRD_JSON}, application/json",
+        signer: Signer | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """Fetch any JSON object (WebFinger, NodeInfo) under the same guards, without the id check."""
-        _, content_type, body = await self._get(url, accept, signer)
+        """Fetch any JSON object (WebFinger, NodeInfo, an API's answer) under the same guards, without the id
+        check; ``headers`` are added to the request (an API's ``Authorization``)."""
+        _, content_type, body = await self._get(url, accept, signer, extra_headers=headers)
         if not is_json_content_type(content_type):
             raise UnexpectedContentType(f"not JSON: {content_type or 'no Content-Type'}")
         return self._parse(body)
@@ -242,6 +247,22 @@ class GuardedClient:
                 pass  # the status is what matters; the connection is simply not reused
             return response.status
 
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST ``body`` with the caller's ``headers`` (a webhook: its own signature scheme) and return the status.
+
+        The same guards as every request (scheme, address, ``allow_host``); redirects are not followed. Raises
+        ``ForbiddenURL`` when the URL or its address is refused (nothing was sent), ``FetchError`` when no answer
+        arrives.
+        """
+        target = self.check_url(url)
+        await self._check_host(target)
+        async with self._request("POST", target, {"User-Agent": self._user_agent, **headers}, body) as response:
+            try:
+                await self._read_capped(response, _DRAIN_BYTES)
+            except (TimeoutError, ResponseTooLarge, aiohttp.ClientError):
+                pass
+            return response.status
+
     async def _check_host(self, target: URL, also: HostCheck | None = None) -> None:
         """Ask the host checks about ``target`` before anything is sent to it."""
         if self._allow_host is None and also is None:
@@ -252,12 +273,20 @@ class GuardedClient:
                 raise RefusedHost(f"{host} is refused by this server's policy", host)
 
     async def _get(
-        self, url: str, accept: str, signer: Signer | None, max_bytes: int | None = None, also: HostCheck | None = None
+        self,
+        url: str,
+        accept: str,
+        signer: Signer | None,
+        max_bytes: int | None = None,
+        also: HostCheck | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> tuple[str, str, bytes]:
         target = self.check_url(url)
-        for _ in range(self.max_redirects + 1):
+        for hop in range(self.max_redirects + 1):
             await self._check_host(target, also)  # the first URL and every hop: a redirect may go anywhere
             headers = {"Accept": accept, "User-Agent": self._user_agent}
+            if extra_headers and hop == 0:  # credentials go to the URL asked for, never to where it redirects
+                headers.update(extra_headers)
             if signer is not None:
                 headers = sign_headers("GET", str(target), headers, None, signer.key_id, signer.private_key)
             async with self._request("GET", target, headers, None) as response:

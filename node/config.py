@@ -160,6 +160,19 @@ class Config:
     # password logins off for everyone but administrators (the break-glass way in when the provider is down).
     oidc: tuple[OidcProvider, ...] = ()
     sso_only: bool = False
+    # Integrations. Webhooks an administrator subscribes may reach private addresses (a chat server on the company's
+    # network) when this is on; members' webhooks never do. Slack's signing secret and Mattermost's command token
+    # authenticate the /skiller slash command (empty: that chat's command is refused).
+    webhook_private_addresses: bool = False
+    slack_signing_secret: str = ""
+    mattermost_command_token: str = ""
+    # Linking a chat account by e-mail: the command's user is looked up in the chat's API (Slack: a bot token with
+    # users:read.email; Mattermost: the server's URL and a bot's token) and linked to the member with that verified
+    # address. Empty: linking is by the signed link only.
+    slack_bot_token: str = ""
+    slack_api_url: str = "https://slack.com/api"
+    mattermost_url: str = ""
+    mattermost_bot_token: str = ""
 
     @property
     def domain(self) -> str:

@@ -1,17 +1,18 @@
 """The background queues and the states of their rows, declared once.
 
-Each queue is a table whose rows a worker moves forward: received activities (`inbox_item`) and deliveries
-(`delivery`). The workers, the housekeeping, `skiller queue status`, the administration's queue page, the metrics
-and /healthz all read the states from here instead of spelling them out. A declaration is checked when it is made
-(as Takahē's state graphs are): one initial state that is waiting, every state reachable from it, and every
-waiting state has a way out. A finished row changes only by an administrator's action or a listed correction.
+Each queue is a table whose rows a worker moves forward: received activities (`inbox_item`), deliveries
+(`delivery`), mails (`mail_message`) and webhook deliveries (`webhook_delivery`). The workers, the housekeeping,
+`skiller queue status`, the administration's queue page, the metrics and /healthz all read the states from here
+instead of spelling them out. A declaration is checked when it is made (as Takahē's state graphs are): one initial
+state that is waiting, every state reachable from it, and every waiting state has a way out. A finished row changes
+only by an administrator's action or a listed correction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import Delivery, InboxItem, MailMessage
+from .models import Delivery, InboxItem, MailMessage, WebhookDelivery
 from .services.errors import N_
 
 
@@ -34,7 +35,7 @@ class Queue:
     # Corrections of a finished row, not work: e.g. a delivery cancelled while its request was in flight that was
     # in fact acknowledged becomes done.
     corrections: tuple[tuple[str, str], ...] = ()
-    since: str = "created_at"  # the column saying when a row entered the queue (its age, for /healthz)
+    since: str = "created_at"  # the column from which a waiting row counts as late (its age, for /healthz)
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.states]
@@ -142,4 +143,28 @@ MAIL = Queue(
     },
 )
 
-QUEUES = (INBOX, DELIVERIES, MAIL)
+WEBHOOKS = Queue(
+    "webhooks",
+    WebhookDelivery,
+    (
+        State(PENDING, N_("Pending"), False, True, "to be posted to the subscription's URL (again after a failure)"),
+        State("done", N_("Delivered"), True, False, "the receiver answered 2xx"),
+        State("failed", N_("Failed"), True, True, "a final 4xx, or every attempt failed"),
+        State("refused", N_("Refused"), True, True, "the URL is not allowed (a private address): nothing was sent"),
+    ),
+    {
+        PENDING: {
+            "done": "webhook_sender: acknowledged",
+            "failed": "webhook_sender: a final refusal or the last attempt",
+            "refused": "webhook_sender: the guarded client refused the address",
+            PENDING: "webhook_sender: a failure, retried with backoff; webhooks.retry_now",
+        },
+        "failed": {PENDING: "webhooks.retry_now: the subscriber asks for another try"},
+        "refused": {PENDING: "webhooks.retry_now: the subscriber asks for another try"},
+    },
+    # Late means due and not taken: a chat server that is down for hours (its deliveries waiting for their next
+    # attempt) is not this instance's ill health.
+    since="next_attempt_at",
+)
+
+QUEUES = (INBOX, DELIVERIES, MAIL, WEBHOOKS)

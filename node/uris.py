@@ -113,3 +113,23 @@ def activity_id(base_url: str, kind: str, key: str) -> str:
 
 
 INSTANCE_ACTOR_NAME = "instance.actor"
+
+
+# Atom (and RSS 2.0) feeds of questions: overall, per skill, per member, per search.
+FEED_FORMATS = ("atom", "rss")
+
+
+def questions_feed(fmt: str = "atom") -> str:
+    return f"/feeds/questions.{fmt}"
+
+
+def tag_feed(name: str, fmt: str = "atom") -> str:
+    return f"/feeds/tags/{quote(name)}.{fmt}"
+
+
+def member_feed(handle: str, fmt: str = "atom") -> str:
+    return f"/feeds/users/{quote(handle)}.{fmt}"
+
+
+def search_feed(query: str, fmt: str = "atom") -> str:
+    return f"/feeds/search.{fmt}?{urlencode({'q': query})}"

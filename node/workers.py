@@ -1,4 +1,5 @@
-"""Background work: applying received activities and sending deliveries, in `skiller serve` or `skiller worker`.
+"""Background work: applying received activities, sending deliveries, mails and webhooks, in `skiller serve` or
+`skiller worker`.
 
 Each queue has its own loop, so applying a received activity never waits on sending, and sending never waits
 on a slow server beyond that server's own slots (deliveries.Dispatcher).
@@ -9,14 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from . import mailer
+from . import mailer, webhook_sender
 from .federation import claims, deliveries, directory, directory_sync, housekeeping, inbox_queue, media, wakeups
 from .federation.context import Federation
-from .services import digests
+from .services import digests, unanswered
 
 log = logging.getLogger("skiller.workers")
 PURGE_EVERY = 3600.0  # seconds between removals of finished work
 DIGEST_EVERY = 300.0  # seconds between looks for digests due
+UNANSWERED_EVERY = 300.0  # seconds between looks for questions left unanswered (webhooks)
 
 
 async def run_once(fed: Federation) -> int:
@@ -27,6 +29,8 @@ async def run_once(fed: Federation) -> int:
         + await media.fetch_remote_avatars(fed)
         + await digests.send_due_digests(fed.db, fed.config)  # before the mailer: its mails go in this round
         + await mailer.send_due(fed)
+        + await unanswered.tell_unanswered(fed.db, fed.config.base_url)  # before the sender: sent in this round
+        + await webhook_sender.send_due(fed)
     )
 
 
@@ -52,6 +56,10 @@ async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
         while await media.fetch_remote_avatars(fed):
             pass
 
+    async def tell_unanswered() -> None:
+        await unanswered.tell_unanswered(fed.db, fed.config.base_url)
+        await asyncio.sleep(UNANSWERED_EVERY)
+
     async def purge() -> None:
         await housekeeping.purge_finished(fed)
         await asyncio.sleep(PURGE_EVERY)
@@ -71,6 +79,8 @@ async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
             ("delivery", lambda: deliveries.Dispatcher(fed).run(idle_sleep)),
             ("media", avatars),
             ("mail", lambda: mailer.run(fed, idle_sleep)),
+            ("webhooks", lambda: webhook_sender.run(fed, idle_sleep)),
+            ("unanswered", tell_unanswered),
             ("digest", lambda: digests.digest_round(fed.db, fed.config, DIGEST_EVERY)),
             ("housekeeping", purge),
             ("directory", publish_directory),

@@ -29,6 +29,7 @@ MEMBER_PAGES = (
     "/notifications",
     "/settings",
     "/settings/profile",
+    "/settings/webhooks",
     "/experts?q=menuiserie",
     "/members",
     "/invitations",
@@ -37,6 +38,7 @@ MEMBER_PAGES = (
     "/admin/users",
     "/admin/skills",
     "/admin/queue",
+    "/admin/webhooks",
     "/admin/audit",
     "/admin/settings",
 )

@@ -60,7 +60,7 @@ async def test_healthz_watches_every_declared_queue_including_mail(client, datab
     from node.models import MailMessage, utcnow
 
     body = await (await client.get("/healthz")).json()
-    assert set(body["queues"]) == {queue.name for queue in jobs.QUEUES} == {"inbox", "deliveries", "mail"}
+    assert set(body["queues"]) == {queue.name for queue in jobs.QUEUES} == {"inbox", "deliveries", "mail", "webhooks"}
     async with database.write() as session:  # a mail waiting for two hours: the instance is not healthy
         session.add(
             MailMessage(

@@ -33,6 +33,10 @@ class Federation:
     config: Config
     db: Database
     client: GuardedClient | None = None  # set once the HTTP session is open
+    # Webhooks: guarded addresses, no federation policy (a chat server is not a federation peer). The
+    # administrators' may reach private addresses when the configuration allows it (webhook_private_addresses).
+    webhook_client: GuardedClient | None = None
+    admin_webhook_client: GuardedClient | None = None
     instance_keys: tuple[str, str] | None = None  # (private PEM, public PEM), loaded on first use
     # Remote public keys by key id: verifying an inbox POST must not cost a database read each time.
     key_cache: OrderedDict = field(default_factory=OrderedDict)

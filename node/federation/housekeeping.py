@@ -9,8 +9,8 @@ from functools import partial
 
 from sqlalchemy import delete, exists, select
 
-from ..jobs import DELIVERIES, INBOX, MAIL
-from ..models import Delivery, DeliveryFanout, InboxItem, MailMessage, OutgoingActivity, utcnow
+from ..jobs import DELIVERIES, INBOX, MAIL, WEBHOOKS
+from ..models import Delivery, DeliveryFanout, InboxItem, MailMessage, OutgoingActivity, WebhookDelivery, utcnow
 from ..services import images
 from .context import Federation
 
@@ -26,6 +26,9 @@ async def purge_finished(fed: Federation) -> int:
         InboxItem: select(InboxItem.id).where(InboxItem.state.in_(INBOX.finished), InboxItem.received_at < cutoff),
         MailMessage: select(MailMessage.id).where(
             MailMessage.state.in_(MAIL.finished), MailMessage.created_at < cutoff
+        ),
+        WebhookDelivery: select(WebhookDelivery.id).where(
+            WebhookDelivery.state.in_(WEBHOOKS.finished), WebhookDelivery.created_at < cutoff
         ),
         OutgoingActivity: select(OutgoingActivity.id).where(
             OutgoingActivity.created_at < cutoff,

@@ -18,6 +18,15 @@ from .badges import MemberBadge
 from .base import metadata, utcnow
 from .experts import REQUEST_KINDS, AnswerRequest, DirectoryEntry, DirectoryListing, DirectorySkill
 from .federation import Delivery, DeliveryFanout, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
+from .integrations import (
+    CHAT_PROVIDERS,
+    WEBHOOK_EVENTS,
+    WEBHOOK_FORMATS,
+    ChatIdentity,
+    UnansweredNotice,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from .mail import MailMessage
 from .media import MediaFile, PostImage
 from .moderation import POLICY_ACTIONS, REPORT_TARGETS, AuditEntry, DomainPolicy, Report
@@ -43,6 +52,13 @@ __all__ = [
     "RecoveryCode",
     "SsoIdentity",
     "MailMessage",
+    "CHAT_PROVIDERS",
+    "WEBHOOK_EVENTS",
+    "WEBHOOK_FORMATS",
+    "ChatIdentity",
+    "UnansweredNotice",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "MediaFile",
     "PostImage",
     "LEVELS",

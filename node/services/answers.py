@@ -174,6 +174,7 @@ async def accept_answer(db: Database, actor: Member, answer_id: int) -> Question
         session.add(question)
         await badges.award(session, [answer.author_id], ["medals", "answers"])
         events.record(session, "question_updated", question_id=question.id, actor_id=actor.id)
+        events.record(session, "answer_accepted", question_id=question.id, answer_id=answer.id, actor_id=actor.id)
         return question
 
 

@@ -13,3 +13,8 @@ def record(session, kind: str, **data) -> None:
 
 def take(session) -> list[tuple[str, dict]]:
     return session.info.pop("events", [])
+
+
+def pending(session) -> list[tuple[str, dict]]:
+    """The events recorded so far, left in place for the hooks that take them."""
+    return list(session.info.get("events", []))

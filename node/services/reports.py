@@ -64,6 +64,7 @@ async def file_report(
         )
         session.add(report)
         await session.flush()
+        events.record(session, "report_filed", report_id=report.id, actor_id=reporter.id if reporter else member_id)
         if forward:
             events.record(
                 session, "report_forwarded", report_id=report.id, actor_id=reporter.id if reporter else member_id

@@ -5,7 +5,19 @@ from __future__ import annotations
 from sqlalchemy import delete, func, or_, select, update
 
 from ..db import Database
-from ..models import ROLES, Answer, Comment, Member, MemberFollow, Question, SearchDocument, TagFollow, utcnow
+from ..models import (
+    ROLES,
+    Answer,
+    ChatIdentity,
+    Comment,
+    Member,
+    MemberFollow,
+    Question,
+    SearchDocument,
+    TagFollow,
+    WebhookSubscription,
+    utcnow,
+)
 from . import audit, directory, events, reputation, sessions
 from .errors import N_, Forbidden, InvalidInput, NotFound
 
@@ -121,6 +133,9 @@ async def delete_account(
         events.record(session, "account_deleted", actor_id=member.id)
         await directory.withdraw(session, member.id)
         await session.execute(delete(TagFollow).where(TagFollow.member_id == member.id))
+        # Their webhooks (addresses, secrets) and linked chat accounts go too: nothing speaks for them any more.
+        await session.execute(delete(WebhookSubscription).where(WebhookSubscription.owner_id == member.id))
+        await session.execute(delete(ChatIdentity).where(ChatIdentity.member_id == member.id))
         await session.execute(delete(MemberFollow).where(MemberFollow.follower_id == member.id))
         for name in (
             "display_name",

@@ -27,7 +27,9 @@ from .views import (
     admin,
     directory,
     federation,
+    feeds,
     images,
+    integrations,
     moderation,
     profiles,
     questions,
@@ -133,6 +135,8 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
         moderation,
         sso,
         writing,
+        feeds,
+        integrations,
     ):
         app.router.add_routes(module.routes)
     app.router.add_routes(lifecycle_views.routes)

@@ -159,6 +159,9 @@ PRIVATE_OPEN_PATHS = frozenset(
         "/actor",
         "/ns",
         "/.well-known/oauth-authorization-server",
+        # Chat slash commands: authenticated by Slack's signature or Mattermost's token, asked as a linked member.
+        "/integrations/slack/command",
+        "/integrations/mattermost/command",
     )
 )
 # The API never reaches this gate (see observe_middleware): a token is needed for everything but its description.
@@ -178,6 +181,7 @@ AS2_ROUTES = frozenset(
         "/actor/outbox",
     )
 )
+FEEDS_PREFIX = "/feeds/"  # Atom and RSS: members only, answered 401 rather than sent to the login page
 AS2_OR_HTML_ROUTES = frozenset(
     (
         "/users/{username}",
@@ -206,6 +210,8 @@ async def _private_mode_gate(request: web.Request) -> None:
             return
         except ServiceError:
             pass
+    if path.startswith(FEEDS_PREFIX):  # a feed reader cannot follow a login page
+        raise web.HTTPUnauthorized(text="this instance is private")
     resource = request.match_info.route.resource
     canonical = resource.canonical if resource else ""
     if canonical in AS2_ROUTES or (canonical in AS2_OR_HTML_ROUTES and wants_as2(request.headers.get("Accept", ""))):
