@@ -1,6 +1,6 @@
 """integrations: webhooks, their deliveries, unanswered notices, linked chat accounts
 
-Revision ID: 0026
+Revision ID: 0025
 Revises: 0024
 """
 from alembic import op
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0026'
+revision = '0025'
 down_revision = '0024'
 branch_labels = None
 depends_on = None
