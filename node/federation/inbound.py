@@ -32,6 +32,7 @@ from ..services import (
     answers,
     comments,
     follows,
+    groups,
     instance_settings,
     notifications,
     questions,
@@ -41,6 +42,7 @@ from ..services import (
     votes,
 )
 from ..services.errors import ServiceError
+from . import groups as topic_groups
 from . import moves
 from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, public_key_for
 from .context import Federation
@@ -153,6 +155,7 @@ async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
             activity = await _as_fetched_from_origin(fed, activity, actor_id)
         signer = await get_actor(fed, actor_id)
     await handler(fed, signer, activity)
+    await topic_groups.announce_received(fed, activity)  # what was sent to one of our groups, passed on
 
 
 class RefusedProof(ServiceError):
@@ -274,7 +277,15 @@ async def find_local_member(fed: Federation, url: str | None) -> Member | None:
 
 
 async def on_follow(fed: Federation, signer: Member, activity: dict) -> None:
-    followed = await find_local_member(fed, id_of(activity.get("object")))
+    target = id_of(activity.get("object"))
+    if (group := topic_groups.local_group(fed, target)) is not None:
+        try:
+            skill = await groups.group_skill(fed.db, group)
+        except ServiceError:
+            raise Ignored("Follow of a group that does not exist here") from None
+        await groups.follow_group(fed.db, signer, skill, activity["id"])
+        return
+    followed = await find_local_member(fed, target)
     if followed is None:
         raise Ignored("Follow of someone who is not a member here")
     await follows.follow_member(fed.db, signer, followed, activity_id=activity["id"])
@@ -303,7 +314,14 @@ async def on_undo(fed: Federation, signer: Member, activity: dict) -> None:
     kind = first_type(undone, HANDLERS)
     if isinstance(undone, dict) and id_of(undone.get("actor")) not in (None, signer.actor_url):
         raise Ignored("Undo of someone else's activity")
-    if kind == "Follow":
+    if kind == "Follow" and (group := topic_groups.local_group(fed, id_of(undone.get("object")))) is not None:
+        try:
+            skill = await groups.group_skill(fed.db, group)
+        except ServiceError:
+            raise Ignored("Undo of a Follow of a group that does not exist here") from None
+        if not await groups.unfollow_group(fed.db, signer, skill, id_of(undone)):
+            raise Ignored("Undo of a Follow of the group that is not the one in force")
+    elif kind == "Follow":
         followed = await find_local_member(fed, id_of(undone.get("object")))
         if followed is None:
             return
@@ -386,6 +404,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
         return  # deleted before it arrived, or already here
     post = read_post(obj, kind, await _reader_languages(fed))
     base, mentions, content, warning = fed.base_url, post.mentions, post.html, post.content_warning
+    sent_to = topic_groups.addressed_groups(fed, activity)  # our groups it was posted to, if any
     if not is_public(obj) and not shared_by_followed:
         # A direct or followers-only post is for the people it names, not for this public site.
         await _private_message(fed, signer, obj, parent, post)
@@ -430,21 +449,28 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
             )
         elif obj.get("inReplyTo"):
             raise Ignored("reply to something we do not have")
-        elif shared_by_followed or await _followed_here(fed, signer) or await _mentions_someone_here(fed, obj):
+        elif (
+            shared_by_followed
+            or sent_to
+            or await _followed_here(fed, signer)
+            or await _mentions_someone_here(fed, obj)
+        ):
+            # A post sent to a skill's group is a question in that skill, as a community's posts are its topic's.
             asked = await questions.ask(
                 fed.db,
                 signer,
                 title=post.title,
                 body="",
-                tags=post.hashtags,
+                tags=sent_to + post.hashtags,
                 base_url=base,
-                kind="question" if kind == "Question" else "discussion",
+                kind="question" if kind == "Question" or sent_to else "discussion",
                 language=post.language,
                 html=content,
                 ap_id=object_id,
                 mentions=mentions,
                 content_warning=warning,
                 context_url=_thread_url(obj),
+                audience=uris.group_id(base, sent_to[0]) if sent_to else _url_in(obj.get("audience")),
             )
             await ask_for_thread(fed, asked.ap_id or object_id)
         else:
@@ -458,12 +484,13 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
 
 def _thread_url(obj: dict) -> str | None:
     """The thread a received question names (FEP-7888 `context`), kept for our replies to name it too."""
-    context = id_of(obj.get("context"))
-    return (
-        context
-        if isinstance(context, str) and context.startswith(("https://", "http://")) and len(context) <= 500
-        else None
-    )
+    return _url_in(obj.get("context"))
+
+
+def _url_in(value) -> str | None:
+    """A link a received post gives (its `context`, its `audience`), if it is one we can keep."""
+    url = id_of(value)
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) <= 500 else None
 
 
 BACKFILL = "Backfill"  # the type of the inbox rows this instance queues for itself (see backfill.py)
@@ -618,6 +645,8 @@ async def on_announce(fed: Federation, signer: Member, activity: dict) -> None:
     author_id = id_of(inner.get("actor")) if isinstance(inner, dict) else None
     if kind not in ("Create", "Update", "Delete") or not isinstance(inner, dict) or not isinstance(author_id, str):
         raise Ignored("boosts are recorded, not shown")
+    if author_id.startswith(fed.base_url + "/"):
+        raise Ignored("our own activity, passed on by a group")
     inner = {**inner, "type": kind}
     if kind == "Delete":
         object_id = id_of(inner.get("object"))

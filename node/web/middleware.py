@@ -155,6 +155,9 @@ AS2_ROUTES = frozenset(
         "/nodeinfo/2.1",
         "/directory",
         "/actor/outbox",
+        "/groups/{name}/outbox",
+        "/groups/{name}/followers",
+        "/groups/{name}/moderators",
     )
 )
 AS2_OR_HTML_ROUTES = frozenset(
@@ -166,6 +169,8 @@ AS2_OR_HTML_ROUTES = frozenset(
         "/questions/{id}/context",
         "/questions/{id}/replies",
         "/answers/{id}/replies",
+        "/groups/{name}",
+        "/tags/{skill}",
     )
 )
 
