@@ -31,7 +31,7 @@ LANGUAGE_COOKIE = "skiller_lang"
 
 def is_inbox(path: str) -> bool:
     # Federation inboxes: authenticated by HTTP signatures, not cookies.
-    return path in ("/inbox", "/actor/inbox") or (path.startswith("/users/") and path.endswith("/inbox"))
+    return path in ("/inbox", "/actor/inbox") or (path.startswith(("/users/", "/groups/")) and path.endswith("/inbox"))
 
 
 access_log = logging.getLogger("skiller.access")
