@@ -1,6 +1,8 @@
 """Skills as Group actors (FEP-1b12): followed from Lemmy-shaped servers and from other Skiller nodes, announcing
 what happens in the skill, taking posts sent to them; over real signed HTTP on loopback."""
 
+from pathlib import Path
+
 import aiohttp
 import pytest
 from sqlalchemy import func, select
@@ -263,3 +265,49 @@ async def test_an_announce_signed_by_someone_other_than_the_group_is_refused(wor
     await drain([node])
     assert await one(node.db, select(func.count()).select_from(InboxItem)) == 0
     assert await one(node.db, select(Question).where(Question.ap_id == page["id"])) is None
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "threadiverse"
+SOFTWARE = {
+    # software: (its host in the fixtures, its author's actor path, key suffix, topic file, reply file)
+    "mbin": ("https://mbin.example", "/u/user", "#main-key", "mbin_create_entry.json", "mbin_create_entry_comment.json"),
+    "nodebb": ("https://nodebb.example", "/uid/2", "#key", "nodebb_create_article.json", "nodebb_create_reply.json"),
+    "discourse": (
+        "https://discourse.example",
+        "/ap/actor/3b1e9f0a7c5d4e2f8a6b4c2d0e8f6a4b",
+        "#main-key",
+        "discourse_create_note.json",
+        "discourse_create_reply.json",
+    ),
+}
+
+
+@pytest.mark.parametrize("software", sorted(SOFTWARE))
+async def test_posts_from_mbin_nodebb_and_discourse_sent_to_a_group_become_a_question_and_its_answer(world, software):
+    node, _, _, other = world
+    host, path, key_suffix, topic_file, reply_file = SOFTWARE[software]
+    forum = ThreadiverseServer(())
+    author = forum.add_actor(forum.base + path, "Person", "ana", key_suffix)
+    await forum.start()
+    try:
+        group = f"{node.base}/groups/python"
+        await followed(node, other, "carol", group)
+        topic = forum.load(FIXTURES / topic_file, node.base, host)
+        reply = forum.load(FIXTURES / reply_file, node.base, host)
+        for activity in (topic, reply):  # their own server serves them (a thread is read from there)
+            forum.documents[activity["object"]["id"]] = activity["object"]
+        assert await forum.send(f"{group}/inbox", topic, author) == 202
+        await drain([node])
+        assert await forum.send(f"{node.base}/inbox", reply, author) == 202
+        await drain([node])
+
+        question = await one(node.db, select(Question).where(Question.ap_id == topic["object"]["id"]))
+        assert question is not None and question.kind == "question" and question.title == topic["object"]["name"]
+        assert question.audience == group and question.deleted_at is None
+        tag = await one(node.db, select(Skill.name).join(QuestionTag).where(QuestionTag.question_id == question.id))
+        assert tag == "python"
+        answer = await one(node.db, select(Answer).where(Answer.ap_id == reply["object"]["id"]))
+        assert answer is not None and answer.question_id == question.id
+        assert [c["id"] for c in other.announced("Create")] == [topic["id"], reply["id"]]
+    finally:
+        await forum.stop()

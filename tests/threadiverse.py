@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -37,13 +38,15 @@ class ThreadiverseServer:
         self.base = f"http://127.0.0.1:{self.port}"
         self.domain = f"127.0.0.1:{self.port}"
         self.keys = {}
+        self.key_ids: dict[str, str] = {}
         self.documents: dict[str, dict] = {}
         self.received: list[Received] = []
         for name in people:
             self.add_actor(f"{self.base}/u/{name}", actor_type, name)
 
-    def add_actor(self, actor_id: str, kind: str, name: str) -> str:
+    def add_actor(self, actor_id: str, kind: str, name: str, key_suffix: str = "#main-key") -> str:
         self.keys[actor_id] = generate_key_pair()
+        self.key_ids[actor_id] = actor_id + key_suffix
         self.documents[actor_id] = {
             "@context": LEMMY_CONTEXT,
             "id": actor_id,
@@ -53,7 +56,11 @@ class ThreadiverseServer:
             "inbox": f"{actor_id}/inbox",
             "outbox": f"{actor_id}/outbox",
             "endpoints": {"sharedInbox": f"{self.base}/inbox"},
-            "publicKey": {"id": f"{actor_id}#main-key", "owner": actor_id, "publicKeyPem": self.keys[actor_id].public_pem},
+            "publicKey": {
+                "id": self.key_ids[actor_id],
+                "owner": actor_id,
+                "publicKeyPem": self.keys[actor_id].public_pem,
+            },
         }
         return actor_id
 
@@ -101,12 +108,21 @@ class ThreadiverseServer:
             url,
             {"Content-Type": "application/activity+json"},
             body,
-            f"{signer}#main-key",
+            self.key_ids[signer],
             load_private_key(self.keys[signer].private_pem),
         )
         async with aiohttp.ClientSession() as session:
             async with session.post(url, data=body, headers=headers) as response:
                 return response.status
+
+    def load(self, path: Path, node_base: str, placeholder: str) -> dict:
+        """A fixture file with `placeholder` (the software's host) standing for this server, `https://skiller.example`
+        for the node and `PUBLIC_KEY_PEM` for the key of the first actor it names."""
+        text = path.read_text().replace(placeholder, self.base).replace("https://skiller.example", node_base)
+        actor = next((a for a in self.keys if a in text), None)
+        if actor is not None:
+            text = text.replace("PUBLIC_KEY_PEM", json.dumps(self.keys[actor].public_pem)[1:-1])
+        return json.loads(text)
 
     def of_type(self, kind: str) -> list[Received]:
         return [r for r in self.received if r.activity.get("type") == kind]
