@@ -24,7 +24,12 @@ async def world(tmp_path, sqlite_template, backend):
     node = nodes[0]
     claire = await make_member(node.db, "claire")
     await questions.ask(
-        node.db, claire, title="Which profiler for async code?", body="Any that show awaits?", tags="python", base_url=node.base
+        node.db,
+        claire,
+        title="Which profiler for async code?",
+        body="Any that show awaits?",
+        tags="python",
+        base_url=node.base,
     )
     lemmy, other = ThreadiverseServer(("bob",)), ThreadiverseServer(("carol",))
     await lemmy.start()
@@ -89,7 +94,9 @@ async def test_a_lemmy_user_follows_a_topic_and_receives_its_questions_answers_a
     )
     answer = await answers.post_answer(node.db, dave, asked.id, "asyncio, with a semaphore.", node.base)
     await votes.set_vote(node.db, dave, "question", asked.id, 1)
-    await questions.ask(node.db, claire, title="Dovetail jigs?", body="Which one for a chest?", tags="woodworking", base_url=node.base)
+    await questions.ask(
+        node.db, claire, title="Dovetail jigs?", body="Which one for a chest?", tags="woodworking", base_url=node.base
+    )
     await drain([node])
 
     announces = lemmy.of_type("Announce")
@@ -115,7 +122,14 @@ async def test_a_lemmy_user_follows_a_topic_and_receives_its_questions_answers_a
     await drain([node])
     assert await one(node.db, select(func.count()).select_from(TagFollow)) == 0
     before = len(lemmy.received)
-    await questions.ask(node.db, claire, title="Type hints at runtime?", body="How do you check them?", tags="python", base_url=node.base)
+    await questions.ask(
+        node.db,
+        claire,
+        title="Type hints at runtime?",
+        body="How do you check them?",
+        tags="python",
+        base_url=node.base,
+    )
     await drain([node])
     assert len(lemmy.received) == before
 
@@ -211,7 +225,9 @@ async def test_a_member_elsewhere_follows_a_skill_group_and_sees_its_questions(t
     try:
         claire = await make_member(a.db, "claire")
         await make_member(a.db, "python")  # a member with the skill's name: `!python@…` still means the group
-        await questions.ask(a.db, claire, title="GIL or no GIL?", body="In Python 3.14?", tags="python", base_url=a.base)
+        await questions.ask(
+            a.db, claire, title="GIL or no GIL?", body="In Python 3.14?", tags="python", base_url=a.base
+        )
         await make_member(b.db, "zoe")
         await log_in(browser, "zoe")
         response = await post_form(browser, "/follow", {"handle": f"!python@{a.domain}"})
@@ -270,7 +286,13 @@ async def test_an_announce_signed_by_someone_other_than_the_group_is_refused(wor
 FIXTURES = Path(__file__).parent / "fixtures" / "threadiverse"
 SOFTWARE = {
     # software: (its host in the fixtures, its author's actor path, key suffix, topic file, reply file)
-    "mbin": ("https://mbin.example", "/u/user", "#main-key", "mbin_create_entry.json", "mbin_create_entry_comment.json"),
+    "mbin": (
+        "https://mbin.example",
+        "/u/user",
+        "#main-key",
+        "mbin_create_entry.json",
+        "mbin_create_entry_comment.json",
+    ),
     "nodebb": ("https://nodebb.example", "/uid/2", "#key", "nodebb_create_article.json", "nodebb_create_reply.json"),
     "discourse": (
         "https://discourse.example",
@@ -311,3 +333,127 @@ async def test_posts_from_mbin_nodebb_and_discourse_sent_to_a_group_become_a_que
         assert [c["id"] for c in other.announced("Create")] == [topic["id"], reply["id"]]
     finally:
         await forum.stop()
+
+
+async def test_a_mastodon_post_mentioning_a_group_becomes_a_question_in_its_skill(world):
+    node, _, mastodon, other = world
+    group = f"{node.base}/groups/python"
+    await followed(node, other, "carol", group)
+    note = {
+        "id": f"{mastodon.base}/users/bob/statuses/1",
+        "type": "Note",
+        "summary": None,
+        "inReplyTo": None,
+        "published": "2026-12-01T11:00:00Z",
+        "url": f"{mastodon.base}/@bob/1",
+        "attributedTo": mastodon.person("bob"),
+        "to": [PUBLIC],
+        "cc": [f"{mastodon.person('bob')}/followers", group],
+        "sensitive": False,
+        "content": f'<p><span class="h-card"><a href="{node.base}/tags/python" class="u-url mention">@<span>python'
+        "</span></a></span> How do you profile memory in a long-running worker?</p>",
+        "tag": [{"type": "Mention", "href": group, "name": f"@python@{node.domain}"}],
+    }
+    mastodon.documents[note["id"]] = note
+    create = {
+        "id": f"{note['id']}/activity",
+        "type": "Create",
+        "actor": mastodon.person("bob"),
+        "published": note["published"],
+        "to": note["to"],
+        "cc": note["cc"],
+        "object": note,
+    }
+    assert await mastodon.send(f"{node.base}/inbox", create, mastodon.person("bob")) == 202
+    await drain([node])
+    question = await one(node.db, select(Question).where(Question.ap_id == note["id"]))
+    assert question is not None and "profile memory" in question.title and question.kind == "question"
+    assert await one(node.db, select(Skill.name).join(QuestionTag).where(QuestionTag.question_id == question.id)) == (
+        "python"
+    )
+    assert [c["id"] for c in other.announced("Create")] == [create["id"]]
+
+
+async def test_a_moderators_removal_here_is_announced_by_the_group(world):
+    node, claire, lemmy, _ = world
+    group = f"{node.base}/groups/python"
+    await followed(node, lemmy, "bob", group)
+    page, create = lemmy_page(lemmy, group, 3)
+    assert await lemmy.send(f"{group}/inbox", create, lemmy.person("bob")) == 202
+    await drain([node])
+    question = await one(node.db, select(Question).where(Question.ap_id == page["id"]))
+    mia = await make_member(node.db, "mia", role="moderator")
+    await questions.delete_question(node.db, mia, question.id)
+    own = await questions.ask(
+        node.db,
+        claire,
+        title="Walrus in comprehensions?",
+        body="Readable or not at all?",
+        tags="python",
+        base_url=node.base,
+    )
+    await questions.delete_question(node.db, claire, own.id)
+    await drain([node])
+
+    removed, deleted = lemmy.announced("Delete")
+    # Lemmy's shape of a moderator's removal: a Delete by the moderator, addressed to the community.
+    assert removed["actor"] == f"{node.base}/users/mia" and removed["object"] == page["id"]
+    assert removed["cc"] == [group] and removed["audience"] == group
+    assert deleted["actor"] == f"{node.base}/users/claire"
+    assert deleted["object"]["id"] == f"{node.base}/questions/{own.id}"
+    assert all(r.signed_by_actor for r in lemmy.of_type("Announce"))
+
+
+async def test_a_removal_by_a_followed_communitys_moderator_is_applied(world):
+    node, claire, lemmy, _ = world
+    community = lemmy.add_actor(f"{lemmy.base}/c/python", "Group", "python")
+    moderator = lemmy.add_actor(f"{lemmy.base}/u/mod", "Person", "mod")
+    lemmy.add_actor(f"{lemmy.base}/u/carol", "Person", "carol")
+    lemmy.documents[community]["attributedTo"] = f"{community}/moderators"
+    lemmy.documents[f"{community}/moderators"] = {
+        "type": "OrderedCollection",
+        "id": f"{community}/moderators",
+        "orderedItems": [moderator],
+    }
+    from node.federation.actors import get_actor
+    from node.services import follows
+
+    await follows.follow_member(node.db, claire, await get_actor(node.fed, community))
+    await drain([node])
+    follow_sent = next(r.activity for r in lemmy.of_type("Follow"))
+    accept = {"actor": community, "type": "Accept", "id": f"{lemmy.base}/activities/accept/1", "object": follow_sent}
+    assert await lemmy.send(f"{node.base}/inbox", accept, community) == 202
+    page, create = lemmy_page(lemmy, community, 4)
+
+    def announce(number: int, inner: dict) -> dict:
+        return {
+            "actor": community,
+            "to": [PUBLIC],
+            "cc": [f"{community}/followers"],
+            "type": "Announce",
+            "id": f"{lemmy.base}/activities/announce/{number}",
+            "object": inner,
+        }
+
+    assert await lemmy.send(f"{node.base}/inbox", announce(1, create), community) == 202
+    await drain([node])
+    question = await one(node.db, select(Question).where(Question.ap_id == page["id"]))
+    assert question is not None and question.audience == community
+
+    def removal(number: int, remover: str) -> dict:
+        return {
+            "actor": remover,
+            "to": [PUBLIC],
+            "object": page["id"],
+            "cc": [community],
+            "type": "Delete",
+            "summary": "off topic",
+            "id": f"{lemmy.base}/activities/delete/{number}",
+        }
+
+    assert await lemmy.send(f"{node.base}/inbox", announce(2, removal(1, lemmy.person("carol"))), community) == 202
+    await drain([node])
+    assert (await one(node.db, select(Question).where(Question.id == question.id))).deleted_at is None
+    assert await lemmy.send(f"{node.base}/inbox", announce(3, removal(2, moderator)), community) == 202
+    await drain([node])
+    assert (await one(node.db, select(Question).where(Question.id == question.id))).deleted_at is not None

@@ -163,7 +163,13 @@ async def claim(
             return []
         batch = [
             Claimed(
-                row.id, row.inbox_url, row.domain, row.activity_ref, row.sender_id, row.attempts, token,
+                row.id,
+                row.inbox_url,
+                row.domain,
+                row.activity_ref,
+                row.sender_id,
+                row.attempts,
+                token,
                 sender_group_id=row.sender_group_id,
             )
             for row in session.execute(
@@ -210,7 +216,9 @@ async def _signers(fed: Federation, senders: set[Sender]) -> dict[Sender, Signer
         signers[None, None] = await instance_signer(fed)
     members = [member for member, group in senders if member is not None]
     groups = [group for member, group in senders if member is None and group is not None]
-    if members:  # one hop to the database (on SQLite a thread's, not several through aiosqlite): on every delivery's way
+    if (
+        members
+    ):  # one hop to the database (on SQLite a thread's, not several through aiosqlite): on every delivery's way
         query = select(Member.id, Member.username, Member.private_key_pem).where(Member.id.in_(members))
         for member in await fed.db.run_read(lambda session: session.execute(query).all()):
             signers[member.id, None] = member_signer(fed, member)

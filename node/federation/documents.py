@@ -140,9 +140,7 @@ async def comment(fed: Federation, comment_id: int) -> dict:
         author = await session.get(Member, found.author_id)
         group = await groups.question_group(session, fed.base_url, q)
     parent_id = to_as2.object_url(fed.base_url, "answer" if found.answer_id else "question", parent)
-    return to_as2.with_context(
-        to_as2.comment_note(fed.base_url, found, parent_id, parent_author, q, author, [], group)
-    )
+    return to_as2.with_context(to_as2.comment_note(fed.base_url, found, parent_id, parent_author, q, author, [], group))
 
 
 async def _thread_question(fed: Federation, question_id: int) -> Question:

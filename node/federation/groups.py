@@ -19,12 +19,14 @@ from sqlalchemy import func, select
 
 from activitypub.as2 import AS_PUBLIC, as_list, first_type, id_of, is_public
 from activitypub.collections import ordered_collection
+from activitypub.origins import same_origin
 
 from .. import uris
 from ..models import Member, Question, QuestionTag, Skill, TagFollow
 from ..services import groups, instance_settings
 from ..services.errors import NotFound
 from . import to_as2
+from .actors import fetch
 from .context import Federation
 from .deliveries import enqueue
 from .keys import ensure_group_key
@@ -237,3 +239,25 @@ async def announce_received(fed: Federation, activity: dict) -> None:
     async with fed.db.write() as session:
         skills = list(await session.scalars(select(Skill).where(Skill.name.in_(names)).order_by(Skill.id)))
         await announce(fed, session, activity, skills)
+
+
+# --- communities elsewhere ---------------------------------------------------------------------------
+
+
+async def community_moderators(fed: Federation, community: str) -> set[str]:
+    """The moderators a community elsewhere names: its `attributedTo` (Lemmy's collection, or a list of actors),
+    read from the community's own server."""
+    document = await fetch(fed, community)
+    named = document.get("attributedTo") or document.get("moderators")
+    if isinstance(named, list):
+        return {i for i in (id_of(x) for x in named[:100]) if isinstance(i, str)}
+    url = id_of(named)
+    if not isinstance(url, str) or not same_origin(url, community):
+        return set()
+    collection = await fetch(fed, url)
+    items = as_list(collection.get("orderedItems") or collection.get("items"))
+    first = collection.get("first")
+    if not items and first is not None:
+        page = first if isinstance(first, dict) else await fetch(fed, id_of(first)) if same_origin(first, url) else {}
+        items = as_list(page.get("orderedItems") or page.get("items"))
+    return {i for i in (id_of(x) for x in items[:100]) if isinstance(i, str)}

@@ -450,10 +450,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
         elif obj.get("inReplyTo"):
             raise Ignored("reply to something we do not have")
         elif (
-            shared_by_followed
-            or sent_to
-            or await _followed_here(fed, signer)
-            or await _mentions_someone_here(fed, obj)
+            shared_by_followed or sent_to or await _followed_here(fed, signer) or await _mentions_someone_here(fed, obj)
         ):
             # A post sent to a skill's group is a question in that skill, as a community's posts are its topic's.
             asked = await questions.ask(
@@ -648,6 +645,8 @@ async def on_announce(fed: Federation, signer: Member, activity: dict) -> None:
     if author_id.startswith(fed.base_url + "/"):
         raise Ignored("our own activity, passed on by a group")
     inner = {**inner, "type": kind}
+    if kind == "Delete" and await _removed_by_moderator(fed, signer, author_id, id_of(inner.get("object"))):
+        return
     if kind == "Delete":
         object_id = id_of(inner.get("object"))
         if not isinstance(object_id, str) or not same_origin(object_id, author_id):
@@ -664,6 +663,26 @@ async def on_announce(fed: Federation, signer: Member, activity: dict) -> None:
         await on_create(fed, author, checked, shared_by_followed=True)
     else:
         await on_update(fed, author, checked)
+
+
+async def _removed_by_moderator(fed: Federation, community: Member, remover: str, object_id: str | None) -> bool:
+    """A community's moderator removed a post sent to it (Lemmy's Delete by a moderator, announced by the
+    community): applied when the community itself passes it on, the post here was sent to that community and the
+    remover is one of the moderators it names on its own server. False when it is not such a removal."""
+    post = await find_post(fed, object_id)
+    if post is None or post.deleted_at is not None:
+        return False
+    async with fed.db.read() as session:
+        question = post if isinstance(post, Question) else await session.get(Question, post.question_id)
+        author = await session.get(Member, post.author_id)
+    if question is None or question.audience != community.actor_url or author.actor_url == remover:
+        return False  # not sent to this community, or its author's own deletion (confirmed with its server)
+    if remover != community.actor_url and remover not in await topic_groups.community_moderators(
+        fed, community.actor_url
+    ):
+        raise Ignored("a removal by someone who is not a moderator of the community")
+    await on_delete(fed, author, {"object": object_id})  # as its author's deletion: the community's word for it
+    return True
 
 
 async def on_flag(fed: Federation, signer: Member, activity: dict) -> None:

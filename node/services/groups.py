@@ -54,7 +54,12 @@ async def moderators(db: Database) -> list[Member]:
         return list(
             await session.scalars(
                 select(Member)
-                .where(Member.local.is_(True), Member.role.in_(MODERATOR_ROLES), Member.suspended.is_(False), Member.deleted_at.is_(None))
+                .where(
+                    Member.local.is_(True),
+                    Member.role.in_(MODERATOR_ROLES),
+                    Member.suspended.is_(False),
+                    Member.deleted_at.is_(None),
+                )
                 .order_by(Member.id)
             )
         )
