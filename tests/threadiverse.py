@@ -12,7 +12,7 @@ import aiohttp
 from aiohttp import web
 
 from activitypub.keys import generate_key_pair, load_private_key
-from activitypub.signatures import SignatureError, signature_of, sign_headers, verify_request
+from activitypub.signatures import SignatureError, sign_headers, signature_of, verify_request
 
 from .support import free_port, serve_on_loopback
 

@@ -256,8 +256,10 @@ async def community_moderators(fed: Federation, community: str) -> set[str]:
         return set()
     collection = await fetch(fed, url)
     items = as_list(collection.get("orderedItems") or collection.get("items"))
-    first = collection.get("first")
-    if not items and first is not None:
-        page = first if isinstance(first, dict) else await fetch(fed, id_of(first)) if same_origin(first, url) else {}
+    first, first_url = collection.get("first"), id_of(collection.get("first"))
+    if not items and isinstance(first, dict):
+        items = as_list(first.get("orderedItems") or first.get("items"))
+    elif not items and isinstance(first_url, str) and same_origin(first_url, url):
+        page = await fetch(fed, first_url)
         items = as_list(page.get("orderedItems") or page.get("items"))
     return {i for i in (id_of(x) for x in items[:100]) if isinstance(i, str)}

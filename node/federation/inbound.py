@@ -316,10 +316,10 @@ async def on_undo(fed: Federation, signer: Member, activity: dict) -> None:
         raise Ignored("Undo of someone else's activity")
     if kind == "Follow" and (group := topic_groups.local_group(fed, id_of(undone.get("object")))) is not None:
         try:
-            skill = await groups.group_skill(fed.db, group)
+            topic = await groups.group_skill(fed.db, group)
         except ServiceError:
             raise Ignored("Undo of a Follow of a group that does not exist here") from None
-        if not await groups.unfollow_group(fed.db, signer, skill, id_of(undone)):
+        if not await groups.unfollow_group(fed.db, signer, topic, id_of(undone)):
             raise Ignored("Undo of a Follow of the group that is not the one in force")
     elif kind == "Follow":
         followed = await find_local_member(fed, id_of(undone.get("object")))

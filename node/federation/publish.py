@@ -20,7 +20,6 @@ from .context import Federation
 from .deliveries import enqueue, inbox_of
 from .keys import ensure_member_multikey, proof_key
 
-
 # Events whose actor is elsewhere but which this instance answers: a follow of a member or of a skill's group.
 ANSWERED_HERE = {"follow_requested", "group_followed"}
 
@@ -143,7 +142,7 @@ async def _removed(fed: Federation, session, moderator: Member, object_id: str, 
     """A moderator here removed a post from elsewhere sent to one of our groups (or under a question that was):
     the groups announce a Delete by the moderator, as Lemmy federates a moderator's removal."""
     group = await groups.question_group(session, fed.base_url, question)
-    if groups.local_group(fed, group) is None:
+    if group is None or groups.local_group(fed, group) is None:
         return
     removal = activity(
         "Delete",

@@ -94,8 +94,8 @@ async def ask(
 
     A post received from another server comes as sanitized-on-the-way-in `html` with its `ap_id`, and
     `mentions`: the actor URLs its Mention tags designate (its text is not read for @names), and its
-    `content_warning` as received (see remote_warning), and the Group it was posted to (`audience`). Members in `told_otherwise` get no mention notification:
-    the caller tells them in its own words."""
+    `content_warning` as received (see remote_warning), and the Group it was posted to (`audience`). Members in
+    `told_otherwise` get no mention notification: the caller tells them in its own words."""
     if kind not in KINDS:
         raise InvalidInput(N_("Unknown kind of post."), field="kind")
     warning = remote_warning(content_warning) if html is not None else None
