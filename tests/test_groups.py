@@ -67,6 +67,10 @@ async def test_a_skill_is_a_group_found_by_webfinger_and_by_its_tag_page(world):
             actor = await got.json(content_type=None)
         async with http.get(f"{group}/moderators", headers=AS2) as got:
             assert (await got.json(content_type=None))["type"] == "OrderedCollection"
+        async with http.get(f"{node.base}/tags/python") as page:  # people see the address to follow it by
+            assert f"!python@{node.domain}" in await page.text()
+        async with http.get(group) as page:
+            assert str(page.url) == f"{node.base}/tags/python"
     assert jrd["links"][0] == {
         "rel": "self",
         "type": "application/activity+json",

@@ -127,6 +127,8 @@ async def tag_page(request: web.Request) -> web.Response:
             "tab": tab,
             "pagination": pagination(page, total, 20),
             "following": member is not None and await follows.follows_tag(db, member.id, skill.id),
+            # The skill's Group, as Lemmy writes a community's address
+            "group_address": f"!{skill.name}@{request.app[FEDERATION].config.domain}",
         },
     )
 
