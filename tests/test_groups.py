@@ -11,6 +11,7 @@ from node.models import Answer, InboxItem, Member, MemberFollow, Question, Quest
 from node.services import answers, federation_policy, questions, votes
 
 from .support import log_in, make_member, one, post_form
+from .test_jsonld_context import undeclared
 from .testrig import Browser, drain, start_nodes, stop_nodes
 from .threadiverse import LEMMY_CONTEXT, PUBLIC, ThreadiverseServer
 
@@ -113,6 +114,7 @@ async def test_a_lemmy_user_follows_a_topic_and_receives_its_questions_answers_a
     assert all(c["object"]["audience"] == group for c in created)
     assert [like["object"] for like in lemmy.announced("Like")] == [f"{node.base}/questions/{asked.id}"]
     assert all(r.activity["cc"] == [f"{group}/followers"] for r in announces)
+    assert all(not undeclared(r.activity) for r in announces)  # every term in the Announces is declared
 
     # Unfollowed: the next question is not announced to bob's server.
     undo = {

@@ -151,7 +151,8 @@ def announcement(fed: Federation, name: str, inner: dict) -> dict:
         "actor": group,
         "to": [AS_PUBLIC],
         "cc": [group + "/followers"],
-        "object": {k: v for k, v in inner.items() if k != "@context"},
+        # Ours in our context; one received keeps its own, so that no term of its sender's is lost on the way.
+        "object": {k: v for k, v in inner.items() if k != "@context" or v != to_as2.CONTEXT},
     }
 
 

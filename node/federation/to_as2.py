@@ -185,8 +185,9 @@ def group_actor(base: str, skill: Skill, site_name: str, public_key_pem: str) ->
 
 
 def group_of(base: str, tags: Sequence[Skill]) -> str | None:
-    """The Group a question belongs to (FEP-1b12 `audience`): its first skill's; every skill's group announces it."""
-    return uris.group_id(base, tags[0].name) if tags else None
+    """The Group a question belongs to (FEP-1b12 `audience`): its first skill's (the oldest); every skill's group
+    announces it."""
+    return uris.group_id(base, min(tags, key=lambda t: t.id).name) if tags else None
 
 
 def _audience(base: str, author: Member, extra: list[str]) -> dict:
