@@ -140,7 +140,9 @@ class Ignored(Exception):
     """The activity is understood but does nothing here (recorded on the row, not retried)."""
 
 
-async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
+async def apply(fed: Federation, signer_id: str, activity: dict, as_received: dict | None = None) -> None:
+    """Apply a stored activity (its lists capped); an integrity proof is checked on it `as_received`, since capping
+    makes a single value a list (`"audience": "…"` becomes `["…"]`) and a proof covers the activity as signed."""
     kind = first_type(activity, HANDLERS)
     if kind is None:
         raise Ignored(f"unsupported activity type {activity.get('type')!r}")
@@ -149,7 +151,7 @@ async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
     signer = await get_actor(fed, signer_id)
     await _heard_from(fed, signer.domain)
     actor_id = id_of(activity.get("actor"))
-    proven = await _proof_checked(fed, activity, actor_id)
+    proven = await _proof_checked(fed, as_received if as_received is not None else activity, actor_id)
     if actor_id != signer_id:
         if not proven:  # only its author's server vouches for it: the object as fetched from there
             activity = await _as_fetched_from_origin(fed, activity, actor_id)
