@@ -7,6 +7,7 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from node.federation.actors import find_by_handle
 from node.models import Answer, InboxItem, Member, MemberFollow, Question, QuestionTag, Skill, TagFollow
 from node.services import answers, federation_policy, questions, votes
 
@@ -235,12 +236,14 @@ async def test_a_member_elsewhere_follows_a_skill_group_and_sees_its_questions(t
             a.db, claire, title="GIL or no GIL?", body="In Python 3.14?", tags="python", base_url=a.base
         )
         await make_member(b.db, "zoe")
+        person = await find_by_handle(b.fed, f"@python@{a.domain}")  # B knew the member first
         await log_in(browser, "zoe")
         response = await post_form(browser, "/follow", {"handle": f"!python@{a.domain}"})
         assert response.status == 303, await response.text()
         await drain([a, b])
         group = await one(b.db, select(Member).where(Member.actor_url == f"{a.base}/groups/python"))
-        assert group is not None
+        assert group is not None and group.handle == f"!python@{a.domain}"  # beside the member, not over them
+        assert await one(b.db, select(Member.actor_url).where(Member.id == person.id)) == f"{a.base}/users/python"
         assert await one(b.db, select(MemberFollow.state).where(MemberFollow.followed_id == group.id)) == "accepted"
 
         asked = await questions.ask(
@@ -253,6 +256,8 @@ async def test_a_member_elsewhere_follows_a_skill_group_and_sees_its_questions(t
         assert skill == "python"
         async with browser.get("/tags/python") as page:
             assert "Free-threaded wheels yet?" in await page.text()
+        await find_by_handle(b.fed, f"!python@{a.domain}")  # read again: still `!python`, still beside the member
+        assert await one(b.db, select(Member.username).where(Member.id == group.id)) == "!python"
     finally:
         await browser.close()
         await stop_nodes([a, b])
