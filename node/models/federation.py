@@ -69,9 +69,6 @@ class Delivery(SQLModel, table=True):
     inbox_url: str = Field(max_length=500)
     domain: str = Field(max_length=255, index=True)
     sender_id: int | None = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
-    # Sent by a skill's Group actor (its Announces and Accepts), signed with the group's key. No foreign key: a
-    # skill merged away leaves its rows to fail as senders that no longer exist.
-    sender_group_id: int | None = Field(default=None)
     state: str = Field(default="pending", max_length=16)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow)
@@ -83,6 +80,9 @@ class Delivery(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     delivered_at: datetime | None = None
+    # Sent by a skill's Group actor (its Announces and Accepts), signed with the group's key. No foreign key: a
+    # skill merged away leaves its rows to fail as senders that no longer exist.
+    sender_group_id: int | None = Field(default=None)
 
 
 class Instance(SQLModel, table=True):
