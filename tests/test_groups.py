@@ -468,3 +468,21 @@ async def test_a_removal_by_a_followed_communitys_moderator_is_applied(world):
     assert await lemmy.send(f"{node.base}/inbox", announce(3, removal(2, moderator)), community) == 202
     await drain([node])
     assert (await one(node.db, select(Question).where(Question.id == question.id))).deleted_at is not None
+
+
+async def test_a_lemmy_vote_sent_to_the_group_counts_and_is_announced(world):
+    node, claire, lemmy, other = world
+    group = f"{node.base}/groups/python"
+    await followed(node, lemmy, "bob", group)
+    asked = await one(node.db, select(Question).where(Question.author_id == claire.id))
+    like = {  # Lemmy sends a vote to the community, its `audience`
+        "actor": other.person("carol"),
+        "object": f"{node.base}/questions/{asked.id}",
+        "type": "Like",
+        "id": f"{other.base}/activities/like/1",
+        "audience": group,
+    }
+    assert await other.send(f"{group}/inbox", like, other.person("carol")) == 202
+    await drain([node])
+    assert await one(node.db, select(Question.score).where(Question.id == asked.id)) == 1
+    assert [v["id"] for v in lemmy.announced("Like")] == [like["id"]]
