@@ -225,6 +225,13 @@ async def test_a_lemmy_page_sent_to_the_group_becomes_a_question_announced_to_it
     assert answer is not None and answer.question_id == question.id
     assert [c["object"]["id"] for c in lemmy.announced("Create")] == [page["id"], reply["id"]]
 
+    # A post sent to a group no skill here has makes no skill up: it is someone's post nobody here follows.
+    invented, create = lemmy_page(lemmy, f"{node.base}/groups/cheap-watches", 9)
+    assert await lemmy.send(f"{node.base}/inbox", create, lemmy.person("bob")) == 202
+    await drain([node])
+    assert await one(node.db, select(Question).where(Question.ap_id == invented["id"])) is None
+    assert await one(node.db, select(Skill).where(Skill.name == "cheap-watches")) is None
+
 
 async def test_a_member_elsewhere_follows_a_skill_group_and_sees_its_questions(tmp_path, sqlite_template, backend):
     a, b = await start_nodes(tmp_path, sqlite_template, 2, backend)

@@ -229,6 +229,17 @@ def addressed_groups(fed: Federation, activity: dict) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+async def groups_sent_to(fed: Federation, activity: dict) -> list[str]:
+    """The skills whose groups here an activity is sent to (a URL naming no skill names no group: a post cannot
+    make up a skill by addressing it)."""
+    names = addressed_groups(fed, activity)
+    if not names:
+        return []
+    async with fed.db.read() as session:
+        known = set(await session.scalars(select(Skill.name).where(Skill.name.in_(names))))
+    return [name for name in names if name in known]
+
+
 async def announce_received(fed: Federation, activity: dict) -> None:
     """Pass on to a group's followers what someone elsewhere sent to it, once applied here (Lemmy's community
     inbox does). A Create is passed on only when public: a direct message is nobody else's."""

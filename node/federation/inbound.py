@@ -406,7 +406,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
         return  # deleted before it arrived, or already here
     post = read_post(obj, kind, await _reader_languages(fed))
     base, mentions, content, warning = fed.base_url, post.mentions, post.html, post.content_warning
-    sent_to = topic_groups.addressed_groups(fed, activity)  # our groups it was posted to, if any
+    sent_to = await topic_groups.groups_sent_to(fed, activity)  # our groups it was posted to, if any
     if not is_public(obj) and not shared_by_followed:
         # A direct or followers-only post is for the people it names, not for this public site.
         await _private_message(fed, signer, obj, parent, post)
