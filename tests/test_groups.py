@@ -67,6 +67,8 @@ async def test_a_skill_is_a_group_found_by_webfinger_and_by_its_tag_page(world):
         async with http.get(f"{node.base}/tags/python", headers=AS2) as got:
             assert str(got.url) == group  # the tag page sends ActivityPub software to the group
             actor = await got.json(content_type=None)
+        async with http.get(f"{group}/outbox", headers=AS2) as got:
+            outbox = await got.json(content_type=None)
         async with http.get(f"{group}/moderators", headers=AS2) as got:
             assert (await got.json(content_type=None))["type"] == "OrderedCollection"
         async with http.get(f"{node.base}/tags/python") as page:  # people see the address to follow it by
@@ -82,6 +84,9 @@ async def test_a_skill_is_a_group_found_by_webfinger_and_by_its_tag_page(world):
     assert actor["type"] == "Group" and actor["id"] == group and actor["preferredUsername"] == "python"
     assert actor["inbox"] == f"{group}/inbox" and actor["followers"] == f"{group}/followers"
     assert actor["attributedTo"] == f"{group}/moderators" and actor["postingRestrictedToMods"] is False
+    [announced] = outbox["orderedItems"]  # claire's question, as the group announced it
+    assert announced["type"] == "Announce" and announced["actor"] == group
+    assert announced["object"]["object"]["name"] == "Which profiler for async code?"
     assert actor["publicKey"]["owner"] == group and "BEGIN PUBLIC KEY" in actor["publicKey"]["publicKeyPem"]
 
 

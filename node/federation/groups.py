@@ -77,19 +77,20 @@ async def moderators(fed: Federation, name: str) -> dict:
     return {"@context": to_as2.CONTEXT, **collection}
 
 
-async def outbox(fed: Federation, name: str, page: int | None) -> dict:
-    """The skill's latest questions asked here, each as the group's Announce of its Create (Lemmy reads a
-    community's outbox this way when it is first followed)."""
+async def outbox(fed: Federation, name: str) -> dict:
+    """The skill's latest questions asked here, each as the group's Announce of its Create, inline as Lemmy serves
+    a community's outbox (it reads it when the community is first followed)."""
     skill = await groups.group_skill(fed.db, name)
     recent = (
         select(Question, Member)
         .join(QuestionTag, QuestionTag.question_id == Question.id)
         .join(Member, Member.id == Question.author_id)
         .where(QuestionTag.skill_id == skill.id, Question.ap_id.is_(None), Question.deleted_at.is_(None))
+        .order_by(Question.id.desc())
+        .limit(PAGE_SIZE)
     )
     async with fed.db.read() as session:
-        total = min(await session.scalar(select(func.count()).select_from(recent.subquery())) or 0, PAGE_SIZE)
-        rows = [] if page is None else (await session.execute(recent.order_by(Question.id.desc()).limit(total))).all()
+        rows = (await session.execute(recent)).all()
         tags: dict[int, list[Skill]] = {}
         for question_id, tag in (
             await session.execute(
@@ -101,12 +102,12 @@ async def outbox(fed: Federation, name: str, page: int | None) -> dict:
         ).all():
             tags.setdefault(question_id, []).append(tag)
     items = []
-    for question, author in rows if page == 1 else []:
+    for question, author in rows:
         obj = to_as2.question_object(fed.base_url, question, author, tags.get(question.id, []))
         create = {"id": obj["id"] + "#create", "type": "Create", "actor": obj["attributedTo"], "object": obj}
         items.append(announcement(fed, name, {**create, "to": obj["to"], "cc": obj["cc"]}))
-    collection_id = uris.group_id(fed.base_url, name) + "/outbox"
-    return to_as2.collection(collection_id, total, page, items, PAGE_SIZE)
+    collection = ordered_collection(uris.group_id(fed.base_url, name) + "/outbox", len(items), items=items)
+    return {"@context": to_as2.CONTEXT, **collection}
 
 
 async def webfinger_link(fed: Federation, name: str) -> dict | None:

@@ -104,7 +104,7 @@ async def group_actor(request: web.Request) -> web.Response:
 
 @routes.get("/groups/{name}/outbox")
 async def group_outbox(request: web.Request) -> web.Response:
-    return as2_response(await groups.outbox(request.app[FEDERATION], request.match_info["name"], _page(request)))
+    return as2_response(await groups.outbox(request.app[FEDERATION], request.match_info["name"]))
 
 
 @routes.get("/groups/{name}/followers")
