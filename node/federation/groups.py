@@ -35,7 +35,7 @@ GROUP_PATH = re.compile(r"^/groups/([^/?#]+)$")
 AS2_TYPE = "https://www.w3.org/ns/activitystreams#type"
 # What a group passes on from its inbox, as Lemmy's community inbox does (a Follow is answered, not announced).
 ANNOUNCED = {"Create", "Update", "Delete", "Like", "Dislike", "Undo"}
-PAGE_SIZE = 20
+OUTBOX_SIZE = 20  # questions listed in a group's outbox
 
 
 def local_group(fed: Federation, url: str | None) -> str | None:
@@ -87,7 +87,7 @@ async def outbox(fed: Federation, name: str) -> dict:
         .join(Member, Member.id == Question.author_id)
         .where(QuestionTag.skill_id == skill.id, Question.ap_id.is_(None), Question.deleted_at.is_(None))
         .order_by(Question.id.desc())
-        .limit(PAGE_SIZE)
+        .limit(OUTBOX_SIZE)
     )
     async with fed.db.read() as session:
         rows = (await session.execute(recent)).all()
