@@ -4,10 +4,12 @@ Two cases, each one question per round:
 - shared inboxes: the followers' servers have a shared inbox, so a question is one delivery per instance (5,000);
 - personal inboxes: no shared inbox, one delivery per follower (100,000): the memory case.
 
-For each it prints the time from asking to the delivery rows being committed (goal < 1 s), the time the node's
-worker takes to drain them (claim, sign, post, record) against a bare client that signs (with `cryptography`
-alone, bench/bare_signing.py) and posts the same requests with the same concurrency, in the same run: ratio
-bare time / node time, the median of alternating warm rounds (goal ≥ 0.8); and the worker's resident memory
+For each it prints the time from asking to the question committed with its delivery rows (goal < 1 s: the first
+FANOUT_AT_ONCE followers' rows; the workers queue the rest in batches as they drain, and when every row is queued is
+printed too), the time the node's worker takes to drain them (claim, sign, post, record) against a bare client that
+signs (with `cryptography` alone, bench/bare_signing.py) and posts the same requests with the same concurrency, in
+the same run: ratio bare time / node time, the median of alternating warm rounds (goal ≥ 0.8); and the worker's
+resident memory
 (VmRSS) after each round (goal < 300 MB, no growth from round to round).
 
 The node runs in a process of its own (bench/fanout_node.py: the workers exactly as `skiller worker` runs them,
@@ -48,6 +50,7 @@ from bench.receivers import instance_address
 from bench.workers import cpu_seconds
 from node.config import normalize_database_url
 from node.db import Database, create_engine, upgrade_database
+from node.federation.deliveries import FANOUT_AT_ONCE
 from node.models import Delivery, Member, MemberFollow, OutgoingActivity, utcnow
 from node.services import accounts
 
@@ -142,7 +145,7 @@ async def run_case(
     """Alternating rounds (node, then bare on the same inboxes); returns the figures of the measured ones."""
     async with db.read() as session:
         private_pem = await session.scalar(select(Member.private_key_pem).where(Member.username == "author"))
-    keys = ("queued", "node", "bare", "rss", "hwm", "rx_node", "rx_bare", "cpu_node", "cpu_bare")
+    keys = ("queued", "all_queued", "node", "bare", "rss", "hwm", "rx_node", "rx_bare", "cpu_node", "cpu_bare")
     figures: dict[str, list[float]] = {k: [] for k in keys}
     for number in range(first, first + rounds + warm):
         rx = cpu_seconds(receivers)
@@ -170,7 +173,8 @@ async def run_case(
         del rows
         label = "warm-up" if warm and number == first else f"round {number - first + (not warm)}"
         print(
-            f"  {name} {label}: queued {answer['queued'] * 1000:.0f} ms, node drain {answer['drain']:.2f} s, "
+            f"  {name} {label}: queued {answer['queued'] * 1000:.0f} ms (every row {answer['all_queued']:.2f} s), "
+            f"node drain {answer['drain']:.2f} s, "
             f"bare {bare:.2f} s, CPU per delivery node {answer['cpu'] / expect * 1e6:.0f} µs, bare "
             f"{bare_cpu / expect * 1e6:.0f} µs, worker VmRSS {answer['VmRSS'] / 1024:.0f} MB "
             f"(peak {answer['VmHWM'] / 1024:.0f}), "
@@ -182,6 +186,7 @@ async def run_case(
                 figures,
                 (
                     answer["queued"],
+                    answer["all_queued"],
                     answer["drain"],
                     bare,
                     answer["VmRSS"] / 1024,
@@ -206,8 +211,10 @@ def report(name: str, deliveries: int, f: dict) -> bool:
     met_memory = max(f["hwm"]) < RSS_GOAL_MB and growth <= GROWTH_TOLERANCE_MB
     print(f"{name}: {deliveries:,} deliveries per question, {len(f['node'])} measured rounds (medians)")
     print(
-        f"  queued (ask → delivery rows committed) in {queued * 1000:.0f} ms, at most {max(f['queued']) * 1000:.0f} "
-        f"ms (goal < 1000 ms: {'met' if met_queue else 'NOT met'})"
+        f"  queued (ask → committed: the first {FANOUT_AT_ONCE:,} followers' rows, the rest handed to the workers) in "
+        f"{queued * 1000:.0f} ms, at most {max(f['queued']) * 1000:.0f} ms (goal < 1000 ms: "
+        f"{'met' if met_queue else 'NOT met'}); every row queued by the workers "
+        f"{statistics.median(f['all_queued']):.2f} s after asking (part of the drain)"
     )
     print(
         f"  drain: node {node:.2f} s ({deliveries / node:,.0f} deliveries/s), bare signing client {bare:.2f} s "

@@ -23,13 +23,17 @@ import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from sqlalchemy import func, select
+
 from node import workers
 from node.config import load_config
 from node.db import Database
 from node.federation.runtime import create_federation, outbound_client
+from node.models import DeliveryFanout
 from node.services import accounts, questions
 
 POLL_SECONDS = 0.005  # looking at an in-process counter: next to nothing beside a delivery
+FANOUT_LOOK_SECONDS = 0.02  # looking at the fan-outs left to queue: a query
 
 
 def memory_kb() -> dict[str, int]:
@@ -84,7 +88,14 @@ async def main(url: str) -> None:
                     base_url=config.base_url,
                 )
                 queued, cpu_queued = time.perf_counter(), os.times()
+                all_queued, looked = None, 0.0
                 while outcomes() - before < command["expect"]:
+                    now = time.perf_counter()
+                    if all_queued is None and now - looked > FANOUT_LOOK_SECONDS:  # the workers queued every follower
+                        looked = now
+                        async with db.read() as session:
+                            if not await session.scalar(select(func.count()).select_from(DeliveryFanout)):
+                                all_queued = now
                     await asyncio.sleep(POLL_SECONDS)
                 drained = time.perf_counter()
                 if profile is not None:
@@ -94,6 +105,7 @@ async def main(url: str) -> None:
                 answer = {
                     "activity_id": f"{config.base_url}/questions/{question.id}#create",
                     "queued": queued - began,
+                    "all_queued": (all_queued or drained) - began,
                     "drain": drained - queued,
                     "cpu": times.user + times.system - cpu_queued.user - cpu_queued.system,  # the drain's
                     **memory_kb(),

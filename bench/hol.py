@@ -257,7 +257,7 @@ async def healthy_done(db: Database, activity_id: str, inboxes: list[str]) -> bo
         return await session.scalar(
             select(func.count())
             .select_from(Delivery)
-            .join(OutgoingActivity)
+            .join(OutgoingActivity, OutgoingActivity.id == Delivery.activity_ref)
             .where(
                 OutgoingActivity.activity_id == activity_id, Delivery.state == "done", Delivery.inbox_url.in_(inboxes)
             )

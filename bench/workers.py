@@ -75,7 +75,7 @@ async def run(url: str, workers: int, deliveries: int, ports: list[int]) -> tupl
             done = await session.scalar(
                 select(func.count())
                 .select_from(Delivery)
-                .join(OutgoingActivity)
+                .join(OutgoingActivity, OutgoingActivity.id == Delivery.activity_ref)
                 .where(Delivery.state == "done", OutgoingActivity.activity_id.startswith(prefix + "/"))
             )
         if done == deliveries:

@@ -115,6 +115,13 @@ class Config:
     login_attempts: int = 5
     login_window_seconds: int = 300
     avatar_max_bytes: int = 2_000_000
+    # Pictures in questions and answers, uploaded or received: the largest file accepted (bytes), the most pixels
+    # (width × height, checked before decoding), the longest side they are shrunk to, and how many new pictures
+    # a member may upload in a day.
+    image_max_bytes: int = 5_000_000
+    image_max_pixels: int = 40_000_000
+    image_max_side: int = 1600
+    image_uploads_per_day: int = 50
     workers: bool = True
     # A worker's claim on a batch of jobs; if it dies, the jobs come back to the queue after this long.
     worker_lease_seconds: int = 300
@@ -134,6 +141,8 @@ class Config:
     # Questions a member may put to particular people in a day (asked from a profile, or invitations to answer):
     # each one notifies someone, so a burst is refused with a clear message.
     answer_requests_per_day: int = 20
+    # REST API requests one access token may make per minute (a sliding window); past that the answer is 429.
+    api_requests_per_minute: int = 300
     # Behind a reverse proxy (nginx), the client address is the last one it appended to X-Forwarded-For.
     trust_forwarded_for: bool = False
     # One JSON line per request; off by default because nginx already keeps an access log in production.
@@ -210,6 +219,10 @@ def _validate(cfg: Config) -> None:
         raise ConfigError(f"inbox_rate_per_domain: expected 0 (no limit) or more, got {cfg.inbox_rate_per_domain}")
     if cfg.directory_refresh_seconds < 1 or cfg.directory_sync_minutes < 1:
         raise ConfigError("directory_refresh_seconds and directory_sync_minutes: expected at least 1")
+    if min(cfg.image_max_bytes, cfg.image_max_pixels, cfg.image_max_side, cfg.image_uploads_per_day) < 1:
+        raise ConfigError(
+            "image_max_bytes, image_max_pixels, image_max_side, image_uploads_per_day: expected at least 1"
+        )
     if cfg.retention_days < 1:
         raise ConfigError(f"retention_days: expected at least 1, got {cfg.retention_days}")
     _validate_oidc(cfg)

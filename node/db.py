@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection
 
+from . import sqlite_driver
 from .resources import MIGRATIONS_DIR
 
 T = TypeVar("T")
@@ -59,7 +60,7 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, **kwargs)
+        engine = create_async_engine(url, async_creator=sqlite_driver.connector(parsed), **kwargs)
         _tune_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
@@ -76,6 +77,8 @@ class Database:
         # a queue's rows, and who hears of it in this process (called after the commit, from any thread).
         self.queue_tables: dict[str, str] = {}
         self.on_queued: list[Callable[[set[str]], None]] = []
+        # Who hears what open pages should show (see `announce`) in this process on SQLite, after the commit.
+        self.on_announced: list[Callable[[set[str]], None]] = []
         self._write_sessions = async_sessionmaker(
             self.engine.execution_options(**{WRITES: True}),
             class_=AsyncSession,
@@ -299,8 +302,10 @@ def is_busy_error(exc: DBAPIError) -> bool:
 
 
 _QUEUED = "skiller_queued"
+_ANNOUNCED = "skiller_announced"
 _DATABASE = "skiller_database"  # in the info of write sessions: the Database they belong to
 NOTIFY_PREFIX = "skiller_"  # PostgreSQL channel of a queue: skiller_<queue>
+LIVE_CHANNEL = NOTIFY_PREFIX + "live"  # PostgreSQL channel of what open pages should show (see `announce`)
 
 
 def queued(session, queue: str) -> None:
@@ -310,6 +315,14 @@ def queued(session, queue: str) -> None:
     Rows inserted into a table of Database.queue_tables are noted by themselves, whichever path wrote them (ORM
     objects, bulk or Core INSERTs through the session or its connection): see Database._note_queued_rows."""
     session.info.setdefault(_QUEUED, set()).add(queue)
+
+
+def announce(session, topic: str) -> None:
+    """Open pages should hear of `topic` (a short string, such as a member's new notification) once this
+    transaction commits. On SQLite every write happens in this process: Database.on_announced hears it after the
+    commit. On PostgreSQL it is a NOTIFY on LIVE_CHANNEL with the topic as payload, heard by every process that
+    listens (this one too), so what a worker process applies reaches the pages served by the web processes."""
+    session.info.setdefault(_ANNOUNCED, set()).add(topic)
 
 
 @event.listens_for(Session, "after_begin")
@@ -330,6 +343,8 @@ def _notify_queued(session) -> None:
         # In the transaction, coalesced to one NOTIFY per queue: PostgreSQL delivers it at commit, never after a
         # rollback, and it costs one statement instead of a connection of its own after the commit.
         session.execute(select(*(func.pg_notify(NOTIFY_PREFIX + queue, "") for queue in sorted(queues))))
+    if (topics := session.info.get(_ANNOUNCED)) and not db.is_sqlite:
+        session.execute(select(*(func.pg_notify(LIVE_CHANNEL, topic) for topic in sorted(topics))))
 
 
 @event.listens_for(Session, "after_commit")
@@ -337,15 +352,20 @@ def _announce_queued(session) -> None:
     if session.in_nested_transaction():
         return
     queues = session.info.pop(_QUEUED, None)
-    if queues and (db := session.info.get(_DATABASE)) is not None:
-        for hear in db.on_queued:
-            hear(queues)
+    topics = session.info.pop(_ANNOUNCED, None)
+    if (db := session.info.get(_DATABASE)) is None:
+        return
+    for hear in db.on_queued if queues else ():
+        hear(queues)
+    for hear_topics in db.on_announced if topics and db.is_sqlite else ():
+        hear_topics(topics)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_queued(session) -> None:
     if not session.in_nested_transaction():  # a savepoint rolled back: what the transaction did before it stays
         session.info.pop(_QUEUED, None)
+        session.info.pop(_ANNOUNCED, None)
 
 
 def dialect_insert(dialect: str, model):

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from functools import lru_cache
+from collections.abc import Mapping
+from functools import lru_cache, partial
 
 import bleach
+from bleach.html5lib_shim import Filter
 from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from .uris import IMAGE_PATH
 
 # Raw HTML in Markdown is shown as text; links are limited to safe schemes by markdown-it and bleach.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
@@ -48,6 +52,7 @@ ALLOWED_TAGS = frozenset(
         "th",
         "td",
         "span",
+        "img",
     }
 )
 ALLOWED_ATTRIBUTES = {
@@ -56,13 +61,9 @@ ALLOWED_ATTRIBUTES = {
     "th": ["align"],
     "td": ["align"],
     "ol": ["start"],
+    "img": ["src", "alt"],  # then kept only for our own pictures (_OwnImages)
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
-
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True
-)
-
 
 # A fenced block's language, as markdown-it writes it on <code>: kept through the cleaner for the highlighter.
 _LANGUAGE_CLASS = re.compile(r"language-[\w+#.-]{1,40}")
@@ -74,9 +75,60 @@ def _markdown_attribute(tag: str, name: str, value: str) -> bool:
     return name in ALLOWED_ATTRIBUTES.get(tag, ())
 
 
-_markdown_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS, attributes=_markdown_attribute, protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True
-)
+class _OwnImages(Filter):
+    """Pictures are shown only from this instance's media folder (`<local_prefix>media/images/…`): a reader's browser
+    never calls another server (no hot-linking, no tracking pixels). Any other picture becomes a link to it, titled
+    by its text alternative (only that text inside a link: links do not nest)."""
+
+    def __init__(self, source, local_prefix: str, sources: Mapping[str, str] | None = None) -> None:
+        super().__init__(source)
+        self.local_prefix = local_prefix
+        self.sources = sources or {}  # pictures fetched from elsewhere: their address → our copy's
+
+    def __iter__(self):
+        in_link = 0
+        for token in super().__iter__():
+            if token["type"] in ("StartTag", "EndTag") and token["name"] == "a":
+                in_link = max(0, in_link + (1 if token["type"] == "StartTag" else -1))
+            elif token["type"] in ("EmptyTag", "StartTag") and token["name"] == "img":
+                yield from self._image(token["data"], in_link > 0)
+                continue
+            yield token
+
+    def _image(self, attributes, in_link: bool):
+        src, alt = attributes.get((None, "src"), ""), attributes.get((None, "alt"), "")
+        src = self.sources.get(src, src)
+        own = self.own_image(src)
+        if own:
+            yield {"type": "EmptyTag", "name": "img", "data": {(None, "src"): own, (None, "alt"): alt}}
+        elif src.startswith(("https://", "http://")) and not in_link:
+            yield {"type": "StartTag", "name": "a", "data": {(None, "href"): src}}
+            yield {"type": "Characters", "data": alt or src}
+            yield {"type": "EndTag", "name": "a"}
+        elif alt:
+            yield {"type": "Characters", "data": alt}
+
+    def own_image(self, src: str) -> str:
+        """The absolute URL of `src` when it is one of our pictures (written absolute or from the root), else ""."""
+        if not self.local_prefix:
+            return ""
+        path = src[len(self.local_prefix) - 1 :] if src.startswith(self.local_prefix) else src
+        return self.local_prefix + path[1:] if IMAGE_PATH.fullmatch(path) else ""
+
+
+def _cleaner(local_prefix: str, markdown: bool, sources: Mapping[str, str] | None = None) -> bleach.Cleaner:
+    """The cleaner of rendered Markdown or of remote HTML; pictures kept are those under `local_prefix`."""
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=_markdown_attribute if markdown else ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        filters=[partial(_OwnImages, local_prefix=local_prefix, sources=sources)],
+    )
+
+
+_shared_cleaner = lru_cache(maxsize=16)(_cleaner)
 
 
 def _link_attributes(local_prefix: str):
@@ -138,14 +190,17 @@ def _linker(local_prefix: str) -> bleach.Linker:
 _RAW_TEXT_ELEMENTS = re.compile(r"<(script|style|template|noscript)\b.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 
 
-def clean_html(html: str, local_prefix: str = "") -> str:
-    """Allowlist-sanitize HTML (remote content, rendered Markdown); links outside `local_prefix` get nofollow."""
-    return _linker(local_prefix).linkify(_cleaner.clean(_RAW_TEXT_ELEMENTS.sub("", html)))
+def clean_html(html: str, local_prefix: str = "", image_sources: Mapping[str, str] | None = None) -> str:
+    """Allowlist-sanitize HTML (remote content, rendered Markdown); links outside `local_prefix` get nofollow.
+    `image_sources` maps pictures' addresses to our copies of them (pictures fetched with a received post)."""
+    cleaner = _cleaner(local_prefix, False, image_sources) if image_sources else _shared_cleaner(local_prefix, False)
+    return _linker(local_prefix).linkify(cleaner.clean(_RAW_TEXT_ELEMENTS.sub("", html)))
 
 
 def render_markdown(source: str, local_prefix: str = "") -> str:
     """Markdown → sanitized HTML, code blocks highlighted; call it once when the content is written, never per view."""
-    return _highlighted(_linker(local_prefix).linkify(_markdown_cleaner.clean(_markdown.render(source))))
+    cleaned = _shared_cleaner(local_prefix, True).clean(_markdown.render(source))
+    return _highlighted(_linker(local_prefix).linkify(cleaned))
 
 
 def render_inline_markdown(source: str, local_prefix: str = "") -> str:

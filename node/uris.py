@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import quote, urlencode
 
@@ -40,6 +41,14 @@ def members(**params: object) -> str:
 
 def media(relative: str) -> str:
     return f"/media/{relative}"
+
+
+# A picture shown in a post: its file name is the SHA-256 of its content and the extension of its type.
+IMAGE_PATH = re.compile(r"/media/images/(?P<name>(?P<sha256>[0-9a-f]{64})\.(?:png|jpg|webp))")
+
+
+def image(file_name: str) -> str:
+    return f"/media/images/{file_name}"
 
 
 def absolute(base_url: str, path: str) -> str:

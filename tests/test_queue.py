@@ -161,3 +161,66 @@ async def test_a_question_is_queued_once_per_follower_inbox_with_its_server_name
         ("http://solo.example:8080/users/c/inbox", "solo.example:8080"),
         ("https://Shared.Example:443/inbox", "shared.example"),
     ]
+
+
+async def test_a_large_audience_is_queued_by_the_workers_in_batches_each_inbox_once(database, config, monkeypatch):
+    """Past FANOUT_AT_ONCE followers the question commits with the first ones queued and the rest left to the
+    workers, who queue them batch after batch from where they stopped: in the end every follower's inbox has
+    exactly one delivery (shared inboxes once across batches), and nothing is left to expand."""
+    from sqlalchemy import func, insert
+
+    from node.federation import publish
+    from node.models import DeliveryFanout, Member, MemberFollow
+    from node.services import questions
+
+    monkeypatch.setattr(deliveries, "FANOUT_AT_ONCE", 30)
+    author = await make_member(database, "author")
+    fed = Federation(config, database)
+    publish.install(fed)
+    now = utcnow()
+    async with database.write() as session:
+        await session.execute(
+            insert(Member),
+            [
+                {
+                    "username": f"f{n}",
+                    "username_key": f"f{n}",
+                    "domain": f"far{n % 7}.example",
+                    "local": False,
+                    "links": [],
+                    "actor_url": f"https://far{n % 7}.example/users/f{n}",
+                    "inbox_url": f"https://far{n % 7}.example/users/f{n}/inbox",
+                    # followers on far0 share their server's inbox; the others have only their own
+                    "shared_inbox_url": "https://far0.example/inbox" if n % 7 == 0 else "",
+                    "created_at": now,
+                }
+                for n in range(250)
+            ],
+        )
+        ids = list(await session.scalars(select(Member.id).where(Member.local.is_(False))))
+        await session.execute(
+            insert(MemberFollow),
+            [{"follower_id": i, "followed_id": author.id, "state": "accepted", "activity_id": ""} for i in ids],
+        )
+
+    async def counts() -> tuple[int, int]:
+        async with database.read() as session:
+            return (
+                await session.scalar(select(func.count()).select_from(Delivery)),
+                await session.scalar(select(func.count()).select_from(DeliveryFanout)),
+            )
+
+    await questions.ask(
+        database, author, title="Who receives this?", body="All 250 of them.", tags="x", base_url=config.base_url
+    )
+    queued, left = await counts()
+    assert left == 1 and 0 < queued <= 30  # the first followers at once, the rest waiting for a worker
+    steps = 0
+    while await deliveries.expand_fanouts(fed, batch=40):
+        steps += 1
+    queued, left = await counts()
+    # 36 followers on far0 share one inbox; the 214 others have their own
+    assert (queued, left) == (1 + 214, 0)
+    assert steps == 6  # 220 followers past the first 30, 40 at a time: five full batches and the last one
+    async with database.read() as session:
+        assert await session.scalar(select(func.count(func.distinct(Delivery.inbox_url)))) == 215

@@ -63,7 +63,7 @@ async def test_a_mastodon_reply_behind_a_content_warning_stays_collapsed_on_the_
     assert HIDDEN in page and HIDDEN not in outside_warnings(page)
 
     results = await page_text(f"{node.base}/search?q=polyurethane")
-    assert f"/questions/{question.id}#answer-{answer.id}" in results  # found by its hidden words
+    assert f"/answers/{answer.id}" in results  # found by its hidden words
     listed = results.split('<ol class="results">', 1)[1].split("</ol>", 1)[0]
     assert WARNING in listed and "polyurethane" not in listed  # shown by its warning, not by its words
 

@@ -137,6 +137,9 @@ class Browser:
     def post(self, path: str, **kwargs):
         return self.session.post(self.base + path, **kwargs)
 
+    def put(self, path: str, **kwargs):
+        return self.session.put(self.base + path, **kwargs)
+
     async def close(self) -> None:
         await self.session.close()
 

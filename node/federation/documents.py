@@ -16,7 +16,7 @@ from webfinger.server import PROFILE_PAGE_REL, jrd
 from .. import __version__, uris
 from ..db import Database
 from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Skill
-from ..services import badges, instance_settings, skills
+from ..services import badges, images, instance_settings, skills
 from ..services.errors import N_, NotFound, ServiceError
 from . import groups, to_as2
 from .actors import public_key_for
@@ -107,10 +107,11 @@ async def question(fed: Federation, question_id: int) -> dict:
         )
         accepted = await session.get(Answer, row[0].accepted_answer_id) if row[0].accepted_answer_id else None
         original = await session.get(Question, row[0].duplicate_of_id) if row[0].duplicate_of_id else None
+        shown = await images.attachments(session, question_id=question_id)
     accepted_id = to_as2.object_url(fed.base_url, "answer", accepted) if accepted else None
     original_id = to_as2.object_url(fed.base_url, "question", original) if original else None
     return to_as2.with_context(
-        to_as2.question_object(fed.base_url, row[0], row[1], tags, accepted_id, duplicate_of=original_id)
+        to_as2.question_object(fed.base_url, row[0], row[1], tags, accepted_id, duplicate_of=original_id, images=shown)
     )
 
 
@@ -124,7 +125,8 @@ async def answer(fed: Federation, answer_id: int) -> dict:
         q = await session.get(Question, found.question_id)
         q_author, author = await session.get(Member, q.author_id), await session.get(Member, found.author_id)
         group = await groups.question_group(session, fed.base_url, q)
-    return to_as2.with_context(to_as2.answer_note(fed.base_url, found, q, q_author, author, [], group))
+        shown = await images.attachments(session, answer_id=answer_id)
+    return to_as2.with_context(to_as2.answer_note(fed.base_url, found, q, q_author, author, [], shown, audience=group))
 
 
 async def comment(fed: Federation, comment_id: int) -> dict:

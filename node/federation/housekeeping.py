@@ -1,5 +1,6 @@
 """Finished federation work is kept a while (the administration pages show it), then removed: the queues'
-tables stay the size of the work in flight instead of growing with every question sent or received."""
+tables stay the size of the work in flight instead of growing with every question sent or received. Pictures
+that no post shows go too (services.images.remove_unused)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from functools import partial
 from sqlalchemy import delete, exists, select
 
 from ..jobs import DELIVERIES, INBOX, MAIL
-from ..models import Delivery, InboxItem, MailMessage, OutgoingActivity, utcnow
+from ..models import Delivery, DeliveryFanout, InboxItem, MailMessage, OutgoingActivity, utcnow
+from ..services import images
 from .context import Federation
 
 CHUNK = 5_000  # rows per transaction: a long-idle instance's first purge must not hold the writer for long
@@ -26,7 +28,9 @@ async def purge_finished(fed: Federation) -> int:
             MailMessage.state.in_(MAIL.finished), MailMessage.created_at < cutoff
         ),
         OutgoingActivity: select(OutgoingActivity.id).where(
-            OutgoingActivity.created_at < cutoff, ~exists().where(Delivery.activity_ref == OutgoingActivity.id)
+            OutgoingActivity.created_at < cutoff,
+            ~exists().where(Delivery.activity_ref == OutgoingActivity.id),
+            ~exists().where(DeliveryFanout.activity_ref == OutgoingActivity.id),
         ),
     }
     removed = 0
@@ -38,7 +42,7 @@ async def purge_finished(fed: Federation) -> int:
             removed += count
             if count < CHUNK:
                 break
-    return removed
+    return removed + await images.remove_unused(fed.db, fed.config.media_dir)
 
 
 def _row_count(statement, session) -> int:

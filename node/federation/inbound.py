@@ -43,7 +43,7 @@ from ..services import (
 )
 from ..services.errors import ServiceError
 from . import groups as topic_groups
-from . import moves
+from . import moves, post_images
 from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, public_key_for
 from .context import Federation
 from .deliveries import mark_reachable
@@ -419,7 +419,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
                 parent.id,
                 "",
                 base,
-                html=content,
+                html=await post_images.localize(fed, signer, obj, content),
                 ap_id=object_id,
                 mentions=mentions,
                 content_warning=warning,
@@ -455,6 +455,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
             shared_by_followed or sent_to or await _followed_here(fed, signer) or await _mentions_someone_here(fed, obj)
         ):
             # A post sent to a skill's group is a question in that skill, as a community's posts are its topic's.
+            content = await post_images.localize(fed, signer, obj, content)
             asked = await questions.ask(
                 fed.db,
                 signer,
@@ -571,6 +572,8 @@ async def on_update(fed: Federation, signer: Member, activity: dict) -> None:
         raise Ignored("Update by someone who is not the author")
     received = read_post(obj, first_type(obj, POST_TYPES) or "Note", await _reader_languages(fed))
     content, warning = received.html, received.content_warning
+    if content and isinstance(post, (Question, Answer)):
+        content = await post_images.localize(fed, signer, obj, content)
     if isinstance(post, Question):
         if content:
             await questions.edit_question(

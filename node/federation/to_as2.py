@@ -12,6 +12,7 @@ from activitypub.integrity import INTEGRITY_TERMS
 from .. import uris
 from ..models import Answer, Comment, Member, Question, Skill, utcnow
 from ..sanitize import plain_text
+from ..services.images import Attachment
 from ..services.skills import SkillView
 
 SKILLER_NS = "https://skiller-node.org/ns#"
@@ -214,6 +215,7 @@ def question_object(
     accepted_answer: str | None = None,
     mentioned: Sequence[Member] = (),
     duplicate_of: str | None = None,
+    images: Sequence[Attachment] = (),
 ) -> dict:
     """A question as a `Question` without oneOf/anyOf (Mastodon shows it as a post, not a poll);
     a discussion post as an `Article`. Mastodon ignores `name`, so `content` starts with the title."""
@@ -241,6 +243,8 @@ def question_object(
     }
     if (group := question.audience if question.ap_id else group_of(base, tags)) is not None:
         document["audience"] = group
+    if images:
+        document["attachment"] = image_attachments(base, images)
     if question.kind == "discussion":
         document["summary"] = _excerpt(question.body_html)
     if question.edited_at:
@@ -257,6 +261,22 @@ def _excerpt(body_html: str, length: int = 280) -> str:
     return html.escape(text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + "…")
 
 
+def image_attachments(base: str, images: Sequence[Attachment]) -> list[dict]:
+    """A post's pictures as Mastodon reads media attachments (they are in `content` too, where the text shows them:
+    servers that read only one of the two still show them)."""
+    return [
+        {
+            "type": "Image",
+            "mediaType": image.media_type,
+            "url": uris.absolute(base, image.url),
+            "name": image.alt,
+            "width": image.width,
+            "height": image.height,
+        }
+        for image in images
+    ]
+
+
 def answer_note(
     base: str,
     answer: Answer,
@@ -264,6 +284,7 @@ def answer_note(
     question_author: Member,
     author: Member,
     mentioned: list[Member],
+    images: Sequence[Attachment] = (),
     audience: str | None = None,
 ) -> dict:
     qid = object_url(base, "question", question)
@@ -285,6 +306,8 @@ def answer_note(
     }
     if audience:
         document["audience"] = audience
+    if images:
+        document["attachment"] = image_attachments(base, images)
     if answer.edited_at:
         document["updated"] = format_datetime(answer.edited_at)
     return document

@@ -5,13 +5,14 @@ commits (node/db.py, `queued`). Each process running workers holds one connectio
 channels and wakes the matching loop, so a web process's work is taken by a worker process at once instead of at
 its next poll. Polling stays: it is the safety net while this connection is down, and after a notification lost.
 On SQLite every worker runs in the process that queued the work: Database.on_queued wakes it directly.
+The same listening serves the pages kept up to date as things happen (node/web/live.py, channel skiller_live).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import asyncpg  # type: ignore[import-untyped]
 
@@ -37,12 +38,12 @@ def install(db: Database, wake: Callable[[str], None]) -> None:
     db.on_queued.append(heard)
 
 
-def _connect_args(db: Database) -> dict:
+def _connect_args(db: Database, name: str) -> dict:
     """asyncpg's own arguments for the engine's URL (host, port, user, password, database, ssl)."""
     _, params = db.engine.dialect.create_connect_args(db.engine.url)
     params = {k: v for k, v in params.items() if not k.startswith(("prepared_statement", "async_creator"))}
     # Named, so an administrator tells it from the pool's connections in pg_stat_activity.
-    params["server_settings"] = {**params.get("server_settings", {}), "application_name": "skiller wake-ups"}
+    params["server_settings"] = {**params.get("server_settings", {}), "application_name": name}
     return params
 
 
@@ -57,27 +58,53 @@ async def listen(
     """Until cancelled: `wake(queue)` for each NOTIFY on a queue's channel. A lost connection is opened again,
     waiting longer after each failure in a row."""
     queues = list(queues)
+
+    def listening() -> None:
+        for queue in queues:  # work may have been queued while nobody listened
+            wake(queue)
+
+    channels = {NOTIFY_PREFIX + queue: (lambda _payload, queue=queue: wake(queue)) for queue in queues}
+    await listen_to(db, channels, listening, "skiller wake-ups", keepalive, retry_first, retry_most)
+
+
+async def listen_to(
+    db: Database,
+    channels: Mapping[str, Callable[[str], None]],
+    listening: Callable[[], None],
+    name: str,
+    keepalive: float = KEEPALIVE,
+    retry_first: float = RETRY_FIRST,
+    retry_most: float = RETRY_MOST,
+) -> None:
+    """Until cancelled: for each NOTIFY on one of `channels`, its function with the payload; `listening()` each
+    time the connection (named `name`) listens, at first and after a loss. A lost connection is opened again,
+    waiting longer after each failure in a row."""
     retry = retry_first
     while True:
         try:
-            await _listen_until_lost(db, wake, queues, keepalive)
+            await _listen_until_lost(db, channels, listening, name, keepalive)
             retry = retry_first  # it was listening: the first wait again
-            log.warning("the connection listening for queued work was lost: polling only until it is back")
+            log.warning("the connection listening for %s was lost: trying again", name)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-            log.warning("cannot listen for queued work (%s): polling only, trying again in %.1f s", exc, retry)
+            log.warning("cannot listen for %s (%s): trying again in %.1f s", name, exc, retry)
         await asyncio.sleep(retry)
         retry = min(retry * 2, retry_most)
 
 
-async def _listen_until_lost(db: Database, wake: Callable[[str], None], queues: list[str], keepalive: float) -> None:
+async def _listen_until_lost(
+    db: Database,
+    channels: Mapping[str, Callable[[str], None]],
+    listening: Callable[[], None],
+    name: str,
+    keepalive: float,
+) -> None:
     lost = asyncio.Event()
-    conn = await asyncpg.connect(**_connect_args(db))
+    conn = await asyncpg.connect(**_connect_args(db, name))
     try:
         conn.add_termination_listener(lambda _conn: lost.set())
-        for queue in queues:
-            await conn.add_listener(NOTIFY_PREFIX + queue, lambda *_args, queue=queue: wake(queue))
-        for queue in queues:  # work may have been queued while nobody listened
-            wake(queue)
+        for channel, hear in channels.items():
+            await conn.add_listener(channel, lambda _conn, _pid, _channel, payload, hear=hear: hear(payload))
+        listening()
         while not lost.is_set():
             try:
                 await asyncio.wait_for(lost.wait(), keepalive)

@@ -3,19 +3,23 @@
 from .accounts import (
     ROLES,
     AccountToken,
+    ApiToken,
     Invitation,
     InvitationRequest,
     LoginFailure,
     Member,
     MemberSession,
+    OAuthClient,
+    OAuthCode,
     RecoveryCode,
     SsoIdentity,
 )
 from .badges import MemberBadge
 from .base import metadata, utcnow
 from .experts import REQUEST_KINDS, AnswerRequest, DirectoryEntry, DirectoryListing, DirectorySkill
-from .federation import Delivery, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
+from .federation import Delivery, DeliveryFanout, InboxItem, Instance, OutgoingActivity, Setting, Tombstone
 from .mail import MailMessage
+from .media import MediaFile, PostImage
 from .moderation import POLICY_ACTIONS, REPORT_TARGETS, AuditEntry, DomainPolicy, Report
 from .qa import CONTENT_WARNING_MAX, KINDS, Answer, Bookmark, Comment, Question, QuestionTag, Revision, Vote
 from .search import SearchDocument
@@ -33,9 +37,14 @@ __all__ = [
     "Member",
     "MemberSession",
     "AccountToken",
+    "ApiToken",
+    "OAuthClient",
+    "OAuthCode",
     "RecoveryCode",
     "SsoIdentity",
     "MailMessage",
+    "MediaFile",
+    "PostImage",
     "LEVELS",
     "Endorsement",
     "MemberSkill",
@@ -64,6 +73,7 @@ __all__ = [
     "TagFollow",
     "SearchDocument",
     "Delivery",
+    "DeliveryFanout",
     "InboxItem",
     "Instance",
     "OutgoingActivity",

@@ -184,3 +184,52 @@ class SsoIdentity(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
     email: str = Field(default="", max_length=254)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal access token for the REST API: only the SHA-256 of its secret is stored (it is shown once)."""
+
+    __tablename__ = "api_token"
+
+    id: int = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)  # the secret's first characters, to tell tokens apart in the settings
+    scopes: str = Field(max_length=32)  # space-separated: "read", "read write", "read write admin"
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    # Issued to an application through OAuth (its consent page) rather than made by hand in the settings.
+    client_id: int | None = Field(default=None, foreign_key="oauth_client.id", ondelete="CASCADE", index=True)
+
+
+class OAuthClient(SQLModel, table=True):
+    """An application registered by an administrator: it may ask members for tokens (OAuth 2 authorization code
+    with PKCE; a public client, without a secret)."""
+
+    __tablename__ = "oauth_client"
+
+    id: int = Field(default=None, primary_key=True)
+    client_id: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=100)
+    redirect_uri: str = Field(max_length=500)
+    created_by_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OAuthCode(SQLModel, table=True):
+    """An authorization code, given once to the application's redirect URI (its hash only), exchanged once."""
+
+    __tablename__ = "oauth_code"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    client_id: int = Field(foreign_key="oauth_client.id", ondelete="CASCADE", index=True)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
+    redirect_uri: str = Field(max_length=500)
+    scopes: str = Field(max_length=32)
+    code_challenge: str = Field(max_length=128)  # S256 of the application's code verifier (PKCE)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -65,10 +65,12 @@ class Delivery(SQLModel, table=True):
     )
 
     id: int = Field(default=None, primary_key=True)
-    activity_ref: int = Field(foreign_key="outgoing_activity.id", ondelete="CASCADE")
+    # The activity (outgoing_activity.id) and the local member who signs (member.id, None: the instance actor),
+    # without foreign keys: see migration 0022.
+    activity_ref: int
     inbox_url: str = Field(max_length=500)
     domain: str = Field(max_length=255, index=True)
-    sender_id: int | None = Field(default=None, foreign_key="member.id", ondelete="CASCADE")
+    sender_id: int | None = Field(default=None)
     state: str = Field(default="pending", max_length=16)
     attempts: int = Field(default=0)
     next_attempt_at: datetime = Field(default_factory=utcnow)
@@ -83,6 +85,20 @@ class Delivery(SQLModel, table=True):
     # Sent by a skill's Group actor (its Announces and Accepts), signed with the group's key. No foreign key: a
     # skill merged away leaves its rows to fail as senders that no longer exist.
     sender_group_id: int | None = Field(default=None)
+
+
+class DeliveryFanout(SQLModel, table=True):
+    """An activity's followers not queued yet: a question to 100,000 followers commits at once with its first
+    deliveries, and the workers queue the rest in batches, from `after_follower` on (deliveries.expand_fanouts)."""
+
+    __tablename__ = "delivery_fanout"
+
+    id: int = Field(default=None, primary_key=True)
+    activity_ref: int  # outgoing_activity.id
+    sender_id: int | None = Field(default=None)  # member.id (None: the instance actor)
+    followers_of: int  # member.id: whose followers receive it
+    after_follower: int = Field(default=0)  # follower ids up to this one are queued
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Instance(SQLModel, table=True):

@@ -24,9 +24,11 @@ NOTIFICATION_KINDS = (
 
 class MemberFollow(SQLModel, table=True):
     __tablename__ = "member_follow"
+    # A member's followers in id order: a fan-out reads them page after page from where it stopped.
+    __table_args__ = (Index("ix_member_follow_followers", "followed_id", "follower_id"),)
 
     follower_id: int = Field(foreign_key="member.id", ondelete="CASCADE", primary_key=True)
-    followed_id: int = Field(foreign_key="member.id", ondelete="CASCADE", primary_key=True, index=True)
+    followed_id: int = Field(foreign_key="member.id", ondelete="CASCADE", primary_key=True)
     # "pending" until the followed side accepts (remote servers, or members who approve followers).
     state: str = Field(default="accepted", max_length=16)
     # The id of the Follow activity, to match the remote Accept, Reject or Undo.

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from ..db import Database
 from ..models import Answer, Member, Question, Revision, Vote, utcnow
-from . import badges, events, reputation, search
+from . import badges, events, images, live, reputation, search
 from .content import check_body, remote_body, remote_warning, render_with_mentions
 from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
@@ -65,6 +65,7 @@ async def post_answer(
         session.add(answer)
         await session.flush()
         session.add(Revision(answer_id=answer.id, editor_id=author.id, body_md=body))
+        await images.attach_from_html(session, body_html, base_url, answer_id=answer.id)
         await session.execute(
             update(Question)
             .where(Question.id == question.id)
@@ -74,9 +75,10 @@ async def post_answer(
         for member in (m for m in mentioned if m.local):  # others are told by their server
             if member.id != question.author_id:
                 notify(session, member.id, "mention", author.id, question_id=question.id, answer_id=answer.id)
-        await search.index_answer(session, answer)
-        await badges.award(session, [author.id], ["medals", "answers"])
+        await search.index_answer(session, answer, new=True)
+        await badges.award(session, [author.id], ["medals", "answered"])
         events.record(session, "answer_created", answer_id=answer.id, actor_id=author.id)
+        live.answer_posted(session, question.id, answer.id)
         return answer
 
 
@@ -113,6 +115,7 @@ async def edit_answer(
         answer.body_md, answer.edited_at = body, utcnow()
         session.add(answer)
         session.add(Revision(answer_id=answer.id, editor_id=editor.id, body_md=body))
+        await images.attach_from_html(session, answer.body_html, base_url, answer_id=answer.id)
         await search.index_answer(session, answer)
         events.record(session, "answer_updated", answer_id=answer.id, actor_id=editor.id)
         return answer

@@ -122,6 +122,10 @@ async def _answers_earned(session, member_id: int, earned: Earned) -> None:
         earned.add(("mentor", None))
 
 
+async def _answered(_session, _member_id: int, earned: Earned) -> None:
+    earned.add(("first_answer", None))  # the answer just posted: nothing to count
+
+
 async def _endorsements_earned(session, member_id: int, earned: Earned) -> None:
     endorsed_people = await session.scalar(
         select(func.count(distinct(MemberSkill.member_id)))
@@ -143,12 +147,14 @@ CHECKS = {
     "medals": _medals_earned,  # answers' scores and counts per skill (medals, versatile)
     "questions": _questions_earned,
     "answers": _answers_earned,  # answers given and accepted
+    "answered": _answered,  # an answer was just posted: of the above, only the first can be new
     "endorsements": _endorsements_earned,  # given and received
 }
+RECORD_CHECKS = ("medals", "questions", "answers", "endorsements")  # what a member's record earns, read from it
 
 
 async def award(
-    session, member_ids: Iterable[int | None], checks: Iterable[str] = tuple(CHECKS), *, announce: bool = True
+    session, member_ids: Iterable[int | None], checks: Iterable[str] = RECORD_CHECKS, *, announce: bool = True
 ) -> int:
     """Award the local members named the badges that `checks` find earned and that they do not hold yet, in the
     caller's transaction, each with a notification unless `announce` is off; returns how many were awarded."""

@@ -36,3 +36,11 @@ class Conflict(ServiceError):
 
 class TooManyRequests(ServiceError):
     status = 429
+
+
+class TooLarge(ServiceError):
+    status = 413
+
+
+class Unauthorized(ServiceError):
+    status = 401

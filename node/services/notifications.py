@@ -11,7 +11,7 @@ from .. import uris
 from ..config import Config
 from ..db import Database
 from ..models import Member, Notification, Question, Skill, utcnow
-from . import mail
+from . import live, mail
 from .content import remote_warning
 from .mail_preferences import MAIL_KINDS, site_for_mail, unsubscribe_url, wants_mail
 
@@ -25,6 +25,7 @@ def notify(session, member_id: int, kind: str, actor_id: int | None, **refs: int
         return
     notification = Notification(member_id=member_id, kind=kind, actor_id=actor_id, **refs)
     session.add(notification)
+    live.notifications_changed(session, member_id)
     if kind in MAIL_KINDS:
         session.info.setdefault(TO_MAIL, []).append(notification)
 
@@ -65,8 +66,12 @@ async def queue_notification_mails(session, config: Config) -> None:
     for n in pending:
         member, actor = members[n.member_id], actors.get(n.actor_id)
         question, skill = questions.get(n.question_id), skills.get(n.skill_id)
-        if question is not None:
-            link = f"{base}/questions/{question.id}" + (f"#answer-{n.answer_id}" if n.answer_id else "")
+        if n.comment_id is not None:  # an answer's or a comment's address leads to the page that shows it
+            link = f"{base}/comments/{n.comment_id}"
+        elif n.answer_id is not None:
+            link = f"{base}/answers/{n.answer_id}"
+        elif question is not None:
+            link = f"{base}/questions/{question.id}"
         else:
             link = uris.absolute(base, uris.profile(member.username))
         await mail.queue_mail(
@@ -122,6 +127,7 @@ async def notify_staff(session, kind: str) -> list[Member]:
     )
     for member in staff:
         session.add(Notification(member_id=member.id, kind=kind))
+        live.notifications_changed(session, member.id)
     return staff
 
 
@@ -171,3 +177,4 @@ async def mark_all_read(db: Database, member_id: int) -> None:
             .where(Notification.member_id == member_id, Notification.read_at.is_(None))
             .values(read_at=utcnow())
         )
+        live.notifications_changed(session, member_id)  # the badge of the member's other tabs drops too

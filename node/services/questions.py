@@ -24,7 +24,7 @@ from ..models import (
     Vote,
     utcnow,
 )
-from . import badges, events, reputation, search
+from . import badges, events, images, reputation, search
 from .content import check_body, check_title, remote_body, remote_title, remote_warning, render_with_mentions
 from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
@@ -131,6 +131,7 @@ async def ask(
         session.add(question)
         await session.flush()
         await _set_tags(session, question.id, names)
+        await images.attach_from_html(session, body_html, base_url, question_id=question.id)
         session.add(
             Revision(question_id=question.id, editor_id=author.id, title=title, body_md=body, tags=" ".join(names))
         )
@@ -208,6 +209,7 @@ async def edit_question(
         question.edited_at = question.last_activity_at = utcnow()
         session.add(question)
         await _set_tags(session, question.id, names)
+        await images.attach_from_html(session, body_html, base_url, question_id=question.id)
         session.add(
             Revision(question_id=question.id, editor_id=editor.id, title=title, body_md=body, tags=" ".join(names))
         )
@@ -257,19 +259,65 @@ class AnswerView:
     comments: list[CommentView] = field(default_factory=list)
 
 
+ANSWERS_PER_PAGE = 30  # a long thread shows its answers a page at a time, in the page's order
+
+
 @dataclass
 class QuestionPage:
     question: Question
     author: Member
     tags: list[Skill]
-    answers: list[AnswerView]
+    answers: list[AnswerView]  # those of `answer_page`
     comments: list[CommentView]
     my_vote: int = 0
+    answer_total: int = 0
+    answer_page: int = 1
+    last_answer_id: int = 0  # the newest answer of the question, on whichever page: pages hear of those after it
+
+    @property
+    def answer_pages(self) -> int:
+        return max(1, -(-self.answer_total // ANSWERS_PER_PAGE))
+
+    @property
+    def first_answer_number(self) -> int:
+        return (self.answer_page - 1) * ANSWERS_PER_PAGE + 1
 
 
-async def question_page(db: Database, question_id: int, viewer: Member | None) -> QuestionPage:
-    """Everything the question page shows: accepted answer first, then score, then date."""
-    return await db.run_read(lambda session: _load_question_page(session, question_id, viewer))
+async def question_page(
+    db: Database, question_id: int, viewer: Member | None, answer_page: int = 1, only_answer: int | None = None
+) -> QuestionPage:
+    """Everything the question page shows, with the answers of `answer_page` (accepted answer first, then score,
+    then date), or only the answer `only_answer` (one answer shown as it arrives)."""
+    return await db.run_read(
+        lambda session: _load_question_page(session, question_id, viewer, answer_page, only_answer)
+    )
+
+
+async def answer_page_number(db: Database, answer: Answer) -> int:
+    """The page of its question's answers that shows `answer` (links to an answer go there)."""
+
+    def read(session) -> int:
+        accepted = session.scalar(select(Question.accepted_answer_id).where(Question.id == answer.question_id))
+        ids = list(session.scalars(PAGE_ANSWER_IDS, {"question": answer.question_id, "accepted": accepted or -1}))
+        return ids.index(answer.id) // ANSWERS_PER_PAGE + 1 if answer.id in ids else 1
+
+    return await db.run_read(read)
+
+
+async def answers_after(db: Database, question_id: int, after: int, limit: int = 20) -> tuple[list[int], int]:
+    """The ids of the question's answers posted after answer `after` (oldest first, at most `limit`), and how many
+    answers it has: what a page showing the question up to `after` has not shown yet."""
+
+    def read(session) -> tuple[list[int], int]:
+        new = session.scalars(
+            select(Answer.id)
+            .where(Answer.question_id == question_id, Answer.deleted_at.is_(None), Answer.id > after)
+            .order_by(Answer.id)
+            .limit(limit)
+        )
+        return list(new), session.scalar(PAGE_ANSWER_COUNT, {"question": question_id}) or 0
+
+    return await db.run_read(read)
 
 
 class Author(NamedTuple):
@@ -325,29 +373,59 @@ PAGE_QUESTION = (
     select(Question, Member).join(Member, Member.id == Question.author_id).where(Question.id == bindparam("question"))
 )
 PAGE_TAGS = select(Skill).join(QuestionTag).where(QuestionTag.question_id == bindparam("question")).order_by(Skill.name)
+ANSWER_ORDER = ((Answer.id == bindparam("accepted")).desc(), Answer.score.desc(), Answer.created_at, Answer.id)
+ON_PAGE = and_(Answer.question_id == bindparam("question"), Answer.deleted_at.is_(None))
 PAGE_ANSWERS = (
     select(*ANSWER_ROW, *AUTHOR)
     .join(Member, Member.id == Answer.author_id)
-    .where(Answer.question_id == bindparam("question"), Answer.deleted_at.is_(None))
-    .order_by((Answer.id == bindparam("accepted")).desc(), Answer.score.desc(), Answer.created_at, Answer.id)
+    .where(ON_PAGE)
+    .order_by(*ANSWER_ORDER)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
 )
+ONE_ANSWER = (
+    select(*ANSWER_ROW, *AUTHOR)
+    .join(Member, Member.id == Answer.author_id)
+    .where(ON_PAGE, Answer.id == bindparam("id"))
+)
+PAGE_ANSWER_IDS = select(Answer.id).where(ON_PAGE).order_by(*ANSWER_ORDER)
+PAGE_ANSWER_COUNT = select(func.count()).select_from(Answer).where(ON_PAGE)
+PAGE_ANSWER_COUNT_AND_LAST = select(func.count(), func.max(Answer.id)).select_from(Answer).where(ON_PAGE)
 PAGE_COMMENTS = (
     select(*COMMENT_ROW, *AUTHOR)
     .join(Member, Member.id == Comment.author_id)
-    .where(Comment.question_id == bindparam("question"), Comment.deleted_at.is_(None))
+    .where(
+        Comment.question_id == bindparam("question"),
+        Comment.deleted_at.is_(None),
+        or_(Comment.answer_id.is_(None), Comment.answer_id.in_(bindparam("answers", expanding=True))),
+    )
     .order_by(Comment.created_at, Comment.id)
 )
 
 
-def _load_question_page(session, question_id: int, viewer: Member | None) -> QuestionPage:
+def _load_question_page(
+    session, question_id: int, viewer: Member | None, answer_page: int, only_answer: int | None
+) -> QuestionPage:
     row = session.execute(PAGE_QUESTION, {"question": question_id}).first()
     if row is None:
         raise NotFound(N_("This question does not exist."))
     question, author = row
     tags = list(session.scalars(PAGE_TAGS, {"question": question_id}))
     accepted = question.accepted_answer_id or -1  # the accepted answer first
-    answers = session.execute(PAGE_ANSWERS, {"question": question_id, "accepted": accepted}).all()
-    comments = session.execute(PAGE_COMMENTS, {"question": question_id}).all()
+    total, last = session.execute(PAGE_ANSWER_COUNT_AND_LAST, {"question": question_id}).one()
+    if only_answer is not None:
+        answers = session.execute(ONE_ANSWER, {"question": question_id, "id": only_answer}).all()
+    else:
+        answers = session.execute(
+            PAGE_ANSWERS,
+            {
+                "question": question_id,
+                "accepted": accepted,
+                "limit": ANSWERS_PER_PAGE,
+                "offset": (answer_page - 1) * ANSWERS_PER_PAGE,
+            },
+        ).all()
+    comments = session.execute(PAGE_COMMENTS, {"question": question_id, "answers": [a.id for a in answers]}).all()
     votes: dict[tuple[str, int], int] = {}
     if viewer is not None:
         targets = or_(
@@ -379,6 +457,9 @@ def _load_question_page(session, question_id: int, viewer: Member | None) -> Que
         ],
         by_answer.get(None, []),
         votes.get(("question", question_id), 0),
+        total,
+        answer_page,
+        last or 0,
     )
 
 

@@ -57,15 +57,22 @@ async def index_question(session, question: Question) -> None:
     await _upsert(session, question.id, None, terms(question.title), terms(plain_text(question.body_html)))
 
 
-async def index_answer(session, answer: Answer) -> None:
-    await _upsert(session, answer.question_id, answer.id, "", terms(plain_text(answer.body_html)))
+async def index_answer(session, answer: Answer, *, new: bool = False) -> None:
+    """Index an answer's text; a `new` answer has no document yet to look up."""
+    await _upsert(session, answer.question_id, answer.id, "", terms(plain_text(answer.body_html)), new=new)
 
 
-async def _upsert(session, question_id: int, answer_id: int | None, title_terms: str, body_terms: str) -> None:
-    document = await session.scalar(
-        select(SearchDocument).where(
-            SearchDocument.question_id == question_id,
-            SearchDocument.answer_id.is_(None) if answer_id is None else SearchDocument.answer_id == answer_id,
+async def _upsert(
+    session, question_id: int, answer_id: int | None, title_terms: str, body_terms: str, *, new: bool = False
+) -> None:
+    document = (
+        None
+        if new
+        else await session.scalar(
+            select(SearchDocument).where(
+                SearchDocument.question_id == question_id,
+                SearchDocument.answer_id.is_(None) if answer_id is None else SearchDocument.answer_id == answer_id,
+            )
         )
     )
     if document is None:

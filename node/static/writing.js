@@ -1,5 +1,6 @@
 // Helps while writing a question or an answer: a live preview rendered by the server, Markdown shortcuts,
-// a draft kept in this browser, known skills as tags are typed, similar questions as a title is typed.
+// a draft kept in this browser, known skills as tags are typed, similar questions as a title is typed, and
+// pictures pasted, dropped or chosen uploaded at once, their Markdown put at the cursor.
 // Every form works without it; it only shows the elements the page keeps hidden for it (forms[data-writing]).
 "use strict";
 
@@ -240,6 +241,68 @@
     if (input.value.trim()) look();
   }
 
+  // --- images ------------------------------------------------------------------------------------------------
+
+  function setUpImages(form, textarea) {
+    const input = form.querySelector("input[data-image-input]");
+    if (!input) return;
+    const status = form.querySelector("[data-image-status]");
+    const maxBytes = Number(input.dataset.maxBytes) || Infinity;
+    function say(message) {
+      if (!status) return;
+      status.textContent = message;
+      status.hidden = !message;
+    }
+    function picturesIn(files) {
+      return Array.from(files || []).filter((file) => file.type.startsWith("image/"));
+    }
+    // Kept by the server, which checks each one; the form itself only receives their Markdown.
+    async function upload(pictures) {
+      if (pictures.some((file) => file.size > maxBytes)) {
+        say(input.dataset.tooLarge);
+        return false;
+      }
+      const body = new FormData();
+      pictures.forEach((file) => body.append("images", file, file.name || "image.png"));
+      say(input.dataset.uploading);
+      try {
+        const response = await fetch("/media/images", {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "X-CSRF-Token": csrfToken(form), Accept: "application/json" },
+          body: body,
+        });
+        const answer = await response.json();
+        if (!response.ok) {
+          say(answer.error || input.dataset.failed);
+          return false;
+        }
+        const markdown = answer.images.map((image) => image.markdown).join("\n\n");
+        const start = textarea.selectionStart;
+        const before = start > 0 && textarea.value[start - 1] !== "\n" ? "\n\n" : "";
+        textarea.setRangeText(before + markdown + "\n", start, textarea.selectionEnd, "end");
+        textarea.dispatchEvent(new Event("input", { bubbles: true }));
+        say("");
+        return true;
+      } catch (error) {
+        say(input.dataset.failed); // the file input still sends pictures with the form
+        return false;
+      }
+    }
+    function takeFrom(transfer, event) {
+      const pictures = picturesIn(transfer && transfer.files);
+      if (!pictures.length) return;
+      event.preventDefault();
+      upload(pictures);
+    }
+    textarea.addEventListener("paste", (event) => takeFrom(event.clipboardData, event));
+    textarea.addEventListener("drop", (event) => takeFrom(event.dataTransfer, event));
+    input.addEventListener("change", async function () {
+      const pictures = picturesIn(input.files);
+      if (pictures.length && (await upload(pictures))) input.value = ""; // sent already: not again with the form
+    });
+  }
+
   // -----------------------------------------------------------------------------------------------------------
 
   function setUp(form) {
@@ -248,6 +311,7 @@
     if (textarea) {
       refreshPreview = setUpPreview(form, textarea) || refreshPreview;
       setUpShortcuts(form, textarea);
+      setUpImages(form, textarea);
     }
     setUpDraft(form, () => refreshPreview());
     const tags = form.querySelector("input[data-tags]");

@@ -15,7 +15,10 @@ from ..config import Config
 from ..db import Database
 from ..federation.runtime import create_federation, outbound_client
 from ..resources import STATIC_DIR
-from .keys import CONFIG, DB, FEDERATION, SECURITY_HEADERS, TEMPLATES, VIEWS
+from ..services.images import MAX_FILES_PER_FORM as IMAGES_PER_REQUEST
+from .api import add_api
+from .keys import CONFIG, DB, FEDERATION, LIVE, SECURITY_HEADERS, TEMPLATES, VIEWS
+from .live import LiveHub
 from .middleware import context_middleware, csrf_middleware, error_middleware, observe_middleware
 from .render import create_environment
 from .security import security_headers
@@ -24,6 +27,7 @@ from .views import (
     admin,
     directory,
     federation,
+    images,
     moderation,
     profiles,
     questions,
@@ -34,14 +38,23 @@ from .views import (
 )
 from .views import context as context_views
 from .views import lifecycle as lifecycle_views
+from .views import live as live_views
 from .views import moving as moving_views
+from .views import oauth as oauth_views
 from .views import recovery as recovery_views
+from .views import tokens as tokens_views
 from .views import two_factor as two_factor_views
 from .views import unsubscribe as unsubscribe_views
 from .views import writing as writing_views
 from .views_counter import ViewCounter
 
 MAX_REQUEST_BYTES = 3 * 1024 * 1024  # the avatar limit plus form overhead
+FORM_OVERHEAD = 1024 * 1024  # a post's text and the multipart framing around its pictures
+
+
+def max_request_bytes(config: Config) -> int:
+    """A writing form may carry a few pictures of the largest size accepted, besides its text."""
+    return max(MAX_REQUEST_BYTES, IMAGES_PER_REQUEST * config.image_max_bytes + FORM_OVERHEAD)
 
 
 def _cookie_storage(config: Config) -> EncryptedCookieStorage:
@@ -58,7 +71,7 @@ def _cookie_storage(config: Config) -> EncryptedCookieStorage:
 
 def create_app(config: Config, database: Database | None = None) -> web.Application:
     app = web.Application(
-        client_max_size=MAX_REQUEST_BYTES,
+        client_max_size=max_request_bytes(config),
         middlewares=[
             observe_middleware,
             session_middleware(_cookie_storage(config)),
@@ -97,12 +110,19 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
                 await asyncio.gather(task, return_exceptions=True)
 
     app[VIEWS] = ViewCounter(app[DB])
+    app[LIVE] = LiveHub(app[DB])
+
+    async def end_live_streams(app: web.Application) -> None:
+        await app[LIVE].close()  # streams never end by themselves: the server would wait for them
+
+    app.on_shutdown.append(end_live_streams)
     app.cleanup_ctx.append(close_database)
     app.cleanup_ctx.append(count_views)
     app.cleanup_ctx.append(federate)
     sso.add_provider_client(app)
     for module in (
         federation,
+        images,
         directory,
         accounts,
         profiles,
@@ -118,11 +138,15 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     app.router.add_routes(lifecycle_views.routes)
     app.router.add_routes(moving_views.routes)
     app.router.add_routes(context_views.routes)
+    app.router.add_routes(live_views.routes)
     federation.add_discovery_routes(app)
     app.router.add_routes(recovery_views.routes)
     app.router.add_routes(two_factor_views.routes)
     app.router.add_routes(unsubscribe_views.routes)
     app.router.add_routes(writing_views.routes)
+    app.router.add_routes(tokens_views.routes)
+    app.router.add_routes(oauth_views.routes)
+    add_api(app)
     app.router.add_static("/static", STATIC_DIR)
     Path(config.media_dir).mkdir(parents=True, exist_ok=True)  # avatars are served by views.profiles
     return app

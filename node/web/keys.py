@@ -8,6 +8,7 @@ from ..db import Database
 from ..federation.context import Federation
 from ..models import Member
 from ..services.instance_settings import SiteSettings
+from .live import LiveHub
 from .views_counter import ViewCounter
 
 CONFIG = web.AppKey("config", Config)
@@ -15,6 +16,7 @@ VIEWS = web.AppKey("views", ViewCounter)
 FEDERATION = web.AppKey("federation", Federation)
 DB = web.AppKey("db", Database)
 TEMPLATES = web.AppKey("templates", Environment)
+LIVE = web.AppKey("live", LiveHub)  # the live streams of this process
 SECURITY_HEADERS = web.AppKey("security_headers", tuple)  # (name, value) pairs, see security.py
 
 # Per-request values set by the middlewares.

@@ -20,7 +20,10 @@ from .. import i18n
 from ..federation import documents
 from ..services import instance_settings, invitations, notifications, sessions
 from ..services.errors import N_, Forbidden, ServiceError
+from .api.framework import PREFIX as API_PREFIX
+from .api.framework import serve as serve_api
 from .keys import CONFIG, CSRF_TOKEN, DB, FEDERATION, FLASHES, MEMBER, REQUEST_ID, SECURITY_HEADERS, SITE, UNREAD
+from .live import LIVE_PATH
 from .render import render, translate_error
 from .security import NOSNIFF
 
@@ -56,13 +59,20 @@ async def observe_middleware(request: web.Request, handler):
         # pages), and they take thousands of requests a second: straight to the view.
         handler = request.match_info.handler
         headers = (NOSNIFF,)  # no browser renders their answers
+    elif request.path.startswith(API_PREFIX + "/") and request.path != API_PREFIX + "/docs":  # docs: a page
+        # The API is authenticated by bearer tokens only: no cookie session (so no CSRF to check), errors as JSON.
+        handler = serve_api
+    elif request.path == "/oauth/token" and request.method == "POST":
+        # Applications exchange a code for a token: the code and its verifier are the credentials, not a cookie.
+        handler = request.match_info.handler
     elif request.path == "/ns":
         # The JSON-LD context is the same for everyone and holds no member data: no session cookie (caches could
         # not share it) and no private-mode gate.
         handler = request.match_info.handler
     # While anything but an inbox POST is being served, received activities are checked one per turn of the loop.
+    # A live stream stays open for hours and costs nothing while it waits: it does not count.
     in_flight: AbstractContextManager[None] = (
-        nullcontext() if inbox else request.app[FEDERATION].inbox_turns.serving_other()
+        nullcontext() if inbox or request.path == LIVE_PATH else request.app[FEDERATION].inbox_turns.serving_other()
     )
     try:
         with in_flight:
@@ -139,9 +149,20 @@ async def context_middleware(request: web.Request, handler):
 # this gate anyway, see observe_middleware). Everything else needs a member, or for AS2 documents an allow-listed
 # server's signed GET.
 PRIVATE_OPEN_PATHS = frozenset(
-    ("/login", "/logout", "/request-invitation", "/language", "/healthz", "/metrics", "/actor", "/ns")
+    (
+        "/login",
+        "/logout",
+        "/request-invitation",
+        "/language",
+        "/healthz",
+        "/metrics",
+        "/actor",
+        "/ns",
+        "/.well-known/oauth-authorization-server",
+    )
 )
-PRIVATE_OPEN_PREFIXES = ("/static/", "/password/", "/unsubscribe/", "/login/")
+# The API never reaches this gate (see observe_middleware): a token is needed for everything but its description.
+PRIVATE_OPEN_PREFIXES = ("/static/", "/password/", "/unsubscribe/", "/login/", API_PREFIX + "/")
 # Routes that answer AS2 (or discovery JSON) only, and routes that answer AS2 to an AS2 Accept header.
 AS2_ROUTES = frozenset(
     (

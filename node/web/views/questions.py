@@ -19,6 +19,7 @@ from ..middleware import flash, require_member
 from ..render import form_error, render
 from .directory import pagination
 from .federation import as2_response, wants_activity_json
+from .images import with_uploaded_images
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 20
@@ -78,6 +79,7 @@ async def ask(request: web.Request) -> web.Response:
         "kind": text(form, "kind", 20) or "question",
     }
     try:
+        values["body"] = await with_uploaded_images(request, member, form, values["body"])
         question = await questions.ask(
             request.app[DB], member, base_url=request.app[CONFIG].base_url, language=i18n.current_language(), **values
         )
@@ -87,9 +89,23 @@ async def ask(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/questions/{question.id}")
 
 
-async def _page_context(request: web.Request, question_id: int) -> dict:
-    page = await questions.question_page(request.app[DB], question_id, request.get(MEMBER))
+async def _page_context(request: web.Request, question_id: int, answer_page: int = 1) -> dict:
+    page = await questions.question_page(request.app[DB], question_id, request.get(MEMBER), answer_page)
     return {"page": page, "q": page.question}
+
+
+async def answer_location(request: web.Request, answer) -> str:
+    """Where an answer is shown: its question's page that holds it, at its anchor."""
+    number = await questions.answer_page_number(request.app[DB], answer)
+    return f"/questions/{answer.question_id}" + (f"?page={number}" if number > 1 else "") + f"#answer-{answer.id}"
+
+
+async def comment_location(request: web.Request, comment) -> str:
+    """Where a comment is shown: under its question, or under its answer on the page that holds it."""
+    if comment.answer_id is None:
+        return f"/questions/{comment.question_id}#comment-{comment.id}"
+    answer = await answers.get_answer(request.app[DB], comment.answer_id)
+    return (await answer_location(request, answer)).split("#")[0] + f"#comment-{comment.id}"
 
 
 @routes.get("/questions/{id}")
@@ -97,7 +113,10 @@ async def question_page(request: web.Request) -> web.Response:
     question_id = _id(request)
     if wants_activity_json(request):
         return as2_response(await documents.question(request.app[FEDERATION], question_id))
-    context = await _page_context(request, question_id)
+    context = await _page_context(request, question_id, page_number(request.query))
+    if context["page"].answer_page > context["page"].answer_pages:  # answers were deleted since the link was made
+        last = context["page"].answer_pages
+        raise web.HTTPSeeOther(f"/questions/{question_id}" + (f"?page={last}#answers" if last > 1 else ""))
     _show_deleted_authors(context["page"])
     viewer = request.get(MEMBER)
     if context["q"].deleted_at is None and (viewer is None or viewer.id != context["q"].author_id):
@@ -106,6 +125,29 @@ async def question_page(request: web.Request) -> web.Response:
         context.update(await _answer_requests_context(request, context["q"]))
         context.update(await _curation_context(request, context["q"]))
     return render(request, "question.html", context, status=410 if context["q"].deleted_at else 200)
+
+
+@routes.get("/questions/{id}/answers")
+async def more_answers(request: web.Request) -> web.Response:
+    """A page of answers alone, for "Show more answers" to add in place (the link itself opens the whole page)."""
+    context = await _page_context(request, _id(request), page_number(request.query))
+    if context["q"].deleted_at is not None:
+        raise Gone(N_("This question was deleted."))
+    _show_deleted_authors(context["page"])
+    return render(request, "answers_more.html", context)
+
+
+@routes.get("/answers/{id}/fragment")
+async def answer_fragment(request: web.Request) -> web.Response:
+    """One answer as the question page shows it, for a page open on its question to add as it arrives."""
+    answer = await answers.get_answer(request.app[DB], _id(request))
+    page = await questions.question_page(
+        request.app[DB], answer.question_id, request.get(MEMBER), only_answer=answer.id
+    )
+    if not page.answers or page.question.deleted_at is not None:
+        raise Gone(N_("This answer was deleted."))
+    _show_deleted_authors(page)
+    return render(request, "answer_fragment.html", {"page": page, "q": page.question, "a": page.answers[0]})
 
 
 async def _curation_context(request: web.Request, question) -> dict:
@@ -223,6 +265,7 @@ async def edit_question(request: web.Request) -> web.Response:
     form = await request.post()
     values = {name: service_checked(form, name) for name in ("title", "body", "tags")}
     try:
+        values["body"] = await with_uploaded_images(request, member, form, values["body"])
         await questions.edit_question(
             request.app[DB], member, question_id, base_url=request.app[CONFIG].base_url, **values
         )
@@ -288,13 +331,14 @@ async def post_answer(request: web.Request) -> web.Response:
     form = await request.post()
     body = service_checked(form, "body")
     try:
+        body = await with_uploaded_images(request, member, form, body)
         answer = await answers.post_answer(request.app[DB], member, question_id, body, request.app[CONFIG].base_url)
     except ServiceError as exc:
         return form_error(
             request, "question.html", exc, {**await _page_context(request, question_id), "answer_body": body}
         )
     await flash(request, i18n.gettext(N_("Your answer is posted.")))
-    raise web.HTTPSeeOther(f"/questions/{question_id}#answer-{answer.id}")
+    raise web.HTTPSeeOther(await answer_location(request, answer))
 
 
 @routes.post("/questions/{id}/comments")
@@ -315,19 +359,18 @@ async def add_comment(request: web.Request) -> web.Response:
             base_url=request.app[CONFIG].base_url,
         )
     except ServiceError as exc:
-        on_question = (
-            (await answers.get_answer(request.app[DB], answer_id)).question_id
-            if answer_id is not None
-            else _id(request)
-        )
+        on_question, on_page = _id(request), 1
+        if answer_id is not None:  # shown again on the page that holds the answer, with its form open
+            answer = await answers.get_answer(request.app[DB], answer_id)
+            on_question, on_page = answer.question_id, await questions.answer_page_number(request.app[DB], answer)
         return form_error(
             request,
             "question.html",
             exc,
-            {**await _page_context(request, on_question), "comment_body": body, "comment_target": answer_id},
+            {**await _page_context(request, on_question, on_page), "comment_body": body, "comment_target": answer_id},
         )
     await flash(request, i18n.gettext(N_("Your comment is posted.")))
-    raise web.HTTPSeeOther(f"/questions/{comment.question_id}#comment-{comment.id}")
+    raise web.HTTPSeeOther(await comment_location(request, comment))
 
 
 VOTE_VALUES = {"up": 1, "down": -1, "none": 0}
@@ -345,8 +388,7 @@ async def vote(request: web.Request) -> web.Response:
     target_id = _id(request)
     await votes.set_vote(request.app[DB], member, target_type, target_id, value)
     if target_type == "answer":
-        answer = await answers.get_answer(request.app[DB], target_id)
-        raise web.HTTPSeeOther(f"/questions/{answer.question_id}#answer-{target_id}")
+        raise web.HTTPSeeOther(await answer_location(request, await answers.get_answer(request.app[DB], target_id)))
     raise web.HTTPSeeOther(f"/questions/{target_id}")
 
 
@@ -357,7 +399,7 @@ async def answer_link(request: web.Request) -> web.Response:
     answer = await answers.get_answer(request.app[DB], _id(request))
     if answer.deleted_at is not None:
         raise Gone(N_("This answer was deleted."))
-    raise web.HTTPSeeOther(f"/questions/{answer.question_id}#answer-{answer.id}")
+    raise web.HTTPSeeOther(await answer_location(request, answer))
 
 
 @routes.get("/answers/{id}/edit")
@@ -374,12 +416,13 @@ async def edit_answer(request: web.Request) -> web.Response:
     form = await request.post()
     body = service_checked(form, "body")
     try:
+        body = await with_uploaded_images(request, member, form, body)
         answer = await answers.edit_answer(request.app[DB], member, _id(request), body, request.app[CONFIG].base_url)
     except ServiceError as exc:
         answer = await answers.get_answer(request.app[DB], _id(request))
         return form_error(request, "answer_edit.html", exc, {"answer": answer, "body": body})
     await flash(request, i18n.gettext(N_("Your changes are saved.")))
-    raise web.HTTPSeeOther(f"/questions/{answer.question_id}#answer-{answer.id}")
+    raise web.HTTPSeeOther(await answer_location(request, answer))
 
 
 @routes.post("/answers/{id}/delete")
@@ -398,7 +441,7 @@ async def accept_answer(request: web.Request) -> web.Response:
     question = await answers.accept_answer(request.app[DB], member, _id(request))
     accepted = question.accepted_answer_id == _id(request)
     await flash(request, i18n.gettext(N_("Answer accepted.") if accepted else N_("Answer no longer accepted.")))
-    raise web.HTTPSeeOther(f"/questions/{question.id}#answer-{_id(request)}")
+    raise web.HTTPSeeOther(await answer_location(request, await answers.get_answer(request.app[DB], _id(request))))
 
 
 @routes.get("/comments/{id}")
@@ -408,7 +451,7 @@ async def comment_link(request: web.Request) -> web.Response:
     comment = await comments.get_comment(request.app[DB], _id(request))
     if comment.deleted_at is not None:
         raise Gone(N_("This comment was deleted."))
-    raise web.HTTPSeeOther(f"/questions/{comment.question_id}#comment-{comment.id}")
+    raise web.HTTPSeeOther(await comment_location(request, comment))
 
 
 @routes.post("/comments/{id}/delete")

@@ -15,6 +15,7 @@ from ..forms import integer, path_id, service_checked, text
 from ..keys import CONFIG, DB, FEDERATION
 from ..middleware import flash, require_member
 from ..render import form_error, render
+from .images import with_uploaded_images
 
 routes = web.RouteTableDef()
 
@@ -63,6 +64,7 @@ async def ask_expert(request: web.Request) -> web.Response:
     expert = await find_person(request, text(form, "expert", 500))
     values = {name: service_checked(form, name) for name in ("title", "body", "tags")}
     try:
+        values["body"] = await with_uploaded_images(request, member, form, values["body"])
         question = await answer_requests.ask_expert(
             request.app[DB],
             member,

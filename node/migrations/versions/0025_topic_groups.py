@@ -1,15 +1,15 @@
 """topic groups: each skill is also a Group actor (FEP-1b12) with its own key; remote people follow it
 
-Revision ID: 0023
-Revises: 0021
+Revision ID: 0025
+Revises: 0024
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0023'
-down_revision = '0021'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

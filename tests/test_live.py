@@ -1,0 +1,247 @@
+"""The live stream (/live, server-sent events) over plain HTTP: only for a signed-in member, only their own
+notifications, the answers of the question on screen as they are posted (here or received from another server and
+applied by a worker, in this process or, on PostgreSQL, in a worker process of its own), nothing missed across a
+reconnection, a cap per member, and a server that stops without waiting for its streams."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from node.models import Member, MemberFollow, Question
+from node.services import answers, questions
+from node.web.app import create_app
+from node.web.live import STREAMS_PER_MEMBER
+from node.web.views import live as live_view
+
+from .support import PASSWORD, free_port, log_in, make_config, make_member, one, post_form, serve_on_loopback
+from .test_wakeups_across_processes import listening_backends, start_worker_process
+from .testrig import Browser, drain
+
+WITHIN = 10.0
+
+
+class EventStream:
+    """A browser's EventSource, read by hand: the events of one open /live response."""
+
+    def __init__(self, response: aiohttp.ClientResponse):
+        self.response = response
+        self.comments = 0
+
+    async def next(self, timeout: float = WITHIN) -> tuple[str, dict, str | None]:
+        """The next event: its name, its data, its id."""
+        name, data, event_id = "message", "", None
+        async with asyncio.timeout(timeout):
+            while True:
+                line = (await self.response.content.readline()).decode()
+                if line == "":
+                    raise EOFError("the stream ended")
+                line = line.rstrip("\n")
+                if line.startswith(":"):
+                    self.comments += 1
+                elif line.startswith("event: "):
+                    name = line[7:]
+                elif line.startswith("data: "):
+                    data = line[6:]
+                elif line.startswith("id: "):
+                    event_id = line[4:]
+                elif line == "" and data:
+                    return name, json.loads(data), event_id
+
+    async def until(self, name: str, timeout: float = WITHIN) -> tuple[dict, str | None]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found, data, event_id = await self.next(deadline - time.monotonic())
+            if found == name:
+                return data, event_id
+
+    async def collect(self, *names: str, timeout: float = WITHIN) -> dict[str, tuple[dict, str | None]]:
+        """The last event of each of `names`, read until all came (in whichever order)."""
+        found: dict[str, tuple[dict, str | None]] = {}
+        deadline = time.monotonic() + timeout
+        while not set(names) <= found.keys():
+            name, data, event_id = await self.next(deadline - time.monotonic())
+            found[name] = (data, event_id)
+        return found
+
+    async def nothing_within(self, seconds: float) -> list:
+        """The events that came in `seconds` (heartbeats are not events)."""
+        events = []
+        try:
+            while True:
+                events.append(await self.next(seconds))
+        except TimeoutError:
+            return events
+
+
+async def open_stream(browser, path: str = "/live", **headers) -> EventStream:
+    response = await browser.get(path, headers=headers)
+    assert response.status == 200, await response.text()
+    assert response.headers["Content-Type"].startswith("text/event-stream")
+    assert response.headers["X-Accel-Buffering"] == "no"
+    return EventStream(response)
+
+
+@pytest.fixture
+async def site(aiohttp_client, database, tmp_path):
+    port = free_port()
+    config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
+    runner = await serve_on_loopback(create_app(config, database), port)
+    browsers: list[Browser] = []
+
+    async def signed_in(username: str) -> Browser:
+        browser = Browser(config.base_url)
+        browsers.append(browser)
+        await log_in(browser, username)
+        return browser
+
+    yield config, signed_in, runner
+    for browser in browsers:
+        await browser.close()
+    if runner.server is not None:  # not stopped by the test
+        await runner.cleanup()
+
+
+async def test_a_visitor_gets_no_stream(client):
+    response = await client.get("/live", allow_redirects=False)
+    assert response.status == 401
+    assert not response.headers.get("Content-Type", "").startswith("text/event-stream")
+
+
+async def test_a_member_hears_their_own_notifications_and_the_new_answers_never_anothers(site, database):
+    config, signed_in, _ = site
+    alice = await make_member(database, "alice")
+    bob = await make_member(database, "bob")
+    await make_member(database, "dan")
+    question = await questions.ask(
+        database,
+        alice,
+        title="Which saw for dovetails?",
+        body="Japanese or western?",
+        tags="woodwork",
+        base_url=config.base_url,
+    )
+    before = await answers.post_answer(database, bob, question.id, "A dozuki, thin and sharp.", config.base_url)
+
+    alice_browser, dan_browser = await signed_in("alice"), await signed_in("dan")
+    alice_stream = await open_stream(alice_browser, f"/live?question={question.id}&after={before.id}")
+    dan_stream = await open_stream(dan_browser, f"/live?question={question.id}&after={before.id}")
+    first, _ = await alice_stream.until("notifications")  # the count as it is now, at once
+    assert (await dan_stream.until("notifications"))[0] == {"unread": 0, "label": "0 unread"}
+
+    answer = await answers.post_answer(database, bob, question.id, "A ryoba does both cuts.", config.base_url)
+    heard = await alice_stream.collect("notifications", "answer")
+    news, _ = heard["notifications"]
+    assert news["unread"] == first["unread"] + 1 and news["label"] == f"{news['unread']} unread"
+    data, event_id = heard["answer"]
+    assert data == {"id": answer.id, "count": "2 answers"} and event_id == str(answer.id)
+    # Dan reads the same question: the answer reaches him, alice's notifications never do.
+    assert (await dan_stream.until("answer"))[0]["id"] == answer.id
+    assert [name for name, *_ in await dan_stream.nothing_within(1.0)] == []
+
+    fragment = await (await dan_browser.get(f"/answers/{answer.id}/fragment")).text()
+    assert fragment.strip().startswith(f'<article class="post answer" id="answer-{answer.id}"')
+    assert "A ryoba does both cuts." in fragment and "<html" not in fragment
+
+
+async def test_a_reconnecting_page_gets_what_it_missed_and_only_that(site, database):
+    config, signed_in, _ = site
+    alice = await make_member(database, "alice")
+    bob = await make_member(database, "bob")
+    question = await questions.ask(
+        database,
+        alice,
+        title="Which oil for a cutting board?",
+        body="Food safe?",
+        tags="woodwork",
+        base_url=config.base_url,
+    )
+    seen = await answers.post_answer(database, bob, question.id, "Mineral oil, often.", config.base_url)
+    missed = await answers.post_answer(database, bob, question.id, "Or beeswax mixed in.", config.base_url)
+    browser = await signed_in("alice")
+    # The browser reconnects with the id of the last event it had: the stream starts after it.
+    stream = await open_stream(browser, f"/live?question={question.id}&after=0", **{"Last-Event-ID": str(seen.id)})
+    data, event_id = await stream.until("answer")
+    assert (data["id"], event_id) == (missed.id, str(missed.id))
+    assert [name for name, *_ in await stream.nothing_within(1.0)] == []
+
+
+async def test_streams_are_capped_per_member_and_end_with_the_session(site, database, monkeypatch):
+    monkeypatch.setattr(live_view, "HEARTBEAT", 0.3)
+    _, signed_in, _ = site
+    await make_member(database, "alice")
+    browser = await signed_in("alice")
+    streams = [await open_stream(browser) for _ in range(STREAMS_PER_MEMBER)]
+    refused = await browser.get("/live")
+    assert refused.status == 429
+    await streams[0].until("notifications")
+    await streams[0].nothing_within(1.0)
+    assert streams[0].comments >= 2  # heartbeats keep an idle stream open
+
+    assert (await post_form(browser, "/logout")).status == 303
+    for stream in streams:  # at the next heartbeat each sees the session is over
+        with pytest.raises(EOFError):
+            await stream.nothing_within(WITHIN)
+    await log_in(browser, "alice")
+    assert (await browser.get("/live")).status == 200  # their places are free again
+
+
+async def test_stopping_the_server_ends_its_streams_at_once(site, database):
+    _, signed_in, runner = site
+    await make_member(database, "alice")
+    stream = await open_stream(await signed_in("alice"))
+    await stream.until("notifications")
+    started = time.monotonic()
+    await asyncio.wait_for(runner.cleanup(), WITHIN)
+    assert time.monotonic() - started < 5  # not the minute a shutdown waits for open requests
+    with pytest.raises((EOFError, aiohttp.ClientPayloadError)):
+        await stream.nothing_within(WITHIN)
+
+
+async def test_an_answer_received_from_another_server_shows_live(nodes, backend, tmp_path):
+    a, b = nodes
+    alice = await make_member(a.db, "alice")
+    bob = await make_member(b.db, "bob")
+    bob_browser, alice_browser = Browser(b.base), Browser(a.base)
+    worker = None
+    try:
+        await log_in(bob_browser, "bob")
+        assert (await post_form(bob_browser, "/follow", {"handle": f"@alice@{a.domain}"})).status == 303
+        await drain(nodes)
+        bob_on_a = await one(a.db, select(Member.id).where(Member.username == "bob", Member.domain == b.domain))
+        assert await one(a.db, select(MemberFollow.state).where(MemberFollow.follower_id == bob_on_a)) == "accepted"
+        question = await questions.ask(
+            a.db, alice, title="Which plane for end grain?", body="Block plane?", tags="woodwork", base_url=a.base
+        )
+        await drain(nodes)
+        on_b = await one(b.db, select(Question.id).where(Question.ap_id == f"{a.base}/questions/{question.id}"))
+
+        await log_in(alice_browser, "alice", PASSWORD)
+        stream = await open_stream(alice_browser, f"/live?question={question.id}&after=0")
+        before, _ = await stream.until("notifications")
+        if backend == "postgresql":  # the activity is applied by a worker process of node a's
+            worker = start_worker_process(a, tmp_path / "worker.log")
+            deadline = time.monotonic() + 60
+            while not await listening_backends(a.db, "skiller_mail") and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)  # the last channel its wake-ups listen on: it is taking work
+
+        await answers.post_answer(b.db, bob, on_b, "A low-angle block plane, freshly honed.", base_url=b.base)
+        await drain([b])  # delivered to node a's inbox
+        if worker is None:
+            await drain([a])  # node a's workers, in its own process (SQLite)
+        heard = await stream.collect("answer", "notifications", timeout=30)
+        data = heard["answer"][0]
+        assert heard["notifications"][0]["unread"] == before["unread"] + 1
+        fragment = await (await alice_browser.get(f"/answers/{data['id']}/fragment")).text()
+        assert "A low-angle block plane, freshly honed." in fragment
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
+        await bob_browser.close()
+        await alice_browser.close()
