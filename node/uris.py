@@ -99,6 +99,15 @@ def replies_id(base_url: str, kind: str, post: int) -> str:
     return (question_id if kind == "question" else answer_id)(base_url, post) + "/replies"
 
 
+def group_id(base_url: str, name: str) -> str:
+    """A skill's Group actor (FEP-1b12), `!name@host` to Lemmy; its page for people is the tag page."""
+    return absolute(base_url, f"/groups/{quote(name)}")
+
+
+def group_key_id(base_url: str, name: str) -> str:
+    return group_id(base_url, name) + "#main-key"
+
+
 def tag_id(base_url: str, name: str) -> str:
     return absolute(base_url, tag(name))
 

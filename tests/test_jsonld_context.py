@@ -235,6 +235,10 @@ async def test_every_document_served_and_activity_sent_declares_its_terms(nodes)
             "followers": await _served(http, f"{a.base}/users/alice/followers"),
             "followers page": await _served(http, f"{a.base}/users/alice/followers?page=1"),
             "following page": await _served(http, f"{b.base}/users/bob/following?page=1"),
+            "group": await _served(http, f"{a.base}/groups/menuiserie"),
+            "group outbox": await _served(http, f"{a.base}/groups/menuiserie/outbox"),
+            "group followers": await _served(http, f"{a.base}/groups/menuiserie/followers"),
+            "group moderators": await _served(http, f"{a.base}/groups/menuiserie/moderators"),
         }
         if directory_published:
             for query in ("", "?since=1970-01-01T00:00:00Z"):

@@ -14,6 +14,8 @@ from urllib.parse import quote
 FetchJSON = Callable[[str], Awaitable[dict[str, Any]]]
 
 _AS2_PROFILE = "https://www.w3.org/ns/activitystreams"
+_AS2_PREFIX = _AS2_PROFILE + "#"
+_AS2_TYPE = _AS2_PREFIX + "type"  # the property Lemmy gives a link to say which kind of actor it leads to
 _NAME = re.compile(r"[\w.~-]+")
 _DOMAIN = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?")
 
@@ -67,24 +69,36 @@ def _is_as2(media_type: Any) -> bool:
     )
 
 
-def actor_link(document: dict[str, Any]) -> str:
-    """The href of the ``self`` link with an AS2 type in a JRD; raises ``WebFingerError``."""
+def actor_link(document: dict[str, Any], prefer_type: str | None = None) -> str:
+    """The href of the ``self`` link with an AS2 type in a JRD; raises ``WebFingerError``.
+
+    With ``prefer_type`` (e.g. ``"Group"``), a link whose ``properties`` give that actor type, as Lemmy
+    types its communities' links, is chosen before the others: one name may be a person's and a group's."""
     links = document.get("links")
+    candidates = []
     for link in links if isinstance(links, list) else []:
         if not isinstance(link, dict) or link.get("rel") != "self" or not _is_as2(link.get("type")):
             continue
         href = link.get("href")
         if isinstance(href, str) and href.startswith(("https://", "http://")):
-            return href
+            candidates.append((href, link.get("properties")))
+    if prefer_type is not None:
+        for href, properties in candidates:
+            if isinstance(properties, dict) and properties.get(_AS2_TYPE) in (prefer_type, _AS2_PREFIX + prefer_type):
+                return href
+    if candidates:
+        return candidates[0][0]
     raise WebFingerError("the WebFinger answer has no ActivityPub actor link")
 
 
 async def resolve_handle(handle: str, fetch_json: FetchJSON, scheme: str = "https") -> str:
     """Look ``handle`` up on its domain and return its actor URL.
 
+    ``!name@domain`` is a group (Lemmy's way of writing a community): its Group link is preferred.
     ``fetch_json(url)`` performs the GET (use the guarded client); ``scheme`` is ``http``
     only in tests and development. Raises ValueError for a malformed handle,
     ``WebFingerError`` for an unusable answer, and whatever ``fetch_json`` raises.
     """
     name, domain = parse_handle(handle)
-    return actor_link(await fetch_json(webfinger_url(name, domain, scheme)))
+    prefer = "Group" if handle.strip().startswith("!") else None
+    return actor_link(await fetch_json(webfinger_url(name, domain, scheme)), prefer)

@@ -119,10 +119,25 @@ def _actor_urls(value) -> list[str]:
 async def _upsert_actor(fed: Federation, actor_id: str, fields: dict, headline: str, document: dict) -> Member:
     async with fed.db.write() as session:
         member = await session.scalar(select(Member).where(Member.actor_url == actor_id))
+        if member is not None and member.username_key == "!" + fields["username_key"][:63]:
+            fields = {**fields, "username": member.username, "username_key": member.username_key}  # stays `!name`
         if member is None:
             member = await session.scalar(
                 select(Member).where(Member.username_key == fields["username_key"], Member.domain == fields["domain"])
             )
+            if member is not None and member.actor_url not in (None, actor_id) and first_type(document, {"Group"}):
+                # A community named like a person there (Lemmy's /c/python and /u/python; a Skiller skill and a
+                # member): the community is `!name`, as Lemmy writes it, and the person's account stays theirs.
+                fields = {
+                    **fields,
+                    "username": "!" + fields["username"][:63],
+                    "username_key": "!" + fields["username_key"][:63],
+                }
+                member = await session.scalar(
+                    select(Member).where(
+                        Member.username_key == fields["username_key"], Member.domain == fields["domain"]
+                    )
+                )
         if member is None:
             member = Member(**fields)
         else:

@@ -23,9 +23,9 @@ from activitypub.client import DRAFT_CAVAGE, RFC9421, FetchError, ForbiddenURL, 
 from activitypub.origins import authority_of
 
 from ..db import dialect_insert
-from ..models import Delivery, DeliveryFanout, Instance, Member, MemberFollow, OutgoingActivity, utcnow
+from ..models import Delivery, DeliveryFanout, GroupKey, Instance, Member, MemberFollow, OutgoingActivity, Skill, utcnow
 from .context import Federation
-from .keys import instance_signer, member_signer
+from .keys import group_signer, instance_signer, member_signer
 from .schemes import FALL_BACK_ON, remember_scheme, schemes_of
 
 log = logging.getLogger("skiller.delivery")
@@ -70,10 +70,17 @@ def _followers(member_id: int, after: int, limit: int):
 
 
 async def enqueue(
-    session, activity: dict, sender_id: int | None, inboxes: list[str], followers_of: Member | None = None
+    session,
+    activity: dict,
+    sender_id: int | None,
+    inboxes: list[str],
+    followers_of: Member | None = None,
+    *,
+    group_id: int | None = None,
 ) -> None:
     """Queue `activity` for each distinct inbox and, with `followers_of`, that member's followers, in the caller's
-    transaction (queuing it twice is harmless). Past FANOUT_AT_ONCE followers, the rest are queued by the workers:
+    transaction (queuing it twice is harmless); signed by the member `sender_id`, by the Group of the skill
+    `group_id`, or else by the instance actor. Past FANOUT_AT_ONCE followers, the rest are queued by the workers:
     a question to 100,000 followers commits in milliseconds, its first thousand deliveries under way."""
     later: int | None = None  # the last follower queued now, when more are left for the workers
     if followers_of is not None:
@@ -94,7 +101,7 @@ async def enqueue(
     if ref is None:  # queued before: its rows join the activity stored then
         ref = await session.scalar(select(OutgoingActivity.id).where(OutgoingActivity.activity_id == activity["id"]))
     if inboxes:
-        await session.execute(_insert_deliveries(dialect, ref, sender_id, now, inboxes))
+        await session.execute(_insert_deliveries(dialect, ref, sender_id, group_id, now, inboxes))
     if later is not None and followers_of is not None:
         await session.execute(
             insert(DeliveryFanout).values(
@@ -122,7 +129,7 @@ async def expand_fanouts(fed: Federation, batch: int = FANOUT_BATCH) -> int:
         followers = session.execute(_followers(fanout.followers_of, fanout.after_follower, batch)).all()
         inboxes = sorted({inbox for _, inbox in followers if inbox})
         if inboxes:
-            session.execute(_insert_deliveries(dialect, fanout.activity_ref, fanout.sender_id, utcnow(), inboxes))
+            session.execute(_insert_deliveries(dialect, fanout.activity_ref, fanout.sender_id, None, utcnow(), inboxes))
         if len(followers) < batch:
             session.delete(fanout)
         else:
@@ -132,7 +139,7 @@ async def expand_fanouts(fed: Federation, batch: int = FANOUT_BATCH) -> int:
     return await fed.db.run_write(expand)
 
 
-def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, now, inboxes: list[str]):
+def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, group_id: int | None, now, inboxes: list[str]):
     """One INSERT … SELECT of every row from one parameter (a JSON array on SQLite, two arrays on PostgreSQL):
     a question to 100,000 followers is neither an object nor a set of bound parameters per row, which cost
     tens of microseconds a row."""
@@ -155,6 +162,7 @@ def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, now, inbox
         columns.inbox_url: inbox,
         columns.domain: domain,
         columns.sender_id: sender_id,
+        columns.sender_group_id: group_id,
         columns.state: "pending",
         columns.attempts: 0,
         columns.next_attempt_at: now,
@@ -171,6 +179,9 @@ def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, now, inbox
     return dialect_insert(dialect, Delivery).from_select(list(values), rows.where(true())).on_conflict_do_nothing()
 
 
+Sender = tuple[int | None, int | None]  # (member, skill's group); neither: the instance actor
+
+
 @dataclass
 class Claimed:
     id: int
@@ -181,6 +192,11 @@ class Claimed:
     attempts: int
     token: str
     body: bytes = b""
+    sender_group_id: int | None = None
+
+    @property
+    def sender(self) -> Sender:
+        return (self.sender_id, self.sender_group_id)
 
 
 async def claim(
@@ -218,7 +234,16 @@ async def claim(
         if not chosen:
             return []
         batch = [
-            Claimed(row.id, row.inbox_url, row.domain, row.activity_ref, row.sender_id, row.attempts, token)
+            Claimed(
+                row.id,
+                row.inbox_url,
+                row.domain,
+                row.activity_ref,
+                row.sender_id,
+                row.attempts,
+                token,
+                sender_group_id=row.sender_group_id,
+            )
             for row in session.execute(
                 update(Delivery)
                 .where(Delivery.id.in_(chosen))
@@ -235,6 +260,7 @@ async def claim(
                     Delivery.activity_ref,
                     Delivery.sender_id,
                     Delivery.attempts,
+                    Delivery.sender_group_id,
                 )
             ).all()
         ]
@@ -254,16 +280,28 @@ async def claim(
     return await fed.db.run_write(claim_rows)
 
 
-async def _signers(fed: Federation, sender_ids: set[int | None]) -> dict[int | None, Signer]:
-    """Who signs for each sender of a batch (None: the instance actor); members since deleted are absent."""
-    signers: dict[int | None, Signer] = {}
-    if None in sender_ids:
-        signers[None] = await instance_signer(fed)
-    ids = [i for i in sender_ids if i is not None]
-    if ids:  # one hop to the database (on SQLite a thread's, not several through aiosqlite): on every delivery's way
-        query = select(Member.id, Member.username, Member.private_key_pem).where(Member.id.in_(ids))
+async def _signers(fed: Federation, senders: set[Sender]) -> dict[Sender, Signer]:
+    """Who signs for each sender of a batch ((None, None): the instance actor); members since deleted, and groups
+    of skills since merged away, are absent."""
+    signers: dict[Sender, Signer] = {}
+    if (None, None) in senders:
+        signers[None, None] = await instance_signer(fed)
+    members = [member for member, group in senders if member is not None]
+    groups = [group for member, group in senders if member is None and group is not None]
+    if (
+        members
+    ):  # one hop to the database (on SQLite a thread's, not several through aiosqlite): on every delivery's way
+        query = select(Member.id, Member.username, Member.private_key_pem).where(Member.id.in_(members))
         for member in await fed.db.run_read(lambda session: session.execute(query).all()):
-            signers[member.id] = member_signer(fed, member)
+            signers[member.id, None] = member_signer(fed, member)
+    if groups:
+        keys = (
+            select(GroupKey.skill_id, Skill.name, GroupKey.private_key_pem)
+            .join(Skill, Skill.id == GroupKey.skill_id)
+            .where(GroupKey.skill_id.in_(groups))
+        )
+        for group in await fed.db.run_read(lambda session: session.execute(keys).all()):
+            signers[None, group.skill_id] = group_signer(fed, group.name, group.private_key_pem)
     return signers
 
 
@@ -292,14 +330,14 @@ async def post(fed: Federation, row: Claimed, signer: Signer | None, scheme: str
 
 async def send(fed: Federation, batch: list[Claimed], concurrency: int = CONCURRENCY) -> tuple[int, int]:
     """Post the claimed rows, `concurrency` at a time, each outcome recorded as it comes; wait for all."""
-    signers = await _signers(fed, {row.sender_id for row in batch})
+    signers = await _signers(fed, {row.sender for row in batch})
     schemes = await schemes_of(fed, {row.domain for row in batch})
     slots = asyncio.Semaphore(concurrency)
     recorder = OutcomeRecorder(fed)
 
     async def one(row: Claimed) -> None:
         async with slots:
-            recorder.add(await post(fed, row, signers.get(row.sender_id), schemes[row.domain]))
+            recorder.add(await post(fed, row, signers.get(row.sender), schemes[row.domain]))
 
     await asyncio.gather(*(one(row) for row in batch))
     await recorder.drain()
@@ -545,10 +583,10 @@ class Dispatcher:
         for row in batch:  # held from here on: given back by _stop if the process stops
             self.rows[row.id] = row
             self.held[row.domain] += 1
-        signers = await _signers(self.fed, {row.sender_id for row in batch}) if batch else {}
+        signers = await _signers(self.fed, {row.sender for row in batch}) if batch else {}
         schemes = await schemes_of(self.fed, {row.domain for row in batch})
         for row in batch:
-            task = asyncio.create_task(self._send(row, signers.get(row.sender_id), schemes[row.domain]))
+            task = asyncio.create_task(self._send(row, signers.get(row.sender), schemes[row.domain]))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
         return len(batch)

@@ -11,14 +11,14 @@ from activitypub.message_signatures import check_message_request, uses_message_s
 from activitypub.nodeinfo import nodeinfo_document
 from activitypub.origins import authority_of, same_origin
 from activitypub.signatures import BadSignature, SignatureError, check_request, verify_checked
-from webfinger.server import jrd
+from webfinger.server import PROFILE_PAGE_REL, jrd
 
 from .. import __version__, uris
 from ..db import Database
 from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Skill
 from ..services import badges, images, instance_settings, skills
 from ..services.errors import N_, NotFound, ServiceError
-from . import to_as2
+from . import groups, to_as2
 from .actors import public_key_for
 from .context import Federation
 from .keys import ensure_member_keys, ensure_member_multikey, instance_keys
@@ -124,8 +124,9 @@ async def answer(fed: Federation, answer_id: int) -> dict:
             raise Gone(N_("This answer was deleted."))
         q = await session.get(Question, found.question_id)
         q_author, author = await session.get(Member, q.author_id), await session.get(Member, found.author_id)
+        group = await groups.question_group(session, fed.base_url, q)
         shown = await images.attachments(session, answer_id=answer_id)
-    return to_as2.with_context(to_as2.answer_note(fed.base_url, found, q, q_author, author, [], shown))
+    return to_as2.with_context(to_as2.answer_note(fed.base_url, found, q, q_author, author, [], shown, audience=group))
 
 
 async def comment(fed: Federation, comment_id: int) -> dict:
@@ -139,8 +140,9 @@ async def comment(fed: Federation, comment_id: int) -> dict:
         parent = await session.get(Answer, found.answer_id) if found.answer_id else q
         parent_author = await session.get(Member, parent.author_id)
         author = await session.get(Member, found.author_id)
+        group = await groups.question_group(session, fed.base_url, q)
     parent_id = to_as2.object_url(fed.base_url, "answer" if found.answer_id else "question", parent)
-    return to_as2.with_context(to_as2.comment_note(fed.base_url, found, parent_id, parent_author, q, author, []))
+    return to_as2.with_context(to_as2.comment_note(fed.base_url, found, parent_id, parent_author, q, author, [], group))
 
 
 async def _thread_question(fed: Federation, question_id: int) -> Question:
@@ -310,27 +312,42 @@ async def outbox(fed: Federation, username: str, page: int | None) -> dict:
 
 
 async def webfinger(fed: Federation, resource: str) -> dict | None:
-    """The JRD for `acct:name@our-domain` or for one of our actor URLs; None if it is not ours."""
+    """The JRD for `acct:name@our-domain` or for one of our actor URLs; None if it is not ours. A name that is both
+    a member's and a skill's gives both `self` links, the member's first (Mastodon takes the first) and the
+    skill's Group typed as Lemmy types a community's, which Lemmy and `!name@host` look for."""
     domain = fed.config.domain
+    group = None
     if resource.startswith("acct:"):
         name, _, host = resource[5:].rpartition("@")
         if host.lower() != domain.lower():
             return None
+        group = name
     elif resource.startswith(fed.base_url + "/users/"):
         name = resource[len(fed.base_url + "/users/") :]
     elif resource == uris.instance_actor_id(fed.base_url):
         name = uris.INSTANCE_ACTOR_NAME
+    elif (group := groups.local_group(fed, resource)) is not None:
+        name = ""
     else:
         return None
     if name == uris.INSTANCE_ACTOR_NAME:
         actor_id = uris.instance_actor_id(fed.base_url)
         return jrd(f"acct:{name}@{domain}", [actor_id], actor_id, fed.base_url + "/")
+    group_link = await groups.webfinger_link(fed, group) if group else None
     try:
-        member = await _local_member(fed, name)
+        member = await _local_member(fed, name) if name else None
     except NotFound:
-        return None
+        member = None
+    if member is None:
+        if group_link is None:
+            return None
+        page = {"rel": PROFILE_PAGE_REL, "type": "text/html", "href": uris.tag_id(fed.base_url, group or "")}
+        return {"subject": f"acct:{group}@{domain}", "aliases": [group_link["href"]], "links": [group_link, page]}
     actor_id = uris.actor_id(fed.base_url, member.username)
-    return jrd(f"acct:{member.username}@{domain}", [actor_id], actor_id, actor_id)
+    answer = jrd(f"acct:{member.username}@{domain}", [actor_id], actor_id, actor_id)
+    if group_link is not None:
+        answer["links"].append(group_link)
+    return answer
 
 
 async def nodeinfo(fed: Federation) -> dict:

@@ -32,6 +32,7 @@ from ..services import (
     answers,
     comments,
     follows,
+    groups,
     instance_settings,
     notifications,
     questions,
@@ -41,6 +42,7 @@ from ..services import (
     votes,
 )
 from ..services.errors import ServiceError
+from . import groups as topic_groups
 from . import moves, post_images
 from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, public_key_for
 from .context import Federation
@@ -138,7 +140,9 @@ class Ignored(Exception):
     """The activity is understood but does nothing here (recorded on the row, not retried)."""
 
 
-async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
+async def apply(fed: Federation, signer_id: str, activity: dict, as_received: dict | None = None) -> None:
+    """Apply a stored activity (its lists capped); an integrity proof is checked on it `as_received`, since capping
+    makes a single value a list (`"audience": "…"` becomes `["…"]`) and a proof covers the activity as signed."""
     kind = first_type(activity, HANDLERS)
     if kind is None:
         raise Ignored(f"unsupported activity type {activity.get('type')!r}")
@@ -147,12 +151,13 @@ async def apply(fed: Federation, signer_id: str, activity: dict) -> None:
     signer = await get_actor(fed, signer_id)
     await _heard_from(fed, signer.domain)
     actor_id = id_of(activity.get("actor"))
-    proven = await _proof_checked(fed, activity, actor_id)
+    proven = await _proof_checked(fed, as_received if as_received is not None else activity, actor_id)
     if actor_id != signer_id:
         if not proven:  # only its author's server vouches for it: the object as fetched from there
             activity = await _as_fetched_from_origin(fed, activity, actor_id)
         signer = await get_actor(fed, actor_id)
     await handler(fed, signer, activity)
+    await topic_groups.announce_received(fed, activity)  # what was sent to one of our groups, passed on
 
 
 class RefusedProof(ServiceError):
@@ -274,7 +279,15 @@ async def find_local_member(fed: Federation, url: str | None) -> Member | None:
 
 
 async def on_follow(fed: Federation, signer: Member, activity: dict) -> None:
-    followed = await find_local_member(fed, id_of(activity.get("object")))
+    target = id_of(activity.get("object"))
+    if (group := topic_groups.local_group(fed, target)) is not None:
+        try:
+            skill = await groups.group_skill(fed.db, group)
+        except ServiceError:
+            raise Ignored("Follow of a group that does not exist here") from None
+        await groups.follow_group(fed.db, signer, skill, activity["id"])
+        return
+    followed = await find_local_member(fed, target)
     if followed is None:
         raise Ignored("Follow of someone who is not a member here")
     await follows.follow_member(fed.db, signer, followed, activity_id=activity["id"])
@@ -303,7 +316,14 @@ async def on_undo(fed: Federation, signer: Member, activity: dict) -> None:
     kind = first_type(undone, HANDLERS)
     if isinstance(undone, dict) and id_of(undone.get("actor")) not in (None, signer.actor_url):
         raise Ignored("Undo of someone else's activity")
-    if kind == "Follow":
+    if kind == "Follow" and (group := topic_groups.local_group(fed, id_of(undone.get("object")))) is not None:
+        try:
+            topic = await groups.group_skill(fed.db, group)
+        except ServiceError:
+            raise Ignored("Undo of a Follow of a group that does not exist here") from None
+        if not await groups.unfollow_group(fed.db, signer, topic, id_of(undone)):
+            raise Ignored("Undo of a Follow of the group that is not the one in force")
+    elif kind == "Follow":
         followed = await find_local_member(fed, id_of(undone.get("object")))
         if followed is None:
             return
@@ -386,6 +406,7 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
         return  # deleted before it arrived, or already here
     post = read_post(obj, kind, await _reader_languages(fed))
     base, mentions, content, warning = fed.base_url, post.mentions, post.html, post.content_warning
+    sent_to = await topic_groups.groups_sent_to(fed, activity)  # our groups it was posted to, if any
     if not is_public(obj) and not shared_by_followed:
         # A direct or followers-only post is for the people it names, not for this public site.
         await _private_message(fed, signer, obj, parent, post)
@@ -430,22 +451,26 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
             )
         elif obj.get("inReplyTo"):
             raise Ignored("reply to something we do not have")
-        elif shared_by_followed or await _followed_here(fed, signer) or await _mentions_someone_here(fed, obj):
+        elif (
+            shared_by_followed or sent_to or await _followed_here(fed, signer) or await _mentions_someone_here(fed, obj)
+        ):
+            # A post sent to a skill's group is a question in that skill, as a community's posts are its topic's.
             content = await post_images.localize(fed, signer, obj, content)
             asked = await questions.ask(
                 fed.db,
                 signer,
                 title=post.title,
                 body="",
-                tags=post.hashtags,
+                tags=sent_to + post.hashtags,
                 base_url=base,
-                kind="question" if kind == "Question" else "discussion",
+                kind="question" if kind == "Question" or sent_to else "discussion",
                 language=post.language,
                 html=content,
                 ap_id=object_id,
                 mentions=mentions,
                 content_warning=warning,
                 context_url=_thread_url(obj),
+                audience=uris.group_id(base, sent_to[0]) if sent_to else _url_in(obj.get("audience")),
             )
             await ask_for_thread(fed, asked.ap_id or object_id)
         else:
@@ -459,12 +484,13 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
 
 def _thread_url(obj: dict) -> str | None:
     """The thread a received question names (FEP-7888 `context`), kept for our replies to name it too."""
-    context = id_of(obj.get("context"))
-    return (
-        context
-        if isinstance(context, str) and context.startswith(("https://", "http://")) and len(context) <= 500
-        else None
-    )
+    return _url_in(obj.get("context"))
+
+
+def _url_in(value) -> str | None:
+    """A link a received post gives (its `context`, its `audience`), if it is one we can keep."""
+    url = id_of(value)
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) <= 500 else None
 
 
 BACKFILL = "Backfill"  # the type of the inbox rows this instance queues for itself (see backfill.py)
@@ -621,7 +647,11 @@ async def on_announce(fed: Federation, signer: Member, activity: dict) -> None:
     author_id = id_of(inner.get("actor")) if isinstance(inner, dict) else None
     if kind not in ("Create", "Update", "Delete") or not isinstance(inner, dict) or not isinstance(author_id, str):
         raise Ignored("boosts are recorded, not shown")
+    if author_id.startswith(fed.base_url + "/"):
+        raise Ignored("our own activity, passed on by a group")
     inner = {**inner, "type": kind}
+    if kind == "Delete" and await _removed_by_moderator(fed, signer, author_id, id_of(inner.get("object"))):
+        return
     if kind == "Delete":
         object_id = id_of(inner.get("object"))
         if not isinstance(object_id, str) or not same_origin(object_id, author_id):
@@ -638,6 +668,26 @@ async def on_announce(fed: Federation, signer: Member, activity: dict) -> None:
         await on_create(fed, author, checked, shared_by_followed=True)
     else:
         await on_update(fed, author, checked)
+
+
+async def _removed_by_moderator(fed: Federation, community: Member, remover: str, object_id: str | None) -> bool:
+    """A community's moderator removed a post sent to it (Lemmy's Delete by a moderator, announced by the
+    community): applied when the community itself passes it on, the post here was sent to that community and the
+    remover is one of the moderators it names on its own server. False when it is not such a removal."""
+    post = await find_post(fed, object_id)
+    if post is None or post.deleted_at is not None:
+        return False
+    async with fed.db.read() as session:
+        question = post if isinstance(post, Question) else await session.get(Question, post.question_id)
+        author = await session.get(Member, post.author_id)
+    if question is None or question.audience != community.actor_url or author.actor_url == remover:
+        return False  # not sent to this community, or its author's own deletion (confirmed with its server)
+    if remover != community.actor_url and remover not in await topic_groups.community_moderators(
+        fed, community.actor_url
+    ):
+        raise Ignored("a removal by someone who is not a moderator of the community")
+    await on_delete(fed, author, {"object": object_id})  # as its author's deletion: the community's word for it
+    return True
 
 
 async def on_flag(fed: Federation, signer: Member, activity: dict) -> None:

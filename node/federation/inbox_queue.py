@@ -85,13 +85,14 @@ async def apply_item(fed: Federation, item: Item) -> None:
     item_id, signer, body, attempts, token = item
     state, error, outcome, kind = "done", "", "applied", "none"
     try:
-        payload = cap_lists(json.loads(body))
+        received = json.loads(body)
+        payload = cap_lists(received)
         if is_backfill_request(fed, signer, payload):
             kind = BACKFILL
             await backfill.read_thread(fed, payload["object"])
         else:
             kind = first_type(payload, HANDLERS) or "other"
-            await apply(fed, signer, payload)
+            await apply(fed, signer, payload, as_received=received)
     except Ignored as exc:
         error, outcome = str(exc)[:1000], "ignored"
     except ServiceError as exc:

@@ -1,5 +1,5 @@
-"""Key pairs: one per local member (made with the account) and one for the instance actor; and how often
-remote keys may be fetched."""
+"""Key pairs: one per local member (made with the account), one per skill's Group actor (made when first
+needed) and one for the instance actor."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from activitypub.integrity import generate_ed25519_key, multikey_of
 from activitypub.keys import generate_key_pair, load_private_key
 
 from .. import uris
-from ..models import Member, Setting
+from ..db import insert_ignoring_duplicates
+from ..models import GroupKey, Member, Setting, utcnow
 from .context import Federation
 
 
@@ -83,3 +84,19 @@ async def instance_signer(fed: Federation) -> Signer:
 def member_signer(fed: Federation, member) -> Signer:
     """The signer of a local member (a Member, or a row with its username and private_key_pem)."""
     return Signer(uris.key_id(fed.base_url, member.username), load_private_key(member.private_key_pem, trusted=True))
+
+
+async def ensure_group_key(session, skill_id: int) -> GroupKey:
+    """A skill's Group key pair, made by whichever transaction needs it first (a second one keeps the first's)."""
+    key = await session.get(GroupKey, skill_id)
+    if key is None:
+        pair = generate_key_pair()
+        row = {"skill_id": skill_id, "private_key_pem": pair.private_pem, "public_key_pem": pair.public_pem}
+        await insert_ignoring_duplicates(session, GroupKey, [{**row, "created_at": utcnow()}])
+        key = await session.get(GroupKey, skill_id)
+    return key
+
+
+def group_signer(fed: Federation, name: str, private_key_pem: str) -> Signer:
+    """The signer of a skill's Group actor: what it sends is signed by its own key, as its actor."""
+    return Signer(uris.group_key_id(fed.base_url, name), load_private_key(private_key_pem, trusted=True))

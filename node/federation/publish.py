@@ -15,10 +15,13 @@ from ..services import events, images
 from ..services.badges import medals_in
 from ..services.mentions import mentioned_members
 from ..services.skills import skills_in
-from . import to_as2
+from . import groups, to_as2
 from .context import Federation
 from .deliveries import enqueue, inbox_of
 from .keys import ensure_member_multikey, proof_key
+
+# Events whose actor is elsewhere but which this instance answers: a follow of a member or of a skill's group.
+ANSWERED_HERE = {"follow_requested", "group_followed"}
 
 
 def install(fed: Federation) -> None:
@@ -28,7 +31,7 @@ def install(fed: Federation) -> None:
             if handler is None:
                 continue
             actor = await session.get(Member, data["actor_id"])
-            if actor is not None and (actor.local or kind == "follow_requested"):
+            if actor is not None and (actor.local or kind in ANSWERED_HERE):
                 await handler(fed, session, actor, data)  # its delivery rows wake the workers (db.queued)
 
     fed.db.before_commit.append(publish)
@@ -94,12 +97,14 @@ async def _question_event(fed: Federation, session, actor: Member, data: dict) -
         if question.accepted_answer_id:
             message = await _with_proof(fed, session, actor, message)
     await enqueue(session, message, actor.id, recipients, followers_of=author)
+    await groups.announce(fed, session, message, await groups.announcing_skills(session, question.id))
 
 
 async def _question_deleted(fed: Federation, session, actor: Member, data: dict) -> None:
     question = await session.get(Question, data["question_id"])
     author = await session.get(Member, question.author_id)
     if question.ap_id is not None:
+        await _removed(fed, session, actor, question.ap_id, question)
         return
     obj_id = to_as2.object_url(fed.base_url, "question", question)
     message = to_as2.with_context(
@@ -113,6 +118,25 @@ async def _question_deleted(fed: Federation, session, actor: Member, data: dict)
         )
     )
     await enqueue(session, message, actor.id, [], followers_of=author)
+    await groups.announce(fed, session, message, await groups.announcing_skills(session, question.id))
+
+
+async def _removed(fed: Federation, session, moderator: Member, object_id: str, question: Question) -> None:
+    """A moderator here removed a post from elsewhere sent to one of our groups (or under a question that was):
+    the groups announce a Delete by the moderator, as Lemmy federates a moderator's removal."""
+    group = await groups.question_group(session, fed.base_url, question)
+    if group is None or groups.local_group(fed, group) is None:
+        return
+    removal = activity(
+        "Delete",
+        to_as2.actor_url(fed.base_url, moderator),
+        object_id,
+        id=uris.activity_id(fed.base_url, "remove", object_id),
+        to=[AS_PUBLIC],
+        cc=[group],
+        audience=group,
+    )
+    await groups.announce(fed, session, removal, await groups.announcing_skills(session, question.id))
 
 
 async def _answer_event(fed: Federation, session, actor: Member, data: dict) -> None:
@@ -120,10 +144,13 @@ async def _answer_event(fed: Federation, session, actor: Member, data: dict) -> 
     question = await session.get(Question, answer.question_id)
     author, question_author = await session.get(Member, answer.author_id), await session.get(Member, question.author_id)
     if answer.ap_id is not None:
+        if data["kind"] == "answer_deleted":
+            await _removed(fed, session, actor, answer.ap_id, question)
         return
     mentioned = await mentioned_members(session, answer.body_md, fed.config.domain)
+    group = await groups.question_group(session, fed.base_url, question)
     shown = await images.attachments(session, answer_id=answer.id)
-    obj = to_as2.answer_note(fed.base_url, answer, question, question_author, author, mentioned, shown)
+    obj = to_as2.answer_note(fed.base_url, answer, question, question_author, author, mentioned, shown, audience=group)
     recipients = _remote_inboxes(question_author, *mentioned)
     if data["kind"] == "answer_deleted":
         message = to_as2.with_context(
@@ -143,20 +170,26 @@ async def _answer_event(fed: Federation, session, actor: Member, data: dict) -> 
         if question.accepted_answer_id:
             message = await _with_proof(fed, session, actor, message)
     await enqueue(session, message, actor.id, recipients, followers_of=author)
+    await groups.announce(fed, session, message, await groups.announcing_skills(session, question.id))
 
 
 async def _comment_event(fed: Federation, session, actor: Member, data: dict) -> None:
     comment = await session.get(Comment, data["comment_id"])
-    if comment.ap_id is not None:
-        return
     question = await session.get(Question, comment.question_id)
+    if comment.ap_id is not None:
+        if data["kind"] == "comment_deleted":
+            await _removed(fed, session, actor, comment.ap_id, question)
+        return
     parent = await session.get(Answer, comment.answer_id) if comment.answer_id else question
     parent_author = await session.get(Member, parent.author_id)
     question_author = await session.get(Member, question.author_id)
     author = await session.get(Member, comment.author_id)
     mentioned = await mentioned_members(session, comment.body, fed.config.domain)
     parent_id = to_as2.object_url(fed.base_url, "answer" if comment.answer_id else "question", parent)
-    obj = to_as2.comment_note(fed.base_url, comment, parent_id, parent_author, question, author, mentioned)
+    group = await groups.question_group(session, fed.base_url, question)
+    obj = to_as2.comment_note(
+        fed.base_url, comment, parent_id, parent_author, question, author, mentioned, audience=group
+    )
     recipients = _remote_inboxes(parent_author, question_author, *mentioned)
     if data["kind"] == "comment_deleted":
         message = to_as2.with_context(
@@ -172,14 +205,17 @@ async def _comment_event(fed: Federation, session, actor: Member, data: dict) ->
     else:
         message = _wrap(fed, "Create", actor, obj, "create")
     await enqueue(session, message, actor.id, recipients, followers_of=author)
+    await groups.announce(fed, session, message, await groups.announcing_skills(session, question.id))
 
 
 async def _vote_set(fed: Federation, session, actor: Member, data: dict) -> None:
-    """Votes go to the post's author when that author lives elsewhere: Like, Dislike, or Undo."""
+    """Votes go to the post's author when that author lives elsewhere, and are announced by the groups of the
+    question's skills: Like, Dislike, or Undo."""
     model = Question if data["target_type"] == "question" else Answer
     post = await session.get(model, data["target_id"])
     author = await session.get(Member, post.author_id)
-    if author.local:
+    skills = await groups.announcing_skills(session, post.id if isinstance(post, Question) else post.question_id)
+    if author.local and not skills:
         return
     actor_id = to_as2.actor_url(fed.base_url, actor)
     target = to_as2.object_url(fed.base_url, data["target_type"], post)
@@ -202,7 +238,9 @@ async def _vote_set(fed: Federation, session, actor: Member, data: dict) -> None
     if data["value"]:
         messages.append(vote_activity(data["value"]))
     for message in messages:
-        await enqueue(session, to_as2.with_context(message), actor.id, [author.inbox_url])
+        if not author.local:
+            await enqueue(session, to_as2.with_context(message), actor.id, [author.inbox_url])
+        await groups.announce(fed, session, message, skills)
 
 
 def _follow_id(fed: Federation, activity_id: str) -> str:
@@ -351,7 +389,15 @@ async def _answer_invited(fed: Federation, session, actor: Member, data: dict) -
     await enqueue(session, _wrap(fed, "Create", actor, note, "create"), actor.id, [inbox_of(invitee)])
 
 
+async def _group_followed(fed: Federation, session, actor: Member, data: dict) -> None:
+    """Someone elsewhere followed a skill's group: the group accepts."""
+    skill = await session.get(Skill, data["skill_id"])
+    if skill is not None and not actor.local and data["activity_id"]:
+        await groups.accept_follow(fed, session, actor, skill, data["activity_id"])
+
+
 PUBLISHERS = {
+    "group_followed": _group_followed,
     "profile_updated": _profile_updated,
     "endorsement_set": _endorsement_set,
     "account_deleted": _account_deleted,

@@ -35,6 +35,8 @@ CONTEXT = default_context(
         "organization": "skiller:organization",
         "skillDirectory": {"@id": "skiller:skillDirectory", "@type": "@id"},
         "duplicateOf": {"@id": "skiller:duplicateOf", "@type": "@id"},
+        "lemmy": "https://join-lemmy.org/ns#",
+        "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
         **INTEGRITY_TERMS,
     }
 )
@@ -158,6 +160,37 @@ def instance_actor(base: str, name: str, public_key_pem: str) -> dict:
     }
 
 
+def group_actor(base: str, skill: Skill, site_name: str, public_key_pem: str) -> dict:
+    """A skill as a `Group` actor, shaped as Lemmy publishes a community (FEP-1b12): followed as `!name@host`,
+    it announces what is asked, answered and voted in the skill; its moderators are the instance's."""
+    group = uris.group_id(base, skill.name)
+    return {
+        "@context": CONTEXT,
+        "id": group,
+        "type": "Group",
+        "preferredUsername": skill.name,
+        "name": skill.label,
+        "summary": f"<p>#{html.escape(skill.label)} · {html.escape(site_name)}</p>",
+        "url": uris.tag_id(base, skill.name),
+        "inbox": group + "/inbox",
+        "outbox": group + "/outbox",
+        "followers": group + "/followers",
+        "attributedTo": group + "/moderators",
+        "postingRestrictedToMods": False,
+        "endpoints": {"sharedInbox": uris.absolute(base, "/inbox")},
+        "publicKey": {"id": uris.group_key_id(base, skill.name), "owner": group, "publicKeyPem": public_key_pem},
+        "manuallyApprovesFollowers": False,
+        "discoverable": True,
+        "published": format_datetime(skill.created_at),
+    }
+
+
+def group_of(base: str, tags: Sequence[Skill]) -> str | None:
+    """The Group a question belongs to (FEP-1b12 `audience`): its first skill's (the oldest); every skill's group
+    announces it."""
+    return uris.group_id(base, min(tags, key=lambda t: t.id).name) if tags else None
+
+
 def _audience(base: str, author: Member, extra: list[str]) -> dict:
     cc = [followers_url(base, author)] + [x for x in extra if x]
     return {"to": [AS_PUBLIC], "cc": list(dict.fromkeys(cc))}
@@ -208,6 +241,8 @@ def question_object(
         "sensitive": False,
         **_audience(base, author, [actor_url(base, m) for m in mentioned]),
     }
+    if (group := question.audience if question.ap_id else group_of(base, tags)) is not None:
+        document["audience"] = group
     if images:
         document["attachment"] = image_attachments(base, images)
     if question.kind == "discussion":
@@ -250,6 +285,7 @@ def answer_note(
     author: Member,
     mentioned: list[Member],
     images: Sequence[Attachment] = (),
+    audience: str | None = None,
 ) -> dict:
     qid = object_url(base, "question", question)
     aid = object_url(base, "answer", answer)
@@ -268,6 +304,8 @@ def answer_note(
         "tag": _mention_tags(base, mentioned),
         **_audience(base, author, [actor_url(base, question_author)] + [actor_url(base, m) for m in mentioned]),
     }
+    if audience:
+        document["audience"] = audience
     if images:
         document["attachment"] = image_attachments(base, images)
     if answer.edited_at:
@@ -283,9 +321,10 @@ def comment_note(
     question: Question,
     author: Member,
     mentioned: list[Member],
+    audience: str | None = None,
 ) -> dict:
     cid = object_url(base, "comment", comment)
-    return {
+    document = {
         "id": cid,
         "type": "Note",
         "attributedTo": actor_url(base, author),
@@ -299,6 +338,9 @@ def comment_note(
         "tag": _mention_tags(base, mentioned),
         **_audience(base, author, [actor_url(base, parent_author)] + [actor_url(base, m) for m in mentioned]),
     }
+    if audience:
+        document["audience"] = audience
+    return document
 
 
 def invitation_note(base: str, note_id: str, inviter: Member, invitee: Member, question: Question) -> dict:

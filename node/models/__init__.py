@@ -32,7 +32,7 @@ from .media import MediaFile, PostImage
 from .moderation import POLICY_ACTIONS, REPORT_TARGETS, AuditEntry, DomainPolicy, Report
 from .qa import CONTENT_WARNING_MAX, KINDS, Answer, Bookmark, Comment, Question, QuestionTag, Revision, Vote
 from .search import SearchDocument
-from .skills import LEVELS, Endorsement, MemberSkill, Skill
+from .skills import LEVELS, Endorsement, GroupKey, MemberSkill, Skill
 from .social import NOTIFICATION_KINDS, MemberFollow, Notification, TagFollow
 from .vocabulary import ALIAS_KINDS, SkillAlias
 
@@ -64,6 +64,7 @@ __all__ = [
     "LEVELS",
     "Endorsement",
     "MemberSkill",
+    "GroupKey",
     "MemberBadge",
     "Skill",
     "ALIAS_KINDS",

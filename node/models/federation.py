@@ -82,6 +82,9 @@ class Delivery(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     delivered_at: datetime | None = None
+    # Sent by a skill's Group actor (its Announces and Accepts), signed with the group's key. No foreign key: a
+    # skill merged away leaves its rows to fail as senders that no longer exist.
+    sender_group_id: int | None = Field(default=None)
 
 
 class DeliveryFanout(SQLModel, table=True):

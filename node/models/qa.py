@@ -62,6 +62,9 @@ class Question(SQLModel, table=True):
     closed_at: datetime | None = None
     # Its thread as its server names it (FEP-7888 `context`): what our replies to it name as theirs.
     context_url: str | None = Field(default=None, max_length=500)
+    # The Group a question from elsewhere was posted to (FEP-1b12 `audience`): one of our skills' groups, or a
+    # community elsewhere whose moderators may remove it.
+    audience: str | None = Field(default=None, max_length=500)
 
 
 class Bookmark(SQLModel, table=True):

@@ -19,6 +19,18 @@ class Skill(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class GroupKey(SQLModel, table=True):
+    """The key pair of a skill's Group actor (FEP-1b12), made the first time the group is fetched or speaks: it
+    signs what the group sends, so receivers that check an activity's actor against the key's owner accept it."""
+
+    __tablename__ = "group_key"
+
+    skill_id: int = Field(foreign_key="skill.id", ondelete="CASCADE", primary_key=True)
+    private_key_pem: str
+    public_key_pem: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class MemberSkill(SQLModel, table=True):
     __tablename__ = "member_skill"
     __table_args__ = (UniqueConstraint("member_id", "skill_id", name="uq_member_skill_member_skill"),)

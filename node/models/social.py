@@ -41,6 +41,8 @@ class TagFollow(SQLModel, table=True):
 
     member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", primary_key=True)
     skill_id: int = Field(foreign_key="skill.id", ondelete="CASCADE", primary_key=True, index=True)
+    # Someone elsewhere following the skill's Group actor: the id of their Follow, to match its Undo.
+    activity_id: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(default_factory=utcnow)
 
 

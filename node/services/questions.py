@@ -88,13 +88,14 @@ async def ask(
     told_otherwise: Collection[int] = (),
     content_warning: str | None = None,
     context_url: str | None = None,
+    audience: str | None = None,
 ) -> Question:
     """Post a question (or a discussion post); its tags are skills, created when new.
 
     A post received from another server comes as sanitized-on-the-way-in `html` with its `ap_id`, and
     `mentions`: the actor URLs its Mention tags designate (its text is not read for @names), and its
-    `content_warning` as received (see remote_warning). Members in `told_otherwise` get no mention notification:
-    the caller tells them in its own words."""
+    `content_warning` as received (see remote_warning), and the Group it was posted to (`audience`). Members in
+    `told_otherwise` get no mention notification: the caller tells them in its own words."""
     if kind not in KINDS:
         raise InvalidInput(N_("Unknown kind of post."), field="kind")
     warning = remote_warning(content_warning) if html is not None else None
@@ -125,6 +126,7 @@ async def ask(
             content_warning=warning,
             ap_id=ap_id,
             context_url=context_url if ap_id else None,
+            audience=audience if ap_id else None,
         )
         session.add(question)
         await session.flush()

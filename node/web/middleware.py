@@ -34,7 +34,7 @@ LANGUAGE_COOKIE = "skiller_lang"
 
 def is_inbox(path: str) -> bool:
     # Federation inboxes: authenticated by HTTP signatures, not cookies.
-    return path in ("/inbox", "/actor/inbox") or (path.startswith("/users/") and path.endswith("/inbox"))
+    return path in ("/inbox", "/actor/inbox") or (path.startswith(("/users/", "/groups/")) and path.endswith("/inbox"))
 
 
 access_log = logging.getLogger("skiller.access")
@@ -179,6 +179,9 @@ AS2_ROUTES = frozenset(
         "/nodeinfo/2.1",
         "/directory",
         "/actor/outbox",
+        "/groups/{name}/outbox",
+        "/groups/{name}/followers",
+        "/groups/{name}/moderators",
     )
 )
 FEEDS_PREFIX = "/feeds/"  # Atom and RSS: members only, answered 401 rather than sent to the login page
@@ -191,6 +194,8 @@ AS2_OR_HTML_ROUTES = frozenset(
         "/questions/{id}/context",
         "/questions/{id}/replies",
         "/answers/{id}/replies",
+        "/groups/{name}",
+        "/tags/{skill}",
     )
 )
 

@@ -182,6 +182,30 @@ async def test_resolve_handle_uses_https_and_returns_the_self_link():
     assert asked == ["https://example.org/.well-known/webfinger?resource=acct:alice@example.org"]
 
 
+async def test_a_bang_handle_takes_the_group_link_when_a_name_is_a_person_and_a_group():
+    """Lemmy answers both links for a name that is a user's and a community's; `!name@host` means the community."""
+    group_type = {"https://www.w3.org/ns/activitystreams#type": "Group"}
+    jrd_both = {
+        "links": [
+            {"rel": "self", "type": "application/activity+json", "href": "https://example.org/u/python"},
+            {
+                "rel": "self",
+                "type": "application/activity+json",
+                "href": "https://example.org/c/python",
+                "properties": group_type,
+            },
+        ]
+    }
+
+    async def fetch(url):
+        return jrd_both
+
+    assert await resolve_handle("!python@example.org", fetch) == "https://example.org/c/python"
+    assert await resolve_handle("@python@example.org", fetch) == "https://example.org/u/python"
+    only_person = {"links": jrd_both["links"][:1]}
+    assert actor_link(only_person, "Group") == "https://example.org/u/python"  # no group: the actor there is
+
+
 @pytest.mark.parametrize(
     "document",
     [

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from activitypub.media_types import wants_as2
+
 from ... import uris
 from ...services import badges, federation_policy, follows, profiles, questions, skills
 from ...services.errors import ServiceError
 from ..forms import page_number
-from ..keys import DB, MEMBER, SITE
+from ..keys import DB, FEDERATION, MEMBER, SITE
 from ..render import render
 
 routes = web.RouteTableDef()
@@ -99,6 +101,8 @@ async def tags_page(request: web.Request) -> web.Response:
 async def tag_page(request: web.Request) -> web.Response:
     db = request.app[DB]
     skill = await skills.get_skill(db, request.match_info["skill"])
+    if wants_as2(request.headers.get("Accept", "")):  # the skill's Group actor, for ActivityPub software
+        raise web.HTTPSeeOther(uris.group_id(request.app[FEDERATION].base_url, skill.name), headers={"Vary": "Accept"})
     if skill.name != request.match_info["skill"]:
         # Another spelling, a synonym or a merged skill's name: one address per skill.
         raise web.HTTPMovedPermanently(
@@ -123,6 +127,8 @@ async def tag_page(request: web.Request) -> web.Response:
             "tab": tab,
             "pagination": pagination(page, total, 20),
             "following": member is not None and await follows.follows_tag(db, member.id, skill.id),
+            # The skill's Group, as Lemmy writes a community's address
+            "group_address": f"!{skill.name}@{request.app[FEDERATION].config.domain}",
         },
     )
 

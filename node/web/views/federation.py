@@ -10,7 +10,7 @@ from activitypub.nodeinfo import nodeinfo_links
 from webfinger.server import host_meta_handler, webfinger_handler
 
 from ... import uris
-from ...federation import directory, documents, inbound, to_as2
+from ...federation import directory, documents, groups, inbound, to_as2
 from ...observability import health
 from ...services.errors import ServiceError
 from ..keys import FEDERATION
@@ -29,6 +29,7 @@ def wants_activity_json(request: web.Request) -> bool:
 @routes.post("/inbox")
 @routes.post("/users/{username}/inbox")
 @routes.post("/actor/inbox")
+@routes.post("/groups/{name}/inbox")
 async def inbox(request: web.Request) -> web.Response:
     # The federation policy is checked once the Signature header is parsed, before any key fetch or
     # signature check (inbound.receive): a refused server costs its body's read and JSON parse, no more.
@@ -90,6 +91,30 @@ async def skill_object(request: web.Request) -> web.Response:
     if not wants_activity_json(request):
         raise web.HTTPSeeOther(f"/users/{username}#skill-{skill}")
     return as2_response(await documents.skill(request.app[FEDERATION], username, skill))
+
+
+@routes.get("/groups/{name}")
+async def group_actor(request: web.Request) -> web.Response:
+    """A skill's Group actor (FEP-1b12); people are sent to the skill's page."""
+    name = request.match_info["name"]
+    if not wants_activity_json(request):
+        raise web.HTTPSeeOther(uris.tag(name))
+    return as2_response(await groups.actor(request.app[FEDERATION], name))
+
+
+@routes.get("/groups/{name}/outbox")
+async def group_outbox(request: web.Request) -> web.Response:
+    return as2_response(await groups.outbox(request.app[FEDERATION], request.match_info["name"]))
+
+
+@routes.get("/groups/{name}/followers")
+async def group_followers(request: web.Request) -> web.Response:
+    return as2_response(await groups.followers(request.app[FEDERATION], request.match_info["name"]))
+
+
+@routes.get("/groups/{name}/moderators")
+async def group_moderators(request: web.Request) -> web.Response:
+    return as2_response(await groups.moderators(request.app[FEDERATION], request.match_info["name"]))
 
 
 def _post_id(request: web.Request) -> int:
