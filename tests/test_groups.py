@@ -118,6 +118,11 @@ async def test_a_lemmy_user_follows_a_topic_and_receives_its_questions_answers_a
         f"{node.base}/answers/{answer.id}",
     ]
     assert all(c["object"]["audience"] == group for c in created)
+    # Lemmy takes a thread's first post as a Page (never a Question): the question comes as one, titled
+    assert [(c["object"]["type"], c["object"].get("name")) for c in created] == [
+        ("Page", "asyncio or trio?"),
+        ("Note", None),
+    ]
     assert [like["object"] for like in lemmy.announced("Like")] == [f"{node.base}/questions/{asked.id}"]
     assert all(r.activity["cc"] == [f"{group}/followers"] for r in announces)
     assert all(not undeclared(r.activity) for r in announces)  # every term in the Announces is declared

@@ -153,8 +153,20 @@ def announcement(fed: Federation, name: str, inner: dict) -> dict:
         "to": [AS_PUBLIC],
         "cc": [group + "/followers"],
         # Ours in our context; one received keeps its own, so that no term of its sender's is lost on the way.
-        "object": {k: v for k, v in inner.items() if k != "@context" or v != to_as2.CONTEXT},
+        "object": _readable_by_threadiverse({k: v for k, v in inner.items() if k != "@context" or v != to_as2.CONTEXT}),
     }
+
+
+# What Lemmy, PieFed and Mbin read as a thread's first post: a question travels to a group's followers as a Page (Lemmy
+# refuses any other type there, `Question` included); its own address still serves it as the Question it is.
+THREAD_START_TYPES = {"Question": "Page"}
+
+
+def _readable_by_threadiverse(inner: dict) -> dict:
+    obj = inner.get("object")
+    if inner.get("type") in ("Create", "Update") and isinstance(obj, dict) and obj.get("type") in THREAD_START_TYPES:
+        return {**inner, "object": {**obj, "type": THREAD_START_TYPES[obj["type"]]}}
+    return inner
 
 
 async def follower_inboxes(session, skill_id: int) -> list[str]:
