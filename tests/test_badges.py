@@ -75,6 +75,14 @@ async def test_upvoted_and_accepted_answers_earn_a_medal_in_the_skill_with_a_not
     fields = {f["name"]: f["value"] for f in actor["attachment"]}
     assert fields["Badges"] == "Bronze: python"
 
+    # On a question in the skill, the medal shows by bob's name; on one in another skill, it does not.
+    page = await (await client.get(f"/questions/{second.id}")).text()
+    by_bob = page[page.index(f'id="answer-{two.id}"') :]
+    assert 'title="Bronze badge in python"' in by_bob[: by_bob.index("</article>")]
+    elsewhere = await ask(database, alice, "Which wood for a workbench top?", tags="menuiserie")
+    await answers.post_answer(database, bob, elsewhere.id, "Beech, for its hardness.", BASE)
+    assert "medal-bronze" not in await (await client.get(f"/questions/{elsewhere.id}")).text()
+
 
 async def test_a_listed_skill_shows_its_medal_on_the_profile_and_helpful_endorsers_are_recognized(client, database):
     bob = await make_member(database, "bob")

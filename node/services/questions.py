@@ -257,6 +257,7 @@ class AnswerView:
     accepted: bool
     my_vote: int = 0
     comments: list[CommentView] = field(default_factory=list)
+    medal: tuple[str, str] | None = None  # (medal, skill label): the author's best badge in the question's skills
 
 
 ANSWERS_PER_PAGE = 30  # a long thread shows its answers a page at a time, in the page's order
@@ -273,6 +274,7 @@ class QuestionPage:
     answer_total: int = 0
     answer_page: int = 1
     last_answer_id: int = 0  # the newest answer of the question, on whichever page: pages hear of those after it
+    author_medal: tuple[str, str] | None = None  # the asker's best badge in the question's skills (see AnswerView)
 
     @property
     def answer_pages(self) -> int:
@@ -438,6 +440,7 @@ def _load_question_page(
                 select(Vote.target_type, Vote.target_id, Vote.value).where(Vote.member_id == viewer.id, targets)
             ).all()
         }
+    medals = _medals_in_skills(session, [question.author_id, *(a.author_id for a in answers)], tags)
     by_answer: dict[int | None, list[CommentView]] = {}
     for comment in comments:
         by_answer.setdefault(comment.answer_id, []).append(CommentView(comment, _author(comment)))
@@ -452,6 +455,7 @@ def _load_question_page(
                 a.id == question.accepted_answer_id,
                 votes.get(("answer", a.id), 0),
                 by_answer.get(a.id, []),
+                medals.get(a.author_id),
             )
             for a in answers
         ],
@@ -460,7 +464,23 @@ def _load_question_page(
         total,
         answer_page,
         last or 0,
+        medals.get(question.author_id),
     )
+
+
+def _medals_in_skills(session, member_ids: list[int], tags: list[Skill]) -> dict[int, tuple[str, str]]:
+    """Each member's best medal in one of `tags` (one query; none when the question has no tags)."""
+    if not tags:
+        return {}
+    labels = {skill.id: skill.label for skill in tags}
+    best: dict[int, tuple[str, str]] = {}
+    for (member_id, skill_id), medal in badges.best_medal_rows(
+        session.execute(badges.medals_query(member_ids, labels)).all()
+    ).items():
+        held = best.get(member_id)
+        if held is None or badges.MEDAL_RANK[medal] > badges.MEDAL_RANK[held[0]]:
+            best[member_id] = (medal, labels[skill_id])
+    return best
 
 
 async def record_views(db: Database, counts: dict[int, int]) -> None:
