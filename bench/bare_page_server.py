@@ -56,6 +56,9 @@ TEMPLATE = """<!doctype html>
 {% else %}<span class="avatar placeholder size-32" aria-hidden="true">{{ person.name[:1]|upper }}</span>{% endif %}
 {% endmacro %}
 {% macro profile(person) %}/users/{{ person.handle }}{% endmacro %}
+{% macro medal(m) %}{% if m %} <span class="medal medal-{{ m.badge }}"
+  title="{{ m.badge|capitalize }} badge in {{ m.skill }}"><span class="sr">{{ m.badge|capitalize }}: </span>{{ m.skill
+  }}</span>{% endif %}{% endmacro %}
 {% macro comment_list(comments) %}
 <ul class="comments">
 {% for c in comments %}
@@ -79,6 +82,7 @@ TEMPLATE = """<!doctype html>
       <div class="post-foot">
         <span><a href="/questions/{{ q.id }}/revisions">History</a></span>
         <span class="author">{{ avatar(q.author) }} <a href="{{ profile(q.author) }}">{{ q.author.name }}</a>
+          {{- medal(q.medal) }}
           <span class="muted">{{ q.author.reputation }}</span></span>
       </div>
       {{ comment_list(q.comments) }}
@@ -99,6 +103,7 @@ TEMPLATE = """<!doctype html>
         <div class="post-foot">
           <span></span>
           <span class="author">{{ avatar(a.author) }} <a href="{{ profile(a.author) }}">{{ a.author.name }}</a>
+            {{- medal(a.medal) }}
             <span class="muted">{{ a.created_at }}{% if a.edited_at %} · edited{% endif %}</span></span>
         </div>
         {{ comment_list(a.comments) }}

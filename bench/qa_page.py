@@ -1,7 +1,8 @@
 """Question page throughput of the node versus an independent bare aiohttp + jinja2 handler.
 
 Loads a community (bench/scale_data.py: 100,000 questions by default, one of them with 50 answers and
-comments, of which both pages show the first 30, as the node shows a long thread) into a fresh SQLite file, or a
+comments, each with a highlighted code block and a picture, most answerers holding a badge in the question's skill;
+both pages show the first 30 answers, as the node shows a long thread) into a fresh SQLite file, or a
 PostgreSQL database with --postgres URL (dropped and created anew), then in the same run:
 - requests/s of that question page served by `skiller serve`;
 - requests/s of bench/bare_page_server.py: aiohttp + jinja2 rendering a template written for the benchmark
@@ -50,7 +51,7 @@ def sizes_for(questions: int) -> Sizes:
 async def page_data(url: str, question_id: int) -> dict:
     """What the question page shows, read with plain SQL, for the baseline to hold in memory."""
     db = Database(normalize_database_url(url))
-    person = "m.display_name AS name, m.username, m.domain, m.avatar, m.reputation"
+    person = "m.id AS member_id, m.display_name AS name, m.username, m.domain, m.avatar, m.reputation"
     try:
         async with db.read() as session:
 
@@ -78,6 +79,10 @@ async def page_data(url: str, question_id: int) -> dict:
                 "ORDER BY (a.id = COALESCE(:accepted, -1)) DESC, a.score DESC, a.created_at, a.id LIMIT 30",
                 accepted=q["accepted_answer_id"],
             )
+            medals = await rows(  # each author's best badge in the question's skills, as the page shows it
+                "SELECT b.member_id, b.badge, s.label FROM member_badge b JOIN skill s ON s.id = b.skill_id "
+                "JOIN question_tag t ON t.skill_id = b.skill_id WHERE t.question_id = :id"
+            )
             comments = await rows(
                 f"SELECT c.id, c.answer_id, c.body_html, c.created_at, {person} FROM comment c "
                 "JOIN member m ON m.id = c.author_id WHERE c.question_id = :id AND c.deleted_at IS NULL "
@@ -85,6 +90,12 @@ async def page_data(url: str, question_id: int) -> dict:
             )
     finally:
         await db.close()
+    rank = {"gold": 3, "silver": 2, "bronze": 1}
+    best: dict[int, dict] = {}
+    for m in medals:
+        held = best.get(m["member_id"])
+        if held is None or rank[m["badge"]] > rank[held["badge"]]:
+            best[m["member_id"]] = {"badge": m["badge"], "skill": m["label"]}
     by_answer: dict[int | None, list[dict]] = {}
     for c in comments:
         by_answer.setdefault(c["answer_id"], []).append(
@@ -99,6 +110,7 @@ async def page_data(url: str, question_id: int) -> dict:
             "view_count": q["view_count"],
             "created_at": str(q["created_at"]),
             "author": card(q),
+            "medal": best.get(q["member_id"]),
             "comments": by_answer.get(None, []),
         },
         "tags": tags,
@@ -111,6 +123,7 @@ async def page_data(url: str, question_id: int) -> dict:
                 "edited_at": str(a["edited_at"] or ""),
                 "accepted": a["id"] == q["accepted_answer_id"],
                 "author": card(a),
+                "medal": best.get(a["member_id"]),
                 "comments": by_answer.get(a["id"], []),
             }
             for a in answers

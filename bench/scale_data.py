@@ -40,6 +40,7 @@ from node.models import (
     Comment,
     Instance,
     Member,
+    MemberBadge,
     MemberFollow,
     Question,
     QuestionTag,
@@ -51,6 +52,8 @@ from node.models import (
 from node.sanitize import render_markdown
 from node.services.passwords import hash_password
 from node.services.search import terms
+
+MEDIA_PREFIX = "http://bench.example/"  # the site a picture in the big thread is served from
 
 WORDS_FR = (
     "atelier bois chêne menuiserie comptabilité facture salarié contrat télétravail levain pain serre "
@@ -441,11 +444,13 @@ def question_chunk(first: int, last: int, sizes: Sizes, seed: int, start: dateti
 async def _big_question(writer, sizes, rng, answer_id, doc_id, members_total, now) -> int:
     """A question with 50 answers and comments: the question page benchmark's page."""
     big = sizes.questions // 2
+    # What a real thread carries: highlighted code, a picture from the media folder, and its answerers' badges.
     body = (
         "Here is a detailed answer with **Markdown**, a list:\n\n- first point\n- second point\n\n"
-        "and some `code`. " + sentence(rng, "en", 150)
+        "and some `code`:\n\n```python\ndef total(prices):\n    return sum(p.amount for p in prices if p.paid)\n```\n\n"
+        f"![the joint, seen from above]({MEDIA_PREFIX}media/images/{'ab' * 32}.png)\n\n" + sentence(rng, "en", 150)
     )
-    html = render_markdown(body)  # rendered once, as the service does when content is written
+    html = render_markdown(body, MEDIA_PREFIX)  # rendered once, as the service does when content is written
     answers, docs, comments = [], [], []
     for k in range(50):
         answer_id += 1
@@ -468,6 +473,18 @@ async def _big_question(writer, sizes, rng, answer_id, doc_id, members_total, no
     text = "Thanks, that settles it for our workshop."
     await writer.insert(Answer, answers)
     await writer.insert(SearchDocument, docs)
+    async with writer.db.read() as session:
+        skill_id = await session.scalar(sa.select(QuestionTag.skill_id).where(QuestionTag.question_id == big).limit(1))
+    if skill_id is not None:  # three answerers out of four hold a medal in the question's skill
+        medals = ["gold", "silver", "bronze"]
+        await writer.insert(
+            MemberBadge,
+            [
+                {"member_id": author, "badge": medals[author % 3], "skill_id": skill_id, "created_at": now}
+                for author in sorted({a["author_id"] for a in answers})
+                if author % 4
+            ],
+        )
     await writer.insert(
         Comment,
         [

@@ -17,7 +17,8 @@ from ..federation.runtime import create_federation, outbound_client
 from ..resources import STATIC_DIR
 from ..services.images import MAX_FILES_PER_FORM as IMAGES_PER_REQUEST
 from .api import add_api
-from .keys import CONFIG, DB, FEDERATION, LIVE, SECURITY_HEADERS, TEMPLATES, VIEWS
+from .fragments import VisitorAnswers
+from .keys import CONFIG, DB, FEDERATION, LIVE, SECURITY_HEADERS, TEMPLATES, VIEWS, VISITOR_ANSWERS
 from .live import LiveHub
 from .middleware import context_middleware, csrf_middleware, error_middleware, observe_middleware
 from .render import create_environment
@@ -84,6 +85,7 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     )
     app[CONFIG] = config
     app[TEMPLATES] = create_environment()
+    app[VISITOR_ANSWERS] = VisitorAnswers(app[TEMPLATES])
     app[SECURITY_HEADERS] = security_headers(config)
     owned = database is None
     app[DB] = database or Database(config.database_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -14,7 +15,7 @@ from ...services.errors import N_, ServiceError
 from .. import confirm
 from ..diffs import side_by_side
 from ..forms import page_number, path_id, service_checked, text
-from ..keys import CONFIG, DB, FEDERATION, MEMBER, VIEWS
+from ..keys import CONFIG, DB, FEDERATION, MEMBER, VIEWS, VISITOR_ANSWERS
 from ..middleware import flash, require_member
 from ..render import form_error, render
 from .directory import pagination
@@ -124,6 +125,7 @@ async def question_page(request: web.Request) -> web.Response:
     if context["q"].deleted_at is None:
         context.update(await _answer_requests_context(request, context["q"]))
         context.update(await _curation_context(request, context["q"]))
+    _for_visitors(request, context)
     return render(request, "question.html", context, status=410 if context["q"].deleted_at else 200)
 
 
@@ -134,7 +136,14 @@ async def more_answers(request: web.Request) -> web.Response:
     if context["q"].deleted_at is not None:
         raise Gone(N_("This question was deleted."))
     _show_deleted_authors(context["page"])
+    _for_visitors(request, context)
     return render(request, "answers_more.html", context)
+
+
+def _for_visitors(request: web.Request, context: dict) -> None:
+    """A visitor's answers come rendered once for what they show (fragments.py); a member's carry their votes."""
+    if request.get(MEMBER) is None:
+        context["visitor_answer"] = partial(request.app[VISITOR_ANSWERS].html, question=context["q"])
 
 
 @routes.get("/answers/{id}/fragment")
