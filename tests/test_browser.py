@@ -12,6 +12,7 @@ from node.web.app import create_app
 from .support import PASSWORD, free_port, make_config, make_member
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+PHONE, LAPTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 900}  # the sizes pages are tried at
 CHROMIUM = os.environ.get("SKILLER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
@@ -213,8 +214,9 @@ async def test_log_out_everywhere_signs_the_other_browser_out(
     assert csp_violations == []
 
 
+@pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["laptop", "phone"])
 async def test_a_member_earns_a_badge_and_sees_it_in_a_browser(
-    browser, aiohttp_server, database, tmp_path, csp_violations
+    browser, aiohttp_server, database, tmp_path, csp_violations, size
 ):
     port = free_port()
     config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
@@ -229,6 +231,7 @@ async def test_a_member_earns_a_badge_and_sees_it_in_a_browser(
     ]
 
     bob = await log_in(browser, base, "bob", csp_violations)
+    await bob.set_viewport_size(size)
     answer_ids = []
     for question in asked:
         await bob.goto(f"{base}/questions/{question.id}")
@@ -242,6 +245,8 @@ async def test_a_member_earns_a_badge_and_sees_it_in_a_browser(
     await answers.accept_answer(database, alice, answer_ids[0])  # 6 upvotes and an accepted answer: bronze
 
     await bob.goto(f"{base}/")
+    if not await bob.locator("a.notif").is_visible():  # on a phone, folded under the Menu button
+        await bob.locator(".menu-button").click()
     await bob.click("a.notif")
     await bob.get_by_text("You earned the Bronze badge in menuiserie").click()
     await bob.wait_for_url(f"{base}/users/bob#badges")
@@ -250,7 +255,10 @@ async def test_a_member_earns_a_badge_and_sees_it_in_a_browser(
     assert "Problem solver" in await badges.inner_text()
     assert await bob.locator("#skill-menuiserie .medal-bronze").count() == 0  # bob does not list the skill
     ARTIFACTS.mkdir(exist_ok=True)
-    await bob.screenshot(path=str(ARTIFACTS / "badges.png"), full_page=True)
+    await bob.screenshot(path=str(ARTIFACTS / f"badges-{size['width']}.png"), full_page=True)
     await bob.goto(f"{base}/tags/menuiserie")
     assert await bob.locator("#top-recent li").first.inner_text() == "Bob Durand Bronze score 6 · 2 answers"
+    await bob.goto(f"{base}/questions/{asked[1].id}")  # and by his name on a question in the skill
+    medal = bob.locator(f"#answer-{answer_ids[1]} .author .medal-bronze")
+    assert await medal.get_attribute("title") == "Bronze badge in menuiserie"
     assert csp_violations == []

@@ -7,8 +7,7 @@ from node.services import questions
 from node.web.app import create_app
 
 from .support import free_port, make_config, make_member
-from .test_browser import ARTIFACTS, browser, csp_violations, log_in  # noqa: F401 - fixtures
-from .test_phone import LAPTOP, PHONE
+from .test_browser import ARTIFACTS, LAPTOP, PHONE, browser, csp_violations, log_in  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 

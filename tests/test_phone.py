@@ -7,11 +7,10 @@ from node.services import answers, comments, questions, skills
 from node.web.app import create_app
 
 from .support import free_port, make_config, make_member
-from .test_browser import ARTIFACTS, browser, csp_violations, log_in  # noqa: F401 - fixtures
+from .test_browser import ARTIFACTS, LAPTOP, PHONE, browser, csp_violations, log_in  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
-PHONE, LAPTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 900}
 LONG_WORD = "Anticonstitutionnellement" * 7  # 175 characters, no place to break
 
 

@@ -7,15 +7,16 @@ from node.services import questions, skills
 from node.web.app import create_app
 
 from .support import free_port, make_config, make_member
-from .test_browser import ARTIFACTS, browser, csp_violations, log_in  # noqa: F401 - fixtures
+from .test_browser import ARTIFACTS, LAPTOP, PHONE, browser, csp_violations, log_in  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
 CODE = "It adds up wrong:\n\n```python\ndef total(items):\n    return sum(items)\n```\n\n"
 
 
+@pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["laptop", "phone"])
 async def test_write_a_question_with_preview_shortcuts_draft_tags_and_similar_questions(
-    browser, aiohttp_server, database, tmp_path, csp_violations
+    browser, aiohttp_server, database, tmp_path, csp_violations, size
 ):
     port = free_port()
     config = make_config(tmp_path, database.url, base_url=f"http://127.0.0.1:{port}")
@@ -30,6 +31,7 @@ async def test_write_a_question_with_preview_shortcuts_draft_tags_and_similar_qu
     )
 
     page = await log_in(browser, base, "alice", csp_violations)
+    await page.set_viewport_size(size)
     await page.goto(f"{base}/questions/new")
     await page.locator("#f-title").press_sequentially("Summing prices gives a wrong total")
     similar = page.locator(".similar a")
@@ -68,7 +70,7 @@ async def test_write_a_question_with_preview_shortcuts_draft_tags_and_similar_qu
     assert await tags.input_value() == "python pandas "
     await keyword.wait_for()  # the restored draft is previewed again
     ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / "writing-preview.png"), full_page=True)
+    await page.screenshot(path=str(ARTIFACTS / f"writing-preview-{size['width']}.png"), full_page=True)
 
     await body.press("Control+Enter")
     await page.wait_for_url(f"{base}/questions/*")
