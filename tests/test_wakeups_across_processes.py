@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select, text
 
-from node.db import Database, queued
+from node.db import NOTIFY_PREFIX, Database, queued
 from node.federation import wakeups
 from node.models import Answer, InboxItem, Member, MemberFollow, Question
 from node.services import answers, questions
@@ -95,7 +95,8 @@ async def test_a_worker_process_sends_and_applies_at_once_what_the_web_process_q
 
         # Node a's workers run in a process of their own; this one is its web process.
         worker = start_worker_process(a, tmp_path / "worker.log")
-        await eventually(lambda: _any(listening_backends(a.db, "skiller_mail")), "the worker process listens", 60)
+        last_channel = NOTIFY_PREFIX + list(wakeups.QUEUE_TABLES.values())[-1]  # listened to after all the others
+        await eventually(lambda: _any(listening_backends(a.db, last_channel)), "the worker process listens", 60)
         await asyncio.sleep(1)  # its first rounds are over: its loops now wait for a wake-up or the poll
 
         question = await questions.ask(
