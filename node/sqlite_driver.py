@@ -23,15 +23,19 @@ import aiosqlite
 from aiosqlite.context import contextmanager
 from sqlalchemy.engine import URL
 
+PREFETCH = 1000  # rows fetched in the statement's own trip; a longer result (a stream) comes in further trips
+
 
 class _OneTripCursor(aiosqlite.Cursor):
     _conn: OneTripConnection
-    _rows: list[Any] | None = None
+    _rows: list[Any] | None = None  # fetched with the statement and not handed out yet
+    _more = False  # the result may have rows past those
 
     def _execute_and_fetch(self, sql: str, parameters: Any) -> None:
         cursor = self._cursor
         cursor.execute(sql, parameters)
-        self._rows = cursor.fetchall() if cursor.description else None
+        self._rows = cursor.fetchmany(PREFETCH) if cursor.description else None
+        self._more = self._rows is not None and len(self._rows) == PREFETCH
 
     async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> aiosqlite.Cursor:
         parameters = [] if parameters is None else parameters
@@ -44,19 +48,34 @@ class _OneTripCursor(aiosqlite.Cursor):
         return self
 
     async def executemany(self, sql: str, parameters: Any) -> aiosqlite.Cursor:
+        self._rows, self._more = None, False
         if self._conn.writing:
             self._cursor.executemany(sql, parameters)
             return self
         return await super().executemany(sql, parameters)
 
     async def fetchall(self) -> Iterable[sqlite3.Row]:
-        if self._rows is None:  # not executed through execute() above
-            return await super().fetchall()
-        rows, self._rows = self._rows, None
+        rows, self._rows = self._rows or [], None
+        if self._more:
+            self._more = False
+            rows += await super().fetchall()
         return rows
 
+    async def fetchmany(self, size: int | None = None) -> Iterable[sqlite3.Row]:
+        size = size or self.arraysize
+        rows, self._rows = (self._rows or [])[:size], (self._rows or [])[size:]
+        if len(rows) < size and self._more:
+            more = list(await super().fetchmany(size - len(rows)))
+            self._more = len(more) == size - len(rows)
+            rows += more
+        return rows
+
+    async def fetchone(self) -> sqlite3.Row | None:
+        rows = list(await self.fetchmany(1))
+        return rows[0] if rows else None
+
     async def close(self) -> None:
-        self._rows = None
+        self._rows, self._more = None, False
         self._cursor.close()
 
 
