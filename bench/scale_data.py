@@ -479,10 +479,9 @@ async def _big_question(writer, sizes, rng, answer_id, doc_id, members_total, no
         medals = ["gold", "silver", "bronze"]
         await writer.insert(
             MemberBadge,
-            [
-                {"member_id": author, "badge": medals[author % 3], "skill_id": skill_id, "created_at": now}
-                for author in sorted({a["author_id"] for a in answers})
-                if author % 4
+            [  # ids given: COPY on PostgreSQL takes every column as written
+                {"id": n, "member_id": author, "badge": medals[author % 3], "skill_id": skill_id, "created_at": now}
+                for n, author in enumerate(sorted({a["author_id"] for a in answers if a["author_id"] % 4}), 1)
             ],
         )
     await writer.insert(
