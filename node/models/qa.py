@@ -65,6 +65,9 @@ class Question(SQLModel, table=True):
     # The Group a question from elsewhere was posted to (FEP-1b12 `audience`): one of our skills' groups, or a
     # community elsewhere whose moderators may remove it.
     audience: str | None = Field(default=None, max_length=500)
+    # Raised by database triggers (migration 0027) whenever one of its answers, comments, tags or answer requests
+    # changes: the question page keeps what it read of a thread while this is unchanged.
+    thread_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Bookmark(SQLModel, table=True):
