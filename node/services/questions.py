@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -13,8 +14,10 @@ from ..db import Database
 from ..models import (
     KINDS,
     Answer,
+    AnswerRequest,
     Comment,
     Member,
+    MemberBadge,
     MemberFollow,
     Question,
     QuestionTag,
@@ -275,6 +278,7 @@ class QuestionPage:
     answer_page: int = 1
     last_answer_id: int = 0  # the newest answer of the question, on whichever page: pages hear of those after it
     author_medal: tuple[str, str] | None = None  # the asker's best badge in the question's skills (see AnswerView)
+    requested: bool = False  # someone was asked to answer it (answer_requests.requests_on tells who)
 
     @property
     def answer_pages(self) -> int:
@@ -286,12 +290,18 @@ class QuestionPage:
 
 
 async def question_page(
-    db: Database, question_id: int, viewer: Member | None, answer_page: int = 1, only_answer: int | None = None
+    db: Database,
+    question_id: int,
+    viewer: Member | None,
+    answer_page: int = 1,
+    only_answer: int | None = None,
+    threads: ThreadCache | None = None,
 ) -> QuestionPage:
     """Everything the question page shows, with the answers of `answer_page` (accepted answer first, then score,
-    then date), or only the answer `only_answer` (one answer shown as it arrives)."""
+    then date), or only the answer `only_answer` (one answer shown as it arrives). With `threads`, what was read of
+    the question's thread is reused while its thread version is unchanged."""
     return await db.run_read(
-        lambda session: _load_question_page(session, question_id, viewer, answer_page, only_answer)
+        lambda session: _load_question_page(session, question_id, viewer, answer_page, only_answer, threads)
     )
 
 
@@ -361,13 +371,21 @@ def _author(row) -> Author:
 ANSWER_ROW = (
     Answer.id,
     Answer.question_id,
+    Answer.author_id,
     Answer.body_html,
     Answer.content_warning,
     Answer.score,
     Answer.created_at,
     Answer.edited_at,
 )
-COMMENT_ROW = (Comment.id, Comment.answer_id, Comment.body_html, Comment.content_warning, Comment.created_at)
+COMMENT_ROW = (
+    Comment.id,
+    Comment.answer_id,
+    Comment.author_id,
+    Comment.body_html,
+    Comment.content_warning,
+    Comment.created_at,
+)
 
 
 # The page's statements, built once with parameters: building them again for each view cost a third of its reads.
@@ -378,24 +396,14 @@ PAGE_TAGS = select(Skill).join(QuestionTag).where(QuestionTag.question_id == bin
 ANSWER_ORDER = ((Answer.id == bindparam("accepted")).desc(), Answer.score.desc(), Answer.created_at, Answer.id)
 ON_PAGE = and_(Answer.question_id == bindparam("question"), Answer.deleted_at.is_(None))
 PAGE_ANSWERS = (
-    select(*ANSWER_ROW, *AUTHOR)
-    .join(Member, Member.id == Answer.author_id)
-    .where(ON_PAGE)
-    .order_by(*ANSWER_ORDER)
-    .limit(bindparam("limit"))
-    .offset(bindparam("offset"))
+    select(*ANSWER_ROW).where(ON_PAGE).order_by(*ANSWER_ORDER).limit(bindparam("limit")).offset(bindparam("offset"))
 )
-ONE_ANSWER = (
-    select(*ANSWER_ROW, *AUTHOR)
-    .join(Member, Member.id == Answer.author_id)
-    .where(ON_PAGE, Answer.id == bindparam("id"))
-)
+ONE_ANSWER = select(*ANSWER_ROW).where(ON_PAGE, Answer.id == bindparam("id"))
 PAGE_ANSWER_IDS = select(Answer.id).where(ON_PAGE).order_by(*ANSWER_ORDER)
 PAGE_ANSWER_COUNT = select(func.count()).select_from(Answer).where(ON_PAGE)
 PAGE_ANSWER_COUNT_AND_LAST = select(func.count(), func.max(Answer.id)).select_from(Answer).where(ON_PAGE)
 PAGE_COMMENTS = (
-    select(*COMMENT_ROW, *AUTHOR)
-    .join(Member, Member.id == Comment.author_id)
+    select(*COMMENT_ROW)
     .where(
         Comment.question_id == bindparam("question"),
         Comment.deleted_at.is_(None),
@@ -403,17 +411,54 @@ PAGE_COMMENTS = (
     )
     .order_by(Comment.created_at, Comment.id)
 )
+PAGE_REQUESTED = select(exists().where(AnswerRequest.question_id == bindparam("question")))
+# Authors and their badges are read with every view: a name, a reputation or a medal changes without the thread.
+PAGE_AUTHORS = select(*AUTHOR).where(Member.id.in_(bindparam("ids", expanding=True)))
+PAGE_MEDALS = select(MemberBadge.member_id, MemberBadge.skill_id, MemberBadge.badge).where(
+    MemberBadge.member_id.in_(bindparam("ids", expanding=True)),
+    MemberBadge.skill_id.in_(bindparam("skills", expanding=True)),
+)
 
 
-def _load_question_page(
-    session, question_id: int, viewer: Member | None, answer_page: int, only_answer: int | None
-) -> QuestionPage:
-    row = session.execute(PAGE_QUESTION, {"question": question_id}).first()
-    if row is None:
-        raise NotFound(N_("This question does not exist."))
-    question, author = row
+@dataclass(frozen=True)
+class Thread:
+    """What the page shows under a question that changes only with its thread version (or its accepted answer):
+    its tags, its answers and comments as rows (their authors are read with each view), how many answers it has."""
+
+    tags: list[Skill]
+    answer_total: int
+    last_answer_id: int
+    answers: list
+    comments: list
+    requested: bool  # whether someone was asked to answer it (read then, with their names)
+
+
+class ThreadCache:
+    """Threads read lately, by question, page and version: a view of an unchanged thread reads only the question,
+    its authors and their badges. The version is raised by database triggers in the writing transaction (migration
+    0027), so every process sees a change at once and a kept thread is never shown after it changed."""
+
+    def __init__(self, kept: int = 256) -> None:
+        self.kept = kept
+        self.threads: OrderedDict[tuple, tuple[tuple, Thread]] = OrderedDict()
+
+    def get(self, key: tuple, version: tuple) -> Thread | None:
+        found = self.threads.get(key)
+        if found is None or found[0] != version:
+            return None
+        self.threads.move_to_end(key)
+        return found[1]
+
+    def put(self, key: tuple, version: tuple, thread: Thread) -> None:
+        self.threads[key] = (version, thread)
+        self.threads.move_to_end(key)
+        if len(self.threads) > self.kept:
+            self.threads.popitem(last=False)
+
+
+def _read_thread(session, question: Question, answer_page: int, only_answer: int | None) -> Thread:
+    question_id = question.id
     tags = list(session.scalars(PAGE_TAGS, {"question": question_id}))
-    accepted = question.accepted_answer_id or -1  # the accepted answer first
     total, last = session.execute(PAGE_ANSWER_COUNT_AND_LAST, {"question": question_id}).one()
     if only_answer is not None:
         answers = session.execute(ONE_ANSWER, {"question": question_id, "id": only_answer}).all()
@@ -422,12 +467,37 @@ def _load_question_page(
             PAGE_ANSWERS,
             {
                 "question": question_id,
-                "accepted": accepted,
+                "accepted": question.accepted_answer_id or -1,  # the accepted answer first
                 "limit": ANSWERS_PER_PAGE,
                 "offset": (answer_page - 1) * ANSWERS_PER_PAGE,
             },
         ).all()
     comments = session.execute(PAGE_COMMENTS, {"question": question_id, "answers": [a.id for a in answers]}).all()
+    requested = bool(session.scalar(PAGE_REQUESTED, {"question": question_id}))
+    return Thread(tags, total, last or 0, answers, comments, requested)
+
+
+def _load_question_page(
+    session,
+    question_id: int,
+    viewer: Member | None,
+    answer_page: int,
+    only_answer: int | None,
+    threads: ThreadCache | None,
+) -> QuestionPage:
+    row = session.execute(PAGE_QUESTION, {"question": question_id}).first()
+    if row is None:
+        raise NotFound(N_("This question does not exist."))
+    question, author = row
+    key, version = (question_id, answer_page, only_answer), (question.thread_version, question.accepted_answer_id)
+    thread = threads.get(key, version) if threads is not None else None
+    if thread is None:
+        thread = _read_thread(session, question, answer_page, only_answer)
+        if threads is not None:
+            threads.put(key, version, thread)
+    answers, comments = thread.answers, thread.comments
+    people = {a.author_id for a in answers} | {c.author_id for c in comments}
+    authors = {r.author_id: _author(r) for r in session.execute(PAGE_AUTHORS, {"ids": list(people)})} if people else {}
     votes: dict[tuple[str, int], int] = {}
     if viewer is not None:
         targets = or_(
@@ -440,18 +510,18 @@ def _load_question_page(
                 select(Vote.target_type, Vote.target_id, Vote.value).where(Vote.member_id == viewer.id, targets)
             ).all()
         }
-    medals = _medals_in_skills(session, [question.author_id, *(a.author_id for a in answers)], tags)
+    medals = _medals_in_skills(session, [question.author_id, *people], thread.tags)
     by_answer: dict[int | None, list[CommentView]] = {}
     for comment in comments:
-        by_answer.setdefault(comment.answer_id, []).append(CommentView(comment, _author(comment)))
+        by_answer.setdefault(comment.answer_id, []).append(CommentView(comment, authors[comment.author_id]))
     return QuestionPage(
         question,
         author,
-        tags,
+        thread.tags,
         [
             AnswerView(
                 a,
-                _author(a),
+                authors[a.author_id],
                 a.id == question.accepted_answer_id,
                 votes.get(("answer", a.id), 0),
                 by_answer.get(a.id, []),
@@ -461,10 +531,11 @@ def _load_question_page(
         ],
         by_answer.get(None, []),
         votes.get(("question", question_id), 0),
-        total,
+        thread.answer_total,
         answer_page,
-        last or 0,
+        thread.last_answer_id,
         medals.get(question.author_id),
+        thread.requested,
     )
 
 
@@ -474,9 +545,8 @@ def _medals_in_skills(session, member_ids: list[int], tags: list[Skill]) -> dict
         return {}
     labels = {skill.id: skill.label for skill in tags}
     best: dict[int, tuple[str, str]] = {}
-    for (member_id, skill_id), medal in badges.best_medal_rows(
-        session.execute(badges.medals_query(member_ids, labels)).all()
-    ).items():
+    rows = session.execute(PAGE_MEDALS, {"ids": sorted(set(member_ids)), "skills": sorted(labels)}).all()
+    for (member_id, skill_id), medal in badges.best_medal_rows(rows).items():
         held = best.get(member_id)
         if held is None or badges.MEDAL_RANK[medal] > badges.MEDAL_RANK[held[0]]:
             best[member_id] = (medal, labels[skill_id])

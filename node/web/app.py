@@ -16,9 +16,10 @@ from ..db import Database
 from ..federation.runtime import create_federation, outbound_client
 from ..resources import STATIC_DIR
 from ..services.images import MAX_FILES_PER_FORM as IMAGES_PER_REQUEST
+from ..services.questions import ThreadCache
 from .api import add_api
 from .fragments import VisitorAnswers
-from .keys import CONFIG, DB, FEDERATION, LIVE, SECURITY_HEADERS, TEMPLATES, VIEWS, VISITOR_ANSWERS
+from .keys import CONFIG, DB, FEDERATION, LIVE, SECURITY_HEADERS, TEMPLATES, THREADS, VIEWS, VISITOR_ANSWERS
 from .live import LiveHub
 from .middleware import context_middleware, csrf_middleware, error_middleware, observe_middleware
 from .render import create_environment
@@ -86,6 +87,7 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     app[CONFIG] = config
     app[TEMPLATES] = create_environment()
     app[VISITOR_ANSWERS] = VisitorAnswers(app[TEMPLATES])
+    app[THREADS] = ThreadCache()
     app[SECURITY_HEADERS] = security_headers(config)
     owned = database is None
     app[DB] = database or Database(config.database_url)

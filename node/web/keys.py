@@ -8,6 +8,7 @@ from ..db import Database
 from ..federation.context import Federation
 from ..models import Member
 from ..services.instance_settings import SiteSettings
+from ..services.questions import ThreadCache
 from .fragments import VisitorAnswers
 from .live import LiveHub
 from .views_counter import ViewCounter
@@ -19,6 +20,7 @@ DB = web.AppKey("db", Database)
 TEMPLATES = web.AppKey("templates", Environment)
 LIVE = web.AppKey("live", LiveHub)  # the live streams of this process
 VISITOR_ANSWERS = web.AppKey("visitor_answers", VisitorAnswers)  # answers rendered for visitors, by what they show
+THREADS = web.AppKey("threads", ThreadCache)  # question threads read lately, reused while unchanged
 SECURITY_HEADERS = web.AppKey("security_headers", tuple)  # (name, value) pairs, see security.py
 
 # Per-request values set by the middlewares.

@@ -15,7 +15,7 @@ from ...services.errors import N_, ServiceError
 from .. import confirm
 from ..diffs import side_by_side
 from ..forms import page_number, path_id, service_checked, text
-from ..keys import CONFIG, DB, FEDERATION, MEMBER, VIEWS, VISITOR_ANSWERS
+from ..keys import CONFIG, DB, FEDERATION, MEMBER, THREADS, VIEWS, VISITOR_ANSWERS
 from ..middleware import flash, require_member
 from ..render import form_error, render
 from .directory import pagination
@@ -91,7 +91,9 @@ async def ask(request: web.Request) -> web.Response:
 
 
 async def _page_context(request: web.Request, question_id: int, answer_page: int = 1) -> dict:
-    page = await questions.question_page(request.app[DB], question_id, request.get(MEMBER), answer_page)
+    page = await questions.question_page(
+        request.app[DB], question_id, request.get(MEMBER), answer_page, threads=request.app[THREADS]
+    )
     return {"page": page, "q": page.question}
 
 
@@ -123,7 +125,7 @@ async def question_page(request: web.Request) -> web.Response:
     if context["q"].deleted_at is None and (viewer is None or viewer.id != context["q"].author_id):
         request.app[VIEWS].count(question_id)
     if context["q"].deleted_at is None:
-        context.update(await _answer_requests_context(request, context["q"]))
+        context.update(await _answer_requests_context(request, context["page"]))
         context.update(await _curation_context(request, context["q"]))
     _for_visitors(request, context)
     return render(request, "question.html", context, status=410 if context["q"].deleted_at else 200)
@@ -151,7 +153,7 @@ async def answer_fragment(request: web.Request) -> web.Response:
     """One answer as the question page shows it, for a page open on its question to add as it arrives."""
     answer = await answers.get_answer(request.app[DB], _id(request))
     page = await questions.question_page(
-        request.app[DB], answer.question_id, request.get(MEMBER), only_answer=answer.id
+        request.app[DB], answer.question_id, request.get(MEMBER), only_answer=answer.id, threads=request.app[THREADS]
     )
     if not page.answers or page.question.deleted_at is not None:
         raise Gone(N_("This answer was deleted."))
@@ -215,11 +217,11 @@ async def bookmarks_page(request: web.Request) -> web.Response:
     )
 
 
-async def _answer_requests_context(request: web.Request, question) -> dict:
+async def _answer_requests_context(request: web.Request, page) -> dict:
     """Who was asked to answer; for a signed-in member, the people they might invite."""
-    db, viewer = request.app[DB], request.get(MEMBER)
+    db, viewer, question = request.app[DB], request.get(MEMBER), page.question
     return {
-        "answer_requests": await answer_requests.requests_on(db, question.id),
+        "answer_requests": await answer_requests.requests_on(db, question.id) if page.requested else [],
         "suggested": await answer_requests.suggested_experts(db, question, viewer.id) if viewer else [],
     }
 
