@@ -412,11 +412,15 @@ PAGE_COMMENTS = (
     .order_by(Comment.created_at, Comment.id)
 )
 PAGE_REQUESTED = select(exists().where(AnswerRequest.question_id == bindparam("question")))
-# Authors and their badges are read with every view: a name, a reputation or a medal changes without the thread.
-PAGE_AUTHORS = select(*AUTHOR).where(Member.id.in_(bindparam("ids", expanding=True)))
-PAGE_MEDALS = select(MemberBadge.member_id, MemberBadge.skill_id, MemberBadge.badge).where(
-    MemberBadge.member_id.in_(bindparam("ids", expanding=True)),
-    MemberBadge.skill_id.in_(bindparam("skills", expanding=True)),
+# Authors and their badges in the question's skills are read with every view (one row per badge held, or one
+# without): a name, a reputation or a medal changes without the thread.
+PAGE_PEOPLE = (
+    select(*AUTHOR, MemberBadge.skill_id, MemberBadge.badge)
+    .outerjoin(
+        MemberBadge,
+        and_(MemberBadge.member_id == Member.id, MemberBadge.skill_id.in_(bindparam("skills", expanding=True))),
+    )
+    .where(Member.id.in_(bindparam("ids", expanding=True)))
 )
 
 
@@ -496,8 +500,8 @@ def _load_question_page(
         if threads is not None:
             threads.put(key, version, thread)
     answers, comments = thread.answers, thread.comments
-    people = {a.author_id for a in answers} | {c.author_id for c in comments}
-    authors = {r.author_id: _author(r) for r in session.execute(PAGE_AUTHORS, {"ids": list(people)})} if people else {}
+    people = {question.author_id} | {a.author_id for a in answers} | {c.author_id for c in comments}
+    authors, medals = _people(session, people, thread.tags)
     votes: dict[tuple[str, int], int] = {}
     if viewer is not None:
         targets = or_(
@@ -510,7 +514,6 @@ def _load_question_page(
                 select(Vote.target_type, Vote.target_id, Vote.value).where(Vote.member_id == viewer.id, targets)
             ).all()
         }
-    medals = _medals_in_skills(session, [question.author_id, *people], thread.tags)
     by_answer: dict[int | None, list[CommentView]] = {}
     for comment in comments:
         by_answer.setdefault(comment.answer_id, []).append(CommentView(comment, authors[comment.author_id]))
@@ -539,18 +542,19 @@ def _load_question_page(
     )
 
 
-def _medals_in_skills(session, member_ids: list[int], tags: list[Skill]) -> dict[int, tuple[str, str]]:
-    """Each member's best medal in one of `tags` (one query; none when the question has no tags)."""
-    if not tags:
-        return {}
+def _people(session, ids: set[int], tags: list[Skill]) -> tuple[dict[int, Author], dict[int, tuple[str, str]]]:
+    """These members as authors, and each one's best medal in one of `tags` (as (medal, skill label))."""
     labels = {skill.id: skill.label for skill in tags}
-    best: dict[int, tuple[str, str]] = {}
-    rows = session.execute(PAGE_MEDALS, {"ids": sorted(set(member_ids)), "skills": sorted(labels)}).all()
-    for (member_id, skill_id), medal in badges.best_medal_rows(rows).items():
-        held = best.get(member_id)
-        if held is None or badges.MEDAL_RANK[medal] > badges.MEDAL_RANK[held[0]]:
-            best[member_id] = (medal, labels[skill_id])
-    return best
+    authors: dict[int, Author] = {}
+    medals: dict[int, tuple[str, str]] = {}
+    for row in session.execute(PAGE_PEOPLE, {"ids": sorted(ids), "skills": sorted(labels)}):
+        if row.author_id not in authors:
+            authors[row.author_id] = _author(row)
+        rank = badges.MEDAL_RANK.get(row.badge, 0)  # 0: no badge in these skills, or not a medal
+        held = medals.get(row.author_id)
+        if rank > (badges.MEDAL_RANK[held[0]] if held else 0):
+            medals[row.author_id] = (row.badge, labels[row.skill_id])
+    return authors, medals
 
 
 async def record_views(db: Database, counts: dict[int, int]) -> None:
