@@ -1,8 +1,11 @@
 """French and English: the member's setting wins, then the visitor's choice, then Accept-Language."""
 
 from node.i18n import choose_language, parse_accept_language
+from node.services import accounts, questions
 
 from .support import log_in, make_member, post_form
+
+BASE = "http://127.0.0.1:8080"
 
 
 def test_accept_language_is_read_by_quality():
@@ -40,6 +43,31 @@ async def test_visitor_switches_language_and_errors_are_translated(client):
     assert "Wrong username or password." not in text and "mot de passe" in text.lower()
     missing = await client.get("/nowhere")
     assert missing.status == 404 and "Cette page n" in (await missing.text()).replace("’", "'")
+
+
+async def test_a_visitor_who_reads_gets_no_session_and_still_switches_language(client, database):
+    alice = await make_member(database, "alice")
+    asked = await questions.ask(
+        database, alice, title="Which glue for oak?", body="Indoor furniture.", tags="bois", base_url=BASE
+    )
+    for path in ("/", f"/questions/{asked.id}", "/questions", "/users/alice"):
+        response = await client.get(path)
+        assert response.status == 200 and "Set-Cookie" not in response.headers, path
+    switched = await client.post("/language", data={"language": "fr", "next": "/"}, allow_redirects=False)
+    assert switched.status == 303 and "skiller_session" not in switched.headers.get("Set-Cookie", "")
+    assert '<html lang="fr">' in await (await client.get("/")).text()
+    login = await client.get("/login")  # a page with a form: its token comes with a session
+    assert "skiller_session" in login.headers.get("Set-Cookie", "")
+
+
+async def test_a_member_changes_language_only_with_the_form_token(client, database):
+    await make_member(database, "alice", language="en")
+    await log_in(client, "alice")
+    forged = await client.post("/language", data={"language": "fr", "next": "/"}, allow_redirects=False)
+    assert forged.status == 403
+    assert (await accounts.get_member_by_handle(database, "alice")).language == "en"
+    assert (await post_form(client, "/language", {"language": "fr", "next": "/"})).status == 303
+    assert (await accounts.get_member_by_handle(database, "alice")).language == "fr"
 
 
 def test_every_message_in_the_sources_has_a_french_translation(tmp_path):

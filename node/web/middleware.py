@@ -134,9 +134,7 @@ async def context_middleware(request: web.Request, handler):
             site.default_language,
         )
     )
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    request[CSRF_TOKEN] = session["csrf"]
+    request[CSRF_TOKEN] = session.get("csrf", "")  # made by form_token when a page first shows a form
     request[FLASHES] = session.pop("flashes", [])
     response = await handler(request)
     response.headers.setdefault("Content-Language", i18n.current_language())
@@ -232,10 +230,18 @@ async def _private_mode_gate(request: web.Request) -> None:
     raise web.HTTPFound("/login?" + urlencode({"next": request.path_qs}))
 
 
+def _csrf_exempt(request: web.Request) -> bool:
+    """A view marked csrf_exempt is authorized by a signed token in its URL, not by the session (an unsubscribe
+    link); one marked visitor_csrf_exempt needs no token from a visitor (the language switch only sets a cookie)."""
+    handler = request.match_info.handler
+    if getattr(handler, "csrf_exempt", False):
+        return True
+    return request.get(MEMBER) is None and getattr(handler, "visitor_csrf_exempt", False)
+
+
 @web.middleware
 async def csrf_middleware(request: web.Request, handler):
-    # A view marked csrf_exempt is authorized by a signed token in its URL, not by the session (an unsubscribe link).
-    if request.method in UNSAFE_METHODS and not getattr(request.match_info.handler, "csrf_exempt", False):
+    if request.method in UNSAFE_METHODS and not _csrf_exempt(request):
         sent = request.headers.get("X-CSRF-Token", "")
         if not sent and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             sent = str((await request.post()).get("csrf_token", ""))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
+
 import jinja2
 from aiohttp import web
+from aiohttp_session import SESSION_KEY
 
 from .. import i18n, uris
 from ..resources import TEMPLATE_DIR
@@ -35,6 +38,22 @@ def translate_error(exc) -> str:
     return message.format(**exc.params) if exc.params else message
 
 
+class FormToken:
+    """The session's form token for templates, made the first time a page shows a form that needs it: a visitor who
+    only reads gets no session cookie (and no cookie to decrypt with each page they read)."""
+
+    def __init__(self, request: web.Request) -> None:
+        self.request = request
+
+    def __str__(self) -> str:
+        if not (token := self.request.get(CSRF_TOKEN, "")):
+            token = self.request[CSRF_TOKEN] = secrets.token_urlsafe(32)
+            self.request[SESSION_KEY]["csrf"] = token  # the session context_middleware loaded; saved with the response
+        return token
+
+    __html__ = __str__
+
+
 def render(request: web.Request, template: str, context: dict | None = None, status: int = 200) -> web.Response:
     env = request.app[TEMPLATES]
     config = request.app[CONFIG]
@@ -42,7 +61,7 @@ def render(request: web.Request, template: str, context: dict | None = None, sta
         request=request,
         config=config,
         me=request.get(MEMBER),
-        csrf_token=request.get(CSRF_TOKEN, ""),
+        csrf_token=FormToken(request),
         flashes=request.get(FLASHES, []),
         unread=request.get(UNREAD, 0),
         path=request.path_qs,

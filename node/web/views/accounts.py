@@ -384,3 +384,6 @@ async def choose_language(request: web.Request) -> web.Response:
         if member is not None:
             await accounts.update_settings(request.app[DB], member.id, language=language, email=member.email)
     raise response
+
+
+choose_language.visitor_csrf_exempt = True  # type: ignore[union-attr]  # a visitor's choice is only a cookie
