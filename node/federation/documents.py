@@ -31,20 +31,23 @@ class Gone(ServiceError):
 PAGE_SIZE = 20
 
 
-async def _local_member(fed: Federation, username: str) -> Member:
-    query = select(Member).where(
+def _local_member_query(username: str):
+    return select(Member).where(
         Member.username_key == username.lower(),
         Member.domain == "",
         Member.suspended.is_(False) | Member.deleted_at.is_not(None),
     )
+
+
+async def _local_member(fed: Federation, username: str) -> Member:
     async with fed.db.read() as session:  # a read: actor GETs must not queue for the write lock
-        member = await session.scalar(query)
+        member = await session.scalar(_local_member_query(username))
     if member is None:
         raise NotFound(N_("No member is called {username}."), username=username)
     if member.private_key_pem and member.ed25519_private_pem:
         return member
     async with fed.db.write() as session:  # an account older than federation (or than proofs) gets its keys now
-        member = await session.scalar(query)
+        member = await session.scalar(_local_member_query(username))
         if member is None:
             raise NotFound(N_("No member is called {username}."), username=username)
         await ensure_member_keys(session, member)
@@ -52,12 +55,23 @@ async def _local_member(fed: Federation, username: str) -> Member:
 
 
 async def actor(fed: Federation, username: str) -> dict:
-    member = await _local_member(fed, username)
+    # The document other servers read most: the member, their skills and medals in one unit of work (when the
+    # member has no keys yet, or is not there, _local_member makes them or says why not, and a second unit reads).
+    async with fed.db.read() as session:
+        member = await session.scalar(_local_member_query(username))
+        if member is not None and member.private_key_pem and member.ed25519_private_pem:
+            member_skills = await skills.skills_in(session, member.id)
+            medals = await badges.medals_in(session, member.id)
+        else:
+            member = None
+    if member is None:
+        member = await _local_member(fed, username)
+        async with fed.db.read() as session:
+            member_skills = await skills.skills_in(session, member.id)
+            medals = await badges.medals_in(session, member.id)
     if member.deleted_at is not None:
         raise Gone(N_("This account was deleted."))
-    async with fed.db.read() as session:
-        medals = await badges.medals_in(session, member.id)
-    person = to_as2.person(fed.base_url, member, await skills.skills_of(fed.db, member.id), medals)
+    person = to_as2.person(fed.base_url, member, member_skills, medals)
     if (await instance_settings.current(fed.db, fed.config)).private_mode:
         # Only allow-listed servers read it: they must neither list nor index it for anyone else.
         person["discoverable"] = person["indexable"] = False
