@@ -72,3 +72,23 @@ async def test_a_thread_changed_by_another_process_shows_at_once(client, databas
     await written_elsewhere(database, "DELETE FROM answer WHERE id = :id", id=second.id)
     shown = await page()
     assert "Hide glue" not in shown and "Tried it: holds." not in shown and "Epoxy for gaps." in shown
+
+
+def test_kept_threads_stay_within_their_budget():
+    """A process keeps at most its budget of thread text, dropping the least recently shown first."""
+
+    class Row:
+        def __init__(self, html: str):
+            self.body_html = html
+
+    def thread(chars: int) -> questions.Thread:
+        return questions.Thread([], 1, 1, [Row("x" * chars)], [], False)
+
+    cache = questions.ThreadCache(budget=10_000)
+    for question_id in range(1, 6):
+        cache.put((question_id, 1, None), (0, None), thread(3_000))
+        cache.get((1, 1, None), (0, None))  # the first question is read often: kept
+    assert cache.size <= 10_000
+    assert cache.get((1, 1, None), (0, None)) is not None and cache.get((5, 1, None), (0, None)) is not None
+    assert cache.get((2, 1, None), (0, None)) is None  # the least recently shown went first
+    assert cache.get((1, 1, None), (1, None)) is None  # another version is not the kept thread

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, update
@@ -436,14 +437,21 @@ class Thread:
     comments: list
     requested: bool  # whether someone was asked to answer it (read then, with their names)
 
+    @cached_property
+    def size(self) -> int:
+        """About how much text it holds (its answers' and comments' HTML)."""
+        return sum(len(row.body_html) for row in self.answers) + sum(len(row.body_html) for row in self.comments)
+
 
 class ThreadCache:
     """Threads read lately, by question, page and version: a view of an unchanged thread reads only the question,
     its authors and their badges. The version is raised by database triggers in the writing transaction (migration
-    0027), so every process sees a change at once and a kept thread is never shown after it changed."""
+    0027), so every process sees a change at once and a kept thread is never shown after it changed. Kept within
+    `budget` characters of text, the least recently shown dropped first."""
 
-    def __init__(self, kept: int = 256) -> None:
-        self.kept = kept
+    def __init__(self, budget: int = 16_000_000) -> None:
+        self.budget = budget
+        self.size = 0
         self.threads: OrderedDict[tuple, tuple[tuple, Thread]] = OrderedDict()
 
     def get(self, key: tuple, version: tuple) -> Thread | None:
@@ -454,10 +462,12 @@ class ThreadCache:
         return found[1]
 
     def put(self, key: tuple, version: tuple, thread: Thread) -> None:
+        if (replaced := self.threads.pop(key, None)) is not None:
+            self.size -= replaced[1].size
         self.threads[key] = (version, thread)
-        self.threads.move_to_end(key)
-        if len(self.threads) > self.kept:
-            self.threads.popitem(last=False)
+        self.size += thread.size
+        while self.size > self.budget and len(self.threads) > 1:
+            self.size -= self.threads.popitem(last=False)[1][1].size
 
 
 def _read_thread(session, question: Question, answer_page: int, only_answer: int | None) -> Thread:
