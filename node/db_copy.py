@@ -11,6 +11,9 @@ from .models import Member, metadata
 
 CHUNK = 1000
 SAMPLE = 25
+# Columns the target's triggers write as the copy inserts other rows, so they need not match the source's:
+# a thread's version counter only has to change with the thread (migration 0027).
+KEPT_BY_TRIGGERS = {"question": {"thread_version"}}
 
 
 class CopyError(Exception):
@@ -66,5 +69,8 @@ async def _verify(source, target, counts: dict[str, int]) -> None:
                 condition = [column == value for column, value in zip(keys, key, strict=True)]
                 left = (await a.execute(select(table).where(*condition))).mappings().one()
                 right = (await b.execute(select(table).where(*condition))).mappings().one()
-                if dict(left) != dict(right):
+                derived = KEPT_BY_TRIGGERS.get(table.name, set())
+                if {k: v for k, v in left.items() if k not in derived} != {
+                    k: v for k, v in right.items() if k not in derived
+                }:
                     raise CopyError(f"{table.name} row {tuple(key)} differs after the copy")
