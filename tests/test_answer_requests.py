@@ -153,7 +153,7 @@ async def test_suggested_experts_and_an_invitation_to_a_local_expert(client, dat
 async def test_invitation_to_a_remote_expert_reaches_their_server(nodes):
     a, b = nodes
     alice = await make_member(a.db, "alice", display_name="Alice Martin")
-    await make_member(a.db, "dave", display_name="Dave Roux")
+    await make_member(a.db, "dave", display_name="Dave Roux", language="fr")
     bob = await make_member(b.db, "bob", display_name="Bob Durand")
     await skills.add_skill(b.db, bob.id, "menuiserie", 4, 20)
     bob_on_a = await find_by_handle(a.fed, f"bob@{b.domain}")  # his profile lists his skills
@@ -177,7 +177,8 @@ async def test_invitation_to_a_remote_expert_reaches_their_server(nodes):
         await log_in(on_b, "bob")
         notes = await (await on_b.get("/notifications")).text()
         # The invitation is addressed to Bob alone: a notification with its text, never a post on B.
-        assert "Dave Roux wrote to you, not publicly" in notes and "invites you to answer" in notes
+        # Written in the inviter's language (the question's, when it has one).
+        assert "Dave Roux wrote to you, not publicly" in notes and "Dave Roux vous invite à répondre à" in notes
         assert await one(b.db, select(Question.id)) is None
         note = await one(
             b.db, select(Notification).where(Notification.member_id == bob.id, Notification.kind != "badge")

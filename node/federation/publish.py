@@ -9,10 +9,12 @@ from sqlalchemy import select
 from activitypub.as2 import AS_PUBLIC, activity, tombstone
 from activitypub.integrity import sign_object
 
-from .. import uris
+from .. import i18n, uris
+from ..config import LANGUAGES
 from ..models import Answer, Comment, Member, MemberFollow, Question, QuestionTag, Report, Skill, utcnow
 from ..services import events, images
 from ..services.badges import medals_in
+from ..services.errors import N_
 from ..services.mentions import mentioned_members
 from ..services.skills import skills_in
 from . import groups, to_as2
@@ -385,7 +387,10 @@ async def _answer_invited(fed: Federation, session, actor: Member, data: dict) -
     if invitee is None or invitee.local or question is None:
         return
     note_id = uris.activity_id(fed.base_url, "invitation", f"{question.id}-{invitee.id}")
-    note = to_as2.invitation_note(fed.base_url, note_id, actor, invitee, question)
+    # In the question's language (else the inviter's): the invitee reads the question in it anyway.
+    language = next((lang for lang in (question.language, actor.language) if lang in LANGUAGES), "en")
+    sentence = i18n.translations(language).gettext(N_("%(who)s invites you to answer %(question)s"))
+    note = to_as2.invitation_note(fed.base_url, note_id, actor, invitee, question, language, sentence)
     await enqueue(session, _wrap(fed, "Create", actor, note, "create"), actor.id, [inbox_of(invitee)])
 
 

@@ -343,18 +343,26 @@ def comment_note(
     return document
 
 
-def invitation_note(base: str, note_id: str, inviter: Member, invitee: Member, question: Question) -> dict:
+def invitation_note(
+    base: str, note_id: str, inviter: Member, invitee: Member, question: Question, language: str, sentence: str
+) -> dict:
     """An invitation to answer, for someone elsewhere: a Note to them alone, mentioning them (their server
-    notifies them) and linking to the question."""
+    notifies them) and linking to the question. `sentence`, in `language`, has %(who)s and %(question)s."""
     qid = object_url(base, "question", question)
     href = invitee.profile_url or actor_url(base, invitee)
+    link = f'<a href="{html.escape(qid)}">{html.escape(question.title)}</a>'
+    content = (
+        f'<p><span class="h-card"><a href="{html.escape(href)}" class="u-url mention">@<span>'
+        f"{html.escape(invitee.username)}</span></a></span> "
+        + sentence % {"who": html.escape(inviter.name), "question": link}
+        + "</p>"
+    )
     return {
         "id": note_id,
         "type": "Note",
         "attributedTo": actor_url(base, inviter),
-        "content": f'<p><span class="h-card"><a href="{html.escape(href)}" class="u-url mention">@<span>'
-        f"{html.escape(invitee.username)}</span></a></span> {html.escape(inviter.name)} invites you to answer "
-        f'<a href="{html.escape(qid)}">{html.escape(question.title)}</a></p>',
+        "content": content,
+        "contentMap": {language: content},
         "context": context_url(base, question),
         "published": format_datetime(utcnow()),
         "sensitive": False,
