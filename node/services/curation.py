@@ -80,11 +80,6 @@ async def set_bookmark(db: Database, member: Member, question_id: int, keep: boo
             )
 
 
-async def is_bookmarked(db: Database, member_id: int, question_id: int) -> bool:
-    async with db.read() as session:
-        return await session.get(Bookmark, (member_id, question_id)) is not None
-
-
 async def bookmarks(db: Database, member_id: int, offset: int, limit: int) -> list[Question]:
     """The member's bookmarked questions still there, the latest kept first."""
     async with db.read() as session:

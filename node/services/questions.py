@@ -16,6 +16,7 @@ from ..models import (
     KINDS,
     Answer,
     AnswerRequest,
+    Bookmark,
     Comment,
     Member,
     MemberBadge,
@@ -280,6 +281,7 @@ class QuestionPage:
     last_answer_id: int = 0  # the newest answer of the question, on whichever page: pages hear of those after it
     author_medal: tuple[str, str] | None = None  # the asker's best badge in the question's skills (see AnswerView)
     requested: bool = False  # someone was asked to answer it (answer_requests.requests_on tells who)
+    bookmarked: bool = False  # the viewer keeps it in their bookmarks
 
     @property
     def answer_pages(self) -> int:
@@ -513,7 +515,9 @@ def _load_question_page(
     people = {question.author_id} | {a.author_id for a in answers} | {c.author_id for c in comments}
     authors, medals = _people(session, people, thread.tags)
     votes: dict[tuple[str, int], int] = {}
+    bookmarked = False
     if viewer is not None:
+        bookmarked = session.get(Bookmark, (viewer.id, question_id)) is not None
         targets = or_(
             and_(Vote.target_type == "question", Vote.target_id == question_id),
             and_(Vote.target_type == "answer", Vote.target_id.in_([a.id for a in answers])),
@@ -549,6 +553,7 @@ def _load_question_page(
         thread.last_answer_id,
         medals.get(question.author_id),
         thread.requested,
+        bookmarked,
     )
 
 

@@ -126,7 +126,7 @@ async def question_page(request: web.Request) -> web.Response:
         request.app[VIEWS].count(question_id)
     if context["q"].deleted_at is None:
         context.update(await _answer_requests_context(request, context["page"]))
-        context.update(await _curation_context(request, context["q"]))
+        context.update(await _curation_context(request, context["page"]))
     _for_visitors(request, context)
     return render(request, "question.html", context, status=410 if context["q"].deleted_at else 200)
 
@@ -161,14 +161,9 @@ async def answer_fragment(request: web.Request) -> web.Response:
     return render(request, "answer_fragment.html", {"page": page, "q": page.question, "a": page.answers[0]})
 
 
-async def _curation_context(request: web.Request, question) -> dict:
+async def _curation_context(request: web.Request, page) -> dict:
     """The original of a question closed as a duplicate; whether the viewer keeps it in their bookmarks."""
-    db, viewer = request.app[DB], request.get(MEMBER)
-    original = await curation.original_of(db, question)
-    return {
-        "original": original,
-        "bookmarked": await curation.is_bookmarked(db, viewer.id, question.id) if viewer else False,
-    }
+    return {"original": await curation.original_of(request.app[DB], page.question), "bookmarked": page.bookmarked}
 
 
 @routes.post("/questions/{id}/close")
@@ -180,7 +175,7 @@ async def close_question(request: web.Request) -> web.Response:
         target = await curation.close_as_duplicate(request.app[DB], member, _id(request), original)
     except ServiceError as exc:
         context = await _page_context(request, _id(request))
-        context.update(await _curation_context(request, context["q"]))
+        context.update(await _curation_context(request, context["page"]))
         return form_error(request, "question.html", exc, {**context, "original_reference": original})
     await flash(request, i18n.gettext(N_("Closed as a duplicate of “{title}”.")).format(title=target.title))
     raise web.HTTPSeeOther(f"/questions/{_id(request)}")
