@@ -55,20 +55,20 @@ async def _local_member(fed: Federation, username: str) -> Member:
 
 
 async def actor(fed: Federation, username: str) -> dict:
-    # The document other servers read most: the member, their skills and medals in one unit of work (when the
-    # member has no keys yet, or is not there, _local_member makes them or says why not, and a second unit reads).
-    async with fed.db.read() as session:
-        member = await session.scalar(_local_member_query(username))
-        if member is not None and member.private_key_pem and member.ed25519_private_pem:
-            member_skills = await skills.skills_in(session, member.id)
-            medals = await badges.medals_in(session, member.id)
-        else:
-            member = None
-    if member is None:
+    # The document other servers read most: the member, their skills and medals in one trip to the database (when
+    # the member has no keys yet, or is not there, _local_member makes them or says why not, and a second one reads).
+    def read(session, member: Member | None = None):
+        member = member or session.scalar(_local_member_query(username))
+        if member is None or not (member.private_key_pem and member.ed25519_private_pem):
+            return None
+        medals = badges.medals_of_views(badges.badge_views(session, member.id))
+        return member, skills.skill_views(session, member.id), medals
+
+    found = await fed.db.run_read(read)
+    if found is None:
         member = await _local_member(fed, username)
-        async with fed.db.read() as session:
-            member_skills = await skills.skills_in(session, member.id)
-            medals = await badges.medals_in(session, member.id)
+        found = await fed.db.run_read(lambda session: read(session, member))
+    member, member_skills, medals = found
     if member.deleted_at is not None:
         raise Gone(N_("This account was deleted."))
     person = to_as2.person(fed.base_url, member, member_skills, medals)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, distinct, func, select
+from sqlalchemy.orm import Session
 
 from ..db import Database
 from ..models import Answer, Endorsement, Member, MemberBadge, MemberSkill, Question, QuestionTag, Skill, utcnow
@@ -218,7 +219,12 @@ def _order(view: BadgeView) -> tuple:
 
 async def badges_in(session, member_id: int) -> list[BadgeView]:
     """A member's badges: medals best first, then community badges in their order."""
-    rows = await session.execute(
+    return await session.run_sync(badge_views, member_id)
+
+
+def badge_views(session: Session, member_id: int) -> list[BadgeView]:
+    """badges_in with plain blocking reads (for Database.run_read)."""
+    rows = session.execute(
         select(MemberBadge, Skill)
         .outerjoin(Skill, Skill.id == MemberBadge.skill_id)
         .where(MemberBadge.member_id == member_id)
@@ -243,7 +249,11 @@ def best_medals(views: Iterable[BadgeView]) -> dict[str, str]:
 
 async def medals_in(session, member_id: int) -> list[tuple[str, str]]:
     """(medal, skill label) for each skill the member holds a medal in, the best medal only, best first."""
-    views = await badges_in(session, member_id)
+    return medals_of_views(await badges_in(session, member_id))
+
+
+def medals_of_views(views: list[BadgeView]) -> list[tuple[str, str]]:
+    """medals_in from the member's badges."""
     best = best_medals(views)
     return [
         (view.badge, view.skill.label)

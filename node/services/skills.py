@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from ..db import Database, insert_ignoring_duplicates
@@ -189,21 +190,22 @@ async def skills_of(db: Database, member_id: int, viewer_id: int | None = None) 
 
 async def skills_in(session, member_id: int, viewer_id: int | None = None) -> list[SkillView]:
     """skills_of within a unit of work that is already open (it sees what that unit changed)."""
-    rows = (
-        await session.execute(
-            select(MemberSkill, Skill)
-            .join(Skill)
-            .where(MemberSkill.member_id == member_id)
-            .order_by(MemberSkill.endorsement_count.desc(), MemberSkill.level.desc(), Skill.name)
-        )
+    return await session.run_sync(skill_views, member_id, viewer_id)
+
+
+def skill_views(session: Session, member_id: int, viewer_id: int | None = None) -> list[SkillView]:
+    """skills_in with plain blocking reads (for Database.run_read)."""
+    rows = session.execute(
+        select(MemberSkill, Skill)
+        .join(Skill)
+        .where(MemberSkill.member_id == member_id)
+        .order_by(MemberSkill.endorsement_count.desc(), MemberSkill.level.desc(), Skill.name)
     ).all()
-    endorsers = (
-        await session.execute(
-            select(Endorsement.member_skill_id, Member)
-            .join(Member, Member.id == Endorsement.endorser_id)
-            .where(Endorsement.member_skill_id.in_([ms.id for ms, _ in rows]))
-            .order_by(Endorsement.created_at)
-        )
+    endorsers = session.execute(
+        select(Endorsement.member_skill_id, Member)
+        .join(Member, Member.id == Endorsement.endorser_id)
+        .where(Endorsement.member_skill_id.in_([ms.id for ms, _ in rows]))
+        .order_by(Endorsement.created_at)
     ).all()
     by_skill: dict[int, list[Member]] = {}
     for ms_id, member in endorsers:

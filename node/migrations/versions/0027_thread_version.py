@@ -67,5 +67,4 @@ def downgrade() -> None:
             for event in ('insert', 'update', 'delete'):
                 op.execute(f'DROP TRIGGER {table}_thread_version_{event}')
         op.execute('DROP TRIGGER skill_thread_version')
-    with op.batch_alter_table('question') as batch:
-        batch.drop_column('thread_version')
+    op.drop_column('question', 'thread_version')
