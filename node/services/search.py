@@ -312,7 +312,7 @@ def _expected_share(session: Session, groups, any_word: bool) -> float | None:
 
 def _stem_shares(session: Session) -> dict[str, float]:
     """The share of documents holding each common stem, from pg_stats, read again every STATISTICS_AGE."""
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     now = time.monotonic()
     if key not in _statistics or now - _statistics[key][0] > STATISTICS_AGE:
         row = session.execute(
