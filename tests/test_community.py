@@ -2,6 +2,7 @@
 
 import random
 
+import pytest
 from sqlalchemy import select
 
 from node.models import Member
@@ -36,6 +37,32 @@ async def test_home_feed_shows_followed_members_and_tags(client, database):
     assert "Question by a followed member" not in await (await client.get("/")).text()
     assert "1 follower" not in await (await client.get("/users/alice")).text()
     assert reader.id
+
+
+@pytest.mark.parametrize("depth", [2, questions.FEED_DEPTH])
+async def test_home_feed_leaves_out_suspended_and_silenced_authors_unless_followed(
+    client, database, monkeypatch, depth
+):
+    """At depth 2 the feed is found among the most recently active questions (the window), as at scale."""
+    from node.services import users_admin
+
+    monkeypatch.setattr(questions, "FEED_DEPTH", depth)
+    alice, loud, gone, quiet = [await make_member(database, name) for name in ("alice", "loud", "gone", "quiet")]
+    await make_member(database, "reader")
+    await ask(database, alice, "Question by a member in a followed tag", tags="bois")
+    await ask(database, loud, "Question by a silenced member in a followed tag", tags="bois")
+    await ask(database, gone, "Question by a suspended member in a followed tag", tags="bois")
+    await ask(database, quiet, "Question by a silenced member the reader follows", tags="cuisine")
+    await users_admin.set_silenced(database, None, "loud", True, "flooding")
+    await users_admin.set_silenced(database, None, "quiet", True, "flooding")
+    async with database.write() as session:
+        (await session.get(Member, gone.id)).suspended = True
+    await log_in(client, "reader")
+    assert (await post_form(client, "/tags/bois/follow")).status == 303
+    assert (await post_form(client, "/users/quiet/follow")).status == 303
+    feed = await (await client.get("/")).text()
+    assert "silenced member the reader follows" in feed and "member in a followed tag" in feed
+    assert "silenced member in a followed tag" not in feed and "suspended member" not in feed
 
 
 async def test_unanswered_list_excludes_answered_questions(client, database):

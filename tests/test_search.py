@@ -90,6 +90,21 @@ async def test_words_in_the_title_rank_first_then_the_newest(database):
     assert [h.question.id for h in hits] == [titled.id, newer.id, older.id]
 
 
+async def test_only_the_newest_matches_are_ranked_however_far_back_they_lie(database, monkeypatch):
+    """With a window of two, the question with the word in its title is past it; PostgreSQL, first looking
+    among the newest document alone, widens its look until it holds two matches."""
+    monkeypatch.setattr(search, "RANKED_WINDOW", 2)
+    monkeypatch.setattr(search, "FIRST_SPAN", 1)
+    alice = await make_member(database, "alice")
+    await ask(database, alice, "Sharpening chisels quickly", "Which stone do you use?")
+    older = await ask(database, alice, "Workshop tools", "How often should I sharpen my chisels?")
+    for title in ("Glue for oak", "Finishing walnut", "Clamps to buy"):
+        await ask(database, alice, title, "Nothing about edge tools here.")
+    newer = await ask(database, alice, "Bench setup", "My chisels need sharpening every week.")
+    hits, total = await search.search(database, "sharpen chisel")
+    assert [h.question.id for h in hits] == [newer.id, older.id] and total == 2
+
+
 def test_snippets_mark_every_form_of_the_words_searched():
     """Stemming may change a word's end: "chevaux" and "cheval", "dying" and "die" are the same words."""
     marked = search.snippet("Nos chevaux de trait : un cheval tire mieux.", search.query_groups("cheval"))

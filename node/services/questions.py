@@ -726,14 +726,21 @@ def _home_feed(session: Session, member_id: int, visible, offset: int, limit: in
         .limit(literal(FEED_WINDOW, literal_execute=True))
         .subquery()
     )
+    # Each window question's tags and author are looked up by primary key, as scalar subqueries: as a join and
+    # an EXISTS, PostgreSQL hashed every member and every question of the followed tags first (100-300 ms).
+    in_followed_tag = (
+        select(literal(1))
+        .where(QuestionTag.question_id == window.c.id, QuestionTag.skill_id.in_(followed_tags))
+        .limit(1)
+        .scalar_subquery()
+    )
+    author_shown = select(and_(Member.suspended.is_(False), visible)).where(Member.id == window.c.author_id)
     found = list(
         session.scalars(
             select(window.c.id)
-            .join(Member, Member.id == window.c.author_id)
             .where(
-                Member.suspended.is_(False),
-                visible,
-                _followed(window.c.id, window.c.author_id, followed_authors, followed_tags),
+                or_(window.c.author_id.in_(followed_authors), in_followed_tag.is_not(None)),
+                author_shown.scalar_subquery(),
             )
             .order_by(window.c.last_activity_at.desc(), window.c.id.desc())
             .limit(FEED_DEPTH)
