@@ -77,7 +77,11 @@ class Database:
     def __init__(self, url: str, **engine_kwargs) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
-        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # PostgreSQL reads run without a transaction of their own: under READ COMMITTED each statement sees what
+        # was committed when it began, in a transaction or not, and BEGIN and ROLLBACK were two of a page's few
+        # round trips. (SQLite's reads keep theirs: it gives them one snapshot for all their statements.)
+        readers = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._sessions = async_sessionmaker(readers, class_=AsyncSession, expire_on_commit=False)
         # Work queued by a write transaction wakes the workers once it commits (see `queued`): which tables hold
         # a queue's rows, and who hears of it in this process (called after the commit, from any thread).
         self.queue_tables: dict[str, str] = {}
