@@ -173,10 +173,16 @@ def _new_inboxes(fanout: DeliveryFanout, last: int | None):
         )
         .subquery()
     )
-    queued = select(Delivery.id).where(
-        Delivery.activity_ref == fanout.activity_ref, Delivery.inbox_url == in_batch.c.inbox
+    # A subquery with LIMIT is looked up for each inbox in the unique index (activity, inbox) whatever the database
+    # thinks of the tables' sizes: PostgreSQL, planning a NOT EXISTS with stale statistics, compared every inbox
+    # with every delivery of the activity.
+    queued = (
+        select(1)
+        .where(Delivery.activity_ref == fanout.activity_ref, Delivery.inbox_url == in_batch.c.inbox)
+        .limit(1)
+        .scalar_subquery()
     )
-    return select(in_batch.c.inbox).where(in_batch.c.inbox != "", ~queued.exists())
+    return select(in_batch.c.inbox).where(in_batch.c.inbox != "", queued.is_(None))
 
 
 def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, group_id: int | None, now, inboxes: list[str]):
