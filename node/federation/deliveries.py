@@ -133,7 +133,7 @@ def _expand_oldest(session, batch: int) -> int:
     if fanout is None:
         return 0
     last = session.scalar(_batch_end(fanout.followers_of, fanout.after_follower, batch))
-    inboxes = sorted(session.scalars(_new_inboxes(fanout, last)))
+    inboxes = sorted(inbox for inbox in session.scalars(_new_inboxes(fanout, last)) if inbox)
     if inboxes:
         session.execute(_insert_deliveries(dialect, fanout.activity_ref, fanout.sender_id, None, utcnow(), inboxes))
     if last is None:
@@ -156,33 +156,34 @@ def _batch_end(member_id: int, after: int, batch: int):
 
 
 def _new_inboxes(fanout: DeliveryFanout, last: int | None):
-    """The distinct inboxes of the remote followers in (after_follower, last] with no delivery of the activity yet."""
-    inbox = func.coalesce(func.nullif(Member.shared_inbox_url, ""), Member.inbox_url).label("inbox")
+    """The distinct inboxes of the remote followers in (after_follower, last] with no delivery of the activity yet.
+
+    Each follower's inbox, and then whether it is queued, are looked up one by one in a primary key and a unique
+    index, whatever the database thinks of the tables' sizes: PostgreSQL, planning joins with stale statistics
+    (tables just filled), compared every follower with every member, and every inbox with every delivery."""
+    inbox = (
+        select(func.coalesce(func.nullif(Member.shared_inbox_url, ""), Member.inbox_url))
+        .where(Member.id == MemberFollow.follower_id, Member.local.is_(False), Member.suspended.is_(False))
+        .scalar_subquery()
+    )
     in_batch = (
-        select(inbox)
+        select(inbox.label("inbox"))
         .distinct()
-        .select_from(MemberFollow)
-        .join(Member, Member.id == MemberFollow.follower_id)
         .where(
             MemberFollow.followed_id == fanout.followers_of,
             MemberFollow.follower_id > fanout.after_follower,
             *([MemberFollow.follower_id <= last] if last is not None else []),
             MemberFollow.state == "accepted",
-            Member.local.is_(False),
-            Member.suspended.is_(False),
         )
         .subquery()
     )
-    # A subquery with LIMIT is looked up for each inbox in the unique index (activity, inbox) whatever the database
-    # thinks of the tables' sizes: PostgreSQL, planning a NOT EXISTS with stale statistics, compared every inbox
-    # with every delivery of the activity.
     queued = (
         select(1)
         .where(Delivery.activity_ref == fanout.activity_ref, Delivery.inbox_url == in_batch.c.inbox)
         .limit(1)
         .scalar_subquery()
     )
-    return select(in_batch.c.inbox).where(in_batch.c.inbox != "", queued.is_(None))
+    return select(in_batch.c.inbox).where(queued.is_(None))  # and None for followers left out: the caller skips it
 
 
 def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, group_id: int | None, now, inboxes: list[str]):
