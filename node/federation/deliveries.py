@@ -258,12 +258,11 @@ async def claim(
 
 
 async def _claim(
-    fed: Federation, limit: int = BACKLOG, held: Counter | None = None, per_domain: int = PER_DOMAIN, expand: int = 0
-) -> tuple[list[Claimed], int]:
-    """claim(), after queuing the next `expand` followers of a fan-out (expand_fanouts) in the same transaction: a
-    message's way from its commit to its first request is one hop to the database (on SQLite, a thread's), not
-    one for the fan-outs, one for the claim, one for the keys and one for the schemes. Also returns how many
-    followers were read."""
+    fed: Federation, limit: int = BACKLOG, held: Counter | None = None, per_domain: int = PER_DOMAIN
+) -> tuple[list[Claimed], bool]:
+    """claim(), and whether fan-outs wait to be queued (expand_fanouts). A message's way from its commit to its
+    first request is one hop to the database (on SQLite, a thread's), not one for the fan-outs, one for the claim,
+    one for the keys and one for the schemes."""
     held = held if held is not None else Counter()
     now = utcnow()
     full = [domain for domain, n in held.items() if n >= per_domain]
@@ -284,8 +283,8 @@ async def _claim(
         due = due.with_for_update(of=Delivery, skip_locked=True)
     token = fed.new_claim_token()
 
-    def claim_rows(session) -> tuple[list[Claimed], dict[Sender, Row], int]:
-        expanded = _expand_oldest(session, expand) if expand else 0
+    def claim_rows(session) -> tuple[list[Claimed], dict[Sender, Row], bool]:
+        fanouts = session.scalar(select(DeliveryFanout.id).limit(1)) is not None
         taken: Counter = Counter()
         chosen = []
         for row_id, domain in session.execute(due).all():
@@ -293,7 +292,7 @@ async def _claim(
                 taken[domain] += 1
                 chosen.append(row_id)
         if not chosen:
-            return [], {}, expanded
+            return [], {}, fanouts
         batch = [
             Claimed(
                 row.id,
@@ -338,14 +337,14 @@ async def _claim(
         for row in batch:
             row.body = bodies[row.activity_ref]
             row.scheme = RFC9421 if row.domain in rfc9421 else DRAFT_CAVAGE
-        return batch, _signing_keys(session, {row.sender for row in batch}), expanded
+        return batch, _signing_keys(session, {row.sender for row in batch}), fanouts
 
-    batch, keys, expanded = await fed.db.run_write(claim_rows)
+    batch, keys, fanouts = await fed.db.run_write(claim_rows)
     if batch:
         signers = await _signers(fed, keys, {row.sender for row in batch})
         for row in batch:
             row.signer = signers.get(row.sender)
-    return batch, expanded
+    return batch, fanouts
 
 
 def _signing_keys(session, senders: set[Sender]) -> dict[Sender, Row]:
@@ -592,7 +591,7 @@ async def claim_or_give_back(fed: Federation, *args) -> list[Claimed]:
     return (await _claim_or_give_back(fed, *args))[0]
 
 
-async def _claim_or_give_back(fed: Federation, *args) -> tuple[list[Claimed], int]:
+async def _claim_or_give_back(fed: Federation, *args) -> tuple[list[Claimed], bool]:
     claiming = asyncio.ensure_future(_claim(fed, *args))
     try:
         return await asyncio.shield(claiming)
@@ -631,10 +630,12 @@ class Dispatcher:
         self.tasks: set[asyncio.Task] = set()
         self.recorder = OutcomeRecorder(fed)
         self.ended = asyncio.Event()
+        self.fanouts = asyncio.Event()  # a claim saw fan-outs waiting to be queued
 
     async def run(self, idle_sleep: float = 1.0) -> None:
         # Woken by a full domain getting room, and by deliveries queued in this process (publish, after commit).
         self.ended = self.fed.wakeup("deliveries")
+        expanding = asyncio.create_task(self._expand())
         try:
             while True:
                 found = 0
@@ -652,13 +653,29 @@ class Dispatcher:
                     except TimeoutError:
                         pass
         finally:
+            expanding.cancel()
+            await asyncio.gather(expanding, return_exceptions=True)
             await asyncio.shield(self._stop())
 
+    async def _expand(self) -> None:
+        """Queue the fan-outs' followers batch after batch, beside the sending (never in a claim's way: reading a
+        large audience takes a while), waking the claims as rows come."""
+        while True:
+            await self.fanouts.wait()
+            self.fanouts.clear()
+            try:
+                while await expand_fanouts(self.fed):
+                    self.ended.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("queuing the followers of a fan-out failed")
+
     async def _claim_and_start(self) -> int:
-        """Claim (a batch of followers queued first, ahead of the claims) and start sending; how much was found."""
-        batch, expanded = await _claim_or_give_back(
-            self.fed, self.backlog - len(self.rows), self.held, self.per_domain, FANOUT_BATCH
-        )
+        """Claim and start sending; how many rows were found."""
+        batch, fanouts = await _claim_or_give_back(self.fed, self.backlog - len(self.rows), self.held, self.per_domain)
+        if fanouts:
+            self.fanouts.set()
         for row in batch:  # held from here on: given back by _stop if the process stops
             self.rows[row.id] = row
             self.held[row.domain] += 1
@@ -666,7 +683,7 @@ class Dispatcher:
             task = asyncio.create_task(self._send(row))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
-        return len(batch) + expanded
+        return len(batch)
 
     async def _send(self, row: Claimed) -> None:
         try:
