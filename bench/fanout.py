@@ -161,13 +161,15 @@ async def run_case(
             ).one()
             rows = (
                 await session.execute(
-                    select(Delivery.state, Delivery.inbox_url).where(Delivery.activity_ref == ref).order_by(Delivery.id)
+                    select(Delivery.state, Delivery.inbox_url, Delivery.last_error)
+                    .where(Delivery.activity_ref == ref)
+                    .order_by(Delivery.id)
                 )
             ).all()
-        undone = [state for state, _ in rows if state != "done"]
-        assert len(rows) == expect and not undone, f"{len(rows)} deliveries, {len(undone)} not done"
+        undone = [(state, error) for state, _, error in rows if state != "done"]
+        assert len(rows) == expect and not undone, f"{len(rows)} deliveries, {len(undone)} not done: {undone[:3]}"
         rx, idle = cpu_seconds(receivers), cpu_seconds(node.process.pid)
-        bare, bare_cpu = await bare_fanout(bare_http, payload.encode(), [inbox for _, inbox in rows], private_pem)
+        bare, bare_cpu = await bare_fanout(bare_http, payload.encode(), [inbox for _, inbox, _ in rows], private_pem)
         rx_bare = (cpu_seconds(receivers) - rx) / bare
         idle = (cpu_seconds(node.process.pid) - idle) / bare  # the idle worker's polling, beside the bare client
         del rows

@@ -224,3 +224,73 @@ async def test_a_large_audience_is_queued_by_the_workers_in_batches_each_inbox_o
     assert steps == 6  # 220 followers past the first 30, 40 at a time: five full batches and the last one
     async with database.read() as session:
         assert await session.scalar(select(func.count(func.distinct(Delivery.inbox_url)))) == 215
+
+
+async def test_the_delivery_worker_reaches_a_large_audience_each_inbox_once(database, config, monkeypatch):
+    """Past FANOUT_AT_ONCE followers, the running worker queues the rest beside its sending: every follower's
+    inbox gets the activity exactly once (a shared inbox once for all its followers), and no fan-out is left."""
+    import asyncio
+    from collections import Counter
+
+    from sqlalchemy import func, insert
+
+    from node.models import DeliveryFanout, Member, MemberFollow
+
+    monkeypatch.setattr(deliveries, "FANOUT_AT_ONCE", 30)
+    received: Counter = Counter()
+    port = free_port()
+    everyone = asyncio.Event()
+
+    async def inbox(request):
+        received[request.path] += 1
+        if len(received) == 1 + 200:
+            everyone.set()
+        return web.Response(status=202)
+
+    app = web.Application()
+    app.router.add_post("/inbox", inbox)
+    app.router.add_post("/users/{name}/inbox", inbox)
+    runner = await serve_on_loopback(app, port)
+    author = await make_member(database, "author")
+    server = f"127.0.0.1:{port}"
+    async with database.write() as session:
+        await session.execute(
+            insert(Member),
+            [
+                {
+                    "username": f"f{n}",
+                    "username_key": f"f{n}",
+                    "domain": server,
+                    "local": False,
+                    "links": [],
+                    "actor_url": f"http://{server}/users/f{n}",
+                    "inbox_url": f"http://{server}/users/f{n}/inbox",
+                    # one follower in five reads the server's shared inbox; the others only their own
+                    "shared_inbox_url": f"http://{server}/inbox" if n % 5 == 0 else "",
+                    "created_at": utcnow(),
+                }
+                for n in range(250)
+            ],
+        )
+        ids = list(await session.scalars(select(Member.id).where(Member.local.is_(False))))
+        await session.execute(
+            insert(MemberFollow),
+            [{"follower_id": i, "followed_id": author.id, "state": "accepted", "activity_id": ""} for i in ids],
+        )
+    async with database.write() as session:
+        await deliveries.enqueue(session, {"id": "http://x/a/many", "type": "Note"}, author.id, [], followers_of=author)
+    fed = Federation(config, database)
+    try:
+        async with aiohttp.ClientSession() as http:
+            fed.client = GuardedClient(http, allow_http=True, allow_private_addresses=True)
+            worker = asyncio.create_task(deliveries.Dispatcher(fed).run(idle_sleep=0.05))
+            try:
+                await asyncio.wait_for(everyone.wait(), 60)
+            finally:
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
+        assert received["/inbox"] == 1 and len(received) == 1 + 200 and set(received.values()) == {1}
+        async with database.read() as session:
+            assert not await session.scalar(select(func.count()).select_from(DeliveryFanout))
+    finally:
+        await runner.cleanup()

@@ -270,8 +270,32 @@ async def _nodeinfo_software(fed: Federation, domain: str) -> dict | None:
 async def get_actor(fed: Federation, actor_id: str, refresh: bool = False) -> Member:
     """The member mirroring `actor_id`, fetched when unknown, stale or asked to refresh."""
     member = await fed.db.run_read(lambda session: session.scalar(select(Member).where(Member.actor_url == actor_id)))
-    if member is not None and not refresh and member.fetched_at and utcnow() - member.fetched_at < REFRESH_AFTER:
+    if member is not None and not refresh and _fresh(member):
         return member
+    return await _fetched_actor(fed, actor_id, member)
+
+
+async def get_actor_and_instance(fed: Federation, actor_id: str) -> tuple[Member, Instance | None]:
+    """get_actor(), with the instance of its domain as stored (None: not yet) read in the same hop to the
+    database: what applying a received activity starts with."""
+
+    def read(session) -> tuple[Member | None, Instance | None]:
+        member = session.scalar(select(Member).where(Member.actor_url == actor_id))
+        return member, session.get(Instance, member.domain) if member is not None else None
+
+    member, instance = await fed.db.run_read(read)
+    if member is not None and _fresh(member):
+        return member, instance
+    member = await _fetched_actor(fed, actor_id, member)
+    domain = member.domain
+    return member, await fed.db.run_read(lambda session: session.get(Instance, domain))
+
+
+def _fresh(member: Member) -> bool:
+    return member.fetched_at is not None and utcnow() - member.fetched_at < REFRESH_AFTER
+
+
+async def _fetched_actor(fed: Federation, actor_id: str, member: Member | None) -> Member:
     try:
         document = await fetch(fed, actor_id)
     except FetchError as exc:

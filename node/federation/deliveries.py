@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, String, bindparam, func, insert, select, true, update
+from sqlalchemy import ColumnElement, Row, String, bindparam, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from activitypub.client import DRAFT_CAVAGE, RFC9421, FetchError, ForbiddenURL, RefusedHost, Signer
@@ -26,7 +26,7 @@ from ..db import dialect_insert
 from ..models import Delivery, DeliveryFanout, GroupKey, Instance, Member, MemberFollow, OutgoingActivity, Skill, utcnow
 from .context import Federation
 from .keys import group_signer, instance_signer, member_signer
-from .schemes import FALL_BACK_ON, remember_scheme, schemes_of
+from .schemes import FALL_BACK_ON, remember_scheme, rfc9421_readers
 
 log = logging.getLogger("skiller.delivery")
 MAX_ATTEMPTS = 16  # about two and a half days with the delays below, like Mastodon
@@ -115,28 +115,75 @@ async def enqueue(
 
 
 async def expand_fanouts(fed: Federation, batch: int = FANOUT_BATCH) -> int:
-    """Queue the next `batch` followers of the oldest fan-out not taken by another worker, in one transaction (a
-    fan-out is done, and removed, when fewer are left); returns how many followers were read, 0 when none is left."""
-    dialect = fed.db.engine.dialect.name
+    """Queue the inboxes of the next `batch` follows of the oldest fan-out not taken by another worker, in one
+    transaction (a fan-out is done, and removed, when fewer are left); returns how many follows were read, 0 when
+    none is left."""
+    return await fed.db.run_write(lambda session: _expand_oldest(session, batch))
+
+
+def _expand_oldest(session, batch: int) -> int:
+    """expand_fanouts' work in the caller's transaction. The database picks the batch's distinct inboxes not queued
+    yet: a question to 100,000 followers on 5,000 servers brings 5,000 rows into Python, not 100,000 (reading them
+    all took a worker's CPU from sending)."""
+    dialect = session.get_bind().dialect.name
     oldest = select(DeliveryFanout).order_by(DeliveryFanout.id).limit(1)
     if dialect != "sqlite":
         oldest = oldest.with_for_update(skip_locked=True)
+    fanout = session.scalars(oldest).first()
+    if fanout is None:
+        return 0
+    last = session.scalar(_batch_end(fanout.followers_of, fanout.after_follower, batch))
+    inboxes = sorted(inbox for inbox in session.scalars(_new_inboxes(fanout, last)) if inbox)
+    if inboxes:
+        session.execute(_insert_deliveries(dialect, fanout.activity_ref, fanout.sender_id, None, utcnow(), inboxes))
+    if last is None:
+        session.delete(fanout)
+    else:
+        fanout.after_follower = last
+    return batch if last is not None else max(len(inboxes), 1)
 
-    def expand(session) -> int:
-        fanout = session.scalars(oldest).first()
-        if fanout is None:
-            return 0
-        followers = session.execute(_followers(fanout.followers_of, fanout.after_follower, batch)).all()
-        inboxes = sorted({inbox for _, inbox in followers if inbox})
-        if inboxes:
-            session.execute(_insert_deliveries(dialect, fanout.activity_ref, fanout.sender_id, None, utcnow(), inboxes))
-        if len(followers) < batch:
-            session.delete(fanout)
-        else:
-            fanout.after_follower = followers[-1][0]
-        return max(len(followers), 1)
 
-    return await fed.db.run_write(expand)
+def _batch_end(member_id: int, after: int, batch: int):
+    """The follower id closing the member's next `batch` follows past `after` (None: fewer are left), read from
+    the index alone."""
+    return (
+        select(MemberFollow.follower_id)
+        .where(MemberFollow.followed_id == member_id, MemberFollow.follower_id > after)
+        .order_by(MemberFollow.follower_id)
+        .offset(batch - 1)
+        .limit(1)
+    )
+
+
+def _new_inboxes(fanout: DeliveryFanout, last: int | None):
+    """The distinct inboxes of the remote followers in (after_follower, last] with no delivery of the activity yet.
+
+    Each follower's inbox, and then whether it is queued, are looked up one by one in a primary key and a unique
+    index, whatever the database thinks of the tables' sizes: PostgreSQL, planning joins with stale statistics
+    (tables just filled), compared every follower with every member, and every inbox with every delivery."""
+    inbox = (
+        select(func.coalesce(func.nullif(Member.shared_inbox_url, ""), Member.inbox_url))
+        .where(Member.id == MemberFollow.follower_id, Member.local.is_(False), Member.suspended.is_(False))
+        .scalar_subquery()
+    )
+    in_batch = (
+        select(inbox.label("inbox"))
+        .distinct()
+        .where(
+            MemberFollow.followed_id == fanout.followers_of,
+            MemberFollow.follower_id > fanout.after_follower,
+            *([MemberFollow.follower_id <= last] if last is not None else []),
+            MemberFollow.state == "accepted",
+        )
+        .subquery()
+    )
+    queued = (
+        select(1)
+        .where(Delivery.activity_ref == fanout.activity_ref, Delivery.inbox_url == in_batch.c.inbox)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(in_batch.c.inbox).where(queued.is_(None))  # and None for followers left out: the caller skips it
 
 
 def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, group_id: int | None, now, inboxes: list[str]):
@@ -193,6 +240,8 @@ class Claimed:
     token: str
     body: bytes = b""
     sender_group_id: int | None = None
+    signer: Signer | None = None  # None: the sender no longer exists
+    scheme: str = DRAFT_CAVAGE
 
     @property
     def sender(self) -> Sender:
@@ -202,8 +251,18 @@ class Claimed:
 async def claim(
     fed: Federation, limit: int = BACKLOG, held: Counter | None = None, per_domain: int = PER_DOMAIN
 ) -> list[Claimed]:
-    """Take due rows under a new token; their next attempt moves a lease ahead, so a dead worker's rows come
-    back later. `held`: rows per domain this process already holds; a domain at `per_domain` is skipped."""
+    """Take due rows under a new token, each with its signer and signature scheme; their next attempt moves a lease
+    ahead, so a dead worker's rows come back later. `held`: rows per domain this process already holds; a domain at
+    `per_domain` is skipped."""
+    return (await _claim(fed, limit, held, per_domain))[0]
+
+
+async def _claim(
+    fed: Federation, limit: int = BACKLOG, held: Counter | None = None, per_domain: int = PER_DOMAIN
+) -> tuple[list[Claimed], bool]:
+    """claim(), and whether fan-outs wait to be queued (expand_fanouts). A message's way from its commit to its
+    first request is one hop to the database (on SQLite, a thread's), not one for the fan-outs, one for the claim,
+    one for the keys and one for the schemes."""
     held = held if held is not None else Counter()
     now = utcnow()
     full = [domain for domain, n in held.items() if n >= per_domain]
@@ -224,7 +283,8 @@ async def claim(
         due = due.with_for_update(of=Delivery, skip_locked=True)
     token = fed.new_claim_token()
 
-    def claim_rows(session) -> list[Claimed]:
+    def claim_rows(session) -> tuple[list[Claimed], dict[Sender, Row], bool]:
+        fanouts = session.scalar(select(DeliveryFanout.id).limit(1)) is not None
         taken: Counter = Counter()
         chosen = []
         for row_id, domain in session.execute(due).all():
@@ -232,7 +292,7 @@ async def claim(
                 taken[domain] += 1
                 chosen.append(row_id)
         if not chosen:
-            return []
+            return [], {}, fanouts
         batch = [
             Claimed(
                 row.id,
@@ -273,44 +333,58 @@ async def claim(
                 )
             ).all()
         }
+        rfc9421 = rfc9421_readers(session, {row.domain for row in batch})
         for row in batch:
             row.body = bodies[row.activity_ref]
-        return batch
+            row.scheme = RFC9421 if row.domain in rfc9421 else DRAFT_CAVAGE
+        return batch, _signing_keys(session, {row.sender for row in batch}), fanouts
 
-    return await fed.db.run_write(claim_rows)
+    batch, keys, fanouts = await fed.db.run_write(claim_rows)
+    if batch:
+        signers = await _signers(fed, keys, {row.sender for row in batch})
+        for row in batch:
+            row.signer = signers.get(row.sender)
+    return batch, fanouts
 
 
-async def _signers(fed: Federation, senders: set[Sender]) -> dict[Sender, Signer]:
-    """Who signs for each sender of a batch ((None, None): the instance actor); members since deleted, and groups
-    of skills since merged away, are absent."""
-    signers: dict[Sender, Signer] = {}
-    if (None, None) in senders:
-        signers[None, None] = await instance_signer(fed)
+def _signing_keys(session, senders: set[Sender]) -> dict[Sender, Row]:
+    """The name and private key of each member and skill's group among `senders` (rows with `username` or `name`,
+    and `private_key_pem`); members since deleted, and groups of skills since merged away, are absent."""
+    keys: dict[Sender, Row] = {}
     members = [member for member, group in senders if member is not None]
     groups = [group for member, group in senders if member is None and group is not None]
-    if (
-        members
-    ):  # one hop to the database (on SQLite a thread's, not several through aiosqlite): on every delivery's way
+    if members:
         query = select(Member.id, Member.username, Member.private_key_pem).where(Member.id.in_(members))
-        for member in await fed.db.run_read(lambda session: session.execute(query).all()):
-            signers[member.id, None] = member_signer(fed, member)
+        keys.update(((member.id, None), member) for member in session.execute(query).all())
     if groups:
-        keys = (
+        query = (
             select(GroupKey.skill_id, Skill.name, GroupKey.private_key_pem)
             .join(Skill, Skill.id == GroupKey.skill_id)
             .where(GroupKey.skill_id.in_(groups))
         )
-        for group in await fed.db.run_read(lambda session: session.execute(keys).all()):
-            signers[None, group.skill_id] = group_signer(fed, group.name, group.private_key_pem)
+        keys.update(((None, group.skill_id), group) for group in session.execute(query).all())
+    return keys
+
+
+async def _signers(fed: Federation, keys: dict[Sender, Row], senders: set[Sender]) -> dict[Sender, Signer]:
+    """Who signs for each sender of a batch ((None, None): the instance actor), from their keys."""
+    signers: dict[Sender, Signer] = {}
+    if (None, None) in senders:
+        signers[None, None] = await instance_signer(fed)
+    for sender, key in keys.items():
+        signers[sender] = (
+            member_signer(fed, key) if sender[0] is not None else group_signer(fed, key.name, key.private_key_pem)
+        )
     return signers
 
 
 Outcome = tuple[Claimed, int, str]  # the row, the HTTP status (or REFUSED, FORBIDDEN, 0: no answer), the error
 
 
-async def post(fed: Federation, row: Claimed, signer: Signer | None, scheme: str = DRAFT_CAVAGE) -> Outcome:
-    """Send one claimed row signed with `scheme`; never raises for the receiver's sake. A server that refuses
+async def post(fed: Federation, row: Claimed) -> Outcome:
+    """Send one claimed row signed with its scheme; never raises for the receiver's sake. A server that refuses
     an RFC 9421 signature gets the same request signed draft-cavage at once, and is remembered as reading that."""
+    signer, scheme = row.signer, row.scheme
     if signer is None:
         return row, 0, "sender no longer exists"
     try:  # the client asks the federation policy about the inbox's host before sending
@@ -330,14 +404,12 @@ async def post(fed: Federation, row: Claimed, signer: Signer | None, scheme: str
 
 async def send(fed: Federation, batch: list[Claimed], concurrency: int = CONCURRENCY) -> tuple[int, int]:
     """Post the claimed rows, `concurrency` at a time, each outcome recorded as it comes; wait for all."""
-    signers = await _signers(fed, {row.sender for row in batch})
-    schemes = await schemes_of(fed, {row.domain for row in batch})
     slots = asyncio.Semaphore(concurrency)
     recorder = OutcomeRecorder(fed)
 
     async def one(row: Claimed) -> None:
         async with slots:
-            recorder.add(await post(fed, row, signers.get(row.sender), schemes[row.domain]))
+            recorder.add(await post(fed, row))
 
     await asyncio.gather(*(one(row) for row in batch))
     await recorder.drain()
@@ -516,11 +588,15 @@ def instance_state(instance: Instance) -> str:
 
 async def claim_or_give_back(fed: Federation, *args) -> list[Claimed]:
     """claim(fed, *args), completed even when the caller is stopped meanwhile: then what it took goes back."""
-    claiming = asyncio.ensure_future(claim(fed, *args))
+    return (await _claim_or_give_back(fed, *args))[0]
+
+
+async def _claim_or_give_back(fed: Federation, *args) -> tuple[list[Claimed], bool]:
+    claiming = asyncio.ensure_future(_claim(fed, *args))
     try:
         return await asyncio.shield(claiming)
     except asyncio.CancelledError:
-        await asyncio.shield(release(fed, await claiming))
+        await asyncio.shield(release(fed, (await claiming)[0]))
         raise
 
 
@@ -554,18 +630,19 @@ class Dispatcher:
         self.tasks: set[asyncio.Task] = set()
         self.recorder = OutcomeRecorder(fed)
         self.ended = asyncio.Event()
+        self.fanouts = asyncio.Event()  # a claim saw fan-outs waiting to be queued
 
     async def run(self, idle_sleep: float = 1.0) -> None:
         # Woken by a full domain getting room, and by deliveries queued in this process (publish, after commit).
         self.ended = self.fed.wakeup("deliveries")
+        expanding = asyncio.create_task(self._expand())
         try:
             while True:
                 found = 0
                 self.ended.clear()  # before claiming: a wake during the claim is not lost
                 if len(self.rows) <= self.backlog // 2:  # claim in chunks, not one row per free slot
                     try:
-                        found = await expand_fanouts(self.fed)  # a batch of followers ahead of the claims
-                        found += await self._claim_and_start()
+                        found = await self._claim_and_start()
                     except asyncio.CancelledError:
                         raise
                     except Exception:
@@ -576,25 +653,42 @@ class Dispatcher:
                     except TimeoutError:
                         pass
         finally:
+            expanding.cancel()
+            await asyncio.gather(expanding, return_exceptions=True)
             await asyncio.shield(self._stop())
 
+    async def _expand(self) -> None:
+        """Queue the fan-outs' followers batch after batch, beside the sending (never in a claim's way: reading a
+        large audience takes a while), waking the claims as rows come."""
+        while True:
+            await self.fanouts.wait()
+            self.fanouts.clear()
+            try:
+                while await expand_fanouts(self.fed):
+                    self.ended.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("queuing the followers of a fan-out failed")
+
     async def _claim_and_start(self) -> int:
-        batch = await claim_or_give_back(self.fed, self.backlog - len(self.rows), self.held, self.per_domain)
+        """Claim and start sending; how many rows were found."""
+        batch, fanouts = await _claim_or_give_back(self.fed, self.backlog - len(self.rows), self.held, self.per_domain)
+        if fanouts:
+            self.fanouts.set()
         for row in batch:  # held from here on: given back by _stop if the process stops
             self.rows[row.id] = row
             self.held[row.domain] += 1
-        signers = await _signers(self.fed, {row.sender for row in batch}) if batch else {}
-        schemes = await schemes_of(self.fed, {row.domain for row in batch})
         for row in batch:
-            task = asyncio.create_task(self._send(row, signers.get(row.sender), schemes[row.domain]))
+            task = asyncio.create_task(self._send(row))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
         return len(batch)
 
-    async def _send(self, row: Claimed, signer: Signer | None, scheme: str) -> None:
+    async def _send(self, row: Claimed) -> None:
         try:
             async with self.slots:
-                outcome = await post(self.fed, row, signer, scheme)
+                outcome = await post(self.fed, row)
         except asyncio.CancelledError:
             return  # stopping: the row stays in self.rows and goes back to the queue
         self.recorder.add(outcome)

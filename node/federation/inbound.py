@@ -44,7 +44,7 @@ from ..services import (
 from ..services.errors import ServiceError
 from . import groups as topic_groups
 from . import moves, post_images
-from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, public_key_for
+from .actors import ACTOR_TYPES, describe_instance, fetch, get_actor, get_actor_and_instance, public_key_for
 from .context import Federation
 from .deliveries import mark_reachable
 from .from_as2 import ReceivedPost, mention_hrefs, read_post
@@ -148,8 +148,8 @@ async def apply(fed: Federation, signer_id: str, activity: dict, as_received: di
         raise Ignored(f"unsupported activity type {activity.get('type')!r}")
     handler = HANDLERS[kind]
     activity = {**activity, "type": kind}  # a list of types (AS2 allows it) read once: handlers see one
-    signer = await get_actor(fed, signer_id)
-    await _heard_from(fed, signer.domain)
+    signer, instance = await get_actor_and_instance(fed, signer_id)
+    await _heard_from(fed, signer.domain, instance)
     actor_id = id_of(activity.get("actor"))
     proven = await _proof_checked(fed, as_received if as_received is not None else activity, actor_id)
     if actor_id != signer_id:
@@ -184,10 +184,9 @@ async def _proof_checked(fed: Federation, activity: dict, actor_id: str | None) 
     return True
 
 
-async def _heard_from(fed: Federation, domain: str) -> None:
-    """A server that talks to us is reachable again, and described if it is new. Read first: written only when
-    it was failing (rarely), not in a transaction of its own for every activity applied."""
-    instance = await fed.db.run_read(lambda session: session.get(Instance, domain))
+async def _heard_from(fed: Federation, domain: str, instance: Instance | None) -> None:
+    """A server that talks to us (`instance`, as stored) is reachable again, and described if it is new. Read
+    first: written only when it was failing (rarely), not in a transaction of its own for every activity applied."""
     if instance is not None and instance.failure_days > 0:
         async with fed.db.write() as session:
             await mark_reachable(session, domain)

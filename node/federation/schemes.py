@@ -34,16 +34,15 @@ def scheme_for_software(software: str, version: str) -> str:
     return UNKNOWN
 
 
-async def schemes_of(fed: Federation, domains: set[str]) -> dict[str, str]:
-    """The scheme to sign with for each domain (a batch of deliveries reads them in one query)."""
+def rfc9421_readers(session, domains: set[str]) -> set[str]:
+    """Those of `domains` to sign for with RFC 9421 (the others get draft-cavage), read in the caller's
+    transaction: a batch of deliveries reads them with its claim."""
     if not domains:
-        return {}
-    query = select(col(Instance.domain), col(Instance.signature_scheme)).where(
-        col(Instance.domain).in_(sorted(domains))
+        return set()
+    query = select(col(Instance.domain)).where(
+        col(Instance.domain).in_(sorted(domains)), col(Instance.signature_scheme) == RFC9421
     )
-    async with fed.db.read() as session:
-        known: dict[str, str] = {domain: scheme for domain, scheme in (await session.execute(query)).all()}
-    return {domain: RFC9421 if known.get(domain) == RFC9421 else DRAFT_CAVAGE for domain in domains}
+    return set(session.scalars(query))
 
 
 async def remember_scheme(fed: Federation, domain: str, scheme: str) -> None:
@@ -77,4 +76,4 @@ async def learn_rfc9421_sender(fed: Federation, domain: str) -> None:
             )
 
 
-__all__ = ["DRAFT_CAVAGE", "FALL_BACK_ON", "RFC9421", "learn_rfc9421_sender", "remember_scheme", "schemes_of"]
+__all__ = ["DRAFT_CAVAGE", "FALL_BACK_ON", "RFC9421", "learn_rfc9421_sender", "remember_scheme", "rfc9421_readers"]
