@@ -271,7 +271,7 @@ ANSWERS_PER_PAGE = 30  # a long thread shows its answers a page at a time, in th
 @dataclass
 class QuestionPage:
     question: Question
-    author: Member
+    author: Author
     tags: list[Skill]
     answers: list[AnswerView]  # those of `answer_page`
     comments: list[CommentView]
@@ -388,9 +388,7 @@ COMMENT_ROW = (
 
 
 # The page's statements, built once with parameters: building them again for each view cost a third of its reads.
-PAGE_QUESTION = (
-    select(Question, Member).join(Member, Member.id == Question.author_id).where(Question.id == bindparam("question"))
-)
+PAGE_QUESTION = select(Question).where(Question.id == bindparam("question"))
 PAGE_TAGS = select(Skill).join(QuestionTag).where(QuestionTag.question_id == bindparam("question")).order_by(Skill.name)
 ANSWER_ORDER = ((Answer.id == bindparam("accepted")).desc(), Answer.score.desc(), Answer.created_at, Answer.id)
 ON_PAGE = and_(Answer.question_id == bindparam("question"), Answer.deleted_at.is_(None))
@@ -497,10 +495,9 @@ def _load_question_page(
     only_answer: int | None,
     threads: ThreadCache | None,
 ) -> QuestionPage:
-    row = session.execute(PAGE_QUESTION, {"question": question_id}).first()
-    if row is None:
+    question = session.scalar(PAGE_QUESTION, {"question": question_id})
+    if question is None:
         raise NotFound(N_("This question does not exist."))
-    question, author = row
     key, version = (question_id, answer_page, only_answer), (question.thread_version, question.accepted_answer_id)
     thread = threads.get(key, version) if threads is not None else None
     if thread is None:
@@ -529,7 +526,7 @@ def _load_question_page(
         by_answer.setdefault(comment.answer_id, []).append(CommentView(comment, authors[comment.author_id]))
     return QuestionPage(
         question,
-        author,
+        authors[question.author_id],
         thread.tags,
         [
             AnswerView(

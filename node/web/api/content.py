@@ -23,9 +23,10 @@ class QuestionQuery(PageQuery):
 
 async def _question(call: Call, question_id: int) -> dict:
     page = await questions.question_page(call.db, question_id, call.member)
-    if page.question.deleted_at is not None:
+    author = await accounts.get_member(call.db, page.question.author_id)  # the summary's profile fields
+    if page.question.deleted_at is not None or author is None:
         raise NotFound(N_("This question does not exist or was deleted."))
-    return s.question_page(page, call.config.base_url)
+    return s.question_page(page, author, call.config.base_url)
 
 
 async def _answer(call: Call, question_id: int, answer_id: int) -> dict:

@@ -338,10 +338,10 @@ def _comment(view: questions.CommentView, question_id: int, base_url: str) -> di
     }
 
 
-def question_page(page: questions.QuestionPage, base_url: str) -> dict:
+def question_page(page: questions.QuestionPage, author: Member, base_url: str) -> dict:
     q = page.question
     return {
-        **question_summary(questions.QuestionSummary(q, page.author, page.tags), base_url),
+        **question_summary(questions.QuestionSummary(q, author, page.tags), base_url),
         "body_markdown": q.body_md,
         "body_html": q.body_html,
         "content_warning": q.content_warning,

@@ -225,7 +225,7 @@ def _show_deleted_authors(page) -> None:
     """Posts kept by a member who deleted their account stay, under "deleted member" instead of a name."""
     authors = [a.author for a in page.answers]
     authors += [c.author for c in page.comments] + [c.author for a in page.answers for c in a.comments]
-    if page.author.deleted_at is None and not any(author.deleted for author in authors):
+    if not page.author.deleted and not any(author.deleted for author in authors):
         return
     label = i18n.gettext(N_("deleted member"))
 
@@ -234,9 +234,7 @@ def _show_deleted_authors(page) -> None:
             return author
         return questions.Author(author.id, author.username, label, "", 0, author.domain, True)
 
-    if page.author.deleted_at is not None:
-        author = page.author
-        page.author = questions.Author(author.id, author.username, label, "", 0, author.domain, True)
+    page.author = anonymous(page.author)
     for answer in page.answers:
         answer.author = anonymous(answer.author)
         for comment in answer.comments:
