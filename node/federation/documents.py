@@ -39,12 +39,17 @@ def _local_member_query(username: str):
     )
 
 
+def _has_keys(member: Member) -> bool:
+    """Whether the member has both keys (accounts older than federation, or than proofs, get them when read)."""
+    return bool(member.private_key_pem and member.ed25519_private_pem)
+
+
 async def _local_member(fed: Federation, username: str) -> Member:
     async with fed.db.read() as session:  # a read: actor GETs must not queue for the write lock
         member = await session.scalar(_local_member_query(username))
     if member is None:
         raise NotFound(N_("No member is called {username}."), username=username)
-    if member.private_key_pem and member.ed25519_private_pem:
+    if _has_keys(member):
         return member
     async with fed.db.write() as session:  # an account older than federation (or than proofs) gets its keys now
         member = await session.scalar(_local_member_query(username))
@@ -59,7 +64,7 @@ async def actor(fed: Federation, username: str) -> dict:
     # the member has no keys yet, or is not there, _local_member makes them or says why not, and a second one reads).
     def read(session, member: Member | None = None):
         member = member or session.scalar(_local_member_query(username))
-        if member is None or not (member.private_key_pem and member.ed25519_private_pem):
+        if member is None or not _has_keys(member):
             return None
         medals = badges.medals_of_views(badges.badge_views(session, member.id))
         return member, skills.skill_views(session, member.id), medals

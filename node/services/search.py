@@ -236,19 +236,17 @@ def _ranked_documents(
                 )
             )
         )
-        ids = sorted(newest, key=lambda doc_id: doc_id not in in_title)[:MAX_CANDIDATES]  # stable: newest first
-        position = {doc_id: i for i, doc_id in enumerate(ids)}
-        docs = session.execute(
-            select(SearchDocument.id, SearchDocument.question_id, SearchDocument.answer_id).where(
-                SearchDocument.id.in_(ids)
-            )
-        ).all()
-        return [(qid, aid) for _, qid, aid in sorted(docs, key=lambda d: position[d.id])]
+        return _documents(session, sorted(newest, key=lambda doc_id: doc_id not in in_title))  # stable: newest first
     # PostgreSQL keeps each document's weighted vector in search_fts (kept by a trigger, see migration 0011).
     tsquery = func.to_tsquery("simple", (" | " if any_word else " & ").join("(" + " | ".join(g) + ")" for g in groups))
     matches = _newest_matches(session, groups, any_word, tsquery)
-    ranked = sorted(matches, key=lambda r: (-r.rank, -r.rowid))[:MAX_CANDIDATES]  # as ORDER BY rank DESC, id DESC
-    position = {r.rowid: i for i, r in enumerate(ranked)}
+    ranked = sorted(matches, key=lambda r: (-r.rank, -r.rowid))  # as ORDER BY rank DESC, id DESC
+    return _documents(session, [r.rowid for r in ranked])
+
+
+def _documents(session: Session, ranked_ids: list[int]) -> list[tuple[int, int | None]]:
+    """(question id, answer id) of the best MAX_CANDIDATES of these search documents, in their order."""
+    position = {doc_id: i for i, doc_id in enumerate(ranked_ids[:MAX_CANDIDATES])}
     docs = session.execute(
         select(SearchDocument.id, SearchDocument.question_id, SearchDocument.answer_id).where(
             SearchDocument.id.in_(list(position))
