@@ -191,6 +191,26 @@ async def test_streams_are_capped_per_member_and_end_with_the_session(site, data
     assert (await browser.get("/live")).status == 200  # their places are free again
 
 
+async def test_closing_pages_frees_their_places_within_seconds(site, database):
+    """A member going from question to question opens a stream per page: closed pages must not hold the places
+    of the next ones until a heartbeat (20 s) finds them gone."""
+    _, signed_in, _ = site
+    await make_member(database, "alice")
+    browser = await signed_in("alice")
+    streams = [await open_stream(browser) for _ in range(STREAMS_PER_MEMBER)]
+    for stream in streams:
+        await stream.until("notifications")
+    assert (await browser.get("/live")).status == 429
+    for stream in streams:
+        stream.response.close()  # the pages are left
+    deadline = time.monotonic() + 5
+    while (response := await browser.get("/live")).status == 429:
+        assert time.monotonic() < deadline, "closed pages still hold the member's places"
+        await asyncio.sleep(0.1)
+    assert response.status == 200
+    response.close()
+
+
 async def test_stopping_the_server_ends_its_streams_at_once(site, database):
     _, signed_in, runner = site
     await make_member(database, "alice")

@@ -131,17 +131,19 @@ async def notify_staff(session, kind: str) -> list[Member]:
     return staff
 
 
-async def unread_count(db: Database, member_id: int) -> int:
-    return await db.run_read(
-        lambda session: (
-            session.scalar(
-                select(func.count())
-                .select_from(Notification)
-                .where(Notification.member_id == member_id, Notification.read_at.is_(None))
-            )
-            or 0
-        )
+def unread_of(member_id):
+    """How many notifications of the member (an id, or a column of a statement it joins) are unread: a scalar
+    subquery, read with the member's session (sessions.signed_in_member) or alone (unread_count)."""
+    return (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.member_id == member_id, Notification.read_at.is_(None))
+        .scalar_subquery()
     )
+
+
+async def unread_count(db: Database, member_id: int) -> int:
+    return await db.run_read(lambda session: session.scalar(select(unread_of(member_id))) or 0)
 
 
 @dataclass

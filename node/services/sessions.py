@@ -8,11 +8,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import delete, select, update
 
 from ..db import Database
 from ..models import Member, MemberSession, utcnow
+from .notifications import unread_of
 
 # As long as the cookie lives: a browser unseen for that long is signed out on the server too.
 LIFETIME = timedelta(days=30)
@@ -73,15 +75,21 @@ async def start_session(db: Database, member_id: int, user_agent: str, replacing
         return add_session(session, member_id, user_agent)
 
 
-async def signed_in_member(db: Database, member_id: int, token: str) -> Member | None:
-    """The member this browser is signed in as, or None when its session has ended (or never existed)."""
+class SignedIn(NamedTuple):
+    member: Member
+    unread: int  # notifications not read yet: every page shows the count
+
+
+async def signed_in_member(db: Database, member_id: int, token: str) -> SignedIn | None:
+    """The member this browser is signed in as, with their unread count (both in one read: every page of a member
+    needs them), or None when its session has ended (or never existed)."""
     if not token:
         return None
     hashed = token_hash(token)
 
     def read(session):
         return session.execute(
-            select(Member, MemberSession.last_seen_at)
+            select(Member, MemberSession.last_seen_at, unread_of(Member.id))
             .join(MemberSession, MemberSession.member_id == Member.id)
             .where(MemberSession.token_hash == hashed, Member.id == member_id)
         ).first()
@@ -89,7 +97,7 @@ async def signed_in_member(db: Database, member_id: int, token: str) -> Member |
     row = await db.run_read(read)
     if row is None:
         return None
-    member, last_seen = row
+    member, last_seen, unread = row
     now = utcnow()
     if member.suspended or member.deleted_at is not None or now - last_seen > LIFETIME:
         return None
@@ -99,7 +107,7 @@ async def signed_in_member(db: Database, member_id: int, token: str) -> Member |
                 update(MemberSession).where(MemberSession.token_hash == hashed).values(last_seen_at=now)
             )
         )
-    return member
+    return SignedIn(member, unread or 0)
 
 
 async def end_session(db: Database, token: str) -> None:

@@ -18,7 +18,7 @@ from activitypub.media_types import wants_as2
 
 from .. import i18n
 from ..federation import documents
-from ..services import instance_settings, invitations, notifications, sessions
+from ..services import instance_settings, invitations, sessions
 from ..services.errors import N_, Forbidden, ServiceError
 from .api.framework import PREFIX as API_PREFIX
 from .api.framework import serve as serve_api
@@ -114,18 +114,20 @@ def _add_headers(response: web.StreamResponse, headers) -> None:
 async def context_middleware(request: web.Request, handler):
     config = request.app[CONFIG]
     session = await get_session(request)
-    member = None
+    member, unread = None, 0
     member_id = session.get("member_id")
     if member_id is not None:
         # Signed in only while the server keeps the session: the cookie alone is not enough.
-        member = await sessions.signed_in_member(request.app[DB], member_id, session.get("token", ""))
-        if member is None:
+        signed_in = await sessions.signed_in_member(request.app[DB], member_id, session.get("token", ""))
+        if signed_in is None:
             session.invalidate()
+        else:
+            member, unread = signed_in
     request[MEMBER] = member
     site = request[SITE] = await instance_settings.current(request.app[DB], config)
     if site.private_mode and member is None:
         await _private_mode_gate(request)
-    request[UNREAD] = await notifications.unread_count(request.app[DB], member.id) if member else 0
+    request[UNREAD] = unread
     i18n.set_language(
         i18n.choose_language(
             member.language if member else "",

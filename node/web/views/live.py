@@ -23,6 +23,9 @@ from ..live import LIVE_PATH, TooManyStreams
 
 routes = web.RouteTableDef()
 HEARTBEAT = 20.0  # seconds
+# How often a quiet stream looks whether its page was closed: the server hears of it only when it looks (or writes),
+# and until then the stream holds one of the member's places (STREAMS_PER_MEMBER), needed by their next page.
+CLOSED_CHECK = 1.0
 RECONNECT_MS = 5000
 ANSWERS_READ = 100  # new answers read at a time  # how long the browser waits before opening a lost stream again
 
@@ -75,10 +78,18 @@ class _Stream:
         """Until the page is closed, the session ends or the server stops."""
         try:
             await self.open()
+            quiet, step = 0.0, min(CLOSED_CHECK, HEARTBEAT)  # quiet: seconds since the last event or heartbeat
             while True:
                 try:
-                    message = await asyncio.wait_for(events.get(), HEARTBEAT)
+                    message = await asyncio.wait_for(events.get(), step)
                 except TimeoutError:
+                    transport = self.request.transport
+                    if transport is None or transport.is_closing():
+                        return  # the page was closed: its place is free for the member's next page
+                    quiet += step
+                    if quiet < HEARTBEAT:
+                        continue
+                    quiet = 0.0
                     if await sessions.signed_in_member(self.request.app[DB], self.member_id, token) is None:
                         return  # logged out (here or everywhere): nothing more for this browser
                     await self.send(": heartbeat\n\n")
