@@ -147,6 +147,8 @@ async def test_a_member_hears_their_own_notifications_and_the_new_answers_never_
     fragment = await (await dan_browser.get(f"/answers/{answer.id}/fragment")).text()
     assert fragment.strip().startswith(f'<article class="post answer" id="answer-{answer.id}"')
     assert "A ryoba does both cuts." in fragment and "<html" not in fragment
+    missing = await dan_browser.get(f"/answers/{answer.id + 1000}/fragment")
+    assert missing.status == 404 and "This answer does not exist." in await missing.text()
 
 
 async def test_a_reconnecting_page_gets_what_it_missed_and_only_that(site, database):

@@ -297,15 +297,29 @@ async def question_page(
     question_id: int,
     viewer: Member | None,
     answer_page: int = 1,
-    only_answer: int | None = None,
     threads: ThreadCache | None = None,
 ) -> QuestionPage:
     """Everything the question page shows, with the answers of `answer_page` (accepted answer first, then score,
-    then date), or only the answer `only_answer` (one answer shown as it arrives). With `threads`, what was read of
-    the question's thread is reused while its thread version is unchanged."""
+    then date). With `threads`, what was read of the question's thread is reused while its thread version is
+    unchanged."""
     return await db.run_read(
-        lambda session: _load_question_page(session, question_id, viewer, answer_page, only_answer, threads)
+        lambda session: _load_question_page(session, question_id, viewer, answer_page, None, threads)
     )
+
+
+async def answer_alone(
+    db: Database, answer_id: int, viewer: Member | None, threads: ThreadCache | None = None
+) -> QuestionPage | None:
+    """The question page of answer `answer_id` with only that answer (shown as it arrives on an open page), read
+    in one trip; None when there is no such answer."""
+
+    def read(session) -> QuestionPage | None:
+        question_id = session.scalar(select(Answer.question_id).where(Answer.id == answer_id))
+        if question_id is None:
+            return None
+        return _load_question_page(session, question_id, viewer, 1, answer_id, threads)
+
+    return await db.run_read(read)
 
 
 async def answer_page_number(db: Database, answer: Answer) -> int:

@@ -11,7 +11,7 @@ from ... import i18n
 from ...federation import documents
 from ...federation.documents import Gone
 from ...services import accounts, answer_requests, answers, comments, curation, questions, votes
-from ...services.errors import N_, ServiceError
+from ...services.errors import N_, NotFound, ServiceError
 from .. import confirm
 from ..diffs import side_by_side
 from ..forms import page_number, path_id, service_checked, text
@@ -151,10 +151,9 @@ def _for_visitors(request: web.Request, context: dict) -> None:
 @routes.get("/answers/{id}/fragment")
 async def answer_fragment(request: web.Request) -> web.Response:
     """One answer as the question page shows it, for a page open on its question to add as it arrives."""
-    answer = await answers.get_answer(request.app[DB], _id(request))
-    page = await questions.question_page(
-        request.app[DB], answer.question_id, request.get(MEMBER), only_answer=answer.id, threads=request.app[THREADS]
-    )
+    page = await questions.answer_alone(request.app[DB], _id(request), request.get(MEMBER), request.app[THREADS])
+    if page is None:
+        raise NotFound(N_("This answer does not exist."))
     if not page.answers or page.question.deleted_at is not None:
         raise Gone(N_("This answer was deleted."))
     _show_deleted_authors(page)
