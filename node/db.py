@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event, func, select
@@ -102,6 +102,9 @@ class Database:
         # Called with the session at the end of every write unit of work, before it commits: the
         # federation glue turns what the services recorded into deliveries in the same transaction.
         self.before_commit: list[Callable] = []
+        # This process's running delivery Dispatcher (federation/deliveries.py), if any: it takes a message's few
+        # new deliveries at commit, claimed in the transaction that queued them.
+        self.dispatcher: Any = None
         if self.is_sqlite:
             # Hot read paths run as one blocking function in a worker thread: one hop for the whole
             # page instead of several per query through aiosqlite (measured 2.2 ms against 5 ms).
@@ -313,6 +316,7 @@ def is_busy_error(exc: DBAPIError) -> bool:
 _QUEUED = "skiller_queued"
 _ANNOUNCED = "skiller_announced"
 _DATABASE = "skiller_database"  # in the info of write sessions: the Database they belong to
+_AFTER_COMMIT = "skiller_after_commit"
 NOTIFY_PREFIX = "skiller_"  # PostgreSQL channel of a queue: skiller_<queue>
 LIVE_CHANNEL = NOTIFY_PREFIX + "live"  # PostgreSQL channel of what open pages should show (see `announce`)
 
@@ -332,6 +336,16 @@ def announce(session, topic: str) -> None:
     commit. On PostgreSQL it is a NOTIFY on LIVE_CHANNEL with the topic as payload, heard by every process that
     listens (this one too), so what a worker process applies reaches the pages served by the web processes."""
     session.info.setdefault(_ANNOUNCED, set()).add(topic)
+
+
+def after_commit(session, call: Callable[[], None]) -> None:
+    """Run `call` once this transaction commits, never after a rollback (in the thread that committed)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(call)
+
+
+def database_of(session) -> Database | None:
+    """The Database a write session belongs to."""
+    return session.info.get(_DATABASE)
 
 
 @event.listens_for(Session, "after_begin")
@@ -362,6 +376,8 @@ def _announce_queued(session) -> None:
         return
     queues = session.info.pop(_QUEUED, None)
     topics = session.info.pop(_ANNOUNCED, None)
+    for call in session.info.pop(_AFTER_COMMIT, ()):
+        call()
     if (db := session.info.get(_DATABASE)) is None:
         return
     for hear in db.on_queued if queues else ():
@@ -375,6 +391,7 @@ def _forget_queued(session) -> None:
     if not session.in_nested_transaction():  # a savepoint rolled back: what the transaction did before it stays
         session.info.pop(_QUEUED, None)
         session.info.pop(_ANNOUNCED, None)
+        session.info.pop(_AFTER_COMMIT, None)
 
 
 def dialect_insert(dialect: str, model):

@@ -9,7 +9,7 @@ from node.federation import deliveries, inbox_queue
 from node.federation.context import Federation
 from node.models import Delivery, InboxItem, utcnow
 
-from .support import free_port, make_member, serve_on_loopback
+from .support import free_port, make_member, one, serve_on_loopback
 
 
 async def test_deliveries_are_claimed_once_sent_and_recorded(database, config):
@@ -292,5 +292,79 @@ async def test_the_delivery_worker_reaches_a_large_audience_each_inbox_once(data
         assert received["/inbox"] == 1 and len(received) == 1 + 200 and set(received.values()) == {1}
         async with database.read() as session:
             assert not await session.scalar(select(func.count()).select_from(DeliveryFanout))
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_running_delivery_worker_sends_a_few_deliveries_at_commit_without_a_claim(
+    database, config, monkeypatch
+):
+    """In a process whose delivery worker runs, a message to a few inboxes is claimed by the transaction that queues
+    it and sent once it commits: no claim takes it. One rolled back is never sent; a server unavailable for days
+    gets its row queued as usual, left for the claims (which skip it); a graceful stop gives back what is held."""
+    import asyncio
+
+    import pytest
+
+    from node.models import Instance
+
+    received: list[str] = []
+    arrived = asyncio.Event()
+
+    async def inbox(request):
+        received.append((await request.json())["id"])
+        arrived.set()
+        return web.Response(status=202)
+
+    app = web.Application()
+    app.router.add_post("/inbox", inbox)
+    port = free_port()
+    runner = await serve_on_loopback(app, port)
+    target, away = f"http://127.0.0.1:{port}/inbox", "http://away.test/inbox"
+    author = await make_member(database, "author")
+    async with database.write() as session:
+        session.add(Instance(domain="away.test", failure_days=deliveries.UNAVAILABLE_AFTER_DAYS))
+    taken: list = []
+    claim = deliveries._claim
+
+    async def counted_claim(*args, **kwargs):
+        batch, fanouts = await claim(*args, **kwargs)
+        taken.extend(batch)
+        return batch, fanouts
+
+    monkeypatch.setattr(deliveries, "_claim", counted_claim)
+    fed = Federation(config, database)
+    try:
+        async with aiohttp.ClientSession() as http:
+            fed.client = GuardedClient(http, allow_http=True, allow_private_addresses=True)
+            worker = asyncio.create_task(deliveries.Dispatcher(fed).run(idle_sleep=60))
+            try:
+                async with asyncio.timeout(10):
+                    while database.dispatcher is None:
+                        await asyncio.sleep(0.01)
+                with pytest.raises(RuntimeError):
+                    async with database.write() as session:
+                        await deliveries.enqueue(
+                            session, {"id": "http://x/undone", "type": "Note"}, author.id, [target]
+                        )
+                        raise RuntimeError("the answer could not be saved")
+                async with database.write() as session:
+                    await deliveries.enqueue(
+                        session, {"id": "http://x/sent", "type": "Note"}, author.id, [target, away]
+                    )
+                await asyncio.wait_for(arrived.wait(), 10)
+                async with asyncio.timeout(10):  # its outcome recorded
+                    while await one(database, select(Delivery.state).where(Delivery.inbox_url == target)) != "done":
+                        await asyncio.sleep(0.02)
+            finally:
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
+        assert received == ["http://x/sent"] and taken == []
+        async with database.read() as session:
+            rows = {row.inbox_url: row for row in await session.scalars(select(Delivery))}
+        assert set(rows) == {target, away}  # the rolled-back message left no row
+        assert (rows[target].state, rows[target].attempts, rows[target].claim_token) == ("done", 1, "")
+        assert (rows[away].state, rows[away].attempts, rows[away].claim_token) == ("pending", 0, "")
+        assert database.dispatcher is None  # stopped: later messages are queued for the claims
     finally:
         await runner.cleanup()

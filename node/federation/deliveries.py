@@ -14,7 +14,7 @@ import logging
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Row, String, bindparam, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from activitypub.client import DRAFT_CAVAGE, RFC9421, FetchError, ForbiddenURL, RefusedHost, Signer
 from activitypub.origins import authority_of
 
-from ..db import dialect_insert
+from ..db import after_commit, database_of, dialect_insert
 from ..models import Delivery, DeliveryFanout, GroupKey, Instance, Member, MemberFollow, OutgoingActivity, Skill, utcnow
 from .context import Federation
 from .keys import group_signer, instance_signer, member_signer
@@ -39,6 +39,10 @@ PER_DOMAIN = 8  # claimed or in flight per destination: a hung server holds this
 BACKLOG = 500  # rows claimed ahead of free slots
 FANOUT_AT_ONCE = 1_000  # followers queued with the activity; past them, the workers queue the rest (expand_fanouts)
 FANOUT_BATCH = 10_000  # followers a worker queues in one transaction
+# A message to at most this many inboxes, queued in a process whose Dispatcher runs, is claimed in the transaction
+# that queues it and sent at its commit: no claim's trip to the database, and no wait behind the request that
+# posted it (on SQLite the dispatcher shares the web process's loop). Larger fan-outs go through the claims.
+AT_COMMIT_AT_MOST = 16
 
 
 def backoff(attempts: int) -> timedelta:
@@ -101,7 +105,11 @@ async def enqueue(
     if ref is None:  # queued before: its rows join the activity stored then
         ref = await session.scalar(select(OutgoingActivity.id).where(OutgoingActivity.activity_id == activity["id"]))
     if inboxes:
-        await session.execute(_insert_deliveries(dialect, ref, sender_id, group_id, now, inboxes))
+        dispatcher = _sending_at_commit(session, inboxes) if later is None else None
+        if dispatcher is not None:
+            await dispatcher.queue_claimed(session, ref, (sender_id, group_id), now, inboxes, stored["payload"])
+        else:
+            await session.execute(_insert_deliveries(dialect, ref, sender_id, group_id, now, inboxes))
     if later is not None and followers_of is not None:
         await session.execute(
             insert(DeliveryFanout).values(
@@ -186,10 +194,28 @@ def _new_inboxes(fanout: DeliveryFanout, last: int | None):
     return select(in_batch.c.inbox).where(queued.is_(None))  # and None for followers left out: the caller skips it
 
 
-def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, group_id: int | None, now, inboxes: list[str]):
+def _sending_at_commit(session, inboxes: list[str]) -> Dispatcher | None:
+    """This process's Dispatcher, when it runs and has room for these few inboxes (see AT_COMMIT_AT_MOST)."""
+    db = database_of(session)
+    dispatcher: Dispatcher | None = db.dispatcher if db is not None else None
+    if dispatcher is None or len(inboxes) > AT_COMMIT_AT_MOST or session.in_nested_transaction():
+        return None  # in a savepoint: what it queues may be rolled back while the transaction commits
+    return dispatcher if dispatcher.has_room([authority_of(inbox) for inbox in inboxes]) else None
+
+
+def _insert_deliveries(
+    dialect: str,
+    ref: int,
+    sender_id: int | None,
+    group_id: int | None,
+    now,
+    inboxes: list[str],
+    claim: tuple[str, str, datetime] | None = None,
+):
     """One INSERT … SELECT of every row from one parameter (a JSON array on SQLite, two arrays on PostgreSQL):
     a question to 100,000 followers is neither an object nor a set of bound parameters per row, which cost
-    tens of microseconds a row."""
+    tens of microseconds a row. `claim`: the rows are inserted claimed (token, worker, lease's end), as a claim
+    would leave them."""
     domains = [authority_of(inbox) for inbox in inboxes]
     inbox: ColumnElement
     domain: ColumnElement
@@ -211,11 +237,11 @@ def _insert_deliveries(dialect: str, ref: int, sender_id: int | None, group_id: 
         columns.sender_id: sender_id,
         columns.sender_group_id: group_id,
         columns.state: "pending",
-        columns.attempts: 0,
-        columns.next_attempt_at: now,
+        columns.attempts: 0 if claim is None else 1,
+        columns.next_attempt_at: now if claim is None else claim[2],
         columns.last_status: 0,
-        columns.claim_token: "",
-        columns.claimed_by: "",
+        columns.claim_token: "" if claim is None else claim[0],
+        columns.claimed_by: "" if claim is None else claim[1],
         columns.last_error: "",
         columns.created_at: now,
     }
@@ -631,11 +657,14 @@ class Dispatcher:
         self.recorder = OutcomeRecorder(fed)
         self.ended = asyncio.Event()
         self.fanouts = asyncio.Event()  # a claim saw fan-outs waiting to be queued
+        self.loop: asyncio.AbstractEventLoop | None = None  # while it runs
 
     async def run(self, idle_sleep: float = 1.0) -> None:
         # Woken by a full domain getting room, and by deliveries queued in this process (publish, after commit).
         self.ended = self.fed.wakeup("deliveries")
         expanding = asyncio.create_task(self._expand())
+        self.loop = asyncio.get_running_loop()
+        self.fed.db.dispatcher = self
         try:
             while True:
                 found = 0
@@ -653,9 +682,80 @@ class Dispatcher:
                     except TimeoutError:
                         pass
         finally:
+            if self.fed.db.dispatcher is self:
+                self.fed.db.dispatcher = None
+            self.loop = None
             expanding.cancel()
             await asyncio.gather(expanding, return_exceptions=True)
             await asyncio.shield(self._stop())
+
+    def has_room(self, domains: list[str]) -> bool:
+        wanted = Counter(domains)
+        return len(self.rows) + len(domains) <= self.backlog and all(
+            self.held[domain] + n <= self.per_domain for domain, n in wanted.items()
+        )
+
+    async def queue_claimed(
+        self, session, ref: int, sender: Sender, now: datetime, inboxes: list[str], payload: str
+    ) -> None:
+        """Queue a message's deliveries claimed by this dispatcher, in the caller's transaction, and send them
+        once it commits (see AT_COMMIT_AT_MOST). What a claim would read comes in the same transaction: the
+        sender's key, the inboxes' signature schemes, and which servers are unavailable (their rows are queued
+        unclaimed, for the claims to skip as usual)."""
+        dialect = session.get_bind().dialect.name
+        domains = {authority_of(inbox) for inbox in inboxes}
+
+        def read(sync_session) -> tuple[set[str], dict[Sender, Row], set[str]]:
+            unavailable = select(Instance.domain).where(
+                Instance.domain.in_(domains), Instance.failure_days >= UNAVAILABLE_AFTER_DAYS
+            )
+            return (
+                set(sync_session.scalars(unavailable)),
+                _signing_keys(sync_session, {sender}),
+                rfc9421_readers(sync_session, domains),
+            )
+
+        unavailable, keys, rfc9421 = await session.run_sync(read)
+
+        def scheme_of(domain: str) -> str:
+            return RFC9421 if domain in rfc9421 else DRAFT_CAVAGE
+
+        waiting = [inbox for inbox in inboxes if authority_of(inbox) in unavailable]
+        if waiting:
+            await session.execute(_insert_deliveries(dialect, ref, *sender, now, waiting))
+        inboxes = [inbox for inbox in inboxes if authority_of(inbox) not in unavailable]
+        if not inboxes:
+            return
+        token = self.fed.new_claim_token()
+        claim = (token, self.fed.worker_name, now + timedelta(seconds=self.fed.config.worker_lease_seconds))
+        inserted = await session.execute(
+            _insert_deliveries(dialect, ref, *sender, now, inboxes, claim).returning(
+                Delivery.id, Delivery.inbox_url, Delivery.domain
+            )
+        )
+        body = payload.encode()
+        batch = [
+            Claimed(row_id, inbox, domain, ref, sender[0], 1, token, body, sender[1], scheme=scheme_of(domain))
+            for row_id, inbox, domain in inserted.all()  # rows queued before (the same message again) are not
+        ]
+        if batch and (loop := self.loop) is not None:
+            after_commit(session, lambda: loop.call_soon_threadsafe(self._take, batch, keys))
+
+    def _take(self, batch: list[Claimed], keys: dict[Sender, Row]) -> None:
+        """Rows claimed in a transaction that has committed: held from now on, sent once signed."""
+        if self.loop is None:  # stopped meanwhile: they go back to the queue
+            task = asyncio.create_task(release(self.fed, batch))
+        else:
+            self._hold(batch)
+            task = asyncio.create_task(self._sign_and_send(batch, keys))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _sign_and_send(self, batch: list[Claimed], keys: dict[Sender, Row]) -> None:
+        signers = await _signers(self.fed, keys, {row.sender for row in batch})
+        for row in batch:
+            row.signer = signers.get(row.sender)
+        self._start(batch)
 
     async def _expand(self) -> None:
         """Queue the fan-outs' followers batch after batch, beside the sending (never in a claim's way: reading a
@@ -676,14 +776,20 @@ class Dispatcher:
         batch, fanouts = await _claim_or_give_back(self.fed, self.backlog - len(self.rows), self.held, self.per_domain)
         if fanouts:
             self.fanouts.set()
+        self._hold(batch)
+        self._start(batch)
+        return len(batch)
+
+    def _hold(self, batch: list[Claimed]) -> None:
         for row in batch:  # held from here on: given back by _stop if the process stops
             self.rows[row.id] = row
             self.held[row.domain] += 1
+
+    def _start(self, batch: list[Claimed]) -> None:
         for row in batch:
             task = asyncio.create_task(self._send(row))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
-        return len(batch)
 
     async def _send(self, row: Claimed) -> None:
         try:
