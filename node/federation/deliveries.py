@@ -9,6 +9,7 @@ another: at most PER_DOMAIN requests to one server are claimed or in flight in a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -739,7 +740,12 @@ class Dispatcher:
             for row_id, inbox, domain in inserted.all()  # rows queued before (the same message again) are not
         ]
         if batch and (loop := self.loop) is not None:
-            after_commit(session, lambda: loop.call_soon_threadsafe(self._take, batch, keys))
+            after_commit(session, lambda: self._hand_over(loop, batch, keys))
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop, batch: list[Claimed], keys: dict[Sender, Row]) -> None:
+        # Called by the commit, from the thread that committed; never raises into it (it has committed).
+        with contextlib.suppress(RuntimeError):  # the loop has closed (stopping): the lease brings the rows back
+            loop.call_soon_threadsafe(self._take, batch, keys)
 
     def _take(self, batch: list[Claimed], keys: dict[Sender, Row]) -> None:
         """Rows claimed in a transaction that has committed: held from now on, sent once signed."""
