@@ -70,6 +70,16 @@ async def serve_on_loopback(app, port: int):
     return runner
 
 
+async def serve_inbox(handler):
+    """A stand-in server whose /inbox is `handler`; returns its runner (to clean up) and the inbox's URL."""
+    from aiohttp import web
+
+    app = web.Application()
+    app.router.add_post("/inbox", handler)
+    port = free_port()
+    return await serve_on_loopback(app, port), f"http://127.0.0.1:{port}/inbox"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

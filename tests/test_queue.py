@@ -9,7 +9,7 @@ from node.federation import deliveries, inbox_queue
 from node.federation.context import Federation
 from node.models import Delivery, InboxItem, utcnow
 
-from .support import free_port, make_member, one, serve_on_loopback
+from .support import free_port, make_member, one, serve_inbox, serve_on_loopback
 
 
 async def test_deliveries_are_claimed_once_sent_and_recorded(database, config):
@@ -19,20 +19,15 @@ async def test_deliveries_are_claimed_once_sent_and_recorded(database, config):
         received.append(await request.json())
         return web.Response(status=202)
 
-    port = free_port()
-    app = web.Application()
-    app.router.add_post("/inbox", inbox)
-    runner = await serve_on_loopback(app, port)
+    runner, target = await serve_inbox(inbox)
     author = await make_member(database, "author")
     fed = Federation(config, database)
     try:
         async with database.write() as session:
             for n in range(5):
-                await deliveries.enqueue(
-                    session, {"id": f"http://x/a/{n}", "type": "Note"}, author.id, [f"http://127.0.0.1:{port}/inbox"]
-                )
+                await deliveries.enqueue(session, {"id": f"http://x/a/{n}", "type": "Note"}, author.id, [target])
             await deliveries.enqueue(
-                session, {"id": "http://x/a/0", "type": "Note"}, author.id, [f"http://127.0.0.1:{port}/inbox"]
+                session, {"id": "http://x/a/0", "type": "Note"}, author.id, [target]
             )  # queued twice: kept once
         first = await deliveries.claim(fed, limit=3)
         second = await deliveries.claim(fed, limit=10)
@@ -316,11 +311,8 @@ async def test_a_running_delivery_worker_sends_a_few_deliveries_at_commit_withou
         arrived.set()
         return web.Response(status=202)
 
-    app = web.Application()
-    app.router.add_post("/inbox", inbox)
-    port = free_port()
-    runner = await serve_on_loopback(app, port)
-    target, away = f"http://127.0.0.1:{port}/inbox", "http://away.test/inbox"
+    runner, target = await serve_inbox(inbox)
+    away = "http://away.test/inbox"
     author = await make_member(database, "author")
     async with database.write() as session:
         session.add(Instance(domain="away.test", failure_days=deliveries.UNAVAILABLE_AFTER_DAYS))

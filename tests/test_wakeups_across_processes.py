@@ -21,7 +21,14 @@ from node.models import Answer, InboxItem, Member, MemberFollow, Question
 from node.services import answers, questions
 from node.workers import run_forever
 
-from .support import free_port, log_in, make_member, one, post_form, queue_distinct_deliveries, serve_on_loopback
+from .support import (
+    log_in,
+    make_member,
+    one,
+    post_form,
+    queue_distinct_deliveries,
+    serve_inbox,
+)
 from .testrig import Browser, Node, drain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,15 +163,12 @@ async def test_polling_still_delivers_what_no_wake_up_announced(nodes):
         arrived.set()
         return web.Response(status=202)
 
-    app = web.Application()
-    app.router.add_post("/inbox", inbox)
-    port = free_port()
-    runner = await serve_on_loopback(app, port)
+    runner, target = await serve_inbox(inbox)
     workers = asyncio.create_task(run_forever(a.fed, idle_sleep=0.5))
     elsewhere = Database(a.db.url)  # a process that announces nothing: no wake-up here, no NOTIFY
     try:
         await asyncio.sleep(1)  # the loops are idle, waiting for the poll
-        await queue_distinct_deliveries(elsewhere, sender.id, [f"http://127.0.0.1:{port}/inbox"], "http://x.test/a", 1)
+        await queue_distinct_deliveries(elsewhere, sender.id, [target], "http://x.test/a", 1)
         await asyncio.wait_for(arrived.wait(), WITHIN)
     finally:
         workers.cancel()

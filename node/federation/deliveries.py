@@ -195,6 +195,11 @@ def _new_inboxes(fanout: DeliveryFanout, last: int | None):
     return select(in_batch.c.inbox).where(queued.is_(None))  # and None for followers left out: the caller skips it
 
 
+def _unavailable():
+    """The servers unavailable for days: their rows are skipped (they wait) until those servers contact us again."""
+    return select(Instance.domain).where(Instance.failure_days >= UNAVAILABLE_AFTER_DAYS)
+
+
 def _sending_at_commit(session, inboxes: list[str]) -> Dispatcher | None:
     """This process's Dispatcher, when it runs and has room for these few inboxes (see AT_COMMIT_AT_MOST)."""
     db = database_of(session)
@@ -293,8 +298,7 @@ async def _claim(
     held = held if held is not None else Counter()
     now = utcnow()
     full = [domain for domain, n in held.items() if n >= per_domain]
-    # Instances unavailable for days are skipped (their rows wait) until they contact us again.
-    unavailable = select(Instance.domain).where(Instance.failure_days >= UNAVAILABLE_AFTER_DAYS)
+    unavailable = _unavailable()
     due = (
         select(Delivery.id, Delivery.domain)
         .where(
@@ -707,11 +711,8 @@ class Dispatcher:
         domains = {authority_of(inbox) for inbox in inboxes}
 
         def read(sync_session) -> tuple[set[str], dict[Sender, Row], set[str]]:
-            unavailable = select(Instance.domain).where(
-                Instance.domain.in_(domains), Instance.failure_days >= UNAVAILABLE_AFTER_DAYS
-            )
             return (
-                set(sync_session.scalars(unavailable)),
+                set(sync_session.scalars(_unavailable().where(Instance.domain.in_(domains)))),
                 _signing_keys(sync_session, {sender}),
                 rfc9421_readers(sync_session, domains),
             )
