@@ -14,10 +14,11 @@ from sqlalchemy import event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import await_only
 
 from . import sqlite_driver
 from .resources import MIGRATIONS_DIR
@@ -68,7 +69,20 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     connect_args = kwargs.pop("connect_args", {})
     server_settings = {"jit": "off", **connect_args.get("server_settings", {})}
     connect_args = {**connect_args, "server_settings": server_settings}
-    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    engine = create_async_engine(url, connect_args=connect_args, **kwargs)
+    event.listen(engine.sync_engine, "checkout", _ping_postgres)
+    return engine
+
+
+def _ping_postgres(dbapi_connection, _record, _proxy) -> None:
+    """A connection checked out of the pool answers first, or is replaced (a database restarted under the pool).
+
+    One round trip: SQLAlchemy's pool_pre_ping wraps its ping in BEGIN and ROLLBACK on asyncpg, three round trips,
+    as many as the rest of a page's reads."""
+    try:
+        await_only(dbapi_connection.driver_connection.execute("SELECT 1"))
+    except Exception as exc:  # any failure: the pool drops this connection and checks out another
+        raise DisconnectionError(str(exc)) from exc
 
 
 class Database:

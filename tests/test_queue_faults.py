@@ -285,6 +285,30 @@ async def _own_connections(database: Database) -> tuple[Database, str]:
     ), name
 
 
+async def test_a_pooled_connection_the_database_cut_is_replaced_before_use(database):
+    """A database restart leaves the pool's connections dead: the next read and write check theirs out alive, and
+    nothing is lost."""
+    if database.is_sqlite:
+        pytest.skip("SQLite has no server to restart")
+    db, name = await _own_connections(database)
+    author = await make_member(db, "author")
+    async with db.read() as session:  # the pool now holds an idle connection
+        before = await session.scalar(text("SELECT pg_backend_pid()"))
+    async with database.engine.connect() as conn:
+        await conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+            {"name": name},
+        )
+    async with db.read() as session:
+        after = await session.scalar(text("SELECT pg_backend_pid()"))
+        assert await session.scalar(select(Member.username).where(Member.id == author.id)) == "author"
+    assert after != before
+    async with db.write() as session:
+        await session.execute(update(Member).where(Member.id == author.id).values(display_name="Still here"))
+    assert await one(db, select(Member.display_name).where(Member.id == author.id)) == "Still here"
+    await db.close()
+
+
 async def test_every_delivery_is_accounted_for_under_faults(database, config, http):
     """Hung receiver, receiver closing mid-body, 500s, a domain suspended mid-flight, a worker that died holding
     rows, the database restarted (PostgreSQL): at the end each delivery is done and acknowledged exactly once,
