@@ -84,6 +84,27 @@ async def test_upvoted_and_accepted_answers_earn_a_medal_in_the_skill_with_a_not
     assert "medal-bronze" not in await (await client.get(f"/questions/{elsewhere.id}")).text()
 
 
+async def test_the_answer_that_completes_a_skills_record_earns_its_medal_there_only(database):
+    """Bronze asks a score of 10 over 2 answers: a second answer in the skill earns it when posted; an answer in
+    another skill earns nothing there."""
+    alice = await make_member(database, "alice")
+    bob = await make_member(database, "bob")
+    first = await ask(database, alice, "How do I read a CSV file lazily?")
+    one = await answers.post_answer(database, bob, first.id, "Use csv.reader over the open file.", BASE)
+    for i in range(5):
+        await votes.set_vote(database, await make_member(database, f"voter{i}"), "answer", one.id, 1)
+    await answers.accept_answer(database, alice, one.id)  # 5 + 5: the score of a bronze, in one answer
+    assert badges.best_medals(await badges.badges_of(database, bob.id)) == {}
+    elsewhere = await ask(database, alice, "Which wood for a workbench top?", tags="menuiserie")
+    await answers.post_answer(database, bob, elsewhere.id, "Beech, for its hardness.", BASE)
+    assert badges.best_medals(await badges.badges_of(database, bob.id)) == {}
+
+    second = await ask(database, alice, "Which library parses dates best?")
+    await answers.post_answer(database, bob, second.id, "dateutil reads most formats.", BASE)
+    assert badges.best_medals(await badges.badges_of(database, bob.id)) == {"python": "bronze"}
+    assert await badge_notifications(database, bob.id) == 1
+
+
 async def test_a_listed_skill_shows_its_medal_on_the_profile_and_helpful_endorsers_are_recognized(client, database):
     bob = await make_member(database, "bob")
     await skills.add_skill(database, bob.id, "python", 3, 5)

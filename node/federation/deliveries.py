@@ -16,8 +16,9 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Row, String, bindparam, func, insert, select, true, update
+from sqlalchemy import ColumnElement, Row, String, bindparam, func, insert, inspect, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from activitypub.client import DRAFT_CAVAGE, RFC9421, FetchError, ForbiddenURL, RefusedHost, Signer
@@ -27,7 +28,7 @@ from ..db import after_commit, database_of, dialect_insert
 from ..models import Delivery, DeliveryFanout, GroupKey, Instance, Member, MemberFollow, OutgoingActivity, Skill, utcnow
 from .context import Federation
 from .keys import group_signer, instance_signer, member_signer
-from .schemes import FALL_BACK_ON, remember_scheme, rfc9421_readers
+from .schemes import FALL_BACK_ON, READS_RFC9421, remember_scheme, rfc9421_readers
 
 log = logging.getLogger("skiller.delivery")
 MAX_ATTEMPTS = 16  # about two and a half days with the delays below, like Mastodon
@@ -195,9 +196,13 @@ def _new_inboxes(fanout: DeliveryFanout, last: int | None):
     return select(in_batch.c.inbox).where(queued.is_(None))  # and None for followers left out: the caller skips it
 
 
+# A server unavailable for days: its rows are skipped (they wait) until it contacts us again.
+UNAVAILABLE = Instance.failure_days >= UNAVAILABLE_AFTER_DAYS
+
+
 def _unavailable():
-    """The servers unavailable for days: their rows are skipped (they wait) until those servers contact us again."""
-    return select(Instance.domain).where(Instance.failure_days >= UNAVAILABLE_AFTER_DAYS)
+    """The servers unavailable for days."""
+    return select(Instance.domain).where(UNAVAILABLE)
 
 
 def _sending_at_commit(session, inboxes: list[str]) -> Dispatcher | None:
@@ -709,15 +714,19 @@ class Dispatcher:
         unclaimed, for the claims to skip as usual)."""
         dialect = session.get_bind().dialect.name
         domains = {authority_of(inbox) for inbox in inboxes}
-
-        def read(sync_session) -> tuple[set[str], dict[Sender, Row], set[str]]:
-            return (
-                set(sync_session.scalars(_unavailable().where(Instance.domain.in_(domains)))),
-                _signing_keys(sync_session, {sender}),
-                rfc9421_readers(sync_session, domains),
-            )
-
-        unavailable, keys, rfc9421 = await session.run_sync(read)
+        servers = select(Instance.domain, UNAVAILABLE, READS_RFC9421).where(Instance.domain.in_(domains))
+        unavailable, rfc9421 = set(), set()
+        for domain, is_unavailable, reads_rfc9421 in (await session.execute(servers)).all():
+            if is_unavailable:
+                unavailable.add(domain)
+            if reads_rfc9421:
+                rfc9421.add(domain)
+        # The sender's key: the member who acts is in the session already, loaded (no query); a group's is read.
+        member = session.identity_map.get(session.identity_key(Member, sender[0])) if sender[0] is not None else None
+        if member is not None and not {"username", "private_key_pem"} & inspect(member).unloaded:
+            keys: dict[Sender, Any] = {sender: member}
+        else:
+            keys = await session.run_sync(_signing_keys, {sender})
 
         def scheme_of(domain: str) -> str:
             return RFC9421 if domain in rfc9421 else DRAFT_CAVAGE

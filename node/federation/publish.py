@@ -126,8 +126,8 @@ async def _question_deleted(fed: Federation, session, actor: Member, data: dict)
 async def _removed(fed: Federation, session, moderator: Member, object_id: str, question: Question) -> None:
     """A moderator here removed a post from elsewhere sent to one of our groups (or under a question that was):
     the groups announce a Delete by the moderator, as Lemmy federates a moderator's removal."""
-    group = await groups.question_group(session, fed.base_url, question)
-    if group is None or groups.local_group(fed, group) is None:
+    under = await groups.question_groups(session, fed.base_url, question)
+    if under.group is None or groups.local_group(fed, under.group) is None:
         return
     removal = activity(
         "Delete",
@@ -135,10 +135,10 @@ async def _removed(fed: Federation, session, moderator: Member, object_id: str, 
         object_id,
         id=uris.activity_id(fed.base_url, "remove", object_id),
         to=[AS_PUBLIC],
-        cc=[group],
-        audience=group,
+        cc=[under.group],
+        audience=under.group,
     )
-    await groups.announce(fed, session, removal, await groups.announcing_skills(session, question.id))
+    await groups.announce(fed, session, removal, under.announcing)
 
 
 async def _answer_event(fed: Federation, session, actor: Member, data: dict) -> None:
@@ -150,9 +150,11 @@ async def _answer_event(fed: Federation, session, actor: Member, data: dict) -> 
             await _removed(fed, session, actor, answer.ap_id, question)
         return
     mentioned = await mentioned_members(session, answer.body_md, fed.config.domain)
-    group = await groups.question_group(session, fed.base_url, question)
+    under = await groups.question_groups(session, fed.base_url, question)
     shown = await images.attachments(session, answer_id=answer.id)
-    obj = to_as2.answer_note(fed.base_url, answer, question, question_author, author, mentioned, shown, audience=group)
+    obj = to_as2.answer_note(
+        fed.base_url, answer, question, question_author, author, mentioned, shown, audience=under.group
+    )
     recipients = _remote_inboxes(question_author, *mentioned)
     if data["kind"] == "answer_deleted":
         message = to_as2.with_context(
@@ -172,7 +174,7 @@ async def _answer_event(fed: Federation, session, actor: Member, data: dict) -> 
         if question.accepted_answer_id:
             message = await _with_proof(fed, session, actor, message)
     await enqueue(session, message, actor.id, recipients, followers_of=author)
-    await groups.announce(fed, session, message, await groups.announcing_skills(session, question.id))
+    await groups.announce(fed, session, message, under.announcing)
 
 
 async def _comment_event(fed: Federation, session, actor: Member, data: dict) -> None:
@@ -188,9 +190,9 @@ async def _comment_event(fed: Federation, session, actor: Member, data: dict) ->
     author = await session.get(Member, comment.author_id)
     mentioned = await mentioned_members(session, comment.body, fed.config.domain)
     parent_id = to_as2.object_url(fed.base_url, "answer" if comment.answer_id else "question", parent)
-    group = await groups.question_group(session, fed.base_url, question)
+    under = await groups.question_groups(session, fed.base_url, question)
     obj = to_as2.comment_note(
-        fed.base_url, comment, parent_id, parent_author, question, author, mentioned, audience=group
+        fed.base_url, comment, parent_id, parent_author, question, author, mentioned, audience=under.group
     )
     recipients = _remote_inboxes(parent_author, question_author, *mentioned)
     if data["kind"] == "comment_deleted":
@@ -207,7 +209,7 @@ async def _comment_event(fed: Federation, session, actor: Member, data: dict) ->
     else:
         message = _wrap(fed, "Create", actor, obj, "create")
     await enqueue(session, message, actor.id, recipients, followers_of=author)
-    await groups.announce(fed, session, message, await groups.announcing_skills(session, question.id))
+    await groups.announce(fed, session, message, under.announcing)
 
 
 async def _vote_set(fed: Federation, session, actor: Member, data: dict) -> None:

@@ -39,10 +39,11 @@ def rfc9421_readers(session, domains: set[str]) -> set[str]:
     transaction: a batch of deliveries reads them with its claim."""
     if not domains:
         return set()
-    query = select(col(Instance.domain)).where(
-        col(Instance.domain).in_(sorted(domains)), col(Instance.signature_scheme) == RFC9421
-    )
+    query = select(col(Instance.domain)).where(col(Instance.domain).in_(sorted(domains)), READS_RFC9421)
     return set(session.scalars(query))
+
+
+READS_RFC9421 = col(Instance.signature_scheme) == RFC9421  # a server to sign for with RFC 9421
 
 
 async def remember_scheme(fed: Federation, domain: str, scheme: str) -> None:

@@ -67,8 +67,9 @@ def _accepted():
     return case((Question.accepted_answer_id == Answer.id, 1), else_=0)
 
 
-async def _skill_records(session, member_id: int) -> list[SkillRecord]:
-    rows = await session.execute(
+async def _skill_records(session, member_id: int, under: int | None = None) -> list[SkillRecord]:
+    """The member's record in each skill; with `under`, in the skills of that question only."""
+    query = (
         select(
             QuestionTag.skill_id,
             func.sum(Answer.score + ACCEPTED_WEIGHT * _accepted()),
@@ -81,6 +82,11 @@ async def _skill_records(session, member_id: int) -> list[SkillRecord]:
         .where(Answer.author_id == member_id, Answer.deleted_at.is_(None), Question.deleted_at.is_(None))
         .group_by(QuestionTag.skill_id)
     )
+    if under is not None:
+        query = query.where(
+            QuestionTag.skill_id.in_(select(QuestionTag.skill_id).where(QuestionTag.question_id == under))
+        )
+    rows = await session.execute(query)
     return [SkillRecord(skill, int(score or 0), int(count), (best or 0) > 0) for skill, score, count, best in rows]
 
 
@@ -123,8 +129,14 @@ async def _answers_earned(session, member_id: int, earned: Earned) -> None:
         earned.add(("mentor", None))
 
 
-async def _answered(_session, _member_id: int, earned: Earned) -> None:
-    earned.add(("first_answer", None))  # the answer just posted: nothing to count
+async def _answered(session, member_id: int, earned: Earned, under: int | None = None) -> None:
+    """An answer was just posted `under` a question: the first answer badge, and the medals of that question's
+    skills (the answer counts there; its score is 0, so nothing else changed: not versatile, not other skills)."""
+    earned.add(("first_answer", None))
+    for record in await _skill_records(session, member_id, under):
+        medal = medal_for(record.score, record.answers)
+        if medal is not None:
+            earned.add((medal, record.skill_id))
 
 
 async def _endorsements_earned(session, member_id: int, earned: Earned) -> None:
@@ -148,17 +160,23 @@ CHECKS = {
     "medals": _medals_earned,  # answers' scores and counts per skill (medals, versatile)
     "questions": _questions_earned,
     "answers": _answers_earned,  # answers given and accepted
-    "answered": _answered,  # an answer was just posted: of the above, only the first can be new
+    "answered": _answered,  # an answer was just posted under `under`: the first answer, that question's medals
     "endorsements": _endorsements_earned,  # given and received
 }
 RECORD_CHECKS = ("medals", "questions", "answers", "endorsements")  # what a member's record earns, read from it
 
 
 async def award(
-    session, member_ids: Iterable[int | None], checks: Iterable[str] = RECORD_CHECKS, *, announce: bool = True
+    session,
+    member_ids: Iterable[int | None],
+    checks: Iterable[str] = RECORD_CHECKS,
+    *,
+    announce: bool = True,
+    under: int | None = None,
 ) -> int:
     """Award the local members named the badges that `checks` find earned and that they do not hold yet, in the
-    caller's transaction, each with a notification unless `announce` is off; returns how many were awarded."""
+    caller's transaction, each with a notification unless `announce` is off; returns how many were awarded.
+    `under`: the question the action happened under, for the checks that need it ("answered")."""
     ids = {member_id for member_id in member_ids if member_id is not None}
     if not ids:
         return 0
@@ -174,7 +192,10 @@ async def award(
     for member_id in sorted(held):
         earned: Earned = set()
         for check in checks:
-            await CHECKS[check](session, member_id, earned)
+            if check == "answered":
+                await _answered(session, member_id, earned, under)
+            else:
+                await CHECKS[check](session, member_id, earned)
         for badge, skill_id in sorted(earned - held[member_id], key=str):
             session.add(MemberBadge(member_id=member_id, badge=badge, skill_id=skill_id))
             if announce:
