@@ -93,12 +93,16 @@ async def _skill_records(session, member_id: int, under: int | None = None) -> l
 Earned = set[tuple[str, int | None]]
 
 
-async def _medals_earned(session, member_id: int, earned: Earned) -> None:
-    records = await _skill_records(session, member_id)
+def _add_medals(records: list[SkillRecord], earned: Earned) -> None:
     for record in records:
         medal = medal_for(record.score, record.answers)
         if medal is not None:
             earned.add((medal, record.skill_id))
+
+
+async def _medals_earned(session, member_id: int, earned: Earned) -> None:
+    records = await _skill_records(session, member_id)
+    _add_medals(records, earned)
     if sum(r.upvoted for r in records) >= VERSATILE_SKILLS:
         earned.add(("versatile", None))
 
@@ -133,10 +137,7 @@ async def _answered(session, member_id: int, earned: Earned, under: int | None =
     """An answer was just posted `under` a question: the first answer badge, and the medals of that question's
     skills (the answer counts there; its score is 0, so nothing else changed: not versatile, not other skills)."""
     earned.add(("first_answer", None))
-    for record in await _skill_records(session, member_id, under):
-        medal = medal_for(record.score, record.answers)
-        if medal is not None:
-            earned.add((medal, record.skill_id))
+    _add_medals(await _skill_records(session, member_id, under), earned)
 
 
 async def _endorsements_earned(session, member_id: int, earned: Earned) -> None:
