@@ -127,16 +127,7 @@ async def webfinger_link(fed: Federation, name: str) -> dict | None:
 
 async def question_group(session, base: str, question: Question) -> str | None:
     """The Group a question belongs to: the one it was posted to elsewhere, or its first skill's here."""
-    if question.ap_id:
-        return question.audience
-    first = await session.scalar(
-        select(Skill.name)
-        .join(QuestionTag, QuestionTag.skill_id == Skill.id)
-        .where(QuestionTag.question_id == question.id)
-        .order_by(Skill.id)
-        .limit(1)
-    )
-    return uris.group_id(base, first) if first else None
+    return (await question_groups(session, base, question)).group
 
 
 # --- announcing --------------------------------------------------------------------------------------
@@ -220,7 +211,8 @@ class QuestionGroups:
 
 
 async def question_groups(session, base: str, question: Question) -> QuestionGroups:
-    """question_group and announcing_skills in one query: what publishing a post under a question needs."""
+    """The Group a question belongs to (the one it was posted to elsewhere, or its first skill's here) and the
+    skills that announce what happens under it (see announcing_skills), in one query."""
     rows = (
         await session.execute(
             select(Skill, _FOLLOWED_ELSEWHERE)

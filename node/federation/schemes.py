@@ -34,6 +34,9 @@ def scheme_for_software(software: str, version: str) -> str:
     return UNKNOWN
 
 
+READS_RFC9421 = col(Instance.signature_scheme) == RFC9421  # a server to sign for with RFC 9421
+
+
 def rfc9421_readers(session, domains: set[str]) -> set[str]:
     """Those of `domains` to sign for with RFC 9421 (the others get draft-cavage), read in the caller's
     transaction: a batch of deliveries reads them with its claim."""
@@ -41,9 +44,6 @@ def rfc9421_readers(session, domains: set[str]) -> set[str]:
         return set()
     query = select(col(Instance.domain)).where(col(Instance.domain).in_(sorted(domains)), READS_RFC9421)
     return set(session.scalars(query))
-
-
-READS_RFC9421 = col(Instance.signature_scheme) == RFC9421  # a server to sign for with RFC 9421
 
 
 async def remember_scheme(fed: Federation, domain: str, scheme: str) -> None:

@@ -100,14 +100,14 @@ def _add_medals(records: list[SkillRecord], earned: Earned) -> None:
             earned.add((medal, record.skill_id))
 
 
-async def _medals_earned(session, member_id: int, earned: Earned) -> None:
+async def _medals_earned(session, member_id: int, earned: Earned, _under: int | None = None) -> None:
     records = await _skill_records(session, member_id)
     _add_medals(records, earned)
     if sum(r.upvoted for r in records) >= VERSATILE_SKILLS:
         earned.add(("versatile", None))
 
 
-async def _questions_earned(session, member_id: int, earned: Earned) -> None:
+async def _questions_earned(session, member_id: int, earned: Earned, _under: int | None = None) -> None:
     if await session.scalar(
         select(Question.id)
         .where(Question.author_id == member_id, Question.kind == "question", Question.deleted_at.is_(None))
@@ -116,7 +116,7 @@ async def _questions_earned(session, member_id: int, earned: Earned) -> None:
         earned.add(("first_question", None))
 
 
-async def _answers_earned(session, member_id: int, earned: Earned) -> None:
+async def _answers_earned(session, member_id: int, earned: Earned, _under: int | None = None) -> None:
     answered, accepted = (
         await session.execute(
             select(func.count(Answer.id), func.coalesce(func.sum(_accepted()), 0))
@@ -140,7 +140,7 @@ async def _answered(session, member_id: int, earned: Earned, under: int | None =
     _add_medals(await _skill_records(session, member_id, under), earned)
 
 
-async def _endorsements_earned(session, member_id: int, earned: Earned) -> None:
+async def _endorsements_earned(session, member_id: int, earned: Earned, _under: int | None = None) -> None:
     endorsed_people = await session.scalar(
         select(func.count(distinct(MemberSkill.member_id)))
         .select_from(Endorsement)
@@ -156,7 +156,8 @@ async def _endorsements_earned(session, member_id: int, earned: Earned) -> None:
         earned.add(("recognized", None))
 
 
-# What an action can change, and the checks that read it: an upvote runs one query, not every check.
+# What an action can change, and the checks that read it: an upvote runs one query, not every check. Each is
+# called with the question the action happened under (or None); only "answered" reads it.
 CHECKS = {
     "medals": _medals_earned,  # answers' scores and counts per skill (medals, versatile)
     "questions": _questions_earned,
@@ -193,10 +194,7 @@ async def award(
     for member_id in sorted(held):
         earned: Earned = set()
         for check in checks:
-            if check == "answered":
-                await _answered(session, member_id, earned, under)
-            else:
-                await CHECKS[check](session, member_id, earned)
+            await CHECKS[check](session, member_id, earned, under)
         for badge, skill_id in sorted(earned - held[member_id], key=str):
             session.add(MemberBadge(member_id=member_id, badge=badge, skill_id=skill_id))
             if announce:
