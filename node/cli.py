@@ -103,7 +103,7 @@ def cmd_serve(args) -> None:
     db = Database(config.database_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     print(f"Skiller node {__version__} on {config.base_url} (listening on {config.host}:{config.port})")
-    app = create_app(config, db)
+    app = create_app(config, db, send_at_commit=not config.workers)
     app.on_startup.append(_freeze_startup_heap)
     try:
         web.run_app(app, host=config.host, port=config.port, print=None, access_log=None)
@@ -412,7 +412,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("serve", help="run the web server (and the background workers)")
     p.add_argument("--port", type=int, help="port to listen on (overrides the configuration)")
-    p.add_argument("--no-workers", action="store_true", help="run no background workers in this process")
+    p.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="run no background workers in this process (it still sends at once the few deliveries its requests queue)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = commands.add_parser("worker", help="run the background workers (inbox processing, deliveries) alone")

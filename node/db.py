@@ -132,9 +132,14 @@ class Database:
             if engine is not None:
                 event.listen(engine, "before_execute", self._note_queued_rows)
 
-    def _note_queued_rows(self, connection, statement, *_args) -> None:
-        """An INSERT into a queue's table, in a write session's transaction: its workers are woken at commit."""
-        if getattr(statement, "is_insert", False) and (marks := connection.info.get(_QUEUED)) is not None:
+    def _note_queued_rows(self, connection, statement, _multiparams, _params, options) -> None:
+        """An INSERT into a queue's table, in a write session's transaction: its workers are woken at commit
+        (unless its rows are inserted claimed by this process, CLAIMED_ROWS)."""
+        if (
+            getattr(statement, "is_insert", False)
+            and (marks := connection.info.get(_QUEUED)) is not None
+            and not options.get(CLAIMED_ROWS)
+        ):
             if queue := self.queue_tables.get(getattr(statement.table, "name", "")):
                 marks.add(queue)
 
@@ -333,6 +338,8 @@ _DATABASE = "skiller_database"  # in the info of write sessions: the Database th
 _AFTER_COMMIT = "skiller_after_commit"
 NOTIFY_PREFIX = "skiller_"  # PostgreSQL channel of a queue: skiller_<queue>
 LIVE_CHANNEL = NOTIFY_PREFIX + "live"  # PostgreSQL channel of what open pages should show (see `announce`)
+# Execution option of an INSERT whose queue rows the inserting process has claimed: no other worker is woken.
+CLAIMED_ROWS = "skiller_claimed_rows"
 
 
 def queued(session, queue: str) -> None:
@@ -376,12 +383,14 @@ def _notify_queued(session) -> None:
         return
     if session.new:
         session.flush()  # the commit would flush them after this hook: note their rows now
-    if (queues := session.info.get(_QUEUED)) and not db.is_sqlite:
-        # In the transaction, coalesced to one NOTIFY per queue: PostgreSQL delivers it at commit, never after a
-        # rollback, and it costs one statement instead of a connection of its own after the commit.
-        session.execute(select(*(func.pg_notify(NOTIFY_PREFIX + queue, "") for queue in sorted(queues))))
-    if (topics := session.info.get(_ANNOUNCED)) and not db.is_sqlite:
-        session.execute(select(*(func.pg_notify(LIVE_CHANNEL, topic) for topic in sorted(topics))))
+    if db.is_sqlite:
+        return
+    # In the transaction, coalesced to one NOTIFY per queue and topic, all in one statement: PostgreSQL delivers
+    # them at commit, never after a rollback, at the cost of one round trip instead of a connection of its own.
+    notices = [(NOTIFY_PREFIX + queue, "") for queue in sorted(session.info.get(_QUEUED, ()))]
+    notices += [(LIVE_CHANNEL, topic) for topic in sorted(session.info.get(_ANNOUNCED, ()))]
+    if notices:
+        session.execute(select(*(func.pg_notify(channel, payload) for channel, payload in notices)))
 
 
 @event.listens_for(Session, "after_commit")

@@ -2,7 +2,7 @@
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from activitypub.client import GuardedClient
 from node.federation import deliveries, inbox_queue
@@ -358,5 +358,61 @@ async def test_a_running_delivery_worker_sends_a_few_deliveries_at_commit_withou
         assert (rows[target].state, rows[target].attempts, rows[target].claim_token) == ("done", 1, "")
         assert (rows[away].state, rows[away].attempts, rows[away].claim_token) == ("pending", 0, "")
         assert database.dispatcher is None  # stopped: later messages are queued for the claims
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_web_process_beside_worker_processes_sends_what_it_queues_and_claims_nothing(database, config):
+    """`serve --no-workers`: the web process's dispatcher sends at commit the few deliveries its own requests
+    queue (no worker is woken for them) and records how each went; a row it did not queue, due and unclaimed,
+    stays for the worker processes, and a failed send goes back to them with its retry scheduled."""
+    import asyncio
+
+    received: list[tuple[str, str]] = []
+    both = asyncio.Event()
+
+    async def inbox(request):
+        received.append((request.query.get("down", "up"), (await request.json())["id"]))
+        if len(received) >= 2:
+            both.set()
+        return web.Response(status=503 if request.query.get("down") else 202)
+
+    runner, target = await serve_inbox(inbox)
+    failing = target + "?down=1"
+    author = await make_member(database, "author")
+    fed = Federation(config, database)
+    woken: list[set[str]] = []
+    database.on_queued.append(woken.append)
+    async with database.write() as session:  # queued earlier, due now: the workers' to claim
+        await deliveries.enqueue(session, {"id": "http://x/earlier", "type": "Note"}, author.id, [target])
+    try:
+        async with aiohttp.ClientSession() as http:
+            fed.client = GuardedClient(http, allow_http=True, allow_private_addresses=True)
+            sender = asyncio.create_task(deliveries.Dispatcher(fed).run(idle_sleep=0.05, claims=False))
+            try:
+                async with asyncio.timeout(10):
+                    while database.dispatcher is None:
+                        await asyncio.sleep(0.01)
+                async with database.write() as session:
+                    await deliveries.enqueue(
+                        session, {"id": "http://x/now", "type": "Note"}, author.id, [target, failing]
+                    )
+                await asyncio.wait_for(both.wait(), 10)
+                async with asyncio.timeout(10):  # both outcomes recorded
+                    while await one(database, select(func.count()).where(Delivery.claim_token != "")):
+                        await asyncio.sleep(0.02)
+                await asyncio.sleep(0.3)  # six of its idle periods: it claims nothing
+            finally:
+                sender.cancel()
+                await asyncio.gather(sender, return_exceptions=True)
+        assert sorted(received) == [("1", "http://x/now"), ("up", "http://x/now")]
+        assert woken == [{"deliveries"}]  # for the earlier row only: nobody else was woken for those it sent
+        async with database.read() as session:
+            rows = {(row.inbox_url, row.activity_ref): row for row in await session.scalars(select(Delivery))}
+        states = sorted((row.inbox_url, row.state, row.attempts, row.claim_token) for row in rows.values())
+        assert states == [(target, "done", 1, ""), (target, "pending", 0, ""), (failing, "pending", 1, "")]
+        retry = next(row for row in rows.values() if row.inbox_url == failing)
+        assert retry.next_attempt_at.replace(tzinfo=None) > utcnow().replace(tzinfo=None)
+        assert database.dispatcher is None
     finally:
         await runner.cleanup()

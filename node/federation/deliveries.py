@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from activitypub.client import DRAFT_CAVAGE, RFC9421, FetchError, ForbiddenURL, RefusedHost, Signer
 from activitypub.origins import authority_of
 
-from ..db import after_commit, database_of, dialect_insert
+from ..db import CLAIMED_ROWS, after_commit, database_of, dialect_insert
 from ..models import Delivery, DeliveryFanout, GroupKey, Instance, Member, MemberFollow, OutgoingActivity, Skill, utcnow
 from .context import Federation
 from .keys import group_signer, instance_signer, member_signer
@@ -669,35 +669,42 @@ class Dispatcher:
         self.fanouts = asyncio.Event()  # a claim saw fan-outs waiting to be queued
         self.loop: asyncio.AbstractEventLoop | None = None  # while it runs
 
-    async def run(self, idle_sleep: float = 1.0) -> None:
+    async def run(self, idle_sleep: float = 1.0, claims: bool = True) -> None:
+        """Send until cancelled. `claims` False: a web process beside worker processes (`serve --no-workers`)
+        sends only the few deliveries its own transactions queue claimed (queue_claimed), at once instead of a
+        worker's wake-up and claim later; the workers claim everything else, retries included."""
         # Woken by a full domain getting room, and by deliveries queued in this process (publish, after commit).
-        self.ended = self.fed.wakeup("deliveries")
-        expanding = asyncio.create_task(self._expand())
+        self.ended = self.fed.wakeup("deliveries") if claims else asyncio.Event()
+        expanding = asyncio.create_task(self._expand()) if claims else None
         self.loop = asyncio.get_running_loop()
         self.fed.db.dispatcher = self
         try:
-            while True:
-                found = 0
-                self.ended.clear()  # before claiming: a wake during the claim is not lost
-                if len(self.rows) <= self.backlog // 2:  # claim in chunks, not one row per free slot
-                    try:
-                        found = await self._claim_and_start()
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception:
-                        log.exception("claiming deliveries failed")
-                if not found:
-                    try:  # idle: poll again later, or as soon as there is something to claim
-                        await asyncio.wait_for(self.ended.wait(), idle_sleep)
-                    except TimeoutError:
-                        pass
+            await (self._claim_forever(idle_sleep) if claims else asyncio.Event().wait())
         finally:
             if self.fed.db.dispatcher is self:
                 self.fed.db.dispatcher = None
             self.loop = None
-            expanding.cancel()
-            await asyncio.gather(expanding, return_exceptions=True)
+            if expanding is not None:
+                expanding.cancel()
+                await asyncio.gather(expanding, return_exceptions=True)
             await asyncio.shield(self._stop())
+
+    async def _claim_forever(self, idle_sleep: float) -> None:
+        while True:
+            found = 0
+            self.ended.clear()  # before claiming: a wake during the claim is not lost
+            if len(self.rows) <= self.backlog // 2:  # claim in chunks, not one row per free slot
+                try:
+                    found = await self._claim_and_start()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("claiming deliveries failed")
+            if not found:
+                try:  # idle: poll again later, or as soon as there is something to claim
+                    await asyncio.wait_for(self.ended.wait(), idle_sleep)
+                except TimeoutError:
+                    pass
 
     def has_room(self, domains: list[str]) -> bool:
         wanted = Counter(domains)
@@ -740,9 +747,9 @@ class Dispatcher:
         token = self.fed.new_claim_token()
         claim = (token, self.fed.worker_name, now + timedelta(seconds=self.fed.config.worker_lease_seconds))
         inserted = await session.execute(
-            _insert_deliveries(dialect, ref, *sender, now, inboxes, claim).returning(
-                Delivery.id, Delivery.inbox_url, Delivery.domain
-            )
+            _insert_deliveries(dialect, ref, *sender, now, inboxes, claim)
+            .returning(Delivery.id, Delivery.inbox_url, Delivery.domain)
+            .execution_options(**{CLAIMED_ROWS: True})
         )
         body = payload.encode()
         batch = [

@@ -126,7 +126,7 @@ async def question(fed: Federation, question_id: int) -> dict:
         )
         accepted = await session.get(Answer, row[0].accepted_answer_id) if row[0].accepted_answer_id else None
         original = await session.get(Question, row[0].duplicate_of_id) if row[0].duplicate_of_id else None
-        shown = await images.attachments(session, question_id=question_id)
+        shown = await images.attachments(session, row[0])
     accepted_id = to_as2.object_url(fed.base_url, "answer", accepted) if accepted else None
     original_id = to_as2.object_url(fed.base_url, "question", original) if original else None
     return to_as2.with_context(
@@ -144,7 +144,7 @@ async def answer(fed: Federation, answer_id: int) -> dict:
         q = await session.get(Question, found.question_id)
         q_author, author = await session.get(Member, q.author_id), await session.get(Member, found.author_id)
         group = await groups.question_group(session, fed.base_url, q)
-        shown = await images.attachments(session, answer_id=answer_id)
+        shown = await images.attachments(session, found)
     return to_as2.with_context(to_as2.answer_note(fed.base_url, found, q, q_author, author, [], shown, audience=group))
 
 

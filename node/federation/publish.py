@@ -77,7 +77,7 @@ async def _question_document(fed, session, question: Question, author: Member) -
         to_as2.object_url(fed.base_url, "answer", accepted) if accepted else None,
         mentioned,
         to_as2.object_url(fed.base_url, "question", original) if original else None,
-        await images.attachments(session, question_id=question.id),
+        await images.attachments(session, question),
     )
 
 
@@ -151,7 +151,7 @@ async def _answer_event(fed: Federation, session, actor: Member, data: dict) -> 
         return
     mentioned = await mentioned_members(session, answer.body_md, fed.config.domain)
     under = await groups.question_groups(session, fed.base_url, question)
-    shown = await images.attachments(session, answer_id=answer.id)
+    shown = await images.attachments(session, answer)
     obj = to_as2.answer_note(
         fed.base_url, answer, question, question_author, author, mentioned, shown, audience=under.group
     )

@@ -46,6 +46,7 @@ async def post_answer(
     else:
         body = check_body(body)
     async with db.write() as session:
+        author = await session.merge(author, load=False)  # as read by the caller: the hooks find it here
         question = await _open_question(session, question_id)
         if html is None:
             copy = await earlier_copy(session, Answer, author.id, question_id=question.id, body_md=body)

@@ -34,6 +34,7 @@ async def add_comment(
     else:
         body = check_comment(body)
     async with db.write() as session:
+        author = await session.merge(author, load=False)  # as read by the caller: the hooks find it here
         answer = await session.get(Answer, answer_id) if answer_id is not None else None
         if answer_id is not None and (answer is None or answer.deleted_at is not None):
             raise NotFound(N_("This answer does not exist or was deleted."))

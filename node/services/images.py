@@ -17,7 +17,7 @@ from .. import uris
 from ..config import Config
 from ..db import Database
 from ..images import ProcessedImage, delete_image, file_extension, limits_of, process_image, store_image
-from ..models import MediaFile, Member, PostImage, utcnow
+from ..models import Answer, MediaFile, Member, PostImage, Question, utcnow
 from .errors import N_, InvalidInput, TooManyRequests
 
 MAX_FILES_PER_FORM = 4
@@ -164,9 +164,12 @@ async def attach_from_html(
         session.add(PostImage(sha256=sha, question_id=question_id, answer_id=answer_id, alt=alt, position=position))
 
 
-async def attachments(session, *, question_id: int | None = None, answer_id: int | None = None) -> list[Attachment]:
-    """The pictures a question or an answer shows, in order (read in the caller's session)."""
-    owner = PostImage.question_id == question_id if question_id is not None else PostImage.answer_id == answer_id
+async def attachments(session, post: Question | Answer) -> list[Attachment]:
+    """The pictures a question or an answer shows, in order (read in the caller's session). A post whose HTML
+    shows none has none (attach_from_html keeps them in step with it): no query then."""
+    if "<img " not in (post.body_html or ""):
+        return []
+    owner = PostImage.question_id == post.id if isinstance(post, Question) else PostImage.answer_id == post.id
     rows = await session.execute(
         select(PostImage.alt, MediaFile)
         .join(MediaFile, MediaFile.sha256 == PostImage.sha256)

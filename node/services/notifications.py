@@ -45,8 +45,12 @@ def install_mail(db: Database, config: Config) -> None:
 
 
 async def _by_id(session, model, ids: set) -> dict:
+    """The rows of these ids: those this transaction holds already (the author, the question) are not read again."""
     ids.discard(None)
-    return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+    held = {key: row for key in ids if (row := session.identity_map.get(session.identity_key(model, key))) is not None}
+    if missing := ids - held.keys():
+        held.update((row.id, row) for row in await session.scalars(select(model).where(model.id.in_(missing))))
+    return held
 
 
 async def queue_notification_mails(session, config: Config) -> None:

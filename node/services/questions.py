@@ -114,6 +114,7 @@ async def ask(
         if kind == "question" and not names:
             raise InvalidInput(N_("Add at least one tag: the skill your question is about."), field="tags")
     async with db.write() as session:
+        author = await session.merge(author, load=False)  # as read by the caller: the hooks find it here
         if html is None:
             copy = await earlier_copy(session, Question, author.id, kind=kind, title=title, body_md=body)
             if copy is not None:

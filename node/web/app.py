@@ -13,6 +13,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from .. import workers
 from ..config import Config
 from ..db import Database
+from ..federation import deliveries
 from ..federation.runtime import create_federation, outbound_client
 from ..resources import STATIC_DIR
 from ..services.images import MAX_FILES_PER_FORM as IMAGES_PER_REQUEST
@@ -73,7 +74,9 @@ def _cookie_storage(config: Config) -> EncryptedCookieStorage:
     )
 
 
-def create_app(config: Config, database: Database | None = None) -> web.Application:
+def create_app(config: Config, database: Database | None = None, send_at_commit: bool = False) -> web.Application:
+    """`send_at_commit`, where `config.workers` is off (worker processes beside, `serve --no-workers`): this
+    process still sends at once the few deliveries its requests queue (deliveries.Dispatcher, claims off)."""
     app = web.Application(
         client_max_size=max_request_bytes(config),
         middlewares=[
@@ -109,7 +112,11 @@ def create_app(config: Config, database: Database | None = None) -> web.Applicat
     async def federate(app: web.Application):
         """The outbound client; background workers too unless other processes run them (--no-workers)."""
         async with outbound_client(fed):
-            task = asyncio.create_task(workers.run_forever(fed)) if config.workers else None
+            task = None
+            if config.workers:
+                task = asyncio.create_task(workers.run_forever(fed))
+            elif send_at_commit:
+                task = asyncio.create_task(deliveries.Dispatcher(fed).run(claims=False))
             yield
             if task is not None:
                 task.cancel()
