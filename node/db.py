@@ -167,8 +167,14 @@ class Database:
                 await self._run_hooks(session)
 
     async def _run_hooks(self, session) -> None:
-        for hook in self.before_commit:
-            await hook(session)
+        # What one hook reads (the question's author, say) stays in the session for the next (the mail of the
+        # author's notification) instead of leaving the weak identity map and being read again.
+        session.info[_HELD] = []
+        try:
+            for hook in self.before_commit:
+                await hook(session)
+        finally:
+            del session.info[_HELD]
 
     async def run_read(self, work: Callable[[Session], T]) -> T:
         """Run `work(session)`, a function of plain blocking ORM reads, without blocking the event loop."""
@@ -336,6 +342,7 @@ _QUEUED = "skiller_queued"
 _ANNOUNCED = "skiller_announced"
 _DATABASE = "skiller_database"  # in the info of write sessions: the Database they belong to
 _AFTER_COMMIT = "skiller_after_commit"
+_HELD = "skiller_held"  # objects loaded while the before-commit hooks run, kept until they end
 NOTIFY_PREFIX = "skiller_"  # PostgreSQL channel of a queue: skiller_<queue>
 LIVE_CHANNEL = NOTIFY_PREFIX + "live"  # PostgreSQL channel of what open pages should show (see `announce`)
 # Execution option of an INSERT whose queue rows the inserting process has claimed: no other worker is woken.
@@ -373,6 +380,12 @@ def database_of(session) -> Database | None:
 def _watch_connection(session, _transaction, connection) -> None:
     # The statements run on this connection from now on note their queue rows in this session's set.
     connection.info[_QUEUED] = session.info.setdefault(_QUEUED, set()) if _DATABASE in session.info else None
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _hold_while_hooks_run(session, instance) -> None:
+    if (held := session.info.get(_HELD)) is not None:
+        held.append(instance)
 
 
 @event.listens_for(Session, "before_commit")

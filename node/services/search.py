@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 import snowballstemmer
-from sqlalchemy import Row, column, delete, func, select, table, text
+from sqlalchemy import ARRAY, Integer, Row, any_, bindparam, column, delete, func, select, table, text
 from sqlalchemy.orm import Session
 
 from ..db import Database
@@ -162,7 +162,7 @@ def _find(session: Session, is_sqlite: bool, found: Found, offset: int, limit: i
     if not best:
         return [], {}, 0
     conditions = [
-        Question.id.in_(list(best)),
+        _among(Question.id, list(best), is_sqlite),
         Question.deleted_at.is_(None),
         Member.suspended.is_(False),
         found.visible,
@@ -185,7 +185,9 @@ def _find(session: Session, is_sqlite: bool, found: Found, offset: int, limit: i
     loaded = {
         q.id: (q, m)
         for q, m in session.execute(
-            select(Question, Member).join(Member, Member.id == Question.author_id).where(Question.id.in_(page_ids))
+            select(Question, Member)
+            .join(Member, Member.id == Question.author_id)
+            .where(_among(Question.id, page_ids, is_sqlite))
         ).all()
     }
     rows = [(*loaded[qid], best[qid][1]) for qid in page_ids]
@@ -241,7 +243,13 @@ def _ranked_documents(
     tsquery = func.to_tsquery("simple", (" | " if any_word else " & ").join("(" + " | ".join(g) + ")" for g in groups))
     matches = _newest_matches(session, groups, any_word, tsquery)
     ranked = sorted(matches, key=lambda r: (-r.rank, -r.rowid))  # as ORDER BY rank DESC, id DESC
-    return _documents(session, [r.rowid for r in ranked])
+    return [(r.question_id, r.answer_id) for r in ranked[:MAX_CANDIDATES]]
+
+
+def _among(id_column, ids: list[int], is_sqlite: bool):
+    """`id_column IN ids`; on PostgreSQL as `= ANY(array)`: one statement, prepared once, whatever the count (an
+    IN list is a new statement for each count, prepared again by asyncpg at each search)."""
+    return id_column.in_(ids) if is_sqlite else id_column == any_(bindparam(None, ids, ARRAY(Integer)))
 
 
 def _documents(session: Session, ranked_ids: list[int]) -> list[tuple[int, int | None]]:
@@ -265,7 +273,8 @@ _statistics: dict[str, tuple[float, dict[str, float]]] = {}
 
 
 def _newest_matches(session: Session, groups, any_word: bool, tsquery) -> Sequence[Row]:
-    """(rowid, rank) of the newest RANKED_WINDOW documents matching a tsquery, on PostgreSQL.
+    """(rowid, rank, question id, answer id) of the newest RANKED_WINDOW documents matching a tsquery, on
+    PostgreSQL.
 
     Reading every match to keep the newest cost a page read per match (7,000 pages, 100 ms and more from disk,
     for a word in one document of 200). They are looked for among the newest documents only: in a span of
@@ -285,7 +294,14 @@ def _newest_matches(session: Session, groups, any_word: bool, tsquery) -> Sequen
             .limit(RANKED_WINDOW)
             .subquery()
         )
-        rows = session.execute(select(newest.c.rowid, func.ts_rank(newest.c.vector, tsquery).label("rank"))).all()
+        rows = session.execute(
+            select(
+                newest.c.rowid,
+                func.ts_rank(newest.c.vector, tsquery).label("rank"),
+                SearchDocument.question_id,
+                SearchDocument.answer_id,
+            ).join(SearchDocument, SearchDocument.id == newest.c.rowid)
+        ).all()
         if len(rows) == RANKED_WINDOW or low == 0:
             return rows
         span = span * RANKED_WINDOW * 5 // (4 * max(len(rows), 1))
