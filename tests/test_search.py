@@ -1,5 +1,10 @@
 """Full-text search: stemming in French and English, ranking, snippets and filters."""
 
+import asyncio
+
+import pytest
+from sqlalchemy import text
+
 from node.services import answers, questions, search
 
 from .support import make_member
@@ -103,6 +108,32 @@ async def test_only_the_newest_matches_are_ranked_however_far_back_they_lie(data
     newer = await ask(database, alice, "Bench setup", "My chisels need sharpening every week.")
     hits, total = await search.search(database, "sharpen chisel")
     assert [h.question.id for h in hits] == [newer.id, older.id] and total == 2
+
+
+async def test_postgresql_keeps_each_range_of_documents_in_a_part_made_by_its_first_writer(database, monkeypatch):
+    """The stored vectors are partitioned by ranges of ids: the first document of a range makes its part, writers
+    of a new range at the same moment make it once, and a search reads across parts."""
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL's full-text table")
+    alice = await make_member(database, "alice")
+    per_part = search.IDS_PER_PART
+    await database.run_write(lambda s: s.execute(text("SELECT setval('search_document_id_seq', :v)"), {"v": per_part - 2}))
+    older = await ask(database, alice, "Sharpening chisels", "Which stone do you use?")  # document id per_part - 1: part 0
+    await database.run_write(lambda s: s.execute(text("SELECT setval('search_document_id_seq', :v)"), {"v": 3 * per_part}))
+    newer = await asyncio.gather(*(ask(database, alice, f"Workbench {n} glue", "Glue and clamps.") for n in range(6)))
+    newest = await ask(database, alice, "Chisel edges dull", "Honing every week.")
+    parts = await database.run_read(
+        lambda s: s.scalars(
+            text("SELECT relname FROM pg_class WHERE relname ~ '^search_fts_[0-9]+$' AND relkind = 'r' ORDER BY 1")
+        ).all()
+    )
+    assert parts == ["search_fts_0", "search_fts_3"]
+    hits, total = await search.search(database, "clamps")
+    assert sorted(h.question.id for h in hits) == sorted(q.id for q in newer) and total == 6
+    monkeypatch.setattr(search, "RANKED_WINDOW", 2)
+    monkeypatch.setattr(search, "FIRST_SPAN", 1)  # the first look holds the newest document alone
+    hits, total = await search.search(database, "chisel")
+    assert [h.question.id for h in hits] == [newest.id, older.id] and total == 2
 
 
 def test_snippets_mark_every_form_of_the_words_searched():

@@ -31,7 +31,7 @@ MAX_CANDIDATES = 300  # results are the best 300 matching documents
 RANKED_WINDOW = 1000  # ranked among the newest 1,000 matching documents (see _ranked_documents)
 # The full-text tables the migrations create: FTS5 on SQLite, stored vectors on PostgreSQL.
 SEARCH_FTS = table("search_fts", column("rowid"))
-PG_FTS = table("search_fts", column("rowid"), column("vector"))
+PG_FTS = table("search_fts", column("rowid"), column("question_id"), column("answer_id"), column("vector"))
 
 
 def _fold(word: str) -> str:
@@ -239,7 +239,7 @@ def _ranked_documents(
             )
         )
         return _documents(session, sorted(newest, key=lambda doc_id: doc_id not in in_title))  # stable: newest first
-    # PostgreSQL keeps each document's weighted vector in search_fts (kept by a trigger, see migration 0011).
+    # PostgreSQL keeps each document's weighted vector and ids in search_fts (kept by a trigger, see migration 0029).
     tsquery = func.to_tsquery("simple", (" | " if any_word else " & ").join("(" + " | ".join(g) + ")" for g in groups))
     matches = _newest_matches(session, groups, any_word, tsquery)
     ranked = sorted(matches, key=lambda r: (-r.rank, -r.rowid))  # as ORDER BY rank DESC, id DESC
@@ -263,11 +263,12 @@ def _documents(session: Session, ranked_ids: list[int]) -> list[tuple[int, int |
     return [(qid, aid) for _, qid, aid in sorted(docs, key=lambda d: position[d.id])]
 
 
+IDS_PER_PART = 50_000  # PostgreSQL's search_fts keeps each range of this many document ids in a part (migration 0029)
 FIRST_SPAN = 100_000  # without statistics, PostgreSQL looks among the newest 100,000 documents first
-# A look's cost is mostly the GIN index's, the same whatever its span (the span spares reads of rows only): where the
-# statistics expect at most this many matches in all, one look takes them all (reading a few thousand rows costs
-# less than a second look at the index, 10-25 ms for a query with a common word at a million questions).
+# A look's cost is mostly the GIN indexes': where the statistics expect at most this many matches in all, one look
+# takes them all (reading a few thousand rows costs less than a second look at the indexes).
 ONE_LOOK_MATCHES = 2 * RANKED_WINDOW
+PART_FOR_STATISTICS = 10_000
 STATISTICS_AGE = 600.0  # seconds PostgreSQL's statistics of the stems are kept in each process
 _statistics: dict[str, tuple[float, dict[str, float]]] = {}
 
@@ -287,20 +288,16 @@ def _newest_matches(session: Session, groups, any_word: bool, tsquery) -> Sequen
         span = top  # few matches in all: one look at every document, not a narrow look and then a wider one
     while True:
         low = max(top - span, 0)
-        newest = (
-            select(PG_FTS.c.rowid, PG_FTS.c.vector)
+        rows = session.execute(
+            select(
+                PG_FTS.c.rowid,
+                func.ts_rank(PG_FTS.c.vector, tsquery).label("rank"),
+                PG_FTS.c.question_id,
+                PG_FTS.c.answer_id,
+            )
             .where(PG_FTS.c.vector.op("@@")(tsquery), PG_FTS.c.rowid > low)
             .order_by(PG_FTS.c.rowid.desc())
             .limit(RANKED_WINDOW)
-            .subquery()
-        )
-        rows = session.execute(
-            select(
-                newest.c.rowid,
-                func.ts_rank(newest.c.vector, tsquery).label("rank"),
-                SearchDocument.question_id,
-                SearchDocument.answer_id,
-            ).join(SearchDocument, SearchDocument.id == newest.c.rowid)
         ).all()
         if len(rows) == RANKED_WINDOW or low == 0:
             return rows
@@ -331,15 +328,20 @@ def _expected_share(session: Session, groups, any_word: bool) -> float | None:
 
 
 def _stem_shares(session: Session) -> dict[str, float]:
-    """The share of documents holding each common stem, from pg_stats, read again every STATISTICS_AGE."""
+    """The share of documents holding each common stem, read again every STATISTICS_AGE: from the newest part of
+    search_fts that ANALYZE has seen with at least PART_FOR_STATISTICS documents (autovacuum analyzes the parts, not
+    the partitioned table; and the newest documents are those a search looks among)."""
     key = str(session.get_bind().engine.url)
     now = time.monotonic()
     if key not in _statistics or now - _statistics[key][0] > STATISTICS_AGE:
         row = session.execute(
             text(
-                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-                "WHERE schemaname = current_schema() AND tablename = 'search_fts' AND attname = 'vector'"
-            )
+                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs FROM pg_stats s "
+                "JOIN pg_class c ON c.oid = to_regclass(quote_ident(s.schemaname) || '.' || quote_ident(s.tablename)) "
+                "WHERE s.schemaname = current_schema() AND s.tablename ~ '^search_fts_[0-9]+$' "
+                "AND s.attname = 'vector' AND c.reltuples >= :least "
+                "ORDER BY substr(s.tablename, 12)::integer DESC LIMIT 1"
+            ).bindparams(least=PART_FOR_STATISTICS)
         ).first()
         # The frequencies end with their minimum and maximum.
         _statistics[key] = (now, dict(zip(row[0], row[1], strict=False)) if row and row[0] else {})
