@@ -118,12 +118,12 @@ async def test_postgresql_keeps_each_range_of_documents_in_a_part_made_by_its_fi
     alice = await make_member(database, "alice")
     per_part = search.IDS_PER_PART
 
-    async def next_document_id(value: int) -> None:
+    async def document_ids_after(value: int) -> None:
         await database.run_write(lambda s: s.execute(text("SELECT setval('search_document_id_seq', :v)"), {"v": value}))
 
-    await next_document_id(per_part - 2)
+    await document_ids_after(per_part - 2)
     older = await ask(database, alice, "Sharpening chisels", "Which stone do you use?")  # document per_part - 1: part 0
-    await next_document_id(3 * per_part)
+    await document_ids_after(3 * per_part)
     newer = await asyncio.gather(*(ask(database, alice, f"Workbench {n} glue", "Glue and clamps.") for n in range(6)))
     newest = await ask(database, alice, "Chisel edges dull", "Honing every week.")
     parts = await database.run_read(
