@@ -10,7 +10,6 @@ import html
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -265,42 +264,55 @@ def _documents(session: Session, ranked_ids: list[int]) -> list[tuple[int, int |
 
 IDS_PER_PART = 50_000  # PostgreSQL's search_fts keeps each range of this many document ids in a part (migration 0029)
 FIRST_SPAN = 100_000  # without statistics, PostgreSQL looks among the newest 100,000 documents first
-# A look's cost is mostly the GIN indexes': where the statistics expect at most this many matches in all, one look
-# takes them all (reading a few thousand rows costs less than a second look at the indexes).
-ONE_LOOK_MATCHES = 2 * RANKED_WINDOW
 PART_FOR_STATISTICS = 10_000
 STATISTICS_AGE = 600.0  # seconds PostgreSQL's statistics of the stems are kept in each process
 _statistics: dict[str, tuple[float, dict[str, float]]] = {}
 
 
-def _newest_matches(session: Session, groups, any_word: bool, tsquery) -> Sequence[Row]:
+def _newest_matches(session: Session, groups, any_word: bool, tsquery) -> list[Row]:
     """(rowid, rank, question id, answer id) of the newest RANKED_WINDOW documents matching a tsquery, on
     PostgreSQL.
 
     Reading every match to keep the newest cost a page read per match (7,000 pages, 100 ms and more from disk,
     for a word in one document of 200). They are looked for among the newest documents only: in a span of
     document ids that ANALYZE's share of documents holding each stem says should hold a quarter more than
-    RANKED_WINDOW of them, widened (from the share of it that matched) until it holds them or is all."""
-    top = session.scalar(select(func.max(PG_FTS.c.rowid))) or 0
+    RANKED_WINDOW of them, widened (from the share of it that matched) until it holds them or is all. A wider
+    look reads the older ids alone: each part of search_fts, with its own GIN index, is read once.
+
+    A look asks for all the matches of its span, unordered: with ORDER BY and LIMIT, PostgreSQL may walk the primary
+    key backwards testing each row (110 ms where a bitmap of the span's matches takes 10); the bitmap reads them all
+    anyway."""
+    # The same top as search_fts's, from one B-tree (the parts' max would be read from each part's).
+    top = session.scalar(select(func.max(SearchDocument.id))) or 0
     share = _expected_share(session, groups, any_word)
     span = int(RANKED_WINDOW * 1.25 / share) if share else FIRST_SPAN
-    if share and share * top <= ONE_LOOK_MATCHES:
-        span = top  # few matches in all: one look at every document, not a narrow look and then a wider one
+    # A prepared statement's generic plan (PostgreSQL's choice after five runs), knowing no span, read every part's
+    # primary key for the range (80 ms for rare words): each look is planned for its values. Reads are in autocommit,
+    # so the setting is the connection's until reset.
+    session.execute(text("SET plan_cache_mode = force_custom_plan"))
+    try:
+        return _looks(session, tsquery, top, span)
+    finally:
+        session.execute(text("RESET plan_cache_mode"))
+
+
+def _looks(session: Session, tsquery, top: int, span: int) -> list[Row]:
+    """The newest matches of the span, then of as many older spans as needed, each wider by what the last found."""
+    rows: list[Row] = []
+    high = top
     while True:
         low = max(top - span, 0)
-        rows = session.execute(
+        rows += session.execute(
             select(
                 PG_FTS.c.rowid,
                 func.ts_rank(PG_FTS.c.vector, tsquery).label("rank"),
                 PG_FTS.c.question_id,
                 PG_FTS.c.answer_id,
-            )
-            .where(PG_FTS.c.vector.op("@@")(tsquery), PG_FTS.c.rowid > low)
-            .order_by(PG_FTS.c.rowid.desc())
-            .limit(RANKED_WINDOW)
+            ).where(PG_FTS.c.vector.op("@@")(tsquery), PG_FTS.c.rowid > low, PG_FTS.c.rowid <= high)
         ).all()
-        if len(rows) == RANKED_WINDOW or low == 0:
-            return rows
+        if len(rows) >= RANKED_WINDOW or low == 0:
+            return sorted(rows, key=lambda r: -r.rowid)[:RANKED_WINDOW]
+        high = low
         span = span * RANKED_WINDOW * 5 // (4 * max(len(rows), 1))
 
 
