@@ -416,3 +416,42 @@ async def test_a_web_process_beside_worker_processes_sends_what_it_queues_and_cl
         assert database.dispatcher is None
     finally:
         await runner.cleanup()
+
+
+async def test_a_web_process_beside_worker_processes_applies_an_activity_stored_alone(database, config):
+    """`serve --no-workers`: an activity its inbox stores alone is stored claimed by the web process and applied
+    at once, no worker woken for it; activities stored together stay for the worker processes."""
+    import asyncio
+    import json
+
+    fed = Federation(config, database)
+    woken: list[set[str]] = []
+    database.on_queued.append(woken.append)
+    signer = "https://far.example/users/ann#main-key"
+
+    async def store(n: int) -> None:
+        activity = {"id": f"https://far.example/listens/{n}", "type": "Listen", "actor": signer.split("#")[0]}
+        await fed.inbox_writer.store(activity["id"], "Listen", signer, json.dumps(activity))
+
+    wake = fed.wakeup("inbox")  # this process's inbox loop (other processes': NOTIFY on PostgreSQL, `woken`)
+    applier = asyncio.create_task(inbox_queue.ApplyAtStore(fed).run())
+    await asyncio.sleep(0)
+    try:
+        await store(1)
+        async with asyncio.timeout(10):
+            while await one(database, select(InboxItem.state).where(InboxItem.activity_id.endswith("/1"))) != "done":
+                await asyncio.sleep(0.01)
+        assert not wake.is_set()
+        await asyncio.gather(store(2), store(3))  # one batch
+        assert wake.is_set()
+        await asyncio.sleep(0.2)
+    finally:
+        applier.cancel()
+        await asyncio.gather(applier, return_exceptions=True)
+    async with database.read() as session:
+        rows = {row.activity_id.rsplit("/", 1)[1]: row for row in await session.scalars(select(InboxItem))}
+    alone = rows["1"]
+    assert (alone.state, alone.attempts, alone.claimed_by, alone.claim_token) == ("done", 1, fed.worker_name, "")
+    assert "unsupported activity type" in alone.error
+    assert [(rows[n].state, rows[n].attempts, rows[n].claimed_by) for n in "23"] == [("pending", 0, "")] * 2
+    assert woken == ([] if database.is_sqlite else [{"inbox"}])  # for the batch only

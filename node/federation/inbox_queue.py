@@ -12,7 +12,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import select, update
@@ -166,3 +166,57 @@ async def run(fed: Federation, idle_sleep: float = 1.0) -> None:
         for task in busy.values():
             task.cancel()
         await asyncio.gather(*busy.values(), return_exceptions=True)
+
+
+class ApplyAtStore:
+    """A web process beside worker processes (`serve --no-workers`) applies an activity it stores alone, while it
+    applies no other, at once: stored claimed by this process (no worker woken), as it sends the deliveries its
+    requests queue. The workers' wake and claim were a fifth of a received reply's way to the page open on its
+    question. Everything else (batches, an activity arriving while one is applied, retries) stays for the workers,
+    so an inbox flood keeps at most one activity at a time in the process serving pages. The outcome is recorded
+    as a worker's; a stop gives the claim back, a crash leaves it to the lease (or the next start, claims.py)."""
+
+    def __init__(self, fed: Federation) -> None:
+        self.fed = fed
+        self.task: asyncio.Task | None = None
+        self.item: Item | None = None
+
+    def claim(self) -> tuple[str, str, datetime] | None:
+        if self.task is not None and not self.task.done():
+            return None
+        lease_end = utcnow() + timedelta(seconds=self.fed.config.worker_lease_seconds)
+        return self.fed.new_claim_token(), self.fed.worker_name, lease_end
+
+    def start(self, item: Item) -> None:
+        self.item = item
+        self.task = asyncio.create_task(apply_item(self.fed, item))
+        self.task.add_done_callback(_log_failure)
+
+    async def run(self) -> None:
+        """Apply what is stored alone until cancelled."""
+        writer = self.fed.inbox_writer
+        writer.claim_alone, writer.on_claimed = self.claim, self.start
+        try:
+            await asyncio.Event().wait()
+        finally:
+            writer.claim_alone, writer.on_claimed = (lambda: None), (lambda item: None)
+            if self.task is not None and not self.task.done() and self.item is not None:
+                self.task.cancel()
+                await asyncio.gather(self.task, return_exceptions=True)
+                await asyncio.shield(_give_back(self.fed, self.item))
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:  # its claim is then taken back with the lease
+        log.error("applying an inbox item failed", exc_info=task.exception())
+
+
+async def _give_back(fed: Federation, item: Item) -> None:
+    item_id, token = item[0], item[4]
+    await fed.db.run_write(
+        lambda session: session.execute(
+            update(InboxItem)
+            .where(InboxItem.id == item_id, InboxItem.claim_token == token, InboxItem.state == "pending")
+            .values(next_attempt_at=utcnow(), claim_token="", claimed_by="")
+        )
+    )

@@ -10,11 +10,12 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 from sqlalchemy.orm import Session
 
-from ..db import Database, dialect_insert
+from ..db import CLAIMED_ROWS, Database, dialect_insert
 from ..models import InboxItem, utcnow
 
 log = logging.getLogger("skiller.inbox")
@@ -55,6 +56,10 @@ class InboxWriter:
         self.pending: list[tuple[tuple[str, str, str, str], asyncio.Future]] = []
         self.flushing: asyncio.Task | None = None
         self.on_stored: Callable[[], None] = lambda: None  # after each committed batch: the inbox worker wakes
+        # Where this process also applies what it stores (inbox_queue.ApplyAtStore): a claim (token, holder, lease
+        # end) for an activity stored alone, or None; and what to do with the item once it is committed claimed.
+        self.claim_alone: Callable[[], tuple[str, str, datetime] | None] = lambda: None
+        self.on_claimed: Callable[[tuple[int, str, str, int, str]], None] = lambda item: None
 
     async def store(self, activity_id: str, activity_type: str, signer: str, payload: str) -> None:
         """Return once the activity is committed as a pending inbox item (or raise what the commit raised)."""
@@ -75,6 +80,14 @@ class InboxWriter:
         rows = [dict(zip(COLUMNS, (*row, "pending", 0, now, "", "", "", now), strict=True)) for row in batch]
         session.connection().execute(self.statement, rows)  # on the connection: plain values, no ORM objects
 
+    async def _write_claimed(self, row: tuple[str, str, str, str], claim: tuple[str, str, datetime]) -> int | None:
+        """Store one activity claimed by this process (no worker woken for it); its id, None if it was stored
+        before."""
+        token, holder, lease_end = claim
+        values = dict(zip(COLUMNS, (*row, "pending", 1, lease_end, token, holder, "", utcnow()), strict=True))
+        statement = self.statement.returning(InboxItem.id).execution_options(**{CLAIMED_ROWS: True})
+        return await self.db.run_write(lambda session: session.connection().execute(statement, values).scalar())
+
     async def _write(self, batch: list[tuple[str, str, str, str]]) -> None:
         if self.driver_sql is not None:
             await self.db.run_driver_write(partial(self._insert_driver, batch=batch))
@@ -85,15 +98,24 @@ class InboxWriter:
         while self.pending:
             await asyncio.sleep(0)  # let the requests already being read join this batch
             batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
+            rows = [row for row, _ in batch]
+            claim = self.claim_alone() if len(rows) == 1 else None
+            claimed = None
             try:
-                await self._write([row for row, _ in batch])
+                if claim:
+                    claimed = await self._write_claimed(rows[0], claim)
+                else:
+                    await self._write(rows)
             except Exception as exc:
                 log.exception("could not store %d inbox items", len(batch))
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            self.on_stored()
+            if claim and claimed is not None:
+                self.on_claimed((claimed, rows[0][2], rows[0][3], 1, claim[0]))
+            else:
+                self.on_stored()
             for _, future in batch:
                 if not future.done():
                     future.set_result(None)

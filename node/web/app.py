@@ -13,7 +13,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from .. import workers
 from ..config import Config
 from ..db import Database
-from ..federation import deliveries
+from ..federation import deliveries, inbox_queue
 from ..federation.runtime import create_federation, outbound_client
 from ..resources import STATIC_DIR
 from ..services.images import MAX_FILES_PER_FORM as IMAGES_PER_REQUEST
@@ -76,7 +76,8 @@ def _cookie_storage(config: Config) -> EncryptedCookieStorage:
 
 def create_app(config: Config, database: Database | None = None, send_at_commit: bool = False) -> web.Application:
     """`send_at_commit`, where `config.workers` is off (worker processes beside, `serve --no-workers`): this
-    process still sends at once the few deliveries its requests queue (deliveries.Dispatcher, claims off)."""
+    process still sends at once the few deliveries its requests queue (deliveries.Dispatcher, claims off), and
+    applies at once an activity its inbox stores alone (inbox_queue.ApplyAtStore)."""
     app = web.Application(
         client_max_size=max_request_bytes(config),
         middlewares=[
@@ -112,15 +113,16 @@ def create_app(config: Config, database: Database | None = None, send_at_commit:
     async def federate(app: web.Application):
         """The outbound client; background workers too unless other processes run them (--no-workers)."""
         async with outbound_client(fed):
-            task = None
+            tasks = []
             if config.workers:
-                task = asyncio.create_task(workers.run_forever(fed))
-            elif send_at_commit:
-                task = asyncio.create_task(deliveries.Dispatcher(fed).run(claims=False))
+                tasks.append(asyncio.create_task(workers.run_forever(fed)))
+            elif send_at_commit:  # beside worker processes: what its own requests bring, at once
+                tasks.append(asyncio.create_task(deliveries.Dispatcher(fed).run(claims=False)))
+                tasks.append(asyncio.create_task(inbox_queue.ApplyAtStore(fed).run()))
             yield
-            if task is not None:
+            for task in tasks:
                 task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     app[VIEWS] = ViewCounter(app[DB])
     app[LIVE] = LiveHub(app[DB])
