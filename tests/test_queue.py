@@ -418,11 +418,14 @@ async def test_a_web_process_beside_worker_processes_sends_what_it_queues_and_cl
         await runner.cleanup()
 
 
-async def test_a_web_process_beside_worker_processes_applies_an_activity_stored_alone(database, config):
-    """`serve --no-workers`: an activity its inbox stores alone is stored claimed by the web process and applied
-    at once, no worker woken for it; activities stored together stay for the worker processes."""
+async def test_a_web_process_beside_worker_processes_applies_an_activity_stored_alone(database, config, monkeypatch):
+    """`serve --no-workers`: an activity its inbox stores alone after a quiet spell is stored claimed by the web
+    process and applied at once, no worker woken for it; activities stored together, or one right after others
+    (a flood), stay for the worker processes."""
     import asyncio
     import json
+
+    from node.federation import inbox_writer
 
     fed = Federation(config, database)
     woken: list[set[str]] = []
@@ -433,6 +436,7 @@ async def test_a_web_process_beside_worker_processes_applies_an_activity_stored_
         activity = {"id": f"https://far.example/listens/{n}", "type": "Listen", "actor": signer.split("#")[0]}
         await fed.inbox_writer.store(activity["id"], "Listen", signer, json.dumps(activity))
 
+    monkeypatch.setattr(inbox_writer, "QUIET_SECONDS", 5.0)  # the test's next stores come sooner, however slow it runs
     wake = fed.wakeup("inbox")  # this process's inbox loop (other processes': NOTIFY on PostgreSQL, `woken`)
     applier = asyncio.create_task(inbox_queue.ApplyAtStore(fed).run())
     await asyncio.sleep(0)
@@ -444,6 +448,7 @@ async def test_a_web_process_beside_worker_processes_applies_an_activity_stored_
         assert not wake.is_set()
         await asyncio.gather(store(2), store(3))  # one batch
         assert wake.is_set()
+        await store(4)  # alone, but right after them
         await asyncio.sleep(0.2)
     finally:
         applier.cancel()
@@ -453,5 +458,5 @@ async def test_a_web_process_beside_worker_processes_applies_an_activity_stored_
     alone = rows["1"]
     assert (alone.state, alone.attempts, alone.claimed_by, alone.claim_token) == ("done", 1, fed.worker_name, "")
     assert "unsupported activity type" in alone.error
-    assert [(rows[n].state, rows[n].attempts, rows[n].claimed_by) for n in "23"] == [("pending", 0, "")] * 2
-    assert woken == ([] if database.is_sqlite else [{"inbox"}])  # for the batch only
+    assert [(rows[n].state, rows[n].attempts, rows[n].claimed_by) for n in "234"] == [("pending", 0, "")] * 3
+    assert woken == ([] if database.is_sqlite else [{"inbox"}] * 2)  # for the batch and the fourth

@@ -169,12 +169,13 @@ async def run(fed: Federation, idle_sleep: float = 1.0) -> None:
 
 
 class ApplyAtStore:
-    """A web process beside worker processes (`serve --no-workers`) applies an activity it stores alone, while it
-    applies no other, at once: stored claimed by this process (no worker woken), as it sends the deliveries its
-    requests queue. The workers' wake and claim were a fifth of a received reply's way to the page open on its
-    question. Everything else (batches, an activity arriving while one is applied, retries) stays for the workers,
-    so an inbox flood keeps at most one activity at a time in the process serving pages. The outcome is recorded
-    as a worker's; a stop gives the claim back, a crash leaves it to the lease (or the next start, claims.py)."""
+    """A web process beside worker processes (`serve --no-workers`) applies at once an activity it stores alone
+    after a quiet spell (inbox_writer.QUIET_SECONDS), while it applies no other: stored claimed by this process (no
+    worker woken), as it sends the deliveries its requests queue. The workers' wake and claim were a fifth of a
+    received reply's way to the page open on its question. Everything else (batches, a flood, an activity arriving
+    while one is applied, retries) stays for the workers: the process serving pages does not apply a flood. The
+    outcome is recorded as a worker's; a stop gives the claim back, a crash leaves it to the lease (or the next
+    start, claims.py)."""
 
     def __init__(self, fed: Federation) -> None:
         self.fed = fed

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -20,6 +21,9 @@ from ..models import InboxItem, utcnow
 
 log = logging.getLogger("skiller.inbox")
 MAX_BATCH = 500
+# An activity stored alone this long after the last one may be applied by the storing process (claim_alone): a
+# member's reply on a quiet server, not a flood, which stays for the workers.
+QUIET_SECONDS = 0.05
 # Every column an inbox row is inserted with, in this order (the rest take their database defaults).
 COLUMNS = (
     "activity_id",
@@ -59,6 +63,7 @@ class InboxWriter:
         # Where this process also applies what it stores (inbox_queue.ApplyAtStore): a claim (token, holder, lease
         # end) for an activity stored alone, or None; and what to do with the item once it is committed claimed.
         self.claim_alone: Callable[[], tuple[str, str, datetime] | None] = lambda: None
+        self.last_flush = 0.0  # time.monotonic() of the last batch's write
         self.on_claimed: Callable[[tuple[int, str, str, int, str]], None] = lambda item: None
 
     async def store(self, activity_id: str, activity_type: str, signer: str, payload: str) -> None:
@@ -99,7 +104,9 @@ class InboxWriter:
             await asyncio.sleep(0)  # let the requests already being read join this batch
             batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
             rows = [row for row, _ in batch]
-            claim = self.claim_alone() if len(rows) == 1 else None
+            now = time.monotonic()
+            quiet, self.last_flush = now - self.last_flush >= QUIET_SECONDS, now
+            claim = self.claim_alone() if len(rows) == 1 and quiet else None
             claimed = None
             try:
                 if claim:
