@@ -95,7 +95,4 @@ async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
         for task in loops:
             task.cancel()
         await asyncio.gather(*loops, return_exceptions=True)
-        try:
-            await asyncio.shield(claims.give_back_own_claims(fed))
-        except Exception:  # a stop must end cleanly: the next start (or the lease) takes them back
-            log.exception("could not give back this process's claims on the way out")
+        await claims.give_back_on_the_way_out(fed)

@@ -4,6 +4,8 @@ earlier process that had it), instead of letting it wait out the lease; other ho
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 
 from sqlalchemy import select, union, update
@@ -13,6 +15,7 @@ from ..models import utcnow
 from .context import Federation
 
 MODELS = tuple(queue.model for queue in QUEUES)
+log = logging.getLogger("skiller.claims")
 
 
 def _alive(pid: int) -> bool:
@@ -73,3 +76,12 @@ async def give_back_own_claims(fed: Federation) -> int:
         )
 
     return await fed.db.run_write(give_back)
+
+
+async def give_back_on_the_way_out(fed: Federation) -> None:
+    """give_back_own_claims for a process that stops: shielded from its cancellation, and never raising (a stop must
+    end cleanly: the next start on this host, or the lease, takes them back)."""
+    try:
+        await asyncio.shield(give_back_own_claims(fed))
+    except Exception:
+        log.exception("could not give back this process's claims on the way out")

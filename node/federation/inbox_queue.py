@@ -174,13 +174,12 @@ class ApplyAtStore:
     worker woken), as it sends the deliveries its requests queue. The workers' wake and claim were a fifth of a
     received reply's way to the page open on its question. Everything else (batches, a flood, an activity arriving
     while one is applied, retries) stays for the workers: the process serving pages does not apply a flood. The
-    outcome is recorded as a worker's; a stop gives the claim back, a crash leaves it to the lease (or the next
-    start, claims.py)."""
+    outcome is recorded as a worker's; a stop gives the claim back (the web process gives back its claims as it
+    ends), a crash leaves it to the lease (or the next start, claims.py)."""
 
     def __init__(self, fed: Federation) -> None:
         self.fed = fed
         self.task: asyncio.Task | None = None
-        self.item: Item | None = None
 
     def claim(self) -> tuple[str, str, datetime] | None:
         if self.task is not None and not self.task.done():
@@ -189,7 +188,6 @@ class ApplyAtStore:
         return self.fed.new_claim_token(), self.fed.worker_name, lease_end
 
     def start(self, item: Item) -> None:
-        self.item = item
         self.task = asyncio.create_task(apply_item(self.fed, item))
         self.task.add_done_callback(_log_failure)
 
@@ -201,23 +199,11 @@ class ApplyAtStore:
             await asyncio.Event().wait()
         finally:
             writer.claim_alone, writer.on_claimed = (lambda: None), (lambda item: None)
-            if self.task is not None and not self.task.done() and self.item is not None:
+            if self.task is not None:  # its claim is given back with the process's (claims.give_back_on_the_way_out)
                 self.task.cancel()
                 await asyncio.gather(self.task, return_exceptions=True)
-                await asyncio.shield(_give_back(self.fed, self.item))
 
 
 def _log_failure(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:  # its claim is then taken back with the lease
         log.error("applying an inbox item failed", exc_info=task.exception())
-
-
-async def _give_back(fed: Federation, item: Item) -> None:
-    item_id, token = item[0], item[4]
-    await fed.db.run_write(
-        lambda session: session.execute(
-            update(InboxItem)
-            .where(InboxItem.id == item_id, InboxItem.claim_token == token, InboxItem.state == "pending")
-            .values(next_attempt_at=utcnow(), claim_token="", claimed_by="")
-        )
-    )

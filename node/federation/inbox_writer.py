@@ -63,8 +63,8 @@ class InboxWriter:
         # Where this process also applies what it stores (inbox_queue.ApplyAtStore): a claim (token, holder, lease
         # end) for an activity stored alone, or None; and what to do with the item once it is committed claimed.
         self.claim_alone: Callable[[], tuple[str, str, datetime] | None] = lambda: None
-        self.last_flush = 0.0  # time.monotonic() of the last batch's write
         self.on_claimed: Callable[[tuple[int, str, str, int, str]], None] = lambda item: None
+        self.last_flush = 0.0  # time.monotonic() of the last batch's write (see QUIET_SECONDS)
 
     async def store(self, activity_id: str, activity_type: str, signer: str, payload: str) -> None:
         """Return once the activity is committed as a pending inbox item (or raise what the commit raised)."""

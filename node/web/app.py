@@ -13,7 +13,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from .. import workers
 from ..config import Config
 from ..db import Database
-from ..federation import deliveries, inbox_queue
+from ..federation import claims, deliveries, inbox_queue
 from ..federation.runtime import create_federation, outbound_client
 from ..resources import STATIC_DIR
 from ..services.images import MAX_FILES_PER_FORM as IMAGES_PER_REQUEST
@@ -123,6 +123,8 @@ def create_app(config: Config, database: Database | None = None, send_at_commit:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if send_at_commit and not config.workers:  # what the stop interrupted is due again at once
+                await claims.give_back_on_the_way_out(fed)
 
     app[VIEWS] = ViewCounter(app[DB])
     app[LIVE] = LiveHub(app[DB])
