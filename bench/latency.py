@@ -3,9 +3,9 @@
 (a) answer → follower: from the POST of the answer form (a member signed in, with the form's CSRF token) to the
     Create arriving at the answerer's follower, a loopback server;
 (b) received → visible: from the 202 of a signed Create (a reply to a local question) POSTed to the node's inbox to
-    the answer showing on that question's page, open in a member's browser: the page's live stream (/live) tells
-    of the new answer and the page fetches its HTML (/answers/{id}/fragment), as node/static/live.js does; the
-    time ends when that HTML, holding the reply's text, has arrived. Nothing subtracted. (Polling the page every
+    the answer showing on that question's page, open in a member's browser: the page's live stream (/live) sends
+    the new answer's HTML, which node/static/live.js adds to the page; the time ends when that event, holding the
+    reply's text, has arrived. Nothing subtracted. (Polling the page every
     millisecond instead would load the node with the measurement itself: each look is a whole page rendered.)
 
 The node runs as in production: on SQLite `skiller serve`, its workers in the web process; with --postgres, on a
@@ -254,10 +254,9 @@ async def measure(base: str, bare_inbox: str, follower: Follower, sender: Sender
                     await response.read()
                     assert response.status == 202, f"the inbox refused the reply: {response.status}"
                 accepted = time.perf_counter()
-                answer_id = await next_answer(stream)
-            async with member.get(f"{base}/answers/{answer_id}/fragment") as fragment:
-                assert mark in await fragment.text(), f"answer {answer_id} is not the reply"
-            visible = time.perf_counter()
+                answer_id, html = await next_answer(stream)
+                visible = time.perf_counter()
+                assert mark in html, f"answer {answer_id} is not the reply"
             bare_body = reply(sender, base, question, mark + "-bare")
             headers = signed_post_headers(bare_inbox, bare_body, sender.key_id, key)
             bare_began = time.perf_counter()
@@ -276,15 +275,16 @@ async def measure(base: str, bare_inbox: str, follower: Follower, sender: Sender
     return figures
 
 
-async def next_answer(stream: aiohttp.ClientResponse) -> int:
-    """The id in the next `answer` event of a live stream (server-sent events: `event:` then `data:` lines)."""
+async def next_answer(stream: aiohttp.ClientResponse) -> tuple[int, str]:
+    """The id and HTML in the next `answer` event of a live stream (server-sent events: `event:` then `data:`)."""
     event = ""
     async for raw in stream.content:
         line = raw.decode().rstrip("\n")
         if line.startswith("event: "):
             event = line[len("event: ") :]
         elif line.startswith("data: ") and event == "answer":
-            return json.loads(line[len("data: ") :])["id"]
+            data = json.loads(line[len("data: ") :])
+            return data["id"], data["html"]
         elif not line:
             event = ""
     raise AssertionError("the live stream ended before an answer was shown")

@@ -13,14 +13,25 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from node.models import Member, MemberFollow, Question
+from node.models import Answer, Member, MemberFollow, Question
 from node.services import answers, questions
 from node.web.app import create_app
 from node.web.live import STREAMS_PER_MEMBER
 from node.web.views import live as live_view
 
-from .support import PASSWORD, free_port, log_in, make_config, make_member, one, post_form, serve_on_loopback
-from .test_wakeups_across_processes import listening_backends, start_worker_process
+from .support import (
+    CSRF_RE,
+    PASSWORD,
+    csrf_token,
+    free_port,
+    log_in,
+    make_config,
+    make_member,
+    one,
+    post_form,
+    serve_on_loopback,
+)
+from .test_wakeups_across_processes import start_worker_process, worker_process_listens
 from .testrig import Browser, drain
 
 WITHIN = 10.0
@@ -139,16 +150,21 @@ async def test_a_member_hears_their_own_notifications_and_the_new_answers_never_
     news, _ = heard["notifications"]
     assert news["unread"] == first["unread"] + 1 and news["label"] == f"{news['unread']} unread"
     data, event_id = heard["answer"]
-    assert data == {"id": answer.id, "count": "2 answers"} and event_id == str(answer.id)
-    # Dan reads the same question: the answer reaches him, alice's notifications never do.
-    assert (await dan_stream.until("answer"))[0]["id"] == answer.id
+    assert (data["id"], data["count"], event_id) == (answer.id, "2 answers", str(answer.id))
+    # The answer comes as the page shows it to her: her question, so she may accept it.
+    assert data["html"].strip().startswith(f'<article class="post answer" id="answer-{answer.id}"')
+    assert "A ryoba does both cuts." in data["html"] and "<html" not in data["html"]
+    assert f'action="/answers/{answer.id}/accept"' in data["html"]
+    # Dan reads the same question: the answer reaches him, without Alice's forms; her notifications never do.
+    dan_data, _ = await dan_stream.until("answer")
+    assert dan_data["id"] == answer.id and "A ryoba does both cuts." in dan_data["html"]
+    assert "/accept" not in dan_data["html"] and f'href="/report?type=answer&amp;id={answer.id}"' in dan_data["html"]
+    # Its forms carry his session's token: a vote from the answer added live is taken.
+    assert set(CSRF_RE.findall(dan_data["html"])) == {await csrf_token(dan_browser, "/")}
+    vote = {"value": "up", "csrf_token": CSRF_RE.findall(dan_data["html"])[0]}
+    assert (await dan_browser.post(f"/answers/{answer.id}/vote", data=vote, allow_redirects=False)).status == 303
+    assert await one(database, select(Answer.score).where(Answer.id == answer.id)) == 1
     assert [name for name, *_ in await dan_stream.nothing_within(1.0)] == []
-
-    fragment = await (await dan_browser.get(f"/answers/{answer.id}/fragment")).text()
-    assert fragment.strip().startswith(f'<article class="post answer" id="answer-{answer.id}"')
-    assert "A ryoba does both cuts." in fragment and "<html" not in fragment
-    missing = await dan_browser.get(f"/answers/{answer.id + 1000}/fragment")
-    assert missing.status == 404 and "This answer does not exist." in await missing.text()
 
 
 async def test_a_reconnecting_page_gets_what_it_missed_and_only_that(site, database):
@@ -248,9 +264,7 @@ async def test_an_answer_received_from_another_server_shows_live(nodes, backend,
         before, _ = await stream.until("notifications")
         if backend == "postgresql":  # the activity is applied by a worker process of node a's
             worker = start_worker_process(a, tmp_path / "worker.log")
-            deadline = time.monotonic() + 60
-            while not await listening_backends(a.db, "skiller_mail") and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)  # the last channel its wake-ups listen on: it is taking work
+            await worker_process_listens(a.db)
 
         await answers.post_answer(b.db, bob, on_b, "A low-angle block plane, freshly honed.", base_url=b.base)
         await drain([b])  # delivered to node a's inbox
@@ -259,8 +273,7 @@ async def test_an_answer_received_from_another_server_shows_live(nodes, backend,
         heard = await stream.collect("answer", "notifications", timeout=30)
         data = heard["answer"][0]
         assert heard["notifications"][0]["unread"] == before["unread"] + 1
-        fragment = await (await alice_browser.get(f"/answers/{data['id']}/fragment")).text()
-        assert "A low-angle block plane, freshly honed." in fragment
+        assert "A low-angle block plane, freshly honed." in data["html"]
     finally:
         if worker is not None:
             worker.terminate()

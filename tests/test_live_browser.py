@@ -6,7 +6,6 @@ a later page still lead there."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from playwright.async_api import expect
@@ -20,7 +19,7 @@ from .support import PASSWORD, free_port, log_in, make_config, make_member, one,
 from .test_answer_pages import long_thread
 from .test_browser import browser, csp_violations  # noqa: F401 - fixtures
 from .test_phone import LAPTOP, PHONE
-from .test_wakeups_across_processes import listening_backends, start_worker_process
+from .test_wakeups_across_processes import start_worker_process, worker_process_listens
 from .testrig import Browser, drain
 
 pytestmark = pytest.mark.browser
@@ -124,9 +123,7 @@ async def test_an_answer_received_from_another_server_shows_live(
         await opened_live(asker)
         if backend == "postgresql":  # node a's received activities are applied by a worker process of its own
             worker = start_worker_process(a, tmp_path / "worker.log")
-            deadline = time.monotonic() + 60
-            while not await listening_backends(a.db, "skiller_mail") and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
+            await worker_process_listens(a.db)
 
         await answers.post_answer(b.db, bob, on_b, "A low-angle block plane, freshly honed.", base_url=b.base)
         await drain([b])  # delivered to node a's inbox

@@ -72,6 +72,12 @@ async def listening_backends(db: Database, channel: str) -> list[int]:
         return list(rows)
 
 
+async def worker_process_listens(db: Database) -> None:
+    """Until the worker process listens on every queue's channel (the last one is listened to after the others)."""
+    last_channel = NOTIFY_PREFIX + list(wakeups.QUEUE_TABLES.values())[-1]
+    await eventually(lambda: _any(listening_backends(db, last_channel)), "the worker process listens", 60)
+
+
 async def eventually(condition, what: str, timeout: float = WITHIN) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -102,8 +108,7 @@ async def test_a_worker_process_sends_and_applies_at_once_what_the_web_process_q
 
         # Node a's workers run in a process of their own; this one is its web process.
         worker = start_worker_process(a, tmp_path / "worker.log")
-        last_channel = NOTIFY_PREFIX + list(wakeups.QUEUE_TABLES.values())[-1]  # listened to after all the others
-        await eventually(lambda: _any(listening_backends(a.db, last_channel)), "the worker process listens", 60)
+        await worker_process_listens(a.db)
         await asyncio.sleep(1)  # its first rounds are over: its loops now wait for a wake-up or the poll
 
         question = await questions.ask(

@@ -308,21 +308,6 @@ async def question_page(
     )
 
 
-async def answer_alone(
-    db: Database, answer_id: int, viewer: Member | None, threads: ThreadCache | None = None
-) -> QuestionPage | None:
-    """The question page of answer `answer_id` with only that answer (shown as it arrives on an open page), read
-    in one trip; None when there is no such answer."""
-
-    def read(session) -> QuestionPage | None:
-        question_id = session.scalar(select(Answer.question_id).where(Answer.id == answer_id))
-        if question_id is None:
-            return None
-        return _load_question_page(session, question_id, viewer, 1, answer_id, threads)
-
-    return await db.run_read(read)
-
-
 async def answer_page_number(db: Database, answer: Answer) -> int:
     """The page of its question's answers that shows `answer` (links to an answer go there)."""
 
@@ -334,18 +319,36 @@ async def answer_page_number(db: Database, answer: Answer) -> int:
     return await db.run_read(read)
 
 
-async def answers_after(db: Database, question_id: int, after: int, limit: int = 20) -> tuple[list[int], int]:
-    """The ids of the question's answers posted after answer `after` (oldest first, at most `limit`), and how many
-    answers it has: what a page showing the question up to `after` has not shown yet."""
+async def answers_after(
+    db: Database,
+    question_id: int,
+    after: int,
+    viewer: Member,
+    shown: Collection[int] = (),
+    limit: int = 20,
+    threads: ThreadCache | None = None,
+) -> tuple[list[int], list[QuestionPage], int]:
+    """What a page showing the question up to answer `after` has not shown yet, read in one trip: the ids of the
+    answers posted after it (oldest first, at most `limit`), each of them but those in `shown` as the question
+    page shows it alone to `viewer` (a page with that one answer), and how many answers the question has."""
 
-    def read(session) -> tuple[list[int], int]:
-        new = session.scalars(
-            select(Answer.id)
-            .where(Answer.question_id == question_id, Answer.deleted_at.is_(None), Answer.id > after)
-            .order_by(Answer.id)
-            .limit(limit)
+    def read(session) -> tuple[list[int], list[QuestionPage], int]:
+        new = list(
+            session.scalars(
+                select(Answer.id)
+                .where(Answer.question_id == question_id, Answer.deleted_at.is_(None), Answer.id > after)
+                .order_by(Answer.id)
+                .limit(limit)
+            )
         )
-        return list(new), session.scalar(PAGE_ANSWER_COUNT, {"question": question_id}) or 0
+        pages = [
+            _load_question_page(session, question_id, viewer, 1, answer_id, threads)
+            for answer_id in new
+            if answer_id not in shown
+        ]
+        pages = [page for page in pages if page.answers]
+        total = pages[-1].answer_total if pages else session.scalar(PAGE_ANSWER_COUNT, {"question": question_id})
+        return new, pages, total or 0
 
     return await db.run_read(read)
 

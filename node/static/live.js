@@ -1,5 +1,5 @@
 // Keeps a page up to date without reloading: the unread notifications count, and on a question the answers posted
-// since it was opened (server-sent events from /live; each answer's HTML comes rendered by the server). Adds the
+// since it was opened (server-sent events from /live; each answer comes in its event, rendered by the server). Adds the
 // next page of answers in place for "Show more answers", and brings a link to an answer that is on another page
 // of its question's answers to that page. Every page works the same without it.
 "use strict";
@@ -55,10 +55,10 @@
     return added;
   }
 
-  async function showAnswer(data) {
-    const fragment = await fetchHTML("/answers/" + encodeURIComponent(data.id) + "/fragment");
-    if (!fragment) return;
-    const added = addAnswers(fragment);
+  function showAnswer(data) {
+    const template = document.createElement("template");
+    template.innerHTML = data.html;
+    const added = addAnswers(template.content);
     const count = document.getElementById("answer-count");
     if (count && data.count) count.textContent = data.count;
     if (added.length && news) {

@@ -55,20 +55,28 @@ class FormToken:
 
 
 def render(request: web.Request, template: str, context: dict | None = None, status: int = 200) -> web.Response:
-    env = request.app[TEMPLATES]
-    config = request.app[CONFIG]
-    page = env.get_template(template).render(
-        request=request,
-        config=config,
-        me=request.get(MEMBER),
-        csrf_token=FormToken(request),
-        flashes=request.get(FLASHES, []),
-        unread=request.get(UNREAD, 0),
-        path=request.path_qs,
-        site=request.get(SITE) or instance_settings.defaults(config),
-        **(context or {}),
-    )
+    page = render_html(request, template, context)
     return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
+
+
+def render_html(request: web.Request, template: str, context: dict | None = None) -> str:
+    """The template rendered for `request`: its member, language, form token and site."""
+    config = request.app[CONFIG]
+    return (
+        request.app[TEMPLATES]
+        .get_template(template)
+        .render(
+            request=request,
+            config=config,
+            me=request.get(MEMBER),
+            csrf_token=FormToken(request),
+            flashes=request.get(FLASHES, []),
+            unread=request.get(UNREAD, 0),
+            path=request.path_qs,
+            site=request.get(SITE) or instance_settings.defaults(config),
+            **(context or {}),
+        )
+    )
 
 
 def form_error(request: web.Request, template: str, exc, context: dict | None = None) -> web.Response:

@@ -2,10 +2,10 @@
 the question on screen (node/static/live.js shows them; pages work the same without it).
 
 Events: `notifications` (the unread count, and its label) at once and on every change; `answer` (an answer's
-id, and the label of the new count of answers) for each answer posted after the one the page or the last event
-showed (`after`, or `Last-Event-ID` when the browser reconnects), so nothing posted meanwhile is missed. A
-comment line every HEARTBEAT seconds keeps proxies from closing an idle stream and ends it once the member's
-session has ended.
+id, its HTML as the question page shows it to this member, and the label of the new count of answers: the page adds
+it without a request of its own) for each answer posted after the one the page or the last event showed
+(`after`, or `Last-Event-ID` when the browser reconnects), so nothing posted meanwhile is missed. A comment line
+every HEARTBEAT seconds keeps proxies from closing an idle stream and ends it once the member's session has ended.
 """
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ import asyncio
 import json
 
 from aiohttp import web
-from aiohttp_session import get_session
+from aiohttp_session import SESSION_KEY, STORAGE_KEY, get_session
 
 from ... import i18n
+from ...models import Member
 from ...services import live, notifications, questions, sessions
-from ..keys import DB, LIVE, MEMBER, SECURITY_HEADERS
+from ..keys import CSRF_TOKEN, DB, LIVE, MEMBER, SECURITY_HEADERS, THREADS
 from ..live import LIVE_PATH, TooManyStreams
+from ..render import FormToken, render_html
+from .questions import show_deleted_authors
 
 routes = web.RouteTableDef()
 HEARTBEAT = 20.0  # seconds
@@ -45,7 +48,7 @@ async def live_events(request: web.Request) -> web.StreamResponse:
     keys = [live.member_key(member.id)] + ([live.question_key(question_id)] if question_id else [])
     try:
         async with request.app[LIVE].subscribe(member.id, keys) as events:
-            stream = _Stream(request, member.id, question_id, after)
+            stream = _Stream(request, member, question_id, after)
             await stream.follow(events, token)
             return stream.response
     except TooManyStreams:
@@ -53,8 +56,9 @@ async def live_events(request: web.Request) -> web.StreamResponse:
 
 
 class _Stream:
-    def __init__(self, request: web.Request, member_id: int, question_id: int, after: int) -> None:
-        self.request, self.member_id, self.question_id, self.after = request, member_id, question_id, after
+    def __init__(self, request: web.Request, member: Member, question_id: int, after: int) -> None:
+        self.request, self.member, self.question_id, self.after = request, member, question_id, after
+        self.member_id = member.id
         self.unread = -1
         self.sent: set[int] = set()  # answers sent, after `after`
         self.response = web.StreamResponse(
@@ -68,6 +72,11 @@ class _Stream:
 
     async def open(self) -> None:
         """Headers, then what may have changed since the page was rendered: the count, answers after `after`."""
+        if self.question_id and not self.request.get(CSRF_TOKEN):
+            # The answers sent later carry forms, which need the session's token: made now, while the session's
+            # cookie can still go with the headers (nothing saves a stream's session after).
+            str(FormToken(self.request))
+            await self.request[STORAGE_KEY].save_session(self.request, self.response, self.request[SESSION_KEY])
         await self.response.prepare(self.request)
         await self.send(f"retry: {RECONNECT_MS}\n\n")
         await self.send_unread()  # read once subscribed: nothing committed meanwhile is missed
@@ -117,12 +126,20 @@ class _Stream:
     async def send_answers(self) -> None:
         # Read again from `after` each time, minus those sent: on PostgreSQL an answer may commit after one with a
         # higher id, and is still shown.
-        new, total = await questions.answers_after(self.request.app[DB], self.question_id, self.after, ANSWERS_READ)
+        app = self.request.app
+        new, pages, total = await questions.answers_after(
+            app[DB], self.question_id, self.after, self.member, self.sent, ANSWERS_READ, app[THREADS]
+        )
         label = i18n.ngettext("%(num)s answer", "%(num)s answers", total) % {"num": total}
-        for answer_id in new:
-            if answer_id not in self.sent:
-                await self.send(_event("answer", {"id": answer_id, "count": label}, event_id=answer_id))
-                self.sent.add(answer_id)
+        for page in pages:
+            if page.question.deleted_at is not None:
+                return
+            show_deleted_authors(page)
+            shown = page.answers[0]
+            answer_id = shown.answer.id
+            html = render_html(self.request, "answer_fragment.html", {"page": page, "q": page.question, "a": shown})
+            await self.send(_event("answer", {"id": answer_id, "count": label, "html": html}, event_id=answer_id))
+            self.sent.add(answer_id)
         if len(new) == ANSWERS_READ:  # a busy thread: what is before the batch's end is behind us
             self.after = new[-1]
             self.sent = {answer_id for answer_id in self.sent if answer_id > self.after}

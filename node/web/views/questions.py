@@ -11,7 +11,7 @@ from ... import i18n
 from ...federation import documents
 from ...federation.documents import Gone
 from ...services import accounts, answer_requests, answers, comments, curation, questions, votes
-from ...services.errors import N_, NotFound, ServiceError
+from ...services.errors import N_, ServiceError
 from .. import confirm
 from ..diffs import side_by_side
 from ..forms import page_number, path_id, service_checked, text
@@ -120,7 +120,7 @@ async def question_page(request: web.Request) -> web.Response:
     if context["page"].answer_page > context["page"].answer_pages:  # answers were deleted since the link was made
         last = context["page"].answer_pages
         raise web.HTTPSeeOther(f"/questions/{question_id}" + (f"?page={last}#answers" if last > 1 else ""))
-    _show_deleted_authors(context["page"])
+    show_deleted_authors(context["page"])
     viewer = request.get(MEMBER)
     if context["q"].deleted_at is None and (viewer is None or viewer.id != context["q"].author_id):
         request.app[VIEWS].count(question_id)
@@ -137,7 +137,7 @@ async def more_answers(request: web.Request) -> web.Response:
     context = await _page_context(request, _id(request), page_number(request.query))
     if context["q"].deleted_at is not None:
         raise Gone(N_("This question was deleted."))
-    _show_deleted_authors(context["page"])
+    show_deleted_authors(context["page"])
     _for_visitors(request, context)
     return render(request, "answers_more.html", context)
 
@@ -146,18 +146,6 @@ def _for_visitors(request: web.Request, context: dict) -> None:
     """A visitor's answers come rendered once for what they show (fragments.py); a member's carry their votes."""
     if request.get(MEMBER) is None:
         context["visitor_answer"] = partial(request.app[VISITOR_ANSWERS].html, question=context["q"])
-
-
-@routes.get("/answers/{id}/fragment")
-async def answer_fragment(request: web.Request) -> web.Response:
-    """One answer as the question page shows it, for a page open on its question to add as it arrives."""
-    page = await questions.answer_alone(request.app[DB], _id(request), request.get(MEMBER), request.app[THREADS])
-    if page is None:
-        raise NotFound(N_("This answer does not exist."))
-    if not page.answers or page.question.deleted_at is not None:
-        raise Gone(N_("This answer was deleted."))
-    _show_deleted_authors(page)
-    return render(request, "answer_fragment.html", {"page": page, "q": page.question, "a": page.answers[0]})
 
 
 async def _curation_context(request: web.Request, page) -> dict:
@@ -220,7 +208,7 @@ async def _answer_requests_context(request: web.Request, page) -> dict:
     }
 
 
-def _show_deleted_authors(page) -> None:
+def show_deleted_authors(page) -> None:
     """Posts kept by a member who deleted their account stay, under "deleted member" instead of a name."""
     authors = [a.author for a in page.answers]
     authors += [c.author for c in page.comments] + [c.author for a in page.answers for c in a.comments]
