@@ -100,7 +100,7 @@ class Database:
         # a queue's rows, and who hears of it in this process (called after the commit, from any thread).
         self.queue_tables: dict[str, str] = {}
         self.on_queued: list[Callable[[set[str]], None]] = []
-        # Who hears what open pages should show (see `announce`) in this process on SQLite, after the commit.
+        # Who hears what open pages should show (see `announce`) in this process, after the commit.
         self.on_announced: list[Callable[[set[str]], None]] = []
         self._write_sessions = async_sessionmaker(
             self.engine.execution_options(**{WRITES: True}),
@@ -131,6 +131,23 @@ class Database:
         for engine in (self.engine.sync_engine, self._sync_engine):
             if engine is not None:
                 event.listen(engine, "before_execute", self._note_queued_rows)
+        # PostgreSQL: the server processes of this process's pooled connections. What they announce was heard here
+        # at commit (see `announce`): its echo through LISTEN is not heard again.
+        self.backend_pids: set[int] = set()
+        if not self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", self._note_backend)
+            event.listen(self.engine.sync_engine, "close", self._forget_backend)
+            event.listen(self.engine.sync_engine, "close_detached", self._forget_backend_detached)
+
+    def _note_backend(self, dbapi_connection, record) -> None:
+        record.info["pid"] = pid = dbapi_connection.driver_connection.get_server_pid()
+        self.backend_pids.add(pid)
+
+    def _forget_backend(self, _dbapi_connection, record) -> None:
+        self.backend_pids.discard(record.info.get("pid"))
+
+    def _forget_backend_detached(self, dbapi_connection) -> None:
+        self.backend_pids.discard(dbapi_connection.driver_connection.get_server_pid())
 
     def _note_queued_rows(self, connection, statement, _multiparams, _params, options) -> None:
         """An INSERT into a queue's table, in a write session's transaction: its workers are woken at commit
@@ -360,9 +377,10 @@ def queued(session, queue: str) -> None:
 
 def announce(session, topic: str) -> None:
     """Open pages should hear of `topic` (a short string, such as a member's new notification) once this
-    transaction commits. On SQLite every write happens in this process: Database.on_announced hears it after the
-    commit. On PostgreSQL it is a NOTIFY on LIVE_CHANNEL with the topic as payload, heard by every process that
-    listens (this one too), so what a worker process applies reaches the pages served by the web processes."""
+    transaction commits: in this process Database.on_announced hears it after the commit; on PostgreSQL it is also
+    a NOTIFY on LIVE_CHANNEL with the topic as payload, heard by every process that listens, so what a worker
+    process applies reaches the pages served by the web processes (this process's own, heard at commit, it skips:
+    Database.backend_pids)."""
     session.info.setdefault(_ANNOUNCED, set()).add(topic)
 
 
@@ -418,7 +436,7 @@ def _announce_queued(session) -> None:
         return
     for hear in db.on_queued if queues else ():
         hear(queues)
-    for hear_topics in db.on_announced if topics and db.is_sqlite else ():
+    for hear_topics in db.on_announced if topics else ():
         hear_topics(topics)
 
 

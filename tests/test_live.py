@@ -16,6 +16,7 @@ from sqlalchemy import select
 from node.models import Answer, Member, MemberFollow, Question
 from node.services import answers, questions
 from node.web.app import create_app
+from node.web.keys import LIVE
 from node.web.live import STREAMS_PER_MEMBER
 from node.web.views import live as live_view
 
@@ -280,3 +281,44 @@ async def test_an_answer_received_from_another_server_shows_live(nodes, backend,
             worker.wait(30)
         await bob_browser.close()
         await alice_browser.close()
+
+
+async def test_what_this_process_commits_reaches_its_pages_at_once_and_once(site, database, backend, monkeypatch):
+    """On PostgreSQL too, what this process commits is heard at commit: its pages need no LISTEN connection for
+    it, and its echo through LISTEN is not read a second time (another process's announcements still are: see
+    test_an_answer_received_from_another_server_shows_live)."""
+    config, signed_in, runner = site
+    alice = await make_member(database, "alice")
+    bob = await make_member(database, "bob")
+    question = await questions.ask(
+        database,
+        alice,
+        title="Which finish for a workbench?",
+        body="Oil or varnish?",
+        tags="woodwork",
+        base_url=config.base_url,
+    )
+    reads = []
+    answers_after = questions.answers_after
+    monkeypatch.setattr(
+        live_view.questions, "answers_after", lambda *a, **k: reads.append(a[2]) or answers_after(*a, **k)
+    )
+    stream = await open_stream(await signed_in("alice"), f"/live?question={question.id}&after=0")
+    await stream.until("notifications")
+    hub = runner.app[LIVE]
+    if backend == "postgresql":
+        assert database.backend_pids  # the pool's server processes, known since their connection
+        hub._listener.cancel()  # no other process's announcement can reach this one now
+        await asyncio.gather(hub._listener, return_exceptions=True)
+    first = await answers.post_answer(database, bob, question.id, "Danish oil, three coats.", config.base_url)
+    assert (await stream.until("answer"))[0]["id"] == first.id
+    await stream.nothing_within(1.0)
+    assert len(reads) == 2  # when the stream opened, then once for the answer
+
+    if backend == "postgresql":  # listening again: this process's own NOTIFY comes back, and is skipped
+        hub._listener = None
+        await hub._start_listening()
+        second = await answers.post_answer(database, bob, question.id, "Or hard wax oil.", config.base_url)
+        assert (await stream.until("answer"))[0]["id"] == second.id
+        await stream.nothing_within(1.0)
+        assert len(reads) == 3

@@ -63,22 +63,22 @@ async def listen(
         for queue in queues:  # work may have been queued while nobody listened
             wake(queue)
 
-    channels = {NOTIFY_PREFIX + queue: (lambda _payload, queue=queue: wake(queue)) for queue in queues}
+    channels = {NOTIFY_PREFIX + queue: (lambda _pid, _payload, queue=queue: wake(queue)) for queue in queues}
     await listen_to(db, channels, listening, "skiller wake-ups", keepalive, retry_first, retry_most)
 
 
 async def listen_to(
     db: Database,
-    channels: Mapping[str, Callable[[str], None]],
+    channels: Mapping[str, Callable[[int, str], None]],
     listening: Callable[[], None],
     name: str,
     keepalive: float = KEEPALIVE,
     retry_first: float = RETRY_FIRST,
     retry_most: float = RETRY_MOST,
 ) -> None:
-    """Until cancelled: for each NOTIFY on one of `channels`, its function with the payload; `listening()` each
-    time the connection (named `name`) listens, at first and after a loss. A lost connection is opened again,
-    waiting longer after each failure in a row."""
+    """Until cancelled: for each NOTIFY on one of `channels`, its function with the notifying server process's id
+    and the payload; `listening()` each time the connection (named `name`) listens, at first and after a loss. A
+    lost connection is opened again, waiting longer after each failure in a row."""
     retry = retry_first
     while True:
         try:
@@ -93,7 +93,7 @@ async def listen_to(
 
 async def _listen_until_lost(
     db: Database,
-    channels: Mapping[str, Callable[[str], None]],
+    channels: Mapping[str, Callable[[int, str], None]],
     listening: Callable[[], None],
     name: str,
     keepalive: float,
@@ -103,7 +103,7 @@ async def _listen_until_lost(
     try:
         conn.add_termination_listener(lambda _conn: lost.set())
         for channel, hear in channels.items():
-            await conn.add_listener(channel, lambda _conn, _pid, _channel, payload, hear=hear: hear(payload))
+            await conn.add_listener(channel, lambda _conn, pid, _channel, payload, hear=hear: hear(pid, payload))
         listening()
         while not lost.is_set():
             try:

@@ -1,11 +1,11 @@
 """The live streams of one process: who has a page open on what, and what they should hear.
 
 A stream subscribes to topics (its member's notifications, the question on screen) and receives what the
-services announced (services/live.py) once it committed: on SQLite from this process's own commits, on
-PostgreSQL from every process through LISTEN on the live channel (the same listening as the workers' wake-ups,
-federation/wakeups.py), so an answer a worker process applied shows on the pages the web processes serve. The
-listening connection is opened when the first stream opens. Streams are capped per member and per process, and
-all end when the application shuts down.
+services announced (services/live.py) once it committed: this process's own commits as they happen and, on
+PostgreSQL, every other process's through LISTEN on the live channel (the same listening as the workers'
+wake-ups, federation/wakeups.py), so an answer a worker process applied shows on the pages the web processes
+serve. The listening connection is opened when the first stream opens. Streams are capped per member and per
+process, and all end when the application shuts down.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class LiveHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._listener: asyncio.Task | None = None
         self._listening = asyncio.Event()
-        db.on_announced.append(self._heard_anywhere)
+        db.on_announced.append(self._heard_at_commit)
 
     @asynccontextmanager
     async def subscribe(self, member_id: int, keys: list[str]) -> AsyncIterator[asyncio.Queue[Message]]:
@@ -79,12 +79,18 @@ class LiveHub:
         if self.db.is_sqlite:
             return
         if self._listener is None:
-            channels = {LIVE_CHANNEL: self.heard}
+            channels = {LIVE_CHANNEL: self.heard_from}
             self._listener = asyncio.create_task(
                 wakeups.listen_to(self.db, channels, self._listening.set, "skiller live pages")
             )
         with suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._listening.wait()), LISTENING_WAIT)
+
+    def heard_from(self, pid: int, topic: str) -> None:
+        """An announcement through LISTEN, from server process `pid`: heard unless this process made it (its
+        announcements were heard at commit)."""
+        if pid not in self.db.backend_pids:
+            self.heard(topic)
 
     def heard(self, topic: str) -> None:
         """An announcement, in the event loop's thread: to every stream subscribed to its key."""
@@ -95,7 +101,7 @@ class LiveHub:
             with suppress(asyncio.QueueFull):  # a stream that far behind reads everything again anyway
                 queue.put_nowait(message)
 
-    def _heard_anywhere(self, topics: set[str]) -> None:
+    def _heard_at_commit(self, topics: set[str]) -> None:
         # Database.on_announced runs after a commit, possibly in a thread of the database's.
         loop = self._loop
         if loop is None or loop.is_closed() or not self._queues:
@@ -115,4 +121,4 @@ class LiveHub:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
         with suppress(ValueError):
-            self.db.on_announced.remove(self._heard_anywhere)
+            self.db.on_announced.remove(self._heard_at_commit)
