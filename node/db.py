@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -69,16 +70,31 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     connect_args = kwargs.pop("connect_args", {})
     server_settings = {"jit": "off", **connect_args.get("server_settings", {})}
     connect_args = {**connect_args, "server_settings": server_settings}
-    engine = create_async_engine(url, connect_args=connect_args, **kwargs)
+    # The connection returned last is taken first (LIFO): a busy process keeps using connections that were just
+    # used, which need no ping (_ping_postgres), and the others stay idle.
+    engine = create_async_engine(url, connect_args=connect_args, pool_use_lifo=True, **kwargs)
+    event.listen(engine.sync_engine, "checkin", _note_checkin)
     event.listen(engine.sync_engine, "checkout", _ping_postgres)
     return engine
 
 
-def _ping_postgres(dbapi_connection, _record, _proxy) -> None:
-    """A connection checked out of the pool answers first, or is replaced (a database restarted under the pool).
+PING_AFTER_IDLE = 0.5  # seconds a pooled connection rested before it is pinged at checkout
+
+
+def _note_checkin(_dbapi_connection, record) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_postgres(dbapi_connection, record, _proxy) -> None:
+    """A connection checked out of the pool after resting answers first, or is replaced (a database restarted
+    under the pool).
 
     One round trip: SQLAlchemy's pool_pre_ping wraps its ping in BEGIN and ROLLBACK on asyncpg, three round trips,
-    as many as the rest of a page's reads."""
+    as many as the rest of a page's reads. None for a connection returned less than PING_AFTER_IDLE ago, the
+    usual case in a busy process (HikariCP's alive-bypass window): a restart takes longer than that, and a
+    connection cut within it fails its one statement, after which the pool replaces every connection it had."""
+    if time.monotonic() - record.info.get("checked_in_at", 0.0) < PING_AFTER_IDLE:
+        return
     try:
         await_only(dbapi_connection.driver_connection.execute("SELECT 1"))
     except Exception as exc:  # any failure: the pool drops this connection and checks out another

@@ -15,9 +15,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from activitypub.client import GuardedClient
-from node.db import Database
+from node.db import PING_AFTER_IDLE, Database
 from node.federation import claims, deliveries
 from node.federation.context import Federation
 from node.models import Delivery, Member, MemberFollow, OutgoingActivity, utcnow
@@ -287,18 +288,27 @@ async def _own_connections(database: Database) -> tuple[Database, str]:
 
 async def test_a_pooled_connection_the_database_cut_is_replaced_before_use(database):
     """A database restart leaves the pool's connections dead: the next read and write check theirs out alive, and
-    nothing is lost."""
+    nothing is lost. A connection cut within moments of its last use (no restart is that quick) fails its one
+    statement, and the pool then replaces every connection it had."""
     if database.is_sqlite:
         pytest.skip("SQLite has no server to restart")
     db, name = await _own_connections(database)
     author = await make_member(db, "author")
-    async with db.read() as session:  # the pool now holds an idle connection
-        before = await session.scalar(text("SELECT pg_backend_pid()"))
-    async with database.engine.connect() as conn:
-        await conn.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
-            {"name": name},
-        )
+
+    async def backend() -> int:
+        async with db.read() as session:  # the pool then holds this idle connection
+            return await session.scalar(text("SELECT pg_backend_pid()"))
+
+    async def cut() -> None:
+        async with database.engine.connect() as conn:
+            await conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": name},
+            )
+
+    before = await backend()
+    await cut()
+    await asyncio.sleep(PING_AFTER_IDLE)  # as long as the quickest restart: the connection is checked first
     async with db.read() as session:
         after = await session.scalar(text("SELECT pg_backend_pid()"))
         assert await session.scalar(select(Member.username).where(Member.id == author.id)) == "author"
@@ -306,6 +316,15 @@ async def test_a_pooled_connection_the_database_cut_is_replaced_before_use(datab
     async with db.write() as session:
         await session.execute(update(Member).where(Member.id == author.id).values(display_name="Still here"))
     assert await one(db, select(Member.display_name).where(Member.id == author.id)) == "Still here"
+
+    await cut()  # at once: the connection just used is taken without a ping
+    with pytest.raises(DBAPIError) as failed:
+        await backend()
+    assert failed.value.connection_invalidated
+    async with db.write() as session:
+        await session.execute(update(Member).where(Member.id == author.id).values(display_name="Here again"))
+    assert await one(db, select(Member.display_name).where(Member.id == author.id)) == "Here again"
+    assert await backend() not in (before, after)
     await db.close()
 
 
