@@ -13,7 +13,7 @@ import logging
 from . import mailer, webhook_sender
 from .federation import claims, deliveries, directory, directory_sync, housekeeping, inbox_queue, media, wakeups
 from .federation.context import Federation
-from .services import digests, unanswered
+from .services import digests, search, unanswered
 
 log = logging.getLogger("skiller.workers")
 PURGE_EVERY = 3600.0  # seconds between removals of finished work
@@ -62,6 +62,7 @@ async def run_forever(fed: Federation, idle_sleep: float = 1.0) -> None:
 
     async def purge() -> None:
         await housekeeping.purge_finished(fed)
+        await search.make_next_part(fed.db)
         await asyncio.sleep(PURGE_EVERY)
 
     async def publish_directory() -> None:

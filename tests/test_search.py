@@ -140,6 +140,36 @@ async def test_postgresql_keeps_each_range_of_documents_in_a_part_made_by_its_fi
     assert [h.question.id for h in hits] == [newest.id, older.id] and total == 2
 
 
+async def test_postgresql_housekeeping_makes_the_next_part_before_its_first_document(database):
+    """Once the newest range of document ids is nearly full, the next range's part is made ahead, so that no
+    writer has to make it in the middle of its transaction."""
+    if database.is_sqlite:
+        assert not await search.make_next_part(database)
+        return
+    alice = await make_member(database, "alice")
+    per_part = search.IDS_PER_PART
+
+    async def parts() -> list[str]:
+        sql = "SELECT relname FROM pg_class WHERE relname ~ '^search_fts_[0-9]+$' AND relkind = 'r' ORDER BY 1"
+        return await database.run_read(lambda s: s.scalars(text(sql)).all())
+
+    async def document_ids_after(value: int) -> None:
+        await database.run_write(lambda s: s.execute(text("SELECT setval('search_document_id_seq', :v)"), {"v": value}))
+
+    await ask(database, alice, "Sharpening chisels", "Which stone do you use?")  # part 0, far from its end
+    assert not await search.make_next_part(database) and await parts() == ["search_fts_0"]
+    await document_ids_after(per_part - search.PART_AHEAD)
+    await ask(database, alice, "Honing guides", "Worth the price?")  # near the end of part 0
+    assert await parts() == ["search_fts_0"]
+    assert await search.make_next_part(database)
+    assert await parts() == ["search_fts_0", "search_fts_1"]
+    assert not await search.make_next_part(database)  # made once
+    await document_ids_after(per_part)
+    made = await ask(database, alice, "Chisel steel", "Which steel holds an edge?")  # in part 1, made ahead
+    hits, _ = await search.search(database, "chisel")
+    assert made.id in [h.question.id for h in hits]
+
+
 def test_snippets_mark_every_form_of_the_words_searched():
     """Stemming may change a word's end: "chevaux" and "cheval", "dying" and "die" are the same words."""
     marked = search.snippet("Nos chevaux de trait : un cheval tire mieux.", search.query_groups("cheval"))

@@ -263,10 +263,37 @@ def _documents(session: Session, ranked_ids: list[int]) -> list[tuple[int, int |
 
 
 IDS_PER_PART = 50_000  # PostgreSQL's search_fts keeps each range of this many document ids in a part (migration 0029)
+PART_AHEAD = IDS_PER_PART // 10  # ids left in the newest part when housekeeping makes the next (make_next_part)
 FIRST_SPAN = 100_000  # without statistics, PostgreSQL looks among the newest 100,000 documents first
 PART_FOR_STATISTICS = 10_000
 STATISTICS_AGE = 600.0  # seconds PostgreSQL's statistics of the stems are kept in each process
 _statistics: dict[str, tuple[float, dict[str, float]]] = {}
+
+
+async def make_next_part(db: Database) -> bool:
+    """On PostgreSQL, the part of search_fts for the next range of document ids, made ahead (by housekeeping) once
+    the newest range is nearly full; whether one was made. The first writer of a range makes its part otherwise,
+    which takes a lock on all of search_fts in the middle of its transaction: two transactions writing
+    documents on both sides of the boundary could then deadlock."""
+    if db.is_sqlite:
+        return False
+
+    def make(session: Session) -> bool:
+        top = session.scalar(select(func.max(SearchDocument.id))) or 0
+        part = (top + PART_AHEAD) // IDS_PER_PART
+        if session.scalar(text("SELECT to_regclass(:name)"), {"name": f"search_fts_{part}"}) is not None:
+            return False
+        session.execute(text("SET LOCAL lock_timeout = '5s'"))  # searches wait behind it: not for long
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('search_fts'), :part)"), {"part": part})
+        session.execute(
+            text(
+                f"CREATE TABLE IF NOT EXISTS search_fts_{part} PARTITION OF search_fts "
+                f"FOR VALUES FROM ({part * IDS_PER_PART}) TO ({(part + 1) * IDS_PER_PART})"
+            )
+        )
+        return True
+
+    return await db.run_write(make)
 
 
 def _newest_matches(session: Session, groups, any_word: bool, tsquery) -> list[Row]:
