@@ -29,8 +29,8 @@ HEARTBEAT = 20.0  # seconds
 # How often a quiet stream looks whether its page was closed: the server hears of it only when it looks (or writes),
 # and until then the stream holds one of the member's places (STREAMS_PER_MEMBER), needed by their next page.
 CLOSED_CHECK = 1.0
-RECONNECT_MS = 5000
-ANSWERS_READ = 100  # new answers read at a time  # how long the browser waits before opening a lost stream again
+RECONNECT_MS = 5000  # how long the browser waits before opening a lost stream again
+ANSWERS_READ = 100  # new answers read at a time
 
 
 def _number(raw: str | None) -> int:
