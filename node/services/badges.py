@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import bindparam, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from ..db import Database
@@ -67,26 +67,36 @@ def _accepted():
     return case((Question.accepted_answer_id == Answer.id, 1), else_=0)
 
 
+# Built once with parameters: building and keying these statements again cost a third of an answer's badge check.
+SKILL_RECORDS = (
+    select(
+        QuestionTag.skill_id,
+        func.sum(Answer.score + ACCEPTED_WEIGHT * _accepted()),
+        func.count(Answer.id),
+        func.max(Answer.score),
+    )
+    .select_from(Answer)
+    .join(Question, Question.id == Answer.question_id)
+    .join(QuestionTag, QuestionTag.question_id == Question.id)
+    .where(Answer.author_id == bindparam("member"), Answer.deleted_at.is_(None), Question.deleted_at.is_(None))
+    .group_by(QuestionTag.skill_id)
+)
+SKILL_RECORDS_UNDER = SKILL_RECORDS.where(
+    QuestionTag.skill_id.in_(select(QuestionTag.skill_id).where(QuestionTag.question_id == bindparam("under")))
+)
+HELD = (
+    select(Member.id, MemberBadge.badge, MemberBadge.skill_id)
+    .outerjoin(MemberBadge, MemberBadge.member_id == Member.id)
+    .where(Member.id.in_(bindparam("ids", expanding=True)), Member.local.is_(True))
+)
+
+
 async def _skill_records(session, member_id: int, under: int | None = None) -> list[SkillRecord]:
     """The member's record in each skill; with `under`, in the skills of that question only."""
-    query = (
-        select(
-            QuestionTag.skill_id,
-            func.sum(Answer.score + ACCEPTED_WEIGHT * _accepted()),
-            func.count(Answer.id),
-            func.max(Answer.score),
-        )
-        .select_from(Answer)
-        .join(Question, Question.id == Answer.question_id)
-        .join(QuestionTag, QuestionTag.question_id == Question.id)
-        .where(Answer.author_id == member_id, Answer.deleted_at.is_(None), Question.deleted_at.is_(None))
-        .group_by(QuestionTag.skill_id)
-    )
-    if under is not None:
-        query = query.where(
-            QuestionTag.skill_id.in_(select(QuestionTag.skill_id).where(QuestionTag.question_id == under))
-        )
-    rows = await session.execute(query)
+    if under is None:
+        rows = await session.execute(SKILL_RECORDS, {"member": member_id})
+    else:
+        rows = await session.execute(SKILL_RECORDS_UNDER, {"member": member_id, "under": under})
     return [SkillRecord(skill, int(score or 0), int(count), (best or 0) > 0) for skill, score, count, best in rows]
 
 
@@ -184,11 +194,7 @@ async def award(
         return 0
     # Who is local, with the badges they hold, in one query: this runs with every upvote.
     held: dict[int, set[tuple[str, int | None]]] = {}
-    for member_id, badge, skill_id in await session.execute(
-        select(Member.id, MemberBadge.badge, MemberBadge.skill_id)
-        .outerjoin(MemberBadge, MemberBadge.member_id == Member.id)
-        .where(Member.id.in_(ids), Member.local.is_(True))
-    ):
+    for member_id, badge, skill_id in await session.execute(HELD, {"ids": sorted(ids)}):
         held.setdefault(member_id, set()).update([(badge, skill_id)] if badge is not None else [])
     awarded = 0
     for member_id in sorted(held):
