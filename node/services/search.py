@@ -13,10 +13,12 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import snowballstemmer
 from sqlalchemy import ARRAY, Integer, Row, any_, bindparam, column, delete, func, select, table, text
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from ..db import Database
 from ..models import Answer, Member, Question, QuestionTag, SearchDocument, Skill
@@ -267,7 +269,8 @@ PART_AHEAD = IDS_PER_PART // 10  # ids left in the newest part when housekeeping
 FIRST_SPAN = 100_000  # without statistics, PostgreSQL looks among the newest 100,000 documents first
 PART_FOR_STATISTICS = 10_000
 STATISTICS_AGE = 600.0  # seconds PostgreSQL's statistics of the stems are kept in each process
-_statistics: dict[str, tuple[float, dict[str, float]]] = {}
+# By the Database's pool: two databases (or schemas) at one URL keep theirs apart.
+_statistics: WeakKeyDictionary[Pool, tuple[float, dict[str, float]]] = WeakKeyDictionary()
 
 
 async def make_next_part(db: Database) -> bool:
@@ -370,7 +373,7 @@ def _stem_shares(session: Session) -> dict[str, float]:
     """The share of documents holding each common stem, read again every STATISTICS_AGE: from the newest part of
     search_fts that ANALYZE has seen with at least PART_FOR_STATISTICS documents (autovacuum analyzes the parts, not
     the partitioned table; and the newest documents are those a search looks among)."""
-    key = str(session.get_bind().engine.url)
+    key = session.get_bind().pool
     now = time.monotonic()
     if key not in _statistics or now - _statistics[key][0] > STATISTICS_AGE:
         row = session.execute(
