@@ -182,11 +182,15 @@ async def test_a_reconnecting_page_gets_what_it_missed_and_only_that(site, datab
     )
     seen = await answers.post_answer(database, bob, question.id, "Mineral oil, often.", config.base_url)
     missed = await answers.post_answer(database, bob, question.id, "Or beeswax mixed in.", config.base_url)
+    also = await answers.post_answer(database, bob, question.id, "Walnut oil if nobody is allergic.", config.base_url)
     browser = await signed_in("alice")
     # The browser reconnects with the id of the last event it had: the stream starts after it.
     stream = await open_stream(browser, f"/live?question={question.id}&after=0", **{"Last-Event-ID": str(seen.id)})
     data, event_id = await stream.until("answer")
-    assert (data["id"], event_id) == (missed.id, str(missed.id))
+    assert (data["id"], event_id, data["count"]) == (missed.id, str(missed.id), "3 answers")
+    assert "Or beeswax mixed in." in data["html"] and "Walnut" not in data["html"]
+    data, event_id = await stream.until("answer")
+    assert (data["id"], event_id) == (also.id, str(also.id)) and "Walnut oil" in data["html"]
     assert [name for name, *_ in await stream.nothing_within(1.0)] == []
 
 

@@ -327,12 +327,12 @@ async def answers_after(
     shown: Collection[int] = (),
     limit: int = 20,
     threads: ThreadCache | None = None,
-) -> tuple[list[int], list[QuestionPage], int]:
+) -> tuple[list[int], QuestionPage | None, int]:
     """What a page showing the question up to answer `after` has not shown yet, read in one trip: the ids of the
-    answers posted after it (oldest first, at most `limit`), each of them but those in `shown` as the question
-    page shows it alone to `viewer` (a page with that one answer), and how many answers the question has."""
+    answers posted after it (oldest first, at most `limit`), the question page as it shows those of them not in
+    `shown` to `viewer` (None when there are none), and how many answers the question has."""
 
-    def read(session) -> tuple[list[int], list[QuestionPage], int]:
+    def read(session) -> tuple[list[int], QuestionPage | None, int]:
         new = list(
             session.scalars(
                 select(Answer.id)
@@ -341,14 +341,10 @@ async def answers_after(
                 .limit(limit)
             )
         )
-        pages = [
-            _load_question_page(session, question_id, viewer, 1, answer_id, threads)
-            for answer_id in new
-            if answer_id not in shown
-        ]
-        pages = [page for page in pages if page.answers]
-        total = pages[-1].answer_total if pages else session.scalar(PAGE_ANSWER_COUNT, {"question": question_id})
-        return new, pages, total or 0
+        if not (unseen := tuple(answer_id for answer_id in new if answer_id not in shown)):
+            return new, None, session.scalar(PAGE_ANSWER_COUNT, {"question": question_id}) or 0
+        page = _load_question_page(session, question_id, viewer, 1, unseen, threads)
+        return new, page, page.answer_total
 
     return await db.run_read(read)
 
@@ -413,7 +409,7 @@ ON_PAGE = and_(Answer.question_id == bindparam("question"), Answer.deleted_at.is
 PAGE_ANSWERS = (
     select(*ANSWER_ROW).where(ON_PAGE).order_by(*ANSWER_ORDER).limit(bindparam("limit")).offset(bindparam("offset"))
 )
-ONE_ANSWER = select(*ANSWER_ROW).where(ON_PAGE, Answer.id == bindparam("id"))
+SOME_ANSWERS = select(*ANSWER_ROW).where(ON_PAGE, Answer.id.in_(bindparam("ids", expanding=True))).order_by(Answer.id)
 PAGE_ANSWER_IDS = select(Answer.id).where(ON_PAGE).order_by(*ANSWER_ORDER)
 PAGE_ANSWER_COUNT = select(func.count()).select_from(Answer).where(ON_PAGE)
 PAGE_ANSWER_COUNT_AND_LAST = select(func.count(), func.max(Answer.id)).select_from(Answer).where(ON_PAGE)
@@ -484,12 +480,12 @@ class ThreadCache:
             self.size -= self.threads.popitem(last=False)[1][1].size
 
 
-def _read_thread(session, question: Question, answer_page: int, only_answer: int | None) -> Thread:
+def _read_thread(session, question: Question, answer_page: int, only_answers: tuple[int, ...] | None) -> Thread:
     question_id = question.id
     tags = list(session.scalars(PAGE_TAGS, {"question": question_id}))
     total, last = session.execute(PAGE_ANSWER_COUNT_AND_LAST, {"question": question_id}).one()
-    if only_answer is not None:
-        answers = session.execute(ONE_ANSWER, {"question": question_id, "id": only_answer}).all()
+    if only_answers is not None:
+        answers = session.execute(SOME_ANSWERS, {"question": question_id, "ids": list(only_answers)}).all()
     else:
         answers = session.execute(
             PAGE_ANSWERS,
@@ -510,16 +506,16 @@ def _load_question_page(
     question_id: int,
     viewer: Member | None,
     answer_page: int,
-    only_answer: int | None,
+    only_answers: tuple[int, ...] | None,
     threads: ThreadCache | None,
 ) -> QuestionPage:
     question = session.scalar(PAGE_QUESTION, {"question": question_id})
     if question is None:
         raise NotFound(N_("This question does not exist."))
-    key, version = (question_id, answer_page, only_answer), (question.thread_version, question.accepted_answer_id)
+    key, version = (question_id, answer_page, only_answers), (question.thread_version, question.accepted_answer_id)
     thread = threads.get(key, version) if threads is not None else None
     if thread is None:
-        thread = _read_thread(session, question, answer_page, only_answer)
+        thread = _read_thread(session, question, answer_page, only_answers)
         if threads is not None:
             threads.put(key, version, thread)
     answers, comments = thread.answers, thread.comments

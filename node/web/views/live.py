@@ -127,19 +127,17 @@ class _Stream:
         # Read again from `after` each time, minus those sent: on PostgreSQL an answer may commit after one with a
         # higher id, and is still shown.
         app = self.request.app
-        new, pages, total = await questions.answers_after(
+        new, page, total = await questions.answers_after(
             app[DB], self.question_id, self.after, self.member, self.sent, ANSWERS_READ, app[THREADS]
         )
         label = i18n.ngettext("%(num)s answer", "%(num)s answers", total) % {"num": total}
-        for page in pages:
-            if page.question.deleted_at is not None:
-                return
+        if page is not None and page.question.deleted_at is None:
             show_deleted_authors(page)
-            shown = page.answers[0]
-            answer_id = shown.answer.id
-            html = render_html(self.request, "answer_fragment.html", {"page": page, "q": page.question, "a": shown})
-            await self.send(_event("answer", {"id": answer_id, "count": label, "html": html}, event_id=answer_id))
-            self.sent.add(answer_id)
+            for shown in page.answers:
+                answer_id = shown.answer.id
+                html = render_html(self.request, "answer_fragment.html", {"page": page, "q": page.question, "a": shown})
+                await self.send(_event("answer", {"id": answer_id, "count": label, "html": html}, event_id=answer_id))
+                self.sent.add(answer_id)
         if len(new) == ANSWERS_READ:  # a busy thread: what is before the batch's end is behind us
             self.after = new[-1]
             self.sent = {answer_id for answer_id in self.sent if answer_id > self.after}
