@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import random
@@ -56,23 +57,24 @@ def inbox_of(member: Member) -> str:
     return member.shared_inbox_url or member.inbox_url
 
 
-def _followers(member_id: int, after: int, limit: int):
-    """(follower id, inbox) of the member's remote followers past `after`, in id order (a shared inbox comes once per
-    follower there: the callers count it once, a set being faster than the database's DISTINCT over 100,000 rows)."""
-    inbox = func.coalesce(func.nullif(Member.shared_inbox_url, ""), Member.inbox_url)
-    return (
-        select(MemberFollow.follower_id, inbox)
-        .join(Member, Member.id == MemberFollow.follower_id)
-        .where(
-            MemberFollow.followed_id == member_id,
-            MemberFollow.follower_id > after,
-            MemberFollow.state == "accepted",
-            Member.local.is_(False),
-            Member.suspended.is_(False),
-        )
-        .order_by(MemberFollow.follower_id)
-        .limit(limit)
+# Statements of every published message, built once with parameters: building and keying them again per message
+# cost a tenth of an answer's request.
+
+# (follower id, inbox) of a member's remote followers past `after`, in id order (a shared inbox comes once per
+# follower there: the callers count it once, a set being faster than the database's DISTINCT over 100,000 rows).
+FOLLOWERS = (
+    select(MemberFollow.follower_id, func.coalesce(func.nullif(Member.shared_inbox_url, ""), Member.inbox_url))
+    .join(Member, Member.id == MemberFollow.follower_id)
+    .where(
+        MemberFollow.followed_id == bindparam("member"),
+        MemberFollow.follower_id > bindparam("after"),
+        MemberFollow.state == "accepted",
+        Member.local.is_(False),
+        Member.suspended.is_(False),
     )
+    .order_by(MemberFollow.follower_id)
+    .limit(bindparam("limit"))
+)
 
 
 async def enqueue(
@@ -90,7 +92,9 @@ async def enqueue(
     a question to 100,000 followers commits in milliseconds, its first thousand deliveries under way."""
     later: int | None = None  # the last follower queued now, when more are left for the workers
     if followers_of is not None:
-        followers = (await session.execute(_followers(followers_of.id, 0, FANOUT_AT_ONCE + 1))).all()
+        followers = (
+            await session.execute(FOLLOWERS, {"member": followers_of.id, "after": 0, "limit": FANOUT_AT_ONCE + 1})
+        ).all()
         if len(followers) > FANOUT_AT_ONCE:
             followers = followers[:FANOUT_AT_ONCE]
             later = followers[-1][0]
@@ -111,7 +115,9 @@ async def enqueue(
         if dispatcher is not None:
             await dispatcher.queue_claimed(session, ref, (sender_id, group_id), now, inboxes, stored["payload"])
         else:
-            await session.execute(_insert_deliveries(dialect, ref, sender_id, group_id, now, inboxes))
+            await session.execute(
+                _insert_deliveries(dialect), _delivery_values(dialect, ref, sender_id, group_id, now, inboxes)
+            )
     if later is not None and followers_of is not None:
         await session.execute(
             insert(DeliveryFanout).values(
@@ -145,7 +151,8 @@ def _expand_oldest(session, batch: int) -> int:
     last = session.scalar(_batch_end(fanout.followers_of, fanout.after_follower, batch))
     inboxes = sorted(inbox for inbox in session.scalars(_new_inboxes(fanout, last)) if inbox)
     if inboxes:
-        session.execute(_insert_deliveries(dialect, fanout.activity_ref, fanout.sender_id, None, utcnow(), inboxes))
+        values = _delivery_values(dialect, fanout.activity_ref, fanout.sender_id, None, utcnow(), inboxes)
+        session.execute(_insert_deliveries(dialect), values)
     if last is None:
         session.delete(fanout)
     else:
@@ -200,6 +207,12 @@ def _new_inboxes(fanout: DeliveryFanout, last: int | None):
 UNAVAILABLE = Instance.failure_days >= UNAVAILABLE_AFTER_DAYS
 
 
+# The state of the servers a message goes to (queue_claimed): unavailable, and reading RFC 9421 signatures.
+SERVERS = select(Instance.domain, UNAVAILABLE, READS_RFC9421).where(
+    Instance.domain.in_(bindparam("domains", expanding=True))
+)
+
+
 def _unavailable():
     """The servers unavailable for days."""
     return select(Instance.domain).where(UNAVAILABLE)
@@ -214,7 +227,43 @@ def _sending_at_commit(session, inboxes: list[str]) -> Dispatcher | None:
     return dispatcher if dispatcher.has_room([authority_of(inbox) for inbox in inboxes]) else None
 
 
-def _insert_deliveries(
+@functools.cache
+def _insert_deliveries(dialect: str, returning: bool = False):
+    """One INSERT … SELECT of every row from one parameter (a JSON array on SQLite, two arrays on PostgreSQL):
+    a question to 100,000 followers is neither an object nor a set of bound parameters per row, which cost
+    tens of microseconds a row. Its parameters: _delivery_values. `returning`: the rows' id, inbox and domain
+    (rows inserted claimed, see Dispatcher.queue_claimed)."""
+    inbox: ColumnElement
+    domain: ColumnElement
+    if dialect == "sqlite":
+        pairs = func.json_each(bindparam("pairs", type_=String)).table_valued("value")
+        inbox, domain = func.json_extract(pairs.c.value, "$[0]"), func.json_extract(pairs.c.value, "$[1]")
+    else:
+        pairs = (
+            func.unnest(bindparam("inboxes", type_=ARRAY(String)), bindparam("domains", type_=ARRAY(String)))
+            .table_valued("inbox", "domain")
+            .render_derived()
+        )
+        inbox, domain = pairs.c.inbox, pairs.c.domain
+    columns = Delivery.__table__.c
+    given = ("activity_ref", "sender_id", "sender_group_id", "attempts", "next_attempt_at", "claim_token", "claimed_by")
+    fixed = {"state": "pending", "last_status": 0, "last_error": ""}
+    values = {
+        columns.inbox_url: inbox,
+        columns.domain: domain,
+        **{columns[name]: bindparam(name, type_=columns[name].type) for name in given},
+        **{columns[name]: bindparam(None, value, columns[name].type) for name, value in fixed.items()},
+        columns.created_at: bindparam("created_at", type_=columns.created_at.type),
+    }
+    # "WHERE true": SQLite would otherwise read the ON CONFLICT as part of the SELECT's join.
+    rows = select(*values.values()).select_from(pairs).where(true())
+    statement = dialect_insert(dialect, Delivery).from_select(list(values), rows).on_conflict_do_nothing()
+    if returning:
+        statement = statement.returning(Delivery.id, Delivery.inbox_url, Delivery.domain)
+    return statement
+
+
+def _delivery_values(
     dialect: str,
     ref: int,
     sender_id: int | None,
@@ -222,45 +271,25 @@ def _insert_deliveries(
     now,
     inboxes: list[str],
     claim: tuple[str, str, datetime] | None = None,
-):
-    """One INSERT … SELECT of every row from one parameter (a JSON array on SQLite, two arrays on PostgreSQL):
-    a question to 100,000 followers is neither an object nor a set of bound parameters per row, which cost
-    tens of microseconds a row. `claim`: the rows are inserted claimed (token, worker, lease's end), as a claim
-    would leave them."""
+) -> dict[str, Any]:
+    """The parameters of _insert_deliveries. `claim`: the rows are inserted claimed (token, worker, lease's end),
+    as a claim would leave them."""
     domains = [authority_of(inbox) for inbox in inboxes]
-    inbox: ColumnElement
-    domain: ColumnElement
-    if dialect == "sqlite":
-        pairs = func.json_each(json.dumps(list(zip(inboxes, domains, strict=True)))).table_valued("value")
-        inbox, domain = func.json_extract(pairs.c.value, "$[0]"), func.json_extract(pairs.c.value, "$[1]")
-    else:
-        pairs = (
-            func.unnest(bindparam("inboxes", inboxes, ARRAY(String)), bindparam("domains", domains, ARRAY(String)))
-            .table_valued("inbox", "domain")
-            .render_derived()
-        )
-        inbox, domain = pairs.c.inbox, pairs.c.domain
-    columns = Delivery.__table__.c
-    values = {
-        columns.activity_ref: ref,
-        columns.inbox_url: inbox,
-        columns.domain: domain,
-        columns.sender_id: sender_id,
-        columns.sender_group_id: group_id,
-        columns.state: "pending",
-        columns.attempts: 0 if claim is None else 1,
-        columns.next_attempt_at: now if claim is None else claim[2],
-        columns.last_status: 0,
-        columns.claim_token: "" if claim is None else claim[0],
-        columns.claimed_by: "" if claim is None else claim[1],
-        columns.last_error: "",
-        columns.created_at: now,
+    values: dict[str, Any] = {
+        "activity_ref": ref,
+        "sender_id": sender_id,
+        "sender_group_id": group_id,
+        "attempts": 0 if claim is None else 1,
+        "next_attempt_at": now if claim is None else claim[2],
+        "claim_token": "" if claim is None else claim[0],
+        "claimed_by": "" if claim is None else claim[1],
+        "created_at": now,
     }
-    rows = select(
-        *(v if isinstance(v, ColumnElement) else bindparam(None, v, c.type) for c, v in values.items())
-    ).select_from(pairs)
-    # "WHERE true": SQLite would otherwise read the ON CONFLICT as part of the SELECT's join.
-    return dialect_insert(dialect, Delivery).from_select(list(values), rows.where(true())).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        values["pairs"] = json.dumps(list(zip(inboxes, domains, strict=True)))
+    else:
+        values["inboxes"], values["domains"] = inboxes, domains
+    return values
 
 
 Sender = tuple[int | None, int | None]  # (member, skill's group); neither: the instance actor
@@ -723,9 +752,8 @@ class Dispatcher:
         unclaimed, for the claims to skip as usual)."""
         dialect = session.get_bind().dialect.name
         domains = {authority_of(inbox) for inbox in inboxes}
-        servers = select(Instance.domain, UNAVAILABLE, READS_RFC9421).where(Instance.domain.in_(domains))
         unavailable, rfc9421 = set(), set()
-        for domain, is_unavailable, reads_rfc9421 in (await session.execute(servers)).all():
+        for domain, is_unavailable, reads_rfc9421 in (await session.execute(SERVERS, {"domains": domains})).all():
             if is_unavailable:
                 unavailable.add(domain)
             if reads_rfc9421:
@@ -742,16 +770,16 @@ class Dispatcher:
 
         waiting = [inbox for inbox in inboxes if authority_of(inbox) in unavailable]
         if waiting:
-            await session.execute(_insert_deliveries(dialect, ref, *sender, now, waiting))
+            await session.execute(_insert_deliveries(dialect), _delivery_values(dialect, ref, *sender, now, waiting))
         inboxes = [inbox for inbox in inboxes if authority_of(inbox) not in unavailable]
         if not inboxes:
             return
         token = self.fed.new_claim_token()
         claim = (token, self.fed.worker_name, now + timedelta(seconds=self.fed.config.worker_lease_seconds))
         inserted = await session.execute(
-            _insert_deliveries(dialect, ref, *sender, now, inboxes, claim)
-            .returning(Delivery.id, Delivery.inbox_url, Delivery.domain)
-            .execution_options(**{CLAIMED_ROWS: True})
+            _insert_deliveries(dialect, returning=True),
+            _delivery_values(dialect, ref, *sender, now, inboxes, claim),
+            execution_options={CLAIMED_ROWS: True},
         )
         body = payload.encode()
         batch = [

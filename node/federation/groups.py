@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from activitypub.as2 import AS_PUBLIC, as_list, first_type, id_of, is_public
 from activitypub.collections import ordered_collection
@@ -190,6 +190,14 @@ _FOLLOWED_ELSEWHERE = (
     .exists()
 )
 
+# Built once with parameters (question_groups runs for every answer and comment published).
+_SKILLS_AND_FOLLOWED = (
+    select(Skill, _FOLLOWED_ELSEWHERE)
+    .join(QuestionTag)
+    .where(QuestionTag.question_id == bindparam("question"))
+    .order_by(Skill.id)
+)
+
 
 async def announcing_skills(session, question_id: int) -> list[Skill]:
     """The question's skills whose groups someone elsewhere follows: those that announce what happens under it
@@ -213,14 +221,7 @@ class QuestionGroups:
 async def question_groups(session, base: str, question: Question) -> QuestionGroups:
     """The Group a question belongs to (the one it was posted to elsewhere, or its first skill's here) and the
     skills that announce what happens under it (see announcing_skills), in one query."""
-    rows = (
-        await session.execute(
-            select(Skill, _FOLLOWED_ELSEWHERE)
-            .join(QuestionTag)
-            .where(QuestionTag.question_id == question.id)
-            .order_by(Skill.id)
-        )
-    ).all()
+    rows = (await session.execute(_SKILLS_AND_FOLLOWED, {"question": question.id})).all()
     if question.ap_id:
         group = question.audience
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from ..db import Database
 from ..models import Answer, Member, Question, Revision, Vote, utcnow
@@ -24,6 +24,14 @@ async def _open_question(session, question_id: int, answering: bool = True) -> Q
     if answering and question.duplicate_of_id is not None:
         raise InvalidInput(N_("This question is closed as a duplicate: answer the original question."))
     return question
+
+
+# Built once with parameters: every answer runs it.
+_ANSWERED = (
+    update(Question)
+    .where(Question.id == bindparam("question"))
+    .values(answer_count=Question.answer_count + 1, last_activity_at=bindparam("now"))
+)
 
 
 async def post_answer(
@@ -67,11 +75,7 @@ async def post_answer(
         await session.flush()
         session.add(Revision(answer_id=answer.id, editor_id=author.id, body_md=body))
         await images.attach_from_html(session, body_html, base_url, answer_id=answer.id, new=True)
-        await session.execute(
-            update(Question)
-            .where(Question.id == question.id)
-            .values(answer_count=Question.answer_count + 1, last_activity_at=utcnow())
-        )
+        await session.execute(_ANSWERED, {"question": question.id, "now": utcnow()})
         notify(session, question.author_id, "answer", author.id, question_id=question.id, answer_id=answer.id)
         for member in (m for m in mentioned if m.local):  # others are told by their server
             if member.id != question.author_id:

@@ -154,8 +154,8 @@ async def attach_from_html(
         match = uris.IMAGE_PATH.fullmatch(src[len(prefix) :]) if src.startswith(prefix) else None
         if match:
             shown.append((match["sha256"], html_lib.unescape(alt)[:ALT_MAX]))
-    owner = PostImage.question_id == question_id if question_id is not None else PostImage.answer_id == answer_id
     if not new:
+        owner = PostImage.question_id == question_id if question_id is not None else PostImage.answer_id == answer_id
         await session.execute(delete(PostImage).where(owner))
     if not shown:
         return

@@ -3,9 +3,10 @@ back the post the first sending made instead of a second copy, as Discourse does
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..models import utcnow
 
@@ -13,13 +14,15 @@ WINDOW = timedelta(minutes=10)
 LOOK_BACK = 5  # the author's latest posts of that kind: a resubmission is one of them
 
 
+@functools.cache
+def _latest(model):
+    """The author's latest posts of `model` (built once per model: every post is checked)."""
+    return select(model).where(model.author_id == bindparam("author")).order_by(model.id.desc()).limit(LOOK_BACK)
+
+
 async def earlier_copy(session, model, author_id: int, **same):
     """The author's post of `model` with these same field values made within WINDOW, if any."""
-    recent = (
-        await session.scalars(
-            select(model).where(model.author_id == author_id).order_by(model.id.desc()).limit(LOOK_BACK)
-        )
-    ).all()
+    recent = (await session.scalars(_latest(model), {"author": author_id})).all()
     since = utcnow() - WINDOW
     for post in recent:
         if (

@@ -213,19 +213,23 @@ def install(db: Database, base_url: str) -> None:
     db.before_commit.append(queue_webhooks)
 
 
+# Built once: every answer, comment and question reads it as its transaction commits.
+_ACTIVE = (
+    select(WebhookSubscription)
+    .join(Member, col(Member.id) == col(WebhookSubscription.owner_id))
+    .where(
+        col(Member.suspended).is_(False),
+        col(Member.deleted_at).is_(None),
+        col(WebhookSubscription.by_admin).is_(False) | (col(Member.role) == "admin"),
+    )
+    .order_by(col(WebhookSubscription.id))
+)
+
+
 async def active_subscriptions(session) -> list[WebhookSubscription]:
     """The subscriptions that still speak for someone: their owner active, and an administrators' one still owned by
     an administrator (a member who lost the role stops hearing of reports)."""
-    owner_ok = col(Member.suspended).is_(False) & col(Member.deleted_at).is_(None)
-    admin_ok = col(WebhookSubscription.by_admin).is_(False) | (col(Member.role) == "admin")
-    return list(
-        await session.scalars(
-            select(WebhookSubscription)
-            .join(Member, col(Member.id) == col(WebhookSubscription.owner_id))
-            .where(owner_ok, admin_ok)
-            .order_by(col(WebhookSubscription.id))
-        )
-    )
+    return list(await session.scalars(_ACTIVE))
 
 
 @dataclass
