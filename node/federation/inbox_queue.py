@@ -15,7 +15,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from activitypub.as2 import first_type
 from activitypub.origins import authority_of
@@ -103,19 +103,29 @@ async def apply_item(fed: Federation, item: Item) -> None:
         error, outcome = f"{type(exc).__name__}: {exc}"[:1000], "error"
     fed.metrics.inbox.labels(kind, outcome).inc()
     now = utcnow()
-    await fed.db.run_write(
-        lambda session: session.execute(
-            update(InboxItem)
-            .where(InboxItem.id == item_id, InboxItem.claim_token == token, InboxItem.state == "pending")
-            .values(
-                state=state,
-                error=error,
-                processed_at=now if state != "pending" else None,
-                claim_token="",
-                next_attempt_at=now + timedelta(seconds=30 * attempts**2),
-            )
-        )
+    outcome_values = {
+        "item": item_id,
+        "token": token,
+        "new_state": state,
+        "why": error,
+        "processed": now if state != "pending" else None,
+        "next_attempt": now + timedelta(seconds=30 * attempts**2),
+    }
+    await fed.db.run_write(lambda session: session.execute(_OUTCOME, outcome_values))
+
+
+# Built once with parameters: every item's outcome is written with it.
+_OUTCOME = (
+    update(InboxItem)
+    .where(InboxItem.id == bindparam("item"), InboxItem.claim_token == bindparam("token"), InboxItem.state == "pending")
+    .values(
+        state=bindparam("new_state"),
+        error=bindparam("why"),
+        processed_at=bindparam("processed"),
+        claim_token="",
+        next_attempt_at=bindparam("next_attempt"),
     )
+)
 
 
 async def apply_in_order(fed: Federation, items: list[Item]) -> None:
