@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -62,6 +63,8 @@ class Figures:
     inbox_post_node: list[float] = field(default_factory=list)  # (b) the node's POST → 202, for information
     inbox_post_bare: list[float] = field(default_factory=list)
     applied_node: list[float] = field(default_factory=list)  # (b) stored → applied by a worker, the node's clock
+    cpu_answer: list[float] = field(default_factory=list)  # (a) ms of CPU in the node's processes, per answer
+    cpu_reply: list[float] = field(default_factory=list)  # (b) the same per reply
 
 
 class Follower:
@@ -204,7 +207,20 @@ def reply(sender: Sender, base: str, question_id: int, mark: str) -> bytes:
     ).encode()
 
 
-async def measure(base: str, bare_inbox: str, follower: Follower, sender: Sender, plan, rounds: int) -> Figures:
+def cpu_ms(pids: list[int]) -> float:
+    """CPU time the processes' threads have run, in ms, to the nanosecond (/proc's schedstat: the
+    clock-tick counts of /proc/PID/stat are 10 ms coarse, as long as a whole answer)."""
+    total = 0
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError):  # a thread that ended meanwhile
+                total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e6
+
+
+async def measure(
+    base: str, bare_inbox: str, follower: Follower, sender: Sender, plan, rounds: int, pids: list[int]
+) -> Figures:
     answered, replied_to = plan
     figures = Figures()
     key = load_key(sender.private_pem)
@@ -223,12 +239,14 @@ async def measure(base: str, bare_inbox: str, follower: Follower, sender: Sender
             counted = number >= WARMUP
             # (a) the member answers; the Create arrives at the follower's server.
             mark = f"latency-mark-{number}-{run}a"
+            cpu = cpu_ms(pids)
             began = time.perf_counter()
             form = {"csrf_token": token, "body": f"My answer, {mark}: sand with the grain."}
             async with member.post(f"{base}/questions/{answered}/answers", data=form, allow_redirects=False) as r:
                 assert r.status == 303, f"the answer was refused: {r.status} {await r.text()}"
             answered_at = time.perf_counter()
             arrived = await follower.arrival(mark)
+            cpu_answer = cpu_ms(pids) - cpu
             bare_mark = f"latency-mark-{number}-{run}b"
             bare_began = time.perf_counter()
             body = json.dumps({"id": f"http://bare.test/{bare_mark}", "type": "Create", "content": bare_mark}).encode()
@@ -241,6 +259,7 @@ async def measure(base: str, bare_inbox: str, follower: Follower, sender: Sender
                 figures.answer_node.append((arrived - began) * 1000)
                 figures.answer_post_node.append((answered_at - began) * 1000)
                 figures.answer_bare.append((bare_arrived - bare_began) * 1000)
+                figures.cpu_answer.append(cpu_answer)
 
             # (b) a reply arrives at the node's inbox; from its 202 until the open question page shows it.
             mark = f"latency-mark-{number}-{run}r"
@@ -249,6 +268,7 @@ async def measure(base: str, bare_inbox: str, follower: Follower, sender: Sender
             headers = signed_post_headers(f"{base}/inbox", body, sender.key_id, key)
             async with member.get(f"{base}/live", params={"question": str(question), "after": "0"}) as stream:
                 assert stream.status == 200, f"the live stream refused: {stream.status}"
+                cpu = cpu_ms(pids)
                 began = time.perf_counter()
                 async with anyone.post(f"{base}/inbox", data=body, headers=headers) as response:
                     await response.read()
@@ -256,6 +276,7 @@ async def measure(base: str, bare_inbox: str, follower: Follower, sender: Sender
                 accepted = time.perf_counter()
                 answer_id, html = await next_answer(stream)
                 visible = time.perf_counter()
+                cpu_reply = cpu_ms(pids) - cpu
                 assert mark in html, f"answer {answer_id} is not the reply"
             bare_body = reply(sender, base, question, mark + "-bare")
             headers = signed_post_headers(bare_inbox, bare_body, sender.key_id, key)
@@ -268,6 +289,7 @@ async def measure(base: str, bare_inbox: str, follower: Follower, sender: Sender
                 figures.visible_node.append((visible - accepted) * 1000)
                 figures.inbox_post_node.append((accepted - began) * 1000)
                 figures.inbox_post_bare.append((bare_done - bare_began) * 1000)
+                figures.cpu_reply.append(cpu_reply)
             await asyncio.sleep(0.2)  # the workers are idle again, as between two members' actions
     finally:
         await member.close()
@@ -295,6 +317,11 @@ def met(values: list[float]) -> str:
     return f"goal p50 <= {P50_GOAL:.0f} ms, p99 <= {P99_GOAL:.0f} ms: {'met' if ok else 'NOT met'}"
 
 
+def cpu_spread(values: list[float]) -> str:
+    """CPU time is what a change to the node's code moves; the wall times also move with the machine's load."""
+    return f"p50 {percentile(values, 0.5):.1f} ms, mean {sum(values) / len(values):.1f} ms"
+
+
 def spread(values: list[float]) -> str:
     return f"p50 {percentile(values, 0.5):.1f} ms, p99 {percentile(values, 0.99):.1f} ms"
 
@@ -307,6 +334,7 @@ def report(title: str, figures: Figures) -> None:
         f"bare signed POST {spread(a_bare)}"
     )
     print(f"      ratio of medians (node / bare): {median(a) / median(a_bare):.1f}; {met(a)}")
+    print(f"      CPU of the node's processes from the POST to the arrival: {cpu_spread(figures.cpu_answer)}")
     b, b_post, b_bare = figures.visible_node, figures.inbox_post_node, figures.inbox_post_bare
     print(
         f"  (b) inbox 202 -> answer shown on the open question page (live event, then its HTML): node {spread(b)} "
@@ -315,6 +343,7 @@ def report(title: str, figures: Figures) -> None:
     )
     print(f"      of which stored -> applied by a worker (the node's clock): {spread(figures.applied_node)}")
     print(f"      ratio of medians (node / bare): {median(b) / median(b_bare):.1f}; {met(b)}")
+    print(f"      CPU of the node's processes from the POST to the event: {cpu_spread(figures.cpu_reply)}")
 
 
 async def run_case(
@@ -338,7 +367,8 @@ async def run_case(
         base = f"http://127.0.0.1:{port}"
         await wait_until_up(f"{base}/nodeinfo/2.1")
         await asyncio.sleep(1.5)  # the workers have looked once and wait: for a wake-up or their next poll
-        figures = await measure(base, bare_inbox, follower, sender, plan, rounds)
+        pids = [process.pid for process in processes]
+        figures = await measure(base, bare_inbox, follower, sender, plan, rounds, pids)
         figures.applied_node = (await applied_after_stored(url))[WARMUP:]
         return figures
     except BaseException:
