@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -10,8 +11,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import String, bindparam, event, func, select
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy import event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -437,7 +438,18 @@ def _notify_queued(session) -> None:
     notices = [(NOTIFY_PREFIX + queue, "") for queue in sorted(session.info.get(_QUEUED, ()))]
     notices += [(LIVE_CHANNEL, topic) for topic in sorted(session.info.get(_ANNOUNCED, ()))]
     if notices:
-        session.execute(select(*(func.pg_notify(channel, payload) for channel, payload in notices)))
+        values = {}
+        for i, (channel, payload) in enumerate(notices):
+            values[f"c{i}"], values[f"p{i}"] = channel, payload
+        session.execute(_notify_statement(len(notices)), values)
+
+
+@functools.cache
+def _notify_statement(count: int):
+    """SELECT pg_notify(:c0, :p0), … for `count` notices (built once per count: every write runs one)."""
+    return select(
+        *(func.pg_notify(bindparam(f"c{i}", type_=String), bindparam(f"p{i}", type_=String)) for i in range(count))
+    )
 
 
 @event.listens_for(Session, "after_commit")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import aliased
 
 from .. import uris
@@ -146,8 +146,11 @@ def unread_of(member_id):
     )
 
 
+_UNREAD = select(unread_of(bindparam("member")))  # built once: a live page reads it at each notification
+
+
 async def unread_count(db: Database, member_id: int) -> int:
-    return await db.run_read(lambda session: session.scalar(select(unread_of(member_id))) or 0)
+    return await db.run_read(lambda session: session.scalar(_UNREAD, {"member": member_id}) or 0)
 
 
 @dataclass

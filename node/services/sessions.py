@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from ..db import Database
 from ..models import Member, MemberSession, utcnow
@@ -80,21 +80,23 @@ class SignedIn(NamedTuple):
     unread: int  # notifications not read yet: every page shows the count
 
 
+# Built once with parameters: every request of a signed-in browser reads it.
+_SIGNED_IN = (
+    select(Member, MemberSession.last_seen_at, unread_of(Member.id))
+    .join(MemberSession, MemberSession.member_id == Member.id)
+    .where(MemberSession.token_hash == bindparam("hashed"), Member.id == bindparam("member"))
+)
+
+
 async def signed_in_member(db: Database, member_id: int, token: str) -> SignedIn | None:
     """The member this browser is signed in as, with their unread count (both in one read: every page of a member
     needs them), or None when its session has ended (or never existed)."""
     if not token:
         return None
     hashed = token_hash(token)
-
-    def read(session):
-        return session.execute(
-            select(Member, MemberSession.last_seen_at, unread_of(Member.id))
-            .join(MemberSession, MemberSession.member_id == Member.id)
-            .where(MemberSession.token_hash == hashed, Member.id == member_id)
-        ).first()
-
-    row = await db.run_read(read)
+    row = await db.run_read(
+        lambda session: session.execute(_SIGNED_IN, {"hashed": hashed, "member": member_id}).first()
+    )
     if row is None:
         return None
     member, last_seen, unread = row
