@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, String, bindparam, func, insert, inspect, select, true, update
+from sqlalchemy import ColumnElement, Row, String, and_, bindparam, func, insert, inspect, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from activitypub.client import DRAFT_CAVAGE, RFC9421, FetchError, ForbiddenURL, RefusedHost, Signer
@@ -541,14 +541,7 @@ async def _record(fed: Federation, results: list[Outcome]) -> tuple[int, int]:
         for row, _ in delivered:
             by_token.setdefault(row.token, []).append(row.id)
         for token, ids in by_token.items():  # the common case, one statement per claim
-            # A row cancelled while its request was in flight was delivered all the same: say so.
-            session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id.in_(ids), Delivery.claim_token == token, Delivery.state.in_(("pending", "cancelled"))
-                )
-                .values(state="done", delivered_at=now, last_status=200, last_error="", claim_token="")
-            )
+            session.execute(_DELIVERED, {"ids": ids, "token": token, "now": now})
         for row, status, error in failures:
             if status == 410:  # the account is gone: nothing more is sent to it
                 session.execute(
@@ -597,6 +590,28 @@ async def _record(fed: Federation, results: list[Outcome]) -> tuple[int, int]:
 
 HEALTH_REFRESH = timedelta(minutes=1)
 
+# Outcomes are written with statements built once with parameters: a fan-out writes thousands a second.
+_DELIVERED = (  # a row cancelled while its request was in flight was delivered all the same: say so
+    update(Delivery)
+    .where(
+        Delivery.id.in_(bindparam("ids", expanding=True)),
+        Delivery.claim_token == bindparam("token"),
+        Delivery.state.in_(("pending", "cancelled")),
+    )
+    .values(state="done", delivered_at=bindparam("now"), last_status=200, last_error="", claim_token="")
+)
+_FRESH = select(
+    Instance.domain,
+    and_(
+        Instance.consecutive_failures == 0, Instance.failure_days == 0, Instance.last_success_at >= bindparam("since")
+    ),
+).where(Instance.domain.in_(bindparam("domains", expanding=True)))
+_HEALTHY = (
+    update(Instance)
+    .where(Instance.domain.in_(bindparam("domains", expanding=True)))
+    .values(last_success_at=bindparam("now"), consecutive_failures=0, failure_days=0)
+)
+
 
 def _record_successes(session, domains: set[str], now) -> None:
     """Any success resets a domain's health. A domain already healthy is rewritten at most once a minute (its
@@ -604,16 +619,11 @@ def _record_successes(session, domains: set[str], now) -> None:
     one to servers known but not refreshed lately one UPDATE more (a fan-out meets thousands of them a round)."""
     if not domains:
         return
-    fresh = (
-        (Instance.consecutive_failures == 0)
-        & (Instance.failure_days == 0)
-        & (Instance.last_success_at >= now - HEALTH_REFRESH)
-    )
-    known = dict(session.execute(select(Instance.domain, fresh).where(Instance.domain.in_(domains))).all())
+    known = dict(session.execute(_FRESH, {"domains": list(domains), "since": now - HEALTH_REFRESH}).all())
     health = {"last_success_at": now, "consecutive_failures": 0, "failure_days": 0}
     stale = sorted(domain for domain, is_fresh in known.items() if not is_fresh)
     if stale:
-        session.execute(update(Instance).where(Instance.domain.in_(stale)).values(**health))
+        session.execute(_HEALTHY, {"domains": stale, "now": now})
     if new := sorted(domains - known.keys()):  # first contact: inserted (or updated, if another process just did)
         session.execute(
             dialect_insert(session.get_bind().dialect.name, Instance).on_conflict_do_update(
