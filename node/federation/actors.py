@@ -6,7 +6,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from activitypub.as2 import as_list, first_type, id_of
@@ -275,12 +275,15 @@ async def get_actor(fed: Federation, actor_id: str, refresh: bool = False) -> Me
     return await _fetched_actor(fed, actor_id, member)
 
 
+_ACTOR = select(Member).where(Member.actor_url == bindparam("url"))  # built once: every received activity reads it
+
+
 async def get_actor_and_instance(fed: Federation, actor_id: str) -> tuple[Member, Instance | None]:
     """get_actor(), with the instance of its domain as stored (None: not yet) read in the same hop to the
     database: what applying a received activity starts with."""
 
     def read(session) -> tuple[Member | None, Instance | None]:
-        member = session.scalar(select(Member).where(Member.actor_url == actor_id))
+        member = session.scalar(_ACTOR, {"url": actor_id})
         return member, session.get(Instance, member.domain) if member is not None else None
 
     member, instance = await fed.db.run_read(read)

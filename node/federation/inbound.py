@@ -14,7 +14,7 @@ import re
 from functools import partial
 
 from aiohttp import web
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from activitypub.as2 import as_list, first_type, id_of, is_public, types_of
@@ -255,16 +255,18 @@ def _post_at(fed: Federation, url: str | None, session):
     models = {"questions": Question, "answers": Answer, "comments": Comment}
     if target and target[0] in models and target[1].isdigit():
         return session.get(models[target[0]], int(target[1]))
-    posts = list(models.values())
-    # One query for the three tables a post from elsewhere may be in (a new post is in none of them).
-    where = union_all(
-        *(
-            select(literal(n).label("kind"), model.id.label("id")).where(model.ap_id == url)
-            for n, model in enumerate(posts)
-        )
+    found = session.execute(_POST_WITH_AP_ID, {"url": url}).first()
+    return session.get(_POSTS[found.kind], found.id) if found is not None else None
+
+
+# One query for the three tables a post from elsewhere may be in (a new post is in none of them), built once.
+_POSTS = (Question, Answer, Comment)
+_POST_WITH_AP_ID = union_all(
+    *(
+        select(literal(n).label("kind"), model.id.label("id")).where(model.ap_id == bindparam("url"))
+        for n, model in enumerate(_POSTS)
     )
-    found = session.execute(where.limit(1)).first()
-    return session.get(posts[found.kind], found.id) if found is not None else None
+).limit(1)
 
 
 async def find_local_member(fed: Federation, url: str | None) -> Member | None:

@@ -312,7 +312,7 @@ async def answer_page_number(db: Database, answer: Answer) -> int:
     """The page of its question's answers that shows `answer` (links to an answer go there)."""
 
     def read(session) -> int:
-        accepted = session.scalar(select(Question.accepted_answer_id).where(Question.id == answer.question_id))
+        accepted = session.scalar(ACCEPTED_OF, {"question": answer.question_id})
         ids = list(session.scalars(PAGE_ANSWER_IDS, {"question": answer.question_id, "accepted": accepted or -1}))
         return ids.index(answer.id) // ANSWERS_PER_PAGE + 1 if answer.id in ids else 1
 
@@ -333,14 +333,7 @@ async def answers_after(
     `shown` to `viewer` (None when there are none), and how many answers the question has."""
 
     def read(session) -> tuple[list[int], QuestionPage | None, int]:
-        new = list(
-            session.scalars(
-                select(Answer.id)
-                .where(Answer.question_id == question_id, Answer.deleted_at.is_(None), Answer.id > after)
-                .order_by(Answer.id)
-                .limit(limit)
-            )
-        )
+        new = list(session.scalars(PAGE_ANSWERS_AFTER, {"question": question_id, "after": after, "limit": limit}))
         if not (unseen := tuple(answer_id for answer_id in new if answer_id not in shown)):
             return new, None, session.scalar(PAGE_ANSWER_COUNT, {"question": question_id}) or 0
         page = _load_question_page(session, question_id, viewer, 1, unseen, threads)
@@ -412,6 +405,10 @@ PAGE_ANSWERS = (
 SOME_ANSWERS = select(*ANSWER_ROW).where(ON_PAGE, Answer.id.in_(bindparam("ids", expanding=True))).order_by(Answer.id)
 PAGE_ANSWER_IDS = select(Answer.id).where(ON_PAGE).order_by(*ANSWER_ORDER)
 PAGE_ANSWER_COUNT = select(func.count()).select_from(Answer).where(ON_PAGE)
+PAGE_ANSWERS_AFTER = (
+    select(Answer.id).where(ON_PAGE, Answer.id > bindparam("after")).order_by(Answer.id).limit(bindparam("limit"))
+)
+ACCEPTED_OF = select(Question.accepted_answer_id).where(Question.id == bindparam("question"))
 PAGE_ANSWER_COUNT_AND_LAST = select(func.count(), func.max(Answer.id)).select_from(Answer).where(ON_PAGE)
 PAGE_COMMENTS = (
     select(*COMMENT_ROW)
