@@ -15,15 +15,24 @@ from .mentions import members_at
 from .notifications import notify
 from .resubmission import earlier_copy
 
+_QUESTION_AND_AUTHOR = (
+    select(Question, Member)
+    .outerjoin(Member, Member.id == Question.author_id)
+    .where(Question.id == bindparam("question"))
+)
 
-async def _open_question(session, question_id: int, answering: bool = True) -> Question:
-    """The question, not deleted; when `answering`, not closed either (its answers belong to the original)."""
-    question = await session.get(Question, question_id)
+
+async def _open_question(session, question_id: int, answering: bool = True) -> tuple[Question, Member | None]:
+    """The question, not deleted; when `answering`, not closed either (its answers belong to the original). Its
+    author comes in the same read: while the caller holds them, the commit's hooks (publishing addresses them)
+    find them in the session (which holds unchanged rows weakly) instead of reading them again."""
+    row = (await session.execute(_QUESTION_AND_AUTHOR, {"question": question_id})).first()
+    question, author = row if row is not None else (None, None)
     if question is None or question.deleted_at is not None:
         raise NotFound(N_("This question does not exist or was deleted."))
     if answering and question.duplicate_of_id is not None:
         raise InvalidInput(N_("This question is closed as a duplicate: answer the original question."))
-    return question
+    return question, author
 
 
 # Built once with parameters: every answer runs it.
@@ -55,7 +64,7 @@ async def post_answer(
         body = check_body(body)
     async with db.write() as session:
         author = await session.merge(author, load=False)  # as read by the caller: the hooks find it here
-        question = await _open_question(session, question_id)
+        question, _asker = await _open_question(session, question_id)  # _asker: held until the commit
         if html is None:
             copy = await earlier_copy(session, Answer, author.id, question_id=question.id, body_md=body)
             if copy is not None:
@@ -160,7 +169,7 @@ async def accept_answer(db: Database, actor: Member, answer_id: int) -> Question
         answer = await session.get(Answer, answer_id)
         if answer is None or answer.deleted_at is not None:
             raise NotFound(N_("This answer does not exist or was deleted."))
-        question = await _open_question(session, answer.question_id, answering=False)
+        question, _ = await _open_question(session, answer.question_id, answering=False)
         if question.author_id != actor.id:
             raise Forbidden(N_("Only the person who asked can accept an answer."))
         if question.kind != "question":

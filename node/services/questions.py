@@ -312,8 +312,7 @@ async def answer_page_number(db: Database, answer: Answer) -> int:
     """The page of its question's answers that shows `answer` (links to an answer go there)."""
 
     def read(session) -> int:
-        accepted = session.scalar(ACCEPTED_OF, {"question": answer.question_id})
-        ids = list(session.scalars(PAGE_ANSWER_IDS, {"question": answer.question_id, "accepted": accepted or -1}))
+        ids = list(session.scalars(PAGE_ANSWER_IDS_AS_SHOWN, {"question": answer.question_id}))
         return ids.index(answer.id) // ANSWERS_PER_PAGE + 1 if answer.id in ids else 1
 
     return await db.run_read(read)
@@ -403,12 +402,22 @@ PAGE_ANSWERS = (
     select(*ANSWER_ROW).where(ON_PAGE).order_by(*ANSWER_ORDER).limit(bindparam("limit")).offset(bindparam("offset"))
 )
 SOME_ANSWERS = select(*ANSWER_ROW).where(ON_PAGE, Answer.id.in_(bindparam("ids", expanding=True))).order_by(Answer.id)
-PAGE_ANSWER_IDS = select(Answer.id).where(ON_PAGE).order_by(*ANSWER_ORDER)
 PAGE_ANSWER_COUNT = select(func.count()).select_from(Answer).where(ON_PAGE)
 PAGE_ANSWERS_AFTER = (
     select(Answer.id).where(ON_PAGE, Answer.id > bindparam("after")).order_by(Answer.id).limit(bindparam("limit"))
 )
-ACCEPTED_OF = select(Question.accepted_answer_id).where(Question.id == bindparam("question"))
+# The answers' ids in the page's order, the accepted one read in the same statement (where a new answer lands).
+PAGE_ANSWER_IDS_AS_SHOWN = (
+    select(Answer.id)
+    .where(ON_PAGE)
+    .order_by(
+        (
+            Answer.id
+            == select(Question.accepted_answer_id).where(Question.id == bindparam("question")).scalar_subquery()
+        ).desc(),
+        *ANSWER_ORDER[1:],
+    )
+)
 PAGE_ANSWER_COUNT_AND_LAST = select(func.count(), func.max(Answer.id)).select_from(Answer).where(ON_PAGE)
 PAGE_COMMENTS = (
     select(*COMMENT_ROW)
