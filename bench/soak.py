@@ -219,8 +219,9 @@ def signed_inbox_requests(senders, inbox_url: str, base: str, questions: int, co
     for n in range(count):
         sender, key = senders[n % len(senders)], keys[n % len(senders)]
         document = activity(sender, n)
-        if n % 2 == 0:
+        if n % 2 == 0:  # addressed as Mastodon addresses a public reply (an object without `to` is not public)
             document["object"]["inReplyTo"] = f"{base}/questions/{rng.randint(1, questions)}"
+            document["object"]["to"] = document["to"]
         body = json.dumps(document).encode()
         requests.append((body, signed_post_headers(inbox_url, body, sender.key_id, key)))
     return requests
@@ -308,6 +309,8 @@ async def main() -> None:
         states = dict((await session.execute(text("SELECT state, count(*) FROM inbox_item GROUP BY state"))).all())
     await db.close()
     shutil.rmtree(work, ignore_errors=True)
+    if states.get("done", 0) >= 2 and not answers:  # every other activity is a reply: the write path went unused
+        tally.error("replies", "no received reply became an answer")
 
     operations = sum(tally.operations.values())
     errors = sum(tally.errors.values())
