@@ -261,11 +261,15 @@ def _post_at(fed: Federation, url: str | None, session):
 
 # One query for the three tables a post from elsewhere may be in (a new post is in none of them), built once.
 _POSTS = (Question, Answer, Comment)
-_POST_WITH_AP_ID = union_all(
-    *(
-        select(literal(n).label("kind"), model.id.label("id")).where(model.ap_id == bindparam("url"))
-        for n, model in enumerate(_POSTS)
-    )
+_POST_BRANCHES = [
+    select(literal(n).label("kind"), model.id.label("id")).where(model.ap_id == bindparam("url"))
+    for n, model in enumerate(_POSTS)
+]
+_POST_WITH_AP_ID = union_all(*_POST_BRANCHES).limit(1)
+# A post received already, or deleted before it arrived: the same query with the tombstones.
+_KNOWN = union_all(
+    select(literal(len(_POSTS)).label("kind"), literal(0).label("id")).where(Tombstone.ap_id == bindparam("url")),
+    *_POST_BRANCHES,
 ).limit(1)
 
 
@@ -402,8 +406,8 @@ async def on_create(fed: Federation, signer: Member, activity: dict, *, shared_b
     if id_of(obj.get("attributedTo")) != signer.actor_url:
         raise Ignored("a post attributed to someone else")
 
-    def look_up(session) -> tuple[bool, object]:  # one hop to the database for the three lookups
-        if session.get(Tombstone, object_id) is not None or _post_at(fed, object_id, session) is not None:
+    def look_up(session) -> tuple[bool, object]:  # one hop to the database for the lookups
+        if session.execute(_KNOWN, {"url": object_id}).first() is not None:
             return True, None
         return False, _post_at(fed, id_of(obj.get("inReplyTo")), session)
 

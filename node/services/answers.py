@@ -90,7 +90,8 @@ async def post_answer(
             if member.id != question.author_id:
                 notify(session, member.id, "mention", author.id, question_id=question.id, answer_id=answer.id)
         await search.index_answer(session, answer, new=True)
-        await badges.award(session, [author.id], ["answered"], under=question.id)
+        if author.local:  # badges are for members here (an answer from elsewhere costs no badge query)
+            await badges.award(session, [author.id], ["answered"], under=question.id)
         events.record(session, "answer_created", answer_id=answer.id, actor_id=author.id)
         live.answer_posted(session, question.id, answer.id)
         return answer
