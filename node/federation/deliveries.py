@@ -14,12 +14,12 @@ import functools
 import json
 import logging
 import random
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, String, and_, bindparam, func, insert, inspect, select, true, update
+from sqlalchemy import ColumnElement, Row, String, and_, bindparam, func, insert, inspect, not_, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from activitypub.client import DRAFT_CAVAGE, RFC9421, FetchError, ForbiddenURL, RefusedHost, Signer
@@ -27,6 +27,7 @@ from activitypub.origins import authority_of
 
 from ..db import CLAIMED_ROWS, after_commit, database_of, dialect_insert
 from ..models import Delivery, DeliveryFanout, GroupKey, Instance, Member, MemberFollow, OutgoingActivity, Skill, utcnow
+from ..sql import one_of, table_of
 from .context import Federation
 from .keys import group_signer, instance_signer, member_signer
 from .schemes import FALL_BACK_ON, READS_RFC9421, remember_scheme, rfc9421_readers
@@ -203,19 +204,48 @@ def _new_inboxes(fanout: DeliveryFanout, last: int | None):
     return select(in_batch.c.inbox).where(queued.is_(None))  # and None for followers left out: the caller skips it
 
 
-# A server unavailable for days: its rows are skipped (they wait) until it contacts us again.
-UNAVAILABLE = Instance.failure_days >= UNAVAILABLE_AFTER_DAYS
+# The queue's statements are built once with parameters; those a drain runs for every batch are Core statements.
+_deliveries, _servers, _activities = table_of(Delivery).c, table_of(Instance).c, table_of(OutgoingActivity).c
 
+# A server unavailable for days: its rows are skipped (they wait) until it contacts us again.
+UNAVAILABLE = _servers.failure_days >= UNAVAILABLE_AFTER_DAYS
 
 # The state of the servers a message goes to (queue_claimed): unavailable, and reading RFC 9421 signatures.
-SERVERS = select(Instance.domain, UNAVAILABLE, READS_RFC9421).where(
-    Instance.domain.in_(bindparam("domains", expanding=True))
+SERVERS = select(_servers.domain, UNAVAILABLE, READS_RFC9421).where(one_of(_servers.domain, "domains"))
+
+_ANY_FANOUT = select(DeliveryFanout.id).limit(1)
+_DUE = (
+    select(_deliveries.id, _deliveries.domain)
+    .where(
+        _deliveries.state == "pending",
+        _deliveries.next_attempt_at <= bindparam("now"),
+        _deliveries.domain.not_in(select(_servers.domain).where(UNAVAILABLE)),
+        not_(one_of(_deliveries.domain, "full")),  # the servers this process holds PER_DOMAIN rows of already
+    )
+    .order_by(_deliveries.next_attempt_at, _deliveries.id)
+    .limit(bindparam("limit"))
 )
-
-
-def _unavailable():
-    """The servers unavailable for days."""
-    return select(Instance.domain).where(UNAVAILABLE)
+_DUE_LOCKED = _DUE.with_for_update(of=table_of(Delivery), skip_locked=True)  # PostgreSQL: claims skip each other's
+_CLAIM = (
+    update(table_of(Delivery))
+    .where(one_of(_deliveries.id, "ids"))
+    .values(
+        next_attempt_at=bindparam("lease"),
+        attempts=_deliveries.attempts + 1,
+        claim_token=bindparam("token"),
+        claimed_by=bindparam("worker"),
+    )
+    .returning(
+        _deliveries.id,
+        _deliveries.inbox_url,
+        _deliveries.domain,
+        _deliveries.activity_ref,
+        _deliveries.sender_id,
+        _deliveries.attempts,
+        _deliveries.sender_group_id,
+    )
+)
+_BODIES = select(_activities.id, _activities.payload).where(one_of(_activities.id, "refs"))
 
 
 def _sending_at_commit(session, inboxes: list[str]) -> Dispatcher | None:
@@ -245,7 +275,7 @@ def _insert_deliveries(dialect: str, returning: bool = False):
             .render_derived()
         )
         inbox, domain = pairs.c.inbox, pairs.c.domain
-    columns = Delivery.__table__.c
+    columns = table_of(Delivery).c
     given = ("activity_ref", "sender_id", "sender_group_id", "attempts", "next_attempt_at", "claim_token", "claimed_by")
     fixed = {"state": "pending", "last_status": 0, "last_error": ""}
     values = {
@@ -332,32 +362,21 @@ async def _claim(
     held = held if held is not None else Counter()
     now = utcnow()
     full = [domain for domain, n in held.items() if n >= per_domain]
-    unavailable = _unavailable()
-    due = (
-        select(Delivery.id, Delivery.domain)
-        .where(
-            Delivery.state == "pending",
-            Delivery.next_attempt_at <= now,
-            Delivery.domain.not_in(unavailable),
-            *([Delivery.domain.not_in(full)] if full else []),
-        )
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
-    )
-    if not fed.db.is_sqlite:
-        due = due.with_for_update(of=Delivery, skip_locked=True)
     token = fed.new_claim_token()
+    lease = now + timedelta(seconds=fed.config.worker_lease_seconds)
 
     def claim_rows(session) -> tuple[list[Claimed], dict[Sender, Row], bool]:
-        fanouts = session.scalar(select(DeliveryFanout.id).limit(1)) is not None
+        fanouts = session.scalar(_ANY_FANOUT) is not None
         taken: Counter = Counter()
         chosen = []
-        for row_id, domain in session.execute(due).all():
+        due = _DUE if fed.db.is_sqlite else _DUE_LOCKED
+        for row_id, domain in session.execute(due, {"now": now, "full": full, "limit": limit}).all():
             if held[domain] + taken[domain] < per_domain:
                 taken[domain] += 1
                 chosen.append(row_id)
         if not chosen:
             return [], {}, fanouts
+        claimed = session.execute(_CLAIM, {"ids": chosen, "lease": lease, "token": token, "worker": fed.worker_name})
         batch = [
             Claimed(
                 row.id,
@@ -369,35 +388,11 @@ async def _claim(
                 token,
                 sender_group_id=row.sender_group_id,
             )
-            for row in session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(chosen))
-                .values(
-                    next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
-                    attempts=Delivery.attempts + 1,
-                    claim_token=token,
-                    claimed_by=fed.worker_name,
-                )
-                .returning(
-                    Delivery.id,
-                    Delivery.inbox_url,
-                    Delivery.domain,
-                    Delivery.activity_ref,
-                    Delivery.sender_id,
-                    Delivery.attempts,
-                    Delivery.sender_group_id,
-                )
-            ).all()
+            for row in claimed.all()
         ]
         # a batch is mostly one activity to many inboxes: each body is read once
-        bodies = {
-            ref: payload.encode()
-            for ref, payload in session.execute(
-                select(OutgoingActivity.id, OutgoingActivity.payload).where(
-                    OutgoingActivity.id.in_({row.activity_ref for row in batch})
-                )
-            ).all()
-        }
+        refs = {row.activity_ref for row in batch}
+        bodies = {ref: payload.encode() for ref, payload in session.execute(_BODIES, {"refs": refs}).all()}
         rfc9421 = rfc9421_readers(session, {row.domain for row in batch})
         for row in batch:
             row.body = bodies[row.activity_ref]
@@ -412,6 +407,9 @@ async def _claim(
     return batch, fanouts
 
 
+_MEMBER_KEYS = select(Member.id, Member.username, Member.private_key_pem).where(one_of(Member.id, "ids"))
+
+
 def _signing_keys(session, senders: set[Sender]) -> dict[Sender, Row]:
     """The name and private key of each member and skill's group among `senders` (rows with `username` or `name`,
     and `private_key_pem`); members since deleted, and groups of skills since merged away, are absent."""
@@ -419,8 +417,7 @@ def _signing_keys(session, senders: set[Sender]) -> dict[Sender, Row]:
     members = [member for member, group in senders if member is not None]
     groups = [group for member, group in senders if member is None and group is not None]
     if members:
-        query = select(Member.id, Member.username, Member.private_key_pem).where(Member.id.in_(members))
-        keys.update(((member.id, None), member) for member in session.execute(query).all())
+        keys.update(((member.id, None), member) for member in session.execute(_MEMBER_KEYS, {"ids": members}).all())
     if groups:
         query = (
             select(GroupKey.skill_id, Skill.name, GroupKey.private_key_pem)
@@ -590,25 +587,24 @@ async def _record(fed: Federation, results: list[Outcome]) -> tuple[int, int]:
 
 HEALTH_REFRESH = timedelta(minutes=1)
 
-# Outcomes are written with statements built once with parameters: a fan-out writes thousands a second.
 _DELIVERED = (  # a row cancelled while its request was in flight was delivered all the same: say so
-    update(Delivery)
+    update(table_of(Delivery))
     .where(
-        Delivery.id.in_(bindparam("ids", expanding=True)),
-        Delivery.claim_token == bindparam("token"),
-        Delivery.state.in_(("pending", "cancelled")),
+        one_of(_deliveries.id, "ids"),
+        _deliveries.claim_token == bindparam("token"),
+        _deliveries.state.in_(("pending", "cancelled")),
     )
     .values(state="done", delivered_at=bindparam("now"), last_status=200, last_error="", claim_token="")
 )
 _FRESH = select(
-    Instance.domain,
+    _servers.domain,
     and_(
-        Instance.consecutive_failures == 0, Instance.failure_days == 0, Instance.last_success_at >= bindparam("since")
+        _servers.consecutive_failures == 0, _servers.failure_days == 0, _servers.last_success_at >= bindparam("since")
     ),
-).where(Instance.domain.in_(bindparam("domains", expanding=True)))
+).where(one_of(_servers.domain, "domains"))
 _HEALTHY = (
-    update(Instance)
-    .where(Instance.domain.in_(bindparam("domains", expanding=True)))
+    update(table_of(Instance))
+    .where(one_of(_servers.domain, "domains"))
     .values(last_success_at=bindparam("now"), consecutive_failures=0, failure_days=0)
 )
 
@@ -627,7 +623,7 @@ def _record_successes(session, domains: set[str], now) -> None:
     if new := sorted(domains - known.keys()):  # first contact: inserted (or updated, if another process just did)
         session.execute(
             dialect_insert(session.get_bind().dialect.name, Instance).on_conflict_do_update(
-                index_elements=[Instance.__table__.c.domain], set_=health
+                index_elements=[table_of(Instance).c.domain], set_=health
             ),
             [{"domain": domain, "software": "", "version": "", "created_at": now, **health} for domain in new],
         )
@@ -701,7 +697,8 @@ class Dispatcher:
     ) -> None:
         self.fed = fed
         self.per_domain, self.backlog = per_domain, backlog
-        self.slots = asyncio.Semaphore(concurrency)
+        self.concurrency, self.senders = concurrency, 0
+        self.waiting: deque[Claimed] = deque()  # held, signed, not sent yet: the senders take them in order
         self.held: Counter = Counter()  # rows claimed and not yet recorded, per domain
         self.rows: dict[int, Claimed] = {}
         self.tasks: set[asyncio.Task] = set()
@@ -849,17 +846,28 @@ class Dispatcher:
             self.held[row.domain] += 1
 
     def _start(self, batch: list[Claimed]) -> None:
-        for row in batch:
-            task = asyncio.create_task(self._send(row))
+        # Up to `concurrency` senders, each sending the waiting rows one after another: not a task per row waiting
+        # on a semaphore (Python 3.11's looks through all its waiters at each acquire: 500 a claim).
+        self.waiting.extend(batch)
+        for _ in range(min(self.concurrency - self.senders, len(self.waiting))):
+            self.senders += 1
+            task = asyncio.create_task(self._send())
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 
-    async def _send(self, row: Claimed) -> None:
+    async def _send(self) -> None:
         try:
-            async with self.slots:
-                outcome = await post(self.fed, row)
-        except asyncio.CancelledError:
-            return  # stopping: the row stays in self.rows and goes back to the queue
+            while self.waiting:
+                row = self.waiting.popleft()
+                try:
+                    outcome = await post(self.fed, row)
+                except asyncio.CancelledError:
+                    return  # stopping: the row stays in self.rows and goes back to the queue
+                self._sent(row, outcome)
+        finally:
+            self.senders -= 1
+
+    def _sent(self, row: Claimed, outcome: Outcome) -> None:
         self.recorder.add(outcome)
         del self.rows[row.id]
         # Room to claim the next chunk (the backlog half spent), or a full server has a slot again: claim now,

@@ -17,6 +17,7 @@ from sqlmodel import col
 from activitypub.client import DRAFT_CAVAGE, RFC9421
 
 from ..models import Instance
+from ..sql import one_of, table_of
 from .context import Federation
 
 UNKNOWN = ""
@@ -34,7 +35,11 @@ def scheme_for_software(software: str, version: str) -> str:
     return UNKNOWN
 
 
-READS_RFC9421 = col(Instance.signature_scheme) == RFC9421  # a server to sign for with RFC 9421
+_servers = table_of(Instance).c  # read with each claim of deliveries
+READS_RFC9421 = _servers.signature_scheme == RFC9421  # a server to sign for with RFC 9421
+
+
+_READERS = select(_servers.domain).where(one_of(_servers.domain, "domains"), READS_RFC9421)
 
 
 def rfc9421_readers(session, domains: set[str]) -> set[str]:
@@ -42,8 +47,7 @@ def rfc9421_readers(session, domains: set[str]) -> set[str]:
     transaction: a batch of deliveries reads them with its claim."""
     if not domains:
         return set()
-    query = select(col(Instance.domain)).where(col(Instance.domain).in_(sorted(domains)), READS_RFC9421)
-    return set(session.scalars(query))
+    return set(session.scalars(_READERS, {"domains": domains}))
 
 
 async def remember_scheme(fed: Federation, domain: str, scheme: str) -> None:
