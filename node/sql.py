@@ -41,6 +41,7 @@ class _OneOf(FunctionElement):
     type = Boolean()
     inherit_cache = True
     name = "one_of"
+    _is_implicitly_boolean = True  # a predicate: never "… = 1" on SQLite, which would hide the index from the planner
 
 
 def one_of(column: ColumnElement, name: str) -> ColumnElement[bool]:
