@@ -23,6 +23,7 @@ from activitypub.safe_json import cap_lists
 
 from ..models import InboxItem, utcnow
 from ..services.errors import ServiceError
+from ..sql import one_of, table_of
 from . import backfill
 from .context import Federation
 from .inbound import BACKFILL, HANDLERS, Ignored, apply, is_backfill_request
@@ -43,40 +44,44 @@ async def claim(fed: Federation, busy: Collection[str] = frozenset(), limit: int
 async def _claim(fed: Federation, busy: Collection[str], limit: int) -> tuple[dict[str, list[Item]], bool]:
     """claim(), and whether more items may be due than were looked at (the limit was reached)."""
     now = utcnow()
-    due = (
-        select(InboxItem.id, InboxItem.signer)
-        .where(InboxItem.state == "pending", InboxItem.next_attempt_at <= now)
-        .order_by(InboxItem.id)
-        .limit(limit)
-    )
-    if not fed.db.is_sqlite:
-        due = due.with_for_update(skip_locked=True)
     token = fed.new_claim_token()
+    lease = now + timedelta(seconds=fed.config.worker_lease_seconds)
 
     def claim_rows(session) -> tuple[dict[str, list[Item]], bool]:
-        seen = session.execute(due).all()
+        seen = session.execute(_DUE if fed.db.is_sqlite else _DUE_LOCKED, {"now": now, "limit": limit}).all()
         more = len(seen) >= limit
         chosen = [row_id for row_id, signer in seen if authority_of(signer) not in busy]
         if not chosen:
             return {}, more
         by_server: dict[str, list[Item]] = defaultdict(list)
-        for row in sorted(
-            session.execute(
-                update(InboxItem)
-                .where(InboxItem.id.in_(chosen))
-                .values(
-                    next_attempt_at=now + timedelta(seconds=fed.config.worker_lease_seconds),
-                    attempts=InboxItem.attempts + 1,
-                    claim_token=token,
-                    claimed_by=fed.worker_name,
-                )
-                .returning(InboxItem.id, InboxItem.signer, InboxItem.payload, InboxItem.attempts)
-            ).all()
-        ):
+        claimed = session.execute(_CLAIM, {"ids": chosen, "lease": lease, "token": token, "worker": fed.worker_name})
+        for row in sorted(claimed.all()):
             by_server[authority_of(row[1])].append((*row, token))
         return dict(by_server), more
 
     return await fed.db.run_write(claim_rows)
+
+
+# The claim's statements, built once with parameters (Core: no ORM bookkeeping for the rows it returns).
+_items = table_of(InboxItem).c
+_DUE = (
+    select(_items.id, _items.signer)
+    .where(_items.state == "pending", _items.next_attempt_at <= bindparam("now"))
+    .order_by(_items.id)
+    .limit(bindparam("limit"))
+)
+_DUE_LOCKED = _DUE.with_for_update(skip_locked=True)  # PostgreSQL: concurrent claims skip each other's rows
+_CLAIM = (
+    update(table_of(InboxItem))
+    .where(one_of(_items.id, "ids"))
+    .values(
+        next_attempt_at=bindparam("lease"),
+        attempts=_items.attempts + 1,
+        claim_token=bindparam("token"),
+        claimed_by=bindparam("worker"),
+    )
+    .returning(_items.id, _items.signer, _items.payload, _items.attempts)
+)
 
 
 async def apply_item(fed: Federation, item: Item) -> None:

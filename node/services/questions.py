@@ -429,6 +429,13 @@ PAGE_COMMENTS = (
     .order_by(Comment.created_at, Comment.id)
 )
 PAGE_REQUESTED = select(exists().where(AnswerRequest.question_id == bindparam("question")))
+PAGE_VOTES = select(Vote.target_type, Vote.target_id, Vote.value).where(  # the viewer's, on what the page shows
+    Vote.member_id == bindparam("viewer"),
+    or_(
+        and_(Vote.target_type == "question", Vote.target_id == bindparam("question")),
+        and_(Vote.target_type == "answer", Vote.target_id.in_(bindparam("answers", expanding=True))),
+    ),
+)
 # Authors and their badges in the question's skills are read with every view (one row per badge held, or one
 # without): a name, a reputation or a medal changes without the thread.
 PAGE_PEOPLE = (
@@ -531,16 +538,8 @@ def _load_question_page(
     bookmarked = False
     if viewer is not None:
         bookmarked = session.get(Bookmark, (viewer.id, question_id)) is not None
-        targets = or_(
-            and_(Vote.target_type == "question", Vote.target_id == question_id),
-            and_(Vote.target_type == "answer", Vote.target_id.in_([a.id for a in answers])),
-        )
-        votes = {
-            (t, i): v
-            for t, i, v in session.execute(
-                select(Vote.target_type, Vote.target_id, Vote.value).where(Vote.member_id == viewer.id, targets)
-            ).all()
-        }
+        shown = {"viewer": viewer.id, "question": question_id, "answers": [a.id for a in answers]}
+        votes = {(t, i): v for t, i, v in session.execute(PAGE_VOTES, shown).all()}
     by_answer: dict[int | None, list[CommentView]] = {}
     for comment in comments:
         by_answer.setdefault(comment.answer_id, []).append(CommentView(comment, authors[comment.author_id]))
