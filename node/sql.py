@@ -44,13 +44,15 @@ class _OneOf(FunctionElement):
     _is_implicitly_boolean = True  # a predicate: never "… = 1" on SQLite, which would hide the index from the planner
 
 
-def one_of(column: ColumnElement, name: str) -> ColumnElement[bool]:
-    """`column` IN the list bound as `name` (any iterable), in SQL that stays the same whatever the list's
-    length: `= ANY(array)` on PostgreSQL, `IN (SELECT value FROM json_each(…))` on SQLite. An expanding IN is
-    rendered again, element by element, at every execution (5 µs an element on asyncpg, the whole cost of a
-    batch's bookkeeping) and is a new statement for PostgreSQL to prepare at each length."""
+def one_of(column: ColumnElement, name: str | None, values: Any = None) -> ColumnElement[bool]:
+    """`column` IN the list bound as `name` (any iterable; or `values`, bound anonymously), in SQL that stays the
+    same whatever the list's length: `= ANY(array)` on PostgreSQL, `IN (SELECT value FROM json_each(…))` on
+    SQLite. An expanding IN is rendered again, element by element, at every execution (5 µs an element on
+    asyncpg, the whole cost of a batch's bookkeeping) and is a new statement for PostgreSQL to prepare at each
+    length. SQLite's planner, which knows nothing of the list's length, may then prefer another index of the
+    statement's other conditions: check the plan (EXPLAIN QUERY PLAN) where there is one."""
     item = Integer() if column.type.python_type is int else String()
-    return _OneOf(column, bindparam(name, type_=ValueList(item)))
+    return _OneOf(column, bindparam(name, values, type_=ValueList(item)))
 
 
 @compiles(_OneOf)

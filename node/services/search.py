@@ -16,13 +16,14 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import snowballstemmer
-from sqlalchemy import ARRAY, Integer, Row, any_, bindparam, column, delete, func, select, table, text
+from sqlalchemy import Row, column, delete, func, select, table, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 from ..db import Database
 from ..models import Answer, Member, Question, QuestionTag, SearchDocument, Skill
 from ..sanitize import plain_text
+from ..sql import one_of
 from .visibility import visible_to
 
 WORD_RE = re.compile(r"\w+", re.UNICODE)
@@ -248,9 +249,9 @@ def _ranked_documents(
 
 
 def _among(id_column, ids: list[int], is_sqlite: bool):
-    """`id_column IN ids`; on PostgreSQL as `= ANY(array)`: one statement, prepared once, whatever the count (an
-    IN list is a new statement for each count, prepared again by asyncpg at each search)."""
-    return id_column.in_(ids) if is_sqlite else id_column == any_(bindparam(None, ids, ARRAY(Integer)))
+    """`id_column IN ids`: on PostgreSQL one_of (one statement, prepared once, whatever the count); on SQLite a
+    list of values, whose length its planner weighs against the search's other conditions."""
+    return id_column.in_(ids) if is_sqlite else one_of(id_column, None, ids)
 
 
 def _documents(session: Session, ranked_ids: list[int]) -> list[tuple[int, int | None]]:
