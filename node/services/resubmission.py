@@ -11,24 +11,31 @@ from sqlalchemy import bindparam, select
 from ..models import utcnow
 
 WINDOW = timedelta(minutes=10)
-LOOK_BACK = 5  # the author's latest posts of that kind: a resubmission is one of them
 
 
 @functools.cache
-def _latest(model):
-    """The author's latest posts of `model` (built once per model: every post is checked)."""
-    return select(model).where(model.author_id == bindparam("author")).order_by(model.id.desc()).limit(LOOK_BACK)
+def _copy_of(model, fields: tuple[str, ...], empty: frozenset[str]):
+    """The author's latest live post of `model` since a moment, with these fields equal to parameters of their
+    names (and those in `empty` null); built once per shape. Compared by the database: reading the author's
+    recent posts to compare them here loaded whole posts for every new one."""
+    return (
+        select(model)
+        .where(
+            model.author_id == bindparam("author"),
+            model.created_at >= bindparam("since"),
+            model.deleted_at.is_(None),
+            *(
+                getattr(model, name).is_(None) if name in empty else getattr(model, name) == bindparam(name)
+                for name in fields
+            ),
+        )
+        .order_by(model.id.desc())
+        .limit(1)
+    )
 
 
 async def earlier_copy(session, model, author_id: int, **same):
     """The author's post of `model` with these same field values made within WINDOW, if any."""
-    recent = (await session.scalars(_latest(model), {"author": author_id})).all()
-    since = utcnow() - WINDOW
-    for post in recent:
-        if (
-            post.deleted_at is None
-            and post.created_at >= since
-            and all(getattr(post, name) == value for name, value in same.items())
-        ):
-            return post
-    return None
+    statement = _copy_of(model, tuple(sorted(same)), frozenset(name for name, value in same.items() if value is None))
+    values = {name: value for name, value in same.items() if value is not None}
+    return await session.scalar(statement, {"author": author_id, "since": utcnow() - WINDOW, **values})
