@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Integer, String, Table, TypeDecorator, bindparam
+from sqlalchemy import Boolean, ColumnElement, Integer, String, Table, TypeDecorator, Update, bindparam, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -17,6 +17,23 @@ def table_of(model: Any) -> Table:
     bookkeeping for each row they touch (loading returned rows, synchronizing the session) costs more than they do."""
     table: Table = model.__table__
     return table
+
+
+def claim_by_ids(model: Any) -> Update:
+    """A work queue's claim of the rows whose ids are bound as `ids`: their next attempt moves to `lease` (a dead
+    worker's rows come back then), one more attempt is counted, and they carry `token` and `worker` (the claim's
+    owner). The caller adds what it returns."""
+    columns = table_of(model).c
+    return (
+        update(table_of(model))
+        .where(one_of(columns.id, "ids"))
+        .values(
+            next_attempt_at=bindparam("lease"),
+            attempts=columns.attempts + 1,
+            claim_token=bindparam("token"),
+            claimed_by=bindparam("worker"),
+        )
+    )
 
 
 class ValueList(TypeDecorator):

@@ -27,7 +27,7 @@ from activitypub.origins import authority_of
 
 from ..db import CLAIMED_ROWS, after_commit, database_of, dialect_insert
 from ..models import Delivery, DeliveryFanout, GroupKey, Instance, Member, MemberFollow, OutgoingActivity, Skill, utcnow
-from ..sql import one_of, table_of
+from ..sql import claim_by_ids, one_of, table_of
 from .context import Federation
 from .keys import group_signer, instance_signer, member_signer
 from .schemes import FALL_BACK_ON, READS_RFC9421, remember_scheme, rfc9421_readers
@@ -226,24 +226,14 @@ _DUE = (
     .limit(bindparam("limit"))
 )
 _DUE_LOCKED = _DUE.with_for_update(of=table_of(Delivery), skip_locked=True)  # PostgreSQL: claims skip each other's
-_CLAIM = (
-    update(table_of(Delivery))
-    .where(one_of(_deliveries.id, "ids"))
-    .values(
-        next_attempt_at=bindparam("lease"),
-        attempts=_deliveries.attempts + 1,
-        claim_token=bindparam("token"),
-        claimed_by=bindparam("worker"),
-    )
-    .returning(
-        _deliveries.id,
-        _deliveries.inbox_url,
-        _deliveries.domain,
-        _deliveries.activity_ref,
-        _deliveries.sender_id,
-        _deliveries.attempts,
-        _deliveries.sender_group_id,
-    )
+_CLAIM = claim_by_ids(Delivery).returning(
+    _deliveries.id,
+    _deliveries.inbox_url,
+    _deliveries.domain,
+    _deliveries.activity_ref,
+    _deliveries.sender_id,
+    _deliveries.attempts,
+    _deliveries.sender_group_id,
 )
 _BODIES = select(_activities.id, _activities.payload).where(one_of(_activities.id, "refs"))
 

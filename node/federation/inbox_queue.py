@@ -23,7 +23,7 @@ from activitypub.safe_json import cap_lists
 
 from ..models import InboxItem, utcnow
 from ..services.errors import ServiceError
-from ..sql import one_of, table_of
+from ..sql import claim_by_ids, table_of
 from . import backfill
 from .context import Federation
 from .inbound import BACKFILL, HANDLERS, Ignored, apply, is_backfill_request
@@ -71,17 +71,7 @@ _DUE = (
     .limit(bindparam("limit"))
 )
 _DUE_LOCKED = _DUE.with_for_update(skip_locked=True)  # PostgreSQL: concurrent claims skip each other's rows
-_CLAIM = (
-    update(table_of(InboxItem))
-    .where(one_of(_items.id, "ids"))
-    .values(
-        next_attempt_at=bindparam("lease"),
-        attempts=_items.attempts + 1,
-        claim_token=bindparam("token"),
-        claimed_by=bindparam("worker"),
-    )
-    .returning(_items.id, _items.signer, _items.payload, _items.attempts)
-)
+_CLAIM = claim_by_ids(InboxItem).returning(_items.id, _items.signer, _items.payload, _items.attempts)
 
 
 async def apply_item(fed: Federation, item: Item) -> None:
