@@ -13,26 +13,36 @@ from .content import check_body, remote_body, remote_warning, render_with_mentio
 from .errors import N_, Forbidden, InvalidInput, NotFound
 from .mentions import members_at
 from .notifications import notify
-from .resubmission import earlier_copy
+from .resubmission import copy_id, copy_parameters
 
 _QUESTION_AND_AUTHOR = (
     select(Question, Member)
     .outerjoin(Member, Member.id == Question.author_id)
     .where(Question.id == bindparam("question"))
 )
+# And the answer a form sent again already made (resubmission), in the same read.
+_QUESTION_AUTHOR_AND_COPY = _QUESTION_AND_AUTHOR.add_columns(copy_id(Answer, "question_id", "body_md"))
 
 
-async def _open_question(session, question_id: int, answering: bool = True) -> tuple[Question, Member | None]:
+async def _open_question(
+    session, question_id: int, answering: bool = True, copy_by: tuple[int, str] | None = None
+) -> tuple[Question, Member | None, Answer | None]:
     """The question, not deleted; when `answering`, not closed either (its answers belong to the original). Its
     author comes in the same read: while the caller holds them, the commit's hooks (publishing addresses them)
-    find them in the session (which holds unchanged rows weakly) instead of reading them again."""
-    row = (await session.execute(_QUESTION_AND_AUTHOR, {"question": question_id})).first()
-    question, author = row if row is not None else (None, None)
+    find them in the session (which holds unchanged rows weakly) instead of reading them again. With `copy_by`
+    (author id, text), the answer that author already gave it with that text in the same form (earlier_copy)."""
+    if copy_by is None:
+        row = (await session.execute(_QUESTION_AND_AUTHOR, {"question": question_id})).first()
+        question, author, copy = (*row, None) if row is not None else (None, None, None)
+    else:
+        values = copy_parameters(copy_by[0], question_id=question_id, body_md=copy_by[1])
+        row = (await session.execute(_QUESTION_AUTHOR_AND_COPY, {"question": question_id, **values})).first()
+        question, author, copy = row if row is not None else (None, None, None)
     if question is None or question.deleted_at is not None:
         raise NotFound(N_("This question does not exist or was deleted."))
     if answering and question.duplicate_of_id is not None:
         raise InvalidInput(N_("This question is closed as a duplicate: answer the original question."))
-    return question, author
+    return question, author, copy if copy is None else await session.get(Answer, copy)
 
 
 # Built once with parameters: every answer runs it.
@@ -64,11 +74,13 @@ async def post_answer(
         body = check_body(body)
     async with db.write() as session:
         author = await session.merge(author, load=False)  # as read by the caller: the hooks find it here
-        question, _asker = await _open_question(session, question_id)  # _asker: held until the commit
+        # _asker: held until the commit. A form sent again gives back the answer it made (only ours are forms).
+        question, _asker, copy = await _open_question(
+            session, question_id, copy_by=(author.id, body) if html is None else None
+        )
+        if copy is not None:
+            return copy
         if html is None:
-            copy = await earlier_copy(session, Answer, author.id, question_id=question.id, body_md=body)
-            if copy is not None:
-                return copy
             body_html, mentioned = await render_with_mentions(session, body, base_url)
         else:
             mentioned = await members_at(session, mentions, base_url)
@@ -170,7 +182,7 @@ async def accept_answer(db: Database, actor: Member, answer_id: int) -> Question
         answer = await session.get(Answer, answer_id)
         if answer is None or answer.deleted_at is not None:
             raise NotFound(N_("This answer does not exist or was deleted."))
-        question, _ = await _open_question(session, answer.question_id, answering=False)
+        question, _, _ = await _open_question(session, answer.question_id, answering=False)
         if question.author_id != actor.id:
             raise Forbidden(N_("Only the person who asked can accept an answer."))
         if question.kind != "question":
