@@ -399,7 +399,7 @@ async def applied_after_stored(url: str) -> list[float]:
 
 
 async def postgres_database(server: str, name: str, create: bool) -> str:
-    from sqlalchemy import text
+    from sqlalchemy import make_url, text
 
     from node.config import normalize_database_url
     from node.db import create_engine
@@ -412,7 +412,8 @@ async def postgres_database(server: str, name: str, create: bool) -> str:
             await conn.execute(text(statement))
     finally:
         await admin.dispose()
-    return server.rsplit("/", 1)[0] + "/" + name
+    # Another database on the same server, its query (a Unix socket's ?host=/var/run/postgresql) kept.
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
 async def main() -> None:

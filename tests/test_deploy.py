@@ -126,3 +126,34 @@ def test_nginx_serves_the_static_files_of_the_installed_package():
     assert installed, alias.group(1)
     assert installed.group(1) == resources.STATIC_DIR.relative_to(resources.PACKAGE_DIR.parent).as_posix()
     assert (resources.STATIC_DIR / "style.css").is_file()
+
+
+async def test_the_example_database_url_reaches_postgresql_through_its_unix_socket():
+    """The example configuration's form, `postgresql://user@/db?host=/var/run/postgresql`: the node's pool and its
+    wake-ups' LISTEN connection both go through the socket (the server sees no client address), not over TCP."""
+    import asyncpg
+    from sqlalchemy import make_url, text
+
+    from node.config import load_config, normalize_database_url
+    from node.db import Database
+    from node.federation.wakeups import _connect_args
+
+    server = os.environ.get("SKILLER_TEST_POSTGRES_URL", "")
+    example = make_url(normalize_database_url(load_config(DEPLOY / "skiller.example.toml", env={}).database_url))
+    socket_dir = example.query["host"]
+    if not server or not Path(socket_dir, ".s.PGSQL.5432").exists():
+        pytest.skip("no PostgreSQL server listening on the example's Unix socket")
+    tested = make_url(normalize_database_url(server))  # the test server's user and database, the example's socket
+    url = example.set(username=tested.username, password=tested.password, database=tested.database)
+    assert url.host is None and url.query["host"] == socket_dir
+    db = Database(url.render_as_string(hide_password=False))
+    try:
+        async with db.read() as session:
+            assert (await session.execute(text("SELECT inet_server_addr() IS NULL, 1"))).one() == (True, 1)
+        listener = await asyncpg.connect(**_connect_args(db, "skiller test"))
+        try:
+            assert await listener.fetchval("SELECT inet_server_addr() IS NULL") is True
+        finally:
+            await listener.close()
+    finally:
+        await db.close()
