@@ -117,14 +117,24 @@ class _OwnImages(Filter):
 
 
 def _cleaner(local_prefix: str, markdown: bool, sources: Mapping[str, str] | None = None) -> bleach.Cleaner:
-    """The cleaner of rendered Markdown or of remote HTML; pictures kept are those under `local_prefix`."""
+    """The cleaner of rendered Markdown or of remote HTML; pictures kept are those under `local_prefix`; links
+    made of bare addresses in the same pass (bleach's documented way: one parse and one serialization of the
+    post instead of two)."""
     return bleach.Cleaner(
         tags=ALLOWED_TAGS,
         attributes=_markdown_attribute if markdown else ALLOWED_ATTRIBUTES,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
-        filters=[partial(_OwnImages, local_prefix=local_prefix, sources=sources)],
+        filters=[
+            partial(_OwnImages, local_prefix=local_prefix, sources=sources),
+            partial(
+                _Linkify,
+                callbacks=[_link_attributes(local_prefix)],
+                skip_tags=set(_SKIPPED),
+                parse_email=False,
+            ),
+        ],
     )
 
 
@@ -148,41 +158,13 @@ def _link_attributes(local_prefix: str):
 _SKIPPED = frozenset({"pre", "code"})  # code is shown as written: a URL in it stays text
 
 
-class _CodeKeepingFilter(LinkifyFilter):
-    """bleach's linkifier passes the text of skipped tags on with its entities unparsed, so the serializer escapes
-    them again ("&lt;" shown as "&amp;lt;" in code); parse them there as it does everywhere else."""
+class _Linkify(LinkifyFilter):
+    """bleach's linkifier in the sanitizer's pass, after it: the text it is given is already read (the sanitizer
+    made "&amp;" a plain "&", other entities tokens of their own), so reading entities in it again, as the
+    linkifier does for a text of its own parsing, would show "&amp;lt;" as "<"."""
 
-    def __iter__(self):
-        depth = 0
-        for token in super().__iter__():
-            if token["type"] == "StartTag" and token["name"] in _SKIPPED:
-                depth += 1
-            elif token["type"] == "EndTag" and token["name"] in _SKIPPED:
-                depth -= 1
-            elif depth and token["type"] == "Characters":
-                yield from self.extract_entities(token)
-                continue
-            yield token
-
-
-class _Linker(bleach.Linker):
-    def linkify(self, text: str) -> str:
-        if not text:
-            return ""
-        filtered = _CodeKeepingFilter(
-            source=self.walker(self.parser.parseFragment(text)),
-            callbacks=self.callbacks,
-            skip_tags=self.skip_tags,
-            parse_email=self.parse_email,
-            url_re=self.url_re,
-            email_re=self.email_re,
-        )
-        return self.serializer.render(filtered)
-
-
-@lru_cache(maxsize=8)
-def _linker(local_prefix: str) -> bleach.Linker:
-    return _Linker(callbacks=[_link_attributes(local_prefix)], skip_tags=set(_SKIPPED), parse_email=False)
+    def extract_entities(self, token):
+        yield token
 
 
 # bleach strips disallowed tags but keeps their text; the text of a script or a style sheet is not
@@ -194,13 +176,12 @@ def clean_html(html: str, local_prefix: str = "", image_sources: Mapping[str, st
     """Allowlist-sanitize HTML (remote content, rendered Markdown); links outside `local_prefix` get nofollow.
     `image_sources` maps pictures' addresses to our copies of them (pictures fetched with a received post)."""
     cleaner = _cleaner(local_prefix, False, image_sources) if image_sources else _shared_cleaner(local_prefix, False)
-    return _linker(local_prefix).linkify(cleaner.clean(_RAW_TEXT_ELEMENTS.sub("", html)))
+    return cleaner.clean(_RAW_TEXT_ELEMENTS.sub("", html))
 
 
 def render_markdown(source: str, local_prefix: str = "") -> str:
     """Markdown → sanitized HTML, code blocks highlighted; call it once when the content is written, never per view."""
-    cleaned = _shared_cleaner(local_prefix, True).clean(_markdown.render(source))
-    return _highlighted(_linker(local_prefix).linkify(cleaned))
+    return _highlighted(_shared_cleaner(local_prefix, True).clean(_markdown.render(source)))
 
 
 def render_inline_markdown(source: str, local_prefix: str = "") -> str:

@@ -117,6 +117,25 @@ def test_stored_html_carries_only_the_highlighters_classes_and_no_style():
     )
 
 
+def test_text_keeps_its_escaped_entities_and_bare_addresses_become_links_ending_where_the_address_does():
+    """Sanitizing and linking are one pass: what a member wrote about entities is shown as written, in text as in
+    code, and a link made of a bare address takes in nothing after it."""
+    assert render_markdown("Write &amp;lt; for a less-than sign") == "<p>Write &amp;lt; for a less-than sign</p>\n"
+    assert render_markdown("In HTML, `&lt;` is <") == "<p>In HTML, <code>&amp;lt;</code> is &lt;</p>\n"
+    assert clean_html("<p>a &amp;amp; b &copy;</p>") == "<p>a &amp;amp; b &copy;</p>"
+    assert clean_html("<pre><code>if a &lt; b: go('https://x.org')</code></pre>") == (
+        "<pre><code>if a &lt; b: go('https://x.org')</code></pre>"  # code stays as written, without links
+    )
+    linked = render_markdown("See https://e.org/a?b=1&c=2<b>now</b>", "https://skills.example.org")
+    assert linked == (  # the markup written after the address is text beside the link, not part of its address
+        '<p>See <a href="https://e.org/a?b=1&amp;c=2" rel="nofollow noopener ugc">https://e.org/a?b=1&amp;c=2</a>'
+        "&lt;b&gt;now&lt;/b&gt;</p>\n"
+    )
+    assert 'href="https://skills.example.org/q"' in render_markdown(
+        "https://skills.example.org/q", "https://skills.example.org"
+    )
+
+
 def test_the_served_highlighting_stylesheet_is_the_one_pygments_writes():
     committed = Path(__file__).resolve().parents[1] / "node" / "static" / "highlight.css"
     assert committed.read_text() == highlight_stylesheet(), (
