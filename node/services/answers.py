@@ -31,18 +31,18 @@ async def _open_question(
     author comes in the same read: while the caller holds them, the commit's hooks (publishing addresses them)
     find them in the session (which holds unchanged rows weakly) instead of reading them again. With `copy_by`
     (author id, text), the answer that author already gave it with that text in the same form (earlier_copy)."""
-    if copy_by is None:
-        row = (await session.execute(_QUESTION_AND_AUTHOR, {"question": question_id})).first()
-        question, author, copy = (*row, None) if row is not None else (None, None, None)
-    else:
-        values = copy_parameters(copy_by[0], question_id=question_id, body_md=copy_by[1])
-        row = (await session.execute(_QUESTION_AUTHOR_AND_COPY, {"question": question_id, **values})).first()
-        question, author, copy = row if row is not None else (None, None, None)
+    statement, values = _QUESTION_AND_AUTHOR, {"question": question_id}
+    if copy_by is not None:
+        statement = _QUESTION_AUTHOR_AND_COPY
+        values |= copy_parameters(copy_by[0], question_id=question_id, body_md=copy_by[1])
+    row = (await session.execute(statement, values)).first()
+    question, author, earlier = (*row, None)[:3] if row is not None else (None, None, None)
     if question is None or question.deleted_at is not None:
         raise NotFound(N_("This question does not exist or was deleted."))
     if answering and question.duplicate_of_id is not None:
         raise InvalidInput(N_("This question is closed as a duplicate: answer the original question."))
-    return question, author, copy if copy is None else await session.get(Answer, copy)
+    copy = await session.get(Answer, earlier) if earlier is not None else None
+    return question, author, copy
 
 
 # Built once with parameters: every answer runs it.
