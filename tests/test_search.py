@@ -110,6 +110,22 @@ async def test_only_the_newest_matches_are_ranked_however_far_back_they_lie(data
     assert [h.question.id for h in hits] == [newer.id, older.id] and total == 2
 
 
+async def test_the_best_of_the_window_win_whichever_look_found_them(database, monkeypatch):
+    """PostgreSQL looks at the newest document first, then further back, each look returning its best only: the
+    question with the words in its title, found by the last look, comes first, then the newest of the others."""
+    monkeypatch.setattr(search, "RANKED_WINDOW", 3)
+    monkeypatch.setattr(search, "MAX_CANDIDATES", 2)
+    monkeypatch.setattr(search, "FIRST_SPAN", 1)
+    alice = await make_member(database, "alice")
+    titled = await ask(database, alice, "Sharpening chisels quickly", "Which stone do you use?")
+    await ask(database, alice, "Glue for oak", "Nothing about edge tools here.")
+    await ask(database, alice, "Bench setup", "My chisels need sharpening every week.")
+    await ask(database, alice, "Finishing walnut", "Nothing about edge tools here.")
+    newest = await ask(database, alice, "Workshop habits", "My chisels need sharpening every week.")
+    hits, total = await search.search(database, "sharpen chisel")
+    assert [h.question.id for h in hits] == [titled.id, newest.id] and total == 2
+
+
 async def test_postgresql_keeps_each_range_of_documents_in_a_part_made_by_its_first_writer(database, monkeypatch):
     """The stored vectors are partitioned by ranges of ids: the first document of a range makes its part, writers
     of a new range at the same moment make it once, and a search reads across parts."""
@@ -178,3 +194,13 @@ def test_snippets_mark_every_form_of_the_words_searched():
     assert "<mark>dying</mark>" in marked and "<mark>die</mark>" in marked
     marked = search.snippet("Nous travaillons couramment en anglais.", search.query_groups("couramment"))
     assert "<mark>couramment</mark>" in marked and "<mark>travaillons</mark>" not in marked
+
+
+def test_snippets_mark_words_whatever_their_accents_and_case():
+    """A query typed without accents marks the accented words, and the other way round; a letter that folds into
+    two (the ligature ﬁ) too."""
+    text_ = "La SÉCURITÉ des données : une sécurité réseau, un ﬁchier chiffré."
+    marked = search.snippet(text_, search.query_groups("securite fichier"))
+    assert "<mark>SÉCURITÉ</mark>" in marked and "<mark>sécurité</mark>" in marked and "<mark>ﬁchier</mark>" in marked
+    marked = search.snippet("Security of a network", search.query_groups("sécurité"))
+    assert "<mark>Security</mark>" in marked

@@ -10,13 +10,15 @@ import html
 import re
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 from weakref import WeakKeyDictionary
 
 import snowballstemmer
-from sqlalchemy import Row, column, delete, func, select, table, text
+from sqlalchemy import Row, bindparam, column, delete, func, select, table, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
@@ -180,22 +182,21 @@ def _find(session: Session, is_sqlite: bool, found: Found, offset: int, limit: i
         .join(Member, Member.id == Question.author_id)
         .where(*conditions)
     ).all()
-    survivors.sort(key=lambda r: (r.title.lower() != found.exact, best[r.id][0], -r.score, -r.id))
-    page_ids = [r.id for r in survivors[offset : offset + limit]]
+    exact = found.exact
+    survivors.sort(key=lambda r: (r[1].lower() != exact, best[r[0]][0], -r[2], -r[0]))
+    page_ids = [qid for qid, _, _ in survivors[offset : offset + limit]]
     if not page_ids:
         return [], {}, len(survivors)
-    loaded = {
-        q.id: (q, m)
-        for q, m in session.execute(
-            select(Question, Member)
-            .join(Member, Member.id == Question.author_id)
-            .where(_among(Question.id, page_ids, is_sqlite))
-        ).all()
-    }
+    loaded = {q.id: (q, m) for q, m in session.execute(PAGE, {"ids": page_ids})}
     rows = [(*loaded[qid], best[qid][1]) for qid in page_ids]
     answer_ids = [aid for _, _, aid in rows if aid]
-    answers = {a.id: a for a in session.scalars(select(Answer).where(Answer.id.in_(answer_ids)))} if answer_ids else {}
+    answers = {a.id: a for a in session.scalars(HIT_ANSWERS, {"ids": answer_ids})} if answer_ids else {}
     return rows, answers, len(survivors)
+
+
+# A page of results, and the answers their snippets may come from: built once (ids bound as one list).
+PAGE = select(Question, Member).join(Member, Member.id == Question.author_id).where(one_of(Question.id, "ids"))
+HIT_ANSWERS = select(Answer).where(one_of(Answer.id, "ids"))
 
 
 async def similar_questions(db: Database, title: str, viewer_id: int | None = None, limit: int = 5) -> list[Question]:
@@ -242,10 +243,8 @@ def _ranked_documents(
         )
         return _documents(session, sorted(newest, key=lambda doc_id: doc_id not in in_title))  # stable: newest first
     # PostgreSQL keeps each document's weighted vector and ids in search_fts (kept by a trigger, see migration 0029).
-    tsquery = func.to_tsquery("simple", (" | " if any_word else " & ").join("(" + " | ".join(g) + ")" for g in groups))
-    matches = _newest_matches(session, groups, any_word, tsquery)
-    ranked = sorted(matches, key=lambda r: (-r.rank, -r.rowid))  # as ORDER BY rank DESC, id DESC
-    return [(r.question_id, r.answer_id) for r in ranked[:MAX_CANDIDATES]]
+    query = (" | " if any_word else " & ").join("(" + " | ".join(g) + ")" for g in groups)
+    return [(qid, aid) for _, _, qid, aid, _ in _newest_matches(session, groups, any_word, query)]
 
 
 def _among(id_column, ids: list[int], is_sqlite: bool):
@@ -283,7 +282,7 @@ async def make_next_part(db: Database) -> bool:
         return False
 
     def make(session: Session) -> bool:
-        top = session.scalar(select(func.max(SearchDocument.id))) or 0
+        top = session.scalar(TOP) or 0
         part = (top + PART_AHEAD) // IDS_PER_PART
         if session.scalar(text("SELECT to_regclass(:name)"), {"name": f"search_fts_{part}"}) is not None:
             return False
@@ -300,51 +299,92 @@ async def make_next_part(db: Database) -> bool:
     return await db.run_write(make)
 
 
-def _newest_matches(session: Session, groups, any_word: bool, tsquery) -> list[Row]:
-    """(rowid, rank, question id, answer id) of the newest RANKED_WINDOW documents matching a tsquery, on
-    PostgreSQL.
+_RANK_ORDER = itemgetter(1, 0)  # rank, then the newest first: ORDER BY rank DESC, rowid DESC
+TOP = select(func.max(SearchDocument.id))
+CUSTOM_PLANS = text("SET plan_cache_mode = force_custom_plan")
+PLANS_AS_USUAL = text("RESET plan_cache_mode")
+
+
+def _look_statement():
+    """The matches of a span (`low` < id <= `high`) of a tsquery (`query`), its newest `wanted` ranked, the best
+    `candidates` of them returned with how many the span holds."""
+    tsquery = func.to_tsquery("simple", bindparam("query"))
+    matches = (
+        select(
+            PG_FTS.c.rowid,
+            func.ts_rank(PG_FTS.c.vector, tsquery).label("rank"),
+            PG_FTS.c.question_id,
+            PG_FTS.c.answer_id,
+        )
+        .where(
+            PG_FTS.c.vector.op("@@")(tsquery), PG_FTS.c.rowid > bindparam("low"), PG_FTS.c.rowid <= bindparam("high")
+        )
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    newest = select(matches).order_by(matches.c.rowid.desc()).limit(bindparam("wanted")).subquery("newest")
+    return (
+        select(
+            newest.c.rowid,
+            newest.c.rank,
+            newest.c.question_id,
+            newest.c.answer_id,
+            select(func.count()).select_from(matches).scalar_subquery().label("matched"),
+        )
+        .order_by(newest.c.rank.desc(), newest.c.rowid.desc())
+        .limit(bindparam("candidates"))
+    )
+
+
+LOOK = _look_statement()
+
+
+def _newest_matches(session: Session, groups, any_word: bool, query: str) -> list[Row]:
+    """(rowid, rank, question id, answer id) of the best MAX_CANDIDATES among the newest RANKED_WINDOW documents
+    matching a tsquery, on PostgreSQL, best first.
 
     Reading every match to keep the newest cost a page read per match (7,000 pages, 100 ms and more from disk,
     for a word in one document of 200). They are looked for among the newest documents only: in a span of
     document ids that ANALYZE's share of documents holding each stem says should hold a quarter more than
     RANKED_WINDOW of them, widened (from the share of it that matched) until it holds them or is all. A wider
-    look reads the older ids alone: each part of search_fts, with its own GIN index, is read once.
-
-    A look asks for all the matches of its span, unordered: with ORDER BY and LIMIT, PostgreSQL may walk the primary
-    key backwards testing each row (110 ms where a bitmap of the span's matches takes 10); the bitmap reads them all
-    anyway."""
+    look reads the older ids alone: each part of search_fts, with its own GIN index, is read once."""
     # The same top as search_fts's, from one B-tree (the parts' max would be read from each part's).
-    top = session.scalar(select(func.max(SearchDocument.id))) or 0
+    top = session.scalar(TOP) or 0
     share = _expected_share(session, groups, any_word)
     span = int(RANKED_WINDOW * 1.25 / share) if share else FIRST_SPAN
     # A prepared statement's generic plan (PostgreSQL's choice after five runs), knowing no span, read every part's
     # primary key for the range (80 ms for rare words): each look is planned for its values. Reads are in autocommit,
     # so the setting is the connection's until reset.
-    session.execute(text("SET plan_cache_mode = force_custom_plan"))
+    session.execute(CUSTOM_PLANS)
     try:
-        return _looks(session, tsquery, top, span)
+        rows = _looks(session, query, top, span)
     finally:
-        session.execute(text("RESET plan_cache_mode"))
+        session.execute(PLANS_AS_USUAL)
+    return sorted(rows, key=_RANK_ORDER, reverse=True)[:MAX_CANDIDATES]
 
 
-def _looks(session: Session, tsquery, top: int, span: int) -> list[Row]:
-    """The newest matches of the span, then of as many older spans as needed, each wider by what the last found."""
+def _looks(session: Session, query: str, top: int, span: int) -> list[Row]:
+    """The best of the newest matches of the span, then of as many older spans as needed, each wider by what the
+    last found.
+
+    Each look ranks its share of the window itself and returns its best MAX_CANDIDATES only: all its matches when
+    the window needs more, its newest ones otherwise; the best of the window are among the best of each share.
+    The matches are gathered unordered first (a materialized CTE): with ORDER BY and LIMIT on the table, PostgreSQL
+    may walk the primary key backwards testing each row (110 ms where a bitmap of the span's matches takes 10)."""
     rows: list[Row] = []
-    high = top
+    taken, high = 0, top
     while True:
         low = max(top - span, 0)
-        rows += session.execute(
-            select(
-                PG_FTS.c.rowid,
-                func.ts_rank(PG_FTS.c.vector, tsquery).label("rank"),
-                PG_FTS.c.question_id,
-                PG_FTS.c.answer_id,
-            ).where(PG_FTS.c.vector.op("@@")(tsquery), PG_FTS.c.rowid > low, PG_FTS.c.rowid <= high)
+        wanted = RANKED_WINDOW - taken
+        found = session.execute(
+            LOOK, {"query": query, "low": low, "high": high, "wanted": wanted, "candidates": MAX_CANDIDATES}
         ).all()
-        if len(rows) >= RANKED_WINDOW or low == 0:
-            return sorted(rows, key=lambda r: -r.rowid)[:RANKED_WINDOW]
+        rows += found
+        taken += min(found[0].matched, wanted) if found else 0
+        if taken >= RANKED_WINDOW or low == 0:
+            return rows
         high = low
-        span = span * RANKED_WINDOW * 5 // (4 * max(len(rows), 1))
+        span = span * RANKED_WINDOW * 5 // (4 * max(taken, 1))
 
 
 def _expected_share(session: Session, groups, any_word: bool) -> float | None:
@@ -392,42 +432,59 @@ def _stem_shares(session: Session) -> dict[str, float]:
 
 
 class Wanted:
-    """The stems a query looks for, and a fast test of whether a word of a text is one of them.
+    """The stems a query looks for, and where words of a text are one of them.
 
     Stemming a word costs a fifth of a millisecond (Snowball in Python, four times over): a snippet stemmed each
     word of twenty results, seconds of work for a page of rare words. Snowball changes at most the last two
     letters of what it keeps of a word (checked on the 64,807 words of Snowball's English and French test
     vocabularies), so a word that does not begin with one of the stems' beginnings cannot match and is not
-    stemmed at all."""
+    stemmed at all; the words that do are found by one regular expression over the text, accents folded."""
 
     def __init__(self, groups) -> None:
         self.stems = {s for group in groups for s in group}
-        self.beginnings = tuple({s[: max(1, len(s) - 2)] for s in self.stems})
+        beginnings = sorted({s[: max(1, len(s) - 2)] for s in self.stems}, key=len, reverse=True)
+        self._candidates = re.compile(r"\b(?:" + "|".join(map(re.escape, beginnings)) + r")\w*", re.IGNORECASE)
 
-    def __contains__(self, word: str) -> bool:
-        return _fold(word.lower()).startswith(self.beginnings) and not self.stems.isdisjoint(word_stems(word))
+    def words_in(self, text_: str) -> Iterator[re.Match[str]]:
+        """The words of `text_` that are one of the stems, in order (matches of the folded text: same positions)."""
+        folded = text_ if text_.isascii() else text_.translate(_accents_folded())
+        if len(folded) == len(text_):
+            candidates: Iterator[re.Match[str]] = self._candidates.finditer(folded)
+        else:  # a letter folded into two (ﬁ into fi): the words one by one
+            candidates = (w for w in WORD_RE.finditer(text_) if self._candidates.match(_fold(w.group())))
+        for found in candidates:
+            if not self.stems.isdisjoint(word_stems(text_[found.start() : found.end()])):
+                yield found
+
+
+@lru_cache(maxsize=1)
+def _accents_folded() -> dict[int, str]:
+    """A str.translate table folding each accented letter into the letter it is made from (é → e): a text keeps
+    its length, and a word found in it folded is at the same place, unless a letter folds into two (ﬁ)."""
+    table = {}
+    for code in range(0xC0, 0x10000):
+        if (folded := _fold(chr(code))) != chr(code):
+            table[code] = folded
+    return table
 
 
 def _contains(text_: str, groups) -> bool:
-    wanted = Wanted(groups)
-    return any(word in wanted for word in WORD_RE.findall(text_))
+    return next(Wanted(groups).words_in(text_), None) is not None
 
 
 def snippet(source: str, groups: list[tuple[str, ...]], width: int = 220) -> str:
     """An escaped excerpt around the first matching word, matching words wrapped in <mark>."""
     wanted = Wanted(groups)
-    words = list(WORD_RE.finditer(source))
-    first = next((w for w in words if w.group() in wanted), None)
+    first = next(wanted.words_in(source), None)
     start = max(0, (first.start() if first else 0) - width // 3)
     if start:
         start = source.find(" ", start) + 1 or start
     excerpt = source[start : start + width]
     out, last = [], 0
-    for word in WORD_RE.finditer(excerpt):
-        if word.group() in wanted:
-            out.append(html.escape(excerpt[last : word.start()]))
-            out.append(f"<mark>{html.escape(word.group())}</mark>")
-            last = word.end()
+    for word in wanted.words_in(excerpt):
+        out.append(html.escape(excerpt[last : word.start()]))
+        out.append(f"<mark>{html.escape(excerpt[word.start() : word.end()])}</mark>")
+        last = word.end()
     out.append(html.escape(excerpt[last:]))
     text_ = " ".join("".join(out).split())
     return ("… " if start else "") + text_ + (" …" if start + width < len(source) else "")
