@@ -438,43 +438,64 @@ class Wanted:
     word of twenty results, seconds of work for a page of rare words. Snowball changes at most the last two
     letters of what it keeps of a word (checked on the 64,807 words of Snowball's English and French test
     vocabularies), so a word that does not begin with one of the stems' beginnings cannot match and is not
-    stemmed at all; the words that do are found by one regular expression over the text, accents folded."""
+    stemmed at all; the words that do are found by one regular expression, each letter of a beginning standing for
+    its accented forms too (e for é, è, ê…)."""
 
     def __init__(self, groups) -> None:
         self.stems = {s for group in groups for s in group}
         beginnings = sorted({s[: max(1, len(s) - 2)] for s in self.stems}, key=len, reverse=True)
-        self._candidates = re.compile(r"\b(?:" + "|".join(map(re.escape, beginnings)) + r")\w*", re.IGNORECASE)
+        forms, _ = _folding()
+        accented = "|".join("".join(forms.get(c, re.escape(c)) for c in b) for b in beginnings)
+        self._candidates = re.compile(rf"\b(?:{accented})\w*", re.IGNORECASE)
+        self._folded = re.compile("|".join(map(re.escape, beginnings)), re.IGNORECASE)
 
     def words_in(self, text_: str) -> Iterator[re.Match[str]]:
-        """The words of `text_` that are one of the stems, in order (matches of the folded text: same positions)."""
-        folded = text_ if text_.isascii() else text_.translate(_accents_folded())
-        if len(folded) == len(text_):
-            candidates: Iterator[re.Match[str]] = self._candidates.finditer(folded)
-        else:  # a letter folded into two (ﬁ into fi): the words one by one
-            candidates = (w for w in WORD_RE.finditer(text_) if self._candidates.match(_fold(w.group())))
+        """The words of `text_` that are one of the stems, in order."""
+        _, folds_into_two = _folding()
+        if text_.isascii() or not folds_into_two.search(text_):
+            candidates: Iterator[re.Match[str]] = self._candidates.finditer(text_)
+        else:  # a letter folding into two (ﬁ into fi) or none: the words one by one
+            candidates = (w for w in WORD_RE.finditer(text_) if self._folded.match(_fold(w.group())))
         for found in candidates:
-            if not self.stems.isdisjoint(word_stems(text_[found.start() : found.end()])):
+            if not self.stems.isdisjoint(word_stems(found.group())):
                 yield found
 
 
+HANGUL = (0xAC00, 0xD7A3)  # Hangul syllables, each folding into two or three letters (jamo)
+
+
 @lru_cache(maxsize=1)
-def _accents_folded() -> dict[int, str]:
-    """A str.translate table folding each accented letter into the letter it is made from (é → e): a text keeps
-    its length, and a word found in it folded is at the same place, unless a letter folds into two (ﬁ)."""
-    table = {}
-    for code in range(0xC0, 0x10000):
-        if (folded := _fold(chr(code))) != chr(code):
-            table[code] = folded
-    return table
+def _folding() -> tuple[dict[str, str], re.Pattern[str]]:
+    """Each letter as a character class of it and the letters folding into it (e: [eéèêë…]), and an expression
+    finding a letter that folds into two letters (ﬁ) or none (a lone accent)."""
+    forms: dict[str, list[str]] = {}
+    other = []
+    for code in (*range(0xC0, HANGUL[0]), *range(HANGUL[1] + 1, 0xD800), *range(0xE000, 0x10000)):
+        if (folded := _fold(char := chr(code))) == char:
+            continue
+        if len(folded) == 1:
+            forms.setdefault(folded, []).append(char)
+        else:
+            other.append(char)
+    classes = {}
+    for letter in {*forms, *(f.upper() for f in forms), *(f.lower() for f in forms)}:
+        accented = forms.get(letter.lower(), []) + forms.get(letter.upper(), [])
+        classes[letter] = "[" + re.escape(letter) + "".join(map(re.escape, accented)) + "]"
+    return classes, re.compile(f"[\\u{HANGUL[0]:04x}-\\u{HANGUL[1]:04x}" + "".join(map(re.escape, other)) + "]")
+
+
+@lru_cache(maxsize=64)
+def _wanted(groups: tuple[tuple[str, ...], ...]) -> Wanted:
+    return Wanted(groups)
 
 
 def _contains(text_: str, groups) -> bool:
-    return next(Wanted(groups).words_in(text_), None) is not None
+    return next(_wanted(tuple(groups)).words_in(text_), None) is not None
 
 
 def snippet(source: str, groups: list[tuple[str, ...]], width: int = 220) -> str:
     """An escaped excerpt around the first matching word, matching words wrapped in <mark>."""
-    wanted = Wanted(groups)
+    wanted = _wanted(tuple(groups))
     first = next(wanted.words_in(source), None)
     start = max(0, (first.start() if first else 0) - width // 3)
     if start:
