@@ -8,6 +8,12 @@ import statistics
 import time
 
 import aiohttp
+from sqlalchemy import make_url
+
+
+def database_named(url: str, name: str) -> str:
+    """The URL of database `name` on the server of `url`, its query kept (a Unix socket's ?host=/var/run/postgresql)."""
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def free_port() -> int:

@@ -34,7 +34,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import free_port, median, percentile, wait_until_up
+from bench.common import database_named, free_port, median, percentile, wait_until_up
 from bench.qa_page import start
 from node.db import Database, upgrade_database
 from node.models import (
@@ -370,7 +370,7 @@ async def create_database(admin_url: str, name: str, drop: bool = False) -> str:
         if not drop:
             await conn.execute(text(f"CREATE DATABASE {name}"))
     await engine.dispose()
-    return admin_url.replace("postgresql://", "postgresql+asyncpg://", 1).rsplit("/", 1)[0] + f"/{name}"
+    return database_named(admin_url.replace("postgresql://", "postgresql+asyncpg://", 1), name)
 
 
 async def main() -> None:

@@ -45,7 +45,7 @@ from sqlalchemy import func, insert, select, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bare_signing import load_key, signed_post_headers
-from bench.common import free_port
+from bench.common import database_named, free_port
 from bench.receivers import instance_address
 from bench.workers import cpu_seconds
 from node.config import normalize_database_url
@@ -272,7 +272,7 @@ async def main() -> None:
             admin = create_engine(normalize_database_url(args.postgres), isolation_level="AUTOCOMMIT")
             async with admin.connect() as conn:
                 await conn.execute(text(f'CREATE DATABASE "{database}"'))
-            url = normalize_database_url(args.postgres).rsplit("/", 1)[0] + "/" + database
+            url = database_named(normalize_database_url(args.postgres), database)
         await upgrade_database(url)
         db = Database(url)
         await populate(db, args.followers, args.instances, port)

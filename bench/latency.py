@@ -42,7 +42,7 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bare_signing import load_key, signed_post_headers
-from bench.common import free_port, median, percentile, wait_until_up
+from bench.common import database_named, free_port, median, percentile, wait_until_up
 from bench.signed_requests import Sender, make_senders, register_senders, write_public_keys
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -399,7 +399,7 @@ async def applied_after_stored(url: str) -> list[float]:
 
 
 async def postgres_database(server: str, name: str, create: bool) -> str:
-    from sqlalchemy import make_url, text
+    from sqlalchemy import text
 
     from node.config import normalize_database_url
     from node.db import create_engine
@@ -412,8 +412,7 @@ async def postgres_database(server: str, name: str, create: bool) -> str:
             await conn.execute(text(statement))
     finally:
         await admin.dispose()
-    # Another database on the same server, its query (a Unix socket's ?host=/var/run/postgresql) kept.
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
+    return database_named(server, name)
 
 
 async def main() -> None:

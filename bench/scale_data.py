@@ -33,6 +33,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import database_named
 from node.config import normalize_database_url
 from node.db import Database, upgrade_database
 from node.models import (
@@ -233,8 +234,8 @@ async def recreate_postgres_database(url: str) -> None:
     import asyncpg
 
     dsn = _asyncpg_dsn(url)
-    name = dsn.rsplit("/", 1)[1].split("?")[0]
-    admin = await asyncpg.connect(dsn.rsplit("/", 1)[0] + "/postgres")
+    name = sa.make_url(dsn).database
+    admin = await asyncpg.connect(database_named(dsn, "postgres"))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -246,8 +247,8 @@ async def drop_postgres_database(url: str) -> None:
     import asyncpg
 
     dsn = _asyncpg_dsn(url)
-    name = dsn.rsplit("/", 1)[1].split("?")[0]
-    admin = await asyncpg.connect(dsn.rsplit("/", 1)[0] + "/postgres")
+    name = sa.make_url(dsn).database
+    admin = await asyncpg.connect(database_named(dsn, "postgres"))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

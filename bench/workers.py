@@ -23,7 +23,7 @@ from aiohttp import web
 from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import free_ports
+from bench.common import database_named, free_ports
 from node.config import normalize_database_url
 from node.db import Database, create_engine, upgrade_database
 from node.models import Delivery, OutgoingActivity
@@ -102,7 +102,7 @@ async def main() -> None:
     name = f"bench_{uuid.uuid4().hex[:8]}"
     async with admin.connect() as conn:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = normalize_database_url(args.postgres).rsplit("/", 1)[0] + "/" + name
+    url = database_named(normalize_database_url(args.postgres), name)
     received: Counter[str] = Counter()
 
     async def inbox(request):
