@@ -126,6 +126,13 @@ async def test_the_best_of_the_window_win_whichever_look_found_them(database, mo
     assert [h.question.id for h in hits] == [titled.id, newest.id] and total == 2
 
 
+# The parts of search_fts in this test's schema (tests running beside it have theirs in the same database).
+PARTS = (
+    "SELECT relname FROM pg_class WHERE relname ~ '^search_fts_[0-9]+$' AND relkind = 'r' "
+    "AND relnamespace = current_schema()::regnamespace ORDER BY 1"
+)
+
+
 async def test_postgresql_keeps_each_range_of_documents_in_a_part_made_by_its_first_writer(database, monkeypatch):
     """The stored vectors are partitioned by ranges of ids: the first document of a range makes its part, writers
     of a new range at the same moment make it once, and a search reads across parts."""
@@ -142,11 +149,7 @@ async def test_postgresql_keeps_each_range_of_documents_in_a_part_made_by_its_fi
     await document_ids_after(3 * per_part)
     newer = await asyncio.gather(*(ask(database, alice, f"Workbench {n} glue", "Glue and clamps.") for n in range(6)))
     newest = await ask(database, alice, "Chisel edges dull", "Honing every week.")
-    parts = await database.run_read(
-        lambda s: s.scalars(
-            text("SELECT relname FROM pg_class WHERE relname ~ '^search_fts_[0-9]+$' AND relkind = 'r' ORDER BY 1")
-        ).all()
-    )
+    parts = await database.run_read(lambda s: s.scalars(text(PARTS)).all())
     assert parts == ["search_fts_0", "search_fts_3"]
     hits, total = await search.search(database, "clamps")
     assert sorted(h.question.id for h in hits) == sorted(q.id for q in newer) and total == 6
@@ -166,8 +169,7 @@ async def test_postgresql_housekeeping_makes_the_next_part_before_its_first_docu
     per_part = search.IDS_PER_PART
 
     async def parts() -> list[str]:
-        sql = "SELECT relname FROM pg_class WHERE relname ~ '^search_fts_[0-9]+$' AND relkind = 'r' ORDER BY 1"
-        return await database.run_read(lambda s: s.scalars(text(sql)).all())
+        return await database.run_read(lambda s: s.scalars(text(PARTS)).all())
 
     async def document_ids_after(value: int) -> None:
         await database.run_write(lambda s: s.execute(text("SELECT setval('search_document_id_seq', :v)"), {"v": value}))
