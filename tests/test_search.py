@@ -119,11 +119,16 @@ async def test_the_best_of_the_window_win_whichever_look_found_them(database, mo
     alice = await make_member(database, "alice")
     titled = await ask(database, alice, "Sharpening chisels quickly", "Which stone do you use?")
     await ask(database, alice, "Glue for oak", "Nothing about edge tools here.")
-    await ask(database, alice, "Bench setup", "My chisels need sharpening every week.")
+    bench = await ask(database, alice, "Bench setup", "My chisels need sharpening every week.")
     await ask(database, alice, "Finishing walnut", "Nothing about edge tools here.")
     newest = await ask(database, alice, "Workshop habits", "My chisels need sharpening every week.")
     hits, total = await search.search(database, "sharpen chisel")
     assert [h.question.id for h in hits] == [titled.id, newest.id] and total == 2
+    # One look holding all three matches, the window two: the best ranked, the oldest, is past it.
+    monkeypatch.setattr(search, "RANKED_WINDOW", 2)
+    monkeypatch.setattr(search, "FIRST_SPAN", 1000)
+    hits, total = await search.search(database, "sharpen chisel")
+    assert [h.question.id for h in hits] == [newest.id, bench.id] and total == 2
 
 
 # The parts of search_fts in this test's schema (tests running beside it have theirs in the same database).
@@ -200,9 +205,13 @@ def test_snippets_mark_every_form_of_the_words_searched():
 
 def test_snippets_mark_words_whatever_their_accents_and_case():
     """A query typed without accents marks the accented words, and the other way round; a letter that folds into
-    two (the ligature ﬁ) too."""
+    two (the ligature ﬁ) too, and only whole words."""
     text_ = "La SÉCURITÉ des données : une sécurité réseau, un ﬁchier chiffré."
     marked = search.snippet(text_, search.query_groups("securite fichier"))
     assert "<mark>SÉCURITÉ</mark>" in marked and "<mark>sécurité</mark>" in marked and "<mark>ﬁchier</mark>" in marked
     marked = search.snippet("Security of a network", search.query_groups("sécurité"))
     assert "<mark>Security</mark>" in marked
+    # Letters and signs that fold into others: a "fancy font" word, a fraction; a circled letter is no letter.
+    assert "<mark>𝐜𝐡𝐚𝐭</mark>" in search.snippet("Mon 𝐜𝐡𝐚𝐭 dort.", search.query_groups("chat"))
+    assert "<mark>½</mark>" in search.snippet("Add ½ cup of sugar", search.query_groups("½"))
+    assert "<mark>" not in search.snippet("Les chⓐtons", search.query_groups("chatons"))

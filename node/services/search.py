@@ -6,6 +6,7 @@ index the same terms: "développeurs" finds "développement", "chaussure" finds 
 
 from __future__ import annotations
 
+import heapq
 import html
 import re
 import time
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
+from re import Match
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -367,8 +369,9 @@ def _looks(session: Session, query: str, top: int, span: int) -> list[Row]:
     """The best of the newest matches of the span, then of as many older spans as needed, each wider by what the
     last found.
 
-    Each look ranks its share of the window itself and returns its best MAX_CANDIDATES only: all its matches when
-    the window needs more, its newest ones otherwise; the best of the window are among the best of each share.
+    Each look ranks its share of the window itself and returns the best MAX_CANDIDATES of it only (its share: all its
+    matches while the window needs more than they are, else as many of its newest as the window still needs): the
+    best of the window are among the best of each share.
     The matches are gathered unordered first (a materialized CTE): with ORDER BY and LIMIT on the table, PostgreSQL
     may walk the primary key backwards testing each row (110 ms where a bitmap of the span's matches takes 10)."""
     rows: list[Row] = []
@@ -438,50 +441,37 @@ class Wanted:
     word of twenty results, seconds of work for a page of rare words. Snowball changes at most the last two
     letters of what it keeps of a word (checked on the 64,807 words of Snowball's English and French test
     vocabularies), so a word that does not begin with one of the stems' beginnings cannot match and is not
-    stemmed at all; the words that do are found by one regular expression, each letter of a beginning standing for
-    its accented forms too (e for é, è, ê…)."""
+    stemmed at all. The words that begin so are found by one regular expression over the text; those holding a
+    letter beyond ASCII, whose beginning folding may change (sécurité, ﬁchier), are tested one by one."""
 
     def __init__(self, groups) -> None:
         self.stems = {s for group in groups for s in group}
-        beginnings = sorted({s[: max(1, len(s) - 2)] for s in self.stems}, key=len, reverse=True)
-        forms, _ = _folding()
-        accented = "|".join("".join(forms.get(c, re.escape(c)) for c in b) for b in beginnings)
-        self._candidates = re.compile(rf"\b(?:{accented})\w*", re.IGNORECASE)
-        self._folded = re.compile("|".join(map(re.escape, beginnings)), re.IGNORECASE)
+        self.beginnings = tuple(sorted({s[: max(1, len(s) - 2)] for s in self.stems}, key=len, reverse=True))
+        # A beginning folded from signs (½ is 1⁄2) begins no word as written: only the words tested one by one have it.
+        written = [re.escape(b) for b in self.beginnings if WORD_RE.fullmatch(b)] or ["(?!)"]
+        self._beginning = re.compile(r"\b(?:" + "|".join(written) + r")\w*", re.IGNORECASE)
 
     def words_in(self, text_: str) -> Iterator[re.Match[str]]:
         """The words of `text_` that are one of the stems, in order."""
-        _, folds_into_two = _folding()
-        if text_.isascii() or not folds_into_two.search(text_):
-            candidates: Iterator[re.Match[str]] = self._candidates.finditer(text_)
-        else:  # a letter folding into two (ﬁ into fi) or none: the words one by one
-            candidates = (w for w in WORD_RE.finditer(text_) if self._folded.match(_fold(w.group())))
+        candidates: Iterator[re.Match[str]] = self._beginning.finditer(text_)
+        if not text_.isascii():
+            folded = (w for w in NON_ASCII_WORD.finditer(text_) if _fold(w.group().lower()).startswith(self.beginnings))
+            candidates = _one_by_start(heapq.merge(candidates, folded, key=Match.start))
         for found in candidates:
             if not self.stems.isdisjoint(word_stems(found.group())):
                 yield found
 
 
-HANGUL = (0xAC00, 0xD7A3)  # Hangul syllables, each folding into two or three letters (jamo)
+NON_ASCII_WORD = re.compile(r"\b(?=\w*[^\W\x00-\x7f])\w+")  # a word holding a letter beyond ASCII
 
 
-@lru_cache(maxsize=1)
-def _folding() -> tuple[dict[str, str], re.Pattern[str]]:
-    """Each letter as a character class of it and the letters folding into it (e: [eéèêë…]), and an expression
-    finding a letter that folds into two letters (ﬁ) or none (a lone accent)."""
-    forms: dict[str, list[str]] = {}
-    other = []
-    for code in (*range(0xC0, HANGUL[0]), *range(HANGUL[1] + 1, 0xD800), *range(0xE000, 0x10000)):
-        if (folded := _fold(char := chr(code))) == char:
-            continue
-        if len(folded) == 1:
-            forms.setdefault(folded, []).append(char)
-        else:
-            other.append(char)
-    classes = {}
-    for letter in {*forms, *(f.upper() for f in forms), *(f.lower() for f in forms)}:
-        accented = forms.get(letter.lower(), []) + forms.get(letter.upper(), [])
-        classes[letter] = "[" + re.escape(letter) + "".join(map(re.escape, accented)) + "]"
-    return classes, re.compile(f"[\\u{HANGUL[0]:04x}-\\u{HANGUL[1]:04x}" + "".join(map(re.escape, other)) + "]")
+def _one_by_start(words: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
+    """Words in order of where they start, each once (a word both expressions found comes twice in a row)."""
+    last = -1
+    for word in words:
+        if word.start() != last:
+            last = word.start()
+            yield word
 
 
 @lru_cache(maxsize=64)
