@@ -70,6 +70,15 @@ def _check_depth(document: Any, max_depth: int) -> None:
             stack.extend((child, depth + 1) for child in value if isinstance(child, (dict, list)))
 
 
+def json_text(data: bytes) -> str:
+    """``data`` decoded as ``json.loads`` decodes bytes (UTF-8, or the UTF-16/32 a BOM or zero bytes reveal), lone
+    surrogates kept; raises ``UnicodeDecodeError``."""
+    # A body opening with "{" and no zero byte after it is UTF-8 to json.detect_encoding: what every server
+    # sends, answered without its six prefix comparisons.
+    plain = data[:1] == b"{" and data[1:2] != b"\x00"
+    return data.decode("utf-8" if plain else json.detect_encoding(data), "surrogatepass")
+
+
 def parse_json_object(data: bytes | str, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
     """Parse ``data`` as a JSON object, or raise ``InvalidJSON`` (``JSONTooLarge`` past ``max_bytes``).
 
@@ -81,7 +90,7 @@ def parse_json_object(data: bytes | str, max_bytes: int = MAX_JSON_BYTES, max_de
     if size > max_bytes:
         raise JSONTooLarge(f"document is larger than {max_bytes} bytes")
     try:
-        text = data if isinstance(data, str) else data.decode(json.detect_encoding(data), "surrogatepass")
+        text = data if isinstance(data, str) else json_text(data)
         document = _DECODER.decode(text)
     except InvalidJSON:
         raise

@@ -22,7 +22,7 @@ from activitypub.client import Gone, HTTPStatusError, RefusedHost
 from activitypub.inbox import InboxError, read_body_capped, read_signed_activity
 from activitypub.integrity import ProofError, proof_of, public_key_from_multikey, verify_object
 from activitypub.origins import authority_of, same_origin
-from activitypub.safe_json import cap_lists
+from activitypub.safe_json import cap_lists, json_text
 
 from .. import uris
 from ..db import insert_ignoring_duplicates
@@ -117,8 +117,9 @@ async def receive(fed: Federation, request: web.Request) -> None:
         and not (isinstance(embedded.get("id"), str) and same_origin(embedded["id"], origin))
     ):
         raise InboxError(401, "the object is not on its actor's server")
+    # Stored as received rather than serialized again: the parse already proved it is one JSON object.
     await fed.inbox_writer.store(
-        activity_id, (kind or next(iter(types_of(activity)), ""))[:40], signed.signer, _text_of(signed.body)
+        activity_id, (kind or next(iter(types_of(activity)), ""))[:40], signed.signer, json_text(signed.body)
     )
 
 
@@ -129,11 +130,6 @@ def _proof_on_origin(activity: dict, actor: str) -> bool:
     except ProofError:
         return False
     return proof is not None and same_origin(proof["verificationMethod"], actor)
-
-
-def _text_of(body: bytes) -> str:
-    # Stored as received rather than serialized again: the parse already proved it is one JSON object.
-    return body.decode(json.detect_encoding(body), "surrogatepass")
 
 
 class Ignored(Exception):

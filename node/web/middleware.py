@@ -42,6 +42,7 @@ access_log = logging.getLogger("skiller.access")
 # draw per request (the inbox answers thousands of requests a second).
 _REQUEST_PREFIX = secrets.token_hex(4)
 _request_numbers = itertools.count(1)
+_NOT_COUNTED = nullcontext()  # stateless: one for every request that is not counted as in flight
 
 
 @web.middleware
@@ -52,7 +53,8 @@ async def observe_middleware(request: web.Request, handler):
     )
     started = time.perf_counter()
     status = 500
-    headers = request.app[SECURITY_HEADERS]
+    app = request.app
+    headers = app[SECURITY_HEADERS]
     inbox = request.method == "POST" and is_inbox(request.path)
     if inbox:
         # Server-to-server inboxes need none of the browser's middlewares (session, language, CSRF, error
@@ -72,7 +74,7 @@ async def observe_middleware(request: web.Request, handler):
     # While anything but an inbox POST is being served, received activities are checked one per turn of the loop.
     # A live stream stays open for hours and costs nothing while it waits: it does not count.
     in_flight: AbstractContextManager[None] = (
-        nullcontext() if inbox or request.path == LIVE_PATH else request.app[FEDERATION].inbox_turns.serving_other()
+        _NOT_COUNTED if inbox or request.path == LIVE_PATH else app[FEDERATION].inbox_turns.serving_other()
     )
     try:
         with in_flight:
@@ -88,10 +90,8 @@ async def observe_middleware(request: web.Request, handler):
     finally:
         elapsed = time.perf_counter() - started
         resource = request.match_info.route.resource
-        request.app[FEDERATION].metrics.observe_request(
-            request.method, resource.canonical if resource else "-", elapsed
-        )
-        if request.app[CONFIG].access_log:
+        app[FEDERATION].metrics.observe_request(request.method, resource.canonical if resource else "-", elapsed)
+        if app[CONFIG].access_log:
             access_log.info(
                 json.dumps(
                     {

@@ -84,4 +84,10 @@ def test_origins():
     assert not same_origin("https://a.example/x", "https://a.example:8443/x")
     assert not same_origin("https://a.example/x", "https://b.a.example/x")
     assert not same_origin("not a url", "not a url")
+    # An id that begins as the actor's does is on its origin only when the authority ends there.
+    assert same_origin("https://a.example/users/bob", "https://a.example/users/bob/statuses/1")
+    assert same_origin("https://a.example", "https://a.example?page=1")
+    assert not same_origin("https://a.example/users/bob", "https://a.example.evil/users/bob/statuses/1")
+    assert not same_origin("https://a.example:80/x", "https://a.example:8080/x")
+    assert not same_origin("https://a.example:99999/x", "https://a.example:99999/y")  # unparsable, even alike
     assert origin_of("https://a.example:99999/") is None

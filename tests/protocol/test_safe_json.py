@@ -5,12 +5,20 @@ import pytest
 from aiohttp import web
 
 from activitypub.client import FetchError, GuardedClient, guarded_connector
-from activitypub.safe_json import InvalidJSON, JSONTooLarge, cap_lists, capped_list, parse_json_object
+from activitypub.safe_json import InvalidJSON, JSONTooLarge, cap_lists, capped_list, json_text, parse_json_object
 
 
 def test_object_is_parsed():
     assert parse_json_object(b'{"type": "Note", "n": 1.5}') == {"type": "Note", "n": 1.5}
     assert parse_json_object('{"name": "caf\\u00e9"}') == {"name": "café"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32-le"])
+def test_bodies_are_read_in_the_encoding_json_reads_them_in(encoding):
+    text = '{"name": "café ✓", "n": 1}'
+    body = text.encode(encoding)
+    assert json_text(body).lstrip("\ufeff") == text
+    assert parse_json_object(body) == {"name": "café ✓", "n": 1}
 
 
 @pytest.mark.parametrize(
