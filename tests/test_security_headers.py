@@ -1,7 +1,10 @@
 """Every page tells the browser what it may load and frame, not to guess types, and (over https) to stay on https."""
 
+import json
+import logging
 import re
 
+from activitypub.media_types import ACTIVITY_JSON
 from node.web.app import create_app
 
 from .support import log_in, make_config, make_member, post_form
@@ -86,3 +89,21 @@ def test_templates_have_no_inline_script_or_style():
             continue
         source = path.read_text()
         assert not re.search(r"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=|javascript:", source), path
+
+
+async def test_each_answer_carries_a_request_id_and_one_access_log_line(aiohttp_client, tmp_path, database, caplog):
+    client = await aiohttp_client(create_app(make_config(tmp_path, database.url, access_log=True), database))
+    with caplog.at_level(logging.INFO, logger="skiller.access"):
+        page = await client.get("/questions", headers={"X-Request-Id": "trace-from-the-proxy"})
+        inbox = await client.post("/inbox", data=b'{"type": "Create"}', headers={"Content-Type": ACTIVITY_JSON})
+        other = await client.get("/questions")
+    assert page.headers["X-Request-Id"] == "trace-from-the-proxy"
+    assert inbox.status == 400 and inbox.headers["X-Content-Type-Options"] == "nosniff"
+    ids = {inbox.headers["X-Request-Id"], other.headers["X-Request-Id"]}
+    assert len(ids) == 2 and "trace-from-the-proxy" not in ids  # made here, one per request
+    lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == "skiller.access"]
+    assert [(line["request_id"], line["method"], line["path"], line["status"]) for line in lines] == [
+        ("trace-from-the-proxy", "GET", "/questions", 200),
+        (inbox.headers["X-Request-Id"], "POST", "/inbox", 400),
+        (other.headers["X-Request-Id"], "GET", "/questions", 200),
+    ]

@@ -48,39 +48,40 @@ _NOT_COUNTED = nullcontext()  # stateless: one for every request that is not cou
 @web.middleware
 async def observe_middleware(request: web.Request, handler):
     """Request ids, one structured access log line per request, and the latency histogram."""
-    request[REQUEST_ID] = (
+    request[REQUEST_ID] = request_id = (
         request.headers.get("X-Request-Id", "")[:64] or f"{_REQUEST_PREFIX}{next(_request_numbers):08x}"
     )
     started = time.perf_counter()
     status = 500
     app = request.app
     headers = app[SECURITY_HEADERS]
-    inbox = request.method == "POST" and is_inbox(request.path)
+    method, path = request.method, request.path
+    inbox = method == "POST" and is_inbox(path)
     if inbox:
         # Server-to-server inboxes need none of the browser's middlewares (session, language, CSRF, error
         # pages), and they take thousands of requests a second: straight to the view.
         handler = request.match_info.handler
         headers = (NOSNIFF,)  # no browser renders their answers
-    elif request.path.startswith(API_PREFIX + "/") and request.path != API_PREFIX + "/docs":  # docs: a page
+    elif path.startswith(API_PREFIX + "/") and path != API_PREFIX + "/docs":  # docs: a page
         # The API is authenticated by bearer tokens only: no cookie session (so no CSRF to check), errors as JSON.
         handler = serve_api
-    elif request.path == "/oauth/token" and request.method == "POST":
+    elif path == "/oauth/token" and method == "POST":
         # Applications exchange a code for a token: the code and its verifier are the credentials, not a cookie.
         handler = request.match_info.handler
-    elif request.path == "/ns":
+    elif path == "/ns":
         # The JSON-LD context is the same for everyone and holds no member data: no session cookie (caches could
         # not share it) and no private-mode gate.
         handler = request.match_info.handler
     # While anything but an inbox POST is being served, received activities are checked one per turn of the loop.
     # A live stream stays open for hours and costs nothing while it waits: it does not count.
     in_flight: AbstractContextManager[None] = (
-        _NOT_COUNTED if inbox or request.path == LIVE_PATH else app[FEDERATION].inbox_turns.serving_other()
+        _NOT_COUNTED if inbox or path == LIVE_PATH else app[FEDERATION].inbox_turns.serving_other()
     )
     try:
         with in_flight:
             response = await handler(request)
         status = response.status
-        response.headers.setdefault("X-Request-Id", request[REQUEST_ID])
+        response.headers.setdefault("X-Request-Id", request_id)
         _add_headers(response, headers)
         return response
     except web.HTTPException as exc:
@@ -90,14 +91,14 @@ async def observe_middleware(request: web.Request, handler):
     finally:
         elapsed = time.perf_counter() - started
         resource = request.match_info.route.resource
-        app[FEDERATION].metrics.observe_request(request.method, resource.canonical if resource else "-", elapsed)
+        app[FEDERATION].metrics.observe_request(method, resource.canonical if resource else "-", elapsed)
         if app[CONFIG].access_log:
             access_log.info(
                 json.dumps(
                     {
-                        "request_id": request[REQUEST_ID],
-                        "method": request.method,
-                        "path": request.path,
+                        "request_id": request_id,
+                        "method": method,
+                        "path": path,
                         "status": status,
                         "ms": round(elapsed * 1000, 1),
                     }
