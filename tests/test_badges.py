@@ -105,6 +105,35 @@ async def test_the_answer_that_completes_a_skills_record_earns_its_medal_there_o
     assert await badge_notifications(database, bob.id) == 1
 
 
+async def answers_in_python(db, asker, author, count: int, label: str) -> list[int]:
+    ids = []
+    for i in range(count):
+        question = await ask(db, asker, f"{label}: which Python feature, case {i}?")
+        ids.append((await answers.post_answer(db, author, question.id, f"Answer {i} by {label}.", BASE)).id)
+    return ids
+
+
+async def test_the_twentieth_answer_in_a_skill_earns_gold_and_a_vote_catches_up_past_it(database):
+    """Gold asks a score of 100 over 20 answers. The answer that makes the twentieth earns it when posted; past the
+    twentieth an answer cannot change a skill's medal (its score is 0), so posting one reads no further, and a vote
+    (which re-reads the whole record) awards what the record earns."""
+    alice = await make_member(database, "alice")
+    bob, carol = await make_member(database, "bob"), await make_member(database, "carol")
+    for author, count in ((bob, 19), (carol, 21)):
+        ids = await answers_in_python(database, alice, author, count, author.username)
+        async with database.write() as session:  # as if a hundred colleagues had upvoted the first
+            await session.execute(update(Answer).where(Answer.id == ids[0]).values(score=100))
+    assert badges.best_medals(await badges.badges_of(database, bob.id)) == {}
+
+    await answers_in_python(database, alice, bob, 1, "twentieth")
+    assert badges.best_medals(await badges.badges_of(database, bob.id)) == {"python": "gold"}
+
+    last = await answers_in_python(database, alice, carol, 1, "twenty-second")
+    assert badges.best_medals(await badges.badges_of(database, carol.id)) == {}
+    await votes.set_vote(database, bob, "answer", last[0], 1)
+    assert badges.best_medals(await badges.badges_of(database, carol.id)) == {"python": "gold"}
+
+
 async def test_a_listed_skill_shows_its_medal_on_the_profile_and_helpful_endorsers_are_recognized(client, database):
     bob = await make_member(database, "bob")
     await skills.add_skill(database, bob.id, "python", 3, 5)

@@ -81,8 +81,32 @@ SKILL_RECORDS = (
     .where(Answer.author_id == bindparam("member"), Answer.deleted_at.is_(None), Question.deleted_at.is_(None))
     .group_by(QuestionTag.skill_id)
 )
+# The skills of question "under" in which the member has at most MOST_ANSWERS_FOR_A_MEDAL answers, counted no further
+# than one past it: only there can one more answer earn a medal (a new answer's score is 0, so the skill's score is
+# unchanged; past every medal's answer count, the same score earns the same medal as before it).
+MOST_ANSWERS_FOR_A_MEDAL = max(answers for _, _, answers in SKILL_MEDALS)
+_tag = QuestionTag.__table__.alias("under_tag")
+_answers_in_skill = (
+    select(Answer.id)
+    .join(Question, Question.id == Answer.question_id)
+    .join(QuestionTag, QuestionTag.question_id == Question.id)
+    .where(
+        Answer.author_id == bindparam("member"),
+        Answer.deleted_at.is_(None),
+        Question.deleted_at.is_(None),
+        QuestionTag.skill_id == _tag.c.skill_id,
+    )
+    .limit(MOST_ANSWERS_FOR_A_MEDAL + 1)
+    .correlate(_tag)
+    .subquery()
+)
 SKILL_RECORDS_UNDER = SKILL_RECORDS.where(
-    QuestionTag.skill_id.in_(select(QuestionTag.skill_id).where(QuestionTag.question_id == bindparam("under")))
+    QuestionTag.skill_id.in_(
+        select(_tag.c.skill_id).where(
+            _tag.c.question_id == bindparam("under"),
+            select(func.count()).select_from(_answers_in_skill).scalar_subquery() <= MOST_ANSWERS_FOR_A_MEDAL,
+        )
+    )
 )
 HELD = (
     select(Member.id, MemberBadge.badge, MemberBadge.skill_id)
@@ -145,7 +169,9 @@ async def _answers_earned(session, member_id: int, earned: Earned, _under: int |
 
 async def _answered(session, member_id: int, earned: Earned, under: int | None = None) -> None:
     """An answer was just posted `under` a question: the first answer badge, and the medals of that question's
-    skills (the answer counts there; its score is 0, so nothing else changed: not versatile, not other skills)."""
+    skills (the answer counts there; its score is 0, so nothing else changed: not versatile, not other skills).
+    Only the skills where the member has at most MOST_ANSWERS_FOR_A_MEDAL answers are read: an expert's thousandth
+    answer costs what their tenth did (a medal missed past that count is awarded at the next vote, which reads all)."""
     earned.add(("first_answer", None))
     _add_medals(await _skill_records(session, member_id, under), earned)
 
