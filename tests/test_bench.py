@@ -23,6 +23,7 @@ SCALE_ARGS = ["--questions", "2000", "--rounds", "2", "--searches", "10", "--fee
         ("scale.py", SCALE_ARGS),
         *([("scale.py", [*SCALE_ARGS, "--postgres", SCALE_POSTGRES_URL])] if SCALE_POSTGRES_URL else []),
         ("inbox.py", ["--requests", "2000", "--seconds", "1", "--rounds", "1", "--connections", "8"]),
+        ("inbox_instructions.py", ["--requests", "40", "--warmup", "20", "--connections", "8"]),
         ("fanout.py", ["--instances", "5", "--followers", "40", "--rounds", "1", "--personal-rounds", "1"]),
         ("hol.py", ["--healthy", "5", "--rounds", "1"]),
         ("latency.py", ["--rounds", "3", *POSTGRES]),
