@@ -323,6 +323,10 @@ def http_date(moment: datetime | None = None) -> str:
     return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
+# Stateless parameters, made once: an inbox checks, and a fan-out makes, thousands of signatures a second.
+_PKCS1, _SHA256 = padding.PKCS1v15(), hashes.SHA256()
+
+
 def sign_string(signing_string: str, private_key: PrivateKey | str) -> bytes:
     """Sign with RSA PKCS#1 v1.5 SHA-256 (or Ed25519 for an Ed25519 key); the key may be PEM."""
     if isinstance(private_key, str):
@@ -330,7 +334,7 @@ def sign_string(signing_string: str, private_key: PrivateKey | str) -> bytes:
     data = signing_string.encode("utf-8")
     if isinstance(private_key, ed25519.Ed25519PrivateKey):
         return private_key.sign(data)
-    return private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    return private_key.sign(data, _PKCS1, _SHA256)
 
 
 def sign_headers(
@@ -384,7 +388,7 @@ def verify_signature(signing_string: str, signature: bytes, public_key: PublicKe
     data = signing_string.encode("utf-8")
     try:
         if isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+            public_key.verify(signature, data, _PKCS1, _SHA256)
         elif isinstance(public_key, ed25519.Ed25519PublicKey) and algorithm == "hs2019":
             public_key.verify(signature, data)
         else:
