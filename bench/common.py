@@ -1,14 +1,38 @@
-"""Helpers shared by the benchmark scripts: free ports, waiting for servers, a bounded HTTP load loop."""
+"""Helpers shared by the benchmark scripts: a node's environment, free ports, waiting for servers, a bounded HTTP
+load loop."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import statistics
 import time
+from pathlib import Path
 
 import aiohttp
 from sqlalchemy import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def node_environment(database_url: str, port: int, work: Path, **settings: str) -> dict[str, str]:
+    """The environment of a benchmark's `skiller` processes: the node of this checkout (whatever the virtualenv has
+    installed) on 127.0.0.1:`port` with its database, its media and its (absent) configuration file in `work`, and
+    each of `settings` as SKILLER_<NAME>; the caller's own SKILLER_ variables are left out."""
+    return {
+        **{name: value for name, value in os.environ.items() if not name.startswith("SKILLER_")},
+        "SKILLER_DATABASE_URL": database_url,
+        "SKILLER_SECRET_KEY": "b" * 40,
+        "SKILLER_ALLOW_HTTP": "true",
+        "SKILLER_ALLOW_PRIVATE_ADDRESSES": "true",
+        "SKILLER_BASE_URL": f"http://127.0.0.1:{port}",
+        "SKILLER_PORT": str(port),
+        "SKILLER_MEDIA_DIR": str(work / "media"),
+        "SKILLER_CONFIG": str(work / "none.toml"),
+        "PYTHONPATH": str(ROOT),
+        **{f"SKILLER_{name.upper()}": value for name, value in settings.items()},
+    }
 
 
 def database_named(url: str, name: str) -> str:

@@ -32,10 +32,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import free_port, wait_until_up
+from bench.common import free_port, node_environment, wait_until_up
 from bench.signed_requests import make_senders, register_senders, sign_requests, write_public_keys, write_requests
 
-ROOT = Path(__file__).resolve().parents[1]
 REPLAY = Path(__file__).with_name("replay.lua")
 RATIO_GOAL, P99_GOAL_MS = 0.7, 50.0
 SERVER_CORE, LOAD_CORE = "0", "1"
@@ -76,25 +75,6 @@ def replay(url: str, requests_file: Path, first: int, count: int, args, server_p
     return run
 
 
-def node_environment(database_url: str, port: int, work: Path) -> dict[str, str]:
-    """`skiller serve`'s environment for the inbox benchmarks: workers off (the inbox alone is measured)."""
-    return {
-        **os.environ,
-        "SKILLER_DATABASE_URL": database_url,
-        "SKILLER_SECRET_KEY": "b" * 40,
-        "SKILLER_ALLOW_HTTP": "true",
-        "SKILLER_ALLOW_PRIVATE_ADDRESSES": "true",
-        "SKILLER_BASE_URL": f"http://127.0.0.1:{port}",
-        "SKILLER_PORT": str(port),
-        "SKILLER_WORKERS": "false",
-        "SKILLER_MEDIA_DIR": str(work / "media"),
-        "SKILLER_CONFIG": str(work / "none.toml"),
-        # Thousands a second from four servers: the limit stays on the path (its cost is measured) but never refuses.
-        "SKILLER_INBOX_RATE_PER_DOMAIN": "1000000",
-        "PYTHONPATH": str(ROOT),  # the node of this checkout, whatever the virtualenv has installed
-    }
-
-
 def describe(run: dict) -> str:
     return f"{run['rate']:,.0f}/s p50 {run['p50_us'] / 1000:.1f} ms p99 {run['p99_us'] / 1000:.1f} ms"
 
@@ -132,7 +112,9 @@ def main() -> None:
     write_public_keys(keys_file, senders)
     print(f"signed {args.requests:,} unique requests from {len(senders)} senders in {time.monotonic() - began:.1f} s")
 
-    env = node_environment(url, node_port, work)
+    # Workers off: the inbox alone is measured. Thousands a second from four servers: the rate limit stays on the path
+    # (its cost is measured) but never refuses.
+    env = node_environment(url, node_port, work, workers="false", inbox_rate_per_domain="1000000")
     quiet = {"env": env, "cwd": work, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     node = subprocess.Popen(pinned(SERVER_CORE, [sys.executable, "-m", "node.cli", "serve"]), **quiet)  # type: ignore[call-overload]
     bare = subprocess.Popen(  # type: ignore[call-overload]

@@ -1,7 +1,7 @@
 """Inbox cost in instructions: what the node and the bare verifier execute per signed Create, counted by valgrind.
 
 bench/inbox.py measures time, which drifts with the machine: on a shared 2-core machine the same code's ratio ran
-from 0.57 to 0.70 within a day. Instructions do not drift: the same code answering the same requests executes the
+from 0.63 to 0.73 within a day. Instructions do not drift: the same code answering the same requests executes the
 same count within 0.3 % whatever the machine's speed or load, so a change of 1 % can be seen, and kept or dropped.
 They are not time (RSA's arithmetic runs more instructions a cycle than the interpreter does): the ratio here is a
 proxy for bench/inbox.py's, not a replacement.
@@ -34,8 +34,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import free_port, wait_until_up
-from bench.inbox import RATIO_GOAL, node_environment
+from bench.common import free_port, node_environment, wait_until_up
+from bench.inbox import RATIO_GOAL
 from bench.signed_requests import make_senders, raw_request, register_senders, sign_requests, write_public_keys
 
 STARTUP_SECONDS = 600  # a node starting under valgrind, counting off, takes a minute or two on a slow machine
@@ -145,7 +145,7 @@ def main() -> None:
         )
         node, node_statuses = counted(
             [sys.executable, "-m", "node.cli", "serve"],
-            node_environment(url, node_port, work),
+            node_environment(url, node_port, work, workers="false", inbox_rate_per_domain="1000000"),
             work,
             node_port,
             "/nodeinfo/2.1",

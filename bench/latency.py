@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -42,7 +41,7 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bare_signing import load_key, signed_post_headers
-from bench.common import database_named, free_port, median, percentile, wait_until_up
+from bench.common import database_named, free_port, median, node_environment, percentile, wait_until_up
 from bench.signed_requests import Sender, make_senders, register_senders, write_public_keys
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,21 +163,6 @@ async def prepare(url: str, follower: Follower, sender: Sender, rounds: int) -> 
         return asked[0], asked[1:]
     finally:
         await db.close()
-
-
-def node_env(url: str, port: int, work: Path) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SKILLER_")},
-        "SKILLER_DATABASE_URL": url,
-        "SKILLER_SECRET_KEY": "l" * 40,
-        "SKILLER_ALLOW_HTTP": "true",
-        "SKILLER_ALLOW_PRIVATE_ADDRESSES": "true",
-        "SKILLER_BASE_URL": f"http://127.0.0.1:{port}",
-        "SKILLER_PORT": str(port),
-        "SKILLER_MEDIA_DIR": str(work / "media"),
-        "SKILLER_CONFIG": str(work / "none.toml"),
-        "SKILLER_INBOX_RATE_PER_DOMAIN": "0",  # one sender, a reply every few hundred milliseconds: never refused
-    }
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -357,7 +341,8 @@ async def run_case(
     try:
         plan = await prepare(url, follower, sender, rounds + WARMUP)
         port = free_port()
-        env = node_env(url, port, work)
+        # One sender, a reply every few hundred milliseconds: never refused.
+        env = node_environment(url, port, work, inbox_rate_per_domain="0")
         skiller = [sys.executable, "-m", "node.cli"]
         if worker_processes:
             processes.append(start([*skiller, "serve", "--no-workers"], env, log))
