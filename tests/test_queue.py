@@ -460,3 +460,55 @@ async def test_a_web_process_beside_worker_processes_applies_an_activity_stored_
     assert "unsupported activity type" in alone.error
     assert [(rows[n].state, rows[n].attempts, rows[n].claimed_by) for n in "234"] == [("pending", 0, "")] * 3
     assert woken == ([] if database.is_sqlite else [{"inbox"}] * 2)  # for the batch and the fourth
+
+
+async def test_outcomes_are_gathered_while_requests_are_in_flight_and_the_last_is_recorded_at_once(
+    database, config, monkeypatch
+):
+    """Outcomes share a transaction with those ending within the gathering window; once no other request is in
+    flight nothing more can join, so they are written at once (a fan-out's end is recorded without the wait)."""
+    import asyncio
+
+    monkeypatch.setattr(deliveries.OutcomeRecorder, "GATHER_SECONDS", 60.0)  # longer than this test may last
+    release, slow_arrived = asyncio.Event(), asyncio.Event()
+
+    async def fast(request):
+        await request.read()
+        return web.Response(status=202)
+
+    async def slow(request):
+        await request.read()
+        slow_arrived.set()
+        await release.wait()
+        return web.Response(status=202)
+
+    fast_runner, fast_inbox = await serve_inbox(fast)
+    slow_runner, slow_inbox = await serve_inbox(slow)
+    author = await make_member(database, "author")
+    fed = Federation(config, database)
+
+    async def state_of(inbox: str) -> str:
+        return await one(database, select(Delivery.state).where(Delivery.inbox_url == inbox))
+
+    try:
+        async with database.write() as session:
+            await deliveries.enqueue(
+                session, {"id": "http://x/a/both", "type": "Note"}, author.id, [fast_inbox, slow_inbox]
+            )
+        async with aiohttp.ClientSession() as http:
+            fed.client = GuardedClient(http, allow_http=True, allow_private_addresses=True)
+            worker = asyncio.create_task(deliveries.Dispatcher(fed).run(idle_sleep=0.05))
+            try:
+                await asyncio.wait_for(slow_arrived.wait(), 10)
+                await asyncio.sleep(0.5)  # the fast server has long answered; the slow one holds its request
+                assert (await state_of(fast_inbox), await state_of(slow_inbox)) == ("pending", "pending")
+                release.set()
+                async with asyncio.timeout(10):  # the last in flight ended: both written, not in 60 s
+                    while (await state_of(fast_inbox), await state_of(slow_inbox)) != ("done", "done"):
+                        await asyncio.sleep(0.02)
+            finally:
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
+    finally:
+        await fast_runner.cleanup()
+        await slow_runner.cleanup()
