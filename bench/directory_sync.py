@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import subprocess
 import sys
@@ -26,7 +25,7 @@ import aiohttp
 from sqlalchemy import func, insert, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import free_port, wait_until_up
+from bench.common import free_port, node_environment, wait_until_up
 from node.config import load_config
 from node.db import Database, upgrade_database
 from node.federation import directory, directory_sync
@@ -84,19 +83,7 @@ async def load_partner(url: str, entries: int) -> None:
 
 
 def partner_config(work: Path, url: str, port: int) -> dict:
-    return {
-        **os.environ,
-        "SKILLER_DATABASE_URL": url,
-        "SKILLER_SECRET_KEY": "p" * 40,
-        "SKILLER_ALLOW_HTTP": "true",
-        "SKILLER_ALLOW_PRIVATE_ADDRESSES": "true",
-        "SKILLER_BASE_URL": f"http://127.0.0.1:{port}",
-        "SKILLER_PORT": str(port),
-        "SKILLER_MEDIA_DIR": str(work / "media"),
-        "SKILLER_CONFIG": str(work / "none.toml"),
-        "SKILLER_WORKERS": "false",
-        "PYTHONPATH": str(ROOT),
-    }
+    return node_environment(url, port, work, secret_key="p" * 40, workers="false")
 
 
 async def refresh_partner(url: str, port: int) -> float:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import shutil
 import sys
@@ -34,7 +33,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import database_named, free_port, median, percentile, wait_until_up
+from bench.common import database_named, free_port, median, node_environment, percentile, wait_until_up
 from bench.qa_page import start
 from node.db import Database, upgrade_database
 from node.models import (
@@ -407,17 +406,7 @@ async def main() -> None:
         )
         print(f"{what}, kept in {args.keep}" if loaded else f"loaded {what} in {time.monotonic() - began:.1f} s")
         node_port, bare_port = free_port(), free_port()
-        env = {
-            **os.environ,
-            "SKILLER_DATABASE_URL": url,
-            "SKILLER_SECRET_KEY": "b" * 40,
-            "SKILLER_ALLOW_HTTP": "true",
-            "SKILLER_BASE_URL": f"http://127.0.0.1:{node_port}",
-            "SKILLER_PORT": str(node_port),
-            "SKILLER_MEDIA_DIR": str(work / "media"),
-            "SKILLER_CONFIG": str(work / "none.toml"),
-            "SKILLER_WORKERS": "false",
-        }
+        env = node_environment(url, node_port, work, workers="false")
         python = sys.executable
         node = start([python, "-m", "node.cli", "serve"], env, work)
         bare = start(

@@ -37,14 +37,13 @@ import aiohttp
 from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import free_port, percentile, wait_until_up
+from bench.common import free_port, node_environment, percentile, wait_until_up
 from bench.signed_requests import make_senders, register_senders, sign_requests, write_requests
 from node.db import Database, upgrade_database
 from node.models import Answer, Member, Question, SearchDocument, utcnow
 from node.sanitize import render_markdown
 from node.services import accounts, search
 
-ROOT = Path(__file__).resolve().parents[1]
 PINNED = shutil.which("taskset") is not None and (os.cpu_count() or 1) > 1
 SERVER_CORE, LOAD_CORE = 0, 1  # as bench/inbox.py
 ACTOR = "alice"
@@ -243,21 +242,10 @@ async def main() -> None:
     if PINNED:
         os.sched_setaffinity(0, {LOAD_CORE})  # the GET client stays off the server's core
 
-    env = {
-        **os.environ,
-        "SKILLER_DATABASE_URL": url,
-        "SKILLER_SECRET_KEY": "b" * 40,
-        "SKILLER_ALLOW_HTTP": "true",
-        "SKILLER_ALLOW_PRIVATE_ADDRESSES": "true",
-        "SKILLER_BASE_URL": base,
-        "SKILLER_PORT": str(port),
-        "SKILLER_WORKERS": "true" if args.workers else "false",
-        "SKILLER_MEDIA_DIR": str(work / "media"),
-        "SKILLER_CONFIG": str(work / "none.toml"),
-        # Four senders, thousands a second: the limit stays on the path but never refuses.
-        "SKILLER_INBOX_RATE_PER_DOMAIN": "1000000",
-        "PYTHONPATH": str(ROOT),  # the node of this checkout, whatever the virtualenv has installed
-    }
+    # Four senders, thousands a second: the limit stays on the path but never refuses.
+    env = node_environment(
+        url, port, work, workers="true" if args.workers else "false", inbox_rate_per_domain="1000000"
+    )
     log = (work / "serve.log").open("w")
     node = subprocess.Popen(
         [*pinned(SERVER_CORE), sys.executable, "-m", "node.cli", "serve"], env=env, cwd=work, stdout=log, stderr=log

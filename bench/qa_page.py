@@ -29,7 +29,7 @@ import aiohttp
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import free_port, requests_per_second, wait_until_up
+from bench.common import free_port, node_environment, requests_per_second, wait_until_up
 from bench.scale_data import Sizes, drop_postgres_database, load
 from node.config import normalize_database_url
 from node.db import Database
@@ -143,19 +143,6 @@ def start(cmd: list[str], env: dict, cwd: Path) -> subprocess.Popen:
     )
 
 
-def serve_env(url: str, work: Path, port: int) -> dict:
-    return {
-        **os.environ,
-        "SKILLER_DATABASE_URL": url,
-        "SKILLER_SECRET_KEY": "b" * 40,
-        "SKILLER_ALLOW_HTTP": "true",
-        "SKILLER_BASE_URL": f"http://127.0.0.1:{port}",
-        "SKILLER_PORT": str(port),
-        "SKILLER_MEDIA_DIR": str(work / "media"),
-        "SKILLER_CONFIG": str(work / "none.toml"),
-    }
-
-
 class PageBench:
     """The node's question page and the bare baseline's, side by side."""
 
@@ -207,7 +194,7 @@ async def main() -> None:
     loaded = await load(url, sizes_for(args.questions))
     print(f"loaded {args.questions:,} questions in {time.monotonic() - began:.0f} s")
     port = free_port()
-    node = start([sys.executable, "-m", "node.cli", "serve"], serve_env(url, work, port), work)
+    node = start([sys.executable, "-m", "node.cli", "serve"], node_environment(url, port, work), work)
     try:
         node_url = f"http://127.0.0.1:{port}"
         await wait_until_up(f"{node_url}/questions/{loaded.big_question}")

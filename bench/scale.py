@@ -28,8 +28,8 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import free_port, median, percentile, wait_until_up
-from bench.qa_page import PageBench, serve_env, sizes_for, start
+from bench.common import free_port, median, node_environment, percentile, wait_until_up
+from bench.qa_page import PageBench, sizes_for, start
 from bench.scale_data import READER, READER_PASSWORD, drop_postgres_database, load, query_words
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -95,7 +95,7 @@ async def main() -> None:
         )
     database = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     port = free_port()
-    node = start([sys.executable, "-m", "node.cli", "serve"], serve_env(url, work, port), work)
+    node = start([sys.executable, "-m", "node.cli", "serve"], node_environment(url, port, work), work)
     base = f"http://127.0.0.1:{port}"
     searches: list[float] = []
     feeds: list[float] = []

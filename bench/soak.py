@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import re
 import shutil
@@ -36,7 +35,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bare_signing import load_key, signed_post_headers
-from bench.common import free_port, wait_until_up
+from bench.common import free_port, node_environment, wait_until_up
 from bench.mixed import load
 from bench.signed_requests import activity, make_senders, register_senders
 from node.db import Database, upgrade_database
@@ -261,18 +260,7 @@ async def main() -> None:
     requests = signed_inbox_requests(
         senders, base + "/inbox", base, args.questions, int(args.inbox_rate * args.seconds) + 1
     )
-    env = {
-        **os.environ,
-        "SKILLER_DATABASE_URL": url,
-        "SKILLER_SECRET_KEY": "b" * 40,
-        "SKILLER_ALLOW_HTTP": "true",
-        "SKILLER_BASE_URL": base,
-        "SKILLER_PORT": str(port),
-        "SKILLER_WORKERS": "true",
-        "SKILLER_MEDIA_DIR": str(work / "media"),
-        "SKILLER_CONFIG": str(work / "none.toml"),
-        "SKILLER_INBOX_RATE_PER_DOMAIN": "1000000",
-    }
+    env = node_environment(url, port, work, workers="true", inbox_rate_per_domain="1000000")
     logs = {name: (work / f"{name}.log").open("w") for name in ("serve", "worker")}
     processes = {
         name: subprocess.Popen([*SKILLER, name], env=env, cwd=work, stdout=log, stderr=subprocess.STDOUT)
